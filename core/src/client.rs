@@ -1,0 +1,157 @@
+//! Per-connection state the engine keeps for every client (`CLIENT LIST`, `SELECT`, `HELLO`).
+
+/// What the client asked about replies (`CLIENT REPLY ON|OFF|SKIP`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replies are sent.
+    On,
+    /// No replies are sent.
+    Off,
+    /// The reply to the next command is dropped.
+    SkipNext,
+    /// Dropping the reply of the current command (set from `SkipNext` when it starts).
+    Skipping,
+}
+
+/// Where a connection comes from, as the host reports it.
+#[derive(Clone, Debug, Default)]
+pub struct ConnInfo {
+    /// Peer address, `ip:port`.
+    pub addr: String,
+    /// Local address, `ip:port`.
+    pub laddr: String,
+    /// File descriptor (or -1 when there is none, e.g. the wasm host).
+    pub fd: i64,
+}
+
+/// The state of one client connection.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// `CLIENT ID`: unique, increasing.
+    pub id: u64,
+    /// Selected database.
+    pub db: usize,
+    /// Protocol version, 2 or 3.
+    pub resp: u8,
+    /// `CLIENT SETNAME` name.
+    pub name: Option<Vec<u8>>,
+    /// Whether AUTH succeeded (or no password is required).
+    pub authenticated: bool,
+    /// Connection addresses.
+    pub conn: ConnInfo,
+    /// When it connected (ms).
+    pub created_ms: u64,
+    /// When it last ran a command (ms).
+    pub last_interaction_ms: u64,
+    /// Name of the last command run (`cmd=` in `CLIENT LIST`).
+    pub last_cmd: &'static str,
+    /// `CLIENT NO-EVICT`.
+    pub no_evict: bool,
+    /// Reply suppression mode.
+    pub reply_mode: ReplyMode,
+    /// Set by `CLIENT KILL`, `QUIT`: the host closes the connection after writing replies.
+    pub close_requested: bool,
+}
+
+impl Client {
+    /// A fresh client with id `id`, connected at `now_ms`.
+    pub fn new(id: u64, conn: ConnInfo, now_ms: u64, authenticated: bool) -> Client {
+        Client {
+            id,
+            db: 0,
+            resp: 2,
+            name: None,
+            authenticated,
+            conn,
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_cmd: "NULL",
+            no_evict: false,
+            reply_mode: ReplyMode::On,
+            close_requested: false,
+        }
+    }
+}
+
+/// Opaque handle a host uses to name one of its connections to the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ClientHandle(pub(crate) u32);
+
+/// All connected clients, in slots reused after disconnects.
+#[derive(Default)]
+pub struct ClientTable {
+    slots: Vec<Option<Box<Client>>>,
+    free: Vec<u32>,
+    count: usize,
+}
+
+impl ClientTable {
+    /// Adds a client and returns its handle.
+    pub fn add(&mut self, c: Client) -> ClientHandle {
+        self.count += 1;
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(Box::new(c));
+                ClientHandle(i)
+            }
+            None => {
+                self.slots.push(Some(Box::new(c)));
+                ClientHandle((self.slots.len() - 1) as u32)
+            }
+        }
+    }
+
+    /// Removes a client.
+    pub fn remove(&mut self, h: ClientHandle) -> Option<Box<Client>> {
+        let c = self.slots.get_mut(h.0 as usize)?.take()?;
+        self.free.push(h.0);
+        self.count -= 1;
+        Some(c)
+    }
+
+    /// Takes a client out while it runs a command (so it and the table can both be borrowed).
+    pub(crate) fn take(&mut self, h: ClientHandle) -> Option<Box<Client>> {
+        self.slots.get_mut(h.0 as usize)?.take()
+    }
+
+    /// Puts back a client taken with `take`.
+    pub(crate) fn put_back(&mut self, h: ClientHandle, c: Box<Client>) {
+        self.slots[h.0 as usize] = Some(c);
+    }
+
+    /// Number of connected clients (including one taken out to run a command).
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no client is connected.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The client behind `h`, unless it is taken out.
+    pub fn get(&self, h: ClientHandle) -> Option<&Client> {
+        self.slots.get(h.0 as usize)?.as_deref()
+    }
+
+    /// The client behind `h`, mutably.
+    pub fn get_mut(&mut self, h: ClientHandle) -> Option<&mut Client> {
+        self.slots.get_mut(h.0 as usize)?.as_deref_mut()
+    }
+
+    /// Every client present in the table (not one taken out), with its handle.
+    pub fn iter(&self) -> impl Iterator<Item = (ClientHandle, &Client)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_deref().map(|c| (ClientHandle(i as u32), c)))
+    }
+
+    /// Every client present in the table, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ClientHandle, &mut Client)> {
+        self.slots
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_deref_mut().map(|c| (ClientHandle(i as u32), c)))
+    }
+}

@@ -1,0 +1,179 @@
+//! Command dispatch: name lookup in THE command table, arity and auth checks in Redis's
+//! order, then the handler. One file per command group holds the handlers.
+
+pub mod args;
+pub mod spec;
+pub mod table;
+
+pub mod connection;
+pub mod keyspace;
+pub mod server;
+pub mod string;
+
+pub use args::{is, Args};
+pub use spec::{flags, CommandSpec, Handler, Meta};
+pub use table::COMMANDS;
+
+use crate::client::{Client, ClientTable};
+use crate::db::Db;
+use crate::engine::EngineState;
+use crate::error::CmdError;
+use crate::reply::Reply;
+
+/// What a handler sees: the engine state, its own client, the other clients, its spec.
+pub struct Ctx<'a> {
+    /// Data, config, stats, time.
+    pub st: &'a mut EngineState,
+    /// The client running the command.
+    pub client: &'a mut Client,
+    /// The other connected clients (the running one is taken out while it runs).
+    pub clients: &'a mut ClientTable,
+    /// The command (or subcommand) being run.
+    pub cmd: &'static CommandSpec,
+}
+
+impl<'a> Ctx<'a> {
+    /// Current time in milliseconds.
+    #[inline]
+    pub fn now_ms(&self) -> u64 {
+        self.st.now_ms()
+    }
+
+    /// The client's selected database.
+    #[inline]
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.st.dbs[self.client.db]
+    }
+
+    /// Looks up a key for reading: applies lazy expiry, counts a keyspace hit or miss and
+    /// refreshes the key's access time. Returns its slot in the selected database.
+    #[inline]
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<u32> {
+        let now = self.st.now_ms();
+        let lru = self.st.lru_clock();
+        let db = &mut self.st.dbs[self.client.db];
+        match db.lookup(key, now) {
+            Some(slot) => {
+                db.keys.entry_mut(slot).access = lru;
+                self.st.stats.keyspace_hits += 1;
+                Some(slot)
+            }
+            None => {
+                self.st.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Looks up a key for writing: lazy expiry and access time, no hit/miss counting.
+    #[inline]
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<u32> {
+        let now = self.st.now_ms();
+        let lru = self.st.lru_clock();
+        let db = &mut self.st.dbs[self.client.db];
+        let slot = db.lookup(key, now)?;
+        db.keys.entry_mut(slot).access = lru;
+        Some(slot)
+    }
+}
+
+/// Finds a top-level command by name, case-insensitively.
+pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    let mut buf = [0u8; 32];
+    if name.len() > buf.len() {
+        return None;
+    }
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    COMMANDS
+        .binary_search_by(|c| c.name.as_bytes().cmp(lower))
+        .ok()
+        .map(|i| &COMMANDS[i])
+}
+
+/// Every command and subcommand in the table, containers before their subcommands.
+pub fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
+    COMMANDS.iter().flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()))
+}
+
+/// Redis's "%.128s": C string semantics (stops at NUL), at most 128 bytes.
+fn c_str_128(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len()).min(128);
+    String::from_utf8_lossy(&b[..end]).into_owned()
+}
+
+/// `ERR unknown command ...` exactly as Redis 7.0 words it.
+fn unknown_command(argv: &[&[u8]]) -> Reply {
+    let mut args = String::new();
+    for a in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let end = a.iter().position(|&c| c == 0).unwrap_or(a.len()).min(room);
+        args.push('\'');
+        args.push_str(&String::from_utf8_lossy(&a[..end]));
+        args.push_str("' ");
+    }
+    Reply::error(format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        c_str_128(argv[0]),
+        args
+    ))
+}
+
+/// Resolves `argv` to a command spec, or the error Redis gives before running anything.
+pub fn resolve(argv: &[&[u8]]) -> Result<&'static CommandSpec, Reply> {
+    let Some(top) = lookup(argv[0]) else {
+        return Err(unknown_command(argv));
+    };
+    let spec = if !top.subcommands.is_empty() && argv.len() >= 2 {
+        match top.subcommand(argv[1]) {
+            Some(s) => s,
+            None if top.handler.is_some() && top.arity_ok(argv.len()) && top.name != "command" => top,
+            None => {
+                return Err(Reply::error(format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    c_str_128(argv[1]),
+                    top.name.to_ascii_uppercase()
+                )))
+            }
+        }
+    } else {
+        top
+    };
+    if !spec.arity_ok(argv.len()) {
+        return Err(CmdError::Arity(spec.name.to_string()).into());
+    }
+    Ok(spec)
+}
+
+/// Runs one command for `client`. Checks happen in Redis's order: existence, arity,
+/// authentication; then the handler runs.
+pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientTable, argv: &[&[u8]]) -> Reply {
+    if argv.is_empty() {
+        return Reply::NoReply;
+    }
+    let spec = match resolve(argv) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    if !client.authenticated && !spec.has(flags::NO_AUTH) {
+        return Reply::error("NOAUTH Authentication required.");
+    }
+    let Some(handler) = spec.handler else {
+        return CmdError::Arity(spec.name.to_string()).into();
+    };
+    client.last_cmd = spec.name;
+    client.last_interaction_ms = st.now_ms();
+    st.stats.commands_processed += 1;
+    *st.cmd_calls.entry(spec.name).or_insert(0) += 1;
+    let first_arg = if spec.name.contains('|') { 2 } else { 1 };
+    let mut ctx = Ctx { st, client, clients, cmd: spec };
+    let mut args = Args::new(argv, first_arg);
+    match handler(&mut ctx, &mut args) {
+        Ok(r) => r,
+        Err(e) => e.into(),
+    }
+}

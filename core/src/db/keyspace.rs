@@ -1,0 +1,248 @@
+//! `Keyspace`: one database's keys, values and expiry times.
+//!
+//! Layout (chosen for memory, see the foundation issue's 1M-key target):
+//! - entries live in a dense, paged slab (`PagedVec<Entry>`); a key's slot index is its
+//!   identity while it exists;
+//! - a `hashbrown::HashTable<u32>` maps a key's hash to its slot (5 bytes a bucket);
+//! - keys with a TTL also sit in a dense `expires` vector, so sampling for active expiry
+//!   and eviction is O(1) per sample.
+//!
+//! Removal swaps the last slot into the hole, so slots stay dense. SCAN walks slots from
+//! the top down, which guarantees that a key present for the whole scan is returned
+//! (a moved key only ever moves down, into the part not yet visited, or is revisited).
+
+use hashbrown::HashTable;
+
+use crate::bytes::SBytes;
+use crate::db::paged::PagedVec;
+use crate::types::Value;
+
+/// Marks an entry without a TTL.
+const NO_EXPIRE: u32 = u32::MAX;
+
+/// One key with its value and bookkeeping.
+#[derive(Debug)]
+pub struct Entry {
+    /// The key.
+    pub key: SBytes,
+    /// The value.
+    pub value: Value,
+    /// LRU clock or LFU counter (see the eviction issue); last access time in seconds for now.
+    pub access: u32,
+    /// Index into `Keyspace::expires`, or `NO_EXPIRE`.
+    expire_slot: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ExpireRef {
+    slot: u32,
+    at_ms: u64,
+}
+
+/// The keys of one database.
+pub struct Keyspace {
+    index: HashTable<u32>,
+    entries: PagedVec<Entry>,
+    expires: Vec<ExpireRef>,
+    hasher: foldhash::fast::FixedState,
+}
+
+impl Keyspace {
+    /// An empty keyspace whose hash function is keyed by `seed`.
+    pub fn new(seed: u64) -> Self {
+        Keyspace {
+            index: HashTable::new(),
+            entries: PagedVec::new(),
+            expires: Vec::new(),
+            hasher: foldhash::fast::FixedState::with_seed(seed),
+        }
+    }
+
+    #[inline]
+    fn hash(&self, key: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(key)
+    }
+
+    /// Number of keys.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.len() == 0
+    }
+
+    /// Number of keys with a TTL.
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// The slot of `key`, ignoring expiry.
+    #[inline]
+    pub fn find(&self, key: &[u8]) -> Option<u32> {
+        let h = self.hash(key);
+        let entries = &self.entries;
+        self.index.find(h, |&s| entries.get(s as usize).key.as_slice() == key).copied()
+    }
+
+    /// The entry in `slot`.
+    #[inline]
+    pub fn entry(&self, slot: u32) -> &Entry {
+        self.entries.get(slot as usize)
+    }
+
+    /// The entry in `slot`, mutably.
+    #[inline]
+    pub fn entry_mut(&mut self, slot: u32) -> &mut Entry {
+        self.entries.get_mut(slot as usize)
+    }
+
+    /// Inserts a key that is not present; returns its slot.
+    pub fn insert_new(&mut self, key: SBytes, value: Value, access: u32) -> u32 {
+        let slot = self.entries.len() as u32;
+        let h = self.hash(&key);
+        self.entries.push(Entry { key, value, access, expire_slot: NO_EXPIRE });
+        let entries = &self.entries;
+        let hasher = &self.hasher;
+        self.index.insert_unique(h, slot, |&s| {
+            use std::hash::BuildHasher;
+            hasher.hash_one(entries.get(s as usize).key.as_slice())
+        });
+        slot
+    }
+
+    /// Removes the entry in `slot` and returns it. The last slot moves into its place.
+    pub fn remove(&mut self, slot: u32) -> Entry {
+        self.clear_expire(slot);
+        let h = self.hash(&self.entries.get(slot as usize).key);
+        match self.index.find_entry(h, |&s| s == slot) {
+            Ok(e) => {
+                e.remove();
+            }
+            Err(_) => unreachable!("keyspace index out of sync"),
+        }
+        let last = (self.entries.len() - 1) as u32;
+        if last != slot {
+            let hl = self.hash(&self.entries.get(last as usize).key);
+            if let Some(s) = self.index.find_mut(hl, |&s| s == last) {
+                *s = slot;
+            }
+            let es = self.entries.get(last as usize).expire_slot;
+            if es != NO_EXPIRE {
+                self.expires[es as usize].slot = slot;
+            }
+        }
+        self.entries.swap_remove(slot as usize)
+    }
+
+    /// Removes `key` if present and returns its entry.
+    pub fn remove_key(&mut self, key: &[u8]) -> Option<Entry> {
+        self.find(key).map(|s| self.remove(s))
+    }
+
+    /// The absolute expiry time (ms) of the entry in `slot`, if it has one.
+    #[inline]
+    pub fn expire_at(&self, slot: u32) -> Option<u64> {
+        let es = self.entries.get(slot as usize).expire_slot;
+        (es != NO_EXPIRE).then(|| self.expires[es as usize].at_ms)
+    }
+
+    /// Sets the expiry time (ms) of the entry in `slot`.
+    pub fn set_expire(&mut self, slot: u32, at_ms: u64) {
+        let e = self.entries.get_mut(slot as usize);
+        if e.expire_slot != NO_EXPIRE {
+            self.expires[e.expire_slot as usize].at_ms = at_ms;
+        } else {
+            e.expire_slot = self.expires.len() as u32;
+            self.expires.push(ExpireRef { slot, at_ms });
+        }
+    }
+
+    /// Removes the TTL of the entry in `slot`; returns whether it had one.
+    pub fn clear_expire(&mut self, slot: u32) -> bool {
+        let es = self.entries.get(slot as usize).expire_slot;
+        if es == NO_EXPIRE {
+            return false;
+        }
+        self.entries.get_mut(slot as usize).expire_slot = NO_EXPIRE;
+        self.expires.swap_remove(es as usize);
+        if let Some(moved) = self.expires.get(es as usize) {
+            self.entries.get_mut(moved.slot as usize).expire_slot = es;
+        }
+        true
+    }
+
+    /// The `i`-th key with a TTL as (slot, expiry ms); `i < expires_len()`.
+    pub fn expire_entry(&self, i: usize) -> (u32, u64) {
+        let r = self.expires[i];
+        (r.slot, r.at_ms)
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.index = HashTable::new();
+        self.entries = PagedVec::new();
+        self.expires = Vec::new();
+    }
+
+    /// Iterates over all entries in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    /// Approximate bytes held by the structure itself (not the values' heap data).
+    pub fn overhead_bytes(&self) -> usize {
+        self.index.capacity() * (std::mem::size_of::<u32>() + 1)
+            + self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.expires.capacity() * std::mem::size_of::<ExpireRef>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn val(s: &str) -> Value {
+        Value::from_bytes(s.as_bytes())
+    }
+
+    #[test]
+    fn insert_find_remove_keep_index_consistent() {
+        let mut ks = Keyspace::new(1);
+        for i in 0..5000u32 {
+            let k = format!("k{}", i);
+            ks.insert_new(SBytes::new(k.as_bytes()), val("v"), 0);
+            if i % 3 == 0 {
+                let s = ks.find(k.as_bytes()).unwrap();
+                ks.set_expire(s, i as u64);
+            }
+        }
+        for i in (0..5000u32).step_by(2) {
+            let k = format!("k{}", i);
+            assert!(ks.remove_key(k.as_bytes()).is_some());
+        }
+        assert_eq!(ks.len(), 2500);
+        for i in 0..5000u32 {
+            let k = format!("k{}", i);
+            let found = ks.find(k.as_bytes());
+            assert_eq!(found.is_some(), i % 2 == 1, "{}", k);
+            if let Some(s) = found {
+                assert_eq!(ks.entry(s).key.as_slice(), k.as_bytes());
+                assert_eq!(ks.expire_at(s), (i % 3 == 0).then_some(i as u64));
+            }
+        }
+        assert_eq!(ks.expires_len(), (0..5000).filter(|i| i % 2 == 1 && i % 3 == 0).count());
+        for i in 0..ks.expires_len() {
+            let (slot, at) = ks.expire_entry(i);
+            assert_eq!(ks.expire_at(slot), Some(at));
+        }
+    }
+
+    #[test]
+    fn entry_is_compact() {
+        assert!(std::mem::size_of::<Entry>() <= 64, "{}", std::mem::size_of::<Entry>());
+    }
+}

@@ -1,0 +1,213 @@
+//! `Engine`: the whole server state as a pure state machine.
+//!
+//! A host creates one engine, registers connections (`connect`), sets the time before
+//! running commands (`set_time_us`), runs commands (`execute`) and calls `tick` about ten
+//! times a second for active expiry. Nothing here does I/O or reads a clock.
+
+use crate::client::{Client, ClientHandle, ClientTable, ConnInfo, ReplyMode};
+use crate::cmd;
+use crate::config::Config;
+use crate::db::Db;
+use crate::reply::Reply;
+use crate::rng::Rng;
+use crate::stats::Stats;
+
+/// Something the host must do after a command (the core cannot do I/O itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostAction {
+    /// Close this client's connection once its pending replies are written.
+    Close(ClientHandle),
+    /// Stop the server (SHUTDOWN); the reply is not sent.
+    Shutdown,
+    /// Block the whole server for this many microseconds (DEBUG SLEEP).
+    Sleep(u64),
+}
+
+/// Options a host chooses when creating an engine.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    /// Seed of the RNG (random picks, hash keys). Hosts pass OS randomness; tests a constant.
+    pub seed: u64,
+    /// Initial time in microseconds since the Unix epoch.
+    pub now_us: u64,
+    /// Configuration to start with.
+    pub config: Config,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions { seed: 0, now_us: 0, config: Config::default() }
+    }
+}
+
+/// Everything but the client table: what command handlers work on.
+pub struct EngineState {
+    /// The databases (16 by default).
+    pub dbs: Vec<Db>,
+    /// Configuration parameters.
+    pub config: Config,
+    /// Injected randomness.
+    pub rng: Rng,
+    /// Current time in microseconds, set by the host.
+    pub now_us: u64,
+    /// When the engine started (us), for `uptime_in_seconds`.
+    pub start_us: u64,
+    /// Counters for INFO.
+    pub stats: Stats,
+    /// Actions for the host, drained with `Engine::take_actions`.
+    pub actions: Vec<HostAction>,
+    /// Whether `tick` runs active expiry (DEBUG SET-ACTIVE-EXPIRE).
+    pub active_expire_enabled: bool,
+    /// Next `CLIENT ID`.
+    pub next_client_id: u64,
+    /// Unix time (s) of the last save, for LASTSAVE.
+    pub lastsave_s: u64,
+    /// Per-command call counters, indexed like the command table's flattened order.
+    pub cmd_calls: hashbrown::HashMap<&'static str, u64, foldhash::fast::FixedState>,
+}
+
+impl EngineState {
+    /// Current time in milliseconds.
+    #[inline]
+    pub fn now_ms(&self) -> u64 {
+        self.now_us / 1000
+    }
+
+    /// Redis's 24-bit LRU clock (seconds resolution) for the current time.
+    #[inline]
+    pub fn lru_clock(&self) -> u32 {
+        ((self.now_ms() / 1000) & 0xFF_FFFF) as u32
+    }
+
+    /// Total keys expired (all databases) since the last reset.
+    pub fn expired_keys(&self) -> u64 {
+        self.dbs.iter().map(|d| d.expired_keys).sum()
+    }
+}
+
+/// The engine: state plus connected clients.
+pub struct Engine {
+    /// Data, config, stats.
+    pub state: EngineState,
+    /// Connected clients.
+    pub clients: ClientTable,
+}
+
+impl Engine {
+    /// A new engine with `opts`.
+    pub fn new(opts: EngineOptions) -> Engine {
+        let mut rng = Rng::new(opts.seed);
+        let dbs = (0..opts.config.databases).map(|_| Db::new(rng.next_u64())).collect();
+        Engine {
+            state: EngineState {
+                dbs,
+                config: opts.config,
+                rng,
+                now_us: opts.now_us,
+                start_us: opts.now_us,
+                stats: Stats::default(),
+                actions: Vec::new(),
+                active_expire_enabled: true,
+                next_client_id: 1,
+                lastsave_s: opts.now_us / 1_000_000,
+                cmd_calls: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
+            },
+            clients: ClientTable::default(),
+        }
+    }
+
+    /// Sets the current time (microseconds since the Unix epoch).
+    #[inline]
+    pub fn set_time_us(&mut self, now_us: u64) {
+        self.state.now_us = now_us;
+    }
+
+    /// Registers a connection. `Err` carries the error reply to send before closing it
+    /// (`ERR max number of clients reached`).
+    pub fn connect(&mut self, conn: ConnInfo) -> Result<ClientHandle, Reply> {
+        if self.clients.len() as u64 >= self.state.config.maxclients {
+            self.state.stats.rejected_connections += 1;
+            return Err(Reply::error("ERR max number of clients reached"));
+        }
+        let id = self.state.next_client_id;
+        self.state.next_client_id += 1;
+        self.state.stats.connections_received += 1;
+        let auth = self.state.config.requirepass.is_none();
+        Ok(self.clients.add(Client::new(id, conn, self.state.now_ms(), auth)))
+    }
+
+    /// Forgets a connection.
+    pub fn disconnect(&mut self, h: ClientHandle) {
+        self.clients.remove(h);
+    }
+
+    /// The client behind a handle.
+    pub fn client(&self, h: ClientHandle) -> Option<&Client> {
+        self.clients.get(h)
+    }
+
+    /// Runs one command for client `h` and returns its reply (`Reply::NoReply` when the
+    /// client turned replies off). Never panics on bad input: errors are replies.
+    pub fn execute(&mut self, h: ClientHandle, argv: &[&[u8]]) -> Reply {
+        let Some(mut client) = self.clients.take(h) else {
+            return Reply::error("ERR unknown client");
+        };
+        let state = &mut self.state;
+        let clients = &mut self.clients;
+        let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cmd::dispatch(state, &mut client, clients, argv)
+        })) {
+            Ok(r) => r,
+            Err(_) => Reply::error("ERR internal error while running the command"),
+        };
+        if reply.is_error() {
+            self.state.stats.error_replies += 1;
+        }
+        let reply = match client.reply_mode {
+            ReplyMode::On => reply,
+            ReplyMode::Off => Reply::NoReply,
+            ReplyMode::SkipNext => {
+                client.reply_mode = ReplyMode::Skipping;
+                reply
+            }
+            ReplyMode::Skipping => {
+                client.reply_mode = ReplyMode::On;
+                Reply::NoReply
+            }
+        };
+        self.clients.put_back(h, client);
+        reply
+    }
+
+    /// Whether there are actions for the host.
+    #[inline]
+    pub fn has_actions(&self) -> bool {
+        !self.state.actions.is_empty()
+    }
+
+    /// Takes the pending host actions.
+    pub fn take_actions(&mut self) -> Vec<HostAction> {
+        std::mem::take(&mut self.state.actions)
+    }
+
+    /// Periodic work at time `now_us`: active expiry with bounded effort.
+    pub fn tick(&mut self, now_us: u64) {
+        self.state.now_us = now_us;
+        if !self.state.active_expire_enabled {
+            return;
+        }
+        let now_ms = self.state.now_ms();
+        let budget = 2000 * self.state.config.active_expire_effort as usize;
+        let mut sampled = 0usize;
+        let mut expired = 0usize;
+        let st = &mut self.state;
+        for db in st.dbs.iter_mut() {
+            let r = db.active_expire(now_ms, &mut st.rng, budget);
+            sampled += r.sampled;
+            expired += r.expired;
+        }
+        let perc = if sampled == 0 { 0.0 } else { expired as f64 / sampled as f64 };
+        // Redis: a running average, 5% weight to the current cycle.
+        st.stats.expired_stale_perc = perc * 0.05 + st.stats.expired_stale_perc * 0.95;
+    }
+}

@@ -1,0 +1,220 @@
+//! Number parsing and formatting exactly as Redis does it.
+//!
+//! - [`parse_i64`] is Redis's `string2ll`: no spaces, no `+`, no leading zeros, no `-0`.
+//! - [`parse_f64`] is Redis's `getDoubleFromObject` (`strtod` that must consume everything).
+//! - [`fmt_double`] is `%.17g` as used by `addReplyDouble`.
+
+/// Appends the decimal form of `n`.
+#[inline]
+pub fn write_i64(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let neg = n < 0;
+    let mut u = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if neg {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// The decimal form of `n` as bytes.
+pub fn i64_bytes(n: i64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(20);
+    write_i64(&mut v, n);
+    v
+}
+
+/// Redis's `string2ll`: strict base-10 signed 64-bit parsing.
+pub fn parse_i64(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    if s == b"0" {
+        return Some(0);
+    }
+    let (neg, digits) = match s[0] {
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    match digits.first() {
+        Some(b'1'..=b'9') => {}
+        _ => return None,
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+    }
+    if neg {
+        if v > (i64::MAX as u64) + 1 {
+            None
+        } else {
+            Some((v as i64).wrapping_neg())
+        }
+    } else if v > i64::MAX as u64 {
+        None
+    } else {
+        Some(v as i64)
+    }
+}
+
+/// Redis's `string2ull`-style unsigned parse (used by SCAN cursors).
+pub fn parse_u64(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 20 || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// Parses a double the way Redis's `strtod`-based helpers accept it: the whole
+/// string must be consumed, no leading space, `inf`/`infinity` allowed, NaN rejected.
+pub fn parse_f64(s: &[u8]) -> Option<f64> {
+    if s.is_empty() || s.len() > 5000 || s[0].is_ascii_whitespace() {
+        return None;
+    }
+    let text = std::str::from_utf8(s).ok()?;
+    let v = parse_c_double(text)?;
+    if v.is_nan() {
+        return None;
+    }
+    Some(v)
+}
+
+/// `strtod` over a whole string: decimal, `inf`, `infinity`, hex floats (`0x1p3`).
+fn parse_c_double(t: &str) -> Option<f64> {
+    let (neg, body) = match t.as_bytes()[0] {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = body.to_ascii_lowercase();
+    let v = if lower == "inf" || lower == "infinity" {
+        f64::INFINITY
+    } else if lower == "nan" || lower.starts_with("nan(") {
+        f64::NAN
+    } else if lower.starts_with("0x") {
+        parse_hex_float(&lower[2..])?
+    } else {
+        // Rust's parser accepts exactly the C decimal grammar minus a few spellings
+        // (it rejects "inf"-likes handled above and accepts "1." and ".5" like C).
+        if !body.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.') {
+            return None;
+        }
+        body.parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn parse_hex_float(s: &str) -> Option<f64> {
+    let (mant, exp) = match s.find('p') {
+        Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+        None => (s, 0),
+    };
+    let (int_part, frac_part) = match mant.find('.') {
+        Some(i) => (&mant[..i], &mant[i + 1..]),
+        None => (mant, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut v = 0f64;
+    for c in int_part.chars() {
+        v = v * 16.0 + c.to_digit(16)? as f64;
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac_part.chars() {
+        v += c.to_digit(16)? as f64 * scale;
+        scale /= 16.0;
+    }
+    Some(v * 2f64.powi(exp))
+}
+
+/// `%.17g`, Redis's double format (`inf`/`-inf` spelled out).
+pub fn fmt_double(d: f64) -> String {
+    if d.is_infinite() {
+        return if d > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if d.is_nan() {
+        return "nan".into();
+    }
+    fmt_g(d, 17)
+}
+
+/// C's `%.{precision}g` for a finite double.
+pub fn fmt_g(d: f64, precision: usize) -> String {
+    let p = precision.max(1);
+    let e_form = format!("{:.*e}", p - 1, d);
+    let epos = e_form.find('e').expect("exponent");
+    let exp: i32 = e_form[epos + 1..].parse().expect("exponent digits");
+    if exp < -4 || exp >= p as i32 {
+        let mant = strip_zeros(&e_form[..epos]);
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", mant, sign, exp.abs())
+    } else {
+        let decimals = (p as i32 - 1 - exp).max(0) as usize;
+        strip_zeros(&format!("{:.*}", decimals, d)).to_string()
+    }
+}
+
+fn strip_zeros(s: &str) -> &str {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string2ll_rules() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-1"), Some(-1));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [&b"9223372036854775808"[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"", b"-", b"1a"] {
+            assert_eq!(parse_i64(bad), None, "{:?}", bad);
+        }
+    }
+
+    #[test]
+    fn strtod_rules() {
+        assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+        assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64(b"+Infinity"), Some(f64::INFINITY));
+        assert_eq!(parse_f64(b".5"), Some(0.5));
+        assert_eq!(parse_f64(b"5."), Some(5.0));
+        assert_eq!(parse_f64(b"0x10"), Some(16.0));
+        assert_eq!(parse_f64(b" 1"), None);
+        assert_eq!(parse_f64(b"nan"), None);
+        assert_eq!(parse_f64(b"1x"), None);
+        assert_eq!(parse_f64(b""), None);
+    }
+
+    #[test]
+    fn percent_17g() {
+        assert_eq!(fmt_double(1.0), "1");
+        assert_eq!(fmt_double(0.1), "0.10000000000000001");
+        assert_eq!(fmt_double(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(fmt_double(1e308), "1e+308");
+        assert_eq!(fmt_double(1.7976931348623157e308), "1.7976931348623157e+308");
+        assert_eq!(fmt_double(5e-324), "4.9406564584124654e-324");
+        assert_eq!(fmt_double(-0.0), "-0");
+        assert_eq!(fmt_double(123456789.0), "123456789");
+        assert_eq!(fmt_double(1e17), "1e+17");
+        assert_eq!(fmt_double(0.0001), "0.0001");
+        assert_eq!(fmt_double(0.00001), "1.0000000000000001e-05");
+    }
+}

@@ -1,0 +1,219 @@
+//! `Reply`: what a command answers, as a RESP3 superset that downgrades to RESP2.
+//!
+//! Commands build a `Reply`; the host encodes it for the client's protocol version
+//! ([`Reply::encode`]) or converts it to its own values (the wasm bindings).
+
+use std::borrow::Cow;
+
+use crate::error::CmdError;
+use crate::numfmt::{fmt_double, write_i64};
+
+/// One reply value. Variants map to RESP3 types; RESP2 gets the nearest equivalent.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// `+OK`-style status line.
+    Simple(Cow<'static, str>),
+    /// Error line, the full text including its code (`ERR ...`, `WRONGTYPE ...`).
+    Error(Cow<'static, str>),
+    /// `:123`.
+    Int(i64),
+    /// Binary-safe bulk string.
+    Bulk(Vec<u8>),
+    /// Missing value: `$-1` in RESP2, `_` in RESP3.
+    Nil,
+    /// Missing aggregate: `*-1` in RESP2, `_` in RESP3.
+    NilArray,
+    /// Ordered aggregate.
+    Array(Vec<Reply>),
+    /// Key/value pairs: a flat array in RESP2.
+    Map(Vec<(Reply, Reply)>),
+    /// Unordered aggregate: an array in RESP2.
+    Set(Vec<Reply>),
+    /// Floating point: a bulk string formatted with `%.17g` in RESP2, `,` in RESP3.
+    Double(f64),
+    /// Boolean: `:1`/`:0` in RESP2, `#t`/`#f` in RESP3.
+    Bool(bool),
+    /// Verbatim string (`=` with a 3-letter format) in RESP3, bulk in RESP2.
+    Verbatim(&'static str, Vec<u8>),
+    /// Out-of-band push message (`>` in RESP3, an array in RESP2).
+    Push(Vec<Reply>),
+    /// Nothing is sent (e.g. `CLIENT REPLY OFF`).
+    NoReply,
+}
+
+impl Reply {
+    /// The `+OK` reply.
+    pub const fn ok() -> Reply {
+        Reply::Simple(Cow::Borrowed("OK"))
+    }
+
+    /// A status reply from a static string.
+    pub const fn simple(s: &'static str) -> Reply {
+        Reply::Simple(Cow::Borrowed(s))
+    }
+
+    /// A bulk reply copying `b`.
+    pub fn bulk(b: &[u8]) -> Reply {
+        Reply::Bulk(b.to_vec())
+    }
+
+    /// A bulk reply from text.
+    pub fn text(s: impl Into<String>) -> Reply {
+        Reply::Bulk(s.into().into_bytes())
+    }
+
+    /// A bulk reply, or `Nil` when absent.
+    pub fn bulk_or_nil(b: Option<&[u8]>) -> Reply {
+        b.map_or(Reply::Nil, Reply::bulk)
+    }
+
+    /// An error reply from its full text.
+    pub fn error(s: impl Into<Cow<'static, str>>) -> Reply {
+        Reply::Error(s.into())
+    }
+
+    /// Whether this is an error reply.
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    /// Appends the wire encoding for protocol `resp` (2 or 3) to `out`.
+    pub fn encode(&self, resp: u8, out: &mut Vec<u8>) {
+        let v3 = resp >= 3;
+        match self {
+            Reply::Simple(s) => line(out, b'+', s.as_bytes()),
+            Reply::Error(s) => line(out, b'-', &sanitize_error(s)),
+            Reply::Int(n) => {
+                out.push(b':');
+                write_i64(out, *n);
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Bulk(b) => bulk(out, b),
+            Reply::Nil => out.extend_from_slice(if v3 { b"_\r\n" } else { b"$-1\r\n" }),
+            Reply::NilArray => out.extend_from_slice(if v3 { b"_\r\n" } else { b"*-1\r\n" }),
+            Reply::Array(items) => {
+                header(out, b'*', items.len());
+                for it in items {
+                    it.encode(resp, out);
+                }
+            }
+            Reply::Set(items) => {
+                header(out, if v3 { b'~' } else { b'*' }, items.len());
+                for it in items {
+                    it.encode(resp, out);
+                }
+            }
+            Reply::Push(items) => {
+                header(out, if v3 { b'>' } else { b'*' }, items.len());
+                for it in items {
+                    it.encode(resp, out);
+                }
+            }
+            Reply::Map(pairs) => {
+                if v3 {
+                    header(out, b'%', pairs.len());
+                } else {
+                    header(out, b'*', pairs.len() * 2);
+                }
+                for (k, v) in pairs {
+                    k.encode(resp, out);
+                    v.encode(resp, out);
+                }
+            }
+            Reply::Double(d) => {
+                let s = fmt_double(*d);
+                if v3 {
+                    line(out, b',', s.as_bytes());
+                } else {
+                    bulk(out, s.as_bytes());
+                }
+            }
+            Reply::Bool(b) => {
+                if v3 {
+                    out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" });
+                } else {
+                    out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" });
+                }
+            }
+            Reply::Verbatim(fmt, b) => {
+                if v3 {
+                    header(out, b'=', b.len() + 4);
+                    out.extend_from_slice(fmt.as_bytes());
+                    out.push(b':');
+                    out.extend_from_slice(b);
+                    out.extend_from_slice(b"\r\n");
+                } else {
+                    bulk(out, b);
+                }
+            }
+            Reply::NoReply => {}
+        }
+    }
+
+    /// Convenience: the encoding as a fresh vector.
+    pub fn to_resp(&self, resp: u8) -> Vec<u8> {
+        let mut v = Vec::new();
+        self.encode(resp, &mut v);
+        v
+    }
+}
+
+impl From<CmdError> for Reply {
+    fn from(e: CmdError) -> Reply {
+        Reply::Error(e.text())
+    }
+}
+
+/// Redis replaces newlines in error and status text with spaces so the line stays one line.
+fn sanitize_error(s: &str) -> Cow<'_, [u8]> {
+    if s.bytes().any(|b| b == b'\r' || b == b'\n') {
+        Cow::Owned(s.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect())
+    } else {
+        Cow::Borrowed(s.as_bytes())
+    }
+}
+
+fn line(out: &mut Vec<u8>, prefix: u8, body: &[u8]) {
+    out.push(prefix);
+    out.extend_from_slice(body);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn header(out: &mut Vec<u8>, prefix: u8, n: usize) {
+    out.push(prefix);
+    write_i64(out, n as i64);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn bulk(out: &mut Vec<u8>, b: &[u8]) {
+    header(out, b'$', b.len());
+    out.extend_from_slice(b);
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(r: &Reply, v: u8) -> String {
+        String::from_utf8(r.to_resp(v)).unwrap()
+    }
+
+    #[test]
+    fn resp2_and_resp3_encodings() {
+        assert_eq!(enc(&Reply::ok(), 2), "+OK\r\n");
+        assert_eq!(enc(&Reply::Nil, 2), "$-1\r\n");
+        assert_eq!(enc(&Reply::Nil, 3), "_\r\n");
+        assert_eq!(enc(&Reply::NilArray, 2), "*-1\r\n");
+        assert_eq!(enc(&Reply::Int(-5), 2), ":-5\r\n");
+        assert_eq!(enc(&Reply::bulk(b"a\r\nb"), 2), "$4\r\na\r\nb\r\n");
+        let m = Reply::Map(vec![(Reply::bulk(b"k"), Reply::Int(1))]);
+        assert_eq!(enc(&m, 2), "*2\r\n$1\r\nk\r\n:1\r\n");
+        assert_eq!(enc(&m, 3), "%1\r\n$1\r\nk\r\n:1\r\n");
+        assert_eq!(enc(&Reply::Double(1.5), 2), "$3\r\n1.5\r\n");
+        assert_eq!(enc(&Reply::Double(f64::INFINITY), 3), ",inf\r\n");
+        assert_eq!(enc(&Reply::Bool(true), 2), ":1\r\n");
+        assert_eq!(enc(&Reply::Verbatim("txt", b"hi".to_vec()), 3), "=6\r\ntxt:hi\r\n");
+        assert_eq!(enc(&Reply::error("ERR a\nb"), 2), "-ERR a b\r\n");
+    }
+}

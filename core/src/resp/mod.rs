@@ -1,0 +1,1 @@
+//! The RESP wire protocol: request parsing for servers (multibulk and inline).

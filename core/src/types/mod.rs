@@ -1,0 +1,88 @@
+//! Pure data structures for values. They know nothing of RESP, argv or the keyspace.
+
+use crate::bytes::SBytes;
+use crate::numfmt::{i64_bytes, parse_i64};
+
+/// Longest string Redis stores with the `embstr` encoding.
+pub const EMBSTR_MAX: usize = 44;
+
+/// A value stored under a key. Later data-type issues add variants.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// A string that is a canonical 64-bit integer (`OBJECT ENCODING` "int").
+    Int(i64),
+    /// An immutable string ("embstr" up to 44 bytes, else "raw").
+    Str(SBytes),
+    /// A string modified in place (APPEND, SETRANGE): "raw", with spare capacity.
+    Raw(Vec<u8>),
+}
+
+impl Value {
+    /// A string value as `SET` stores it: integer-encoded when it is a canonical integer.
+    pub fn from_bytes(b: &[u8]) -> Value {
+        if b.len() <= 20 {
+            if let Some(n) = parse_i64(b) {
+                return Value::Int(n);
+            }
+        }
+        Value::Str(SBytes::new(b))
+    }
+
+    /// The `TYPE` name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
+        }
+    }
+
+    /// The `OBJECT ENCODING` name.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Int(_) => "int",
+            Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
+            Value::Str(_) | Value::Raw(_) => "raw",
+        }
+    }
+
+    /// Whether this is a string value.
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::Int(_) | Value::Str(_) | Value::Raw(_))
+    }
+
+    /// The string bytes (formatted for integers); `None` for non-strings.
+    pub fn string_bytes(&self) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            Value::Int(n) => Some(std::borrow::Cow::Owned(i64_bytes(*n))),
+            Value::Str(s) => Some(std::borrow::Cow::Borrowed(s.as_slice())),
+            Value::Raw(v) => Some(std::borrow::Cow::Borrowed(v.as_slice())),
+        }
+    }
+
+    /// Bytes of heap memory owned by the value beyond its inline size.
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Value::Int(_) => 0,
+            Value::Str(s) => s.heap_size(),
+            Value::Raw(v) => v.capacity(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_follow_redis() {
+        assert_eq!(Value::from_bytes(b"123").encoding(), "int");
+        assert_eq!(Value::from_bytes(b"-0").encoding(), "embstr");
+        assert_eq!(Value::from_bytes(b"0123").encoding(), "embstr");
+        assert_eq!(Value::from_bytes(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(Value::from_bytes(&[b'a'; 45]).encoding(), "raw");
+    }
+
+    #[test]
+    fn value_is_small() {
+        assert!(std::mem::size_of::<Value>() <= 32);
+    }
+}

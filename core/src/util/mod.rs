@@ -1,0 +1,3 @@
+//! Small helpers shared by several command groups.
+
+pub mod glob;

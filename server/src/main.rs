@@ -1,0 +1,1 @@
+fn main() { println!("cinder-server: not built yet"); }

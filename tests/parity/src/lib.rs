@@ -1,0 +1,1 @@
+//! Parity harness (see tests/).
