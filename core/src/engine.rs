@@ -23,6 +23,28 @@ pub enum HostAction {
     Sleep(u64),
 }
 
+/// Facts about the host process that INFO reports and only the host knows.
+#[derive(Clone, Debug, Default)]
+pub struct HostInfo {
+    /// OS process id (0 when there is none, e.g. wasm).
+    pub process_id: u32,
+    /// TCP port the server listens on (0 when none).
+    pub tcp_port: u16,
+    /// Path of the running executable.
+    pub executable: String,
+    /// Config file given at start ("" when none).
+    pub config_file: String,
+    /// `uname`-like OS description.
+    pub os: String,
+    /// Event-loop API name (`epoll`, `wasm`, ...).
+    pub multiplexing_api: String,
+    /// Bytes currently allocated, from a counting allocator (Redis's `used_memory`).
+    /// `None`: the engine reports its own estimate.
+    pub allocated_bytes: Option<fn() -> usize>,
+    /// Resident set size in bytes, refreshed by the host (0 when unknown).
+    pub rss_bytes: u64,
+}
+
 /// Options a host chooses when creating an engine.
 #[derive(Clone, Debug)]
 pub struct EngineOptions {
@@ -32,11 +54,13 @@ pub struct EngineOptions {
     pub now_us: u64,
     /// Configuration to start with.
     pub config: Config,
+    /// Facts about the host for INFO.
+    pub host: HostInfo,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { seed: 0, now_us: 0, config: Config::default() }
+        EngineOptions { seed: 0, now_us: 0, config: Config::default(), host: HostInfo::default() }
     }
 }
 
@@ -62,6 +86,8 @@ pub struct EngineState {
     pub next_client_id: u64,
     /// Unix time (s) of the last save, for LASTSAVE.
     pub lastsave_s: u64,
+    /// Facts about the host process.
+    pub host: HostInfo,
     /// Per-command call counters, indexed like the command table's flattened order.
     pub cmd_calls: hashbrown::HashMap<&'static str, u64, foldhash::fast::FixedState>,
 }
@@ -77,6 +103,14 @@ impl EngineState {
     #[inline]
     pub fn lru_clock(&self) -> u32 {
         ((self.now_ms() / 1000) & 0xFF_FFFF) as u32
+    }
+
+    /// Bytes in use: the host allocator's count when it has one, else the engine's estimate.
+    pub fn used_memory(&self) -> usize {
+        match self.host.allocated_bytes {
+            Some(f) => f(),
+            None => self.dbs.iter().map(|d| d.memory_estimate()).sum(),
+        }
     }
 
     /// Total keys expired (all databases) since the last reset.
@@ -110,6 +144,7 @@ impl Engine {
                 active_expire_enabled: true,
                 next_client_id: 1,
                 lastsave_s: opts.now_us / 1_000_000,
+                host: opts.host,
                 cmd_calls: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
             },
             clients: ClientTable::default(),

@@ -17,11 +17,13 @@ pub mod reply;
 pub mod resp;
 pub mod rng;
 pub mod stats;
+#[cfg(test)]
+pub mod testkit;
 pub mod types;
 pub mod util;
 
 pub use client::{ClientHandle, ConnInfo};
-pub use engine::{Engine, EngineOptions, HostAction};
+pub use engine::{Engine, EngineOptions, HostAction, HostInfo};
 pub use reply::Reply;
 
 /// The Redis version Cinder reports and is checked against.

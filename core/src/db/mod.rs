@@ -146,6 +146,13 @@ impl Db {
         st
     }
 
+    /// Rough bytes held by this database: structure plus values' heap data.
+    /// (The memory-accounting issue replaces this with a running total.)
+    pub fn memory_estimate(&self) -> usize {
+        self.keys.overhead_bytes()
+            + self.keys.iter().map(|e| e.key.heap_size() + e.value.heap_size()).sum::<usize>()
+    }
+
     /// Removes every key.
     pub fn clear(&mut self) {
         self.keys.clear();
