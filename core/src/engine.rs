@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::reply::Reply;
 use crate::rng::Rng;
-use crate::stats::Stats;
+use crate::stats::{CmdStat, Stats};
 
 /// Something the host must do after a command (the core cannot do I/O itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,8 +88,8 @@ pub struct EngineState {
     pub lastsave_s: u64,
     /// Facts about the host process.
     pub host: HostInfo,
-    /// Per-command call counters, indexed like the command table's flattened order.
-    pub cmd_calls: hashbrown::HashMap<&'static str, u64, foldhash::fast::FixedState>,
+    /// Per-command counters (`INFO commandstats`), by full command name.
+    pub cmd_calls: hashbrown::HashMap<&'static str, CmdStat, foldhash::fast::FixedState>,
 }
 
 impl EngineState {
@@ -195,8 +195,8 @@ impl Engine {
             Ok(r) => r,
             Err(_) => Reply::error("ERR internal error while running the command"),
         };
-        if reply.is_error() {
-            self.state.stats.error_replies += 1;
+        if let Reply::Error(text) = &reply {
+            self.state.stats.record_error(text);
         }
         let reply = match client.reply_mode {
             ReplyMode::On => reply,

@@ -1,3 +1,4 @@
 //! Small helpers shared by several command groups.
 
 pub mod glob;
+pub mod lzf;
