@@ -318,3 +318,176 @@ pub fn client_reply(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         Err(CmdError::Syntax)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::client::{ClientHandle, ConnInfo};
+    use crate::engine::HostAction;
+    use crate::reply::Reply;
+    use crate::testkit::TestEngine;
+
+    fn conn(port: u16) -> ConnInfo {
+        ConnInfo { addr: format!("127.0.0.1:{}", port), laddr: "127.0.0.1:6379".into(), fd: 8 }
+    }
+
+    /// An engine whose client (id 2; id 1 was the test kit's) comes from port 5001, plus
+    /// a second client (id 3) from port 5002.
+    fn two_clients() -> (TestEngine, ClientHandle) {
+        let mut t = TestEngine::new();
+        t.eng.disconnect(t.client);
+        t.client = t.eng.connect(conn(5001)).unwrap();
+        let other = t.eng.connect(conn(5002)).unwrap();
+        (t, other)
+    }
+
+    fn text(r: Reply) -> String {
+        match r {
+            Reply::Verbatim("txt", b) => String::from_utf8(b).unwrap(),
+            other => panic!("{:?}", other),
+        }
+    }
+
+    /// A `CLIENT LIST` line without its memory fields (which depend on struct sizes).
+    fn strip_mem(line: &str) -> String {
+        line.split(' ').filter(|f| !f.starts_with("tot-mem=")).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn id_and_names() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["CLIENT", "ID"]), ":1\r\n");
+        assert_eq!(t.resp(&["CLIENT", "ID", "x"]), "-ERR wrong number of arguments for 'client|id' command\r\n");
+        assert_eq!(t.resp(&["CLIENT", "GETNAME"]), "$-1\r\n");
+        assert_eq!(t.resp(&["CLIENT", "SETNAME", "ok"]), "+OK\r\n");
+        assert_eq!(t.resp(&["CLIENT", "GETNAME"]), "$2\r\nok\r\n");
+        for bad in ["a b", "a\nb", "é", "\x7f"] {
+            assert_eq!(
+                t.resp(&["CLIENT", "SETNAME", bad]),
+                "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+            );
+        }
+        assert_eq!(t.resp(&["CLIENT", "GETNAME"]), "$2\r\nok\r\n");
+        assert_eq!(t.resp(&["CLIENT", "SETNAME", ""]), "+OK\r\n");
+        assert_eq!(t.resp(&["CLIENT", "GETNAME"]), "$-1\r\n");
+        assert_eq!(t.resp(&["CLIENT", "foo"]), "-ERR unknown subcommand 'foo'. Try CLIENT HELP.\r\n");
+        assert_eq!(t.resp(&["CLIENT", "NO-TOUCH", "on"]), "-ERR unknown subcommand 'NO-TOUCH'. Try CLIENT HELP.\r\n");
+        assert_eq!(t.resp(&["CLIENT"]), "-ERR wrong number of arguments for 'client' command\r\n");
+        assert!(t.resp(&["CLIENT", "HELP"]).starts_with("*48\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
+    }
+
+    #[test]
+    fn info_line_has_redis_fields_in_order() {
+        let (mut t, _) = two_clients();
+        t.advance_ms(2500);
+        let line = text(t.cmd(&["CLIENT", "INFO"]));
+        assert_eq!(
+            strip_mem(&line),
+            "id=2 addr=127.0.0.1:5001 laddr=127.0.0.1:6379 fd=8 name= age=2 idle=0 flags=N db=0 sub=0 psub=0 ssub=0 \
+             multi=-1 qbuf=26 qbuf-free=0 argv-mem=10 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 events=r \
+             cmd=client|info user=default redir=-1 resp=2\n"
+        );
+        assert!(line.contains(" tot-mem="));
+        assert!(t.resp3(&["CLIENT", "INFO"]).starts_with("=") && t.resp3(&["CLIENT", "INFO"]).contains("\r\ntxt:id=2 "));
+    }
+
+    #[test]
+    fn list_orders_by_id_and_filters() {
+        let (mut t, other) = two_clients();
+        t.cmd_as(other, &["SELECT", "3"]);
+        t.cmd_as(other, &["CLIENT", "SETNAME", "worker"]);
+        t.cmd_as(other, &["CLIENT", "NO-EVICT", "on"]);
+        t.advance_ms(3000);
+        let list = text(t.cmd(&["CLIENT", "LIST"]));
+        let lines: Vec<String> = list.lines().map(strip_mem).collect();
+        assert_eq!(
+            lines,
+            [
+                "id=2 addr=127.0.0.1:5001 laddr=127.0.0.1:6379 fd=8 name= age=3 idle=0 flags=N db=0 sub=0 psub=0 ssub=0 \
+                 multi=-1 qbuf=26 qbuf-free=0 argv-mem=10 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 events=r \
+                 cmd=client|list user=default redir=-1 resp=2",
+                "id=3 addr=127.0.0.1:5002 laddr=127.0.0.1:6379 fd=8 name=worker age=3 idle=3 flags=e db=3 sub=0 psub=0 \
+                 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 events=r \
+                 cmd=client|no-evict user=default redir=-1 resp=2",
+            ]
+        );
+        assert!(list.ends_with('\n'));
+        assert_eq!(text(t.cmd(&["CLIENT", "LIST", "TYPE", "normal"])).lines().count(), 2);
+        for ty in ["master", "replica", "slave", "PUBSUB"] {
+            assert_eq!(t.resp(&["CLIENT", "LIST", "TYPE", ty]), "$0\r\n\r\n");
+        }
+        assert_eq!(t.resp(&["CLIENT", "LIST", "TYPE", "foo"]), "-ERR Unknown client type 'foo'\r\n");
+        assert_eq!(t.resp(&["CLIENT", "LIST", "TYPE"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "LIST", "ID"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "LIST", "foo"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "LIST", "TYPE", "normal", "ID", "1"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "LIST", "ID", "1", "x"]), "-ERR Invalid client ID\r\n");
+        assert_eq!(t.resp(&["CLIENT", "LIST", "ID", "0", "99", "-5"]), "$0\r\n\r\n");
+        let by_id = text(t.cmd(&["CLIENT", "LIST", "ID", "3", "2", "3"]));
+        let ids: Vec<&str> = by_id.lines().map(|l| l.split(' ').next().unwrap()).collect();
+        assert_eq!(ids, ["id=3", "id=2", "id=3"]);
+        assert_eq!(t.resp3(&["CLIENT", "LIST", "TYPE", "master"]), "=4\r\ntxt:\r\n");
+    }
+
+    #[test]
+    fn kill_old_form() {
+        let (mut t, other) = two_clients();
+        assert_eq!(t.resp(&["CLIENT", "KILL", "1.2.3.4:5"]), "-ERR No such client\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "ID"]), "-ERR No such client\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "127.0.0.1:5002"]), "+OK\r\n");
+        assert!(t.eng.client(other).unwrap().close_requested);
+        assert_eq!(t.eng.take_actions(), vec![HostAction::Close(other)]);
+        // Already being closed: not listed, not killed again.
+        assert_eq!(text(t.cmd(&["CLIENT", "LIST"])).lines().count(), 1);
+        assert_eq!(t.resp(&["CLIENT", "KILL", "127.0.0.1:5002"]), "-ERR No such client\r\n");
+        // The old form may kill the caller itself.
+        assert_eq!(t.resp(&["CLIENT", "KILL", "127.0.0.1:5001"]), "+OK\r\n");
+        assert_eq!(t.eng.take_actions(), vec![HostAction::Close(t.client)]);
+    }
+
+    #[test]
+    fn kill_filters() {
+        let (mut t, other) = two_clients();
+        let positive = "-ERR client-id should be greater than 0\r\n";
+        assert_eq!(t.resp(&["CLIENT", "KILL", "ID", "0"]), positive);
+        assert_eq!(t.resp(&["CLIENT", "KILL", "ID", "x"]), positive);
+        assert_eq!(t.resp(&["CLIENT", "KILL", "ID", "-1"]), positive);
+        assert_eq!(t.resp(&["CLIENT", "KILL", "ID", "99", "ID", "x"]), positive);
+        assert_eq!(t.resp(&["CLIENT", "KILL", "ID", "1", "TYPE"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "TYPE", "foo"]), "-ERR Unknown client type 'foo'\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "USER", "bob"]), "-ERR No such user 'bob'\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "MAXAGE", "10"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "SKIPME", "maybe"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "ID", "99"]), ":0\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "TYPE", "master"]), ":0\r\n");
+        assert_eq!(t.resp(&["CLIENT", "KILL", "ADDR", "1.2.3.4:5", "SKIPME", "no"]), ":0\r\n");
+        assert!(t.eng.take_actions().is_empty());
+        // SKIPME defaults to yes: only the other client goes.
+        assert_eq!(t.resp(&["CLIENT", "KILL", "USER", "default"]), ":1\r\n");
+        assert_eq!(t.eng.take_actions(), vec![HostAction::Close(other)]);
+        assert_eq!(t.resp(&["CLIENT", "KILL", "LADDR", "127.0.0.1:6379", "SKIPME", "no"]), ":1\r\n");
+        assert_eq!(t.eng.take_actions(), vec![HostAction::Close(t.client)]);
+        assert!(t.eng.client(t.client).unwrap().flags_string().contains('c'));
+    }
+
+    #[test]
+    fn no_evict_and_reply_modes() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["CLIENT", "NO-EVICT"]), "-ERR wrong number of arguments for 'client|no-evict' command\r\n");
+        assert_eq!(t.resp(&["CLIENT", "NO-EVICT", "maybe"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "NO-EVICT", "on"]), "+OK\r\n");
+        assert!(t.eng.client(t.client).unwrap().no_evict);
+        assert_eq!(t.resp(&["CLIENT", "NO-EVICT", "OFF"]), "+OK\r\n");
+        assert!(!t.eng.client(t.client).unwrap().no_evict);
+        assert_eq!(t.resp(&["CLIENT", "REPLY", "maybe"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["CLIENT", "REPLY", "on"]), "+OK\r\n");
+        assert_eq!(t.resp(&["CLIENT", "REPLY", "SKIP"]), "");
+        assert_eq!(t.resp(&["PING"]), "");
+        assert_eq!(t.resp(&["PING"]), "+PONG\r\n");
+        assert_eq!(t.resp(&["CLIENT", "REPLY", "OFF"]), "");
+        assert_eq!(t.resp(&["PING"]), "");
+        assert_eq!(t.resp(&["CLIENT", "REPLY", "SKIP"]), "");
+        assert_eq!(t.resp(&["PING"]), "");
+        assert_eq!(t.resp(&["CLIENT", "REPLY", "ON"]), "+OK\r\n");
+        assert_eq!(t.resp(&["PING"]), "+PONG\r\n");
+    }
+}
