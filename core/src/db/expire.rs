@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn budget_stops_the_cycle_and_next_cycle_resumes_at_next_db() {
-        let mut dbs: Vec<Db> = (0..3).map(|i| Db::new(i)).collect();
+        let mut dbs: Vec<Db> = (0..3).map(Db::new).collect();
         for db in dbs.iter_mut() {
             fill(db, "e", 100, Some(10));
         }
@@ -128,5 +128,89 @@ mod tests {
         assert_eq!(st, CycleStats { sampled: 140, expired: 140 });
         assert_eq!(cyc.time_cap_reached, 1);
         assert_eq!((dbs[0].keys.len(), dbs[1].keys.len(), dbs[2].keys.len()), (0, 0, 0));
+    }
+}
+
+/// The cycle as the engine runs it on `tick`, with the manual test clock.
+#[cfg(test)]
+mod engine_tests {
+    use crate::testkit::TestEngine;
+    use crate::types::Value;
+
+    fn put(t: &mut TestEngine, db: usize, key: &str, ttl_ms: Option<u64>) {
+        let st = &mut t.eng.state;
+        let now = st.now_ms();
+        let slot = st.dbs[db].set(key.as_bytes(), Value::Int(1), false, now, 0);
+        if let Some(ttl) = ttl_ms {
+            st.dbs[db].keys.set_expire(slot, now + ttl);
+        }
+    }
+
+    fn len(t: &TestEngine, db: usize) -> usize {
+        t.eng.state.dbs[db].keys.len()
+    }
+
+    #[test]
+    fn keys_vanish_after_ticks_without_being_accessed() {
+        let mut t = TestEngine::new();
+        for i in 0..100 {
+            put(&mut t, 0, &format!("ttl:{}", i), Some(100));
+            put(&mut t, 0, &format!("keep:{}", i), None);
+            put(&mut t, 5, &format!("ttl:{}", i), Some(100));
+        }
+        t.advance_ms(99);
+        t.tick();
+        assert_eq!((len(&t, 0), len(&t, 5)), (200, 100));
+        assert_eq!(t.eng.state.expired_keys(), 0);
+        t.advance_ms(1);
+        t.tick();
+        // Every sampled round is 100% stale, so one tick clears both databases.
+        assert_eq!((len(&t, 0), len(&t, 5)), (100, 0));
+        assert_eq!(t.eng.state.expired_keys(), 200);
+        assert_eq!((t.eng.state.stats.keyspace_hits, t.eng.state.stats.keyspace_misses), (0, 0));
+        for i in 0..100 {
+            let key = format!("keep:{}", i);
+            assert!(t.eng.state.dbs[0].keys.find(key.as_bytes()).is_some(), "{}", key);
+        }
+        // 100% stale this cycle: the running average moved 5% towards 1.
+        assert!((t.eng.state.stats.expired_stale_perc - 0.05).abs() < 1e-9);
+        t.tick();
+        assert_eq!(len(&t, 0), 100);
+        assert_eq!(t.eng.state.expired_keys(), 200);
+    }
+
+    #[test]
+    fn disabled_active_expiry_leaves_keys_to_lazy_expiry() {
+        let mut t = TestEngine::new();
+        put(&mut t, 0, "a", Some(10));
+        t.eng.state.active_expire_enabled = false;
+        t.advance_ms(10);
+        t.tick();
+        assert_eq!(len(&t, 0), 1);
+        assert_eq!(t.resp(&["EXISTS", "a"]), ":0\r\n");
+        assert_eq!(t.eng.state.expired_keys(), 1);
+    }
+
+    #[test]
+    fn big_backlog_is_cleared_over_several_bounded_ticks() {
+        let mut t = TestEngine::new();
+        for i in 0..60_000 {
+            put(&mut t, 0, &format!("k{}", i), Some(1));
+        }
+        put(&mut t, 0, "live", Some(1_000_000));
+        t.advance_ms(1);
+        // hz 10, effort 1: 25 ms of Redis time = 25,000 samples, rounds of 20.
+        t.tick();
+        let expired = t.eng.state.expired_keys();
+        // The budget counts samples; the one live key may be among them.
+        assert!((24_999..=25_000).contains(&expired), "{}", expired);
+        assert_eq!(len(&t, 0) as u64, 60_001 - expired);
+        assert_eq!(t.eng.state.expire_cycle.time_cap_reached, 1);
+        t.tick();
+        t.tick();
+        assert_eq!(len(&t, 0), 1);
+        assert_eq!(t.eng.state.expired_keys(), 60_000);
+        assert_eq!(t.eng.state.expire_cycle.time_cap_reached, 2);
+        assert_eq!(t.resp(&["PTTL", "live"]), ":999999\r\n");
     }
 }

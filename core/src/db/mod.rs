@@ -183,9 +183,8 @@ impl Db {
             }
             st.sampled += sampled;
             st.expired += expired;
-            if ttl_samples > 0 {
+            if let Some(avg) = ttl_sum.checked_div(ttl_samples) {
                 // Redis: a running average moving 2% towards this round's mean.
-                let avg = ttl_sum / ttl_samples;
                 if self.avg_ttl == 0 {
                     self.avg_ttl = avg;
                 }
