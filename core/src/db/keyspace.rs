@@ -30,7 +30,7 @@ pub struct Entry {
     pub key: SBytes,
     /// The value.
     pub value: Value,
-    /// LRU clock or LFU counter (see the eviction issue); last access time in seconds for now.
+    /// Last-access bits: 24-bit LRU clock, or LFU time and counter (see `db::access`).
     pub access: u32,
     /// Index into `Keyspace::expires`, or `NO_EXPIRE`.
     expire_slot: u32,
