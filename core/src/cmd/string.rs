@@ -82,8 +82,8 @@ fn store(ctx: &mut Ctx, slot: Option<u32>, key: &[u8], value: Value, keep_ttl: b
             slot
         }
         None => {
-            let lru = ctx.st.lru_clock();
-            ctx.db().keys.insert_new(SBytes::new(key), value, lru)
+            let access = ctx.st.new_access();
+            ctx.db().keys.insert_new(SBytes::new(key), value, access)
         }
     }
 }
@@ -360,11 +360,11 @@ fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
             }
         }
     }
-    let now = ctx.now_ms();
-    let lru = ctx.st.lru_clock();
-    let db = ctx.db();
     for p in pairs {
-        db.set(p[0], Value::from_bytes(p[1]), false, now, lru);
+        // Redis's setKey: an existing key is touched (its LFU counter survives), a new one
+        // starts fresh.
+        let slot = ctx.lookup_write(p[0]);
+        store(ctx, slot, p[0], Value::from_bytes(p[1]), false);
     }
     Ok(if nx { Reply::Int(1) } else { Reply::ok() })
 }
