@@ -209,6 +209,7 @@ impl Engine {
         if reply.is_error() {
             self.state.stats.error_replies += 1;
         }
+        self.compact_keyspaces();
         let reply = match client.reply_mode {
             ReplyMode::On => reply,
             ReplyMode::Off => Reply::NoReply,
@@ -223,6 +224,14 @@ impl Engine {
         };
         self.clients.put_back(h, client);
         reply
+    }
+
+    /// Fills the holes commands left in the keyspaces (slots are stable only within a command).
+    #[inline]
+    fn compact_keyspaces(&mut self) {
+        for db in self.state.dbs.iter_mut() {
+            db.keys.compact();
+        }
     }
 
     /// Whether there are actions for the host.
@@ -247,6 +256,8 @@ impl Engine {
         let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
         let now_ms = st.now_ms();
         let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
+        self.compact_keyspaces();
+        let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };
         // Redis: a running average, 5% weight to the current cycle.
         st.stats.expired_stale_perc = perc * 0.05 + st.stats.expired_stale_perc * 0.95;
