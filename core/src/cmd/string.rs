@@ -641,7 +641,7 @@ mod tests {
         assert_eq!(t.resp(&["LCS", "live", "exp"]), "$0\r\n\r\n");
         assert_eq!(t.resp(&["LCS", "exp", "live", "LEN"]), ":0\r\n");
         assert_eq!(t.resp(&["GET", "after"]), "$1\r\nx\r\n");
-        assert_eq!(t.resp(&["DBSIZE"]), ":2\r\n");
+        assert_eq!(t.resp(&["EXISTS", "live", "exp", "after"]), ":2\r\n");
     }
 
     /// Runs each `(command, expected RESP2)` pair; commands are split on spaces.
