@@ -1,0 +1,276 @@
+//! Runs `.redis` scripts against a fresh redis/cinder pair and collects every mismatch.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::compare::differ;
+use crate::conn::{Conn, Outcome};
+use crate::resp;
+use crate::script::{parse_script, Line, Mode, Step};
+use crate::server::{Pair, Server};
+use crate::text::{escape, format_command};
+
+/// One disagreement between the servers.
+#[derive(Debug)]
+pub struct Mismatch {
+    /// `file:line`.
+    pub location: String,
+    /// The script line.
+    pub command: String,
+    /// The reference's reply, escaped.
+    pub redis: String,
+    /// cinder's reply, escaped.
+    pub cinder: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}\n    redis:  {}\n    cinder: {}", self.location, self.command, self.redis, self.cinder)
+    }
+}
+
+/// Client connections to both servers (one pair per `@conn` number).
+pub struct Clients<'a> {
+    pair: &'a mut Pair,
+    conns: Vec<Option<(Conn, Conn)>>,
+    current: usize,
+}
+
+impl<'a> Clients<'a> {
+    /// Opens connection pair 0 to both servers.
+    pub fn new(pair: &'a mut Pair) -> std::io::Result<Clients<'a>> {
+        let mut c = Clients { pair, conns: Vec::new(), current: 0 };
+        c.select(0)?;
+        Ok(c)
+    }
+
+    /// Switches to connection pair `n`, opening it when new.
+    pub fn select(&mut self, n: usize) -> std::io::Result<()> {
+        if self.conns.len() <= n {
+            self.conns.resize_with(n + 1, || None);
+        }
+        if self.conns[n].is_none() {
+            let r = Conn::connect(self.pair.redis.port)?;
+            let c = Conn::connect(self.pair.cinder.port)?;
+            self.conns[n] = Some((r, c));
+        }
+        self.current = n;
+        Ok(())
+    }
+
+    fn both(&mut self) -> &mut (Conn, Conn) {
+        self.conns[self.current].as_mut().expect("selected connection")
+    }
+
+    /// Sends `argv` to both servers and returns (redis, cinder) outcomes. A side whose
+    /// connection broke (closed, timed out, garbage) is reconnected afterwards.
+    pub fn call(&mut self, argv: &[Vec<u8>]) -> (Outcome, Outcome) {
+        let (r, c) = self.both();
+        let a = r.call(argv);
+        let b = c.call(argv);
+        self.heal(&a, &b);
+        (a, b)
+    }
+
+    /// Sends raw bytes to both and reads `n` replies from each.
+    pub fn raw(&mut self, bytes: &[u8], n: usize) -> Vec<(Outcome, Outcome)> {
+        let (r, c) = self.both();
+        let _ = r.send(bytes);
+        let _ = c.send(bytes);
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let (r, c) = self.both();
+            let a = r.read_reply(crate::conn::REPLY_TIMEOUT);
+            let b = c.read_reply(crate::conn::REPLY_TIMEOUT);
+            let broken = a.bytes().is_none() || b.bytes().is_none();
+            out.push((a, b));
+            if broken {
+                break;
+            }
+        }
+        if let Some((a, b)) = out.last().cloned() {
+            self.heal(&a, &b);
+        }
+        out
+    }
+
+    /// Checks that both servers close the connection; reconnects both.
+    pub fn closed(&mut self) -> (Outcome, Outcome) {
+        let (r, c) = self.both();
+        let a = r.read_reply(Duration::from_secs(2));
+        let b = c.read_reply(Duration::from_secs(2));
+        self.reconnect();
+        (a, b)
+    }
+
+    /// Replaces the current pair with fresh connections.
+    pub fn reconnect(&mut self) {
+        let (r, c) = self.both();
+        let _ = r.reconnect();
+        let _ = c.reconnect();
+    }
+
+    fn heal(&mut self, a: &Outcome, b: &Outcome) {
+        let (r, c) = self.both();
+        if matches!(a, Outcome::Closed | Outcome::Garbage(_)) {
+            let _ = r.reconnect();
+        }
+        if matches!(b, Outcome::Closed | Outcome::Garbage(_)) {
+            let _ = c.reconnect();
+        }
+    }
+
+    /// Both servers' processes, for liveness checks.
+    pub fn servers(&mut self) -> [&mut Server; 2] {
+        [&mut self.pair.redis, &mut self.pair.cinder]
+    }
+}
+
+/// Runs the script at `path`; panics with a report of every mismatch.
+pub fn run_script_test(path: &str) {
+    let mismatches = run_script(Path::new(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    if !mismatches.is_empty() {
+        let mut report = String::new();
+        for m in &mismatches {
+            let _ = writeln!(report, "{m}");
+        }
+        let name = Path::new(path).file_name().unwrap().to_string_lossy();
+        panic!("\n{report}{} mismatch(es) in {name}", mismatches.len());
+    }
+}
+
+/// Runs a script on a fresh server pair; returns all mismatches (or a setup error).
+pub fn run_script(path: &Path) -> Result<Vec<Mismatch>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let lines = parse_script(&text)?;
+    let file = format!("tests/parity/scripts/{}", path.file_name().unwrap().to_string_lossy());
+    let mut pair = Pair::start();
+    let mut clients = Clients::new(&mut pair).map_err(|e| format!("connect: {e}"))?;
+    clients.call(&[b"FLUSHALL".to_vec()]);
+    let mut out = Vec::new();
+    for line in &lines {
+        run_line(&mut clients, line, &file, &mut out);
+        let [redis, cinder] = clients.servers();
+        for s in [redis, cinder] {
+            if !s.is_alive() {
+                out.push(Mismatch {
+                    location: format!("{file}:{}", line.lineno),
+                    command: line.text.clone(),
+                    redis: String::new(),
+                    cinder: format!("{} server died; log tail:\n{}", s.name, s.log_tail()),
+                });
+                return Ok(out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn push(out: &mut Vec<Mismatch>, file: &str, line: &Line, mode: Mode, a: &Outcome, b: &Outcome) {
+    if let Some(at) = differ(mode, a, b) {
+        out.push(Mismatch {
+            location: format!("{file}:{}", line.lineno),
+            command: line.text.clone(),
+            redis: a.show(at),
+            cinder: b.show(at),
+        });
+    }
+}
+
+fn run_line(clients: &mut Clients, line: &Line, file: &str, out: &mut Vec<Mismatch>) {
+    match &line.step {
+        Step::Command { argv, mode } => {
+            let (a, b) = clients.call(argv);
+            push(out, file, line, *mode, &a, &b);
+            if argv[0].eq_ignore_ascii_case(b"quit") && a.bytes().is_some() {
+                let (a, b) = clients.closed();
+                push(out, file, line, Mode::Exact, &a, &b);
+            }
+        }
+        Step::ScanAll { argv } => {
+            let a = scan_all(clients, argv, 0);
+            let b = scan_all(clients, argv, 1);
+            if a != b {
+                out.push(Mismatch {
+                    location: format!("{file}:{}", line.lineno),
+                    command: line.text.clone(),
+                    redis: a,
+                    cinder: b,
+                });
+            }
+        }
+        Step::Sleep(ms) => std::thread::sleep(Duration::from_millis(*ms)),
+        Step::Raw { replies, bytes } => {
+            let got = clients.raw(bytes, *replies);
+            for (a, b) in &got {
+                push(out, file, line, Mode::Exact, a, b);
+            }
+        }
+        Step::Closed => {
+            let (a, b) = clients.closed();
+            push(out, file, line, Mode::Exact, &a, &b);
+        }
+        Step::Reconnect => clients.reconnect(),
+        Step::Conn(n) => {
+            if let Err(e) = clients.select(*n) {
+                out.push(Mismatch {
+                    location: format!("{file}:{}", line.lineno),
+                    command: line.text.clone(),
+                    redis: String::new(),
+                    cinder: format!("cannot connect: {e}"),
+                });
+            }
+        }
+    }
+}
+
+/// Iterates a cursor command to cursor 0 on one side (0 = redis, 1 = cinder) and returns
+/// a printable summary: the sorted set of elements, or the first non-SCAN reply.
+fn scan_all(clients: &mut Clients, argv: &[Vec<u8>], side: usize) -> String {
+    let cursor_at = if argv[0].eq_ignore_ascii_case(b"scan") { 1 } else { 2 };
+    if argv.len() <= cursor_at {
+        return call_side(clients, argv, side).show(0);
+    }
+    let mut argv = argv.to_vec();
+    let mut seen: Vec<Vec<u8>> = Vec::new();
+    let mut cursor = b"0".to_vec();
+    for round in 0..100_000 {
+        argv[cursor_at] = cursor.clone();
+        let got = call_side(clients, &argv, side);
+        let Some((next, elems)) = got.bytes().and_then(parse_scan_reply) else {
+            return format!("after {round} calls ({}): {}", format_command(&argv), got.show(0));
+        };
+        seen.extend(elems);
+        if next == b"0" {
+            seen.sort();
+            seen.dedup();
+            let shown: Vec<String> = seen.iter().map(|e| format!("\"{}\"", escape(e))).collect();
+            return format!("{{{}}}", shown.join(", "));
+        }
+        cursor = next;
+    }
+    "(cursor never returned to 0)".into()
+}
+
+fn call_side(clients: &mut Clients, argv: &[Vec<u8>], side: usize) -> Outcome {
+    let (r, c) = clients.both();
+    let conn = if side == 0 { r } else { c };
+    let got = conn.call(argv);
+    if got.bytes().is_none() {
+        let _ = conn.reconnect();
+    }
+    got
+}
+
+/// Splits a `[cursor, [elements...]]` reply.
+fn parse_scan_reply(reply: &[u8]) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+    let (_, top) = resp::split_aggregate(reply)?;
+    if top.len() != 2 {
+        return None;
+    }
+    let cursor = resp::as_bulk(top[0])?.to_vec();
+    let (_, elems) = resp::split_aggregate(top[1])?;
+    let elems = elems.iter().map(|e| resp::as_bulk(e).map(<[u8]>::to_vec)).collect::<Option<_>>()?;
+    Some((cursor, elems))
+}
