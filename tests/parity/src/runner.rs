@@ -227,7 +227,7 @@ fn run_line(clients: &mut Clients, line: &Line, file: &str, out: &mut Vec<Mismat
 
 /// Iterates a cursor command to cursor 0 on one side (0 = redis, 1 = cinder) and returns
 /// a printable summary: the sorted set of elements, or the first non-SCAN reply.
-fn scan_all(clients: &mut Clients, argv: &[Vec<u8>], side: usize) -> String {
+pub fn scan_all(clients: &mut Clients, argv: &[Vec<u8>], side: usize) -> String {
     let cursor_at = if argv[0].eq_ignore_ascii_case(b"scan") { 1 } else { 2 };
     if argv.len() <= cursor_at {
         return call_side(clients, argv, side).show(0);
