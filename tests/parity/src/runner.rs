@@ -167,7 +167,15 @@ pub fn run_script(path: &Path) -> Result<Vec<Mismatch>, String> {
     Ok(out)
 }
 
+/// Whether `PARITY_VERBOSE=1` asks to print every command with the reference's reply.
+fn verbose() -> bool {
+    std::env::var("PARITY_VERBOSE").is_ok_and(|v| v == "1")
+}
+
 fn push(out: &mut Vec<Mismatch>, file: &str, line: &Line, mode: Mode, a: &Outcome, b: &Outcome) {
+    if verbose() {
+        eprintln!("{}:{}: {}\n    -> {}", file, line.lineno, line.text, a.show(0));
+    }
     if let Some(at) = differ(mode, a, b) {
         out.push(Mismatch {
             location: format!("{file}:{}", line.lineno),
