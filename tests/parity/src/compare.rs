@@ -26,6 +26,40 @@ pub fn differ(mode: Mode, reference: &Outcome, candidate: &Outcome) -> Option<us
     }
 }
 
+/// `reply` with the element that follows a `field` element (bulk or simple string, at
+/// any depth) replaced by `+<masked>`, for values that legitimately differ (client ids).
+pub fn mask_field(reply: &[u8], field: &[u8]) -> Vec<u8> {
+    let Some((head, elems)) = resp::split_aggregate(reply) else { return reply.to_vec() };
+    let is_map = reply.first() == Some(&b'%');
+    let mut out = head.to_vec();
+    let mut mask_next = false;
+    for e in elems {
+        if is_map {
+            // Map elements are key+value pairs.
+            let key_len = resp::reply_len(e).ok().flatten().unwrap_or(e.len());
+            let (k, v) = e.split_at(key_len);
+            out.extend_from_slice(k);
+            if names(k, field) {
+                out.extend_from_slice(b"+<masked>\r\n");
+            } else {
+                out.extend(mask_field(v, field));
+            }
+        } else if mask_next {
+            out.extend_from_slice(b"+<masked>\r\n");
+            mask_next = false;
+        } else {
+            mask_next = names(e, field);
+            out.extend(mask_field(e, field));
+        }
+    }
+    out
+}
+
+fn names(elem: &[u8], field: &[u8]) -> bool {
+    resp::as_bulk(elem).or_else(|| elem.strip_prefix(b"+").and_then(|r| r.strip_suffix(b"\r\n")))
+        == Some(field)
+}
+
 /// Same aggregate header and the same multiset of elements; non-aggregates exactly.
 fn same_unordered(a: &[u8], b: &[u8]) -> bool {
     match (resp::split_aggregate(a), resp::split_aggregate(b)) {
@@ -62,5 +96,13 @@ mod tests {
         assert!(differ(Mode::Approx(5), &r(b":-1\r\n"), &r(b":1\r\n")).is_some());
         assert!(differ(Mode::Exact, &Outcome::Closed, &r(b"+OK\r\n")).is_some());
         assert_eq!(differ(Mode::Exact, &Outcome::Closed, &Outcome::Closed), None);
+        assert_eq!(
+            mask_field(b"*4\r\n$2\r\nid\r\n:7\r\n$1\r\nx\r\n:1\r\n", b"id"),
+            b"*4\r\n$2\r\nid\r\n+<masked>\r\n$1\r\nx\r\n:1\r\n".to_vec()
+        );
+        assert_eq!(
+            mask_field(b"%2\r\n$2\r\nid\r\n:7\r\n$1\r\nx\r\n:1\r\n", b"id"),
+            b"%2\r\n$2\r\nid\r\n+<masked>\r\n$1\r\nx\r\n:1\r\n".to_vec()
+        );
     }
 }

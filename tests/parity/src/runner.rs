@@ -33,6 +33,7 @@ impl std::fmt::Display for Mismatch {
 /// Client connections to both servers (one pair per `@conn` number).
 pub struct Clients<'a> {
     pair: &'a mut Pair,
+    vars: std::collections::HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)>,
     conns: Vec<Option<(Conn, Conn)>>,
     current: usize,
 }
@@ -40,7 +41,7 @@ pub struct Clients<'a> {
 impl<'a> Clients<'a> {
     /// Opens connection pair 0 to both servers.
     pub fn new(pair: &'a mut Pair) -> std::io::Result<Clients<'a>> {
-        let mut c = Clients { pair, conns: Vec::new(), current: 0 };
+        let mut c = Clients { pair, vars: Default::default(), conns: Vec::new(), current: 0 };
         c.select(0)?;
         Ok(c)
     }
@@ -66,11 +67,25 @@ impl<'a> Clients<'a> {
     /// Sends `argv` to both servers and returns (redis, cinder) outcomes. A side whose
     /// connection broke (closed, timed out, garbage) is reconnected afterwards.
     pub fn call(&mut self, argv: &[Vec<u8>]) -> (Outcome, Outcome) {
+        let subst = |side: usize| -> Vec<Vec<u8>> {
+            argv.iter()
+                .map(|a| match a.strip_prefix(b"$").and_then(|n| self.vars.get(n)) {
+                    Some((r, c)) => if side == 0 { r.clone() } else { c.clone() },
+                    None => a.clone(),
+                })
+                .collect()
+        };
+        let (ra, ca) = (subst(0), subst(1));
         let (r, c) = self.both();
-        let a = r.call(argv);
-        let b = c.call(argv);
+        let a = r.call(&ra);
+        let b = c.call(&ca);
         self.heal(&a, &b);
         (a, b)
+    }
+
+    /// Remembers each side's value for `$name` substitution.
+    pub fn set_var(&mut self, name: &str, redis: Vec<u8>, cinder: Vec<u8>) {
+        self.vars.insert(name.as_bytes().to_vec(), (redis, cinder));
     }
 
     /// Sends raw bytes to both and reads `n` replies from each.
@@ -195,6 +210,26 @@ fn run_line(clients: &mut Clients, line: &Line, file: &str, out: &mut Vec<Mismat
                 let (a, b) = clients.closed();
                 push(out, file, line, Mode::Exact, &a, &b);
             }
+        }
+        Step::Masked { argv, field } => {
+            let (a, b) = clients.call(argv);
+            let masked = |o: Outcome| match o {
+                Outcome::Reply(r) => Outcome::Reply(crate::compare::mask_field(&r, field)),
+                other => other,
+            };
+            push(out, file, line, Mode::Exact, &masked(a), &masked(b));
+        }
+        Step::Capture { name, argv } => {
+            let (a, b) = clients.call(argv);
+            push(out, file, line, Mode::Shape, &a, &b);
+            let value = |o: &Outcome| {
+                let r = o.bytes().unwrap_or_default();
+                resp::as_bulk(r)
+                    .map(<[u8]>::to_vec)
+                    .or_else(|| resp::as_int(r).map(|i| i.to_string().into_bytes()))
+                    .unwrap_or_default()
+            };
+            clients.set_var(name, value(&a), value(&b));
         }
         Step::ScanAll { argv } => {
             let a = scan_all(clients, argv, 0);

@@ -12,6 +12,11 @@
 //! - `@closed`             both servers must have closed the connection; reconnect
 //! - `@reconnect`          open fresh connections (RESP2, db 0)
 //! - `@conn N`             switch to client connection pair N (0 is the first)
+//! - `@mask FIELD CMD ...` compare exactly after blanking the value that follows the
+//!   element FIELD in the reply (e.g. the client `id` in HELLO's reply)
+//! - `@capture NAME CMD ...` run CMD on both (compared by shape) and remember each
+//!   server's reply; a later argument written `$NAME` is replaced, per server, by it
+//!   (e.g. `@capture me CLIENT ID` then `CLIENT KILL ID $me`)
 
 use crate::text::split_args;
 
@@ -33,6 +38,10 @@ pub enum Mode {
 pub enum Step {
     /// Send a command to both and compare the replies.
     Command { argv: Vec<Vec<u8>>, mode: Mode },
+    /// Send a command to both; compare with the value after element `field` blanked.
+    Masked { argv: Vec<Vec<u8>>, field: Vec<u8> },
+    /// Send a command to both, compare by shape and store each reply as `$name`.
+    Capture { name: String, argv: Vec<Vec<u8>> },
     /// Iterate a cursor command to the end on both and compare the element sets.
     ScanAll { argv: Vec<Vec<u8>> },
     /// Sleep this many milliseconds.
@@ -95,6 +104,14 @@ fn parse_line(t: &str) -> Result<Step, String> {
             Step::Command { argv: command(cmd)?, mode: Mode::Approx(number(n)? as i64) }
         }
         "scanall" => Step::ScanAll { argv: command(rest)? },
+        "mask" => {
+            let (field, cmd) = rest.split_once(char::is_whitespace).ok_or("@mask FIELD CMD")?;
+            Step::Masked { argv: command(cmd)?, field: field.as_bytes().to_vec() }
+        }
+        "capture" => {
+            let (name, cmd) = rest.split_once(char::is_whitespace).ok_or("@capture NAME CMD")?;
+            Step::Capture { name: name.to_string(), argv: command(cmd)? }
+        }
         "sleep" => Step::Sleep(number(rest)?),
         "raw" => {
             let (n, bytes) = rest.split_once(char::is_whitespace).ok_or("@raw N \"BYTES\"")?;
@@ -119,10 +136,13 @@ mod tests {
     fn parses_directives() {
         let lines = parse_script(
             "# c\n\nSET a \"\\x00\"\n@unordered KEYS *\n@shape TIME\n@approx 5 PTTL a\n\
-             @sleep 10\n@scanall SCAN 0\n@raw 2 \"PING\\r\\nPING\\r\\n\"\n@closed\n@reconnect\n@conn 1\n",
+             @sleep 10\n@scanall SCAN 0\n@raw 2 \"PING\\r\\nPING\\r\\n\"\n@closed\n@reconnect\n@conn 1\n\
+             @mask id HELLO 3\n@capture me CLIENT ID\n",
         )
         .unwrap();
-        assert_eq!(lines.len(), 10);
+        assert_eq!(lines.len(), 12);
+        assert_eq!(lines[10].step, Step::Masked { argv: vec![b"HELLO".to_vec(), b"3".to_vec()], field: b"id".to_vec() });
+        assert!(matches!(&lines[11].step, Step::Capture { name, .. } if name == "me"));
         assert_eq!(lines[0].lineno, 3);
         assert_eq!(
             lines[0].step,
