@@ -6,8 +6,11 @@
 //! `GRID_MS` wall-clock milliseconds, and commands are only sent in the middle of a grid
 //! cell (never within `GUARD_MS` of a grid point). Both servers therefore agree on whether
 //! a key has expired, even though they run each command a fraction of a millisecond apart.
-//! Second-resolution TTLs are long (they never expire during a run); TTL-like replies are
-//! compared with a small tolerance.
+//! Relative deadlines land on the grid point plus the command's lag (under a millisecond,
+//! different per server); absolute ones (PXAT, PEXPIREAT) exactly `ABS_OFFSET_MS` after
+//! it, so GT/LT comparisons, which use absolute forms only, never compare two deadlines
+//! that could order differently on the two servers. Second-resolution TTLs are long (they
+//! never expire during a run); TTL-like replies are compared with a small tolerance.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -21,6 +24,8 @@ use crate::text::format_command;
 pub const GRID_MS: u64 = 100;
 /// No command is sent within this many milliseconds of a grid point.
 pub const GUARD_MS: u64 = 20;
+/// Offset of absolute short deadlines (PXAT, PEXPIREAT) from their grid point.
+pub const ABS_OFFSET_MS: u64 = 8;
 
 /// SplitMix64: small, fast, good enough for test generation, reproducible from a seed.
 pub struct Rng(u64);
@@ -146,6 +151,13 @@ impl Gen {
         ((now / GRID_MS + cells) * GRID_MS - now) as i64
     }
 
+    /// An absolute millisecond deadline `ABS_OFFSET_MS` after a grid point 1–5 cells
+    /// ahead: exact on both servers and never equal to a relative deadline (which lands
+    /// on the grid point plus the sub-millisecond lag of the command).
+    fn abs_short_ms(&mut self, now: u64) -> u64 {
+        (now / GRID_MS + self.rng.range(1, 5) as u64) * GRID_MS + ABS_OFFSET_MS
+    }
+
     /// An expiry option for SET/GETEX: (word, value).
     fn expiry(&mut self, now: u64) -> (Vec<u8>, Vec<u8>) {
         let long_s = self.rng.range(100, 100_000);
@@ -153,7 +165,7 @@ impl Gen {
             0 | 1 => (b("EX"), b(&long_s.to_string())),
             2 | 3 => (b("PX"), b(&self.grid_ttl_ms(now).to_string())),
             4 => (b("EXAT"), b(&(now / 1000 + long_s as u64).to_string())),
-            5 => (b("PXAT"), b(&((now / GRID_MS + self.rng.range(1, 6) as u64) * GRID_MS).to_string())),
+            5 => (b("PXAT"), b(&self.abs_short_ms(now).to_string())),
             6 => (b("PXAT"), b(&(now - self.rng.range(1000, 100_000) as u64).to_string())),
             7 => (self.word(&["EX", "PX", "EXAT", "PXAT"]), self.word(&["0", "-1", "abc", "9223372036854775807", "1.5"])),
             _ => (b("EX"), b(&self.rng.range(1_000_000, 9_000_000).to_string())),
@@ -281,7 +293,19 @@ impl Gen {
                 exact(argv)
             }
             59..=66 => {
-                let cmd = self.rng.pick(&["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PEXPIRE"]).to_string();
+                let mut flags = Vec::new();
+                if self.rng.chance(35) {
+                    flags.push(self.word(&["NX", "XX", "GT", "LT", "gt"]));
+                    if self.rng.chance(10) {
+                        flags.push(self.word(&["NX", "XX", "GT", "LT"]));
+                    }
+                }
+                let mut cmd = self.rng.pick(&["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PEXPIRE"]).to_string();
+                // GT/LT compare deadlines: only exact (absolute) ones compare the same way
+                // on both servers, so those commands use the *AT forms.
+                if flags.iter().any(|f| f.eq_ignore_ascii_case(b"GT") || f.eq_ignore_ascii_case(b"LT")) {
+                    cmd = format!("{cmd}AT").replace("ATAT", "AT");
+                }
                 let t: String = match (cmd.as_str(), self.rng.below(10)) {
                     (_, 0) => self.rng.pick(&["0", "-5", "abc", "9223372036854775807", "-9223372036854775808", "1.5"]).to_string(),
                     ("EXPIRE", _) => self.rng.range(100, 100_000).to_string(),
@@ -289,15 +313,11 @@ impl Gen {
                     ("EXPIREAT", 1) => (now / 1000 - 10).to_string(),
                     ("EXPIREAT", _) => (now / 1000 + self.rng.range(100, 100_000) as u64).to_string(),
                     ("PEXPIREAT", 1) => (now - 5000).to_string(),
-                    _ => ((now / GRID_MS + self.rng.range(1, 6) as u64) * GRID_MS).to_string(),
+                    ("PEXPIREAT", 2 | 3) => (now + self.rng.range(100_000, 100_000_000) as u64).to_string(),
+                    _ => self.abs_short_ms(now).to_string(),
                 };
                 let mut argv = vec![b(&cmd), self.key(), b(&t)];
-                if self.rng.chance(35) {
-                    argv.push(self.word(&["NX", "XX", "GT", "LT", "gt"]));
-                    if self.rng.chance(10) {
-                        argv.push(self.word(&["NX", "XX", "GT", "LT"]));
-                    }
-                }
+                argv.extend(flags);
                 exact(argv)
             }
             67..=72 => {

@@ -164,19 +164,52 @@ pub fn run_script(path: &Path) -> Result<Vec<Mismatch>, String> {
     let mut clients = Clients::new(&mut pair).map_err(|e| format!("connect: {e}"))?;
     clients.call(&[b"FLUSHALL".to_vec()]);
     let mut out = Vec::new();
+    let mut silent = 0;
     for line in &lines {
+        let before = out.len();
         run_line(&mut clients, line, &file, &mut out);
-        let [redis, cinder] = clients.servers();
-        for s in [redis, cinder] {
-            if !s.is_alive() {
+        // A server that stops answering would cost REPLY_TIMEOUT per remaining line.
+        silent += out[before..].iter().filter(|m| m.cinder == "(no reply)" && m.redis != m.cinder).count();
+        if silent >= 3 {
+            out.push(Mismatch {
+                location: format!("{file}:{}", line.lineno),
+                command: line.text.clone(),
+                redis: String::new(),
+                cinder: "cinder stopped answering (3 timeouts); rest of the script skipped".into(),
+            });
+            return Ok(out);
+        }
+        if line.step == Step::Exited {
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            let mut alive = [true, true];
+            while alive != [false, false] && std::time::Instant::now() < deadline {
+                let [redis, cinder] = clients.servers();
+                alive = [redis.is_alive(), cinder.is_alive()];
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if alive != [false, false] {
+                let show = |a: bool| if a { "still running" } else { "exited" }.to_string();
                 out.push(Mismatch {
                     location: format!("{file}:{}", line.lineno),
                     command: line.text.clone(),
-                    redis: String::new(),
-                    cinder: format!("{} server died; log tail:\n{}", s.name, s.log_tail()),
+                    redis: show(alive[0]),
+                    cinder: show(alive[1]),
                 });
-                return Ok(out);
             }
+            return Ok(out);
+        }
+        let [redis, cinder] = clients.servers();
+        let alive = [redis.is_alive(), cinder.is_alive()];
+        if alive != [true, true] {
+            let tail = |s: &Server| if s.is_alive_hint() { "running".to_string() } else { format!("exited; log tail:\n{}", s.log_tail()) };
+            let [redis, cinder] = clients.servers();
+            out.push(Mismatch {
+                location: format!("{file}:{}", line.lineno),
+                command: line.text.clone(),
+                redis: tail(redis),
+                cinder: tail(cinder),
+            });
+            return Ok(out);
         }
     }
     Ok(out)
@@ -255,6 +288,7 @@ fn run_line(clients: &mut Clients, line: &Line, file: &str, out: &mut Vec<Mismat
             push(out, file, line, Mode::Exact, &a, &b);
         }
         Step::Reconnect => clients.reconnect(),
+        Step::Exited => {}
         Step::Conn(n) => {
             if let Err(e) = clients.select(*n) {
                 out.push(Mismatch {

@@ -12,6 +12,8 @@
 //! - `@closed`             both servers must have closed the connection; reconnect
 //! - `@reconnect`          open fresh connections (RESP2, db 0)
 //! - `@conn N`             switch to client connection pair N (0 is the first)
+//! - `@exited`            both server processes must exit within 5 s (SHUTDOWN); ends
+//!   the script
 //! - `@mask FIELD CMD ...` compare exactly after blanking the value that follows the
 //!   element FIELD in the reply (e.g. the client `id` in HELLO's reply)
 //! - `@capture NAME CMD ...` run CMD on both (compared by shape) and remember each
@@ -54,6 +56,8 @@ pub enum Step {
     Reconnect,
     /// Use connection pair N from now on.
     Conn(usize),
+    /// Both server processes must exit; the script ends.
+    Exited,
 }
 
 /// A parsed script line.
@@ -123,6 +127,7 @@ fn parse_line(t: &str) -> Result<Step, String> {
         }
         "closed" => Step::Closed,
         "reconnect" => Step::Reconnect,
+        "exited" => Step::Exited,
         "conn" => Step::Conn(number(rest)? as usize),
         other => return Err(format!("unknown directive @{other}")),
     })

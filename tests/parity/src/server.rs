@@ -27,6 +27,7 @@ pub struct Server {
     /// Name for reports ("redis" / "cinder").
     pub name: &'static str,
     dir: PathBuf,
+    exited: Option<std::process::ExitStatus>,
 }
 
 /// Whether `CINDER_PARITY_SELFTEST=1` asks to compare redis against redis.
@@ -127,7 +128,7 @@ impl Server {
             .stderr(log)
             .spawn()
             .map_err(|e| format!("spawn {name}: {e}"))?;
-        let mut server = Server { child, port, name, dir };
+        let mut server = Server { child, port, name, dir, exited: None };
         server.wait_ready()?;
         Ok(server)
     }
@@ -155,7 +156,17 @@ impl Server {
 
     /// Whether the process is still running.
     pub fn is_alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        if self.exited.is_none() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.exited = Some(status);
+            }
+        }
+        self.exited.is_none()
+    }
+
+    /// Whether the process was running at the last `is_alive` check (no new check).
+    pub fn is_alive_hint(&self) -> bool {
+        self.exited.is_none()
     }
 
     /// Process id of the server.
