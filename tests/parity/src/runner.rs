@@ -158,10 +158,15 @@ pub fn run_script_test(path: &str) {
 /// Runs a script on a fresh server pair; returns all mismatches (or a setup error).
 pub fn run_script(path: &Path) -> Result<Vec<Mismatch>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let lines = parse_script(&text)?;
     let file = format!("tests/parity/scripts/{}", path.file_name().unwrap().to_string_lossy());
-    let mut pair = Pair::start();
-    let mut clients = Clients::new(&mut pair).map_err(|e| format!("connect: {e}"))?;
+    run_script_text(&mut Pair::start(), &file, &text)
+}
+
+/// Runs script `text` (reported as `file`) on `pair`; returns all mismatches.
+pub fn run_script_text(pair: &mut Pair, file: &str, text: &str) -> Result<Vec<Mismatch>, String> {
+    let lines = parse_script(text)?;
+    let file = file.to_string();
+    let mut clients = Clients::new(pair).map_err(|e| format!("connect: {e}"))?;
     clients.call(&[b"FLUSHALL".to_vec()]);
     let mut out = Vec::new();
     let mut silent = 0;
@@ -198,10 +203,19 @@ pub fn run_script(path: &Path) -> Result<Vec<Mismatch>, String> {
             }
             return Ok(out);
         }
-        let [redis, cinder] = clients.servers();
-        let alive = [redis.is_alive(), cinder.is_alive()];
-        if alive != [true, true] {
-            let tail = |s: &Server| if s.is_alive_hint() { "running".to_string() } else { format!("exited; log tail:\n{}", s.log_tail()) };
+        let mut alive = live(&mut clients);
+        if alive[0] != alive[1] {
+            // One server stopped: give the other a moment in case both are shutting down.
+            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+            while alive[0] != alive[1] && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+                alive = live(&mut clients);
+            }
+        }
+        if alive[0] != alive[1] {
+            let tail = |s: &Server| {
+                if s.is_alive_hint() { "running".to_string() } else { format!("exited; log tail:\n{}", s.log_tail()) }
+            };
             let [redis, cinder] = clients.servers();
             out.push(Mismatch {
                 location: format!("{file}:{}", line.lineno),
@@ -218,6 +232,11 @@ pub fn run_script(path: &Path) -> Result<Vec<Mismatch>, String> {
 /// Whether `PARITY_VERBOSE=1` asks to print every command with the reference's reply.
 fn verbose() -> bool {
     std::env::var("PARITY_VERBOSE").is_ok_and(|v| v == "1")
+}
+
+fn live(clients: &mut Clients) -> [bool; 2] {
+    let [redis, cinder] = clients.servers();
+    [redis.is_alive(), cinder.is_alive()]
 }
 
 fn push(out: &mut Vec<Mismatch>, file: &str, line: &Line, mode: Mode, a: &Outcome, b: &Outcome) {

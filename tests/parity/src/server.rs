@@ -205,4 +205,12 @@ impl Pair {
         let redis = Server::start(Kind::Redis);
         Pair { redis, cinder }
     }
+
+    /// Two real redis-servers, whatever the environment says (tests of the harness).
+    pub fn start_reference_twice() -> Pair {
+        let mut a = Server::start(Kind::Redis);
+        let b = Server::start(Kind::Redis);
+        a.name = "redis (second)";
+        Pair { redis: b, cinder: a }
+    }
 }
