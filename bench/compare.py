@@ -116,6 +116,11 @@ class Server:
                         return rest[:max(n, 0)]
             return data
 
+    def used_memory(self):
+        """INFO memory used_memory, or None when the server does not report it."""
+        value = self.info_field("memory", "used_memory")
+        return int(value) if value and value.isdigit() else None
+
     def info_field(self, section, field):
         text = self.call("INFO", section).decode(errors="replace")
         for line in text.splitlines():
@@ -147,6 +152,11 @@ def run_benchmark(port, tests, requests, clients, pipeline, keyspace):
     out = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
         raise SystemExit(f"redis-benchmark failed on port {port}:\n{out.stdout}{out.stderr}")
+    errors = [l for l in (out.stdout + out.stderr).splitlines() if "rror" in l]
+    if errors:
+        # Error replies still count as requests: such a number would not be comparable.
+        print(f"\n**redis-benchmark on port {port} got errors** (rates flagged with !): "
+              f"{errors[0][:200]}\n", file=sys.stderr)
     rps = {}
     for line in out.stdout.splitlines():
         cols = [c.strip('"') for c in line.split('","')]
@@ -155,6 +165,8 @@ def run_benchmark(port, tests, requests, clients, pipeline, keyspace):
                 rps[cols[0].strip('"')] = float(cols[1].strip('"'))
             except ValueError:
                 pass
+    if errors:
+        rps["!errors"] = 1.0
     return rps
 
 
@@ -257,12 +269,14 @@ def main():
                     for srv in ((redis, cinder) if i % 2 == 0 else (cinder, redis)):
                         samples[srv.name].append(run_benchmark(
                             srv.port, tests, requests, a.clients, pl, a.keyspace))
-                names = [n for n in samples["redis"][0]]
+                names = [n for n in samples["redis"][0] if n != "!errors"]
+                flag = {k: "!" if any("!errors" in s for s in v) else "" for k, v in samples.items()}
                 for n in names:
                     r = statistics.median(s.get(n, 0.0) for s in samples["redis"])
                     c = statistics.median(s.get(n, 0.0) for s in samples["cinder"])
-                    ratio = f"{c / r:.2f}" if r else "n/a"
-                    print(f"| {n} | {pl} | {fmt_int(r)} | {fmt_int(c)} | {ratio} |")
+                    ratio = f"{c / r:.2f}" if r and not (flag["redis"] or flag["cinder"]) else "n/a"
+                    print(f"| {n} | {pl} | {fmt_int(r)}{flag['redis']} | {fmt_int(c)}{flag['cinder']} "
+                          f"| {ratio} |")
                     sys.stdout.flush()
 
         if not a.no_memory:
@@ -270,27 +284,29 @@ def main():
             for srv in (redis, cinder):
                 srv.call("FLUSHALL")
                 time.sleep(0.2)
-                used0 = int(srv.info_field("memory", "used_memory") or 0)
+                used0 = srv.used_memory()
                 rss0 = srv.rss_bytes()
                 t0 = time.time()
                 load_keys(srv, keys)
                 secs = time.time() - t0
                 dbsize = srv.call("DBSIZE")
                 time.sleep(0.5)
-                used = int(srv.info_field("memory", "used_memory") or 0)
+                used = srv.used_memory()
                 rss = srv.rss_bytes()
-                rows.append((srv.name, used, (used - used0) / keys, rss, (rss - rss0) / keys,
+                per_key = (used - used0) / keys if used is not None and used0 is not None else None
+                rows.append((srv.name, used, per_key, rss, (rss - rss0) / keys,
                              secs, dbsize.decode(errors="replace").strip().lstrip(":")))
             print(f"\nMemory after loading {keys:,} keys (10-byte keys, 16-byte values; "
                   "per key = growth over the empty server / keys):\n")
             print("| server | used_memory | bytes/key (used_memory) | RSS | bytes/key (RSS) "
                   "| load time | DBSIZE |")
             print("|---|---:|---:|---:|---:|---:|---:|")
+            show = lambda v, f: "n/a" if v is None else f(v)
             for name, used, upk, rss, rpk, secs, dbsize in rows:
-                print(f"| {name} | {fmt_int(used)} | {upk:.1f} | {fmt_int(rss)} | {rpk:.1f} "
-                      f"| {secs:.1f} s | {dbsize} |")
+                print(f"| {name} | {show(used, fmt_int)} | {show(upk, lambda v: f'{v:.1f}')} "
+                      f"| {fmt_int(rss)} | {rpk:.1f} | {secs:.1f} s | {dbsize} |")
             (_, ru, rupk, rr, rrpk, _, _), (_, cu, cupk, cr, crpk, _, _) = rows
-            ratio = lambda x, y: f"{x / y:.2f}" if y else "n/a"
+            ratio = lambda x, y: f"{x / y:.2f}" if x is not None and y else "n/a"
             print(f"| cinder/redis | {ratio(cu, ru)} | {ratio(cupk, rupk)} | {ratio(cr, rr)} "
                   f"| {ratio(crpk, rrpk)} | | |")
     finally:
