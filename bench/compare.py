@@ -151,7 +151,10 @@ def run_benchmark(port, tests, requests, clients, pipeline, keyspace):
         argv += ["-r", str(keyspace)]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
-        raise SystemExit(f"redis-benchmark failed on port {port}:\n{out.stdout}{out.stderr}")
+        last = (out.stdout + out.stderr).strip().splitlines()[-1:] or ["?"]
+        print(f"\n**redis-benchmark failed on port {port}** ({out.returncode}): {last[0][:200]}\n",
+              file=sys.stderr)
+        return {"!failed": 1.0}
     errors = [l for l in (out.stdout + out.stderr).splitlines() if "rror" in l]
     if errors:
         # Error replies still count as requests: such a number would not be comparable.
@@ -267,16 +270,33 @@ def main():
                 for i in range(rounds):
                     # A B, B A, A B, ...: neither server always runs first.
                     for srv in ((redis, cinder) if i % 2 == 0 else (cinder, redis)):
-                        samples[srv.name].append(run_benchmark(
-                            srv.port, tests, requests, a.clients, pl, a.keyspace))
-                names = [n for n in samples["redis"][0] if n != "!errors"]
+                        # One redis-benchmark per test: a failing test (an error reply makes
+                        # redis-benchmark stop) does not hide the others.
+                        merged = {}
+                        for t in tests:
+                            got = run_benchmark(srv.port, [t], requests, a.clients, pl, a.keyspace)
+                            if "!failed" in got:
+                                continue
+                            merged.update(got)
+                        samples[srv.name].append(merged)
+                names = []
+                for side in ("redis", "cinder"):
+                    for smp in samples[side]:
+                        names += [n for n in smp if not n.startswith("!") and n not in names]
                 flag = {k: "!" if any("!errors" in s for s in v) else "" for k, v in samples.items()}
+
+                def rate(side, n):
+                    got = [s[n] for s in samples[side] if n in s]
+                    if len(got) < len(samples[side]):
+                        return None, "failed"
+                    med = statistics.median(got)
+                    return med, fmt_int(med) + flag[side]
+
                 for n in names:
-                    r = statistics.median(s.get(n, 0.0) for s in samples["redis"])
-                    c = statistics.median(s.get(n, 0.0) for s in samples["cinder"])
-                    ratio = f"{c / r:.2f}" if r and not (flag["redis"] or flag["cinder"]) else "n/a"
-                    print(f"| {n} | {pl} | {fmt_int(r)}{flag['redis']} | {fmt_int(c)}{flag['cinder']} "
-                          f"| {ratio} |")
+                    (r, rs), (c, cs) = rate("redis", n), rate("cinder", n)
+                    ok = r and c is not None and not (flag["redis"] or flag["cinder"])
+                    ratio = f"{c / r:.2f}" if ok else "n/a"
+                    print(f"| {n} | {pl} | {rs} | {cs} | {ratio} |")
                     sys.stdout.flush()
 
         if not a.no_memory:
@@ -287,7 +307,12 @@ def main():
                 used0 = srv.used_memory()
                 rss0 = srv.rss_bytes()
                 t0 = time.time()
-                load_keys(srv, keys)
+                try:
+                    load_keys(srv, keys)
+                except SystemExit as e:
+                    print(f"\n**memory load failed on {srv.name}**: {e}", file=sys.stderr)
+                    rows = None
+                    break
                 secs = time.time() - t0
                 dbsize = srv.call("DBSIZE")
                 time.sleep(0.5)
@@ -296,6 +321,8 @@ def main():
                 per_key = (used - used0) / keys if used is not None and used0 is not None else None
                 rows.append((srv.name, used, per_key, rss, (rss - rss0) / keys,
                              secs, dbsize.decode(errors="replace").strip().lstrip(":")))
+            if rows is None:
+                return
             print(f"\nMemory after loading {keys:,} keys (10-byte keys, 16-byte values; "
                   "per key = growth over the empty server / keys):\n")
             print("| server | used_memory | bytes/key (used_memory) | RSS | bytes/key (RSS) "
