@@ -1,5 +1,8 @@
 //! Starting and stopping the two servers under test on free loopback ports.
 //!
+//! Both servers are started with the same options: `--port P --bind 127.0.0.1 --save ''
+//! --appendonly no --enable-debug-command yes --dir <temp dir>`.
+//!
 //! `Server` owns the child process and kills it on drop, so servers stop at the end of a
 //! test even when it panics.
 
@@ -109,18 +112,13 @@ impl Server {
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let log = std::fs::File::create(dir.join("server.log")).map_err(|e| e.to_string())?;
         let redis = kind == Kind::Redis || selftest();
-        let mut cmd = if redis {
-            let mut c = Command::new(redis_server_bin());
-            c.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-                .args(["--appendonly", "no", "--enable-debug-command", "yes", "--daemonize", "no"])
-                .arg("--dir")
-                .arg(&dir);
-            c
-        } else {
-            let mut c = Command::new(cinder_server_bin());
-            c.args(["--port", &port.to_string(), "--enable-debug-command", "yes"]).current_dir(&dir);
-            c
-        };
+        // Both get the same options, so configuration they report (CONFIG GET save,
+        // bind, ...) can be compared.
+        let mut cmd = Command::new(if redis { redis_server_bin() } else { cinder_server_bin() });
+        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
+            .args(["--appendonly", "no", "--enable-debug-command", "yes", "--dir"])
+            .arg(&dir)
+            .current_dir(&dir);
         let name = if kind == Kind::Redis { "redis" } else { "cinder" };
         let child = cmd
             .stdin(Stdio::null())
