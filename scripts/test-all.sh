@@ -56,6 +56,7 @@ install_wasm_target() {
 
 step "install redis" install_redis
 step "install wasm target" install_wasm_target
+step "command table up to date" python3 tools/gen_command_table.py --check
 step "build" cargo build --workspace --all-targets
 step "test" cargo test --workspace --no-fail-fast
 step "build wasm" cargo build -p cinder-wasm --target wasm32-unknown-unknown
