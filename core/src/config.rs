@@ -153,6 +153,9 @@ pub struct Config {
     pub maxmemory_samples: i64,
     /// Eviction effort per command, 0..100.
     pub maxmemory_eviction_tenacity: i64,
+    /// Client memory limit in bytes; a negative value is a percentage of `maxmemory`
+    /// (Redis's encoding); 0 = none.
+    pub maxmemory_clients: i64,
     /// Connection limit.
     pub maxclients: u64,
     /// Largest bulk string accepted.
@@ -270,6 +273,7 @@ impl Default for Config {
             maxmemory_policy: EvictionPolicy::NoEviction,
             maxmemory_samples: 5,
             maxmemory_eviction_tenacity: 10,
+            maxmemory_clients: 0,
             maxclients: 10000,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
@@ -337,6 +341,8 @@ pub enum Kind {
         unsigned: bool,
         /// Accepts memory units (and then no plain negative numbers).
         memory: bool,
+        /// Also accepts `N%` (0..=-min), stored as -N.
+        percent: bool,
         /// Lowest value.
         min: i64,
         /// Highest value.
@@ -394,6 +400,7 @@ macro_rules! int {
             kind: Kind::Num {
                 unsigned: false,
                 memory: false,
+                percent: false,
                 min: $min,
                 max: $max,
                 get: |c| c.$field as i64,
@@ -413,6 +420,7 @@ macro_rules! uint {
             kind: Kind::Num {
                 unsigned: true,
                 memory: $memory,
+                percent: false,
                 min: $min,
                 max: $max,
                 get: |c| c.$field as i64,
@@ -489,6 +497,20 @@ pub static PARAMS: &[Param] = &[
     },
     int!("maxmemory-samples", 1, INT_MAX, maxmemory_samples),
     int!("maxmemory-eviction-tenacity", 0, 100, maxmemory_eviction_tenacity),
+    Param {
+        name: "maxmemory-clients",
+        alias: None,
+        mutability: Mutability::Mutable,
+        kind: Kind::Num {
+            unsigned: false,
+            memory: true,
+            percent: true,
+            min: -100,
+            max: LONG_MAX,
+            get: |c| c.maxmemory_clients,
+            set: |c, v| c.maxmemory_clients = v,
+        },
+    },
     uint!("maxclients", None, false, 1, u32::MAX as i64, maxclients),
     Param {
         name: "proto-max-bulk-len",
@@ -497,6 +519,7 @@ pub static PARAMS: &[Param] = &[
         kind: Kind::Num {
             unsigned: false,
             memory: true,
+            percent: false,
             min: 1024 * 1024,
             max: LONG_MAX,
             get: |c| c.proto_max_bulk_len as i64,
@@ -510,6 +533,7 @@ pub static PARAMS: &[Param] = &[
         kind: Kind::Num {
             unsigned: false,
             memory: true,
+            percent: false,
             min: 1024 * 1024,
             max: LONG_MAX,
             get: |c| c.client_query_buffer_limit as i64,
@@ -542,6 +566,7 @@ pub static PARAMS: &[Param] = &[
         kind: Kind::Num {
             unsigned: false,
             memory: false,
+            percent: false,
             min: 0,
             max: INT_MAX,
             get: |c| c.hz,
@@ -601,6 +626,7 @@ pub static PARAMS: &[Param] = &[
         kind: Kind::Num {
             unsigned: false,
             memory: true,
+            percent: false,
             min: 0,
             max: LONG_MAX,
             get: |c| c.stream_node_max_bytes,
@@ -724,6 +750,7 @@ impl Config {
     pub fn get(&self, p: &Param) -> String {
         match &p.kind {
             Kind::Num { unsigned: true, get, .. } => (get(self) as u64).to_string(),
+            Kind::Num { percent: true, get, .. } if get(self) < 0 => format!("{}%", -(get(self) as i128)),
             Kind::Num { get, .. } => get(self).to_string(),
             Kind::Bool { get, .. } => if get(self) { "yes" } else { "no" }.into(),
             Kind::Enum { get, .. } => get(self).to_string(),
@@ -735,13 +762,26 @@ impl Config {
     /// not checked here (start-up settings may set anything).
     pub fn set(&mut self, p: &Param, v: &[u8]) -> Result<(), String> {
         match &p.kind {
-            Kind::Num { unsigned, memory, min, max, set, .. } => {
-                let n = if *memory {
-                    parse_memory(v).map(|m| m as i64).ok_or("argument must be a memory value")?
-                } else {
-                    parse_i64(v).ok_or("argument couldn't be parsed into an integer")?
+            Kind::Num { unsigned, memory, percent, min, max, set, .. } => {
+                let as_percent = || {
+                    let digits = v.strip_suffix(b"%").filter(|d| !d.is_empty())?;
+                    parse_i64(digits).filter(|n| *n >= 0).map(|n| -n)
                 };
-                if *unsigned {
+                let n = match (*memory, *percent) {
+                    (true, _) => parse_memory(v).map(|m| m as i64).or_else(|| if *percent { as_percent() } else { None }),
+                    (false, true) => as_percent(),
+                    (false, false) => parse_i64(v),
+                };
+                let n = n.ok_or(match (*memory, *percent) {
+                    (true, true) => "argument must be a memory or percent value",
+                    (true, false) => "argument must be a memory value",
+                    _ => "argument couldn't be parsed into an integer",
+                })?;
+                if *percent && n < 0 {
+                    if n < *min {
+                        return Err(format!("percentage argument must be less or equal to {}", -(*min as i128)));
+                    }
+                } else if *unsigned {
                     let (n, lo, hi) = (n as u64, *min as u64, *max as u64);
                     if n < lo || n > hi {
                         return Err(format!("argument must be between {} and {} inclusive", lo, hi));
@@ -824,6 +864,22 @@ mod tests {
         assert_eq!(get(&c, "hash-max-listpack-value"), "1024");
         set(&mut c, "maxmemory", "99999999999999999999999").unwrap();
         assert_eq!(get(&c, "maxmemory"), "18446744073709551615");
+    }
+
+    #[test]
+    fn percent_values_like_maxmemory_clients() {
+        let mut c = Config::default();
+        let pct = "argument must be a memory or percent value";
+        for (v, shown) in [("10%", "10%"), ("100%", "100%"), ("1kb", "1024"), ("99999999999999999999", "1%"), ("0", "0")] {
+            set(&mut c, "maxmemory-clients", v).unwrap();
+            assert_eq!(get(&c, "maxmemory-clients"), shown);
+        }
+        for bad in ["x", "-1", "-5%", "%"] {
+            assert_eq!(set(&mut c, "maxmemory-clients", bad).unwrap_err(), pct, "{}", bad);
+        }
+        for bad in ["101%", "200%"] {
+            assert_eq!(set(&mut c, "maxmemory-clients", bad).unwrap_err(), "percentage argument must be less or equal to 100");
+        }
     }
 
     #[test]
