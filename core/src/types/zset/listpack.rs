@@ -12,6 +12,17 @@ pub fn before(score: f64, member: &[u8], s: f64, m: &[u8]) -> bool {
     score < s || (score == s && member < m)
 }
 
+/// The score as a listpack stores it: Redis 7.0 writes scores as text, and `-0`
+/// (an integral value) is printed as `0`.
+#[inline]
+fn stored(score: f64) -> f64 {
+    if score == 0.0 {
+        0.0
+    } else {
+        score
+    }
+}
+
 /// A small sorted set: `(member, score)` pairs in order.
 #[derive(Clone, Debug, Default)]
 pub struct Listpack {
@@ -51,6 +62,7 @@ impl Listpack {
 
     /// Inserts a member that is not present at its sorted position (`zzlInsert`).
     pub fn insert(&mut self, member: SBytes, score: f64) {
+        let score = stored(score);
         let at = self.items.partition_point(|(m, s)| before(*s, m, score, &member));
         self.items.insert(at, (member, score));
     }
@@ -83,7 +95,10 @@ impl Listpack {
     }
 
     /// A listpack from elements already in sorted order.
-    pub fn from_sorted(items: Vec<(SBytes, f64)>) -> Self {
+    pub fn from_sorted(mut items: Vec<(SBytes, f64)>) -> Self {
+        for it in items.iter_mut() {
+            it.1 = stored(it.1);
+        }
         debug_assert!(items.windows(2).all(|w| before(w[0].1, &w[0].0, w[1].1, &w[1].0)));
         Listpack { items }
     }
@@ -111,5 +126,7 @@ mod tests {
         l.update_score(i, 2.0);
         assert_eq!(l.get(3), (&b"z"[..], 2.0));
         assert_eq!(l.find(b"q"), None);
+        l.insert(SBytes::new(b"n"), -0.0);
+        assert!(l.get(l.find(b"n").unwrap()).1.is_sign_positive());
     }
 }
