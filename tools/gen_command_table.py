@@ -8,7 +8,12 @@
   (tools/redis_snapshot.py), so arity, flags, key specs, ACL categories, tips and docs are
   exactly Redis's.
 
-Run: python3 tools/gen_command_table.py   (rewrites core/src/cmd/table.rs)
+It also rewrites the implemented-commands table in README.md (between the
+<!-- commands:start --> and <!-- commands:end --> markers), so the README never lists
+commands by hand.
+
+Run: python3 tools/gen_command_table.py           (rewrites both files)
+     python3 tools/gen_command_table.py --check   (exit 1 if either file is stale)
 """
 import json
 import os
@@ -177,10 +182,43 @@ def main():
         "/// Every implemented top-level command, sorted by name.\n"
         "pub static COMMANDS: &[CommandSpec] = &[\n" + ",\n".join(body) + ",\n];\n"
     )
+    readme_path = os.path.join(ROOT, "README.md")
+    readme = open(readme_path).read() if os.path.exists(readme_path) else ""
+    readme_new = with_command_section(readme, implemented, infos, docs)
     path = os.path.join(ROOT, "core", "src", "cmd", "table.rs")
-    with open(path, "w") as f:
-        f.write(text)
-    print("wrote %s: %d commands" % (path, len(tops)))
+    outputs = [(path, text), (readme_path, readme_new)]
+    if "--check" in sys.argv:
+        stale = [p for p, t in outputs if not os.path.exists(p) or open(p).read() != t]
+        if stale:
+            sys.exit("stale generated files (run python3 tools/gen_command_table.py): %s" % ", ".join(stale))
+        print("command table and README are up to date (%d commands)" % len(tops))
+        return
+    for p, t in outputs:
+        with open(p, "w") as f:
+            f.write(t)
+    print("wrote %s and README.md: %d commands" % (path, len(tops)))
+
+
+def with_command_section(readme, implemented, infos, docs):
+    """README text with the implemented-commands table regenerated between its markers."""
+    start, end = "<!-- commands:start -->", "<!-- commands:end -->"
+    if start not in readme or end not in readme:
+        return readme
+    by_group = {}
+    for name in implemented:
+        top, _, sub = name.partition("|")
+        d = dict(docs[top][1])
+        if sub:
+            d = dict(dict(d["subcommands"][1])[name][1])
+        by_group.setdefault(d["group"], []).append((name.replace("|", " ").upper(), d.get("summary", "")))
+    lines = [start, "", "| group | command | summary |", "|---|---|---|"]
+    for group in sorted(by_group):
+        for cmd, summary in sorted(by_group[group]):
+            lines.append("| %s | `%s` | %s |" % (group, cmd, summary.replace("|", "\\|")))
+    lines += ["", "%d commands and subcommands." % len(implemented), end]
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return head + "\n".join(lines) + tail
 
 
 if __name__ == "__main__":

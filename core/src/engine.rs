@@ -7,7 +7,8 @@
 use crate::client::{Client, ClientHandle, ClientTable, ConnInfo, ReplyMode};
 use crate::cmd;
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::expire::CycleLimits;
+use crate::db::{access, Db, ExpireCycle};
 use crate::reply::Reply;
 use crate::rng::Rng;
 use crate::stats::Stats;
@@ -82,6 +83,8 @@ pub struct EngineState {
     pub actions: Vec<HostAction>,
     /// Whether `tick` runs active expiry (DEBUG SET-ACTIVE-EXPIRE).
     pub active_expire_enabled: bool,
+    /// Active-expiry state kept between ticks.
+    pub expire_cycle: ExpireCycle,
     /// Next `CLIENT ID`.
     pub next_client_id: u64,
     /// Unix time (s) of the last save, for LASTSAVE.
@@ -103,6 +106,13 @@ impl EngineState {
     #[inline]
     pub fn lru_clock(&self) -> u32 {
         ((self.now_ms() / 1000) & 0xFF_FFFF) as u32
+    }
+
+    /// The `Entry::access` bits for a value created now: the LRU clock, or a fresh LFU
+    /// counter under an LFU `maxmemory-policy` (Redis's `createObject`).
+    #[inline]
+    pub fn new_access(&self) -> u32 {
+        access::fresh(self.config.maxmemory_policy, self.now_ms())
     }
 
     /// Bytes in use: the host allocator's count when it has one, else the engine's estimate.
@@ -142,6 +152,7 @@ impl Engine {
                 stats: Stats::default(),
                 actions: Vec::new(),
                 active_expire_enabled: true,
+                expire_cycle: ExpireCycle::default(),
                 next_client_id: 1,
                 lastsave_s: opts.now_us / 1_000_000,
                 host: opts.host,
@@ -225,23 +236,18 @@ impl Engine {
         std::mem::take(&mut self.state.actions)
     }
 
-    /// Periodic work at time `now_us`: active expiry with bounded effort.
+    /// Periodic work at time `now_us`: one active-expiry cycle with bounded effort
+    /// (Redis's slow `activeExpireCycle`, see `db::expire`).
     pub fn tick(&mut self, now_us: u64) {
         self.state.now_us = now_us;
         if !self.state.active_expire_enabled {
             return;
         }
-        let now_ms = self.state.now_ms();
-        let budget = 2000 * self.state.config.active_expire_effort as usize;
-        let mut sampled = 0usize;
-        let mut expired = 0usize;
         let st = &mut self.state;
-        for db in st.dbs.iter_mut() {
-            let r = db.active_expire(now_ms, &mut st.rng, budget);
-            sampled += r.sampled;
-            expired += r.expired;
-        }
-        let perc = if sampled == 0 { 0.0 } else { expired as f64 / sampled as f64 };
+        let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
+        let now_ms = st.now_ms();
+        let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
+        let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };
         // Redis: a running average, 5% weight to the current cycle.
         st.stats.expired_stale_perc = perc * 0.05 + st.stats.expired_stale_perc * 0.95;
     }

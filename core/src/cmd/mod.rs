@@ -15,7 +15,7 @@ pub use spec::{flags, CommandSpec, Handler, Meta};
 pub use table::COMMANDS;
 
 use crate::client::{Client, ClientTable};
-use crate::db::Db;
+use crate::db::{access, Db};
 use crate::engine::EngineState;
 use crate::error::CmdError;
 use crate::reply::Reply;
@@ -50,11 +50,9 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<u32> {
         let now = self.st.now_ms();
-        let lru = self.st.lru_clock();
-        let db = &mut self.st.dbs[self.client.db];
-        match db.lookup(key, now) {
+        match self.st.dbs[self.client.db].lookup(key, now) {
             Some(slot) => {
-                db.keys.entry_mut(slot).access = lru;
+                self.touch(slot);
                 self.st.stats.keyspace_hits += 1;
                 Some(slot)
             }
@@ -69,11 +67,20 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<u32> {
         let now = self.st.now_ms();
-        let lru = self.st.lru_clock();
-        let db = &mut self.st.dbs[self.client.db];
-        let slot = db.lookup(key, now)?;
-        db.keys.entry_mut(slot).access = lru;
+        let slot = self.st.dbs[self.client.db].lookup(key, now)?;
+        self.touch(slot);
         Some(slot)
+    }
+
+    /// Records an access to the key in `slot` of the selected database (LRU clock or
+    /// LFU counter, by `maxmemory-policy`).
+    #[inline]
+    pub fn touch(&mut self, slot: u32) {
+        let st = &mut *self.st;
+        let now = st.now_us / 1000;
+        let c = &st.config;
+        let e = st.dbs[self.client.db].keys.entry_mut(slot);
+        e.access = access::touched(e.access, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
     }
 }
 

@@ -8,8 +8,11 @@
 //!   and eviction is O(1) per sample.
 //!
 //! Removal swaps the last slot into the hole, so slots stay dense. SCAN walks slots from
-//! the top down, which guarantees that a key present for the whole scan is returned
-//! (a moved key only ever moves down, into the part not yet visited, or is revisited).
+//! the top down ([`Keyspace::scan_slots`]), which guarantees that a key present for the
+//! whole scan is returned: only the key in the last slot ever moves, and it moves down
+//! into a hole. If it was not visited yet, it was below the cursor and stays below it;
+//! if it was, it may be returned twice (SCAN allows duplicates). New keys are appended
+//! at the top, so they may or may not be returned, as in Redis.
 
 use hashbrown::HashTable;
 
@@ -27,7 +30,7 @@ pub struct Entry {
     pub key: SBytes,
     /// The value.
     pub value: Value,
-    /// LRU clock or LFU counter (see the eviction issue); last access time in seconds for now.
+    /// Last-access bits: 24-bit LRU clock, or LFU time and counter (see `db::access`).
     pub access: u32,
     /// Index into `Keyspace::expires`, or `NO_EXPIRE`.
     expire_slot: u32,
@@ -181,6 +184,17 @@ impl Keyspace {
         (r.slot, r.at_ms)
     }
 
+    /// One SCAN step: the slots to visit (to be walked from the top down) for `cursor`,
+    /// at most `count` of them, and the cursor to return. Cursor 0 starts at the top
+    /// slot; a cursor `c > 0` means "slots below `c` are left"; the returned cursor is 0
+    /// once slot 0 is visited.
+    pub fn scan_slots(&self, cursor: u64, count: usize) -> (u64, std::ops::Range<u32>) {
+        let len = self.entries.len() as u64;
+        let hi = if cursor == 0 { len } else { cursor.min(len) };
+        let lo = hi.saturating_sub(count as u64);
+        (lo, lo as u32..hi as u32)
+    }
+
     /// Removes every key.
     pub fn clear(&mut self) {
         self.index = HashTable::new();
@@ -239,6 +253,54 @@ mod tests {
             let (slot, at) = ks.expire_entry(i);
             assert_eq!(ks.expire_at(slot), Some(at));
         }
+    }
+
+    /// Keys present for a whole scan are returned even when others are removed and
+    /// added between the steps (the last slot moves into holes).
+    #[test]
+    fn scan_returns_every_key_present_throughout() {
+        let mut ks = Keyspace::new(7);
+        for i in 0..1000u32 {
+            ks.insert_new(SBytes::new(format!("stay{}", i).as_bytes()), val("v"), 0);
+            ks.insert_new(SBytes::new(format!("go{}", i).as_bytes()), val("v"), 0);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0u32;
+        loop {
+            let (next, slots) = ks.scan_slots(cursor, 7);
+            for s in slots.rev() {
+                seen.insert(ks.entry(s).key.as_slice().to_vec());
+            }
+            // Churn: remove a few "go" keys (anywhere), add new ones.
+            for j in 0..3 {
+                let k = format!("go{}", (step * 37 + j * 101) % 1000);
+                ks.remove_key(k.as_bytes());
+            }
+            ks.insert_new(SBytes::new(format!("new{}", step).as_bytes()), val("v"), 0);
+            step += 1;
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        for i in 0..1000 {
+            assert!(seen.contains(format!("stay{}", i).as_bytes()), "missed stay{}", i);
+        }
+    }
+
+    #[test]
+    fn scan_cursor_bounds() {
+        let mut ks = Keyspace::new(1);
+        assert_eq!(ks.scan_slots(0, 10), (0, 0..0));
+        assert_eq!(ks.scan_slots(u64::MAX, 10), (0, 0..0));
+        for i in 0..25u32 {
+            ks.insert_new(SBytes::new(&i.to_be_bytes()), val("v"), 0);
+        }
+        assert_eq!(ks.scan_slots(0, 10), (15, 15..25));
+        assert_eq!(ks.scan_slots(15, 10), (5, 5..15));
+        assert_eq!(ks.scan_slots(5, 10), (0, 0..5));
+        assert_eq!(ks.scan_slots(1000, 30), (0, 0..25));
     }
 
     #[test]
