@@ -84,6 +84,22 @@ fn find_line_end(hay: &[u8], from: usize, target: u8) -> (LineEnd, usize) {
     }
 }
 
+/// Fast path for the usual short header `X<d>\r?` or `X<dd>\r?` (X is `*` or `$`, the
+/// byte after `\r` present): its value and the offset of the `\r`. Anything else (longer
+/// numbers, signs, leading zeros, incomplete lines) is left to the general path, which
+/// gives the same result for these inputs.
+#[inline]
+fn quick_header(rest: &[u8]) -> Option<(i64, usize)> {
+    let digit = |b: u8| b.wrapping_sub(b'0');
+    if rest.len() >= 4 && rest[2] == b'\r' && digit(rest[1]) < 10 {
+        return Some((digit(rest[1]) as i64, 2));
+    }
+    if rest.len() >= 5 && rest[3] == b'\r' && (1..10).contains(&digit(rest[1])) && digit(rest[2]) < 10 {
+        return Some(((digit(rest[1]) * 10 + digit(rest[2])) as i64, 3));
+    }
+    None
+}
+
 /// Parses client requests. One per connection; reuses its buffers between commands.
 #[derive(Debug)]
 pub struct RequestParser {
@@ -214,21 +230,26 @@ impl RequestParser {
 
     fn parse_multibulk(&mut self, input: &[u8], limits: &ParseLimits) -> Parse {
         if self.state == State::Count {
-            let (end, scanned) = find_line_end(input, self.scanned, b'\r');
-            self.scanned = scanned;
-            let LineEnd::At(cr) = end else {
-                if input.len() > INLINE_MAX_SIZE {
-                    return Parse::Error(ProtocolError::TooBigMbulkCount);
+            let (count, cr) = match quick_header(input) {
+                Some(x) => x,
+                None => {
+                    let (end, scanned) = find_line_end(input, self.scanned, b'\r');
+                    self.scanned = scanned;
+                    let LineEnd::At(cr) = end else {
+                        if input.len() > INLINE_MAX_SIZE {
+                            return Parse::Error(ProtocolError::TooBigMbulkCount);
+                        }
+                        return Parse::Incomplete;
+                    };
+                    // Redis wants one byte after the '\r' (it does not check that it is '\n').
+                    if cr + 2 > input.len() {
+                        return Parse::Incomplete;
+                    }
+                    match parse_i64(&input[1..cr]) {
+                        Some(n) if n <= i32::MAX as i64 => (n, cr),
+                        _ => return Parse::Error(ProtocolError::InvalidMultibulkLength),
+                    }
                 }
-                return Parse::Incomplete;
-            };
-            // Redis wants one byte after the '\r' (it does not check that it is '\n').
-            if cr + 2 > input.len() {
-                return Parse::Incomplete;
-            }
-            let count = match parse_i64(&input[1..cr]) {
-                Some(n) if n <= i32::MAX as i64 => n,
-                _ => return Parse::Error(ProtocolError::InvalidMultibulkLength),
             };
             if count > UNAUTH_MAX_MULTIBULK && limits.auth_required {
                 return Parse::Error(ProtocolError::UnauthenticatedMultibulkLength);
@@ -274,24 +295,33 @@ impl RequestParser {
     /// Reads a `$<len>\r\n` line at `pos`: `Ok(None)` when it is not complete yet.
     fn parse_bulk_header(&mut self, input: &[u8], limits: &ParseLimits) -> Result<Option<usize>, ProtocolError> {
         let rest = &input[self.pos..];
-        let (end, scanned) = find_line_end(rest, self.scanned, b'\r');
-        self.scanned = scanned;
-        let LineEnd::At(cr) = end else {
-            if rest.len() > INLINE_MAX_SIZE {
-                return Err(ProtocolError::TooBigBulkCount);
+        let quick = if rest.first() == Some(&b'$') { quick_header(rest) } else { None };
+        let (len, cr) = match quick {
+            Some(x) => x,
+            None => {
+                let (end, scanned) = find_line_end(rest, self.scanned, b'\r');
+                self.scanned = scanned;
+                let LineEnd::At(cr) = end else {
+                    if rest.len() > INLINE_MAX_SIZE {
+                        return Err(ProtocolError::TooBigBulkCount);
+                    }
+                    return Ok(None);
+                };
+                if cr + 2 > rest.len() {
+                    return Ok(None);
+                }
+                if rest[0] != b'$' {
+                    return Err(ProtocolError::ExpectedDollar(rest[0]));
+                }
+                match parse_i64(&rest[1..cr]) {
+                    Some(n) => (n, cr),
+                    None => return Err(ProtocolError::InvalidBulkLength),
+                }
             }
-            return Ok(None);
         };
-        if cr + 2 > rest.len() {
-            return Ok(None);
+        if len < 0 || (len as u64) > limits.proto_max_bulk_len {
+            return Err(ProtocolError::InvalidBulkLength);
         }
-        if rest[0] != b'$' {
-            return Err(ProtocolError::ExpectedDollar(rest[0]));
-        }
-        let len = match parse_i64(&rest[1..cr]) {
-            Some(n) if n >= 0 && (n as u64) <= limits.proto_max_bulk_len => n,
-            _ => return Err(ProtocolError::InvalidBulkLength),
-        };
         if len > UNAUTH_MAX_BULK && limits.auth_required {
             return Err(ProtocolError::UnauthenticatedBulkLength);
         }
