@@ -503,6 +503,36 @@ mod tests {
         );
     }
 
+    #[test]
+    fn quick_header_agrees_with_general_path() {
+        // Whenever the fast path answers, the general path (strchr + string2ll) must give
+        // the same value and line end. Exhaustive over short headers from a tricky alphabet.
+        const ALPHABET: &[u8] = b"0159-+ \r\n\0x";
+        let general = |rest: &[u8]| -> Option<(i64, usize)> {
+            let (LineEnd::At(cr), _) = find_line_end(rest, 0, b'\r') else { return None };
+            if cr + 2 > rest.len() {
+                return None;
+            }
+            parse_i64(&rest[1..cr]).map(|n| (n, cr))
+        };
+        let mut checked = 0;
+        for len in 1..=5u32 {
+            for code in 0..ALPHABET.len().pow(len) {
+                let mut rest = vec![b'$'];
+                let mut c = code;
+                for _ in 0..len {
+                    rest.push(ALPHABET[c % ALPHABET.len()]);
+                    c /= ALPHABET.len();
+                }
+                if let Some(q) = quick_header(&rest) {
+                    assert_eq!(Some(q), general(&rest), "{:?}", String::from_utf8_lossy(&rest));
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100);
+    }
+
     fn arb_argv() -> impl Strategy<Value = Vec<Vec<u8>>> {
         proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..10)
     }
