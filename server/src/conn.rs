@@ -87,13 +87,14 @@ impl Conn {
             self.rend -= self.rstart;
             self.rstart = 0;
         }
-        let mut want = self.rend + READ_CHUNK;
-        if let Some(needed) = self.parser.needed_len() {
-            // A big argument of known size: make room for all of it at once.
-            want = want.max(self.rstart.saturating_add(needed));
-        }
+        let want = self.rend + READ_CHUNK;
         if self.rbuf.len() < want {
-            let grown = if self.rbuf.is_empty() { want } else { want.max(self.rbuf.len().saturating_mul(2)) };
+            // Double (amortized copying), but not past the end of a big argument of known
+            // size: growing zero-fills, so room is only made as the data actually arrives.
+            let mut grown = want.max(self.rbuf.len().saturating_mul(2));
+            if let Some(needed) = self.parser.needed_len() {
+                grown = grown.min(want.max(self.rstart.saturating_add(needed)));
+            }
             self.rbuf.resize(grown, 0);
         }
         self.rbuf.len() - self.rend

@@ -375,6 +375,10 @@ fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static
                     parser.argv(input, &mut argv);
                     let reply = engine.execute(h, &argv);
                     *argv_cache = recycle(argv);
+                    if argv_cache.capacity() > 4096 {
+                        // Do not keep the vector of a huge command (MSET with a million keys).
+                        *argv_cache = Vec::new();
+                    }
                     let client = engine.client(h);
                     reply.encode(client.map_or(2, |c| c.resp), wbuf);
                     if client.map_or(true, |c| c.close_requested) {

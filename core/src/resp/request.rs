@@ -186,6 +186,10 @@ impl RequestParser {
     /// when that one returned [`Parse::Incomplete`].
     pub fn parse(&mut self, input: &[u8], limits: &ParseLimits) -> Parse {
         if self.state == State::Idle {
+            if self.spans.capacity() > 4096 {
+                // Do not keep the ranges of a huge command for the life of the connection.
+                self.spans = Vec::new();
+            }
             self.spans.clear();
             self.scratch.clear();
             self.pos = 0;
