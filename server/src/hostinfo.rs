@@ -23,16 +23,11 @@ pub fn host_info(port: u16, config_file: &str) -> HostInfo {
     }
 }
 
-/// Redis's `executable`: argv[0] made absolute against the working directory.
+/// Redis's `executable`: argv[0] made absolute against the working directory (like Redis,
+/// a name found through $PATH is joined to the working directory too).
 fn executable_path() -> String {
     let arg0 = std::env::args_os().next().unwrap_or_default();
-    let p = std::path::Path::new(&arg0);
-    if p.components().count() > 1 || p.is_absolute() {
-        crate::options::absolute(p).display().to_string()
-    } else {
-        // Started through $PATH: name the binary that actually runs.
-        std::env::current_exe().map(|e| e.display().to_string()).unwrap_or_else(|_| p.display().to_string())
-    }
+    crate::options::absolute(std::path::Path::new(&arg0)).display().to_string()
 }
 
 /// `uname -s -r -m`, like Redis's `os:` field.

@@ -177,12 +177,36 @@ fn io_error_text(e: &std::io::Error) -> String {
     }
 }
 
-/// `path` made absolute against the current directory (Redis's getAbsolutePath).
+/// `path` made absolute against the current directory exactly like Redis's
+/// getAbsolutePath: leading `../` elements are folded into the directory, anything else
+/// (like `./`) is kept as written.
 pub fn absolute(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        return path.to_path_buf();
+    let text = path.to_string_lossy();
+    match std::env::current_dir() {
+        Ok(cwd) => PathBuf::from(join_like_redis(&cwd.to_string_lossy(), &text)),
+        Err(_) => path.to_path_buf(),
     }
-    std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn join_like_redis(cwd: &str, rel: &str) -> String {
+    let mut rel = rel.trim_matches(|c| matches!(c, ' ' | '\r' | '\n' | '\t'));
+    if rel.starts_with('/') {
+        return rel.to_string();
+    }
+    let mut abs = cwd.to_string();
+    if !abs.ends_with('/') {
+        abs.push('/');
+    }
+    while let Some(rest) = rel.strip_prefix("../") {
+        rel = rest;
+        if abs.len() > 1 {
+            // Drop the last directory, keeping its leading '/'.
+            let cut = abs[..abs.len() - 1].rfind('/').map_or(1, |i| i + 1);
+            abs.truncate(cut);
+        }
+    }
+    abs.push_str(rel);
+    abs
 }
 
 fn fatal(line_no: usize, line: &[u8], err: &str) -> Fatal {
@@ -298,6 +322,15 @@ mod tests {
             Cli::Run(o) => Ok(*o),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn absolute_paths_like_redis() {
+        assert_eq!(join_like_redis("/a/b", "x.conf"), "/a/b/x.conf");
+        assert_eq!(join_like_redis("/a/b", "./x"), "/a/b/./x");
+        assert_eq!(join_like_redis("/a/b", "../../x"), "/x");
+        assert_eq!(join_like_redis("/", "../x"), "/x");
+        assert_eq!(join_like_redis("/a", " /etc/r.conf\n"), "/etc/r.conf");
     }
 
     #[test]
