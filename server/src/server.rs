@@ -381,8 +381,9 @@ fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static
                     }
                     let client = engine.client(h);
                     reply.encode(client.map_or(2, |c| c.resp), wbuf);
-                    if client.map_or(true, |c| c.close_requested) {
-                        *close_after_write = true;
+                    match client {
+                        Some(c) if !c.close_requested => {}
+                        _ => *close_after_write = true,
                     }
                     if engine.has_actions() {
                         for action in engine.take_actions() {
