@@ -9,6 +9,8 @@ mod options;
 mod server;
 
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use cinder_core::{Engine, EngineOptions};
 
@@ -131,6 +133,9 @@ fn run(mut opts: Options) -> Result<(), String> {
     for (sig, flag) in [(signal_hook::consts::SIGINT, &signals.int), (signal_hook::consts::SIGTERM, &signals.term)] {
         signal_hook::flag::register(sig, flag.clone()).map_err(|e| format!("cannot install signal handler: {}", e))?;
     }
+    // Redis ignores SIGHUP (SIGPIPE is already ignored by the Rust runtime).
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::new(AtomicBool::new(false)))
+        .map_err(|e| format!("cannot install signal handler: {}", e))?;
 
     let config_file = opts.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     let engine = Engine::new(EngineOptions {

@@ -45,6 +45,16 @@ pub struct SignalFlags {
     pub term: Arc<AtomicBool>,
 }
 
+/// Default busy-poll window after a batch of events, in microseconds.
+const DEFAULT_SPIN_US: u64 = 50;
+
+/// The busy-poll window: `CINDER_BUSY_POLL_US` from the environment (0 turns it off), or
+/// [`DEFAULT_SPIN_US`].
+fn spin_duration() -> Duration {
+    let us = std::env::var("CINDER_BUSY_POLL_US").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_SPIN_US);
+    Duration::from_micros(us)
+}
+
 /// Microseconds since the Unix epoch from the OS clock.
 fn now_us() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
@@ -108,12 +118,28 @@ impl Server {
         let mut events = Events::with_capacity(1024);
         self.update_time();
         let mut next_tick = Instant::now() + self.tick_period();
+        let spin = spin_duration();
+        let mut spin_until: Option<Instant> = None;
         loop {
-            let timeout = next_tick.saturating_duration_since(Instant::now());
+            let before = Instant::now();
+            let timeout = match spin_until {
+                Some(until) if before < until => Duration::ZERO,
+                _ => {
+                    spin_until = None;
+                    next_tick.saturating_duration_since(before)
+                }
+            };
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
+            }
+            // Busy polling: when events come faster than `spin` apart, keep polling without
+            // sleeping for `spin` after each batch. Sleeping and being woken for every batch
+            // costs both this process and the clients (whose sends must wake it) more than
+            // the spin; under light load the waits are longer than `spin` and nothing spins.
+            if !events.is_empty() && (spin_until.is_some() || before.elapsed() < spin) {
+                spin_until = Some(Instant::now() + spin);
             }
             if self.signals.int.load(Ordering::Relaxed) {
                 return Ok(StopReason::SigInt);

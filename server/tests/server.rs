@@ -271,6 +271,11 @@ fn idle_timeout_closes_clients() {
 fn signals_stop_the_server_cleanly() {
     for sig in [libc::SIGTERM, libc::SIGINT] {
         let mut srv = Server::start(&[]);
+        // SIGHUP is ignored, as by Redis.
+        srv.signal(libc::SIGHUP);
+        std::thread::sleep(Duration::from_millis(100));
+        let mut c = srv.connect();
+        assert_eq!(exchange(&mut c, b"FOO\r\n").0, UNKNOWN_FOO);
         srv.signal(sig);
         assert!(srv.wait_exit().success());
     }
