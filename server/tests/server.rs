@@ -26,6 +26,8 @@ impl Server {
             assert!(Instant::now() < deadline, "server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
+        // Let the server see the probe connection close (it counts against maxclients).
+        std::thread::sleep(Duration::from_millis(100));
         s
     }
 
