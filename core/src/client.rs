@@ -51,6 +51,8 @@ pub struct Client {
     pub reply_mode: ReplyMode,
     /// Set by `CLIENT KILL`, `QUIT`: the host closes the connection after writing replies.
     pub close_requested: bool,
+    /// This client's handle in the [`ClientTable`] (set when it is added).
+    pub handle: ClientHandle,
 }
 
 impl Client {
@@ -69,7 +71,37 @@ impl Client {
             no_evict: false,
             reply_mode: ReplyMode::On,
             close_requested: false,
+            handle: ClientHandle(u32::MAX),
         }
+    }
+
+    /// Whether the peer is on this machine (loopback, a unix socket, or an in-process host
+    /// without an address), for `enable-debug-command local`.
+    pub fn is_local(&self) -> bool {
+        let a = self.conn.addr.as_str();
+        a.is_empty()
+            || a.starts_with('/')
+            || a.starts_with("127.0.0.1:")
+            || a.starts_with("[::1]:")
+            || a.starts_with("::1:")
+    }
+
+    /// The `flags=` field of `CLIENT LIST` (`N` when no flag is set).
+    pub fn flags_string(&self) -> String {
+        let mut f = String::new();
+        if self.close_requested {
+            f.push('c');
+        }
+        if self.conn.addr.starts_with('/') {
+            f.push('U');
+        }
+        if self.no_evict {
+            f.push('e');
+        }
+        if f.is_empty() {
+            f.push('N');
+        }
+        f
     }
 }
 
@@ -86,19 +118,19 @@ pub struct ClientTable {
 }
 
 impl ClientTable {
-    /// Adds a client and returns its handle.
-    pub fn add(&mut self, c: Client) -> ClientHandle {
+    /// Adds a client and returns its handle (also stored in `Client::handle`).
+    pub fn add(&mut self, mut c: Client) -> ClientHandle {
         self.count += 1;
-        match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = Some(Box::new(c));
-                ClientHandle(i)
-            }
+        let i = match self.free.pop() {
+            Some(i) => i,
             None => {
-                self.slots.push(Some(Box::new(c)));
-                ClientHandle((self.slots.len() - 1) as u32)
+                self.slots.push(None);
+                (self.slots.len() - 1) as u32
             }
-        }
+        };
+        c.handle = ClientHandle(i);
+        self.slots[i as usize] = Some(Box::new(c));
+        ClientHandle(i)
     }
 
     /// Removes a client.

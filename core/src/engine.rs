@@ -11,7 +11,7 @@ use crate::db::expire::CycleLimits;
 use crate::db::{access, Db, ExpireCycle};
 use crate::reply::Reply;
 use crate::rng::Rng;
-use crate::stats::Stats;
+use crate::stats::{CmdStat, Stats};
 
 /// Something the host must do after a command (the core cannot do I/O itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,8 +91,8 @@ pub struct EngineState {
     pub lastsave_s: u64,
     /// Facts about the host process.
     pub host: HostInfo,
-    /// Per-command call counters, indexed like the command table's flattened order.
-    pub cmd_calls: hashbrown::HashMap<&'static str, u64, foldhash::fast::FixedState>,
+    /// Per-command counters (`INFO commandstats`), by full command name.
+    pub cmd_calls: hashbrown::HashMap<&'static str, CmdStat, foldhash::fast::FixedState>,
 }
 
 impl EngineState {
@@ -206,9 +206,10 @@ impl Engine {
             Ok(r) => r,
             Err(_) => Reply::error("ERR internal error while running the command"),
         };
-        if reply.is_error() {
-            self.state.stats.error_replies += 1;
+        if let Reply::Error(text) = &reply {
+            self.state.stats.record_error(text);
         }
+        self.compact_keyspaces();
         let reply = match client.reply_mode {
             ReplyMode::On => reply,
             ReplyMode::Off => Reply::NoReply,
@@ -223,6 +224,14 @@ impl Engine {
         };
         self.clients.put_back(h, client);
         reply
+    }
+
+    /// Fills the holes commands left in the keyspaces (slots are stable only within a command).
+    #[inline]
+    fn compact_keyspaces(&mut self) {
+        for db in self.state.dbs.iter_mut() {
+            db.keys.compact();
+        }
     }
 
     /// Whether there are actions for the host.
@@ -247,6 +256,8 @@ impl Engine {
         let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
         let now_ms = st.now_ms();
         let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
+        self.compact_keyspaces();
+        let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };
         // Redis: a running average, 5% weight to the current cycle.
         st.stats.expired_stale_perc = perc * 0.05 + st.stats.expired_stale_perc * 0.95;

@@ -1,4 +1,20 @@
-//! Server-wide counters reported by `INFO stats` and reset by `CONFIG RESETSTAT`.
+//! Server-wide counters reported by `INFO` and reset by `CONFIG RESETSTAT`.
+
+use std::collections::BTreeMap;
+
+/// Redis keeps at most this many distinct error codes in `INFO errorstats`.
+const MAX_ERROR_CODES: usize = 128;
+
+/// Per-command counters (`INFO commandstats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CmdStat {
+    /// Times the command ran.
+    pub calls: u64,
+    /// Times it was refused before running (arity, authentication).
+    pub rejected: u64,
+    /// Times it ran and replied with an error.
+    pub failed: u64,
+}
 
 /// Counters kept by the engine.
 #[derive(Clone, Debug, Default)]
@@ -17,6 +33,60 @@ pub struct Stats {
     pub evicted_keys: u64,
     /// Error replies sent.
     pub error_replies: u64,
-    /// Keys removed by active expiry or lazy expiry before the last reset (dbs keep their own).
+    /// Running average share (0..1) of sampled keys found expired by active expiry.
     pub expired_stale_perc: f64,
+    /// Highest `used_memory` seen (bytes).
+    pub used_memory_peak: usize,
+    /// Error replies by error code (the first word, e.g. `ERR`, `WRONGTYPE`).
+    pub errors_by_code: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// Counts one error reply with full text `text` (`"ERR ..."`), in total and by code.
+    pub fn record_error(&mut self, text: &str) {
+        self.error_replies += 1;
+        let code = text.split(' ').next().unwrap_or("");
+        if let Some(n) = self.errors_by_code.get_mut(code) {
+            *n += 1;
+        } else if self.errors_by_code.len() < MAX_ERROR_CODES {
+            self.errors_by_code.insert(code.to_string(), 1);
+        }
+    }
+
+    /// Raises the memory peak to `used` if it is higher; returns the peak.
+    pub fn observe_memory(&mut self, used: usize) -> usize {
+        self.used_memory_peak = self.used_memory_peak.max(used);
+        self.used_memory_peak
+    }
+
+    /// `CONFIG RESETSTAT`: zeroes every counter; the memory peak restarts at `used_memory`.
+    pub fn reset(&mut self, used_memory: usize) {
+        *self = Stats { used_memory_peak: used_memory, ..Stats::default() };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_counted_by_code() {
+        let mut s = Stats::default();
+        s.record_error("ERR syntax error");
+        s.record_error("WRONGTYPE Operation against a key");
+        s.record_error("ERR other");
+        assert_eq!(s.error_replies, 3);
+        assert_eq!(s.errors_by_code.get("ERR"), Some(&2));
+        assert_eq!(s.errors_by_code.get("WRONGTYPE"), Some(&1));
+    }
+
+    #[test]
+    fn reset_keeps_current_memory_as_peak() {
+        let mut s = Stats { commands_processed: 5, ..Default::default() };
+        assert_eq!(s.observe_memory(100), 100);
+        assert_eq!(s.observe_memory(50), 100);
+        s.reset(70);
+        assert_eq!(s.commands_processed, 0);
+        assert_eq!(s.used_memory_peak, 70);
+    }
 }

@@ -130,26 +130,30 @@ fn unknown_command(argv: &[&[u8]]) -> Reply {
     ))
 }
 
-/// Resolves `argv` to a command spec, or the error Redis gives before running anything.
-pub fn resolve(argv: &[&[u8]]) -> Result<&'static CommandSpec, Reply> {
+/// Finds the command (or subcommand) `argv` names, or Redis's unknown-command error.
+/// Arity is not checked.
+pub fn lookup_argv(argv: &[&[u8]]) -> Result<&'static CommandSpec, Reply> {
     let Some(top) = lookup(argv[0]) else {
         return Err(unknown_command(argv));
     };
-    let spec = if !top.subcommands.is_empty() && argv.len() >= 2 {
+    if !top.subcommands.is_empty() && argv.len() >= 2 {
         match top.subcommand(argv[1]) {
-            Some(s) => s,
-            None if top.handler.is_some() && top.arity_ok(argv.len()) && top.name != "command" => top,
-            None => {
-                return Err(Reply::error(format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    c_str_128(argv[1]),
-                    top.name.to_ascii_uppercase()
-                )))
-            }
+            Some(s) => Ok(s),
+            None if top.handler.is_some() && top.arity_ok(argv.len()) && top.name != "command" => Ok(top),
+            None => Err(Reply::error(format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                c_str_128(argv[1]),
+                top.name.to_ascii_uppercase()
+            ))),
         }
     } else {
-        top
-    };
+        Ok(top)
+    }
+}
+
+/// Resolves `argv` to a command spec, or the error Redis gives before running anything.
+pub fn resolve(argv: &[&[u8]]) -> Result<&'static CommandSpec, Reply> {
+    let spec = lookup_argv(argv)?;
     if !spec.arity_ok(argv.len()) {
         return Err(CmdError::Arity(spec.name.to_string()).into());
     }
@@ -162,25 +166,43 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     if argv.is_empty() {
         return Reply::NoReply;
     }
-    let spec = match resolve(argv) {
+    client.last_interaction_ms = st.now_ms();
+    let spec = match lookup_argv(argv) {
         Ok(s) => s,
-        Err(e) => return e,
+        Err(e) => {
+            client.last_cmd = "NULL";
+            return e;
+        }
     };
-    if !client.authenticated && !spec.has(flags::NO_AUTH) {
-        return Reply::error("NOAUTH Authentication required.");
+    client.last_cmd = spec.name;
+    let rejection = if !spec.arity_ok(argv.len()) {
+        Some(CmdError::Arity(spec.name.to_string()).into())
+    } else if !client.authenticated && st.config.requirepass.is_some() && !spec.has(flags::NO_AUTH) {
+        Some(Reply::error("NOAUTH Authentication required."))
+    } else {
+        None
+    };
+    if let Some(e) = rejection {
+        st.cmd_calls.entry(spec.name).or_default().rejected += 1;
+        return e;
     }
     let Some(handler) = spec.handler else {
         return CmdError::Arity(spec.name.to_string()).into();
     };
-    client.last_cmd = spec.name;
-    client.last_interaction_ms = st.now_ms();
-    st.stats.commands_processed += 1;
-    *st.cmd_calls.entry(spec.name).or_insert(0) += 1;
     let first_arg = if spec.name.contains('|') { 2 } else { 1 };
     let mut ctx = Ctx { st, client, clients, cmd: spec };
     let mut args = Args::new(argv, first_arg);
-    match handler(&mut ctx, &mut args) {
+    let reply = match handler(&mut ctx, &mut args) {
         Ok(r) => r,
         Err(e) => e.into(),
+    };
+    // Counted after the run, like Redis's call(): INFO does not see itself and CONFIG
+    // RESETSTAT counts once after the reset.
+    ctx.st.stats.commands_processed += 1;
+    let stat = ctx.st.cmd_calls.entry(spec.name).or_default();
+    stat.calls += 1;
+    if reply.is_error() {
+        stat.failed += 1;
     }
+    reply
 }

@@ -630,6 +630,20 @@ pub fn lcs(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 mod tests {
     use crate::testkit::TestEngine;
 
+    /// Looking up the second key may lazily expire it; the first key's slot must survive.
+    #[test]
+    fn lcs_with_an_expired_second_key() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SET", "live", "ohmytext"]);
+        t.cmd(&["SET", "exp", "mynewtext", "PX", "10"]);
+        t.cmd(&["SET", "after", "x"]);
+        t.advance_ms(20);
+        assert_eq!(t.resp(&["LCS", "live", "exp"]), "$0\r\n\r\n");
+        assert_eq!(t.resp(&["LCS", "exp", "live", "LEN"]), ":0\r\n");
+        assert_eq!(t.resp(&["GET", "after"]), "$1\r\nx\r\n");
+        assert_eq!(t.resp(&["EXISTS", "live", "exp", "after"]), ":2\r\n");
+    }
+
     /// Runs each `(command, expected RESP2)` pair; commands are split on spaces.
     fn check(t: &mut TestEngine, script: &[(&str, &str)]) {
         for (cmd, want) in script {

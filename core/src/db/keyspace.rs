@@ -7,11 +7,14 @@
 //! - keys with a TTL also sit in a dense `expires` vector, so sampling for active expiry
 //!   and eviction is O(1) per sample.
 //!
-//! Removal swaps the last slot into the hole, so slots stay dense. SCAN walks slots from
-//! the top down ([`Keyspace::scan_slots`]), which guarantees that a key present for the
-//! whole scan is returned: only the key in the last slot ever moves, and it moves down
-//! into a hole. If it was not visited yet, it was below the cursor and stays below it;
-//! if it was, it may be returned twice (SCAN allows duplicates). New keys are appended
+//! Slots are stable while a command runs: removing a key leaves a hole, so a slot held by
+//! a command stays valid whatever else the command looks up or deletes (a lookup may
+//! lazily expire another key). Between commands the host-facing engine calls
+//! [`Keyspace::compact`], which fills each hole with the entry from the last slot, so
+//! slots stay dense. SCAN walks slots from the top down ([`Keyspace::scan_slots`]), which
+//! guarantees that a key present for the whole scan is returned: a key only ever moves
+//! down, into a hole. If it was not visited yet, it was below the cursor and stays below
+//! it; if it was, it may be returned twice (SCAN allows duplicates). New keys are appended
 //! at the top, so they may or may not be returned, as in Redis.
 
 use hashbrown::HashTable;
@@ -45,7 +48,11 @@ struct ExpireRef {
 /// The keys of one database.
 pub struct Keyspace {
     index: HashTable<u32>,
-    entries: PagedVec<Entry>,
+    entries: PagedVec<Option<Entry>>,
+    /// Slots emptied since the last `compact` (holes).
+    holes: Vec<u32>,
+    /// Number of live entries.
+    live: usize,
     expires: Vec<ExpireRef>,
     hasher: foldhash::fast::FixedState,
 }
@@ -56,6 +63,8 @@ impl Keyspace {
         Keyspace {
             index: HashTable::new(),
             entries: PagedVec::new(),
+            holes: Vec::new(),
+            live: 0,
             expires: Vec::new(),
             hasher: foldhash::fast::FixedState::with_seed(seed),
         }
@@ -70,12 +79,24 @@ impl Keyspace {
     /// Number of keys.
     #[inline]
     pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Number of slots, live or holes (holes exist only until the next `compact`).
+    #[inline]
+    pub fn slot_count(&self) -> usize {
         self.entries.len()
+    }
+
+    /// The entry in `slot`, or `None` for a hole.
+    #[inline]
+    pub fn slot(&self, slot: u32) -> Option<&Entry> {
+        self.entries.get(slot as usize).as_ref()
     }
 
     /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
-        self.entries.len() == 0
+        self.live == 0
     }
 
     /// Number of keys with a TTL.
@@ -88,57 +109,103 @@ impl Keyspace {
     pub fn find(&self, key: &[u8]) -> Option<u32> {
         let h = self.hash(key);
         let entries = &self.entries;
-        self.index.find(h, |&s| entries.get(s as usize).key.as_slice() == key).copied()
+        self.index
+            .find(h, |&s| entries.get(s as usize).as_ref().is_some_and(|e| e.key.as_slice() == key))
+            .copied()
     }
 
     /// The entry in `slot`.
     #[inline]
     pub fn entry(&self, slot: u32) -> &Entry {
-        self.entries.get(slot as usize)
+        self.entries.get(slot as usize).as_ref().expect("keyspace slot used after its key was removed")
     }
 
     /// The entry in `slot`, mutably.
     #[inline]
     pub fn entry_mut(&mut self, slot: u32) -> &mut Entry {
-        self.entries.get_mut(slot as usize)
+        self.entries.get_mut(slot as usize).as_mut().expect("keyspace slot used after its key was removed")
     }
 
     /// Inserts a key that is not present; returns its slot.
     pub fn insert_new(&mut self, key: SBytes, value: Value, access: u32) -> u32 {
         let slot = self.entries.len() as u32;
         let h = self.hash(&key);
-        self.entries.push(Entry { key, value, access, expire_slot: NO_EXPIRE });
+        self.entries.push(Some(Entry { key, value, access, expire_slot: NO_EXPIRE }));
+        self.live += 1;
         let entries = &self.entries;
         let hasher = &self.hasher;
         self.index.insert_unique(h, slot, |&s| {
             use std::hash::BuildHasher;
-            hasher.hash_one(entries.get(s as usize).key.as_slice())
+            // The index never points at a hole.
+            entries.get(s as usize).as_ref().map_or(0, |e| hasher.hash_one(e.key.as_slice()))
         });
         slot
     }
 
-    /// Removes the entry in `slot` and returns it. The last slot moves into its place.
+    /// Removes the entry in `slot` and returns it. The slot becomes a hole until the next
+    /// [`Keyspace::compact`]; every other slot stays where it is.
     pub fn remove(&mut self, slot: u32) -> Entry {
         self.clear_expire(slot);
-        let h = self.hash(&self.entries.get(slot as usize).key);
+        let h = self.hash(&self.entry(slot).key);
         match self.index.find_entry(h, |&s| s == slot) {
             Ok(e) => {
                 e.remove();
             }
             Err(_) => unreachable!("keyspace index out of sync"),
         }
-        let last = (self.entries.len() - 1) as u32;
-        if last != slot {
-            let hl = self.hash(&self.entries.get(last as usize).key);
-            if let Some(s) = self.index.find_mut(hl, |&s| s == last) {
-                *s = slot;
+        self.live -= 1;
+        self.holes.push(slot);
+        self.entries.get_mut(slot as usize).take().expect("live slot")
+    }
+
+    /// Fills the holes left by removals with entries from the top slots, so slots are
+    /// dense again. Call only between commands: it moves entries to other slots.
+    #[inline]
+    pub fn compact(&mut self) {
+        if !self.holes.is_empty() {
+            self.fill_holes();
+        }
+    }
+
+    fn fill_holes(&mut self) {
+        while let Some(hole) = self.holes.pop() {
+            self.trim_trailing_holes();
+            let n = self.entries.len();
+            if hole as usize >= n {
+                continue;
             }
-            let es = self.entries.get(last as usize).expire_slot;
-            if es != NO_EXPIRE {
-                self.expires[es as usize].slot = slot;
+            // The last slot is live (trailing holes are trimmed) and above `hole`.
+            let last = (n - 1) as u32;
+            let e = self.entries.pop().flatten().expect("live last slot");
+            let h = self.hash(&e.key);
+            if let Some(s) = self.index.find_mut(h, |&s| s == last) {
+                *s = hole;
+            }
+            if e.expire_slot != NO_EXPIRE {
+                self.expires[e.expire_slot as usize].slot = hole;
+            }
+            *self.entries.get_mut(hole as usize) = Some(e);
+        }
+        self.trim_trailing_holes();
+    }
+
+    fn trim_trailing_holes(&mut self) {
+        while self.entries.len() > 0 && self.entries.get(self.entries.len() - 1).is_none() {
+            self.entries.pop();
+        }
+    }
+
+    /// A uniformly random live slot, or `None` when empty.
+    pub fn random_slot(&self, rng: &mut crate::rng::Rng) -> Option<u32> {
+        if self.live == 0 {
+            return None;
+        }
+        loop {
+            let s = rng.below(self.entries.len() as u64) as u32;
+            if self.slot(s).is_some() {
+                return Some(s);
             }
         }
-        self.entries.swap_remove(slot as usize)
     }
 
     /// Removes `key` if present and returns its entry.
@@ -149,13 +216,13 @@ impl Keyspace {
     /// The absolute expiry time (ms) of the entry in `slot`, if it has one.
     #[inline]
     pub fn expire_at(&self, slot: u32) -> Option<u64> {
-        let es = self.entries.get(slot as usize).expire_slot;
+        let es = self.entry(slot).expire_slot;
         (es != NO_EXPIRE).then(|| self.expires[es as usize].at_ms)
     }
 
     /// Sets the expiry time (ms) of the entry in `slot`.
     pub fn set_expire(&mut self, slot: u32, at_ms: u64) {
-        let e = self.entries.get_mut(slot as usize);
+        let e = self.entries.get_mut(slot as usize).as_mut().expect("keyspace slot used after its key was removed");
         if e.expire_slot != NO_EXPIRE {
             self.expires[e.expire_slot as usize].at_ms = at_ms;
         } else {
@@ -166,14 +233,15 @@ impl Keyspace {
 
     /// Removes the TTL of the entry in `slot`; returns whether it had one.
     pub fn clear_expire(&mut self, slot: u32) -> bool {
-        let es = self.entries.get(slot as usize).expire_slot;
+        let es = self.entry(slot).expire_slot;
         if es == NO_EXPIRE {
             return false;
         }
-        self.entries.get_mut(slot as usize).expire_slot = NO_EXPIRE;
+        self.entry_mut(slot).expire_slot = NO_EXPIRE;
         self.expires.swap_remove(es as usize);
         if let Some(moved) = self.expires.get(es as usize) {
-            self.entries.get_mut(moved.slot as usize).expire_slot = es;
+            let moved = moved.slot;
+            self.entry_mut(moved).expire_slot = es;
         }
         true
     }
@@ -199,18 +267,20 @@ impl Keyspace {
     pub fn clear(&mut self) {
         self.index = HashTable::new();
         self.entries = PagedVec::new();
+        self.holes = Vec::new();
+        self.live = 0;
         self.expires = Vec::new();
     }
 
-    /// Iterates over all entries in slot order.
+    /// Iterates over all live entries in slot order.
     pub fn iter(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter()
+        self.entries.iter().flatten()
     }
 
     /// Approximate bytes held by the structure itself (not the values' heap data).
     pub fn overhead_bytes(&self) -> usize {
         self.index.capacity() * (std::mem::size_of::<u32>() + 1)
-            + self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.entries.capacity() * std::mem::size_of::<Option<Entry>>()
             + self.expires.capacity() * std::mem::size_of::<ExpireRef>()
     }
 }
@@ -278,6 +348,8 @@ mod tests {
                 ks.remove_key(k.as_bytes());
             }
             ks.insert_new(SBytes::new(format!("new{}", step).as_bytes()), val("v"), 0);
+            // Between commands the engine compacts: keys move down into the holes.
+            ks.compact();
             step += 1;
             if next == 0 {
                 break;
@@ -303,8 +375,31 @@ mod tests {
         assert_eq!(ks.scan_slots(1000, 30), (0, 0..25));
     }
 
+    /// A slot held by a command stays valid while the command removes other keys: a
+    /// lookup that lazily expires another key must not move this one (the LCS bug).
+    #[test]
+    fn slots_are_stable_until_compact() {
+        let mut ks = Keyspace::new(3);
+        let a = ks.insert_new(SBytes::new(b"a"), val("1"), 0);
+        let b = ks.insert_new(SBytes::new(b"b"), val("2"), 0);
+        let c = ks.insert_new(SBytes::new(b"c"), val("3"), 0);
+        ks.set_expire(c, 5);
+        ks.remove(a);
+        assert_eq!(ks.entry(b).key.as_slice(), b"b");
+        assert_eq!(ks.entry(c).key.as_slice(), b"c");
+        assert_eq!(ks.len(), 2);
+        assert!(ks.slot(a).is_none());
+        ks.compact();
+        assert_eq!(ks.slot_count(), 2);
+        let c2 = ks.find(b"c").unwrap();
+        assert_eq!(ks.expire_at(c2), Some(5));
+        assert_eq!(ks.iter().count(), 2);
+        assert_eq!(ks.entry(ks.find(b"b").unwrap()).key.as_slice(), b"b");
+    }
+
     #[test]
     fn entry_is_compact() {
+        assert!(std::mem::size_of::<Option<Entry>>() <= 64);
         assert!(std::mem::size_of::<Entry>() <= 64, "{}", std::mem::size_of::<Entry>());
     }
 }

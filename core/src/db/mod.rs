@@ -102,11 +102,7 @@ impl Db {
     /// meets on the way. `None` when the database is (or becomes) empty.
     pub fn random_key(&mut self, now_ms: u64, rng: &mut Rng) -> Option<u32> {
         loop {
-            let n = self.keys.len();
-            if n == 0 {
-                return None;
-            }
-            let slot = rng.below(n as u64) as u32;
+            let slot = self.keys.random_slot(rng)?;
             match self.keys.expire_at(slot) {
                 Some(at) if at <= now_ms => {
                     self.keys.remove(slot);

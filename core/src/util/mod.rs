@@ -1,5 +1,6 @@
 //! Small helpers shared by several command groups.
 
 pub mod glob;
-pub mod longdouble;
 pub mod lcs;
+pub mod longdouble;
+pub mod lzf;

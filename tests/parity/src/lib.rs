@@ -1,1 +1,12 @@
-//! Parity harness (see tests/).
+//! Parity harness: runs the same commands against a real redis-server and cinder-server
+//! and compares the raw reply bytes. See `tests/` for the test entry points and
+//! `scripts/*.redis` for the scripted cases (format in [`script`]).
+
+pub mod compare;
+pub mod conn;
+pub mod random;
+pub mod resp;
+pub mod runner;
+pub mod script;
+pub mod server;
+pub mod text;

@@ -66,7 +66,8 @@ pub fn scan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
     let ks = &ctx.db().keys;
     let (next, slots) = ks.scan_slots(cursor, count);
-    let found: Vec<Vec<u8>> = slots.rev().map(|s| ks.entry(s).key.as_slice().to_vec()).collect();
+    let found: Vec<Vec<u8>> =
+        slots.rev().filter_map(|s| ks.slot(s)).map(|e| e.key.as_slice().to_vec()).collect();
 
     // Filters in Redis's order: pattern, type, then expiry (which removes the key).
     let now = ctx.now_ms();

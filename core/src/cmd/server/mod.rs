@@ -1,0 +1,172 @@
+//! Server commands. Keyspace-wide and process-level ones are here; INFO, CONFIG, COMMAND
+//! and DEBUG have their own modules.
+
+mod command;
+mod config;
+mod debug;
+mod info;
+
+pub use command::{command, command_count, command_docs, command_getkeys, command_help, command_info, command_list};
+pub use config::{config_get, config_help, config_resetstat, config_set};
+pub use debug::debug;
+pub use info::info;
+
+use super::{is, Args, Ctx};
+use crate::engine::HostAction;
+use crate::error::{CmdError, CmdResult};
+use crate::numfmt::parse_i64;
+use crate::reply::Reply;
+
+/// A `HELP` reply: every line a status string, as Redis's `addReplyHelp` sends them.
+pub(crate) fn help_reply(lines: &'static [&'static str]) -> Reply {
+    Reply::Array(lines.iter().map(|l| Reply::simple(l)).collect())
+}
+
+/// `DBSIZE`: keys in the selected database (including expired ones not yet removed).
+pub fn dbsize(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    Ok(Reply::Int(ctx.db().keys.len() as i64))
+}
+
+/// Checks FLUSHDB/FLUSHALL's optional `ASYNC|SYNC` (both free memory at once here).
+fn flush_flags(args: &Args) -> Result<(), CmdError> {
+    match args.argc() {
+        1 => Ok(()),
+        2 if is(args.at(1), "sync") || is(args.at(1), "async") => Ok(()),
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+/// `FLUSHDB [ASYNC|SYNC]`.
+pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    flush_flags(args)?;
+    ctx.db().clear();
+    Ok(Reply::ok())
+}
+
+/// `FLUSHALL [ASYNC|SYNC]`.
+pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    flush_flags(args)?;
+    for db in ctx.st.dbs.iter_mut() {
+        db.clear();
+    }
+    Ok(Reply::ok())
+}
+
+/// Redis's `getIntFromObjectOrReply` with a custom message for both failures.
+fn db_index(arg: &[u8], msg: &'static str) -> Result<i64, CmdError> {
+    parse_i64(arg).filter(|n| i32::try_from(*n).is_ok()).ok_or(CmdError::other(msg))
+}
+
+/// `SWAPDB index1 index2`.
+pub fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let a = db_index(args.at(1), "ERR invalid first DB index")?;
+    let b = db_index(args.at(2), "ERR invalid second DB index")?;
+    let n = ctx.st.dbs.len() as i64;
+    if a < 0 || a >= n || b < 0 || b >= n {
+        return Err(CmdError::DbIndex);
+    }
+    ctx.st.dbs.swap(a as usize, b as usize);
+    Ok(Reply::ok())
+}
+
+/// `LASTSAVE`: Unix time of the last save (the start time: Cinder does not save yet).
+pub fn lastsave(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    Ok(Reply::Int(ctx.st.lastsave_s as i64))
+}
+
+/// `TIME`: seconds and microseconds of the engine clock, as bulk strings.
+pub fn time(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    let us = ctx.st.now_us;
+    Ok(Reply::Array(vec![Reply::text((us / 1_000_000).to_string()), Reply::text((us % 1_000_000).to_string())]))
+}
+
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: asks the host to stop; no reply is
+/// sent. Cinder has nothing to save, so the save options only get validated.
+pub fn shutdown(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let (mut nosave, mut save, mut other, mut abort) = (false, false, false, false);
+    while let Some(a) = args.next() {
+        if is(a, "nosave") {
+            nosave = true;
+        } else if is(a, "save") {
+            save = true;
+        } else if is(a, "now") || is(a, "force") {
+            other = true;
+        } else if is(a, "abort") {
+            abort = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if (abort && (nosave || save || other)) || (nosave && save) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        return Err(CmdError::other("ERR No shutdown in progress."));
+    }
+    ctx.st.actions.push(HostAction::Shutdown);
+    Ok(Reply::NoReply)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::HostAction;
+    use crate::testkit::{TestEngine, T0_US};
+    use crate::types::Value;
+
+    /// Stores a string directly (string commands live in another module).
+    fn put(t: &mut TestEngine, db: usize, key: &str) {
+        t.eng.state.dbs[db].set(key.as_bytes(), Value::from_bytes(b"1"), false, 0, 0);
+    }
+
+    #[test]
+    fn dbsize_flush_and_swapdb() {
+        let mut t = TestEngine::new();
+        put(&mut t, 0, "a");
+        put(&mut t, 0, "b");
+        assert_eq!(t.resp(&["DBSIZE"]), ":2\r\n");
+        assert_eq!(t.resp(&["SWAPDB", "0", "1"]), "+OK\r\n");
+        assert_eq!(t.resp(&["DBSIZE"]), ":0\r\n");
+        t.cmd(&["SELECT", "1"]);
+        assert_eq!(t.resp(&["DBSIZE"]), ":2\r\n");
+        assert_eq!(t.resp(&["FLUSHDB", "x"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["FLUSHDB", "async"]), "+OK\r\n");
+        assert_eq!(t.resp(&["DBSIZE"]), ":0\r\n");
+        put(&mut t, 1, "a");
+        put(&mut t, 0, "a");
+        assert_eq!(t.resp(&["FLUSHALL", "a", "b"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["FLUSHALL", "SYNC"]), "+OK\r\n");
+        assert!(t.eng.state.dbs.iter().all(|d| d.keys.is_empty()));
+    }
+
+    #[test]
+    fn swapdb_errors() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["SWAPDB", "4294967296", "1"]), "-ERR invalid first DB index\r\n");
+        assert_eq!(t.resp(&["SWAPDB", "x", "0"]), "-ERR invalid first DB index\r\n");
+        assert_eq!(t.resp(&["SWAPDB", "0", "x"]), "-ERR invalid second DB index\r\n");
+        assert_eq!(t.resp(&["SWAPDB", "0", "16"]), "-ERR DB index is out of range\r\n");
+        assert_eq!(t.resp(&["SWAPDB", "-1", "0"]), "-ERR DB index is out of range\r\n");
+        assert_eq!(t.resp(&["SWAPDB", "0", "0"]), "+OK\r\n");
+    }
+
+    #[test]
+    fn time_and_lastsave_follow_the_engine_clock() {
+        let mut t = TestEngine::new();
+        t.advance_ms(1500);
+        t.eng.set_time_us(t.eng.state.now_us + 7);
+        assert_eq!(t.resp(&["TIME"]), "*2\r\n$10\r\n1700000001\r\n$6\r\n500007\r\n");
+        assert_eq!(t.resp(&["LASTSAVE"]), format!(":{}\r\n", T0_US / 1_000_000));
+    }
+
+    #[test]
+    fn shutdown_options() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["SHUTDOWN", "ABORT"]), "-ERR No shutdown in progress.\r\n");
+        assert_eq!(t.resp(&["SHUTDOWN", "FOO"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["SHUTDOWN", "NOSAVE", "SAVE"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["SHUTDOWN", "ABORT", "NOW"]), "-ERR syntax error\r\n");
+        assert!(t.eng.take_actions().is_empty());
+        assert_eq!(t.resp(&["SHUTDOWN", "NOSAVE", "NOW", "FORCE"]), "");
+        assert_eq!(t.eng.take_actions(), vec![HostAction::Shutdown]);
+    }
+}
