@@ -390,7 +390,8 @@ fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static
             Parse::Incomplete => break,
             Parse::Error(e) => {
                 e.write_reply(wbuf);
-                engine.state.stats.error_replies += 1;
+                // Counted like any error reply (total_error_replies, errorstat_ERR).
+                engine.state.stats.record_error("ERR");
                 *close_after_write = true;
                 *rstart = *rend;
                 break;

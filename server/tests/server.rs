@@ -303,3 +303,86 @@ fn config_file_and_bad_options() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn quit_replies_then_closes_and_ignores_the_rest() {
+    let srv = Server::start(&[]);
+    let mut c = srv.connect();
+    let (out, closed) = exchange(&mut c, b"PING\r\nQUIT\r\nPING\r\n");
+    assert_eq!(out, b"+PONG\r\n+OK\r\n");
+    assert!(closed);
+}
+
+#[test]
+fn hello_switches_the_reply_protocol_mid_pipeline() {
+    let srv = Server::start(&[]);
+    let mut c = srv.connect();
+    let (out, _) = exchange(&mut c, b"GET nokey\r\nHELLO 3\r\nGET nokey\r\nHELLO 2\r\nGET nokey\r\n");
+    assert!(out.starts_with(b"$-1\r\n%7\r\n"), "{}", String::from_utf8_lossy(&out));
+    // RESP3 nil after HELLO 3, a flat RESP2 array for HELLO 2 (its reply is already RESP2),
+    // then a RESP2 nil.
+    let text = String::from_utf8_lossy(&out);
+    let resp3_nil = text.find("*0\r\n_\r\n*14\r\n").expect("RESP3 nil, then HELLO 2 as an array");
+    assert!(text[resp3_nil..].contains("$5\r\nproto\r\n:2\r\n"), "{text}");
+    assert!(text.ends_with("$7\r\nmodules\r\n*0\r\n$-1\r\n"), "{text}");
+}
+
+#[test]
+fn client_kill_closes_the_other_connection_now() {
+    let srv = Server::start(&[]);
+    let mut victim = srv.connect();
+    let (id, _) = exchange(&mut victim, b"CLIENT ID\r\n");
+    let id = String::from_utf8_lossy(&id[1..id.len() - 2]).into_owned();
+    let mut killer = srv.connect();
+    let (out, _) = exchange(&mut killer, format!("CLIENT KILL ID {id}\r\nPING\r\n").as_bytes());
+    assert_eq!(out, b":1\r\n+PONG\r\n");
+    let (out, closed) = read_all(&mut victim);
+    assert_eq!(out, b"");
+    assert!(closed);
+}
+
+#[test]
+fn shutdown_exits_without_replying() {
+    let mut srv = Server::start(&[]);
+    let mut c = srv.connect();
+    let (out, closed) = exchange(&mut c, b"PING\r\nSHUTDOWN\r\nPING\r\n");
+    // Redis exits inside SHUTDOWN: even the earlier reply in the batch is never written.
+    assert_eq!(out, b"");
+    assert!(closed);
+    assert!(srv.wait_exit().success());
+}
+
+#[test]
+fn debug_sleep_blocks_every_client() {
+    let srv = Server::start(&["--enable-debug-command", "yes"]);
+    let mut sleeper = srv.connect();
+    sleeper.write_all(b"DEBUG SLEEP 0.5\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut other = srv.connect();
+    other.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let t = Instant::now();
+    other.write_all(b"PING\r\n").unwrap();
+    let mut buf = [0u8; 7];
+    other.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"+PONG\r\n");
+    assert!(t.elapsed() >= Duration::from_millis(250), "{:?}", t.elapsed());
+    let (out, _) = read_all(&mut sleeper);
+    assert_eq!(out, b"+OK\r\n");
+}
+
+#[test]
+fn info_reports_host_facts_and_protocol_errors() {
+    let srv = Server::start(&[]);
+    let mut bad = srv.connect();
+    exchange(&mut bad, b"*1\r\n$x\r\n");
+    let mut c = srv.connect();
+    let (out, _) = exchange(&mut c, b"INFO\r\n");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains(&format!("tcp_port:{}\r\n", srv.port)), "{text}");
+    assert!(text.contains(&format!("process_id:{}\r\n", srv.child.id())), "{text}");
+    assert!(text.contains("multiplexing_api:epoll\r\n"), "{text}");
+    assert!(text.contains("total_error_replies:1\r\n"), "{text}");
+    assert!(text.contains("errorstat_ERR:count=1\r\n"), "{text}");
+    let used: u64 = text.split("used_memory:").nth(1).unwrap().split("\r\n").next().unwrap().parse().unwrap();
+    assert!(used > 10_000, "used_memory {used}");
+}
