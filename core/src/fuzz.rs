@@ -260,8 +260,8 @@ mod tests {
     #[test]
     fn engine_ops_random() {
         let mut rng = Rng::new(0xE161);
-        for _ in 0..300 {
-            let len = rng.below(400) as usize;
+        for _ in 0..1000 {
+            let len = rng.below(600) as usize;
             let data: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
             engine_ops(&data);
         }
