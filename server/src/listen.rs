@@ -54,7 +54,7 @@ pub fn bind_all(bind: &str, port: u16) -> Result<Vec<(TcpListener, SocketAddr)>,
                     "Warning: Could not create server TCP listening socket {}:{}: bind: {}\nFailed listening on port {} (TCP), aborting.",
                     addr.ip(),
                     port,
-                    e,
+                    crate::options::io_error_text(&e),
                     port
                 ))
             }

@@ -36,55 +36,46 @@ pub enum Cli {
     Help,
 }
 
-/// Redis 7.0 directives Cinder accepts and ignores (persistence, replication, cluster, TLS,
-/// tuning knobs of encodings it does not have, ...), so existing redis.conf files load.
+/// Redis 7.0 directives that are not in the engine's parameter table and that Cinder accepts
+/// and ignores (persistence, replication, cluster, TLS, ...), so existing redis.conf files
+/// load. Parameters the table knows are set there instead.
 const IGNORED_DIRECTIVES: &[&str] = &[
     "acl-pubsub-default", "aclfile", "acllog-max-len", "active-defrag-cycle-max",
     "active-defrag-cycle-min", "active-defrag-ignore-bytes", "active-defrag-max-scan-fields",
     "active-defrag-threshold-lower", "active-defrag-threshold-upper", "activedefrag",
-    "activerehashing", "always-show-logo", "aof-disable-auto-gc", "aof-load-truncated",
+    "always-show-logo", "aof-disable-auto-gc", "aof-load-truncated",
     "aof-rewrite-incremental-fsync", "aof-timestamp-enabled", "aof-use-rdb-preamble",
-    "aof_rewrite_cpulist", "appenddirname", "appendfilename", "appendfsync",
-    "auto-aof-rewrite-min-size", "auto-aof-rewrite-percentage", "bgsave_cpulist", "bind-source-addr",
-    "bio_cpulist", "busy-reply-threshold", "client-output-buffer-limit",
-    "cluster-allow-pubsubshard-when-down", "cluster-allow-reads-when-down",
-    "cluster-allow-replica-migration", "cluster-announce-bus-port", "cluster-announce-hostname",
-    "cluster-announce-ip", "cluster-announce-port", "cluster-announce-tls-port", "cluster-config-file",
-    "cluster-enabled", "cluster-link-sendbuf-limit", "cluster-migration-barrier", "cluster-node-timeout",
-    "cluster-port", "cluster-preferred-endpoint-type", "cluster-replica-no-failover",
+    "aof_rewrite_cpulist", "appenddirname", "auto-aof-rewrite-min-size",
+    "auto-aof-rewrite-percentage", "bgsave_cpulist", "bind-source-addr", "bio_cpulist",
+    "client-output-buffer-limit", "cluster-allow-pubsubshard-when-down",
+    "cluster-allow-reads-when-down", "cluster-allow-replica-migration", "cluster-announce-bus-port",
+    "cluster-announce-hostname", "cluster-announce-ip", "cluster-announce-port",
+    "cluster-announce-tls-port", "cluster-config-file", "cluster-link-sendbuf-limit",
+    "cluster-migration-barrier", "cluster-node-timeout", "cluster-port",
+    "cluster-preferred-endpoint-type", "cluster-replica-no-failover",
     "cluster-replica-validity-factor", "cluster-require-full-coverage", "cluster-slave-no-failover",
-    "cluster-slave-validity-factor", "crash-log-enabled", "crash-memcheck-enabled", "dbfilename",
-    "disable-thp", "dynamic-hz", "enable-module-command", "enable-protected-configs",
-    "hash-max-listpack-entries", "hash-max-listpack-value", "hash-max-ziplist-entries",
-    "hash-max-ziplist-value", "hll-sparse-max-bytes", "ignore-warnings", "io-threads",
-    "io-threads-do-reads", "jemalloc-bg-thread", "latency-monitor-threshold", "latency-tracking",
-    "latency-tracking-info-percentiles", "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
-    "lazyfree-lazy-server-del", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
-    "list-compress-depth", "list-max-listpack-size", "list-max-ziplist-size", "loglevel",
-    "lua-time-limit", "masterauth", "masteruser", "maxmemory-clients", "maxmemory-eviction-tenacity",
+    "cluster-slave-validity-factor", "crash-log-enabled", "crash-memcheck-enabled", "disable-thp",
+    "enable-module-command", "enable-protected-configs", "ignore-warnings", "io-threads-do-reads",
+    "jemalloc-bg-thread", "latency-tracking-info-percentiles", "masterauth", "masteruser",
     "min-replicas-max-lag", "min-replicas-to-write", "min-slaves-max-lag", "min-slaves-to-write",
-    "no-appendfsync-on-rewrite", "notify-keyspace-events", "oom-score-adj", "oom-score-adj-values",
-    "proc-title-template", "propagation-error-behavior", "rdb-del-sync-files",
-    "rdb-save-incremental-fsync", "rdbchecksum", "rdbcompression", "repl-backlog-size",
-    "repl-backlog-ttl", "repl-disable-tcp-nodelay", "repl-diskless-load", "repl-diskless-sync",
-    "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-ping-replica-period",
-    "repl-ping-slave-period", "repl-timeout", "replica-announce-ip", "replica-announce-port",
-    "replica-announced", "replica-ignore-disk-write-errors", "replica-ignore-maxmemory",
-    "replica-lazy-flush", "replica-priority", "replica-read-only", "replica-serve-stale-data",
-    "replicaof", "sanitize-dump-payload", "server_cpulist", "set-max-intset-entries",
+    "no-appendfsync-on-rewrite", "oom-score-adj", "oom-score-adj-values", "proc-title-template",
+    "propagation-error-behavior", "rdb-del-sync-files", "rdb-save-incremental-fsync", "rdbchecksum",
+    "rdbcompression", "repl-backlog-size", "repl-backlog-ttl", "repl-disable-tcp-nodelay",
+    "repl-diskless-load", "repl-diskless-sync", "repl-diskless-sync-delay",
+    "repl-diskless-sync-max-replicas", "repl-ping-replica-period", "repl-ping-slave-period",
+    "repl-timeout", "replica-announce-ip", "replica-announce-port", "replica-announced",
+    "replica-ignore-disk-write-errors", "replica-ignore-maxmemory", "replica-priority",
+    "replica-serve-stale-data", "replicaof", "sanitize-dump-payload", "server_cpulist",
     "set-proc-title", "shutdown-on-sigint", "shutdown-on-sigterm", "shutdown-timeout",
-    "slave-announce-ip", "slave-announce-port", "slave-ignore-maxmemory", "slave-lazy-flush",
-    "slave-priority", "slave-read-only", "slave-serve-stale-data", "slaveof",
-    "slowlog-log-slower-than", "slowlog-max-len", "socket-mark-id", "stop-writes-on-bgsave-error",
-    "stream-node-max-bytes", "stream-node-max-entries", "supervised", "syslog-enabled",
-    "syslog-facility", "syslog-ident", "tcp-backlog", "tcp-keepalive", "tls-auth-clients",
+    "slave-announce-ip", "slave-announce-port", "slave-ignore-maxmemory", "slave-priority",
+    "slave-serve-stale-data", "slaveof", "socket-mark-id", "stop-writes-on-bgsave-error",
+    "supervised", "syslog-enabled", "syslog-facility", "syslog-ident", "tls-auth-clients",
     "tls-ca-cert-dir", "tls-ca-cert-file", "tls-cert-file", "tls-ciphers", "tls-ciphersuites",
     "tls-client-cert-file", "tls-client-key-file", "tls-client-key-file-pass", "tls-cluster",
-    "tls-dh-params-file", "tls-key-file", "tls-key-file-pass", "tls-port", "tls-prefer-server-ciphers",
-    "tls-protocols", "tls-replication", "tls-session-cache-size", "tls-session-cache-timeout",
-    "tls-session-caching", "tracking-table-max-keys", "unixsocket", "unixsocketperm",
-    "zset-max-listpack-entries", "zset-max-listpack-value", "zset-max-ziplist-entries",
-    "zset-max-ziplist-value", "rename-command", "user", "loadmodule",
+    "tls-dh-params-file", "tls-key-file", "tls-key-file-pass", "tls-port",
+    "tls-prefer-server-ciphers", "tls-protocols", "tls-replication", "tls-session-cache-size",
+    "tls-session-cache-timeout", "tls-session-caching", "unixsocketperm", "rename-command", "user",
+    "loadmodule",
 ];
 
 /// Parameters that take several words (`save 900 1 300 10`, `bind a b`).
@@ -169,7 +160,7 @@ pub fn parse_cli(args: &[String]) -> Result<Cli, Fatal> {
 }
 
 /// The strerror-like text of an I/O error (without Rust's " (os error N)" suffix).
-fn io_error_text(e: &std::io::Error) -> String {
+pub fn io_error_text(e: &std::io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),
@@ -248,18 +239,19 @@ fn apply_directive(name: &str, values: &[Vec<u8>], opts: &mut Options, depth: us
             _ => Err("wrong number of arguments".into()),
         }
     };
+    // Directives the server acts on itself (also stored in the engine's table when it has
+    // them, so CONFIG GET shows them).
     match name {
-        "daemonize" => {
-            opts.daemonize = parse_yes_no(one()?)?;
-            return Ok(());
-        }
-        "pidfile" => {
-            opts.pidfile = String::from_utf8_lossy(one()?).into_owned();
-            return Ok(());
-        }
-        "logfile" => {
-            opts.logfile = String::from_utf8_lossy(one()?).into_owned();
-            return Ok(());
+        "daemonize" | "logfile" | "pidfile" => {
+            let v = one()?;
+            match name {
+                "daemonize" => opts.daemonize = parse_yes_no(v)?,
+                "logfile" => opts.logfile = String::from_utf8_lossy(v).into_owned(),
+                _ => opts.pidfile = String::from_utf8_lossy(v).into_owned(),
+            }
+            if find_param(name.as_bytes()).is_none() {
+                return Ok(());
+            }
         }
         "include" => {
             let path = String::from_utf8_lossy(one()?).into_owned();
@@ -357,9 +349,9 @@ mod tests {
         let o = run(&["--bind", "127.0.0.1", "-::1", "--save", ""]).unwrap();
         assert_eq!(o.config.bind, "127.0.0.1 -::1");
         assert_eq!(o.config.save, "");
-        let o = run(&["--daemonize", "no", "--io-threads", "4", "--enable-debug-command", "yes"]).unwrap();
+        let o = run(&["--daemonize", "no", "--tls-port", "4", "--enable-debug-command", "yes"]).unwrap();
         assert!(!o.daemonize);
-        assert_eq!(o.ignored, vec!["io-threads".to_string()]);
+        assert_eq!(o.ignored, vec!["tls-port".to_string()]);
         assert_eq!(o.config.enable_debug_command, "yes");
     }
 

@@ -25,6 +25,10 @@ use crate::listen::{is_local_peer, DENIED_MESSAGE, MAX_CLIENTS_MESSAGE};
 /// Tokens at and above this value name listeners; below, connection slots.
 const LISTENER_BASE: usize = usize::MAX / 2;
 
+/// Reads served to one connection per readiness event before the others get their turn
+/// (a client streaming a huge pipeline must not starve the rest).
+const MAX_READS_PER_TURN: usize = 16;
+
 /// Why the loop stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
@@ -87,6 +91,9 @@ pub struct Server {
     pub engine: Engine,
     argv_cache: Vec<&'static [u8]>,
     effects: Effects,
+    /// Connections that still had input when their turn ended (edge-triggered polling will
+    /// not report them again): served again on the next loop iteration.
+    read_again: Vec<usize>,
     signals: SignalFlags,
     now_ms: u64,
 }
@@ -108,6 +115,7 @@ impl Server {
             engine,
             argv_cache: Vec::new(),
             effects: Effects::default(),
+            read_again: Vec::new(),
             signals,
             now_ms: 0,
         })
@@ -123,6 +131,7 @@ impl Server {
         loop {
             let before = Instant::now();
             let timeout = match spin_until {
+                _ if !self.read_again.is_empty() => Duration::ZERO,
                 Some(until) if before < until => Duration::ZERO,
                 _ => {
                     spin_until = None;
@@ -159,6 +168,12 @@ impl Server {
                 } else if ev.is_writable() {
                     self.on_writable(t);
                 }
+                if self.effects.shutdown {
+                    return Ok(StopReason::ShutdownCommand);
+                }
+            }
+            for idx in std::mem::take(&mut self.read_again) {
+                self.on_readable(idx);
                 if self.effects.shutdown {
                     return Ok(StopReason::ShutdownCommand);
                 }
@@ -274,11 +289,15 @@ impl Server {
 
     fn on_readable(&mut self, idx: usize) {
         let limit = self.engine.state.config.client_query_buffer_limit;
-        loop {
+        for turn in 0.. {
             let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
                 return;
             };
             if conn.close_after_write {
+                break;
+            }
+            if turn == MAX_READS_PER_TURN {
+                self.read_again.push(idx);
                 break;
             }
             match conn.read_some() {
