@@ -9,6 +9,7 @@ pub mod connection;
 pub mod keyspace;
 pub mod server;
 pub mod string;
+pub mod zset;
 
 pub use args::{is, Args};
 pub use spec::{flags, CommandSpec, Handler, Meta};
