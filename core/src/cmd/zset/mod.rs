@@ -141,11 +141,13 @@ fn parse_lex_range<'a>(min: &'a [u8], max: &'a [u8]) -> Result<LexRange<'a>, Cmd
     }
 }
 
-/// A score as ZSCAN prints it (Redis's `d2string`: integral values in the exact-integer
-/// range print as integers, so `-0` prints `0`; otherwise `%.17g`).
-fn scan_score(score: f64) -> Vec<u8> {
-    if score == 0.0 {
-        b"0".to_vec()
+/// A score as ZSCAN prints it: a listpack holds integral scores within +-2^62 as
+/// integers (Redis's `double2ll`) and prints them so; anything else prints as
+/// `d2string` does, which is `%.17g` (`-0` included).
+fn scan_score(score: f64, listpack: bool) -> Vec<u8> {
+    const LIMIT: f64 = (i64::MAX / 2) as f64;
+    if listpack && (-LIMIT..=LIMIT).contains(&score) && (score as i64) as f64 == score {
+        crate::numfmt::i64_bytes(score as i64)
     } else {
         crate::numfmt::fmt_double(score).into_bytes()
     }

@@ -65,7 +65,7 @@ fn zrange_generic(ctx: &mut Ctx, args: &Args, first: usize, dst: Option<&[u8]>, 
             offset = parse_i64(argv[j + 1]).ok_or(CmdError::NotInteger)?;
             limit = parse_i64(argv[j + 2]).ok_or(CmdError::NotInteger)?;
             j += 2;
-        } else if fixed_rev.is_none() && opt_is(opt, "rev") {
+        } else if fixed_rev.is_none() && !rev && opt_is(opt, "rev") {
             rev = true;
         } else if kind == Kind::Auto && opt_is(opt, "bylex") {
             kind = Kind::Lex;
@@ -277,6 +277,7 @@ mod tests {
         assert_eq!(t.resp(&["ZRANGE", "z", "0", "-1", "BYSCORE", "LIMIT", "1"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZRANGE", "z", "0", "-1", "BYSCORE", "BYLEX"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZRANGEBYSCORE", "z", "0", "1", "REV"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["ZRANGE", "z", "0", "1", "REV", "REV"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZRANGEBYSCORE", "z", "0", "1", "BYLEX"]), "-ERR syntax error\r\n");
         assert_eq!(
             t.resp(&["ZREVRANGE", "z", "0", "1", "LIMIT", "0", "1"]),

@@ -7,6 +7,7 @@ use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
+use crate::types::zset::ZSet;
 use crate::util::glob::glob_match;
 
 /// `ZCARD key`: the number of members (0 when missing).
@@ -115,7 +116,8 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             out.push(m, s);
         }
     } else if wanted >= len as u64 {
-        for (m, s) in zset(ctx, slot).iter() {
+        // The whole set, walked from the back like Redis's zset iterator.
+        for (m, s) in zset(ctx, slot).iter_from(len - 1, true) {
             out.push(m, s);
         }
     } else {
@@ -163,10 +165,12 @@ pub fn zscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         i += 2;
     }
     let mut items = Vec::new();
-    let next = zset(ctx, slot).scan(cursor, count, |m, s| {
+    let z = zset(ctx, slot);
+    let listpack = matches!(z, ZSet::Listpack(_));
+    let next = z.scan(cursor, count, |m, s| {
         if pattern.map_or(true, |p| glob_match(p, m, false)) {
             items.push(Reply::bulk(m));
-            items.push(Reply::Bulk(scan_score(s)));
+            items.push(Reply::Bulk(scan_score(s, listpack)));
         }
     });
     Ok(Reply::Array(vec![Reply::text(next.to_string()), Reply::Array(items)]))
@@ -204,7 +208,7 @@ mod tests {
     fn randmember_shapes_and_errors() {
         let mut t = TestEngine::new();
         t.cmd(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
-        assert_eq!(t.resp(&["ZRANDMEMBER", "z", "5", "WITHSCORES"]), "*6\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n");
+        assert_eq!(t.resp(&["ZRANDMEMBER", "z", "5", "WITHSCORES"]), "*6\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n");
         assert!(t.resp(&["ZRANDMEMBER", "z", "-5"]).starts_with("*5\r\n"));
         assert_eq!(t.resp(&["ZRANDMEMBER", "z", "0"]), "*0\r\n");
         assert_eq!(t.resp(&["ZRANDMEMBER", "nokey"]), "$-1\r\n");
@@ -226,8 +230,9 @@ mod tests {
     #[test]
     fn zscan_listpack_and_errors() {
         let mut t = TestEngine::new();
-        t.cmd(&["ZADD", "z", "1", "a", "2.5", "b", "-0", "c"]);
-        assert_eq!(t.resp(&["ZSCAN", "z", "0", "MATCH", "b*"]), "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nb\r\n$3\r\n2.5\r\n");
+        t.cmd(&["ZADD", "z", "1", "a", "2.5", "b", "-0", "c", "1e17", "big", "1e19", "huge"]);
+        assert_eq!(t.resp(&["ZSCAN", "z", "0", "MATCH", "b*"]), "*2\r\n$1\r\n0\r\n*4\r\n$1\r\nb\r\n$3\r\n2.5\r\n$3\r\nbig\r\n$18\r\n100000000000000000\r\n");
+        assert_eq!(t.resp(&["ZSCAN", "z", "0", "MATCH", "h*"]), "*2\r\n$1\r\n0\r\n*2\r\n$4\r\nhuge\r\n$5\r\n1e+19\r\n");
         assert_eq!(t.resp(&["ZSCAN", "z", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZSCAN", "z", "x"]), "-ERR invalid cursor\r\n");
         assert_eq!(t.resp(&["ZSCAN", "nokey", "0", "foo"]), "*2\r\n$1\r\n0\r\n*0\r\n");
