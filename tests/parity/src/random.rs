@@ -20,6 +20,9 @@ use crate::script::Mode;
 use crate::server::Pair;
 use crate::text::format_command;
 
+#[path = "random_zset.rs"]
+mod random_zset;
+
 /// Spacing of expiry deadlines, in milliseconds.
 pub const GRID_MS: u64 = 100;
 /// No command is sent within this many milliseconds of a grid point.
@@ -174,6 +177,9 @@ impl Gen {
 
     /// The next random command.
     pub fn next(&mut self, now: u64) -> Op {
+        if self.rng.chance(30) {
+            return random_zset::next(self);
+        }
         let r = &mut self.rng;
         let w = r.below(100);
         let exact = |argv: Vec<Vec<u8>>| Op { argv, mode: Some(Mode::Exact) };
