@@ -25,6 +25,15 @@ pub enum Reply {
     NilArray,
     /// Ordered aggregate.
     Array(Vec<Reply>),
+    /// An array of bulk strings packed in one buffer: string `i` is
+    /// `data[ends[i-1]..ends[i]]`. The same bytes on the wire as an `Array` of `Bulk`,
+    /// with one allocation for the whole reply instead of one per element (ZRANGE).
+    Bulks {
+        /// The strings, back to back.
+        data: Vec<u8>,
+        /// End offset of each string in `data`.
+        ends: Vec<usize>,
+    },
     /// Key/value pairs: a flat array in RESP2.
     Map(Vec<(Reply, Reply)>),
     /// Unordered aggregate: an array in RESP2.
@@ -95,6 +104,14 @@ impl Reply {
                 header(out, b'*', items.len());
                 for it in items {
                     it.encode(resp, out);
+                }
+            }
+            Reply::Bulks { data, ends } => {
+                header(out, b'*', ends.len());
+                let mut start = 0;
+                for &end in ends {
+                    bulk(out, &data[start..end]);
+                    start = end;
                 }
             }
             Reply::Set(items) => {
@@ -214,6 +231,10 @@ mod tests {
         assert_eq!(enc(&Reply::Double(f64::INFINITY), 3), ",inf\r\n");
         assert_eq!(enc(&Reply::Bool(true), 2), ":1\r\n");
         assert_eq!(enc(&Reply::Verbatim("txt", b"hi".to_vec()), 3), "=6\r\ntxt:hi\r\n");
+        let packed = Reply::Bulks { data: b"abcd".to_vec(), ends: vec![1, 1, 4] };
+        let plain = Reply::Array(vec![Reply::bulk(b"a"), Reply::bulk(b""), Reply::bulk(b"bcd")]);
+        assert_eq!(packed.to_resp(2), plain.to_resp(2));
+        assert_eq!(packed.to_resp(3), plain.to_resp(3));
         assert_eq!(enc(&Reply::error("ERR a\nb"), 2), "-ERR a b\r\n");
     }
 }

@@ -153,35 +153,47 @@ fn scan_score(score: f64, listpack: bool) -> Vec<u8> {
     }
 }
 
-/// Collects `(member, score)` replies: flat in RESP2 (`member score ...`), pairs in
-/// RESP3 (`[member, score] ...`), or members only without scores.
-struct Scored {
-    items: Vec<Reply>,
-    withscores: bool,
-    nested: bool,
+/// Collects `(member, score)` replies: flat in RESP2 (`member score ...`, packed into one
+/// buffer as [`Reply::Bulks`]), pairs in RESP3 (`[member, score] ...`), or members only.
+enum Scored {
+    /// Bulk strings only (members, and in RESP2 the scores as text).
+    Flat { data: Vec<u8>, ends: Vec<usize>, withscores: bool },
+    /// RESP3 with scores: `[member, double]` pairs.
+    Nested(Vec<Reply>),
 }
 
 impl Scored {
-    /// A collector for `ctx`'s protocol.
+    /// A collector for `ctx`'s protocol; `capacity` is a hint in elements.
     fn new(ctx: &Ctx, withscores: bool, capacity: usize) -> Scored {
-        let per = if withscores && ctx.client.resp < 3 { 2 } else { 1 };
-        Scored { items: Vec::with_capacity(capacity.min(1 << 16) * per), withscores, nested: ctx.client.resp >= 3 }
+        let capacity = capacity.min(1 << 16);
+        if withscores && ctx.client.resp >= 3 {
+            Scored::Nested(Vec::with_capacity(capacity))
+        } else {
+            let per = if withscores { 2 } else { 1 };
+            Scored::Flat { data: Vec::with_capacity(capacity * 16), ends: Vec::with_capacity(capacity * per), withscores }
+        }
     }
 
     #[inline]
     fn push(&mut self, member: &[u8], score: f64) {
-        if !self.withscores {
-            self.items.push(Reply::bulk(member));
-        } else if self.nested {
-            self.items.push(Reply::Array(vec![Reply::bulk(member), Reply::Double(score)]));
-        } else {
-            self.items.push(Reply::bulk(member));
-            self.items.push(Reply::Double(score));
+        match self {
+            Scored::Flat { data, ends, withscores } => {
+                data.extend_from_slice(member);
+                ends.push(data.len());
+                if *withscores {
+                    data.extend_from_slice(crate::numfmt::fmt_double(score).as_bytes());
+                    ends.push(data.len());
+                }
+            }
+            Scored::Nested(items) => items.push(Reply::Array(vec![Reply::bulk(member), Reply::Double(score)])),
         }
     }
 
     fn reply(self) -> Reply {
-        Reply::Array(self.items)
+        match self {
+            Scored::Flat { data, ends, .. } => Reply::Bulks { data, ends },
+            Scored::Nested(items) => Reply::Array(items),
+        }
     }
 }
 
