@@ -88,8 +88,8 @@ impl ZSet {
             ZSet::Listpack(Listpack::from_sorted(items))
         } else {
             let mut s = SkipList::with_capacity(items.len());
-            for (m, sc) in items {
-                s.insert(m, sc);
+            for (m, sc) in &items {
+                s.insert(m, *sc);
             }
             ZSet::Skiplist(Box::new(s))
         }
@@ -140,8 +140,8 @@ impl ZSet {
         if let ZSet::Listpack(l) = self {
             let items = std::mem::take(l).into_items();
             let mut s = SkipList::with_capacity(items.len());
-            for (m, sc) in items {
-                s.insert(m, sc);
+            for (m, sc) in &items {
+                s.insert(m, *sc);
             }
             *self = ZSet::Skiplist(Box::new(s));
         }
@@ -197,7 +197,7 @@ impl ZSet {
                 match self {
                     ZSet::Listpack(l) => l.insert(SBytes::new(member), score),
                     ZSet::Skiplist(s) => {
-                        s.insert(SBytes::new(member), score);
+                        s.insert(member, score);
                     }
                 }
                 Ok(Added::New(score))
@@ -458,16 +458,18 @@ impl ZSet {
             }
             ZSet::Skiplist(s) => {
                 let x = if rev { s.last() } else { s.first() };
-                let r = s.remove_node(x);
+                let (m, sc) = s.get(x);
+                let popped = (SBytes::new(m), sc);
+                s.remove_node(x);
                 s.compact_if_sparse();
-                Some(r)
+                Some(popped)
             }
         }
     }
 
     /// One ZSCAN step: a listpack returns everything with cursor 0; a skiplist walks its
-    /// arena slots from the top down (`cursor` 0 starts, a returned 0 ends), visiting
-    /// `count` slots.
+    /// arena from the top down (`cursor` 0 starts, a returned 0 ends), visiting `count`
+    /// elements.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
         match self {
             ZSet::Listpack(l) => {
@@ -476,17 +478,7 @@ impl ZSet {
                 }
                 0
             }
-            ZSet::Skiplist(s) => {
-                let slots = s.slot_count() as u64;
-                let hi = if cursor == 0 { slots } else { cursor.min(slots) };
-                let lo = hi.saturating_sub(count as u64);
-                for i in (lo..hi).rev() {
-                    if let Some((m, sc)) = s.slot(i as u32) {
-                        visit(m, sc);
-                    }
-                }
-                lo
-            }
+            ZSet::Skiplist(s) => s.scan(cursor, count, visit),
         }
     }
 }
