@@ -4,3 +4,4 @@ pub mod glob;
 pub mod lcs;
 pub mod longdouble;
 pub mod lzf;
+pub mod sample;

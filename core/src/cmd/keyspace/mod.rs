@@ -14,6 +14,7 @@ pub use expire::{
 pub use object::{object_encoding, object_freq, object_help, object_idletime, object_refcount};
 pub use rename::{copy, r#move, rename, renamenx};
 pub use scan::scan;
+pub(crate) use scan::parse_cursor;
 
 use super::Ctx;
 use crate::error::CmdError;

@@ -1,0 +1,124 @@
+//! SPOP and SRANDMEMBER, following Redis 7.0's `spopWithCountCommand` and
+//! `srandmemberWithCountCommand`: the same argument checks, reply types (SPOP with a
+//! count answers a set, SRANDMEMBER an array) and strategies where they are observable
+//! (a count covering the whole set returns it in order; SPOP of most of a set rebuilds
+//! the set from the members that stay, which can change its encoding).
+
+use super::{bulk, limits, read, write};
+use crate::cmd::{Args, Ctx};
+use crate::error::{CmdError, CmdResult};
+use crate::numfmt::parse_i64;
+use crate::reply::Reply;
+use crate::types::set::Set;
+use crate::types::Value;
+use crate::util::sample::{distinct_indexes, MAX_RANDOM_PICKS};
+
+/// Redis's `SPOP_MOVE_STRATEGY_MUL`: below this ratio of remaining to popped members,
+/// SPOP builds a new set from the remaining ones instead of popping one by one.
+const SPOP_MOVE_STRATEGY_MUL: u64 = 5;
+
+/// The set in `slot` and the engine RNG, borrowed together.
+fn set_and_rng<'a>(ctx: &'a mut Ctx, slot: u32) -> (&'a mut Set, &'a mut crate::rng::Rng) {
+    let st = &mut *ctx.st;
+    match &mut st.dbs[ctx.client.db].keys.entry_mut(slot).value {
+        Value::Set(s) => (s, &mut st.rng),
+        _ => unreachable!("slot was checked to hold a set"),
+    }
+}
+
+/// Removes and returns one random member.
+fn pop_one(set: &mut Set, rng: &mut crate::rng::Rng) -> Vec<u8> {
+    let m = set.random(rng).to_vec();
+    set.remove(&m);
+    m
+}
+
+/// `SPOP key [count]`: removes and returns one random member (nil when missing), or up
+/// to `count` distinct members as a set.
+pub fn spop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    match args.argc() {
+        2 => {
+            let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Nil) };
+            let (set, rng) = set_and_rng(ctx, slot);
+            let m = pop_one(set, rng);
+            if set.is_empty() {
+                ctx.db().keys.remove(slot);
+            }
+            Ok(Reply::Bulk(m))
+        }
+        3 => spop_count(ctx, args),
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
+    let count = parse_i64(args.at(2)).filter(|&n| n >= 0).ok_or(CmdError::MustBePositive)? as u64;
+    let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Set(Vec::new())) };
+    if count == 0 {
+        return Ok(Reply::Set(Vec::new()));
+    }
+    let lim = limits(ctx);
+    let (set, rng) = set_and_rng(ctx, slot);
+    let size = set.len() as u64;
+    if count >= size {
+        // The whole set, in order; the key goes away.
+        let all = set.iter().map(bulk).collect();
+        ctx.db().keys.remove(slot);
+        return Ok(Reply::Set(all));
+    }
+    let remaining = size - count;
+    let mut out = Vec::with_capacity(count as usize);
+    if remaining * SPOP_MOVE_STRATEGY_MUL > count {
+        for _ in 0..count {
+            out.push(Reply::Bulk(pop_one(set, rng)));
+        }
+    } else {
+        // Move the members that stay to a new set (created for the first one moved, as
+        // `setTypeCreate` does), then return what is left of the old one, in its order.
+        let mut kept: Option<Set> = None;
+        for _ in 0..remaining {
+            let m = pop_one(set, rng);
+            kept.get_or_insert_with(|| Set::new_for(&m, lim.seed)).add(&m, &lim);
+        }
+        out.extend(set.iter().map(bulk));
+        *set = kept.expect("at least one member stays");
+    }
+    Ok(Reply::Set(out))
+}
+
+/// `SRANDMEMBER key [count]`: one random member (nil when missing), or up to `count`
+/// distinct members, or `-count` members that may repeat, as an array.
+pub fn srandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    if args.argc() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    if args.argc() == 2 {
+        let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Nil) };
+        let (set, rng) = set_and_rng(ctx, slot);
+        return Ok(bulk(set.random(rng)));
+    }
+    let l = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    if l == i64::MIN {
+        return Err(CmdError::other(
+            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+        ));
+    }
+    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Array(Vec::new())) };
+    let (count, unique) = (l.unsigned_abs(), l >= 0);
+    if count == 0 {
+        return Ok(Reply::Array(Vec::new()));
+    }
+    let (set, rng) = set_and_rng(ctx, slot);
+    let size = set.len();
+    let out: Vec<Reply> = if !unique || count == 1 {
+        if count > MAX_RANDOM_PICKS {
+            return Err(CmdError::other("ERR count is too large for a single reply"));
+        }
+        (0..count).map(|_| bulk(set.random(rng))).collect()
+    } else if count >= size as u64 {
+        set.iter().map(bulk).collect()
+    } else {
+        distinct_indexes(size, count as usize, rng).into_iter().map(|i| bulk(set.at(i))).collect()
+    };
+    Ok(Reply::Array(out))
+}
