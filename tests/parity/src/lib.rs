@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod conn;
+pub mod picks;
 pub mod random;
 pub mod resp;
 pub mod runner;
