@@ -360,3 +360,184 @@ pub fn hscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     Ok(collscan::reply(next, out))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::TestEngine;
+
+    const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+    fn run(t: &mut TestEngine, cases: &[(&[&str], &str)]) {
+        for (argv, want) in cases {
+            assert_eq!(t.resp(argv), *want, "{:?}", argv);
+        }
+    }
+
+    #[test]
+    fn set_get_and_listpack_order() {
+        let mut t = TestEngine::new();
+        run(
+            &mut t,
+            &[
+                (&["HSET", "h", "a", "1", "b", "2"], ":2\r\n"),
+                (&["HSET", "h", "a", "x", "c", "3"], ":1\r\n"),
+                (&["HDEL", "h", "b"], ":1\r\n"),
+                (&["HSET", "h", "b", "4"], ":1\r\n"),
+                (&["HGETALL", "h"], "*6\r\n$1\r\na\r\n$1\r\nx\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n4\r\n"),
+                (&["HMGET", "h", "a", "zz"], "*2\r\n$1\r\nx\r\n$-1\r\n"),
+                (&["HMGET", "nokey", "a"], "*1\r\n$-1\r\n"),
+                (&["HGET", "h", "zz"], "$-1\r\n"),
+                (&["HSTRLEN", "h", "a"], ":1\r\n"),
+                (&["HLEN", "h"], ":3\r\n"),
+                (&["HEXISTS", "h", "c"], ":1\r\n"),
+                (&["HSETNX", "h", "c", "9"], ":0\r\n"),
+                (&["HMSET", "h", "d", "5"], "+OK\r\n"),
+                (&["HSET", "h", "f"], "-ERR wrong number of arguments for 'hset' command\r\n"),
+                (&["HMSET", "h", "f", "v", "g"], "-ERR wrong number of arguments for 'hmset' command\r\n"),
+                (&["OBJECT", "ENCODING", "h"], "$8\r\nlistpack\r\n"),
+                (&["HDEL", "h", "a", "b", "c", "d", "zz"], ":4\r\n"),
+                (&["EXISTS", "h"], ":0\r\n"),
+                (&["SET", "s", "v"], "+OK\r\n"),
+                (&["HGET", "s", "f"], WRONGTYPE),
+                (&["HSET", "s", "f", "v"], WRONGTYPE),
+            ],
+        );
+        t.cmd(&["HSET", "m", "k", "v"]);
+        assert_eq!(t.resp3(&["HGETALL", "m"]), "%1\r\n$1\r\nk\r\n$1\r\nv\r\n");
+        assert_eq!(t.resp3(&["HGETALL", "nokey"]), "%0\r\n");
+        assert_eq!(t.resp3(&["HMGET", "m", "x"]), "*1\r\n_\r\n");
+    }
+
+    #[test]
+    fn converts_like_redis() {
+        let mut t = TestEngine::new();
+        t.cmd(&["CONFIG", "SET", "hash-max-listpack-entries", "2"]);
+        t.cmd(&["CONFIG", "SET", "hash-max-listpack-value", "4"]);
+        run(
+            &mut t,
+            &[
+                (&["HSET", "h", "a", "1", "a", "2", "b", "1"], ":2\r\n"),
+                (&["OBJECT", "ENCODING", "h"], "$8\r\nlistpack\r\n"),
+                (&["HSET", "h", "c", "1"], ":1\r\n"),
+                (&["OBJECT", "ENCODING", "h"], "$9\r\nhashtable\r\n"),
+                (&["HDEL", "h", "a", "b"], ":2\r\n"),
+                (&["OBJECT", "ENCODING", "h"], "$9\r\nhashtable\r\n"),
+                (&["HSET", "v", "a", "1"], ":1\r\n"),
+                (&["HSETNX", "v", "a", "12345"], ":0\r\n"),
+                (&["OBJECT", "ENCODING", "v"], "$8\r\nlistpack\r\n"),
+                (&["HINCRBY", "v", "abcde", "1"], ":1\r\n"),
+                (&["OBJECT", "ENCODING", "v"], "$9\r\nhashtable\r\n"),
+                (&["HGET", "v", "abcde"], "$1\r\n1\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn counters() {
+        let mut t = TestEngine::new();
+        run(
+            &mut t,
+            &[
+                (&["HINCRBY", "h", "n", "5"], ":5\r\n"),
+                (&["HINCRBY", "h", "n", "abc"], "-ERR value is not an integer or out of range\r\n"),
+                (&["HSET", "h", "s", "x", "big", "9223372036854775807", "z", "-0"], ":3\r\n"),
+                (&["HINCRBY", "h", "s", "1"], "-ERR hash value is not an integer\r\n"),
+                (&["HINCRBY", "h", "z", "1"], "-ERR hash value is not an integer\r\n"),
+                (&["HINCRBY", "h", "big", "1"], "-ERR increment or decrement would overflow\r\n"),
+                (&["HINCRBYFLOAT", "h", "big", "1"], "$19\r\n9223372036854775808\r\n"),
+                (&["HINCRBYFLOAT", "h", "f", "0.1"], "$3\r\n0.1\r\n"),
+                (&["HINCRBYFLOAT", "h", "f", "0.2"], "$3\r\n0.3\r\n"),
+                (&["HINCRBYFLOAT", "h", "s", "1"], "-ERR hash value is not a float\r\n"),
+                (&["HINCRBYFLOAT", "h", "f", "inf"], "-ERR value is NaN or Infinity\r\n"),
+                (&["HINCRBYFLOAT", "h", "f", "nan"], "-ERR value is not a valid float\r\n"),
+                (&["SET", "str", "x"], "+OK\r\n"),
+                (&["HINCRBYFLOAT", "str", "f", "abc"], "-ERR value is not a valid float\r\n"),
+                (&["HINCRBYFLOAT", "str", "f", "1"], WRONGTYPE),
+                (&["HINCRBY", "str", "f", "abc"], "-ERR value is not an integer or out of range\r\n"),
+            ],
+        );
+        t.cmd(&["HSET", "h", "e", "1e4932"]);
+        assert_eq!(t.resp(&["HINCRBYFLOAT", "h", "e", "1e4932"]), "-ERR increment would produce NaN or Infinity\r\n");
+    }
+
+    #[test]
+    fn hrandfield_arguments_and_whole_hash() {
+        let mut t = TestEngine::new();
+        t.cmd(&["HSET", "h", "a", "1", "b", "2"]);
+        run(
+            &mut t,
+            &[
+                (&["HRANDFIELD", "nokey"], "$-1\r\n"),
+                (&["HRANDFIELD", "nokey", "3"], "*0\r\n"),
+                (&["HRANDFIELD", "h", "0"], "*0\r\n"),
+                (&["HRANDFIELD", "h", "5", "WITHVALUES"], "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n"),
+                (&["HRANDFIELD", "h", "x"], "-ERR value is not an integer or out of range\r\n"),
+                (
+                    &["HRANDFIELD", "nokey", "-9223372036854775808"],
+                    "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n",
+                ),
+                (&["HRANDFIELD", "h", "4611686018427387904", "WITHVALUES"], "-ERR value is out of range\r\n"),
+                (&["HRANDFIELD", "h", "1", "WITHVALUE"], "-ERR syntax error\r\n"),
+            ],
+        );
+        t.cmd(&["HELLO", "3"]);
+        assert_eq!(
+            t.resp3(&["HRANDFIELD", "h", "2", "WITHVALUES"]),
+            "*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
+        t.cmd(&["HELLO", "2"]);
+        // Negative counts repeat: the one-field hash answers the same pair every time.
+        t.cmd(&["HSET", "one", "f", "v"]);
+        assert_eq!(t.resp(&["HRANDFIELD", "one", "-2", "WITHVALUES"]), "*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nf\r\n$1\r\nv\r\n");
+        // Distinct picks from a listpack come out in its order.
+        t.cmd(&["HSET", "five", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5"]);
+        for _ in 0..20 {
+            let r = t.resp(&["HRANDFIELD", "five", "3"]);
+            let fields: Vec<&str> = r.split("\r\n").filter(|l| l.len() == 1).collect();
+            let mut sorted = fields.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(fields, sorted, "{}", r);
+            assert_eq!(fields.len(), 3);
+        }
+    }
+
+    #[test]
+    fn hscan_listpack_whole_and_table_never_misses() {
+        let mut t = TestEngine::new();
+        t.cmd(&["HSET", "h", "a", "1", "b", "2"]);
+        assert_eq!(t.resp(&["HSCAN", "h", "7", "COUNT", "1"]), "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
+        assert_eq!(t.resp(&["HSCAN", "nokey", "0", "COUNT", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert_eq!(t.resp(&["HSCAN", "h", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["HSCAN", "h", "x"]), "-ERR invalid cursor\r\n");
+        assert_eq!(t.resp(&["HSCAN", "h", "0", "TYPE", "hash"]), "-ERR syntax error\r\n");
+        let mut args = vec!["HSET".to_string(), "big".to_string()];
+        for i in 0..600 {
+            args.extend([format!("keep{}", i), "v".into(), format!("drop{}", i), "v".into()]);
+        }
+        t.cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut seen = std::collections::HashSet::new();
+        let (mut cursor, mut dropped) = ("0".to_string(), 0);
+        loop {
+            let reply = t.cmd(&["HSCAN", "big", &cursor, "COUNT", "20"]);
+            let crate::reply::Reply::Array(parts) = reply else { panic!() };
+            let (crate::reply::Reply::Bulk(next), crate::reply::Reply::Array(items)) = (&parts[0], &parts[1]) else { panic!() };
+            for pair in items.chunks(2) {
+                if let crate::reply::Reply::Bulk(f) = &pair[0] {
+                    seen.insert(String::from_utf8(f.clone()).unwrap());
+                }
+            }
+            for _ in 0..5 {
+                if dropped < 600 {
+                    t.cmd(&["HDEL", "big", &format!("drop{}", (dropped * 7) % 600)]);
+                    dropped += 1;
+                }
+            }
+            cursor = String::from_utf8(next.clone()).unwrap();
+            if cursor == "0" {
+                break;
+            }
+        }
+        assert!((0..600).all(|i| seen.contains(&format!("keep{}", i))));
+    }
+}

@@ -314,3 +314,62 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::TestEngine;
+
+    fn run(t: &mut TestEngine, cases: &[(&[&str], &str)]) {
+        for (argv, want) in cases {
+            assert_eq!(t.resp(argv), *want, "{:?}", argv);
+        }
+    }
+
+    #[test]
+    fn sorts_sets_with_patterns_and_limits() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SADD", "s", "5", "3", "9", "1", "10"]);
+        for (k, v) in [("w_3", "30"), ("w_1", "10"), ("w_9", "-1"), ("w_10", "2.5")] {
+            t.cmd(&["SET", k, v]);
+        }
+        t.cmd(&["HSET", "h_1", "f", "5"]);
+        t.cmd(&["HSET", "h_3", "f", "4"]);
+        run(
+            &mut t,
+            &[
+                (&["SORT", "s"], "*5\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n$2\r\n10\r\n"),
+                (&["SORT", "s", "DESC", "LIMIT", "1", "2"], "*2\r\n$1\r\n9\r\n$1\r\n5\r\n"),
+                (&["SORT", "s", "ALPHA"], "*5\r\n$1\r\n1\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n"),
+                (&["SORT", "s", "BY", "nosort", "DESC"], "*5\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n$2\r\n10\r\n"),
+                (&["SORT", "s", "BY", "w_*"], "*5\r\n$1\r\n9\r\n$1\r\n5\r\n$2\r\n10\r\n$1\r\n1\r\n$1\r\n3\r\n"),
+                (
+                    &["SORT", "s", "BY", "w_*", "LIMIT", "0", "2", "GET", "#", "GET", "w_*", "GET", "h_*->f"],
+                    "*6\r\n$1\r\n9\r\n$2\r\n-1\r\n$-1\r\n$1\r\n5\r\n$-1\r\n$-1\r\n",
+                ),
+                (&["SORT", "s", "BY", "h_*->f", "LIMIT", "3", "2"], "*2\r\n$1\r\n3\r\n$1\r\n1\r\n"),
+                (&["SORT", "s", "GET", "nostar"], "*5\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n"),
+                (&["SORT", "s", "LIMIT", "10", "2"], "*0\r\n"),
+                (&["SORT", "nokey"], "*0\r\n"),
+                (&["SORT", "nokey", "STORE", "dst"], ":0\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn errors_in_redis_order() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SET", "str", "x"]);
+        t.cmd(&["SADD", "w", "a", "b"]);
+        run(
+            &mut t,
+            &[
+                (&["SORT", "str", "foo"], "-ERR syntax error\r\n"),
+                (&["SORT", "str", "LIMIT", "1", "x"], "-ERR value is not an integer or out of range\r\n"),
+                (&["SORT", "str"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+                (&["SORT_RO", "w", "STORE", "d"], "-ERR syntax error\r\n"),
+                (&["SORT", "w"], "-ERR One or more scores can't be converted into double\r\n"),
+                (&["SORT", "w", "ALPHA", "DESC"], "*2\r\n$1\r\nb\r\n$1\r\na\r\n"),
+            ],
+        );
+    }
+}

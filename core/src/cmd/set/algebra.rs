@@ -240,3 +240,54 @@ pub fn sdiff(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 pub fn sdiffstore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     sunion_diff(ctx, &args.all()[2..], Op::Diff, Some(args.at(1)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{run, WRONGTYPE};
+    use crate::testkit::TestEngine;
+
+    #[test]
+    fn inter_union_diff() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SADD", "a", "1", "2", "3", "4", "5"]);
+        t.cmd(&["SADD", "b", "4", "5", "6", "7"]);
+        t.cmd(&["SADD", "c", "5", "7", "9"]);
+        t.cmd(&["SET", "str", "x"]);
+        run(
+            &mut t,
+            &[
+                (&["SINTER", "c", "b", "a"], "*1\r\n$1\r\n5\r\n"),
+                (&["SINTER", "a", "nokey"], "*0\r\n"),
+                (&["SINTER", "nokey", "str"], WRONGTYPE),
+                (&["SUNION", "a", "c"], "*7\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n$1\r\n7\r\n$1\r\n9\r\n"),
+                (&["SDIFF", "a", "b", "c"], "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"),
+                (&["SDIFF", "a", "a"], "*0\r\n"),
+                (&["SINTERCARD", "2", "a", "b"], ":2\r\n"),
+                (&["SINTERCARD", "2", "a", "b", "LIMIT", "1"], ":1\r\n"),
+                (&["SINTERCARD", "0", "a"], "-ERR numkeys should be greater than 0\r\n"),
+                (&["SINTERCARD", "3", "a", "b"], "-ERR Number of keys can't be greater than number of args\r\n"),
+                (&["SINTERCARD", "1", "a", "LIMIT", "-1"], "-ERR LIMIT can't be negative\r\n"),
+                (&["SINTERCARD", "1", "a", "FOO", "1"], "-ERR syntax error\r\n"),
+                (&["SINTERSTORE", "str", "a", "b"], ":2\r\n"),
+                (&["SMEMBERS", "str"], "*2\r\n$1\r\n4\r\n$1\r\n5\r\n"),
+                (&["SINTERSTORE", "str", "a", "nokey"], ":0\r\n"),
+                (&["EXISTS", "str"], ":0\r\n"),
+                (&["SUNIONSTORE", "a", "a", "c"], ":7\r\n"),
+            ],
+        );
+    }
+
+    /// SDIFFSTORE's second algorithm copies the first set and removes members, so a copy
+    /// that once held a string stays a hashtable (as in Redis).
+    #[test]
+    fn sdiff_algorithm_decides_the_encoding() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SADD", "big1", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "a"]);
+        t.cmd(&["SADD", "small1", "a"]);
+        t.cmd(&["SADD", "small2", "zz"]);
+        // Work estimates 11*3/2 > 11+1+1: copy and remove.
+        run(&mut t, &[(&["SDIFFSTORE", "r", "big1", "small1", "small2"], ":10\r\n"), (&["OBJECT", "ENCODING", "r"], "$9\r\nhashtable\r\n")]);
+        // 11*2/2 <= 11+1: walk the first set, adding only the result.
+        run(&mut t, &[(&["SDIFFSTORE", "r2", "big1", "small1"], ":10\r\n"), (&["OBJECT", "ENCODING", "r2"], "$6\r\nintset\r\n")]);
+    }
+}

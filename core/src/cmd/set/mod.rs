@@ -195,3 +195,97 @@ pub fn sscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     Ok(collscan::reply(next, out))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::TestEngine;
+
+    pub(super) const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+    pub(super) fn run(t: &mut TestEngine, cases: &[(&[&str], &str)]) {
+        for (argv, want) in cases {
+            assert_eq!(t.resp(argv), *want, "{:?}", argv);
+        }
+    }
+
+    #[test]
+    fn add_remove_members_and_encodings() {
+        let mut t = TestEngine::new();
+        run(
+            &mut t,
+            &[
+                (&["SADD", "s", "3", "1", "2", "1"], ":3\r\n"),
+                (&["SMEMBERS", "s"], "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"),
+                (&["OBJECT", "ENCODING", "s"], "$6\r\nintset\r\n"),
+                (&["SISMEMBER", "s", "02"], ":0\r\n"),
+                (&["SMISMEMBER", "s", "1", "9", "abc"], "*3\r\n:1\r\n:0\r\n:0\r\n"),
+                (&["SMISMEMBER", "nokey", "1"], "*1\r\n:0\r\n"),
+                (&["SADD", "s", "x"], ":1\r\n"),
+                (&["OBJECT", "ENCODING", "s"], "$9\r\nhashtable\r\n"),
+                (&["SREM", "s", "x", "y"], ":1\r\n"),
+                (&["OBJECT", "ENCODING", "s"], "$9\r\nhashtable\r\n"),
+                (&["SCARD", "s"], ":3\r\n"),
+                (&["SREM", "s", "1", "2", "3"], ":3\r\n"),
+                (&["EXISTS", "s"], ":0\r\n"),
+                (&["SADD", "w", "-0"], ":1\r\n"),
+                (&["OBJECT", "ENCODING", "w"], "$9\r\nhashtable\r\n"),
+                (&["SET", "str", "v"], "+OK\r\n"),
+                (&["SADD", "str", "a"], WRONGTYPE),
+                (&["SCARD", "str"], WRONGTYPE),
+                (&["GET", "w"], WRONGTYPE),
+            ],
+        );
+        t.cmd(&["CONFIG", "SET", "set-max-intset-entries", "2"]);
+        run(
+            &mut t,
+            &[
+                (&["SADD", "i", "1", "2"], ":2\r\n"),
+                (&["OBJECT", "ENCODING", "i"], "$6\r\nintset\r\n"),
+                (&["SADD", "i", "3"], ":1\r\n"),
+                (&["OBJECT", "ENCODING", "i"], "$9\r\nhashtable\r\n"),
+            ],
+        );
+        t.cmd(&["SADD", "r", "1"]);
+        t.cmd(&["HELLO", "3"]);
+        assert_eq!(t.resp3(&["SMEMBERS", "r"]), "~1\r\n$1\r\n1\r\n");
+        assert_eq!(t.resp3(&["SMEMBERS", "nokey"]), "~0\r\n");
+    }
+
+    #[test]
+    fn smove_cases() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SADD", "a", "1", "2"]);
+        t.cmd(&["SET", "str", "x"]);
+        run(
+            &mut t,
+            &[
+                (&["SMOVE", "nokey", "str", "1"], ":0\r\n"),
+                (&["SMOVE", "a", "str", "1"], WRONGTYPE),
+                (&["SMOVE", "str", "a", "1"], WRONGTYPE),
+                (&["SMOVE", "a", "a", "1"], ":1\r\n"),
+                (&["SMOVE", "a", "a", "9"], ":0\r\n"),
+                (&["SMOVE", "a", "b", "9"], ":0\r\n"),
+                (&["SMOVE", "a", "b", "1"], ":1\r\n"),
+                (&["OBJECT", "ENCODING", "b"], "$6\r\nintset\r\n"),
+                (&["SMOVE", "a", "b", "2"], ":1\r\n"),
+                (&["EXISTS", "a"], ":0\r\n"),
+                (&["SMEMBERS", "b"], "*2\r\n$1\r\n1\r\n$1\r\n2\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn sscan_intset_whole() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SADD", "s", "10", "2", "300"]);
+        run(
+            &mut t,
+            &[
+                (&["SSCAN", "s", "5"], "*2\r\n$1\r\n0\r\n*3\r\n$1\r\n2\r\n$2\r\n10\r\n$3\r\n300\r\n"),
+                (&["SSCAN", "s", "0", "MATCH", "3*"], "*2\r\n$1\r\n0\r\n*1\r\n$3\r\n300\r\n"),
+                (&["SSCAN", "nokey", "0", "foo"], "*2\r\n$1\r\n0\r\n*0\r\n"),
+                (&["SSCAN", "s", "0", "foo"], "-ERR syntax error\r\n"),
+            ],
+        );
+    }
+}

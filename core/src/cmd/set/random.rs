@@ -122,3 +122,62 @@ pub fn srandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     Ok(Reply::Array(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{run, WRONGTYPE};
+    use crate::testkit::TestEngine;
+
+    #[test]
+    fn argument_checks_and_whole_set_answers() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SADD", "s", "3", "1", "2"]);
+        t.cmd(&["SET", "str", "x"]);
+        run(
+            &mut t,
+            &[
+                (&["SRANDMEMBER", "s", "5"], "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"),
+                (&["SRANDMEMBER", "nokey", "5"], "*0\r\n"),
+                (&["SRANDMEMBER", "nokey"], "$-1\r\n"),
+                (&["SRANDMEMBER", "s", "x"], "-ERR value is not an integer or out of range\r\n"),
+                (&["SRANDMEMBER", "str", "x"], "-ERR value is not an integer or out of range\r\n"),
+                (&["SRANDMEMBER", "str", "1"], WRONGTYPE),
+                (&["SRANDMEMBER", "s", "1", "2"], "-ERR syntax error\r\n"),
+                (&["SPOP", "s", "-1"], "-ERR value is out of range, must be positive\r\n"),
+                (&["SPOP", "s", "x"], "-ERR value is out of range, must be positive\r\n"),
+                (&["SPOP", "str", "0"], WRONGTYPE),
+                (&["SPOP", "s", "0"], "*0\r\n"),
+                (&["SPOP", "s", "1", "2"], "-ERR syntax error\r\n"),
+                (&["SPOP", "s", "3"], "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"),
+                (&["EXISTS", "s"], ":0\r\n"),
+            ],
+        );
+        t.cmd(&["SADD", "one", "x"]);
+        assert_eq!(t.resp(&["SRANDMEMBER", "one", "-3"]), "*3\r\n$1\r\nx\r\n$1\r\nx\r\n$1\r\nx\r\n");
+        t.cmd(&["HELLO", "3"]);
+        assert_eq!(t.resp3(&["SPOP", "nokey", "2"]), "~0\r\n");
+        assert_eq!(t.resp3(&["SRANDMEMBER", "one", "5"]), "*1\r\n$1\r\nx\r\n");
+    }
+
+    /// Popping most of a set rebuilds it from the members that stay: a hashtable whose
+    /// survivors are integers becomes an intset (Redis 7.0's SPOP case 3).
+    #[test]
+    fn spop_of_most_members_rebuilds_the_set() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SADD", "h", "a", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        t.cmd(&["SREM", "h", "a"]);
+        assert_eq!(t.resp(&["OBJECT", "ENCODING", "h"]), "$9\r\nhashtable\r\n");
+        let r = t.resp(&["SPOP", "h", "8"]);
+        assert!(r.starts_with("*8\r\n"), "{}", r);
+        assert_eq!(t.resp(&["SCARD", "h"]), ":1\r\n");
+        assert_eq!(t.resp(&["OBJECT", "ENCODING", "h"]), "$6\r\nintset\r\n");
+        // Popping a few pops one by one: the set keeps its encoding.
+        let members: Vec<String> = (0..100).map(|i| format!("m{}", i)).collect();
+        let mut argv = vec!["SADD", "w"];
+        argv.extend(members.iter().map(String::as_str));
+        t.cmd(&argv);
+        let r = t.resp(&["SPOP", "w", "3"]);
+        assert!(r.starts_with("*3\r\n"), "{}", r);
+        assert_eq!(t.resp(&["SCARD", "w"]), ":97\r\n");
+    }
+}
