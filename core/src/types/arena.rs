@@ -31,7 +31,7 @@ pub struct Loc {
 pub struct Arena {
     pages: Vec<Vec<u8>>,
     /// Live record bytes per page (a page whose count drops to 0 is released).
-    page_live: Vec<u32>,
+    page_live: Vec<usize>,
     /// Released page numbers, reused first.
     free_pages: Vec<u32>,
     /// The page appends go to (`NONE` before the first append).
@@ -55,7 +55,7 @@ impl Arena {
         if len > DEDICATED {
             let page = self.new_page(len);
             self.pages[page as usize].resize(len, 0);
-            self.page_live[page as usize] = len as u32;
+            self.page_live[page as usize] = len;
             return (Loc { page, off: 0 }, &mut self.pages[page as usize][..]);
         }
         let fits = self.open != NONE && self.pages[self.open as usize].len() + len <= PAGE;
@@ -76,7 +76,7 @@ impl Arena {
             page.reserve_exact(want - off);
         }
         page.resize(off + len, 0);
-        self.page_live[p] += len as u32;
+        self.page_live[p] += len;
         (Loc { page: p as u32, off: off as u32 }, &mut self.pages[p][off..off + len])
     }
 
@@ -118,7 +118,7 @@ impl Arena {
     pub fn free(&mut self, loc: Loc, len: usize) {
         self.live -= len;
         let live = &mut self.page_live[loc.page as usize];
-        *live -= len as u32;
+        *live -= len;
         if *live == 0 && loc.page != self.open {
             self.release(loc.page);
         }
@@ -152,7 +152,7 @@ impl Arena {
     pub fn heap_size(&self) -> usize {
         self.pages.iter().map(Vec::capacity).sum::<usize>()
             + self.pages.capacity() * std::mem::size_of::<Vec<u8>>()
-            + self.page_live.capacity() * 4
+            + self.page_live.capacity() * std::mem::size_of::<usize>()
             + self.free_pages.capacity() * 4
     }
 }

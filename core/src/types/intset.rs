@@ -53,6 +53,11 @@ impl IntSet {
         }
     }
 
+    /// Removes the member at position `i` in ascending order.
+    pub fn remove_at(&mut self, i: usize) {
+        self.v.remove(i);
+    }
+
     /// The member at position `i` in ascending order.
     #[inline]
     pub fn get(&self, i: usize) -> i64 {

@@ -198,6 +198,17 @@ impl Set {
         self.at(rng.below(self.len() as u64) as usize)
     }
 
+    /// Removes a uniformly random member and returns it; the set must not be empty.
+    pub fn pop_random(&mut self, rng: &mut Rng) -> Vec<u8> {
+        let i = rng.below(self.len() as u64) as usize;
+        let m = self.at(i).to_vec();
+        match self {
+            Set::Ints(s) => s.remove_at(i),
+            Set::Table(t) => t.remove(i as u32),
+        }
+        m
+    }
+
     /// Heap bytes held.
     pub fn heap_size(&self) -> usize {
         match self {

@@ -34,8 +34,9 @@ struct Source {
 }
 
 /// How SORT reads a value; `None` for types it rejects with WRONGTYPE. Each container
-/// type adds its arm here.
-fn source(v: &Value) -> Option<Source> {
+/// type adds its arm here. The value is mutable because Redis's SORT converts a sorted
+/// set to its `skiplist` encoding for good (`zsetConvert`), which OBJECT ENCODING shows.
+fn source(v: &mut Value) -> Option<Source> {
     match v {
         Value::Set(s) => Some(Source { kind: Kind::Set, elements: s.iter().map(|m| m.to_vec()).collect() }),
         _ => None,
@@ -191,7 +192,7 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
     let mut o = parse(args, readonly)?;
     let src = match ctx.lookup_read(args.at(1)) {
         None => Source { kind: Kind::List, elements: Vec::new() },
-        Some(slot) => source(&ctx.db().keys.entry(slot).value).ok_or(CmdError::WrongType)?,
+        Some(slot) => source(&mut ctx.db().keys.entry_mut(slot).value).ok_or(CmdError::WrongType)?,
     };
     if o.dont_sort && src.kind == Kind::Set && o.store.is_some() {
         // Set order is not deterministic: a stored result is sorted (ALPHA) instead.

@@ -28,9 +28,7 @@ fn set_and_rng<'a>(ctx: &'a mut Ctx, slot: u32) -> (&'a mut Set, &'a mut crate::
 
 /// Removes and returns one random member.
 fn pop_one(set: &mut Set, rng: &mut crate::rng::Rng) -> Vec<u8> {
-    let m = set.random(rng).to_vec();
-    set.remove(&m);
-    m
+    set.pop_random(rng)
 }
 
 /// `SPOP key [count]`: removes and returns one random member (nil when missing), or up
