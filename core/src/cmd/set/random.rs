@@ -9,7 +9,7 @@ use crate::cmd::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
-use crate::types::set::Set;
+use crate::types::set::{Member, Set};
 use crate::types::Value;
 use crate::util::sample::{distinct_indexes, MAX_RANDOM_PICKS};
 
@@ -71,15 +71,33 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
             out.push(Reply::Bulk(pop_one(set, rng)));
         }
     } else {
-        // Move the members that stay to a new set (created for the first one moved, as
-        // `setTypeCreate` does), then return what is left of the old one, in its order.
-        let mut kept: Option<Set> = None;
-        for _ in 0..remaining {
-            let m = pop_one(set, rng);
-            kept.get_or_insert_with(|| Set::new_for(&m, lim.seed)).add(&m, &lim);
+        // Redis moves the members that stay into a new set (created for the first one moved,
+        // as `setTypeCreate` does) and returns what is left of the old one, in its order.
+        // The new set is an intset exactly when every survivor is an integer and they fit;
+        // otherwise the old table keeps the survivors in place, which keeps an SSCAN in
+        // progress from missing any of them.
+        let survivors = distinct_indexes(size as usize, remaining as usize, rng);
+        let mut keep = vec![false; size as usize];
+        survivors.iter().for_each(|&i| keep[i] = true);
+        let is_int = |m: Member<'_>| match m {
+            Member::Int(_) => true,
+            Member::Bytes(b) => parse_i64(b).is_some(),
+        };
+        let as_intset = remaining <= lim.max_intset && survivors.iter().all(|&i| is_int(set.at(i)));
+        let popped: Vec<Vec<u8>> = (0..size as usize).filter(|&i| !keep[i]).map(|i| set.at(i).to_vec()).collect();
+        if as_intset && matches!(set, Set::Table(_)) {
+            let mut ints = Set::new_ints();
+            for &i in &survivors {
+                let m = set.at(i).to_vec();
+                ints.add(&m, &lim);
+            }
+            *set = ints;
+        } else {
+            for m in &popped {
+                set.remove(m);
+            }
         }
-        out.extend(set.iter().map(bulk));
-        *set = kept.expect("at least one member stays");
+        out.extend(popped.into_iter().map(Reply::Bulk));
     }
     Ok(Reply::Set(out))
 }
@@ -177,5 +195,47 @@ mod tests {
         let r = t.resp(&["SPOP", "w", "3"]);
         assert!(r.starts_with("*3\r\n"), "{}", r);
         assert_eq!(t.resp(&["SCARD", "w"]), ":97\r\n");
+    }
+
+    fn bulks(r: crate::reply::Reply) -> Vec<Vec<u8>> {
+        match r {
+            crate::reply::Reply::Array(v) | crate::reply::Reply::Set(v) => v
+                .into_iter()
+                .map(|e| match e {
+                    crate::reply::Reply::Bulk(b) => b,
+                    other => panic!("{:?}", other),
+                })
+                .collect(),
+            other => panic!("{:?}", other),
+        }
+    }
+
+    /// SPOP of most of a hashtable set during an SSCAN: every survivor is still returned.
+    #[test]
+    fn sscan_survives_a_mass_spop() {
+        let mut t = TestEngine::new();
+        let members: Vec<String> = (0..300).map(|i| format!("m{}", i)).collect();
+        let mut argv = vec!["SADD", "s"];
+        argv.extend(members.iter().map(String::as_str));
+        t.cmd(&argv);
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = "0".to_string();
+        let mut step = 0;
+        loop {
+            let crate::reply::Reply::Array(mut parts) = t.cmd(&["SSCAN", "s", &cursor, "COUNT", "10"]) else { panic!() };
+            seen.extend(bulks(parts.pop().unwrap()));
+            let crate::reply::Reply::Bulk(next) = parts.pop().unwrap() else { panic!() };
+            step += 1;
+            if step == 27 {
+                assert_eq!(bulks(t.cmd(&["SPOP", "s", "250"])).len(), 250);
+            }
+            cursor = String::from_utf8(next).unwrap();
+            if cursor == "0" {
+                break;
+            }
+        }
+        let left = bulks(t.cmd(&["SMEMBERS", "s"]));
+        assert_eq!(left.len(), 50);
+        assert!(left.iter().all(|m| seen.contains(m)));
     }
 }
