@@ -86,175 +86,21 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
 /// string, no leading space, NaN rejected, and overflow (`1e400`) or underflow to zero
 /// (`1e-400`) rejected as `strtod`'s `ERANGE` is. Hex floats (`0x10`) are accepted.
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
-    if s.is_empty() || is_c_space(s[0]) {
-        return None;
-    }
-    let p = strtod(s);
-    if p.len != s.len() || p.value.is_nan() || p.erange {
-        return None;
-    }
-    Some(p.value)
+    string2d(s).0
 }
 
-/// What C's `strtod` does with a byte string.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Strtod {
-    /// The value (0 when nothing was parsed).
-    pub value: f64,
-    /// Bytes consumed (`eptr - s`); 0 when no number was found.
-    pub len: usize,
-    /// `errno == ERANGE` with a result of +-HUGE_VAL or zero (overflow or underflow).
-    pub erange: bool,
+/// [`parse_f64`] plus whether C's `errno` is left as `ERANGE` (`string2d` clears it, then
+/// `strtod` may set it, also for an accepted subnormal). See `EngineState::errno_erange`.
+pub fn string2d(s: &[u8]) -> (Option<f64>, bool) {
+    let p = crate::util::strtod::strtod(s);
+    let range_fail = p.erange && (p.value.is_infinite() || p.value == 0.0);
+    let ok = !s.is_empty() && !is_c_space(s[0]) && p.end == s.len() && !range_fail && !p.value.is_nan();
+    (ok.then_some(p.value), p.erange)
 }
 
 /// C's `isspace` in the C locale.
-pub fn is_c_space(c: u8) -> bool {
+fn is_c_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-/// glibc `strtod` over the longest valid prefix of `s`: leading white space, a sign,
-/// then a decimal number, `inf`/`infinity`, `nan`/`nan(...)` or a hex float.
-pub fn strtod(s: &[u8]) -> Strtod {
-    let none = Strtod { value: 0.0, len: 0, erange: false };
-    let mut i = s.iter().take_while(|&&c| is_c_space(c)).count();
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let rest = &s[i..];
-    let starts = |w: &str| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w.as_bytes());
-    let sign = |v: f64| if neg { -v } else { v };
-    if starts("inf") {
-        let n = if starts("infinity") { 8 } else { 3 };
-        return Strtod { value: sign(f64::INFINITY), len: i + n, erange: false };
-    }
-    if starts("nan") {
-        let mut n = 3;
-        if rest.get(3) == Some(&b'(') {
-            let body = rest[4..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
-            if rest.get(4 + body) == Some(&b')') {
-                n = 5 + body;
-            }
-        }
-        return Strtod { value: sign(f64::NAN), len: i + n, erange: false };
-    }
-    if rest.len() >= 2 && rest[0] == b'0' && (rest[1] | 0x20) == b'x' {
-        if let Some((v, n, erange)) = hex_float(&rest[2..]) {
-            return Strtod { value: sign(v), len: i + 2 + n, erange };
-        }
-        // "0x" without hex digits: just the "0".
-        return Strtod { value: sign(0.0), len: i + 1, erange: false };
-    }
-    let digits = |from: usize| rest[from..].iter().take_while(|c| c.is_ascii_digit()).count();
-    let int = digits(0);
-    let mut n = int;
-    let mut frac = 0;
-    if rest.get(n) == Some(&b'.') {
-        frac = digits(n + 1);
-        n += 1 + frac;
-    }
-    if int + frac == 0 {
-        return none;
-    }
-    if matches!(rest.get(n), Some(b'e' | b'E')) {
-        let mut e = n + 1;
-        if matches!(rest.get(e), Some(b'+' | b'-')) {
-            e += 1;
-        }
-        let ed = digits(e);
-        if ed > 0 {
-            n = e + ed;
-        }
-    }
-    let text = std::str::from_utf8(&rest[..n]).unwrap_or("0");
-    let v: f64 = text.parse().unwrap_or(0.0);
-    let frac_digits = if frac > 0 { &rest[int + 1..int + 1 + frac] } else { &[][..] };
-    let mantissa_nonzero = rest[..int].iter().chain(frac_digits).any(|c| (b'1'..=b'9').contains(c));
-    let erange = v.is_infinite() || (v == 0.0 && mantissa_nonzero);
-    Strtod { value: sign(v), len: i + n, erange }
-}
-
-/// A hex float body after `0x`: `(value, bytes consumed, erange)`, or `None` without
-/// hex digits. Correctly rounded for up to 112 significant bits.
-fn hex_float(s: &[u8]) -> Option<(f64, usize, bool)> {
-    let hex = |c: u8| (c as char).to_digit(16);
-    let mut mant: u128 = 0;
-    let mut exp: i64 = 0;
-    let mut sticky = false;
-    let mut n = 0;
-    let mut any = false;
-    let mut push = |d: u32, frac: bool, mant: &mut u128, exp: &mut i64| {
-        if *mant >> 112 == 0 {
-            *mant = (*mant << 4) | d as u128;
-            if frac {
-                *exp -= 4;
-            }
-        } else {
-            sticky |= d != 0;
-            if !frac {
-                *exp += 4;
-            }
-        }
-    };
-    while let Some(d) = s.get(n).and_then(|&c| hex(c)) {
-        push(d, false, &mut mant, &mut exp);
-        any = true;
-        n += 1;
-    }
-    if s.get(n) == Some(&b'.') {
-        let mut m = n + 1;
-        let mut fany = false;
-        while let Some(d) = s.get(m).and_then(|&c| hex(c)) {
-            push(d, true, &mut mant, &mut exp);
-            fany = true;
-            m += 1;
-        }
-        if any || fany {
-            n = m;
-            any = true;
-        }
-    }
-    if !any {
-        return None;
-    }
-    if matches!(s.get(n), Some(b'p' | b'P')) {
-        let mut e = n + 1;
-        let eneg = match s.get(e) {
-            Some(b'-') => {
-                e += 1;
-                true
-            }
-            Some(b'+') => {
-                e += 1;
-                false
-            }
-            _ => false,
-        };
-        let ed = s[e..].iter().take_while(|c| c.is_ascii_digit()).count();
-        if ed > 0 {
-            let pe = s[e..e + ed].iter().fold(0i64, |a, &c| (a * 10 + (c - b'0') as i64).min(100_000));
-            exp += if eneg { -pe } else { pe };
-            n = e + ed;
-        }
-    }
-    if mant == 0 {
-        return Some((0.0, n, false));
-    }
-    if sticky {
-        mant |= 1;
-    }
-    // Scale so the value is mant * 2^exp with mant < 2^113, then round once via f64
-    // conversion of the top bits and an exact power-of-two multiply when in range.
-    let v = (mant as f64) * 2f64.powi(exp.clamp(-2000, 2000) as i32 / 2) * 2f64.powi((exp.clamp(-2000, 2000) - exp.clamp(-2000, 2000) / 2) as i32);
-    let erange = v.is_infinite() || v == 0.0;
-    Some((v, n, erange))
 }
 
 /// `%.17g`, Redis's double format (`inf`/`-inf` spelled out).
@@ -330,26 +176,12 @@ mod tests {
         assert_eq!(parse_f64(b"1e"), None);
         assert_eq!(parse_f64(b"inf"), Some(f64::INFINITY));
         assert_eq!(parse_f64(b"infinit"), None);
+        assert_eq!(parse_f64(b"1\x002"), None);
+        assert_eq!(string2d(b"5e-324"), (Some(5e-324), true));
+        assert_eq!(string2d(b"1e400"), (None, true));
+        assert_eq!(string2d(b" 1"), (None, false));
     }
 
-    #[test]
-    fn strtod_prefixes() {
-        let p = |s: &[u8]| {
-            let r = strtod(s);
-            (r.value, r.len)
-        };
-        assert_eq!(p(b" 1.5xyz"), (1.5, 4));
-        assert_eq!(p(b""), (0.0, 0));
-        assert_eq!(p(b"abc"), (0.0, 0));
-        assert_eq!(p(b"1e+"), (1.0, 1));
-        assert_eq!(p(b"-.5e1z"), (-5.0, 5));
-        assert_eq!(p(b"0x1g"), (1.0, 3));
-        assert_eq!(p(b"0xg"), (0.0, 1));
-        assert_eq!(p(b"infinityx"), (f64::INFINITY, 8));
-        assert!(strtod(b"nan(12)").value.is_nan());
-        assert_eq!(strtod(b"nan(12)").len, 7);
-        assert!(strtod(b"1e999").erange);
-    }
 
     #[test]
     fn percent_17g() {

@@ -5,9 +5,12 @@ pub mod args;
 pub mod spec;
 pub mod table;
 
+pub mod collscan;
 pub mod connection;
+pub mod hash;
 pub mod keyspace;
 pub mod server;
+pub mod set;
 pub mod string;
 pub mod zset;
 

@@ -1,5 +1,11 @@
 //! Pure data structures for values. They know nothing of RESP, argv or the keyspace.
 
+pub mod arena;
+pub mod hash;
+pub mod intset;
+pub mod packed;
+pub mod set;
+pub mod table;
 pub mod zset;
 
 use crate::bytes::SBytes;
@@ -17,6 +23,10 @@ pub enum Value {
     Str(SBytes),
     /// A string modified in place (APPEND, SETRANGE): "raw", with spare capacity.
     Raw(Vec<u8>),
+    /// A hash (`listpack` or `hashtable`).
+    Hash(Box<hash::Hash>),
+    /// A set (`intset` or `hashtable`).
+    Set(Box<set::Set>),
     /// A sorted set ("listpack" or "skiplist").
     ZSet(Box<zset::ZSet>),
 }
@@ -36,6 +46,8 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
         }
     }
@@ -46,6 +58,8 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
         }
     }
@@ -61,7 +75,7 @@ impl Value {
             Value::Int(n) => Some(std::borrow::Cow::Owned(i64_bytes(*n))),
             Value::Str(s) => Some(std::borrow::Cow::Borrowed(s.as_slice())),
             Value::Raw(v) => Some(std::borrow::Cow::Borrowed(v.as_slice())),
-            Value::ZSet(_) => None,
+            _ => None,
         }
     }
 
@@ -71,6 +85,8 @@ impl Value {
             Value::Int(_) => 0,
             Value::Str(s) => s.heap_size(),
             Value::Raw(v) => v.capacity(),
+            Value::Hash(h) => std::mem::size_of::<hash::Hash>() + h.heap_size(),
+            Value::Set(s) => std::mem::size_of::<set::Set>() + s.heap_size(),
             Value::ZSet(z) => std::mem::size_of::<zset::ZSet>() + z.heap_size(),
         }
     }

@@ -4,7 +4,10 @@
 
 pub mod compare;
 pub mod conn;
+pub mod picks;
 pub mod random;
+pub mod random_hash;
+pub mod random_set;
 pub mod resp;
 pub mod runner;
 pub mod script;

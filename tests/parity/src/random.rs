@@ -131,15 +131,15 @@ impl Gen {
         Gen { rng: Rng::new(seed) }
     }
 
-    fn word(&mut self, items: &[&str]) -> Vec<u8> {
+    pub(crate) fn word(&mut self, items: &[&str]) -> Vec<u8> {
         b(items[self.rng.below(items.len())])
     }
 
-    fn key(&mut self) -> Vec<u8> {
+    pub(crate) fn key(&mut self) -> Vec<u8> {
         self.rng.pick(KEYS).to_vec()
     }
 
-    fn value(&mut self) -> Vec<u8> {
+    pub(crate) fn value(&mut self) -> Vec<u8> {
         if self.rng.chance(20) {
             let len = self.rng.below(70);
             (0..len).map(|_| b"abcxyz0123456789"[self.rng.below(16)]).collect()
@@ -177,6 +177,9 @@ impl Gen {
 
     /// The next random command.
     pub fn next(&mut self, now: u64) -> Op {
+        if let Some(op) = crate::random_hash::maybe_hash_op(self).or_else(|| crate::random_set::maybe_set_op(self)) {
+            return op;
+        }
         if self.rng.chance(30) {
             return random_zset::next(self);
         }
@@ -445,7 +448,7 @@ pub fn run_seed(pair: &mut Pair, seed: u64, ops: usize) -> Result<(), RunFailure
         history.push(format_command(&select));
         clients.call(&select);
         for key in KEYS {
-            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30))] {
+            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30)), ("HGETALL", Mode::Unordered), ("SMEMBERS", Mode::Unordered)] {
                 wait_for_safe_time();
                 let argv = vec![b(cmd), key.to_vec()];
                 history.push(format_command(&argv));

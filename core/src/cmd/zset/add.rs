@@ -1,9 +1,8 @@
 //! ZADD and ZINCRBY (Redis's `zaddGenericCommand`).
 
-use super::{limits, opt_is, write_slot, zset, Ctx};
+use super::{limits, opt_is, parse_double, sync_errno, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
-use crate::numfmt::parse_f64;
 use crate::reply::Reply;
 use crate::types::zset::{AddFlags, Added, ZSet};
 use crate::types::Value;
@@ -55,7 +54,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
     }
     let mut scores = Vec::with_capacity(pairs.len() / 2);
     for pair in pairs.chunks_exact(2) {
-        scores.push(parse_f64(pair[0]).ok_or(CmdError::NotFloat)?);
+        scores.push(parse_double(ctx, pair[0]).ok_or(CmdError::NotFloat)?);
     }
 
     let slot = match write_slot(ctx, key)? {
@@ -71,19 +70,28 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
     let z = zset(ctx, slot);
     let (mut added, mut updated) = (0i64, 0i64);
     let mut last = None;
+    let mut nan = false;
     for (pair, &score) in pairs.chunks_exact(2).zip(&scores) {
-        match z.add(pair[1], score, flags, lim).map_err(|_| nan_error())? {
-            Added::New(s) => {
+        match z.add(pair[1], score, flags, lim) {
+            Ok(Added::New(s)) => {
                 added += 1;
                 last = Some(s);
             }
-            Added::Changed(s) => {
+            Ok(Added::Changed(s)) => {
                 updated += 1;
                 last = Some(s);
             }
-            Added::Same(s) => last = Some(s),
-            Added::Skipped => last = None,
+            Ok(Added::Same(s)) => last = Some(s),
+            Ok(Added::Skipped) => last = None,
+            Err(_) => {
+                nan = true;
+                break;
+            }
         }
+    }
+    sync_errno(ctx, slot);
+    if nan {
+        return Err(nan_error());
     }
     Ok(add_reply(flags.incr, ch, added, updated, last))
 }

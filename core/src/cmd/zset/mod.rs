@@ -20,7 +20,7 @@ pub use setops::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zun
 use super::Ctx;
 use crate::bytes::SBytes;
 use crate::error::CmdError;
-use crate::numfmt::strtod;
+use crate::util::strtod::strtod;
 use crate::reply::Reply;
 use crate::types::zset::{LexBound, LexRange, Limits, ScoreRange, ZSet};
 use crate::types::Value;
@@ -66,8 +66,17 @@ fn zset<'a>(ctx: &'a mut Ctx, slot: u32) -> &'a mut ZSet {
     }
 }
 
+/// Moves the `strtod` range error recorded by the sorted set in `slot` into the
+/// engine's emulated `errno` (see `EngineState::errno_erange`).
+fn sync_errno(ctx: &mut Ctx, slot: u32) {
+    let erange = zset(ctx, slot).take_erange();
+    ctx.st.errno_erange |= erange;
+}
+
 /// Deletes the key in `slot` if its sorted set became empty; returns whether it did.
+/// The set's recorded `errno` effect is kept first.
 fn delete_if_empty(ctx: &mut Ctx, slot: u32) -> bool {
+    sync_errno(ctx, slot);
     if zset(ctx, slot).is_empty() {
         ctx.db().keys.remove(slot);
         true
@@ -102,22 +111,36 @@ fn delete_key(ctx: &mut Ctx, key: &[u8]) {
 
 /// Redis's `zslParseRange` for one end: `(` makes it exclusive; then C's `strtod` must
 /// stop at the end of the C string (so leading spaces, `""`, `0x10` and `1e400` pass).
-fn parse_score_bound(arg: &[u8]) -> Option<(f64, bool)> {
+/// Returns the bound (if valid) and whether `strtod` set `ERANGE`.
+fn parse_score_bound(arg: &[u8]) -> (Option<(f64, bool)>, bool) {
     let (ex, body) = match arg.first() {
         Some(b'(') => (true, &arg[1..]),
         _ => (false, arg),
     };
+    // util::strtod reads a C string: `end` stops at a NUL byte, where Redis's check ends.
     let p = strtod(body);
-    let at_end = p.len == body.len() || body[p.len] == 0;
-    (at_end && !p.value.is_nan()).then_some((p.value, ex))
+    let at_end = p.end == body.len() || body[p.end] == 0;
+    ((at_end && !p.value.is_nan()).then_some((p.value, ex)), p.erange)
 }
 
-/// A score range from `min` and `max`, or `ERR min or max is not a float`.
-fn parse_score_range(min: &[u8], max: &[u8]) -> Result<ScoreRange, CmdError> {
-    match (parse_score_bound(min), parse_score_bound(max)) {
-        (Some((min, minex)), Some((max, maxex))) => Ok(ScoreRange { min, max, minex, maxex }),
-        _ => Err(CmdError::other("ERR min or max is not a float")),
-    }
+/// A score range from `min` and `max`, or `ERR min or max is not a float`. Like Redis,
+/// the parse leaves a range error in the emulated `errno` (never clears it).
+fn parse_score_range(ctx: &mut Ctx, min: &[u8], max: &[u8]) -> Result<ScoreRange, CmdError> {
+    let (lo, lo_erange) = parse_score_bound(min);
+    ctx.st.errno_erange |= lo_erange;
+    let Some((min, minex)) = lo else { return Err(CmdError::other("ERR min or max is not a float")) };
+    let (hi, hi_erange) = parse_score_bound(max);
+    ctx.st.errno_erange |= hi_erange;
+    let Some((max, maxex)) = hi else { return Err(CmdError::other("ERR min or max is not a float")) };
+    Ok(ScoreRange { min, max, minex, maxex })
+}
+
+/// Redis's `getDoubleFromObjectOrReply` (`string2d`): the value, recording the `errno`
+/// it leaves.
+fn parse_double(ctx: &mut Ctx, arg: &[u8]) -> Option<f64> {
+    let (v, erange) = crate::numfmt::string2d(arg);
+    ctx.st.errno_erange = erange;
+    v
 }
 
 /// Redis's `zslParseLexRangeItem`: `+`, `-` (alone, as C strings), `[member` or
@@ -203,15 +226,17 @@ mod tests {
 
     #[test]
     fn score_bounds_follow_strtod() {
-        assert_eq!(parse_score_bound(b"(1.5"), Some((1.5, true)));
-        assert_eq!(parse_score_bound(b""), Some((0.0, false)));
-        assert_eq!(parse_score_bound(b"("), Some((0.0, true)));
-        assert_eq!(parse_score_bound(b" 2"), Some((2.0, false)));
-        assert_eq!(parse_score_bound(b"2 "), None);
-        assert_eq!(parse_score_bound(b"2\0junk"), Some((2.0, false)));
-        assert_eq!(parse_score_bound(b"nan"), None);
-        assert_eq!(parse_score_bound(b"1e400"), Some((f64::INFINITY, false)));
-        assert_eq!(parse_score_bound(b"-inf"), Some((f64::NEG_INFINITY, false)));
+        let b = |s: &[u8]| parse_score_bound(s).0;
+        assert_eq!(b(b"(1.5"), Some((1.5, true)));
+        assert_eq!(b(b""), Some((0.0, false)));
+        assert_eq!(b(b"("), Some((0.0, true)));
+        assert_eq!(b(b" 2"), Some((2.0, false)));
+        assert_eq!(b(b"2 "), None);
+        assert_eq!(b(b"2\0junk"), Some((2.0, false)));
+        assert_eq!(b(b"nan"), None);
+        assert_eq!(b(b"1e400"), Some((f64::INFINITY, false)));
+        assert_eq!(parse_score_bound(b"1e400").1, true);
+        assert_eq!(b(b"-inf"), Some((f64::NEG_INFINITY, false)));
     }
 
     #[test]

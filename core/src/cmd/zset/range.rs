@@ -2,7 +2,8 @@
 //! Z[REV]RANGEBYLEX): Redis's `zrangeGenericCommand` with its result handlers.
 
 use super::{
-    delete_key, limits, opt_is, parse_lex_range, parse_score_range, read_slot, store, zset, Ctx, Scored,
+    delete_key, limits, opt_is, parse_lex_range, parse_score_range, read_slot, store, sync_errno, zset, Ctx,
+    Scored,
 };
 use crate::bytes::SBytes;
 use crate::cmd::Args;
@@ -96,7 +97,7 @@ fn zrange_generic(ctx: &mut Ctx, args: &Args, first: usize, dst: Option<&[u8]>, 
         Lex(LexRange<'a>),
     }
     let parsed = match kind {
-        Kind::Score => Parsed::Score(parse_score_range(minarg, maxarg)?),
+        Kind::Score => Parsed::Score(parse_score_range(ctx, minarg, maxarg)?),
         Kind::Lex => Parsed::Lex(parse_lex_range(minarg, maxarg)?),
         _ => Parsed::Rank(
             parse_i64(minarg).ok_or(CmdError::NotInteger)?,
@@ -108,13 +109,16 @@ fn zrange_generic(ctx: &mut Ctx, args: &Args, first: usize, dst: Option<&[u8]>, 
         Some(_) => Sink::Store(Vec::new(), 0),
         None => Sink::Client(Scored::new(ctx, withscores, 16)),
     };
+    // Redis reads listpack scores for WITHSCORES and ZRANGESTORE (and always BYSCORE).
+    let reads = withscores || dst.is_some();
     if let Some(slot) = read_slot(ctx, key)? {
         let z: &ZSet = zset(ctx, slot);
         match parsed {
-            Parsed::Rank(start, end) => by_rank(z, start, end, rev, &mut sink),
+            Parsed::Rank(start, end) => by_rank(z, start, end, rev, reads, &mut sink),
             Parsed::Score(r) => by_score(z, &r, offset, limit, rev, &mut sink),
-            Parsed::Lex(r) => by_lex(z, &r, offset, limit, rev, &mut sink),
+            Parsed::Lex(r) => by_lex(z, &r, offset, limit, rev, reads, &mut sink),
         }
+        sync_errno(ctx, slot);
     }
     match (sink, dst) {
         (Sink::Client(s), _) => Ok(s.reply()),
@@ -135,7 +139,7 @@ fn zrange_generic(ctx: &mut Ctx, args: &Args, first: usize, dst: Option<&[u8]>, 
 
 /// `genericZrangebyrankCommand`: indexes clamp like Redis's; with `rev` they count from
 /// the back.
-fn by_rank(z: &ZSet, start: i64, end: i64, rev: bool, sink: &mut Sink) {
+fn by_rank(z: &ZSet, start: i64, end: i64, rev: bool, reads: bool, sink: &mut Sink) {
     let len = z.len() as i64;
     let mut start = if start < 0 { len + start } else { start };
     let mut end = if end < 0 { len + end } else { end };
@@ -151,6 +155,9 @@ fn by_rank(z: &ZSet, start: i64, end: i64, rev: bool, sink: &mut Sink) {
     let n = (end - start + 1) as usize;
     let from = if rev { (len - 1 - start) as usize } else { start as usize };
     for (m, s) in z.iter_from(from, rev).take(n) {
+        if reads {
+            z.mark(s);
+        }
         sink.push(m, s);
     }
 }
@@ -176,31 +183,41 @@ fn emit_run<'a>(
     }
 }
 
-/// `genericZrangebyscoreCommand`.
+/// `genericZrangebyscoreCommand` (every element checked has its score read).
 fn by_score(z: &ZSet, r: &ScoreRange, offset: i64, limit: i64, rev: bool, sink: &mut Sink) {
     if offset > 0 && offset as u64 >= z.len() as u64 {
         return;
     }
+    let read = |s: f64| {
+        z.mark(s);
+        s
+    };
     if rev {
         if let Some(at) = z.last_in_score(r) {
-            emit_run(z.iter_from(at, true), offset, limit, |_, s| r.gte_min(s), sink);
+            emit_run(z.iter_from(at, true), offset, limit, |_, s| r.gte_min(read(s)), sink);
         }
     } else if let Some(at) = z.first_in_score(r) {
-        emit_run(z.iter_from(at, false), offset, limit, |_, s| r.lte_max(s), sink);
+        emit_run(z.iter_from(at, false), offset, limit, |_, s| r.lte_max(read(s)), sink);
     }
 }
 
-/// `genericZrangebylexCommand`.
-fn by_lex(z: &ZSet, r: &LexRange, offset: i64, limit: i64, rev: bool, sink: &mut Sink) {
+/// `genericZrangebylexCommand` (scores are read, before the check, only when they are
+/// replied or stored).
+fn by_lex(z: &ZSet, r: &LexRange, offset: i64, limit: i64, rev: bool, reads: bool, sink: &mut Sink) {
     if offset > 0 && offset as u64 >= z.len() as u64 {
         return;
     }
+    let read = |s: f64| {
+        if reads {
+            z.mark(s);
+        }
+    };
     if rev {
         if let Some(at) = z.last_in_lex(r) {
-            emit_run(z.iter_from(at, true), offset, limit, |m, _| r.gte_min(m), sink);
+            emit_run(z.iter_from(at, true), offset, limit, |m, s| { read(s); r.gte_min(m) }, sink);
         }
     } else if let Some(at) = z.first_in_lex(r) {
-        emit_run(z.iter_from(at, false), offset, limit, |m, _| r.lte_max(m), sink);
+        emit_run(z.iter_from(at, false), offset, limit, |m, s| { read(s); r.lte_max(m) }, sink);
     }
 }
 

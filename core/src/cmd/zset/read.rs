@@ -1,7 +1,7 @@
 //! Read-only sorted-set commands: ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT ZLEXCOUNT
 //! ZRANDMEMBER ZSCAN.
 
-use super::{opt_is, parse_lex_range, parse_score_range, read_slot, scan_score, zset, Ctx, Scored};
+use super::{opt_is, parse_lex_range, parse_score_range, read_slot, scan_score, sync_errno, zset, Ctx, Scored};
 use crate::cmd::keyspace::parse_cursor;
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
@@ -21,7 +21,9 @@ pub fn zcard(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `ZSCORE key member`: the score, or nil.
 pub fn zscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(slot) = read_slot(ctx, args.at(1))? else { return Ok(Reply::Nil) };
-    Ok(zset(ctx, slot).score(args.at(2)).map_or(Reply::Nil, Reply::Double))
+    let reply = zset(ctx, slot).score(args.at(2)).map_or(Reply::Nil, Reply::Double);
+    sync_errno(ctx, slot);
+    Ok(reply)
 }
 
 /// `ZMSCORE key member [member ...]`: one score or nil per member.
@@ -31,7 +33,9 @@ pub fn zmscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let out = match slot {
         Some(slot) => {
             let z = zset(ctx, slot);
-            members.iter().map(|m| z.score(m).map_or(Reply::Nil, Reply::Double)).collect()
+            let out = members.iter().map(|m| z.score(m).map_or(Reply::Nil, Reply::Double)).collect();
+            sync_errno(ctx, slot);
+            out
         }
         None => vec![Reply::Nil; members.len()],
     };
@@ -61,9 +65,13 @@ pub fn zrevrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZCOUNT key min max`: members with a score in the range.
 pub fn zcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let range = parse_score_range(args.at(2), args.at(3))?;
+    let range = parse_score_range(ctx, args.at(2), args.at(3))?;
     Ok(match read_slot(ctx, args.at(1))? {
-        Some(slot) => Reply::Int(zset(ctx, slot).count_in_score(&range) as i64),
+        Some(slot) => {
+            let n = zset(ctx, slot).count_in_score(&range);
+            sync_errno(ctx, slot);
+            Reply::Int(n as i64)
+        }
         None => Reply::Int(0),
     })
 }
@@ -108,16 +116,25 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let len = zset(ctx, slot).len();
     let wanted = count.unsigned_abs();
     let mut out = Scored::new(ctx, withscores, wanted.min(len as u64) as usize);
+    // Redis reads listpack scores of the picks when replying them, and of every member
+    // when it walks the whole set (returning it all, or copying it to pick from).
+    let reads_all = count > 0 && wanted != 1 && wanted.saturating_mul(3) > len as u64;
     if count < 0 || wanted == 1 {
         // Picks with repetition, in random order.
         for _ in 0..wanted {
             let r = ctx.st.rng.below(len as u64) as usize;
-            let (m, s) = zset(ctx, slot).at_rank(r);
+            let z = zset(ctx, slot);
+            let (m, s) = z.at_rank(r);
+            if withscores {
+                z.mark(s);
+            }
             out.push(m, s);
         }
     } else if wanted >= len as u64 {
         // The whole set, walked from the back like Redis's zset iterator.
-        for (m, s) in zset(ctx, slot).iter_from(len - 1, true) {
+        let z = zset(ctx, slot);
+        for (m, s) in z.iter_from(len - 1, true) {
+            z.mark(s);
             out.push(m, s);
         }
     } else {
@@ -129,11 +146,18 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             ranks.swap(i, j);
         }
         let z = zset(ctx, slot);
+        if reads_all {
+            z.iter().for_each(|(_, s)| z.mark(s));
+        }
         for &r in &ranks[..n] {
             let (m, s) = z.at_rank(r as usize);
+            if withscores {
+                z.mark(s);
+            }
             out.push(m, s);
         }
     }
+    sync_errno(ctx, slot);
     Ok(out.reply())
 }
 

@@ -49,7 +49,7 @@ pub fn zremrangebyrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZREMRANGEBYSCORE key min max`.
 pub fn zremrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let range = parse_score_range(args.at(2), args.at(3))?;
+    let range = parse_score_range(ctx, args.at(2), args.at(3))?;
     let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
     let n = zset(ctx, slot).remove_score_range(&range);
     delete_if_empty(ctx, slot);

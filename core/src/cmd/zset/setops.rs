@@ -3,21 +3,24 @@
 //! union and intersection), weights, aggregation and NaN rules, so sums of floats come
 //! out bit for bit as in Redis.
 //!
-//! Inputs are read through [`Input`]: a missing key, a sorted set, or (when the set type
-//! exists) a set whose members all score 1.
+//! Inputs are read through [`Input`]: a missing key, a sorted set, or a set whose members
+//! all score 1.
+
+use std::borrow::Cow;
 
 use foldhash::fast::FixedState;
 
 /// A hash map keyed by member bytes (private to one command, so a fixed seed is fine).
 type HashMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 
-use super::{delete_key, limits, opt_is, store, Ctx, Scored};
+use super::{delete_key, limits, opt_is, parse_double, store, Ctx, Scored};
 use crate::bytes::SBytes;
 use crate::cmd::Args;
 use crate::db::Keyspace;
 use crate::error::{CmdError, CmdResult};
-use crate::numfmt::{parse_f64, parse_i64};
+use crate::numfmt::parse_i64;
 use crate::reply::Reply;
+use crate::types::set::{Member, Set};
 use crate::types::zset::{sort_elements, ZSet};
 use crate::types::Value;
 
@@ -73,6 +76,8 @@ enum Input<'a> {
     Empty,
     /// A sorted set.
     ZSet(&'a ZSet),
+    /// A set: every member scores 1.
+    Set(&'a Set),
 }
 
 impl<'a> Input<'a> {
@@ -80,6 +85,7 @@ impl<'a> Input<'a> {
     fn of(keys: &'a Keyspace, slot: Option<u32>) -> Input<'a> {
         match slot.map(|s| &keys.entry(s).value) {
             Some(Value::ZSet(z)) => Input::ZSet(z),
+            Some(Value::Set(s)) => Input::Set(s),
             _ => Input::Empty,
         }
     }
@@ -89,14 +95,23 @@ impl<'a> Input<'a> {
         match self {
             Input::Empty => 0,
             Input::ZSet(z) => z.len(),
+            Input::Set(s) => s.len(),
         }
     }
 
     /// The members with their scores (sets: score 1), in the value's order.
-    fn iter(&self) -> Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a> {
+    fn iter(&self) -> Box<dyn Iterator<Item = (Cow<'a, [u8]>, f64)> + 'a> {
         match self {
             Input::Empty => Box::new(std::iter::empty()),
-            Input::ZSet(z) => Box::new(z.iter()),
+            // Redis's zset iterator starts at the last element and reads every score.
+            Input::ZSet(z) => Box::new(z.iter_from(z.len().saturating_sub(1), true).map(|(m, s)| {
+                z.mark(s);
+                (Cow::Borrowed(m), s)
+            })),
+            Input::Set(s) => Box::new(s.iter().map(|m| match m {
+                Member::Bytes(b) => (Cow::Borrowed(b), 1.0),
+                Member::Int(_) => (Cow::Owned(m.to_vec()), 1.0),
+            })),
         }
     }
 
@@ -105,13 +120,14 @@ impl<'a> Input<'a> {
         match self {
             Input::Empty => None,
             Input::ZSet(z) => z.score(member),
+            Input::Set(s) => s.contains(member).then_some(1.0),
         }
     }
 }
 
-/// Whether a value can be an input (sorted sets, and sets once they exist).
+/// Whether a value can be an input: a sorted set or a set.
 fn accepts(v: &Value) -> bool {
-    matches!(v, Value::ZSet(_))
+    matches!(v, Value::ZSet(_) | Value::Set(_))
 }
 
 /// What the command produces.
@@ -157,7 +173,8 @@ fn zsetop(ctx: &mut Ctx, args: &Args, op: Op, dst: Option<&[u8]>, cardinality_on
         if op != Op::Diff && !cardinality_only && remaining > setnum && opt_is(opt, "weights") {
             j += 1;
             for src in srcs.iter_mut() {
-                src.weight = parse_f64(argv[j]).ok_or_else(|| CmdError::other("ERR weight value is not a float"))?;
+                src.weight =
+                    parse_double(ctx, argv[j]).ok_or_else(|| CmdError::other("ERR weight value is not a float"))?;
                 j += 1;
             }
         } else if op != Op::Diff && !cardinality_only && remaining >= 2 && opt_is(opt, "aggregate") {
@@ -196,6 +213,11 @@ fn zsetop(ctx: &mut Ctx, args: &Args, op: Op, dst: Option<&[u8]>, cardinality_on
         Op::Union => union(keys, &srcs, agg),
         Op::Diff => diff(keys, &srcs),
     };
+    let erange = srcs.iter().fold(false, |e, s| match Input::of(keys, s.slot) {
+        Input::ZSet(z) => z.take_erange() | e,
+        _ => e,
+    });
+    ctx.st.errno_erange |= erange;
 
     if let Some(dst) = dst {
         let mut items = out.items;
@@ -238,7 +260,7 @@ fn inter(keys: &Keyspace, srcs: &[Src], agg: Aggregate, cardinality_only: bool, 
             let value = if src.slot == srcs[0].slot {
                 s0 * src.weight
             } else {
-                match input.find(m) {
+                match input.find(&m) {
                     Some(v) => v * src.weight,
                     None => continue 'members,
                 }
@@ -252,7 +274,7 @@ fn inter(keys: &Keyspace, srcs: &[Src], agg: Aggregate, cardinality_only: bool, 
             }
         } else {
             out.maxelelen = out.maxelelen.max(m.len());
-            out.items.push((SBytes::new(m), score));
+            out.items.push((SBytes::new(&m), score));
         }
     }
     out
@@ -261,8 +283,8 @@ fn inter(keys: &Keyspace, srcs: &[Src], agg: Aggregate, cardinality_only: bool, 
 /// The union: every member of every input, scores weighted and aggregated in input
 /// order.
 fn union(keys: &Keyspace, srcs: &[Src], agg: Aggregate) -> Outcome {
-    let mut acc: HashMap<&[u8], usize> = HashMap::default();
-    let mut items: Vec<(&[u8], f64)> = Vec::new();
+    let mut acc: HashMap<Cow<[u8]>, usize> = HashMap::default();
+    let mut items: Vec<(SBytes, f64)> = Vec::new();
     let mut maxelelen = 0;
     for src in srcs {
         let input = Input::of(keys, src.slot);
@@ -271,17 +293,16 @@ fn union(keys: &Keyspace, srcs: &[Src], agg: Aggregate) -> Outcome {
             if score.is_nan() {
                 score = 0.0;
             }
-            match acc.get(m) {
+            match acc.get(&m) {
                 Some(&i) => aggregate(&mut items[i].1, score, agg),
                 None => {
-                    acc.insert(m, items.len());
-                    items.push((m, score));
                     maxelelen = maxelelen.max(m.len());
+                    items.push((SBytes::new(&m), score));
+                    acc.insert(m, items.len() - 1);
                 }
             }
         }
     }
-    let items = items.into_iter().map(|(m, s)| (SBytes::new(m), s)).collect();
     Outcome { items, maxelelen, cardinality: 0 }
 }
 
@@ -310,27 +331,27 @@ fn diff(keys: &Keyspace, srcs: &[Src]) -> Outcome {
         // orders them by decreasing size, which changes nothing visible).
         let others: Vec<Input> = srcs[1..].iter().map(|s| Input::of(keys, s.slot)).collect();
         for (m, s) in first.iter() {
-            if others.iter().all(|o| o.find(m).is_none()) {
+            if others.iter().all(|o| o.find(&m).is_none()) {
                 out.maxelelen = out.maxelelen.max(m.len());
-                out.items.push((SBytes::new(m), s));
+                out.items.push((SBytes::new(&m), s));
             }
         }
     } else {
         // Algorithm 2: add the whole first input, then remove the others' members.
-        let mut acc: HashMap<&[u8], f64> = HashMap::with_capacity_and_hasher(first.len(), FixedState::default());
+        let mut acc: HashMap<Cow<[u8]>, f64> = HashMap::with_capacity_and_hasher(first.len(), FixedState::default());
         for (m, s) in first.iter() {
             out.maxelelen = out.maxelelen.max(m.len());
             acc.insert(m, s);
         }
         for src in &srcs[1..] {
             for (m, _) in Input::of(keys, src.slot).iter() {
-                acc.remove(m);
+                acc.remove(&m);
             }
             if acc.is_empty() {
                 break;
             }
         }
-        out.items = acc.into_iter().map(|(m, s)| (SBytes::new(m), s)).collect();
+        out.items = acc.into_iter().map(|(m, s)| (SBytes::new(&m), s)).collect();
     }
     out
 }

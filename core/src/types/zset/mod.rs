@@ -17,7 +17,7 @@ pub use range::{LexBound, LexRange, ScoreRange};
 pub use skiplist::SkipList;
 
 use crate::bytes::SBytes;
-use listpack::before;
+use listpack::{before, is_subnormal};
 use skiplist::NIL;
 
 /// The encoding thresholds (`zset-max-listpack-entries`, `zset-max-listpack-value`).
@@ -126,22 +126,45 @@ impl ZSet {
         }
     }
 
-    /// The score of `member`.
+    /// The score of `member` (`zsetScore`: a listpack reads the found score).
     #[inline]
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
-            ZSet::Listpack(l) => l.find(member).map(|i| l.get(i).1),
+            ZSet::Listpack(l) => l.find(member).map(|i| l.read(i)),
             ZSet::Skiplist(s) => s.score(member),
         }
     }
 
-    /// Converts a listpack into a skiplist (one-way).
+    /// Records that Redis reads this element's score back from a listpack.
+    #[inline]
+    pub fn mark(&self, score: f64) {
+        if let ZSet::Listpack(l) = self {
+            l.mark(score);
+        }
+    }
+
+    /// Whether Redis's `strtod` would have left `errno` at `ERANGE` in the operations
+    /// since the last call (a subnormal listpack score was read; see
+    /// `EngineState::errno_erange`).
+    pub fn take_erange(&self) -> bool {
+        match self {
+            ZSet::Listpack(l) => l.take_erange(),
+            ZSet::Skiplist(s) => s.take_erange(),
+        }
+    }
+
+    /// Converts a listpack into a skiplist (one-way; `zsetConvert` reads every score).
     pub fn convert_to_skiplist(&mut self) {
         if let ZSet::Listpack(l) = self {
-            let items = std::mem::take(l).into_items();
+            let items = std::mem::take(l);
+            let erange = items.take_erange() | (0..items.len()).fold(false, |e, i| e | is_subnormal(items.get(i).1));
+            let items = items.into_items();
             let mut s = SkipList::with_capacity(items.len());
             for (m, sc) in &items {
                 s.insert(m, *sc);
+            }
+            if erange {
+                s.mark_erange();
             }
             *self = ZSet::Skiplist(Box::new(s));
         }
@@ -153,10 +176,7 @@ impl ZSet {
         if score.is_nan() {
             return Err(NotANumber);
         }
-        let cur = match self {
-            ZSet::Listpack(l) => l.find(member).map(|i| l.get(i).1),
-            ZSet::Skiplist(s) => s.score(member),
-        };
+        let cur = self.score(member);
         match cur {
             Some(cur) => {
                 if flags.nx {
@@ -281,47 +301,58 @@ impl ZSet {
         })
     }
 
-    /// Rank of the first element inside `r` (Redis's `zslFirstInRange`).
+    /// Rank of the first element inside `r` (Redis's `zslFirstInRange`; a listpack
+    /// reads the last and first scores, then scans from the front).
     pub fn first_in_score(&self, r: &ScoreRange) -> Option<usize> {
-        let ((_, lo), (_, hi)) = self.ends()?;
-        if r.is_empty() || !r.gte_min(hi) || !r.lte_max(lo) {
+        if r.is_empty() || self.is_empty() {
             return None;
         }
-        let (rank, score) = match self {
+        match self {
             ZSet::Listpack(l) => {
-                let i = l.items().partition_point(|(_, s)| !r.gte_min(*s));
-                (i, l.get(i).1)
+                let n = l.len();
+                if !r.gte_min(l.read(n - 1)) || !r.lte_max(l.read(0)) {
+                    return None;
+                }
+                let i = (0..n).find(|&i| r.gte_min(l.read(i)))?;
+                r.lte_max(l.get(i).1).then_some(i)
             }
             ZSet::Skiplist(s) => {
+                if !r.gte_min(s.get(s.last()).1) || !r.lte_max(s.get(s.first()).1) {
+                    return None;
+                }
                 let (_, rank) = s.last_where(|_, sc| !r.gte_min(sc));
                 let x = s.node_at(rank + 1);
-                (rank as usize, s.get(x).1)
+                r.lte_max(s.get(x).1).then_some(rank as usize)
             }
-        };
-        r.lte_max(score).then_some(rank)
+        }
     }
 
-    /// Rank of the last element inside `r` (Redis's `zslLastInRange`).
+    /// Rank of the last element inside `r` (Redis's `zslLastInRange`; a listpack scans
+    /// from the back).
     pub fn last_in_score(&self, r: &ScoreRange) -> Option<usize> {
-        let ((_, lo), (_, hi)) = self.ends()?;
-        if r.is_empty() || !r.gte_min(hi) || !r.lte_max(lo) {
+        if r.is_empty() || self.is_empty() {
             return None;
         }
-        let (rank, score) = match self {
+        match self {
             ZSet::Listpack(l) => {
-                let i = l.items().partition_point(|(_, s)| r.lte_max(*s));
-                let i = i.checked_sub(1)?;
-                (i, l.get(i).1)
+                let n = l.len();
+                if !r.gte_min(l.read(n - 1)) || !r.lte_max(l.read(0)) {
+                    return None;
+                }
+                let i = (0..n).rev().find(|&i| r.lte_max(l.read(i)))?;
+                r.gte_min(l.get(i).1).then_some(i)
             }
             ZSet::Skiplist(s) => {
+                if !r.gte_min(s.get(s.last()).1) || !r.lte_max(s.get(s.first()).1) {
+                    return None;
+                }
                 let (x, rank) = s.last_where(|_, sc| r.lte_max(sc));
                 if x == NIL {
                     return None;
                 }
-                (rank as usize - 1, s.get(x).1)
+                r.gte_min(s.get(x).1).then_some(rank as usize - 1)
             }
-        };
-        r.gte_min(score).then_some(rank)
+        }
     }
 
     /// Whether some part of the set can be inside the lex range (Redis's
@@ -376,11 +407,18 @@ impl ZSet {
         r.gte_min(member).then_some(rank)
     }
 
-    /// `ZCOUNT`: members whose score is inside `r`.
+    /// `ZCOUNT`: members whose score is inside `r` (a listpack walks from the first one,
+    /// reading scores; a skiplist subtracts ranks).
     pub fn count_in_score(&self, r: &ScoreRange) -> usize {
-        match (self.first_in_score(r), self.last_in_score(r)) {
-            (Some(a), Some(b)) if b >= a => b - a + 1,
-            _ => 0,
+        match self {
+            ZSet::Listpack(l) => match self.first_in_score(r) {
+                Some(first) => (first..l.len()).take_while(|&i| r.lte_max(l.read(i))).count(),
+                None => 0,
+            },
+            ZSet::Skiplist(_) => match (self.first_in_score(r), self.last_in_score(r)) {
+                (Some(a), Some(b)) if b >= a => b - a + 1,
+                _ => 0,
+            },
         }
     }
 
@@ -423,9 +461,8 @@ impl ZSet {
             s.compact_if_sparse();
             return n;
         }
-        let Some(first) = self.first_in_score(r) else { return 0 };
-        let n = self.iter_from(first, false).take_while(|(_, sc)| r.lte_max(*sc)).count();
-        if let ZSet::Listpack(l) = self {
+        let n = self.count_in_score(r);
+        if let (Some(first), ZSet::Listpack(l)) = (self.first_in_score(r), &mut *self) {
             l.remove_range(first..first + n);
         }
         n
@@ -454,6 +491,7 @@ impl ZSet {
         match self {
             ZSet::Listpack(l) => {
                 let i = if rev { l.len() - 1 } else { 0 };
+                l.read(i);
                 Some(l.remove_at(i))
             }
             ZSet::Skiplist(s) => {

@@ -212,6 +212,9 @@ pub struct SkipList {
     level: u8,
     rng: u64,
     index: HashTable<u32>,
+    /// Set when this list was converted from a listpack that held a subnormal score
+    /// (the conversion reads every score as text; see `Listpack::take_erange`).
+    erange: std::cell::Cell<bool>,
 }
 
 impl Default for SkipList {
@@ -248,7 +251,18 @@ impl SkipList {
             level: 1,
             rng: 0x9E37_79B9_7F4A_7C15,
             index: HashTable::new(),
+            erange: std::cell::Cell::new(false),
         }
+    }
+
+    /// Whether the conversion that built this list read a subnormal score (once).
+    pub fn take_erange(&self) -> bool {
+        self.erange.replace(false)
+    }
+
+    /// Records that building this list read a subnormal score.
+    pub fn mark_erange(&self) {
+        self.erange.set(true);
     }
 
     /// An empty skiplist with room for `n` members in its index.
