@@ -336,7 +336,7 @@ pub fn hrandfield(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]`: `[cursor, [field, value, ...]]`.
 pub fn hscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let cursor = collscan::cursor(args)?;
+    let cursor = collscan::cursor(ctx, args)?;
     let Some(slot) = read(ctx, args.at(1))? else { return Ok(collscan::empty()) };
     let opts = collscan::options(args)?;
     let mut out = Vec::new();

@@ -2,13 +2,11 @@
 //! ZRANDMEMBER ZSCAN.
 
 use super::{opt_is, parse_lex_range, parse_score_range, read_slot, scan_score, sync_errno, zset, Ctx, Scored};
-use crate::cmd::keyspace::parse_cursor;
-use crate::cmd::Args;
+use crate::cmd::{collscan, Args};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 use crate::types::zset::ZSet;
-use crate::util::glob::glob_match;
 
 /// `ZCARD key`: the number of members (0 when missing).
 pub fn zcard(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
@@ -165,39 +163,19 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// with scores as strings. A listpack is returned whole (cursor 0); a skiplist is walked
 /// by its own cursor.
 pub fn zscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let cursor = parse_cursor(args.at(2)).ok_or_else(|| CmdError::other("ERR invalid cursor"))?;
-    let Some(slot) = read_slot(ctx, args.at(1))? else {
-        return Ok(Reply::Array(vec![Reply::bulk(b"0"), Reply::Array(Vec::new())]));
-    };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.argc() {
-        let left = args.argc() - i;
-        if opt_is(args.at(i), "count") && left >= 2 {
-            let n = parse_i64(args.at(i + 1)).ok_or(CmdError::NotInteger)?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if opt_is(args.at(i), "match") && left >= 2 {
-            let p = args.at(i + 1);
-            pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let cursor = collscan::cursor(ctx, args)?;
+    let Some(slot) = read_slot(ctx, args.at(1))? else { return Ok(collscan::empty()) };
+    let opts = collscan::options(args)?;
     let mut items = Vec::new();
     let z = zset(ctx, slot);
     let listpack = matches!(z, ZSet::Listpack(_));
-    let next = z.scan(cursor, count, |m, s| {
-        if pattern.map_or(true, |p| glob_match(p, m, false)) {
+    let next = z.scan(cursor, opts.count, |m, s| {
+        if opts.matches(m) {
             items.push(Reply::bulk(m));
             items.push(Reply::Bulk(scan_score(s, listpack)));
         }
     });
-    Ok(Reply::Array(vec![Reply::text(next.to_string()), Reply::Array(items)]))
+    Ok(collscan::reply(next, items))
 }
 
 #[cfg(test)]
