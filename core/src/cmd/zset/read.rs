@@ -7,6 +7,7 @@ use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 use crate::types::zset::ZSet;
+use crate::util::sample::{distinct_indexes, MAX_RANDOM_PICKS};
 
 /// `ZCARD key`: the number of members (0 when missing).
 pub fn zcard(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
@@ -119,6 +120,9 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let reads_all = count > 0 && wanted != 1 && wanted.saturating_mul(3) > len as u64;
     if count < 0 || wanted == 1 {
         // Picks with repetition, in random order.
+        if wanted > MAX_RANDOM_PICKS {
+            return Err(CmdError::other("ERR count is too large for a single reply"));
+        }
         for _ in 0..wanted {
             let r = ctx.st.rng.below(len as u64) as usize;
             let z = zset(ctx, slot);
@@ -136,19 +140,13 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             out.push(m, s);
         }
     } else {
-        // Distinct picks: a partial Fisher-Yates shuffle of the ranks.
-        let n = wanted as usize;
-        let mut ranks: Vec<u32> = (0..len as u32).collect();
-        for i in 0..n {
-            let j = i + ctx.st.rng.below((len - i) as u64) as usize;
-            ranks.swap(i, j);
-        }
+        let ranks = distinct_indexes(len, wanted as usize, &mut ctx.st.rng);
         let z = zset(ctx, slot);
         if reads_all {
             z.iter().for_each(|(_, s)| z.mark(s));
         }
-        for &r in &ranks[..n] {
-            let (m, s) = z.at_rank(r as usize);
+        for r in ranks {
+            let (m, s) = z.at_rank(r);
             if withscores {
                 z.mark(s);
             }
@@ -221,6 +219,7 @@ mod tests {
             "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"
         );
         assert_eq!(t.resp(&["ZRANDMEMBER", "z", "-4611686018427387904", "WITHSCORES"]), "-ERR value is out of range\r\n");
+        assert_eq!(t.resp(&["ZRANDMEMBER", "z", "-4611686018427387903", "WITHSCORES"]), "-ERR count is too large for a single reply\r\n");
         let r = t.resp(&["ZRANDMEMBER", "z", "2"]);
         assert!(r.starts_with("*2\r\n"));
         let lines: Vec<&str> = r.split("\r\n").collect();
