@@ -556,3 +556,74 @@ pub fn sort_elements(items: &mut [(SBytes, f64)]) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: Limits = Limits { max_entries: 128, max_value: 64 };
+
+    /// Heap bytes per member of one sorted set of `n` members `member:%012d` with
+    /// pseudo-random integer scores (the benchmark's shape).
+    fn bytes_per_member(n: u64) -> f64 {
+        let mut z = ZSet::new_for(LIMITS, 19);
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for i in 0..n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let m = format!("member:{:012}", i);
+            z.add(m.as_bytes(), (x % 1_000_000) as f64, AddFlags::default(), LIMITS).unwrap();
+        }
+        assert_eq!(z.encoding(), "skiplist");
+        (std::mem::size_of::<ZSet>() + z.heap_size()) as f64 / n as f64
+    }
+
+    /// Redis 7.0 needs about 110-126 B per member here; the target is at most 0.8x.
+    #[test]
+    fn memory_per_member_is_within_target() {
+        let b = bytes_per_member(200_000);
+        assert!(b < 0.8 * 110.0, "{:.1} B/member", b);
+    }
+
+    /// The same for 1,000,000 members (`cargo test --release -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn memory_per_member_at_one_million() {
+        let b = bytes_per_member(1_000_000);
+        println!("1M members: {:.1} B/member (Redis 7.0: 125.8 measured here)", b);
+        assert!(b < 0.8 * 110.0);
+    }
+
+    #[test]
+    fn encodings_convert_one_way_at_the_limits() {
+        let mut z = ZSet::new_for(LIMITS, 1);
+        for i in 0..128 {
+            z.add(format!("m{}", i).as_bytes(), i as f64, AddFlags::default(), LIMITS).unwrap();
+        }
+        assert_eq!(z.encoding(), "listpack");
+        z.add(b"m128", 0.0, AddFlags::default(), LIMITS).unwrap();
+        assert_eq!(z.encoding(), "skiplist");
+        for i in 0..120 {
+            assert!(z.remove(format!("m{}", i).as_bytes()));
+        }
+        assert_eq!(z.encoding(), "skiplist");
+        assert_eq!(ZSet::new_for(LIMITS, 65).encoding(), "skiplist");
+        assert_eq!(ZSet::new_for(Limits { max_entries: 0, max_value: 64 }, 1).encoding(), "skiplist");
+    }
+
+    #[test]
+    fn add_flags_follow_zsetadd() {
+        let mut z = ZSet::new_for(LIMITS, 1);
+        let f = |nx, xx, gt, lt, incr| AddFlags { nx, xx, gt, lt, incr };
+        assert_eq!(z.add(b"a", 1.0, f(false, true, false, false, false), LIMITS), Ok(Added::Skipped));
+        assert_eq!(z.add(b"a", 1.0, AddFlags::default(), LIMITS), Ok(Added::New(1.0)));
+        assert_eq!(z.add(b"a", 5.0, f(true, false, false, false, false), LIMITS), Ok(Added::Skipped));
+        assert_eq!(z.add(b"a", 0.0, f(false, false, true, false, false), LIMITS), Ok(Added::Skipped));
+        assert_eq!(z.add(b"a", 2.0, f(false, false, true, false, true), LIMITS), Ok(Added::Changed(3.0)));
+        assert_eq!(z.add(b"a", 3.0, AddFlags::default(), LIMITS), Ok(Added::Same(3.0)));
+        assert_eq!(z.add(b"a", f64::INFINITY, AddFlags::default(), LIMITS), Ok(Added::Changed(f64::INFINITY)));
+        assert_eq!(z.add(b"a", f64::NEG_INFINITY, f(false, false, false, false, true), LIMITS), Err(NotANumber));
+        assert_eq!(z.add(b"b", f64::NAN, AddFlags::default(), LIMITS), Err(NotANumber));
+    }
+}
