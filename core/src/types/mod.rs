@@ -1,5 +1,7 @@
 //! Pure data structures for values. They know nothing of RESP, argv or the keyspace.
 
+pub mod list;
+
 use crate::bytes::SBytes;
 use crate::numfmt::{i64_bytes, parse_i64};
 
@@ -15,6 +17,8 @@ pub enum Value {
     Str(SBytes),
     /// A string modified in place (APPEND, SETRANGE): "raw", with spare capacity.
     Raw(Vec<u8>),
+    /// A list ("quicklist": Redis 7.0 encodes every list so).
+    List(Box<list::List>),
 }
 
 impl Value {
@@ -32,6 +36,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
         }
     }
 
@@ -41,6 +46,7 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
+            Value::List(_) => "quicklist",
         }
     }
 
@@ -55,6 +61,7 @@ impl Value {
             Value::Int(n) => Some(std::borrow::Cow::Owned(i64_bytes(*n))),
             Value::Str(s) => Some(std::borrow::Cow::Borrowed(s.as_slice())),
             Value::Raw(v) => Some(std::borrow::Cow::Borrowed(v.as_slice())),
+            _ => None,
         }
     }
 
@@ -64,6 +71,7 @@ impl Value {
             Value::Int(_) => 0,
             Value::Str(s) => s.heap_size(),
             Value::Raw(v) => v.capacity(),
+            Value::List(l) => std::mem::size_of::<list::List>() + l.heap_size(),
         }
     }
 }
