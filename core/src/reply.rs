@@ -39,6 +39,9 @@ pub enum Reply {
     Push(Vec<Reply>),
     /// Nothing is sent (e.g. `CLIENT REPLY OFF`).
     NoReply,
+    /// Nothing is sent yet: the client is blocked and its reply comes later through
+    /// `Engine::take_wakeups` (see `crate::blocking`).
+    Blocked,
 }
 
 impl Reply {
@@ -146,7 +149,7 @@ impl Reply {
                     bulk(out, b);
                 }
             }
-            Reply::NoReply => {}
+            Reply::NoReply | Reply::Blocked => {}
         }
     }
 

@@ -102,6 +102,52 @@ impl LongDouble {
     }
 }
 
+impl LongDouble {
+    /// `self * k`, rounded to a 64-bit significand (ties to even) like the x87 FPU.
+    pub fn mul_u64(self, k: u64) -> LongDouble {
+        let neg = self.neg;
+        match self.class {
+            Class::Finite { mant, exp } if k != 0 => {
+                LongDouble { neg, class: round_pack(mant as u128 * k as u128, exp, false) }
+            }
+            Class::Finite { .. } | Class::Zero => LongDouble { neg, class: Class::Zero },
+            Class::Inf if k == 0 => LongDouble { neg: true, class: Class::Nan },
+            Class::Inf | Class::Nan => self,
+        }
+    }
+
+    /// C's `(long long)` cast on x86-64: truncation toward zero; NaN and values outside
+    /// the `i64` range give `i64::MIN` (the FPU's "integer indefinite").
+    pub fn trunc_i64(&self) -> i64 {
+        let mag: u128 = match self.class {
+            Class::Zero => return 0,
+            Class::Inf | Class::Nan => return i64::MIN,
+            Class::Finite { mant, exp } => {
+                if exp >= 64 {
+                    return i64::MIN;
+                } else if exp >= 0 {
+                    (mant as u128) << exp
+                } else if exp > -64 {
+                    (mant >> (-exp)) as u128
+                } else {
+                    0
+                }
+            }
+        };
+        if self.neg {
+            if mag > 1u128 << 63 {
+                i64::MIN
+            } else {
+                (mag as u64).wrapping_neg() as i64
+            }
+        } else if mag >= 1u128 << 63 {
+            i64::MIN
+        } else {
+            mag as i64
+        }
+    }
+}
+
 impl std::ops::Add for LongDouble {
     type Output = LongDouble;
 
@@ -645,6 +691,37 @@ mod tests {
                 let (se, m) = v.to_bits();
                 format!("{:04x}:{:016x}", se, m)
             }
+        }
+    }
+
+    /// `(long long)(strtold(s) * 1000.0)` as gcc on x86-64 computes it (Redis's
+    /// blocking-timeout conversion); expected values from a C program.
+    #[test]
+    fn times_thousand_truncated_like_c() {
+        let cases: &[(&str, i64)] = &[
+            ("0.29", 290),
+            ("0.1", 100),
+            ("1.0005", 1000),
+            ("0.0009", 0),
+            ("-0.0001", 0),
+            ("9223372036854775", 9223372036854775000),
+            ("9223372036854775.807", 9223372036854775806),
+            ("9223372036854776", i64::MIN),
+            ("1e30", i64::MIN),
+            ("inf", i64::MIN),
+            ("-inf", i64::MIN),
+            ("0x10", 16000),
+            ("2.675", 2675),
+            ("0.57", 570),
+            ("4.35", 4350),
+            ("-1", -1000),
+            ("-9223372036854775.808", -9223372036854775807),
+            ("-9223372036854775.809", i64::MIN),
+            ("123456.789", 123456789),
+        ];
+        for (s, want) in cases {
+            let v = LongDouble::parse(s.as_bytes()).unwrap();
+            assert_eq!(v.mul_u64(1000).trunc_i64(), *want, "{}", s);
         }
     }
 
