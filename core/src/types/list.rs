@@ -96,6 +96,9 @@ impl<'a> Needle<'a> {
 /// Redis's listpack header plus end marker (`LP_HDR_SIZE + 1`): a node's listpack is
 /// this many bytes larger than its entries.
 const LP_OVERHEAD: usize = 7;
+/// Redis's `SIZE_ESTIMATE_OVERHEAD`: bytes added to an element's length to estimate its
+/// encoded size when deciding whether it fits a node.
+const SIZE_ESTIMATE_OVERHEAD: usize = 8;
 /// Redis's `packed_threshold`: elements this large get a node of their own.
 const LARGE_ELEMENT: usize = 1 << 30;
 
@@ -117,37 +120,31 @@ impl NodeLimit {
         }
     }
 
+    /// Redis's `quicklistNodeExceedsLimit`, inverted: whether a node of `new_sz` listpack
+    /// bytes and `new_count` entries is within the limit.
+    #[inline]
+    fn fits(&self, new_sz: usize, new_count: usize) -> bool {
+        if self.fill < 0 {
+            new_sz <= self.max_bytes()
+        } else {
+            // Fill 0 still allows one entry per node.
+            new_sz <= SIZE_SAFETY_LIMIT && new_count <= (self.fill as usize).max(1)
+        }
+    }
+
     /// Whether `node` may take one more element of `raw_len` bytes (its string length;
-    /// Redis estimates the encoded size from it, overestimating integers).
+    /// Redis estimates the encoded size from it): `_quicklistNodeAllowInsert`.
     #[inline]
     fn allows(&self, node: &Node, raw_len: usize) -> bool {
         if raw_len >= LARGE_ELEMENT || node.used() >= LARGE_ELEMENT {
             return false;
         }
-        let overhead = if raw_len < 254 { 1 } else { 5 }
-            + if raw_len < 64 {
-                1
-            } else if raw_len < 16384 {
-                2
-            } else {
-                5
-            };
-        let new_sz = node.used() + LP_OVERHEAD + raw_len + overhead;
-        if self.fill < 0 {
-            new_sz <= self.max_bytes()
-        } else {
-            new_sz <= SIZE_SAFETY_LIMIT && (node.count as i64) < self.fill as i64
-        }
+        self.fits(node.used() + LP_OVERHEAD + raw_len + SIZE_ESTIMATE_OVERHEAD, node.count as usize + 1)
     }
 
     /// Redis's `_quicklistNodeAllowMerge`.
     fn allows_merge(&self, a: &Node, b: &Node) -> bool {
-        let merged = a.used() + b.used() + LP_OVERHEAD;
-        if self.fill < 0 {
-            merged <= self.max_bytes()
-        } else {
-            merged <= SIZE_SAFETY_LIMIT && (a.count + b.count) as i64 <= self.fill as i64
-        }
+        self.fits(a.used() + b.used() + LP_OVERHEAD, (a.count + b.count) as usize)
     }
 }
 
