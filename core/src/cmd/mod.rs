@@ -7,6 +7,7 @@ pub mod table;
 
 pub mod connection;
 pub mod keyspace;
+pub mod list;
 pub mod server;
 pub mod string;
 
