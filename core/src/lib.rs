@@ -13,6 +13,8 @@ pub mod config;
 pub mod db;
 pub mod engine;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod numfmt;
 pub mod reply;
 pub mod resp;

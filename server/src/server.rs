@@ -1,0 +1,473 @@
+//! The event loop: one thread, `mio` (epoll, edge-triggered) over listeners and client
+//! sockets, driving a `cinder_core::Engine`.
+//!
+//! For each readable client: read, parse every complete command, run them in order, append
+//! the replies to one output buffer and write it with one `write(2)` (pipelining). The engine
+//! clock is set from the OS clock after every wakeup and `Engine::tick` runs `hz` times a
+//! second. A connection can be parked (`Conn::blocked`): its input then waits in its buffer
+//! until it is resumed with [`Server::resume`].
+
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use cinder_core::resp::{Parse, ParseLimits};
+use cinder_core::{ClientHandle, ConnInfo, Engine, HostAction};
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+
+use crate::conn::{Conn, ReadResult};
+use crate::listen::{is_local_peer, DENIED_MESSAGE, MAX_CLIENTS_MESSAGE};
+
+/// Tokens at and above this value name listeners; below, connection slots.
+const LISTENER_BASE: usize = usize::MAX / 2;
+
+/// Reads served to one connection per readiness event before the others get their turn
+/// (a client streaming a huge pipeline must not starve the rest).
+const MAX_READS_PER_TURN: usize = 16;
+
+/// Why the loop stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The SHUTDOWN command.
+    ShutdownCommand,
+    /// SIGINT.
+    SigInt,
+    /// SIGTERM.
+    SigTerm,
+}
+
+/// Flags set by the signal handlers.
+#[derive(Clone, Default)]
+pub struct SignalFlags {
+    /// SIGINT arrived.
+    pub int: Arc<AtomicBool>,
+    /// SIGTERM arrived.
+    pub term: Arc<AtomicBool>,
+}
+
+/// Default busy-poll window after a batch of events, in microseconds.
+const DEFAULT_SPIN_US: u64 = 50;
+
+/// The busy-poll window: `CINDER_BUSY_POLL_US` from the environment (0 turns it off), or
+/// [`DEFAULT_SPIN_US`].
+fn spin_duration() -> Duration {
+    let us = std::env::var("CINDER_BUSY_POLL_US").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_SPIN_US);
+    Duration::from_micros(us)
+}
+
+/// Microseconds since the Unix epoch from the OS clock.
+fn now_us() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// An empty vector reusing `v`'s allocation for borrowed slices of another lifetime (the
+/// argument vector is rebuilt for every command without allocating).
+fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
+    v.clear();
+    v.into_iter().map(|_| -> &'b [u8] { unreachable!("the vector is empty") }).collect()
+}
+
+/// What running the commands of one connection asks of the loop.
+#[derive(Default)]
+struct Effects {
+    /// Other clients to disconnect now (CLIENT KILL).
+    kill: Vec<ClientHandle>,
+    /// SHUTDOWN ran.
+    shutdown: bool,
+}
+
+/// The server: listeners, connections, engine.
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    conns: Vec<Option<Conn>>,
+    free_slots: Vec<usize>,
+    by_handle: HashMap<ClientHandle, usize>,
+    /// The engine all commands run on.
+    pub engine: Engine,
+    argv_cache: Vec<&'static [u8]>,
+    effects: Effects,
+    /// Connections that still had input when their turn ended (edge-triggered polling will
+    /// not report them again): served again on the next loop iteration.
+    read_again: Vec<usize>,
+    signals: SignalFlags,
+    now_ms: u64,
+}
+
+impl Server {
+    /// A server over `engine` accepting on `listeners`.
+    pub fn new(engine: Engine, listeners: Vec<TcpListener>, signals: SignalFlags) -> io::Result<Server> {
+        let poll = Poll::new()?;
+        let mut listeners = listeners;
+        for (i, l) in listeners.iter_mut().enumerate() {
+            poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;
+        }
+        Ok(Server {
+            poll,
+            listeners,
+            conns: Vec::new(),
+            free_slots: Vec::new(),
+            by_handle: HashMap::new(),
+            engine,
+            argv_cache: Vec::new(),
+            effects: Effects::default(),
+            read_again: Vec::new(),
+            signals,
+            now_ms: 0,
+        })
+    }
+
+    /// Runs until SHUTDOWN or a termination signal.
+    pub fn run(&mut self) -> io::Result<StopReason> {
+        let mut events = Events::with_capacity(1024);
+        self.update_time();
+        let mut next_tick = Instant::now() + self.tick_period();
+        let spin = spin_duration();
+        let mut spin_until: Option<Instant> = None;
+        loop {
+            let before = Instant::now();
+            let timeout = match spin_until {
+                _ if !self.read_again.is_empty() => Duration::ZERO,
+                Some(until) if before < until => Duration::ZERO,
+                _ => {
+                    spin_until = None;
+                    next_tick.saturating_duration_since(before)
+                }
+            };
+            match self.poll.poll(&mut events, Some(timeout)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            // Busy polling: when events come faster than `spin` apart, keep polling without
+            // sleeping for `spin` after each batch. Sleeping and being woken for every batch
+            // costs both this process and the clients (whose sends must wake it) more than
+            // the spin; under light load the waits are longer than `spin` and nothing spins.
+            if !events.is_empty() && (spin_until.is_some() || before.elapsed() < spin) {
+                spin_until = Some(Instant::now() + spin);
+            }
+            if self.signals.int.load(Ordering::Relaxed) {
+                return Ok(StopReason::SigInt);
+            }
+            if self.signals.term.load(Ordering::Relaxed) {
+                return Ok(StopReason::SigTerm);
+            }
+            self.update_time();
+            for ev in events.iter() {
+                let t = ev.token().0;
+                if t >= LISTENER_BASE {
+                    self.accept_all(t - LISTENER_BASE);
+                    continue;
+                }
+                if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    self.on_readable(t);
+                } else if ev.is_writable() {
+                    self.on_writable(t);
+                }
+                if self.effects.shutdown {
+                    return Ok(StopReason::ShutdownCommand);
+                }
+            }
+            for idx in std::mem::take(&mut self.read_again) {
+                self.on_readable(idx);
+                if self.effects.shutdown {
+                    return Ok(StopReason::ShutdownCommand);
+                }
+            }
+            let now = Instant::now();
+            if now >= next_tick {
+                self.tick();
+                next_tick = now + self.tick_period();
+            }
+        }
+    }
+
+    fn tick_period(&self) -> Duration {
+        let hz = self.engine.state.config.hz.clamp(1, 500) as u64;
+        Duration::from_micros(1_000_000 / hz)
+    }
+
+    fn update_time(&mut self) {
+        let us = now_us();
+        self.engine.set_time_us(us);
+        self.now_ms = us / 1000;
+    }
+
+    /// Periodic work: engine cron, RSS for INFO, idle-client timeout.
+    fn tick(&mut self) {
+        self.update_time();
+        self.engine.tick(self.engine.state.now_us);
+        self.engine.state.host.rss_bytes = crate::hostinfo::rss_bytes();
+        let timeout_s = self.engine.state.config.timeout;
+        if timeout_s > 0 {
+            let limit_ms = timeout_s as u64 * 1000;
+            let now = self.now_ms;
+            let idle: Vec<usize> = self
+                .conns
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| c.as_ref().filter(|c| !c.blocked && now.saturating_sub(c.last_io_ms) > limit_ms).map(|_| i))
+                .collect();
+            for i in idle {
+                self.close_now(i);
+            }
+        }
+    }
+
+    fn accept_all(&mut self, listener: usize) {
+        loop {
+            let (stream, peer) = match self.listeners[listener].accept() {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    eprintln!("cinder-server: accepting client connection: {}", e);
+                    return;
+                }
+            };
+            self.admit(stream, peer);
+        }
+    }
+
+    /// Registers a new connection, or refuses it like Redis (maxclients, protected mode).
+    fn admit(&mut self, mut stream: TcpStream, peer: std::net::SocketAddr) {
+        let _ = stream.set_nodelay(true);
+        let info = ConnInfo {
+            addr: peer.to_string(),
+            laddr: stream.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+            fd: stream.as_raw_fd() as i64,
+        };
+        let handle = match self.engine.connect(info) {
+            Ok(h) => h,
+            Err(_) => {
+                // Best effort, as Redis: the socket is fresh so the short message fits.
+                let _ = io::Write::write(&mut stream, MAX_CLIENTS_MESSAGE);
+                return;
+            }
+        };
+        let cfg = &self.engine.state.config;
+        if cfg.protected_mode && cfg.requirepass.is_none() && !is_local_peer(&peer) {
+            let _ = io::Write::write(&mut stream, DENIED_MESSAGE);
+            self.engine.disconnect(handle);
+            // Redis counts the connection only after this check.
+            let stats = &mut self.engine.state.stats;
+            stats.connections_received = stats.connections_received.saturating_sub(1);
+            stats.rejected_connections += 1;
+            return;
+        }
+        let idx = match self.free_slots.pop() {
+            Some(i) => i,
+            None => {
+                self.conns.push(None);
+                self.conns.len() - 1
+            }
+        };
+        if let Err(e) = self.poll.registry().register(&mut stream, Token(idx), Interest::READABLE) {
+            eprintln!("cinder-server: registering client connection: {}", e);
+            self.engine.disconnect(handle);
+            self.free_slots.push(idx);
+            return;
+        }
+        self.conns[idx] = Some(Conn::new(stream, handle, self.now_ms));
+        self.by_handle.insert(handle, idx);
+    }
+
+    /// Drops a connection at once (pending output is discarded).
+    fn close_now(&mut self, idx: usize) {
+        let Some(mut conn) = self.conns.get_mut(idx).and_then(Option::take) else {
+            return;
+        };
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        self.engine.disconnect(conn.handle);
+        self.by_handle.remove(&conn.handle);
+        self.free_slots.push(idx);
+    }
+
+    fn on_readable(&mut self, idx: usize) {
+        let limit = self.engine.state.config.client_query_buffer_limit;
+        for turn in 0.. {
+            let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
+                return;
+            };
+            if conn.close_after_write {
+                break;
+            }
+            if turn == MAX_READS_PER_TURN {
+                self.read_again.push(idx);
+                break;
+            }
+            match conn.read_some() {
+                Ok(ReadResult::Data { drained }) => {
+                    conn.last_io_ms = self.now_ms;
+                    if conn.unparsed_len() as u64 > limit {
+                        // Redis closes such a client without a reply.
+                        self.close_now(idx);
+                        return;
+                    }
+                    run_input(&mut self.engine, conn, &mut self.argv_cache, &mut self.effects);
+                    if self.effects.shutdown {
+                        return;
+                    }
+                    self.apply_kills();
+                    if drained {
+                        break;
+                    }
+                }
+                Ok(ReadResult::WouldBlock) => break,
+                Ok(ReadResult::Eof) | Err(_) => {
+                    // Replies to what was read before the end still go out (best effort).
+                    let _ = conn.write_pending();
+                    self.close_now(idx);
+                    return;
+                }
+            }
+        }
+        self.flush(idx);
+    }
+
+    fn on_writable(&mut self, idx: usize) {
+        if let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) {
+            conn.last_io_ms = self.now_ms;
+        }
+        self.flush(idx);
+    }
+
+    /// Writes a connection's pending replies; closes it when it asked to close after them.
+    fn flush(&mut self, idx: usize) {
+        let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
+            return;
+        };
+        match conn.write_pending() {
+            Ok(true) => {
+                if conn.close_after_write {
+                    self.close_now(idx);
+                    return;
+                }
+                if conn.write_interest {
+                    conn.write_interest = false;
+                    let _ = self.poll.registry().reregister(&mut conn.stream, Token(idx), Interest::READABLE);
+                }
+            }
+            Ok(false) => {
+                if !conn.write_interest {
+                    conn.write_interest = true;
+                    let _ = self.poll.registry().reregister(
+                        &mut conn.stream,
+                        Token(idx),
+                        Interest::READABLE | Interest::WRITABLE,
+                    );
+                }
+            }
+            Err(_) => self.close_now(idx),
+        }
+    }
+
+    fn apply_kills(&mut self) {
+        while let Some(h) = self.effects.kill.pop() {
+            if let Some(&idx) = self.by_handle.get(&h) {
+                self.close_now(idx);
+            }
+        }
+    }
+
+    /// Unparks a connection the core woke up and runs the input it has waiting. The hook for
+    /// blocking commands (BLPOP ...): nothing parks a connection until the core has them.
+    #[allow(dead_code)]
+    pub fn resume(&mut self, handle: ClientHandle) {
+        let Some(&idx) = self.by_handle.get(&handle) else {
+            return;
+        };
+        if let Some(conn) = self.conns[idx].as_mut() {
+            conn.blocked = false;
+            run_input(&mut self.engine, conn, &mut self.argv_cache, &mut self.effects);
+        }
+        self.apply_kills();
+        self.flush(idx);
+    }
+}
+
+/// Parses and runs every complete command in `conn`'s query buffer, in order, appending the
+/// replies to its output buffer. Stops at a protocol error (reply, then close), when the
+/// client must close (QUIT), is parked, or SHUTDOWN ran.
+fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static [u8]>, effects: &mut Effects) {
+    let Conn { rbuf, rstart, rend, parser, wbuf, close_after_write, blocked, handle, .. } = conn;
+    let h = *handle;
+    while !*close_after_write && !*blocked && *rstart < *rend {
+        let input = &rbuf[*rstart..*rend];
+        let Some(client) = engine.client(h) else {
+            break;
+        };
+        let limits = ParseLimits {
+            proto_max_bulk_len: engine.state.config.proto_max_bulk_len,
+            auth_required: engine.state.config.requirepass.is_some() && !client.authenticated,
+        };
+        match parser.parse(input, &limits) {
+            Parse::Incomplete => break,
+            Parse::Error(e) => {
+                e.write_reply(wbuf);
+                // Counted like any error reply (total_error_replies, errorstat_ERR).
+                engine.state.stats.record_error("ERR");
+                *close_after_write = true;
+                *rstart = *rend;
+                break;
+            }
+            Parse::Command(used) => {
+                if parser.argc() > 0 {
+                    let mut argv = recycle(std::mem::take(argv_cache));
+                    parser.argv(input, &mut argv);
+                    let reply = engine.execute(h, &argv);
+                    *argv_cache = recycle(argv);
+                    if argv_cache.capacity() > 4096 {
+                        // Do not keep the vector of a huge command (MSET with a million keys).
+                        *argv_cache = Vec::new();
+                    }
+                    let client = engine.client(h);
+                    reply.encode(client.map_or(2, |c| c.resp), wbuf);
+                    match client {
+                        Some(c) if !c.close_requested => {}
+                        _ => *close_after_write = true,
+                    }
+                    if engine.has_actions() {
+                        for action in engine.take_actions() {
+                            match action {
+                                HostAction::Close(x) if x == h => *close_after_write = true,
+                                HostAction::Close(x) => effects.kill.push(x),
+                                HostAction::Shutdown => effects.shutdown = true,
+                                HostAction::Sleep(us) => {
+                                    std::thread::sleep(Duration::from_micros(us));
+                                    engine.set_time_us(now_us());
+                                }
+                            }
+                        }
+                    }
+                }
+                *rstart += used;
+                if effects.shutdown {
+                    break;
+                }
+            }
+        }
+    }
+    conn.after_input();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recycle_keeps_the_allocation() {
+        let data = vec![1u8, 2, 3];
+        let mut v: Vec<&[u8]> = Vec::with_capacity(16);
+        v.push(&data);
+        let ptr = v.as_ptr() as usize;
+        let w: Vec<&'static [u8]> = recycle(v);
+        assert!(w.is_empty());
+        assert_eq!(w.capacity(), 16);
+        assert_eq!(w.as_ptr() as usize, ptr);
+    }
+}
