@@ -180,12 +180,12 @@ impl Blocking {
     }
 }
 
-/// Redis's `getTimeoutFromObjectOrReply` in seconds: a `long double` number of seconds,
-/// times 1000 and truncated to ms, plus the current time unless it is 0 (no timeout).
-/// Overflow wraps as in Redis (the wait then ends at the next check).
+/// Redis 7.0's `getTimeoutFromObjectOrReply` in seconds: a `long double` number of
+/// seconds, times 1000 rounded up to ms (`ceill`), plus the current time unless it is 0
+/// (no timeout). Overflow wraps as in Redis (the wait then ends at the next check).
 pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<i64, CmdError> {
     let secs = LongDouble::parse(arg).ok_or(CmdError::other("ERR timeout is not a float or out of range"))?;
-    let ms = secs.mul_u64(1000).trunc_i64();
+    let ms = secs.mul_u64(1000).ceil_i64();
     if ms < 0 {
         return Err(CmdError::other("ERR timeout is negative"));
     }
@@ -400,7 +400,7 @@ mod tests {
         let now = 1_000_000;
         assert_eq!(parse_timeout(b"0", now), Ok(0));
         assert_eq!(parse_timeout(b"1.5", now), Ok(now as i64 + 1500));
-        assert_eq!(parse_timeout(b"0.0009", now), Ok(0));
+        assert_eq!(parse_timeout(b"0.0009", now), Ok(now as i64 + 1));
         assert_eq!(parse_timeout(b"-0.0001", now), Ok(0));
         assert_eq!(parse_timeout(b"0x10", now), Ok(now as i64 + 16000));
         let neg = Err(CmdError::other("ERR timeout is negative"));

@@ -116,34 +116,40 @@ impl LongDouble {
         }
     }
 
-    /// C's `(long long)` cast on x86-64: truncation toward zero; NaN and values outside
-    /// the `i64` range give `i64::MIN` (the FPU's "integer indefinite").
-    pub fn trunc_i64(&self) -> i64 {
-        let mag: u128 = match self.class {
+    /// C's `(long long) ceill(x)` on x86-64: rounded up to an integer; NaN and values
+    /// outside the `i64` range give `i64::MIN` (the FPU's "integer indefinite").
+    pub fn ceil_i64(&self) -> i64 {
+        // Magnitude rounded towards zero, and whether a fraction was dropped.
+        let (mag, frac): (u128, bool) = match self.class {
             Class::Zero => return 0,
             Class::Inf | Class::Nan => return i64::MIN,
             Class::Finite { mant, exp } => {
                 if exp >= 64 {
                     return i64::MIN;
                 } else if exp >= 0 {
-                    (mant as u128) << exp
+                    ((mant as u128) << exp, false)
                 } else if exp > -64 {
-                    (mant >> (-exp)) as u128
+                    let s = (-exp) as u32;
+                    ((mant >> s) as u128, mant & ((1u64 << s) - 1) != 0)
                 } else {
-                    0
+                    (0, true)
                 }
             }
         };
         if self.neg {
+            // ceil(-x) = -floor(x): dropping the fraction rounds towards zero.
             if mag > 1u128 << 63 {
                 i64::MIN
             } else {
                 (mag as u64).wrapping_neg() as i64
             }
-        } else if mag >= 1u128 << 63 {
-            i64::MIN
         } else {
-            mag as i64
+            let up = mag + frac as u128;
+            if up >= 1u128 << 63 {
+                i64::MIN
+            } else {
+                up as i64
+            }
         }
     }
 }
@@ -694,23 +700,24 @@ mod tests {
         }
     }
 
-    /// `(long long)(strtold(s) * 1000.0)` as gcc on x86-64 computes it (Redis's
-    /// blocking-timeout conversion); expected values from a C program.
+    /// `(long long) ceill(strtold(s) * 1000.0)` as gcc on x86-64 computes it (Redis
+    /// 7.0's blocking-timeout conversion); expected values from a C program.
     #[test]
-    fn times_thousand_truncated_like_c() {
+    fn times_thousand_rounded_up_like_c() {
         let cases: &[(&str, i64)] = &[
             ("0.29", 290),
             ("0.1", 100),
-            ("1.0005", 1000),
-            ("0.0009", 0),
+            ("1.0005", 1001),
+            ("0.0009", 1),
             ("-0.0001", 0),
             ("9223372036854775", 9223372036854775000),
-            ("9223372036854775.807", 9223372036854775806),
+            ("9223372036854775.807", 9223372036854775807),
             ("9223372036854776", i64::MIN),
             ("1e30", i64::MIN),
             ("inf", i64::MIN),
             ("-inf", i64::MIN),
             ("0x10", 16000),
+            ("1e-4", 1),
             ("2.675", 2675),
             ("0.57", 570),
             ("4.35", 4350),
@@ -718,10 +725,14 @@ mod tests {
             ("-9223372036854775.808", -9223372036854775807),
             ("-9223372036854775.809", i64::MIN),
             ("123456.789", 123456789),
+            ("-0.5", -500),
+            ("1e-300", 1),
+            ("-1e-300", 0),
+            ("0.0015", 2),
         ];
         for (s, want) in cases {
             let v = LongDouble::parse(s.as_bytes()).unwrap();
-            assert_eq!(v.mul_u64(1000).trunc_i64(), *want, "{}", s);
+            assert_eq!(v.mul_u64(1000).ceil_i64(), *want, "{}", s);
         }
     }
 
