@@ -5,6 +5,7 @@
 pub mod compare;
 pub mod conn;
 pub mod random;
+pub mod random_list;
 pub mod resp;
 pub mod runner;
 pub mod script;

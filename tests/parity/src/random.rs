@@ -132,11 +132,11 @@ impl Gen {
         b(items[self.rng.below(items.len())])
     }
 
-    fn key(&mut self) -> Vec<u8> {
+    pub(crate) fn key(&mut self) -> Vec<u8> {
         self.rng.pick(KEYS).to_vec()
     }
 
-    fn value(&mut self) -> Vec<u8> {
+    pub(crate) fn value(&mut self) -> Vec<u8> {
         if self.rng.chance(20) {
             let len = self.rng.below(70);
             (0..len).map(|_| b"abcxyz0123456789"[self.rng.below(16)]).collect()
@@ -174,6 +174,9 @@ impl Gen {
 
     /// The next random command.
     pub fn next(&mut self, now: u64) -> Op {
+        if let Some(op) = crate::random_list::maybe_next(self) {
+            return op;
+        }
         let r = &mut self.rng;
         let w = r.below(100);
         let exact = |argv: Vec<Vec<u8>>| Op { argv, mode: Some(Mode::Exact) };
