@@ -68,6 +68,18 @@ impl Elem<'_> {
         }
     }
 
+    /// Calls `f` with the element's bytes (integers formatted on the stack).
+    #[inline]
+    pub fn with_bytes<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Elem::Int(n) => {
+                let mut buf = [0u8; 20];
+                f(crate::numfmt::format_i64(n, &mut buf))
+            }
+            Elem::Bytes(b) => f(b),
+        }
+    }
+
     /// Whether the element equals the searched value.
     #[inline]
     pub fn matches(self, n: &Needle) -> bool {
@@ -594,6 +606,11 @@ impl List {
 
     /// Removes and returns the element at `end`.
     pub fn pop(&mut self, end: End) -> Option<Vec<u8>> {
+        self.pop_map(end, |e| e.to_vec())
+    }
+
+    /// Removes the element at `end`, handing it to `f` before its bytes are dropped.
+    pub fn pop_map<R>(&mut self, end: End, f: impl FnOnce(Elem) -> R) -> Option<R> {
         if self.nodes.is_empty() {
             return None;
         }
@@ -605,13 +622,13 @@ impl List {
         let v = match end {
             End::Head => {
                 let (e, next) = n.at(n.start);
-                let v = e.to_vec();
+                let v = f(e);
                 n.start = next;
                 v
             }
             End::Tail => {
                 let p = n.prev(n.end);
-                let v = n.at(p).0.to_vec();
+                let v = f(n.at(p).0);
                 n.end = p;
                 v
             }
@@ -681,12 +698,12 @@ impl List {
     /// `from` must be a valid index unless the list is empty.
     pub fn iter_from(&self, from: usize, forward: bool) -> Iter<'_> {
         if from >= self.len {
-            return Iter { list: self, node: 0, off: 0, left: 0, forward };
+            return Iter::at(self, 0, 0, 0, forward);
         }
         let p = self.locate(from);
         let left = if forward { self.len - from } else { from + 1 };
         let off = if forward { p.off } else { self.nodes[p.node].next(p.off) };
-        Iter { list: self, node: p.node, off, left, forward }
+        Iter::at(self, p.node, off, left, forward)
     }
 
     /// All elements, head to tail.
@@ -956,11 +973,37 @@ impl List {
 /// Iterator over a list's elements in one direction from a starting index.
 pub struct Iter<'a> {
     list: &'a List,
+    /// Index of the current node.
     node: usize,
+    /// The current node's entries: `buf[lo..hi]` are its live bytes.
+    buf: &'a [u8],
+    lo: usize,
+    hi: usize,
     /// Forward: offset of the next entry. Backward: end of the next entry.
     off: usize,
     left: usize,
     forward: bool,
+}
+
+impl<'a> Iter<'a> {
+    /// An iterator positioned in node `node` at `off`.
+    fn at(list: &'a List, node: usize, off: usize, left: usize, forward: bool) -> Iter<'a> {
+        let (buf, lo, hi) = match list.nodes.get(node) {
+            Some(n) => (&n.buf[..], n.start, n.end),
+            None => (&[][..], 0, 0),
+        };
+        Iter { list, node, buf, lo, hi, off, left, forward }
+    }
+
+    /// Moves to node `node`.
+    #[inline]
+    fn enter(&mut self, node: usize) {
+        let n = &self.list.nodes[node];
+        self.node = node;
+        self.buf = &n.buf;
+        self.lo = n.start;
+        self.hi = n.end;
+    }
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -972,24 +1015,22 @@ impl<'a> Iterator for Iter<'a> {
             return None;
         }
         self.left -= 1;
-        let nodes = &self.list.nodes;
         if self.forward {
-            if self.off >= nodes[self.node].end {
-                self.node += 1;
-                self.off = nodes[self.node].start;
+            if self.off >= self.hi {
+                self.enter(self.node + 1);
+                self.off = self.lo;
             }
-            let (e, next) = decode(&nodes[self.node].buf, self.off);
+            let (e, next) = decode(self.buf, self.off);
             self.off = next;
             Some(e)
         } else {
-            if self.off <= nodes[self.node].start {
-                self.node -= 1;
-                self.off = nodes[self.node].end;
+            if self.off <= self.lo {
+                self.enter(self.node - 1);
+                self.off = self.hi;
             }
-            let n = &nodes[self.node];
-            let p = n.prev(self.off);
+            let p = entry_before(self.buf, self.off);
             self.off = p;
-            Some(decode(&n.buf, p).0)
+            Some(decode(self.buf, p).0)
         }
     }
 

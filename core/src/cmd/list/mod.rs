@@ -20,7 +20,7 @@ pub use read::{lindex, llen, lpos, lrange};
 use super::{is_c, Ctx};
 use crate::bytes::SBytes;
 use crate::error::CmdError;
-use crate::reply::Reply;
+use crate::reply::{BulkArray, Reply};
 use crate::types::list::{Elem, End, List};
 use crate::types::Value;
 
@@ -90,14 +90,23 @@ fn bulk(e: Elem) -> Reply {
     Reply::Bulk(e.to_vec())
 }
 
+/// Appends an element to an array reply being built.
+#[inline]
+fn push_elem(out: &mut BulkArray, e: Elem) {
+    e.with_bytes(|b| out.push(b));
+}
+
 /// Pops up to `count` elements from `end` of the list in `slot` (the tail gives them
 /// last first) and deletes the key if it empties: Redis's `listPopRangeAndReply`.
 fn pop_range(ctx: &mut Ctx, slot: u32, end: End, count: usize) -> Result<Reply, CmdError> {
     let l = list_mut(ctx, slot)?;
     let n = count.min(l.len());
-    let items: Vec<Reply> = (0..n).filter_map(|_| l.pop(end)).map(Reply::Bulk).collect();
+    let mut out = BulkArray::with_capacity(n * 16);
+    for _ in 0..n {
+        l.pop_map(end, |e| push_elem(&mut out, e));
+    }
     delete_if_empty(ctx, slot);
-    Ok(Reply::Array(items))
+    Ok(Reply::BulkArray(out))
 }
 
 /// Pops one element from `end` of the list in `slot`, deleting the key if it empties.

@@ -1,10 +1,10 @@
 //! LLEN LRANGE LINDEX LPOS.
 
-use super::{bulk, is_c, list_mut, read_list, Ctx};
+use super::{bulk, is_c, list_mut, push_elem, read_list, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
-use crate::reply::Reply;
+use crate::reply::{BulkArray, Reply};
 use crate::types::list::{List, Needle};
 
 /// `LLEN key`: 0 for a missing key.
@@ -31,7 +31,11 @@ pub(super) fn range_reply(l: &List, start: i64, end: i64) -> Reply {
         end = len - 1;
     }
     let n = (end - start + 1) as usize;
-    Reply::Array(l.iter_from(start as usize, true).take(n).map(bulk).collect())
+    let mut out = BulkArray::with_capacity(n * 16);
+    for e in l.iter_from(start as usize, true).take(n) {
+        push_elem(&mut out, e);
+    }
+    Reply::BulkArray(out)
 }
 
 /// `LRANGE key start stop`: the indexes are parsed before the key is looked up.
