@@ -463,6 +463,16 @@ impl Node {
         at
     }
 
+    /// Trims the buffer to the entries (a node that just became full at the list's end
+    /// rarely changes again; its free room would be wasted).
+    fn fit(&mut self) {
+        if self.buf.len() > self.used() {
+            self.buf = self.buf[self.start..self.end].into();
+            self.end -= self.start;
+            self.start = 0;
+        }
+    }
+
     /// Gives memory back when the buffer is mostly empty (after pops and removals).
     fn maybe_shrink(&mut self) {
         let cap = self.buf.len();
@@ -590,7 +600,13 @@ impl List {
                     n.splice(s, s, Some(&e), lim.max_bytes());
                     n.count += 1;
                 }
-                _ => self.nodes.push_front(Node::with_entry(&e, true, lim.max_bytes())),
+                full => {
+                    if let Some(n) = full {
+                        n.fit();
+                    }
+                    self.grow_node_table();
+                    self.nodes.push_front(Node::with_entry(&e, true, lim.max_bytes()));
+                }
             },
             End::Tail => match self.nodes.back_mut() {
                 Some(n) if lim.allows(n, e.raw_len) => {
@@ -598,7 +614,13 @@ impl List {
                     n.splice(s, s, Some(&e), lim.max_bytes());
                     n.count += 1;
                 }
-                _ => self.nodes.push_back(Node::with_entry(&e, false, lim.max_bytes())),
+                full => {
+                    if let Some(n) = full {
+                        n.fit();
+                    }
+                    self.grow_node_table();
+                    self.nodes.push_back(Node::with_entry(&e, false, lim.max_bytes()));
+                }
             },
         }
         self.len += 1;
@@ -642,6 +664,15 @@ impl List {
             n.maybe_shrink();
         }
         Some(v)
+    }
+
+    /// Makes room for one more node, growing the node table by a quarter instead of
+    /// doubling it (its slack is part of the list's memory).
+    fn grow_node_table(&mut self) {
+        let len = self.nodes.len();
+        if len == self.nodes.capacity() {
+            self.nodes.reserve_exact((len / 4).max(4));
+        }
     }
 
     /// Gives back node-table memory once most nodes are gone.
