@@ -1263,7 +1263,7 @@ mod tests {
                     }
                     7 => {
                         let pivot = model.get((rng.next_u64() % (model.len() as u64 + 1)) as usize).cloned().unwrap_or_default();
-                        let after = rng.next_u64() % 2 == 0;
+                        let after = rng.next_u64() & 1 == 0;
                         let found = l.insert_by_pivot(&Needle::new(&pivot), &v, after);
                         let at = model.iter().position(|x| *x == pivot);
                         assert_eq!(found, at.is_some());
@@ -1274,7 +1274,7 @@ mod tests {
                     8 => {
                         let target = model.get((rng.next_u64() % (model.len() as u64 + 1)) as usize).cloned().unwrap_or_default();
                         let limit = (rng.next_u64() % 3) as usize;
-                        let from_tail = rng.next_u64() % 2 == 0;
+                        let from_tail = rng.next_u64() & 1 == 0;
                         let n = l.remove_matching(&Needle::new(&target), limit, from_tail);
                         let mut removed = 0;
                         let mut kept: VecDeque<Vec<u8>> = VecDeque::new();
