@@ -506,7 +506,7 @@ impl Node {
 /// Capacity for a node that must hold `needed` bytes: doubling (from `old`) up to the
 /// node budget, exact beyond it (an oversized element alone in its node).
 fn grown_cap(needed: usize, old: usize, max_bytes: usize) -> usize {
-    let doubled = (old * 2).max(MIN_CAP).max(needed.next_power_of_two());
+    let doubled = (old * 2).max(MIN_CAP).max(needed);
     if needed > max_bytes {
         needed
     } else {
@@ -671,7 +671,7 @@ impl List {
     fn grow_node_table(&mut self) {
         let len = self.nodes.len();
         if len == self.nodes.capacity() {
-            self.nodes.reserve_exact((len / 4).max(4));
+            self.nodes.reserve_exact((len / 4).max(1));
         }
     }
 
