@@ -5,10 +5,13 @@ pub mod args;
 pub mod spec;
 pub mod table;
 
+pub mod collscan;
 pub mod connection;
+pub mod hash;
 pub mod keyspace;
 pub mod list;
 pub mod server;
+pub mod set;
 pub mod string;
 
 pub use args::{is, is_c, Args};

@@ -1,6 +1,12 @@
 //! Pure data structures for values. They know nothing of RESP, argv or the keyspace.
 
+pub mod arena;
+pub mod hash;
+pub mod intset;
 pub mod list;
+pub mod packed;
+pub mod set;
+pub mod table;
 
 use crate::bytes::SBytes;
 use crate::numfmt::{i64_bytes, parse_i64};
@@ -19,6 +25,10 @@ pub enum Value {
     Raw(Vec<u8>),
     /// A list ("quicklist": Redis 7.0 encodes every list so).
     List(Box<list::List>),
+    /// A hash (`listpack` or `hashtable`).
+    Hash(Box<hash::Hash>),
+    /// A set (`intset` or `hashtable`).
+    Set(Box<set::Set>),
 }
 
 impl Value {
@@ -37,6 +47,8 @@ impl Value {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
             Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -47,6 +59,8 @@ impl Value {
             Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
             Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
         }
     }
 
@@ -72,6 +86,8 @@ impl Value {
             Value::Str(s) => s.heap_size(),
             Value::Raw(v) => v.capacity(),
             Value::List(l) => std::mem::size_of::<list::List>() + l.heap_size(),
+            Value::Hash(h) => std::mem::size_of::<hash::Hash>() + h.heap_size(),
+            Value::Set(s) => std::mem::size_of::<set::Set>() + s.heap_size(),
         }
     }
 }

@@ -128,7 +128,7 @@ impl Gen {
         Gen { rng: Rng::new(seed) }
     }
 
-    fn word(&mut self, items: &[&str]) -> Vec<u8> {
+    pub(crate) fn word(&mut self, items: &[&str]) -> Vec<u8> {
         b(items[self.rng.below(items.len())])
     }
 
@@ -174,7 +174,10 @@ impl Gen {
 
     /// The next random command.
     pub fn next(&mut self, now: u64) -> Op {
-        if let Some(op) = crate::random_list::maybe_next(self) {
+        if let Some(op) = crate::random_list::maybe_next(self)
+            .or_else(|| crate::random_hash::maybe_hash_op(self))
+            .or_else(|| crate::random_set::maybe_set_op(self))
+        {
             return op;
         }
         let r = &mut self.rng;
@@ -442,7 +445,7 @@ pub fn run_seed(pair: &mut Pair, seed: u64, ops: usize) -> Result<(), RunFailure
         history.push(format_command(&select));
         clients.call(&select);
         for key in KEYS {
-            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30))] {
+            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30)), ("HGETALL", Mode::Unordered), ("SMEMBERS", Mode::Unordered)] {
                 wait_for_safe_time();
                 let argv = vec![b(cmd), key.to_vec()];
                 history.push(format_command(&argv));

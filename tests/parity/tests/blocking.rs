@@ -277,3 +277,38 @@ fn client_unblock_and_kill() {
         ],
     );
 }
+
+#[test]
+fn sort_store_and_rename_create_ready_keys() {
+    scenario(
+        "created keys",
+        &[
+            "0: SADD s 2 1",
+            // SORT ... STORE into a missing key adds it: the waiter is served.
+            "1: BLPOP st 0",
+            "0: SORT s STORE st",
+            "0: LRANGE st 0 -1",
+            // Over an existing key of another type it overwrites: no wake-up (Redis 7.0),
+            // not even by a later push onto the now existing list.
+            "2: BLPOP ov 0",
+            "0: SET ov x",
+            "0: SORT s STORE ov",
+            "0: RPUSH ov 3",
+            "0: LRANGE ov 0 -1",
+            "0: DEL ov",
+            "0: RPUSH ov z",
+            // RENAME, COPY and MOVE add the destination key.
+            "1: BLPOP rn 0",
+            "0: RPUSH src a b",
+            "0: RENAME src rn",
+            "0: LRANGE rn 0 -1",
+            "2: BRPOP cp 0",
+            "0: COPY rn cp",
+            "0: LRANGE cp 0 -1",
+            "3: SELECT 1",
+            "3: BLPOP mv 0",
+            "0: RPUSH mv m",
+            "0: MOVE mv 1",
+        ],
+    );
+}
