@@ -445,9 +445,12 @@ pub fn run_seed(pair: &mut Pair, seed: u64, ops: usize) -> Result<(), RunFailure
         history.push(format_command(&select));
         clients.call(&select);
         for key in KEYS {
-            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30)), ("HGETALL", Mode::Unordered), ("SMEMBERS", Mode::Unordered)] {
+            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30)), ("HGETALL", Mode::Unordered), ("SMEMBERS", Mode::Unordered), ("LRANGE", Mode::Exact)] {
                 wait_for_safe_time();
-                let argv = vec![b(cmd), key.to_vec()];
+                let mut argv = vec![b(cmd), key.to_vec()];
+                if cmd == "LRANGE" {
+                    argv.extend([b("0"), b("-1")]);
+                }
                 history.push(format_command(&argv));
                 let (a, c) = clients.call(&argv);
                 if let Some(at) = differ(mode, &a, &c) {
