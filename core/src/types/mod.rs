@@ -3,6 +3,7 @@
 pub mod arena;
 pub mod hash;
 pub mod intset;
+pub mod list;
 pub mod packed;
 pub mod set;
 pub mod table;
@@ -23,6 +24,8 @@ pub enum Value {
     Str(SBytes),
     /// A string modified in place (APPEND, SETRANGE): "raw", with spare capacity.
     Raw(Vec<u8>),
+    /// A list ("quicklist": Redis 7.0 encodes every list so).
+    List(Box<list::List>),
     /// A hash (`listpack` or `hashtable`).
     Hash(Box<hash::Hash>),
     /// A set (`intset` or `hashtable`).
@@ -46,6 +49,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
@@ -58,6 +62,7 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
+            Value::List(_) => "quicklist",
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
@@ -85,6 +90,7 @@ impl Value {
             Value::Int(_) => 0,
             Value::Str(s) => s.heap_size(),
             Value::Raw(v) => v.capacity(),
+            Value::List(l) => std::mem::size_of::<list::List>() + l.heap_size(),
             Value::Hash(h) => std::mem::size_of::<hash::Hash>() + h.heap_size(),
             Value::Set(s) => std::mem::size_of::<set::Set>() + s.heap_size(),
             Value::ZSet(z) => std::mem::size_of::<zset::ZSet>() + z.heap_size(),

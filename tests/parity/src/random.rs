@@ -177,7 +177,10 @@ impl Gen {
 
     /// The next random command.
     pub fn next(&mut self, now: u64) -> Op {
-        if let Some(op) = crate::random_hash::maybe_hash_op(self).or_else(|| crate::random_set::maybe_set_op(self)) {
+        if let Some(op) = crate::random_list::maybe_next(self)
+            .or_else(|| crate::random_hash::maybe_hash_op(self))
+            .or_else(|| crate::random_set::maybe_set_op(self))
+        {
             return op;
         }
         if self.rng.chance(30) {
@@ -448,9 +451,12 @@ pub fn run_seed(pair: &mut Pair, seed: u64, ops: usize) -> Result<(), RunFailure
         history.push(format_command(&select));
         clients.call(&select);
         for key in KEYS {
-            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30)), ("HGETALL", Mode::Unordered), ("SMEMBERS", Mode::Unordered)] {
+            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30)), ("HGETALL", Mode::Unordered), ("SMEMBERS", Mode::Unordered), ("LRANGE", Mode::Exact)] {
                 wait_for_safe_time();
-                let argv = vec![b(cmd), key.to_vec()];
+                let mut argv = vec![b(cmd), key.to_vec()];
+                if cmd == "LRANGE" {
+                    argv.extend([b("0"), b("-1")]);
+                }
                 history.push(format_command(&argv));
                 let (a, c) = clients.call(&argv);
                 if let Some(at) = differ(mode, &a, &c) {

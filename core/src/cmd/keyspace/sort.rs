@@ -4,7 +4,7 @@
 //! when `BY` meets `LIMIT`; `BY` without `*` skips sorting; `GET`/`BY` patterns substitute
 //! the element for the first `*` and read a string key or, with `->field`, a hash field.
 //!
-//! The types SORT reads are listed in [`source`]: one arm per type (sets here; lists and
+//! The types SORT reads are listed in [`source`]: one arm per type (lists and sets here;
 //! sorted sets add theirs), giving the elements in the container's own order.
 
 use std::cmp::Ordering;
@@ -14,6 +14,7 @@ use crate::cmd::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
+use crate::types::list::{End, List};
 use crate::types::Value;
 use crate::util::pqsort::pqsort;
 use crate::util::strtod::strtod;
@@ -39,6 +40,7 @@ struct Source {
 fn source(v: &mut Value) -> Option<Source> {
     match v {
         Value::Set(s) => Some(Source { kind: Kind::Set, elements: s.iter().map(|m| m.to_vec()).collect() }),
+        Value::List(l) => Some(Source { kind: Kind::List, elements: l.iter().map(|e| e.to_vec()).collect() }),
         Value::ZSet(z) => {
             z.convert_to_skiplist();
             Some(Source { kind: Kind::Zset, elements: z.iter().map(|(m, _)| m.to_vec()).collect() })
@@ -47,11 +49,14 @@ fn source(v: &mut Value) -> Option<Source> {
     }
 }
 
-/// The value `SORT ... STORE` writes: a list of `items`. `None` while this build has no
-/// list type (then STORE answers an error instead of storing).
-fn list_value(items: Vec<Vec<u8>>) -> Option<Value> {
-    let _ = items;
-    None
+/// The value `SORT ... STORE` writes: a list of `items`. Redis 7.0 creates it with the
+/// quicklist defaults (fill -2, no compression), whatever `list-max-listpack-size` says.
+fn list_value(items: Vec<Vec<u8>>) -> Value {
+    let mut l = List::new(-2, 0);
+    for it in &items {
+        l.push(End::Tail, it);
+    }
+    Value::List(Box::new(l))
 }
 
 /// Whether `arg`, read as a C string (up to a NUL byte), equals `word` ignoring case.
@@ -312,8 +317,7 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
                 ctx.db().remove(dst, now);
                 return Ok(Reply::Int(0));
             }
-            let value = list_value(stored)
-                .ok_or_else(|| CmdError::other("ERR SORT STORE needs the list type, which this build lacks"))?;
+            let value = list_value(stored);
             match ctx.lookup_write(dst) {
                 Some(slot) => {
                     let keys = &mut ctx.db().keys;

@@ -21,7 +21,7 @@ use super::Ctx;
 use crate::bytes::SBytes;
 use crate::error::CmdError;
 use crate::util::strtod::strtod;
-use crate::reply::Reply;
+use crate::reply::{BulkArray, Reply};
 use crate::types::zset::{LexBound, LexRange, Limits, ScoreRange, ZSet};
 use crate::types::Value;
 
@@ -176,11 +176,11 @@ fn scan_score(score: f64, listpack: bool) -> Vec<u8> {
     }
 }
 
-/// Collects `(member, score)` replies: flat in RESP2 (`member score ...`, packed into one
-/// buffer as [`Reply::Bulks`]), pairs in RESP3 (`[member, score] ...`), or members only.
+/// Collects `(member, score)` replies: flat in RESP2 (`member score ...`, encoded into one
+/// [`BulkArray`]), pairs in RESP3 (`[member, score] ...`), or members only.
 enum Scored {
     /// Bulk strings only (members, and in RESP2 the scores as text).
-    Flat { data: Vec<u8>, ends: Vec<usize>, withscores: bool },
+    Flat { out: BulkArray, withscores: bool },
     /// RESP3 with scores: `[member, double]` pairs.
     Nested(Vec<Reply>),
 }
@@ -192,20 +192,17 @@ impl Scored {
         if withscores && ctx.client.resp >= 3 {
             Scored::Nested(Vec::with_capacity(capacity))
         } else {
-            let per = if withscores { 2 } else { 1 };
-            Scored::Flat { data: Vec::with_capacity(capacity * 16), ends: Vec::with_capacity(capacity * per), withscores }
+            Scored::Flat { out: BulkArray::with_capacity(capacity * if withscores { 48 } else { 24 }), withscores }
         }
     }
 
     #[inline]
     fn push(&mut self, member: &[u8], score: f64) {
         match self {
-            Scored::Flat { data, ends, withscores } => {
-                data.extend_from_slice(member);
-                ends.push(data.len());
+            Scored::Flat { out, withscores } => {
+                out.push(member);
                 if *withscores {
-                    data.extend_from_slice(crate::numfmt::fmt_double(score).as_bytes());
-                    ends.push(data.len());
+                    out.push(crate::numfmt::fmt_double(score).as_bytes());
                 }
             }
             Scored::Nested(items) => items.push(Reply::Array(vec![Reply::bulk(member), Reply::Double(score)])),
@@ -214,7 +211,7 @@ impl Scored {
 
     fn reply(self) -> Reply {
         match self {
-            Scored::Flat { data, ends, .. } => Reply::Bulks { data, ends },
+            Scored::Flat { out, .. } => Reply::BulkArray(out),
             Scored::Nested(items) => Reply::Array(items),
         }
     }
