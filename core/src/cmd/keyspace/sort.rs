@@ -133,9 +133,17 @@ fn parse<'a>(args: &Args<'a>, readonly: bool) -> Result<Options<'a>, CmdError> {
 /// replaced by the element, and the key is read as a string or, for `key->field`, as a
 /// hash field. Anything missing or of another type is `None`.
 fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], element: &[u8]) -> Option<Vec<u8>> {
+    lookup_by_pattern_obj(ctx, pattern, element, false).map(|(v, _)| v)
+}
+
+/// [`lookup_by_pattern`] plus whether Redis's object for the value is integer-encoded (a
+/// string stored as an integer, a listpack hash's integer field value, or for `#` the
+/// element itself when `element_is_int`): SORT takes such a value's score without
+/// `strtod`, so a stale `errno` does not fail it.
+fn lookup_by_pattern_obj(ctx: &mut Ctx, pattern: &[u8], element: &[u8], element_is_int: bool) -> Option<(Vec<u8>, bool)> {
     let cpat = c_str(pattern);
     if cpat == b"#" {
-        return Some(element.to_vec());
+        return Some((element.to_vec(), element_is_int));
     }
     let star = cpat.iter().position(|&c| c == b'*')?;
     let field_at = cpat[star + 1..]
@@ -151,8 +159,11 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], element: &[u8]) -> Option<Ve
     key.extend_from_slice(&pattern[star + 1..postfix_end]);
     let slot = ctx.lookup_read(&key)?;
     match (&ctx.db().keys.entry(slot).value, field) {
-        (Value::Hash(h), Some(f)) => h.get(f).map(<[u8]>::to_vec),
-        (v, None) => v.string_bytes().map(|b| b.into_owned()),
+        (Value::Hash(h), Some(f)) => {
+            let listpack = h.encoding() == "listpack";
+            h.get(f).map(|v| (v.to_vec(), listpack && parse_i64(v).is_some()))
+        }
+        (v, None) => v.string_bytes().map(|b| (b.into_owned(), matches!(v, Value::Int(_)))),
         _ => None,
     }
 }
@@ -251,17 +262,22 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
     let mut bad_score = false;
     if !o.dont_sort {
         for it in items.iter_mut() {
-            let by_val = match o.by {
-                Some(p) => match lookup_by_pattern(ctx, p, &it.obj) {
+            // A list keeps integers as integers: Redis's element object is then
+            // integer-encoded (sets and sorted sets hand out strings).
+            let elem_int = src.kind == Kind::List && parse_i64(&it.obj).is_some();
+            let (by_val, is_int) = match o.by {
+                Some(p) => match lookup_by_pattern_obj(ctx, p, &it.obj, elem_int) {
                     Some(v) => v,
                     None => continue,
                 },
-                None => it.obj.clone(),
+                None => (it.obj.clone(), elem_int),
             };
             if o.alpha {
                 if o.by.is_some() {
                     it.by = Some(by_val);
                 }
+            } else if is_int {
+                it.score = parse_i64(&by_val).map_or(0.0, |n| n as f64);
             } else {
                 let r = strtod(&by_val);
                 let stops_at_nul = by_val.get(r.end).is_none_or(|&c| c == 0);
