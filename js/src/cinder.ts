@@ -1,0 +1,411 @@
+/**
+ * The runtime-independent part of cinderkv: `Cinder` (an engine and its default
+ * connection) and `Connection`. Each runtime entry (node, browser, workerd, deno) only
+ * tells this module how to find the wasm bytes.
+ */
+import init, { initSync, CinderCore, panicMessage, __panicForTests } from './wasm/cinder_wasm.js';
+import type { InitOutput } from './wasm/cinder_wasm.js';
+import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, writeArgs, writeString } from './codec.js';
+import { Commands } from './commands.generated.js';
+import { CinderError, ReplyError } from './errors.js';
+
+export { type Arg, type Reply, type ReplyBuffer } from './codec.js';
+export { CinderError, ReplyError } from './errors.js';
+
+/** Where the wasm module can come from: compiled, bytes, or a URL to fetch. */
+export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
+
+/** How a runtime entry finds the wasm module. */
+export interface WasmLoader {
+  /** Synchronously: a compiled module or its bytes (absent where the runtime cannot). */
+  sync?: () => WebAssembly.Module | BufferSource;
+  /** Asynchronously. */
+  async: () => Promise<WasmSource>;
+}
+
+/** Options of `Cinder.create`. */
+export interface CinderOptions {
+  /** `'real'` (default): the host's clock. `'manual'`: time moves only with `advanceTime`/`setTime`. */
+  clock?: 'real' | 'manual';
+  /** Manual clock: the start time in ms since the Unix epoch (default: now). */
+  time?: number;
+  /** Seed of the engine's random number generator (default: random). Same seed, same run. */
+  seed?: number | bigint;
+  /** `maxmemory` (bytes, or Redis units like `'100mb'`). */
+  maxmemory?: number | string;
+  /** `maxmemory-policy` (`'noeviction'`, `'allkeys-lru'`, ...). */
+  maxmemoryPolicy?: string;
+  /** Any CONFIG parameter by its Redis name (`{ hz: 100, 'list-max-listpack-size': -2 }`). */
+  config?: Record<string, string | number | boolean | bigint>;
+  /** Where to load the wasm module from, when the runtime entry's default does not fit (bundlers). */
+  wasm?: WasmSource;
+}
+
+let loader: WasmLoader | null = null;
+let wasm: InitOutput | null = null;
+let initializing: Promise<void> | null = null;
+/** Set once the engine panicked: the module's memory can no longer be trusted. */
+let panicked: string | null = null;
+
+/** Called by a runtime entry to say how the wasm module is found. */
+export function setWasmLoader(l: WasmLoader): void {
+  loader = l;
+}
+
+function checkPanicked(): void {
+  if (panicked !== null) {
+    throw new CinderError(`cinderkv: the engine panicked earlier (${panicked}); this instance refuses further calls`);
+  }
+}
+
+/** Turns a trap (Rust panic) into a CinderError and stops the module; passes other errors through. */
+function rethrow(e: unknown): never {
+  if (e instanceof WebAssembly.RuntimeError) {
+    if (panicked === null) {
+      let msg: string | undefined;
+      try {
+        msg = panicMessage() ?? undefined;
+      } catch {
+        msg = undefined;
+      }
+      panicked = msg ?? e.message;
+    }
+    throw new CinderError(`cinderkv: the engine panicked (${panicked}); this instance refuses further calls`);
+  }
+  if (e instanceof Error && !(e instanceof CinderError) && e.constructor === Error) {
+    throw new CinderError(e.message);
+  }
+  throw e;
+}
+
+function toConfigPairs(o: CinderOptions): string[] {
+  const pairs: string[] = [];
+  const put = (name: string, v: unknown) => {
+    if (v === undefined) return;
+    pairs.push(name, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
+  };
+  put('maxmemory', o.maxmemory);
+  put('maxmemory-policy', o.maxmemoryPolicy);
+  for (const [k, v] of Object.entries(o.config ?? {})) put(k, v);
+  return pairs;
+}
+
+function randomSeed(): bigint {
+  const words = new Uint32Array(2);
+  try {
+    globalThis.crypto.getRandomValues(words);
+  } catch {
+    // No Web Crypto here (or not allowed at this point, e.g. a Worker's global scope).
+    words[0] = Math.random() * 2 ** 32;
+    words[1] = (Math.random() * 2 ** 32) ^ Date.now();
+  }
+  return (BigInt(words[1]) << 32n) | BigInt(words[0]);
+}
+
+function toSeed(seed: number | bigint | undefined): bigint {
+  if (seed === undefined) return randomSeed();
+  const s = typeof seed === 'bigint' ? seed : BigInt(Math.trunc(seed));
+  return BigInt.asUintN(64, s);
+}
+
+/** The shared state of one engine: the wasm object and the views on its buffers. */
+class Engine {
+  core: CinderCore;
+  manual: boolean;
+  memory: WebAssembly.Memory;
+  u8: Uint8Array;
+  u32: Uint32Array;
+  meta: number;
+  decoder = new ReplyDecoder();
+  freed = false;
+
+  constructor(core: CinderCore, manual: boolean, memory: WebAssembly.Memory) {
+    this.core = core;
+    this.manual = manual;
+    this.memory = memory;
+    this.u8 = new Uint8Array(memory.buffer);
+    this.u32 = new Uint32Array(memory.buffer);
+    this.meta = core.ioMeta() >>> 2;
+  }
+
+  /** Views are detached when memory grows: renew them. */
+  refresh(): void {
+    if (this.u8.buffer !== this.memory.buffer) {
+      this.u8 = new Uint8Array(this.memory.buffer);
+      this.u32 = new Uint32Array(this.memory.buffer);
+    }
+  }
+
+  /** The input buffer's address, grown to hold `n` bytes. */
+  input(n: number): number {
+    if (n > this.u32[this.meta + 3]) this.core.reserveInput(n);
+    this.refresh();
+    return this.u32[this.meta + 2];
+  }
+
+  now(): number {
+    return this.manual ? 0 : Date.now();
+  }
+
+  check(): void {
+    checkPanicked();
+    if (this.freed) throw new CinderError('cinderkv: this instance was closed');
+  }
+}
+
+function refusal(code: number): never {
+  if (code === -1) throw new CinderError('cinderkv: the connection is closed (QUIT, CLIENT KILL or close())');
+  if (code === -2) throw new CinderError('cinderkv: the instance was shut down (SHUTDOWN)');
+  throw new CinderError(`cinderkv: the engine refused the call (code ${code})`);
+}
+
+/**
+ * A client connection to the engine: its own selected database, protocol version (HELLO),
+ * name and reply mode. Every command has a typed method (`db.set(key, value, { EX: 60 })`);
+ * `call` runs anything.
+ */
+export class Connection extends Commands {
+  /** @internal */
+  protected readonly engine: Engine;
+  /** @internal */
+  protected readonly id: number;
+
+  /** @internal */
+  constructor(engine: Engine, id: number) {
+    super();
+    this.engine = engine;
+    this.id = id;
+  }
+
+  /** @internal Runs a command given as an argument array (typed methods use this). */
+  protected _run(args: unknown[], buffers: boolean): any {
+    const e = this.engine;
+    e.check();
+    const bound = prepareArgs(args);
+    let r: number;
+    try {
+      const at = e.input(bound);
+      const len = writeArgs(e.u8, at, args as (string | Uint8Array)[]) - at;
+      r = e.core.call(this.id, args.length, len, e.now());
+    } catch (err) {
+      rethrow(err);
+    }
+    if (r < 0) refusal(r);
+    e.refresh();
+    const out = e.u32[e.meta];
+    const v = e.decoder.decode(e.u8, out, out + r, buffers);
+    if (v instanceof ReplyError) throw v;
+    return v;
+  }
+
+  /** Runs any command: `db.call('SET', 'k', 'v')`. Error replies are thrown as `ReplyError`. */
+  call(...args: Arg[]): Reply {
+    return this._run(args, false);
+  }
+
+  /** Like `call`, but bulk strings come back as `Uint8Array`s (for binary data). */
+  callBuffer(...args: Arg[]): ReplyBuffer {
+    return this._run(args, true);
+  }
+
+  /** @internal Typed methods land here. */
+  protected _call(args: unknown[]): any {
+    return this._run(args, false);
+  }
+
+  /**
+   * Runs one redis-cli-style line: words split on spaces, `"..."` with escapes
+   * (`\n`, `\xHH`, ...), `'...'`. A blank line runs nothing and returns `undefined`.
+   */
+  exec(line: string): Reply | undefined {
+    const e = this.engine;
+    e.check();
+    let r: number;
+    try {
+      const at = e.input(line.length * 3);
+      const len = writeString(e.u8, at, line) - at;
+      r = e.core.execLine(this.id, len, e.now());
+    } catch (err) {
+      rethrow(err);
+    }
+    if (r < 0) refusal(r);
+    e.refresh();
+    const out = e.u32[e.meta];
+    const v = e.decoder.decode(e.u8, out, out + r, false);
+    if (v instanceof ReplyError) throw v;
+    return v as Reply | undefined;
+  }
+
+  /**
+   * Raw protocol: feeds RESP (or inline) request bytes as if they arrived on a socket and
+   * returns the RESP bytes of every reply they produced. A command cut short waits for the
+   * rest in the next call.
+   */
+  resp(request: Uint8Array | string): Uint8Array {
+    const e = this.engine;
+    e.check();
+    const bytes = typeof request === 'string' ? new TextEncoder().encode(request) : request;
+    let r: number;
+    try {
+      const at = e.input(bytes.length);
+      e.u8.set(bytes, at);
+      r = e.core.feed(this.id, bytes.length, e.now());
+    } catch (err) {
+      rethrow(err);
+    }
+    if (r < 0) refusal(r);
+    e.refresh();
+    const out = e.u32[e.meta];
+    return e.u8.slice(out, out + r);
+  }
+
+  /** Whether this connection still accepts commands (false after QUIT, CLIENT KILL, close). */
+  get isOpen(): boolean {
+    return !this.engine.freed && panicked === null && this.engine.core.isOpen(this.id);
+  }
+
+  /** Closes this connection (like a client disconnecting). */
+  close(): void {
+    const e = this.engine;
+    if (e.freed || panicked !== null) return;
+    try {
+      e.core.disconnect(this.id);
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+}
+
+/**
+ * An in-memory Redis-compatible database. The object itself is the default connection;
+ * `connection()` opens more.
+ */
+export class Cinder extends Connection {
+  private constructor(engine: Engine) {
+    super(engine, 0);
+  }
+
+  /** Loads and compiles the wasm module (once; `create` calls it for you). */
+  static async init(source?: WasmSource): Promise<void> {
+    if (wasm) return;
+    if (!initializing) {
+      initializing = (async () => {
+        const src = source ?? (await requireLoader().async());
+        wasm = await init({ module_or_path: src as any });
+      })();
+      initializing.catch(() => {
+        initializing = null;
+      });
+    }
+    return initializing;
+  }
+
+  /** Loads the wasm module synchronously, where the runtime allows it (Node, Deno, workerd). */
+  static initSync(source?: WebAssembly.Module | BufferSource): void {
+    if (wasm) return;
+    let src = source;
+    if (src === undefined) {
+      const l = requireLoader();
+      if (!l.sync) {
+        throw new CinderError(
+          'cinderkv: this runtime cannot load the wasm module synchronously; use `await Cinder.create()` (or `await Cinder.init()` first)',
+        );
+      }
+      src = l.sync();
+    }
+    wasm = initSync({ module: src });
+  }
+
+  /** A new database. Loads the wasm module on first use. */
+  static async create(options: CinderOptions = {}): Promise<Cinder> {
+    await Cinder.init(options.wasm);
+    return Cinder.createSync(options);
+  }
+
+  /**
+   * A new database, synchronously: works once the module is loaded (`await Cinder.init()`),
+   * or anywhere the runtime can load it synchronously (Node, Deno, workerd).
+   */
+  static createSync(options: CinderOptions = {}): Cinder {
+    checkPanicked();
+    if (!wasm) Cinder.initSync(options.wasm as WebAssembly.Module | BufferSource | undefined);
+    const manual = options.clock === 'manual';
+    if (options.clock !== undefined && !manual && options.clock !== 'real') {
+      throw new CinderError(`cinderkv: clock must be 'real' or 'manual', not ${String(options.clock)}`);
+    }
+    const start = manual ? (options.time ?? Date.now()) : Date.now();
+    let core: CinderCore;
+    try {
+      core = new CinderCore(toConfigPairs(options), toSeed(options.seed), start, manual);
+    } catch (err) {
+      rethrow(err);
+    }
+    return new Cinder(new Engine(core, manual, wasm!.memory));
+  }
+
+  /** Opens another connection with its own client state. */
+  connection(): Connection {
+    const e = this.engine;
+    e.check();
+    let id: number;
+    try {
+      id = e.core.connect();
+    } catch (err) {
+      rethrow(err);
+    }
+    return new Connection(e, id);
+  }
+
+  /** The engine's current time in ms since the Unix epoch. */
+  get currentTime(): number {
+    this.engine.check();
+    return this.engine.manual ? this.engine.core.now() : Date.now();
+  }
+
+  /**
+   * Manual clock: moves time forward by `ms`, running the active-expiry cycles a server
+   * would run in that time (`hz` per second).
+   */
+  advanceTime(ms: number): void {
+    if (!(ms >= 0)) throw new CinderError('cinderkv: advanceTime needs a time span >= 0 in ms');
+    this.engine.check();
+    try {
+      this.engine.core.advance(ms);
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+
+  /** Manual clock: sets the time (ms since the Unix epoch); moving forward runs the due cycles. */
+  setTime(ms: number): void {
+    if (!(ms >= 0)) throw new CinderError('cinderkv: setTime needs a time in ms since the Unix epoch');
+    this.engine.check();
+    try {
+      this.engine.core.setTime(ms);
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+
+  /** Frees the engine and all its data; every connection is closed. */
+  override close(): void {
+    const e = this.engine;
+    if (e.freed) return;
+    e.freed = true;
+    if (panicked === null) e.core.free();
+  }
+
+  /** @internal Test hook: makes the engine panic to exercise the panic path. */
+  static _panicForTests(): void {
+    try {
+      __panicForTests();
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+}
+
+function requireLoader(): WasmLoader {
+  if (!loader) throw new CinderError('cinderkv: no wasm loader registered (import the package through its entry point)');
+  return loader;
+}
