@@ -19,7 +19,7 @@ extern "C" {
 pub fn install_hook() {
     INSTALL.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
-            let msg = info.to_string();
+            let msg = info.to_string().replace('\n', " ");
             if cfg!(target_arch = "wasm32") {
                 console_error(&format!("cinderkv: the engine panicked: {}", msg));
             }
