@@ -81,6 +81,9 @@ mkdirSync(path.join(DIST, 'wasm'), { recursive: true });
 for (const f of ['cinder_wasm.js', 'cinder_wasm.d.ts', 'cinder_wasm_bg.wasm']) {
   copyFileSync(path.join(GLUE_DIR, f), path.join(DIST, 'wasm', f));
 }
+// The Deno entry is plain JS (`import source`), typed like the browser entry.
+copyFileSync(path.join(ROOT, 'js/deno/deno.js'), path.join(DIST, 'deno.js'));
+copyFileSync(path.join(DIST, 'browser.d.ts'), path.join(DIST, 'deno.d.ts'));
 // CommonJS build of the Node entry (one file; the wasm stays next to it).
 run(path.join(BIN, 'esbuild'), [path.join(DIST, 'node.js'), '--bundle', '--platform=node', '--format=cjs',
   '--target=node18', `--outfile=${path.join(DIST, 'node.cjs')}`, '--define:import.meta.url=__cinder_module_url',
