@@ -47,7 +47,7 @@ impl CinderCore {
     pub fn new(config: Vec<String>, seed: u64, now_ms: f64, manual: bool) -> Result<CinderCore, JsError> {
         panic::install_hook();
         panic::check()?;
-        if config.len() % 2 != 0 {
+        if config.len() & 1 == 1 {
             return Err(JsError::new("config must hold name/value pairs"));
         }
         let pairs: Vec<(String, String)> =
