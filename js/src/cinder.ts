@@ -115,7 +115,11 @@ class Engine {
   memory: WebAssembly.Memory;
   u8: Uint8Array;
   u32: Uint32Array;
+  /** Index in `u32` of the engine's `[output address, output length, input address, input length]`. */
   meta: number;
+  /** The input buffer (its address and size change only through `reserveInput`). */
+  inPtr: number;
+  inCap: number;
   decoder = new ReplyDecoder();
   freed = false;
 
@@ -126,11 +130,13 @@ class Engine {
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
     this.meta = core.ioMeta() >>> 2;
+    this.inPtr = this.u32[this.meta + 2];
+    this.inCap = this.u32[this.meta + 3];
   }
 
-  /** Views are detached when memory grows: renew them. */
+  /** Growing wasm memory detaches the old views (their length drops to 0): renew them. */
   refresh(): void {
-    if (this.u8.buffer !== this.memory.buffer) {
+    if (this.u8.byteLength === 0) {
       this.u8 = new Uint8Array(this.memory.buffer);
       this.u32 = new Uint32Array(this.memory.buffer);
     }
@@ -138,18 +144,26 @@ class Engine {
 
   /** The input buffer's address, grown to hold `n` bytes. */
   input(n: number): number {
-    if (n > this.u32[this.meta + 3]) this.core.reserveInput(n);
-    this.refresh();
-    return this.u32[this.meta + 2];
-  }
-
-  now(): number {
-    return this.manual ? 0 : Date.now();
+    if (n > this.inCap) {
+      this.inPtr = this.core.reserveInput(n);
+      this.refresh();
+      this.inCap = this.u32[this.meta + 3];
+    }
+    return this.inPtr;
   }
 
   check(): void {
     checkPanicked();
     if (this.freed) throw new CinderError('cinderkv: this instance was closed');
+  }
+
+  /** Decodes the reply the last call left in the output buffer (`len` bytes). */
+  reply(len: number, buffers: boolean): any {
+    this.refresh();
+    const at = this.u32[this.meta];
+    const v = this.decoder.decode(this.u8, at, at + len, buffers);
+    if (v instanceof ReplyError) throw v;
+    return v;
   }
 }
 
@@ -180,22 +194,19 @@ export class Connection extends Commands {
   /** @internal Runs a command given as an argument array (typed methods use this). */
   protected _run(args: unknown[], buffers: boolean): any {
     const e = this.engine;
-    e.check();
+    if (e.freed || panicked !== null) e.check();
     const bound = prepareArgs(args);
     let r: number;
     try {
       const at = e.input(bound);
+      e.refresh();
       const len = writeArgs(e.u8, at, args as (string | Uint8Array)[]) - at;
-      r = e.core.call(this.id, args.length, len, e.now());
+      r = e.core.call(this.id, args.length, len, e.manual ? 0 : Date.now());
     } catch (err) {
       rethrow(err);
     }
     if (r < 0) refusal(r);
-    e.refresh();
-    const out = e.u32[e.meta];
-    const v = e.decoder.decode(e.u8, out, out + r, buffers);
-    if (v instanceof ReplyError) throw v;
-    return v;
+    return e.reply(r, buffers);
   }
 
   /** Runs any command: `db.call('SET', 'k', 'v')`. Error replies are thrown as `ReplyError`. */
@@ -223,17 +234,14 @@ export class Connection extends Commands {
     let r: number;
     try {
       const at = e.input(line.length * 3);
+      e.refresh();
       const len = writeString(e.u8, at, line) - at;
-      r = e.core.execLine(this.id, len, e.now());
+      r = e.core.execLine(this.id, len, e.manual ? 0 : Date.now());
     } catch (err) {
       rethrow(err);
     }
     if (r < 0) refusal(r);
-    e.refresh();
-    const out = e.u32[e.meta];
-    const v = e.decoder.decode(e.u8, out, out + r, false);
-    if (v instanceof ReplyError) throw v;
-    return v as Reply | undefined;
+    return e.reply(r, false);
   }
 
   /**
@@ -248,8 +256,9 @@ export class Connection extends Commands {
     let r: number;
     try {
       const at = e.input(bytes.length);
+      e.refresh();
       e.u8.set(bytes, at);
-      r = e.core.feed(this.id, bytes.length, e.now());
+      r = e.core.feed(this.id, bytes.length, e.manual ? 0 : Date.now());
     } catch (err) {
       rethrow(err);
     }

@@ -92,6 +92,9 @@ export function writeString(u8: Uint8Array, p: number, s: string): number {
   return p;
 }
 
+/** Scratch arrays of every length `text` decodes by hand (setting an array's length is slow). */
+const CODES: number[][] = Array.from({ length: 33 }, (_, n) => new Array<number>(n).fill(0));
+
 /** Decodes RESP2/RESP3 replies from a byte range of wasm memory. */
 export class ReplyDecoder {
   u8: Uint8Array = new Uint8Array(0);
@@ -116,18 +119,18 @@ export class ReplyDecoder {
     return i;
   }
 
+  /** UTF-8 text of `u8[a..b)`: short ASCII by hand, the rest with TextDecoder. */
   private text(a: number, b: number): string {
     const u8 = this.u8;
-    if (b - a <= 24) {
-      let s = '';
-      for (let i = a; i < b; i++) {
-        const c = u8[i];
-        if (c >= 0x80) return decoder.decode(u8.subarray(a, b));
-        s += String.fromCharCode(c);
-      }
-      return s;
+    const n = b - a;
+    if (n > 32) return decoder.decode(u8.subarray(a, b));
+    const codes = CODES[n];
+    for (let i = 0; i < n; i++) {
+      const c = u8[a + i];
+      if (c >= 0x80) return decoder.decode(u8.subarray(a, b));
+      codes[i] = c;
     }
-    return decoder.decode(u8.subarray(a, b));
+    return String.fromCharCode.apply(null, codes);
   }
 
   /** A decimal line as a number (or a bigint beyond 2^53). */

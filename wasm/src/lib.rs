@@ -32,8 +32,9 @@ pub struct CinderCore {
 
 /// Converts JS milliseconds (a float) to whole microseconds, clamping junk to 0.
 fn ms_to_us(ms: f64) -> u64 {
-    if ms.is_finite() && ms > 0.0 {
-        (ms * 1000.0).round() as u64
+    if ms > 0.0 {
+        // Rounded; the cast saturates (NaN never gets here, infinity becomes u64::MAX).
+        (ms * 1000.0 + 0.5) as u64
     } else {
         0
     }

@@ -2,12 +2,15 @@
 //! updated. The hook records the message (and prints it with `console.error`); from then
 //! on every entry point refuses to run, so no caller ever gets data from a broken engine.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 
 use wasm_bindgen::prelude::*;
 
 static MESSAGE: Mutex<Option<String>> = Mutex::new(None);
 static INSTALL: Once = Once::new();
+/// Set by the hook: the cheap check every call makes.
+static PANICKED: AtomicBool = AtomicBool::new(false);
 
 #[wasm_bindgen]
 extern "C" {
@@ -19,6 +22,7 @@ extern "C" {
 pub fn install_hook() {
     INSTALL.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
+            PANICKED.store(true, Ordering::SeqCst);
             let msg = info.to_string().replace('\n', " ");
             if cfg!(target_arch = "wasm32") {
                 console_error(&format!("cinderkv: the engine panicked: {}", msg));
@@ -36,7 +40,11 @@ pub fn message() -> Option<String> {
 }
 
 /// `Err` once a panic happened: the module must not be used any more.
+#[inline]
 pub fn check() -> Result<(), JsError> {
+    if !PANICKED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
     match message() {
         None => Ok(()),
         Some(m) => Err(JsError::new(&format!(
