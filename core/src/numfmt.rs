@@ -4,12 +4,10 @@
 //! - [`parse_f64`] is Redis's `getDoubleFromObject` (`strtod` that must consume everything).
 //! - [`fmt_double`] is `%.17g` as used by `addReplyDouble`.
 
-/// Appends the decimal form of `n`.
+/// Formats `n` into `buf` and returns the digits (no allocation).
 #[inline]
-pub fn write_i64(out: &mut Vec<u8>, n: i64) {
-    let mut buf = [0u8; 20];
+pub fn format_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
-    let neg = n < 0;
     let mut u = n.unsigned_abs();
     loop {
         i -= 1;
@@ -19,10 +17,18 @@ pub fn write_i64(out: &mut Vec<u8>, n: i64) {
             break;
         }
     }
-    if neg {
-        out.push(b'-');
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
     }
-    out.extend_from_slice(&buf[i..]);
+    &buf[i..]
+}
+
+/// Appends the decimal form of `n`.
+#[inline]
+pub fn write_i64(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    out.extend_from_slice(format_i64(n, &mut buf));
 }
 
 /// The decimal form of `n` as bytes.

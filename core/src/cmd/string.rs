@@ -5,7 +5,7 @@
 use super::{Args, Ctx};
 use crate::bytes::SBytes;
 use crate::error::{CmdError, CmdResult};
-use crate::numfmt::parse_i64;
+use crate::numfmt::{format_i64, parse_i64};
 use crate::reply::Reply;
 use crate::types::Value;
 use crate::util::lcs::{LcsError, LcsTable};
@@ -22,29 +22,11 @@ fn opt_is(arg: &[u8], word: &str) -> bool {
     arg[..end].eq_ignore_ascii_case(word.as_bytes())
 }
 
-/// Formats `n` into `buf` and returns the digits (no allocation).
-fn int_str(n: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    let mut u = n.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
 
 /// The bytes of a string value (integers formatted into `buf`), or `WRONGTYPE`.
 fn str_bytes<'a>(v: &'a Value, buf: &'a mut [u8; 20]) -> Result<&'a [u8], CmdError> {
     match v {
-        Value::Int(n) => Ok(int_str(*n, buf)),
+        Value::Int(n) => Ok(format_i64(*n, buf)),
         Value::Str(s) => Ok(s.as_slice()),
         Value::Raw(r) => Ok(r.as_slice()),
         #[allow(unreachable_patterns)]
