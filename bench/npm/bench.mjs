@@ -3,6 +3,7 @@
 //   node bench/npm/bench.mjs            # everything (about two minutes)
 //   node bench/npm/bench.mjs --quick    # shorter time boxes, 100k keys for memory
 //   sections: --ops --memory --size --startup (default: all)
+//   --readme: also write the tables into README.md (between the npm-bench markers)
 //
 // Ops/s: cinderkv through `call` and the typed methods, next to ioredis-mock (awaited one
 // at a time, and in pipelines of 100) and a plain JS Map doing the nearest equivalent.
@@ -63,27 +64,27 @@ const MEMBERS = Array.from({ length: COLLECTION }, (_, i) => `member:${i}`);
  * method call, an ioredis-mock call, and the Map equivalent. `i` is the op counter.
  */
 const ROWS = [
-  { name: 'SET', cmd: 'set', call: (i) => ['SET', KEYS[i % 10000], VALUE], typed: (db, i) => db.set(KEYS[i % 10000], VALUE),
+  { name: 'SET', cmd: 'set', call: (db, i) => db.call('SET', KEYS[i % 10000], VALUE), typed: (db, i) => db.set(KEYS[i % 10000], VALUE),
     mock: (r, i) => r.set(KEYS[i % 10000], VALUE), pipe: (p, i) => p.set(KEYS[i % 10000], VALUE), map: (m, i) => m.set(KEYS[i % 10000], VALUE) },
-  { name: 'GET', cmd: 'get', call: (i) => ['GET', KEYS[i % 10000]], typed: (db, i) => db.get(KEYS[i % 10000]),
+  { name: 'GET', cmd: 'get', call: (db, i) => db.call('GET', KEYS[i % 10000]), typed: (db, i) => db.get(KEYS[i % 10000]),
     mock: (r, i) => r.get(KEYS[i % 10000]), pipe: (p, i) => p.get(KEYS[i % 10000]), map: (m, i) => m.get(KEYS[i % 10000]) },
-  { name: 'INCR', cmd: 'incr', call: (i) => ['INCR', `n:${i % 100}`], typed: (db, i) => db.incr(`n:${i % 100}`),
+  { name: 'INCR', cmd: 'incr', call: (db, i) => db.call('INCR', `n:${i % 100}`), typed: (db, i) => db.incr(`n:${i % 100}`),
     mock: (r, i) => r.incr(`n:${i % 100}`), pipe: (p, i) => p.incr(`n:${i % 100}`), map: (m, i) => m.set(`n:${i % 100}`, (m.get(`n:${i % 100}`) ?? 0) + 1) },
-  { name: 'LPUSH (100k list)', cmd: 'lpush', coll: 'list', call: (i) => ['LPUSH', 'list', VALUE], typed: (db) => db.lpush('list', VALUE),
+  { name: 'LPUSH (100k list)', cmd: 'lpush', coll: 'list', call: (db, i) => db.call('LPUSH', 'list', VALUE), typed: (db) => db.lpush('list', VALUE),
     mock: (r) => r.lpush('list', VALUE), pipe: (p) => p.lpush('list', VALUE), map: (m) => m.get('list').push(VALUE) },
-  { name: 'RPOP (100k list)', cmd: 'rpop', coll: 'list', call: () => ['RPOP', 'list'], typed: (db) => db.rpop('list'),
+  { name: 'RPOP (100k list)', cmd: 'rpop', coll: 'list', call: (db, i) => db.call('RPOP', 'list'), typed: (db) => db.rpop('list'),
     mock: (r) => r.rpop('list'), pipe: (p) => p.rpop('list'), map: (m) => m.get('list').pop(), refill: true },
-  { name: 'HSET (100k hash)', cmd: 'hset', coll: 'hash', call: (i) => ['HSET', 'hash', MEMBERS[i % COLLECTION], VALUE], typed: (db, i) => db.hset('hash', [MEMBERS[i % COLLECTION], VALUE]),
+  { name: 'HSET (100k hash)', cmd: 'hset', coll: 'hash', call: (db, i) => db.call('HSET', 'hash', MEMBERS[i % COLLECTION], VALUE), typed: (db, i) => db.hset('hash', [MEMBERS[i % COLLECTION], VALUE]),
     mock: (r, i) => r.hset('hash', MEMBERS[i % COLLECTION], VALUE), pipe: (p, i) => p.hset('hash', MEMBERS[i % COLLECTION], VALUE), map: (m, i) => m.get('hash').set(MEMBERS[i % COLLECTION], VALUE) },
-  { name: 'HGET (100k hash)', cmd: 'hget', coll: 'hash', call: (i) => ['HGET', 'hash', MEMBERS[i % COLLECTION]], typed: (db, i) => db.hget('hash', MEMBERS[i % COLLECTION]),
+  { name: 'HGET (100k hash)', cmd: 'hget', coll: 'hash', call: (db, i) => db.call('HGET', 'hash', MEMBERS[i % COLLECTION]), typed: (db, i) => db.hget('hash', MEMBERS[i % COLLECTION]),
     mock: (r, i) => r.hget('hash', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.hget('hash', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('hash').get(MEMBERS[i % COLLECTION]) },
-  { name: 'SADD (100k set)', cmd: 'sadd', coll: 'set', call: (i) => ['SADD', 'set', MEMBERS[i % COLLECTION]], typed: (db, i) => db.sadd('set', MEMBERS[i % COLLECTION]),
+  { name: 'SADD (100k set)', cmd: 'sadd', coll: 'set', call: (db, i) => db.call('SADD', 'set', MEMBERS[i % COLLECTION]), typed: (db, i) => db.sadd('set', MEMBERS[i % COLLECTION]),
     mock: (r, i) => r.sadd('set', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.sadd('set', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('set').add(MEMBERS[i % COLLECTION]) },
-  { name: 'SISMEMBER (100k set)', cmd: 'sismember', coll: 'set', call: (i) => ['SISMEMBER', 'set', MEMBERS[i % COLLECTION]], typed: (db, i) => db.sismember('set', MEMBERS[i % COLLECTION]),
+  { name: 'SISMEMBER (100k set)', cmd: 'sismember', coll: 'set', call: (db, i) => db.call('SISMEMBER', 'set', MEMBERS[i % COLLECTION]), typed: (db, i) => db.sismember('set', MEMBERS[i % COLLECTION]),
     mock: (r, i) => r.sismember('set', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.sismember('set', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('set').has(MEMBERS[i % COLLECTION]) },
-  { name: 'ZADD (100k zset)', cmd: 'zadd', coll: 'zset', call: (i) => ['ZADD', 'zset', i % COLLECTION, MEMBERS[i % COLLECTION]], typed: (db, i) => db.zadd('zset', [i % COLLECTION, MEMBERS[i % COLLECTION]]),
+  { name: 'ZADD (100k zset)', cmd: 'zadd', coll: 'zset', call: (db, i) => db.call('ZADD', 'zset', i % COLLECTION, MEMBERS[i % COLLECTION]), typed: (db, i) => db.zadd('zset', [i % COLLECTION, MEMBERS[i % COLLECTION]]),
     mock: (r, i) => r.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), pipe: (p, i) => p.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), map: null },
-  { name: 'ZRANGE 10 (100k zset)', cmd: 'zrange', coll: 'zset', call: (i) => ['ZRANGE', 'zset', i % 1000, (i % 1000) + 9], typed: (db, i) => db.zrange('zset', i % 1000, (i % 1000) + 9),
+  { name: 'ZRANGE 10 (100k zset)', cmd: 'zrange', coll: 'zset', call: (db, i) => db.call('ZRANGE', 'zset', i % 1000, (i % 1000) + 9), typed: (db, i) => db.zrange('zset', i % 1000, (i % 1000) + 9),
     mock: (r, i) => r.zrange('zset', i % 1000, (i % 1000) + 9), pipe: (p, i) => p.zrange('zset', i % 1000, (i % 1000) + 9), map: null },
 ];
 
@@ -134,7 +135,7 @@ async function benchOps() {
     const refill = row.refill ? (d) => (d.call('LLEN', 'list') < 1000 ? fillCinder(d, 'list') : 0) : null;
     const call = opsSync((i) => {
       if (refill && i % 1000 === 0) refill(db);
-      db.call(...row.call(i));
+      row.call(db, i);
     });
     const typed = opsSync((i) => {
       if (refill && i % 1000 === 0) refill(db);
@@ -279,4 +280,15 @@ if (all || argv.has('--size')) out.push(await benchSize());
 if (all || argv.has('--startup')) out.push(await benchStartup());
 if (all || argv.has('--ops')) out.push(await benchOps());
 if (all || argv.has('--memory')) out.push(benchMemory());
-console.log(out.join('\n\n'));
+const text = out.join('\n\n');
+console.log(text);
+if (argv.has('--readme')) {
+  const file = path.join(ROOT, 'README.md');
+  const readme = readFileSync(file, 'utf8');
+  const start = '<!-- npm-bench:start -->';
+  const end = '<!-- npm-bench:end -->';
+  const a = readme.indexOf(start);
+  const b = readme.indexOf(end);
+  if (a < 0 || b < a) throw new Error('README.md has no npm-bench markers');
+  writeFileSync(file, `${readme.slice(0, a + start.length)}\n${text.replace(/^### /gm, '#### ')}\n${readme.slice(b)}`);
+}
