@@ -168,6 +168,10 @@ class Engine {
 }
 
 function refusal(code: number): never {
+  if (code === -4) {
+    // The module panicked during an earlier call that did not trap here (another instance).
+    rethrow(new WebAssembly.RuntimeError('panicked'));
+  }
   if (code === -1) throw new CinderError('cinderkv: the connection is closed (QUIT, CLIENT KILL or close())');
   if (code === -2) throw new CinderError('cinderkv: the instance was shut down (SHUTDOWN)');
   throw new CinderError(`cinderkv: the engine refused the call (code ${code})`);

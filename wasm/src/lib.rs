@@ -30,6 +30,9 @@ pub struct CinderCore {
     meta: Box<[u32; 4]>,
 }
 
+/// Returned by the command entries once the module panicked.
+const PANICKED: i32 = -4;
+
 /// Converts JS milliseconds (a float) to whole microseconds, clamping junk to 0.
 fn ms_to_us(ms: f64) -> u64 {
     if ms > 0.0 {
@@ -93,28 +96,38 @@ impl CinderCore {
         }
     }
 
+    // The three command entries return a plain i32 (no `Result`): a fallible return makes
+    // wasm-bindgen allocate a JS array per call. After a panic they return
+    // `PANICKED` and the wrapper fetches the message with `panicMessage()`.
+
     /// Runs the command laid out in the input buffer (`argc` arguments, `len` bytes) on
     /// connection `conn`. Returns the reply's length in the output buffer, or a negative
-    /// refusal code (-1 closed connection, -2 shut down, -3 bad layout).
-    pub fn call(&mut self, conn: u32, argc: u32, len: u32, now_ms: f64) -> Result<i32, JsError> {
-        panic::check()?;
+    /// code: -1 closed connection, -2 shut down, -3 bad layout, -4 the module panicked.
+    pub fn call(&mut self, conn: u32, argc: u32, len: u32, now_ms: f64) -> i32 {
+        if panic::happened() {
+            return PANICKED;
+        }
         let r = self.host.call(conn, argc as usize, len as usize, ms_to_us(now_ms));
-        Ok(self.done(r))
+        self.done(r)
     }
 
     /// Runs one redis-cli-style line held in the input buffer (`len` bytes, UTF-8).
     #[wasm_bindgen(js_name = execLine)]
-    pub fn exec_line(&mut self, conn: u32, len: u32, now_ms: f64) -> Result<i32, JsError> {
-        panic::check()?;
+    pub fn exec_line(&mut self, conn: u32, len: u32, now_ms: f64) -> i32 {
+        if panic::happened() {
+            return PANICKED;
+        }
         let r = self.host.exec_line(conn, len as usize, ms_to_us(now_ms));
-        Ok(self.done(r))
+        self.done(r)
     }
 
     /// Feeds raw RESP bytes held in the input buffer; the output holds every reply produced.
-    pub fn feed(&mut self, conn: u32, len: u32, now_ms: f64) -> Result<i32, JsError> {
-        panic::check()?;
+    pub fn feed(&mut self, conn: u32, len: u32, now_ms: f64) -> i32 {
+        if panic::happened() {
+            return PANICKED;
+        }
         let r = self.host.feed(conn, len as usize, ms_to_us(now_ms));
-        Ok(self.done(r))
+        self.done(r)
     }
 
     /// Opens another connection (its own client: database, protocol, transaction state).

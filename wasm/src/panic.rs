@@ -39,10 +39,16 @@ pub fn message() -> Option<String> {
     MESSAGE.lock().ok().and_then(|m| m.clone())
 }
 
+/// Whether a panic happened (cheap).
+#[inline]
+pub fn happened() -> bool {
+    PANICKED.load(Ordering::Relaxed)
+}
+
 /// `Err` once a panic happened: the module must not be used any more.
 #[inline]
 pub fn check() -> Result<(), JsError> {
-    if !PANICKED.load(Ordering::Relaxed) {
+    if !happened() {
         return Ok(());
     }
     match message() {
