@@ -11,6 +11,7 @@ import { CinderError, ReplyError } from './errors.js';
 
 export { type Arg, type Reply, type ReplyBuffer } from './codec.js';
 export { CinderError, ReplyError } from './errors.js';
+export type * from './commands.generated.js';
 
 /** Where the wasm module can come from: compiled, bytes, or a URL to fetch. */
 export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
@@ -195,7 +196,7 @@ export class Connection extends Commands {
     this.id = id;
   }
 
-  /** @internal Runs a command given as an argument array (typed methods use this). */
+  /** Runs a command given as an argument array (typed methods use this). */
   protected _run(args: unknown[], buffers: boolean): any {
     const e = this.engine;
     if (e.freed || panicked !== null) e.check();
@@ -223,7 +224,7 @@ export class Connection extends Commands {
     return this._run(args, true);
   }
 
-  /** @internal Typed methods land here. */
+  /** Typed methods land here. */
   protected _call(args: unknown[]): any {
     return this._run(args, false);
   }

@@ -9,7 +9,7 @@
 //
 // Options: --skip-cargo (reuse the wasm built last time), --no-wasm-opt.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -88,6 +88,12 @@ copyFileSync(path.join(DIST, 'browser.d.ts'), path.join(DIST, 'deno.d.ts'));
 run(path.join(BIN, 'esbuild'), [path.join(DIST, 'node.js'), '--bundle', '--platform=node', '--format=cjs',
   '--target=node18', `--outfile=${path.join(DIST, 'node.cjs')}`, '--define:import.meta.url=__cinder_module_url',
   '--banner:js=const __cinder_module_url = require("node:url").pathToFileURL(__filename).href;', '--log-level=warning']);
-writeFileSync(path.join(DIST, 'node.d.cts'), "export * from './node.js';\nimport Cinder from './node.js';\nexport default Cinder;\n");
-
+// Declarations for CommonJS consumers: every .d.ts again as .d.cts, importing .cjs paths
+// (TypeScript's node16 resolution treats .d.ts files of a "type": "module" package as ESM).
+for (const dir of [DIST, path.join(DIST, 'wasm')]) {
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.d.ts'))) {
+    const text = readFileSync(path.join(dir, f), 'utf8').replace(/(from\s+['"]\.[^'"]*?)\.js(['"])/g, '$1.cjs$2');
+    writeFileSync(path.join(dir, f.replace(/\.d\.ts$/, '.d.cts')), text);
+  }
+}
 console.log(`built dist/: wasm ${kb(statSync(path.join(DIST, 'wasm/cinder_wasm_bg.wasm')).size)}`);

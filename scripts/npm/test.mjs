@@ -89,6 +89,39 @@ console.log('ok');
     return `session: ${esm} replies equal`;
   });
 
+  await step('TypeScript: the types type-check for ESM and CommonJS consumers', () => {
+    writeFileSync(path.join(project, 'types-esm.mts'), `import { Cinder, ReplyError, CinderError, type Reply, type SetOptions } from 'cinderkv';
+const db: Cinder = Cinder.createSync({ clock: 'manual', seed: 1n, config: { hz: 20 } });
+const opts: SetOptions = { NX: true, EX: 60 };
+const ok: Reply = db.set('k', 'v', opts);
+const v: string | null = db.get<string | null>('k');
+const n: number = db.incrby<number>('n', 2);
+db.mset(['a', '1'], ['b', new Uint8Array([1])]);
+db.del('a', 'b');
+const c = db.connection();
+c.select(1);
+db.advanceTime(10);
+const e: Error = new ReplyError('ERR x');
+const f: Error = new CinderError('x');
+// @ts-expect-error an unknown option is a type error
+db.set('k', 'v', { EXX: 1 });
+// @ts-expect-error DEL needs a key
+db.del();
+export { ok, v, n, e, f };
+`);
+    writeFileSync(path.join(project, 'types-cjs.cts'), `import cinderkv = require('cinderkv');
+const db = cinderkv.Cinder.createSync();
+const s: string | null = db.get<string | null>('k');
+export = s;
+`);
+    writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2020', strict: true, noEmit: true, skipLibCheck: false, lib: ['es2020', 'dom'], types: [] },
+      files: ['types-esm.mts', 'types-cjs.cts'],
+    }));
+    execFileSync(path.join(BIN, 'tsc'), ['-p', project], { stdio: 'inherit' });
+    return 'tsc --noEmit, node16 resolution';
+  });
+
   await step('workerd: worker answering HTTP on loopback', async () => {
     const { runWorkerd } = await import(path.join(ROOT, 'tests/npm/workerd/run.mjs'));
     const r = await runWorkerd(path.join(project, 'node_modules'));

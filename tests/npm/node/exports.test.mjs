@@ -1,7 +1,7 @@
 // Package shape: conditional exports and no Node built-ins on the browser and edge paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +27,16 @@ function graph(file, seen = new Set()) {
 
 test('exports map every runtime to its entry', () => {
   const e = pkg.exports['.'];
-  assert.equal(e.node.import, './dist/node.js');
-  assert.equal(e.node.require, './dist/node.cjs');
-  assert.equal(e.browser, './dist/browser.js');
-  assert.equal(e.workerd, './dist/workerd.js');
-  assert.equal(e.worker, './dist/workerd.js');
-  assert.equal(e.deno, './dist/deno.js');
-  assert.equal(e.types, './dist/browser.d.ts');
+  assert.deepEqual(e.node.import, { types: './dist/node.d.ts', default: './dist/node.js' });
+  assert.deepEqual(e.node.require, { types: './dist/node.d.cts', default: './dist/node.cjs' });
+  assert.deepEqual(e.browser, { types: './dist/browser.d.ts', default: './dist/browser.js' });
+  assert.deepEqual(e.workerd, { types: './dist/workerd.d.ts', default: './dist/workerd.js' });
+  assert.deepEqual(e.worker, e.workerd);
+  assert.deepEqual(e.deno, { types: './dist/deno.d.ts', default: './dist/deno.js' });
+  for (const cond of [e.node.import, e.node.require, e.browser, e.workerd, e.deno, e.default]) {
+    assert.ok(existsSync(path.join(root, cond.types)), cond.types);
+    assert.ok(existsSync(path.join(root, cond.default)), cond.default);
+  }
   const require = createRequire(import.meta.url);
   assert.equal(require.resolve('cinderkv'), path.join(root, 'dist/node.cjs'));
 });
