@@ -146,9 +146,11 @@ class Engine {
   /** The input buffer's address, grown to hold `n` bytes. */
   input(n: number): number {
     if (n > this.inCap) {
+      if (n > 0xffff_ffff) throw new CinderError(`cinderkv: a command of ${n} bytes does not fit in wasm memory`);
       this.inPtr = this.core.reserveInput(n);
       this.refresh();
       this.inCap = this.u32[this.meta + 3];
+      if (n > this.inCap) throw new CinderError(`cinderkv: could not make room for a command of ${n} bytes`);
     }
     return this.inPtr;
   }
@@ -257,13 +259,20 @@ export class Connection extends Commands {
   resp(request: Uint8Array | string): Uint8Array {
     const e = this.engine;
     e.check();
-    const bytes = typeof request === 'string' ? new TextEncoder().encode(request) : request;
     let r: number;
     try {
-      const at = e.input(bytes.length);
-      e.refresh();
-      e.u8.set(bytes, at);
-      r = e.core.feed(this.id, bytes.length, e.manual ? 0 : Date.now());
+      let len: number;
+      if (typeof request === 'string') {
+        const at = e.input(request.length * 3);
+        e.refresh();
+        len = writeString(e.u8, at, request) - at;
+      } else {
+        const at = e.input(request.length);
+        e.refresh();
+        e.u8.set(request, at);
+        len = request.length;
+      }
+      r = e.core.feed(this.id, len, e.manual ? 0 : Date.now());
     } catch (err) {
       rethrow(err);
     }

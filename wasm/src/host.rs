@@ -146,7 +146,7 @@ impl Host {
     /// Makes sure `input` can hold `len` bytes; JS then writes straight into it.
     pub fn reserve_input(&mut self, len: usize) {
         if self.input.len() < len {
-            self.input.resize(len.next_power_of_two(), 0);
+            self.input.resize(len.checked_next_power_of_two().unwrap_or(len), 0);
         }
     }
 
