@@ -162,6 +162,11 @@ def main():
     ap.add_argument("--port", type=int, default=7114)
     args = ap.parse_args()
     conn = Conn(args.port)
+    conn.send([b"INFO", b"server"])
+    info, _ = conn.reply()
+    fields = dict(l.split(":", 1) for l in info.split("\r\n") if ":" in l)
+    if fields.get("redis_version") != "7.0.15" or "redis-server" not in fields.get("executable", ""):
+        raise SystemExit("port %d is not a real redis-server 7.0.15 (%s, %s)" % (args.port, fields.get("redis_version"), fields.get("executable")))
     steps = []
     with open(os.path.join(HERE, "session.txt"), encoding="utf-8") as f:
         for line in f:
