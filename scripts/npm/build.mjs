@@ -7,7 +7,8 @@
 // 4. the typed command methods, generated from the engine's own command table
 // 5. tsc (ESM + .d.ts for every runtime entry), esbuild for the CommonJS Node entry
 //
-// Options: --skip-cargo (reuse the wasm built last time), --no-wasm-opt.
+// Options: --skip-cargo (reuse the wasm built last time), --no-wasm-opt,
+// --wasm-opt-level=<-O3|-Oz|...> (default -Oz: as fast as -O3 here, smallest).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Set(process.argv.slice(2));
+const WASM_OPT_LEVEL = [...args].find((a) => a.startsWith('--wasm-opt-level='))?.split('=')[1] ?? '-Oz';
 const WASM_IN = path.join(ROOT, 'target/wasm32-unknown-unknown/wasm-release/cinder_wasm.wasm');
 const GLUE_DIR = path.join(ROOT, 'js/src/wasm');
 const DIST = path.join(ROOT, 'dist');
@@ -61,7 +63,7 @@ if (!args.has('--no-wasm-opt')) {
   const before = statSync(wasmFile).size;
   const tmp = `${wasmFile}.opt`;
   // The features wasm-bindgen output may use (Rust's wasm32 target defaults).
-  run(path.join(BIN, 'wasm-opt'), ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  run(path.join(BIN, 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-multivalue', '--enable-reference-types', wasmFile, '-o', tmp]);
   const after = statSync(tmp).size;
   if (after < before) {
