@@ -71,7 +71,7 @@ pub fn config_from_pairs(pairs: &[(String, String)]) -> Result<Config, String> {
 
 impl Host {
     /// A new engine with `config`, RNG `seed`, starting at `now_us`, with connection 0 open.
-    pub fn new(config: Config, seed: u64, now_us: u64, mode: ClockMode) -> Host {
+    pub fn new(config: Config, seed: u64, now_us: u64, mode: ClockMode) -> Result<Host, String> {
         let host = HostInfo {
             os: "WebAssembly".into(),
             multiplexing_api: "wasm".into(),
@@ -91,8 +91,8 @@ impl Host {
             split_buf: Vec::new(),
             split_spans: Vec::new(),
         };
-        h.connect().expect("the first connection is always accepted");
-        h
+        h.connect()?;
+        Ok(h)
     }
 
     /// Opens a connection; `Err` is the engine's refusal (`maxclients`).
@@ -302,7 +302,7 @@ mod tests {
     use super::*;
 
     fn host() -> Host {
-        Host::new(Config::default(), 1, 1_000_000_000, ClockMode::Manual)
+        Host::new(Config::default(), 1, 1_000_000_000, ClockMode::Manual).unwrap()
     }
 
     fn pack(h: &mut Host, args: &[&[u8]]) -> usize {
@@ -434,7 +434,8 @@ mod tests {
 
     #[test]
     fn debug_sleep_advances_a_manual_clock() {
-        let mut h = Host::new(config_from_pairs(&[("enable-debug-command".into(), "yes".into())]).unwrap(), 1, 0, ClockMode::Manual);
+        let config = config_from_pairs(&[("enable-debug-command".into(), "yes".into())]).unwrap();
+        let mut h = Host::new(config, 1, 0, ClockMode::Manual).unwrap();
         call(&mut h, 0, &["DEBUG", "SLEEP", "1.5"]).unwrap();
         assert_eq!(h.now_us(), 1_500_000);
     }

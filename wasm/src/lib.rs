@@ -58,7 +58,7 @@ impl CinderCore {
             config.chunks_exact(2).map(|p| (p[0].clone(), p[1].clone())).collect();
         let config = config_from_pairs(&pairs).map_err(|e| JsError::new(&e))?;
         let mode = if manual { ClockMode::Manual } else { ClockMode::Real };
-        let host = Host::new(config, seed, ms_to_us(now_ms), mode);
+        let host = Host::new(config, seed, ms_to_us(now_ms), mode).map_err(|e| JsError::new(&e))?;
         let mut core = CinderCore { host, meta: Box::new([0; 4]) };
         core.host.reserve_input(256);
         core.update_meta();
