@@ -228,6 +228,8 @@ def main():
     ap.add_argument("--keys", type=int, help="keys for the memory row (default 1,000,000)")
     ap.add_argument("--no-throughput", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--collections", default="list",
+                    help="one-big-collection memory rows (bench/collections_memory.py), '' for none")
     ap.add_argument("--cinder-bin", default=os.path.join(
         os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "cinder-server"))
     ap.add_argument("--redis-bin", default="redis-server")
@@ -336,6 +338,18 @@ def main():
             ratio = lambda x, y: f"{x / y:.2f}" if x is not None and y else "n/a"
             print(f"| cinder/redis | {ratio(cu, ru)} | {ratio(cupk, rupk)} | {ratio(cr, rr)} "
                   f"| {ratio(crpk, rrpk)} | | |")
+            kinds = [k for k in a.collections.split(",") if k]
+            if kinds:
+                sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+                import collections_memory as cm
+                print(f"\nMemory of one collection of {keys:,} elements (used_memory growth / "
+                      "elements):\n")
+                print("| collection | redis bytes/element | cinder bytes/element | cinder/redis |")
+                print("|---|---:|---:|---:|")
+                for kind in kinds:
+                    (r, _), (c, _) = cm.measure(redis, kind, keys), cm.measure(cinder, kind, keys)
+                    show = lambda v: "n/a" if v is None else f"{v:.1f}"
+                    print(f"| {kind} ({cm.LOADERS[kind][1]}) | {show(r)} | {show(c)} | {ratio(c, r)} |")
     finally:
         cinder.stop()
         redis.stop()

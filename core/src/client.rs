@@ -25,7 +25,7 @@ pub struct ConnInfo {
 }
 
 /// The state of one client connection.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Client {
     /// `CLIENT ID`: unique, increasing.
     pub id: u64,
@@ -53,6 +53,11 @@ pub struct Client {
     pub close_requested: bool,
     /// This client's handle in the [`ClientTable`] (set when it is added).
     pub handle: ClientHandle,
+    /// What the client waits for while a blocking command holds it (`flags=b`).
+    pub wait: Option<Box<crate::blocking::Wait>>,
+    /// Set while EXEC or a script runs commands for this client: blocking commands then
+    /// answer at once as if they timed out.
+    pub deny_blocking: bool,
 }
 
 impl Client {
@@ -72,6 +77,32 @@ impl Client {
             reply_mode: ReplyMode::On,
             close_requested: false,
             handle: ClientHandle(u32::MAX),
+            wait: None,
+            deny_blocking: false,
+        }
+    }
+
+    /// Whether a blocking command holds the client.
+    #[inline]
+    pub fn is_blocked(&self) -> bool {
+        self.wait.is_some()
+    }
+
+    /// Applies `CLIENT REPLY` to the reply of a finished command: `OFF` drops it, `SKIP`
+    /// drops this one reply and turns replies back on.
+    pub fn apply_reply_mode(&mut self, reply: crate::reply::Reply) -> crate::reply::Reply {
+        use crate::reply::Reply;
+        match self.reply_mode {
+            ReplyMode::On => reply,
+            ReplyMode::Off => Reply::NoReply,
+            ReplyMode::SkipNext => {
+                self.reply_mode = ReplyMode::Skipping;
+                reply
+            }
+            ReplyMode::Skipping => {
+                self.reply_mode = ReplyMode::On;
+                Reply::NoReply
+            }
         }
     }
 
@@ -89,6 +120,9 @@ impl Client {
     /// The `flags=` field of `CLIENT LIST` (`N` when no flag is set).
     pub fn flags_string(&self) -> String {
         let mut f = String::new();
+        if self.wait.is_some() {
+            f.push('b');
+        }
         if self.close_requested {
             f.push('c');
         }

@@ -4,7 +4,8 @@
 //! running commands (`set_time_us`), runs commands (`execute`) and calls `tick` about ten
 //! times a second for active expiry. Nothing here does I/O or reads a clock.
 
-use crate::client::{Client, ClientHandle, ClientTable, ConnInfo, ReplyMode};
+use crate::blocking::{self, Blocking};
+use crate::client::{Client, ClientHandle, ClientTable, ConnInfo};
 use crate::cmd;
 use crate::config::Config;
 use crate::db::expire::CycleLimits;
@@ -93,6 +94,8 @@ pub struct EngineState {
     pub host: HostInfo,
     /// Per-command counters (`INFO commandstats`), by full command name.
     pub cmd_calls: hashbrown::HashMap<&'static str, CmdStat, foldhash::fast::FixedState>,
+    /// Clients blocked on keys (see [`crate::blocking`]).
+    pub blocking: Blocking,
 }
 
 impl EngineState {
@@ -141,7 +144,8 @@ impl Engine {
     /// A new engine with `opts`.
     pub fn new(opts: EngineOptions) -> Engine {
         let mut rng = Rng::new(opts.seed);
-        let dbs = (0..opts.config.databases).map(|_| Db::new(rng.next_u64())).collect();
+        let dbs: Vec<Db> = (0..opts.config.databases).map(|_| Db::new(rng.next_u64())).collect();
+        let blocking = Blocking::new(dbs.len());
         Engine {
             state: EngineState {
                 dbs,
@@ -157,15 +161,20 @@ impl Engine {
                 lastsave_s: opts.now_us / 1_000_000,
                 host: opts.host,
                 cmd_calls: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
+                blocking,
             },
             clients: ClientTable::default(),
         }
     }
 
-    /// Sets the current time (microseconds since the Unix epoch).
+    /// Sets the current time (microseconds since the Unix epoch). Blocked clients whose
+    /// timeout passed get their timeout replies (see [`Engine::take_wakeups`]).
     #[inline]
     pub fn set_time_us(&mut self, now_us: u64) {
         self.state.now_us = now_us;
+        if self.state.blocking.has_overdue(self.state.now_ms()) {
+            blocking::expire_overdue(&mut self.state, &mut self.clients);
+        }
     }
 
     /// Registers a connection. `Err` carries the error reply to send before closing it
@@ -182,9 +191,34 @@ impl Engine {
         Ok(self.clients.add(Client::new(id, conn, self.state.now_ms(), auth)))
     }
 
-    /// Forgets a connection.
+    /// Forgets a connection (cancelling its wait if it is blocked).
     pub fn disconnect(&mut self, h: ClientHandle) {
+        if let Some(c) = self.clients.get_mut(h) {
+            blocking::cancel(&mut self.state, c);
+        }
         self.clients.remove(h);
+    }
+
+    /// Whether client `h` is blocked (its commands must wait; see [`crate::blocking`]).
+    pub fn is_blocked(&self, h: ClientHandle) -> bool {
+        self.clients.get(h).is_some_and(|c| c.is_blocked())
+    }
+
+    /// Whether blocked clients have replies waiting for [`Engine::take_wakeups`].
+    #[inline]
+    pub fn has_wakeups(&self) -> bool {
+        self.state.blocking.has_wakeups()
+    }
+
+    /// Takes the replies of clients whose wait ended (served, timed out, unblocked), in
+    /// order. The host sends each (nothing for `Reply::NoReply`) and resumes the client.
+    pub fn take_wakeups(&mut self) -> Vec<(ClientHandle, Reply)> {
+        self.state.blocking.take_wakeups()
+    }
+
+    /// When (µs) the earliest blocked client times out: call `set_time_us` or `tick` then.
+    pub fn next_block_deadline(&self) -> Option<u64> {
+        self.state.blocking.next_deadline_us()
     }
 
     /// The client behind a handle.
@@ -193,11 +227,17 @@ impl Engine {
     }
 
     /// Runs one command for client `h` and returns its reply (`Reply::NoReply` when the
-    /// client turned replies off). Never panics on bad input: errors are replies.
+    /// client turned replies off, `Reply::Blocked` when it now waits: see
+    /// [`crate::blocking`]). Then serves blocked clients whose keys became ready. Never
+    /// panics on bad input: errors are replies.
     pub fn execute(&mut self, h: ClientHandle, argv: &[&[u8]]) -> Reply {
         let Some(mut client) = self.clients.take(h) else {
             return Reply::error("ERR unknown client");
         };
+        if client.is_blocked() {
+            self.clients.put_back(h, client);
+            return Reply::error("ERR client is blocked");
+        }
         let state = &mut self.state;
         let clients = &mut self.clients;
         let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -209,20 +249,14 @@ impl Engine {
         if let Reply::Error(text) = &reply {
             self.state.stats.record_error(text);
         }
-        self.compact_keyspaces();
-        let reply = match client.reply_mode {
-            ReplyMode::On => reply,
-            ReplyMode::Off => Reply::NoReply,
-            ReplyMode::SkipNext => {
-                client.reply_mode = ReplyMode::Skipping;
-                reply
-            }
-            ReplyMode::Skipping => {
-                client.reply_mode = ReplyMode::On;
-                Reply::NoReply
-            }
-        };
+        // A blocked command's reply mode applies when its reply comes.
+        let reply = if reply == Reply::Blocked { reply } else { client.apply_reply_mode(reply) };
         self.clients.put_back(h, client);
+        blocking::serve_ready(&mut self.state, &mut self.clients);
+        if self.state.blocking.has_overdue(self.state.now_ms()) {
+            blocking::expire_overdue(&mut self.state, &mut self.clients);
+        }
+        self.compact_keyspaces();
         reply
     }
 
@@ -248,7 +282,7 @@ impl Engine {
     /// Periodic work at time `now_us`: one active-expiry cycle with bounded effort
     /// (Redis's slow `activeExpireCycle`, see `db::expire`).
     pub fn tick(&mut self, now_us: u64) {
-        self.state.now_us = now_us;
+        self.set_time_us(now_us);
         if !self.state.active_expire_enabled {
             return;
         }

@@ -25,6 +25,9 @@ pub enum Reply {
     NilArray,
     /// Ordered aggregate.
     Array(Vec<Reply>),
+    /// An array of bulk strings kept in one buffer (no allocation per element): the same
+    /// bytes as an `Array` of `Bulk`s in both protocols.
+    BulkArray(BulkArray),
     /// Key/value pairs: a flat array in RESP2.
     Map(Vec<(Reply, Reply)>),
     /// Unordered aggregate: an array in RESP2.
@@ -39,6 +42,9 @@ pub enum Reply {
     Push(Vec<Reply>),
     /// Nothing is sent (e.g. `CLIENT REPLY OFF`).
     NoReply,
+    /// Nothing is sent yet: the client is blocked and its reply comes later through
+    /// `Engine::take_wakeups` (see `crate::blocking`).
+    Blocked,
 }
 
 impl Reply {
@@ -97,6 +103,10 @@ impl Reply {
                     it.encode(resp, out);
                 }
             }
+            Reply::BulkArray(a) => {
+                header(out, b'*', a.count);
+                out.extend_from_slice(&a.encoded);
+            }
             Reply::Set(items) => {
                 header(out, if v3 { b'~' } else { b'*' }, items.len());
                 for it in items {
@@ -146,7 +156,7 @@ impl Reply {
                     bulk(out, b);
                 }
             }
-            Reply::NoReply => {}
+            Reply::NoReply | Reply::Blocked => {}
         }
     }
 
@@ -155,6 +165,58 @@ impl Reply {
         let mut v = Vec::new();
         self.encode(resp, &mut v);
         v
+    }
+}
+
+/// Bulk strings for [`Reply::BulkArray`], stored already encoded (`$len\r\nbytes\r\n`,
+/// the same in RESP2 and RESP3).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BulkArray {
+    encoded: Vec<u8>,
+    count: usize,
+}
+
+impl BulkArray {
+    /// An empty array with room for about `bytes` bytes of elements.
+    pub fn with_capacity(bytes: usize) -> BulkArray {
+        BulkArray { encoded: Vec::with_capacity(bytes), count: 0 }
+    }
+
+    /// Appends one bulk string.
+    #[inline]
+    pub fn push(&mut self, b: &[u8]) {
+        bulk(&mut self.encoded, b);
+        self.count += 1;
+    }
+
+    /// Appends the decimal form of `n` as a bulk string.
+    #[inline]
+    pub fn push_i64(&mut self, n: i64) {
+        let mut buf = [0u8; 20];
+        self.push(crate::numfmt::format_i64(n, &mut buf));
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The elements, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut rest = &self.encoded[..];
+        std::iter::from_fn(move || {
+            // "$<len>\r\n<bytes>\r\n"
+            let nl = rest.iter().position(|&c| c == b'\n')?;
+            let len: usize = std::str::from_utf8(&rest[1..nl - 1]).ok()?.parse().ok()?;
+            let item = &rest[nl + 1..nl + 1 + len];
+            rest = &rest[nl + 1 + len + 2..];
+            Some(item)
+        })
     }
 }
 
@@ -179,7 +241,13 @@ fn line(out: &mut Vec<u8>, prefix: u8, body: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
+#[inline]
 fn header(out: &mut Vec<u8>, prefix: u8, n: usize) {
+    if n < 10 {
+        // Most lengths are one digit: no general formatting.
+        out.extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']);
+        return;
+    }
     out.push(prefix);
     write_i64(out, n as i64);
     out.extend_from_slice(b"\r\n");
@@ -215,5 +283,15 @@ mod tests {
         assert_eq!(enc(&Reply::Bool(true), 2), ":1\r\n");
         assert_eq!(enc(&Reply::Verbatim("txt", b"hi".to_vec()), 3), "=6\r\ntxt:hi\r\n");
         assert_eq!(enc(&Reply::error("ERR a\nb"), 2), "-ERR a b\r\n");
+        let mut a = BulkArray::with_capacity(16);
+        a.push(b"x\r\n");
+        a.push_i64(-12);
+        a.push(b"");
+        let as_array = Reply::Array(vec![Reply::bulk(b"x\r\n"), Reply::bulk(b"-12"), Reply::bulk(b"")]);
+        for v in [2, 3] {
+            assert_eq!(enc(&Reply::BulkArray(a.clone()), v), enc(&as_array, v));
+        }
+        assert_eq!(a.iter().collect::<Vec<_>>(), vec![&b"x\r\n"[..], b"-12", b""]);
+        assert_eq!(enc(&Reply::BulkArray(BulkArray::default()), 3), "*0\r\n");
     }
 }

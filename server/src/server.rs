@@ -4,8 +4,10 @@
 //! For each readable client: read, parse every complete command, run them in order, append
 //! the replies to one output buffer and write it with one `write(2)` (pipelining). The engine
 //! clock is set from the OS clock after every wakeup and `Engine::tick` runs `hz` times a
-//! second. A connection can be parked (`Conn::blocked`): its input then waits in its buffer
-//! until it is resumed with [`Server::resume`].
+//! second. A blocking command (BLPOP ...) parks its connection (`Conn::blocked`): its input
+//! then waits in its buffer while the loop serves the others. When the core ends the wait
+//! (a push, a timeout, CLIENT UNBLOCK), [`Server::deliver_wakeups`] writes the reply and
+//! runs the waiting input; the poll timeout never passes the engine's next block deadline.
 
 use std::collections::HashMap;
 use std::io;
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cinder_core::resp::{Parse, ParseLimits};
-use cinder_core::{ClientHandle, ConnInfo, Engine, HostAction};
+use cinder_core::{ClientHandle, ConnInfo, Engine, HostAction, Reply};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
@@ -135,7 +137,7 @@ impl Server {
                 Some(until) if before < until => Duration::ZERO,
                 _ => {
                     spin_until = None;
-                    next_tick.saturating_duration_since(before)
+                    next_tick.saturating_duration_since(before).min(self.until_block_deadline())
                 }
             };
             match self.poll.poll(&mut events, Some(timeout)) {
@@ -182,6 +184,40 @@ impl Server {
             if now >= next_tick {
                 self.tick();
                 next_tick = now + self.tick_period();
+            }
+            self.deliver_wakeups();
+            if self.effects.shutdown {
+                return Ok(StopReason::ShutdownCommand);
+            }
+        }
+    }
+
+    /// Time left until the engine's earliest blocked client times out.
+    fn until_block_deadline(&self) -> Duration {
+        match self.engine.next_block_deadline() {
+            None => Duration::MAX,
+            Some(at_us) => Duration::from_micros(at_us.saturating_sub(now_us())),
+        }
+    }
+
+    /// Sends the replies of clients whose wait ended (served by another client's write,
+    /// timed out, CLIENT UNBLOCK) and runs the input they accumulated meanwhile, until no
+    /// wake-up is left (that input may wake others in turn).
+    fn deliver_wakeups(&mut self) {
+        while self.engine.has_wakeups() && !self.effects.shutdown {
+            for (h, reply) in self.engine.take_wakeups() {
+                let Some(&idx) = self.by_handle.get(&h) else {
+                    continue;
+                };
+                let Some(conn) = self.conns[idx].as_mut() else {
+                    continue;
+                };
+                let resp = self.engine.client(h).map_or(2, |c| c.resp);
+                reply.encode(resp, &mut conn.wbuf);
+                self.resume(h);
+                if self.effects.shutdown {
+                    return;
+                }
             }
         }
     }
@@ -301,6 +337,17 @@ impl Server {
                 break;
             }
             match conn.read_some() {
+                Ok(ReadResult::Data { drained }) if conn.blocked => {
+                    // Parked: the input waits; only the buffer limit applies.
+                    conn.last_io_ms = self.now_ms;
+                    if conn.unparsed_len() as u64 > limit {
+                        self.close_now(idx);
+                        return;
+                    }
+                    if drained {
+                        break;
+                    }
+                }
                 Ok(ReadResult::Data { drained }) => {
                     conn.last_io_ms = self.now_ms;
                     if conn.unparsed_len() as u64 > limit {
@@ -374,9 +421,7 @@ impl Server {
         }
     }
 
-    /// Unparks a connection the core woke up and runs the input it has waiting. The hook for
-    /// blocking commands (BLPOP ...): nothing parks a connection until the core has them.
-    #[allow(dead_code)]
+    /// Unparks a connection the core woke up, runs the input it has waiting and writes.
     pub fn resume(&mut self, handle: ClientHandle) {
         let Some(&idx) = self.by_handle.get(&handle) else {
             return;
@@ -421,6 +466,10 @@ fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static
                     parser.argv(input, &mut argv);
                     let reply = engine.execute(h, &argv);
                     *argv_cache = recycle(argv);
+                    if reply == Reply::Blocked {
+                        // Parked: the reply comes with the wake-up; later input waits.
+                        *blocked = true;
+                    }
                     if argv_cache.capacity() > 4096 {
                         // Do not keep the vector of a huge command (MSET with a million keys).
                         *argv_cache = Vec::new();

@@ -9,6 +9,14 @@ pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
 }
 
+/// Case-insensitive comparison as C's `strcasecmp` makes it on an argument: the
+/// argument counts up to its first NUL byte (`"LEFT\0x"` is `LEFT`).
+#[inline]
+pub fn is_c(arg: &[u8], word: &str) -> bool {
+    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
+    arg[..end].eq_ignore_ascii_case(word.as_bytes())
+}
+
 /// The arguments of one command (`argv[0]` is the name) and a read position.
 pub struct Args<'a> {
     argv: &'a [&'a [u8]],

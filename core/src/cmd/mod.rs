@@ -5,12 +5,16 @@ pub mod args;
 pub mod spec;
 pub mod table;
 
+pub mod collscan;
 pub mod connection;
+pub mod hash;
 pub mod keyspace;
+pub mod list;
 pub mod server;
+pub mod set;
 pub mod string;
 
-pub use args::{is, Args};
+pub use args::{is, is_c, Args};
 pub use spec::{flags, CommandSpec, Handler, Meta};
 pub use table::COMMANDS;
 
@@ -115,7 +119,7 @@ pub fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
 }
 
 /// Redis's "%.128s": C string semantics (stops at NUL), at most 128 bytes.
-fn c_str_128(b: &[u8]) -> String {
+pub(crate) fn c_str_128(b: &[u8]) -> String {
     let end = b.iter().position(|&c| c == 0).unwrap_or(b.len()).min(128);
     String::from_utf8_lossy(&b[..end]).into_owned()
 }

@@ -55,6 +55,11 @@ pub struct Keyspace {
     live: usize,
     expires: Vec<ExpireRef>,
     hasher: foldhash::fast::FixedState,
+    /// Slots of keys added while `log_inserts` is on: the blocking machinery reads them
+    /// after each command to find keys that became ready (Redis signals them in `dbAdd`).
+    inserted: Vec<u32>,
+    /// Whether to record added keys (on while clients wait for keys of this database).
+    log_inserts: bool,
 }
 
 impl Keyspace {
@@ -67,6 +72,8 @@ impl Keyspace {
             live: 0,
             expires: Vec::new(),
             hasher: foldhash::fast::FixedState::with_seed(seed),
+            inserted: Vec::new(),
+            log_inserts: false,
         }
     }
 
@@ -139,7 +146,31 @@ impl Keyspace {
             // The index never points at a hole.
             entries.get(s as usize).as_ref().map_or(0, |e| hasher.hash_one(e.key.as_slice()))
         });
+        if self.log_inserts {
+            self.inserted.push(slot);
+        }
         slot
+    }
+
+    /// Turns the record of added keys on or off (off also forgets what was recorded).
+    pub fn set_insert_log(&mut self, on: bool) {
+        self.log_inserts = on;
+        if !on {
+            self.inserted.clear();
+        }
+    }
+
+    /// Whether keys were added since the last [`Keyspace::take_inserted`].
+    #[inline]
+    pub fn has_inserted(&self) -> bool {
+        !self.inserted.is_empty()
+    }
+
+    /// Moves the slots of keys added since the last call into `out` (cleared first).
+    /// A slot may have become a hole since; slots are valid until the next `compact`.
+    pub fn take_inserted(&mut self, out: &mut Vec<u32>) {
+        out.clear();
+        std::mem::swap(out, &mut self.inserted);
     }
 
     /// Removes the entry in `slot` and returns it. The slot becomes a hole until the next
@@ -270,6 +301,7 @@ impl Keyspace {
         self.holes = Vec::new();
         self.live = 0;
         self.expires = Vec::new();
+        self.inserted.clear();
     }
 
     /// Iterates over all live entries in slot order.

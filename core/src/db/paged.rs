@@ -8,6 +8,7 @@ const PAGE: usize = 1 << PAGE_BITS;
 const MASK: usize = PAGE - 1;
 
 /// A growable vector in pages of 4096 elements.
+#[derive(Clone)]
 pub struct PagedVec<T> {
     pages: Vec<Vec<T>>,
     len: usize,

@@ -1,5 +1,13 @@
 //! Pure data structures for values. They know nothing of RESP, argv or the keyspace.
 
+pub mod arena;
+pub mod hash;
+pub mod intset;
+pub mod list;
+pub mod packed;
+pub mod set;
+pub mod table;
+
 use crate::bytes::SBytes;
 use crate::numfmt::{i64_bytes, parse_i64};
 
@@ -15,6 +23,12 @@ pub enum Value {
     Str(SBytes),
     /// A string modified in place (APPEND, SETRANGE): "raw", with spare capacity.
     Raw(Vec<u8>),
+    /// A list ("quicklist": Redis 7.0 encodes every list so).
+    List(Box<list::List>),
+    /// A hash (`listpack` or `hashtable`).
+    Hash(Box<hash::Hash>),
+    /// A set (`intset` or `hashtable`).
+    Set(Box<set::Set>),
 }
 
 impl Value {
@@ -32,6 +46,9 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -41,6 +58,9 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(s) if s.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
+            Value::List(_) => "quicklist",
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
         }
     }
 
@@ -55,6 +75,7 @@ impl Value {
             Value::Int(n) => Some(std::borrow::Cow::Owned(i64_bytes(*n))),
             Value::Str(s) => Some(std::borrow::Cow::Borrowed(s.as_slice())),
             Value::Raw(v) => Some(std::borrow::Cow::Borrowed(v.as_slice())),
+            _ => None,
         }
     }
 
@@ -64,6 +85,9 @@ impl Value {
             Value::Int(_) => 0,
             Value::Str(s) => s.heap_size(),
             Value::Raw(v) => v.capacity(),
+            Value::List(l) => std::mem::size_of::<list::List>() + l.heap_size(),
+            Value::Hash(h) => std::mem::size_of::<hash::Hash>() + h.heap_size(),
+            Value::Set(s) => std::mem::size_of::<set::Set>() + s.heap_size(),
         }
     }
 }

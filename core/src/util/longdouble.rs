@@ -102,6 +102,58 @@ impl LongDouble {
     }
 }
 
+impl LongDouble {
+    /// `self * k`, rounded to a 64-bit significand (ties to even) like the x87 FPU.
+    pub fn mul_u64(self, k: u64) -> LongDouble {
+        let neg = self.neg;
+        match self.class {
+            Class::Finite { mant, exp } if k != 0 => {
+                LongDouble { neg, class: round_pack(mant as u128 * k as u128, exp, false) }
+            }
+            Class::Finite { .. } | Class::Zero => LongDouble { neg, class: Class::Zero },
+            Class::Inf if k == 0 => LongDouble { neg: true, class: Class::Nan },
+            Class::Inf | Class::Nan => self,
+        }
+    }
+
+    /// C's `(long long) ceill(x)` on x86-64: rounded up to an integer; NaN and values
+    /// outside the `i64` range give `i64::MIN` (the FPU's "integer indefinite").
+    pub fn ceil_i64(&self) -> i64 {
+        // Magnitude rounded towards zero, and whether a fraction was dropped.
+        let (mag, frac): (u128, bool) = match self.class {
+            Class::Zero => return 0,
+            Class::Inf | Class::Nan => return i64::MIN,
+            Class::Finite { mant, exp } => {
+                if exp >= 64 {
+                    return i64::MIN;
+                } else if exp >= 0 {
+                    ((mant as u128) << exp, false)
+                } else if exp > -64 {
+                    let s = (-exp) as u32;
+                    ((mant >> s) as u128, mant & ((1u64 << s) - 1) != 0)
+                } else {
+                    (0, true)
+                }
+            }
+        };
+        if self.neg {
+            // ceil(-x) = -floor(x): dropping the fraction rounds towards zero.
+            if mag > 1u128 << 63 {
+                i64::MIN
+            } else {
+                (mag as u64).wrapping_neg() as i64
+            }
+        } else {
+            let up = mag + frac as u128;
+            if up >= 1u128 << 63 {
+                i64::MIN
+            } else {
+                up as i64
+            }
+        }
+    }
+}
+
 impl std::ops::Add for LongDouble {
     type Output = LongDouble;
 
@@ -645,6 +697,42 @@ mod tests {
                 let (se, m) = v.to_bits();
                 format!("{:04x}:{:016x}", se, m)
             }
+        }
+    }
+
+    /// `(long long) ceill(strtold(s) * 1000.0)` as gcc on x86-64 computes it (Redis
+    /// 7.0's blocking-timeout conversion); expected values from a C program.
+    #[test]
+    fn times_thousand_rounded_up_like_c() {
+        let cases: &[(&str, i64)] = &[
+            ("0.29", 290),
+            ("0.1", 100),
+            ("1.0005", 1001),
+            ("0.0009", 1),
+            ("-0.0001", 0),
+            ("9223372036854775", 9223372036854775000),
+            ("9223372036854775.807", 9223372036854775807),
+            ("9223372036854776", i64::MIN),
+            ("1e30", i64::MIN),
+            ("inf", i64::MIN),
+            ("-inf", i64::MIN),
+            ("0x10", 16000),
+            ("1e-4", 1),
+            ("2.675", 2675),
+            ("0.57", 570),
+            ("4.35", 4350),
+            ("-1", -1000),
+            ("-9223372036854775.808", -9223372036854775807),
+            ("-9223372036854775.809", i64::MIN),
+            ("123456.789", 123456789),
+            ("-0.5", -500),
+            ("1e-300", 1),
+            ("-1e-300", 0),
+            ("0.0015", 2),
+        ];
+        for (s, want) in cases {
+            let v = LongDouble::parse(s.as_bytes()).unwrap();
+            assert_eq!(v.mul_u64(1000).ceil_i64(), *want, "{}", s);
         }
     }
 

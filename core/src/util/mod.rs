@@ -4,3 +4,6 @@ pub mod glob;
 pub mod lcs;
 pub mod longdouble;
 pub mod lzf;
+pub mod pqsort;
+pub mod sample;
+pub mod strtod;

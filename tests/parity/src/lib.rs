@@ -4,7 +4,11 @@
 
 pub mod compare;
 pub mod conn;
+pub mod picks;
 pub mod random;
+pub mod random_list;
+pub mod random_hash;
+pub mod random_set;
 pub mod resp;
 pub mod runner;
 pub mod script;

@@ -128,15 +128,15 @@ impl Gen {
         Gen { rng: Rng::new(seed) }
     }
 
-    fn word(&mut self, items: &[&str]) -> Vec<u8> {
+    pub(crate) fn word(&mut self, items: &[&str]) -> Vec<u8> {
         b(items[self.rng.below(items.len())])
     }
 
-    fn key(&mut self) -> Vec<u8> {
+    pub(crate) fn key(&mut self) -> Vec<u8> {
         self.rng.pick(KEYS).to_vec()
     }
 
-    fn value(&mut self) -> Vec<u8> {
+    pub(crate) fn value(&mut self) -> Vec<u8> {
         if self.rng.chance(20) {
             let len = self.rng.below(70);
             (0..len).map(|_| b"abcxyz0123456789"[self.rng.below(16)]).collect()
@@ -174,6 +174,12 @@ impl Gen {
 
     /// The next random command.
     pub fn next(&mut self, now: u64) -> Op {
+        if let Some(op) = crate::random_list::maybe_next(self)
+            .or_else(|| crate::random_hash::maybe_hash_op(self))
+            .or_else(|| crate::random_set::maybe_set_op(self))
+        {
+            return op;
+        }
         let r = &mut self.rng;
         let w = r.below(100);
         let exact = |argv: Vec<Vec<u8>>| Op { argv, mode: Some(Mode::Exact) };
@@ -439,9 +445,12 @@ pub fn run_seed(pair: &mut Pair, seed: u64, ops: usize) -> Result<(), RunFailure
         history.push(format_command(&select));
         clients.call(&select);
         for key in KEYS {
-            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30))] {
+            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30)), ("HGETALL", Mode::Unordered), ("SMEMBERS", Mode::Unordered), ("LRANGE", Mode::Exact)] {
                 wait_for_safe_time();
-                let argv = vec![b(cmd), key.to_vec()];
+                let mut argv = vec![b(cmd), key.to_vec()];
+                if cmd == "LRANGE" {
+                    argv.extend([b("0"), b("-1")]);
+                }
                 history.push(format_command(&argv));
                 let (a, c) = clients.call(&argv);
                 if let Some(at) = differ(mode, &a, &c) {

@@ -283,6 +283,25 @@ fn run_line(clients: &mut Clients, line: &Line, file: &str, out: &mut Vec<Mismat
             };
             clients.set_var(name, value(&a), value(&b));
         }
+        Step::Picks { key, argv, distinct } => {
+            let with_values = argv.iter().any(|a| a.eq_ignore_ascii_case(b"withvalues"));
+            let mut sides = Vec::new();
+            for side in 0..2 {
+                let (r, c) = clients.both();
+                let conn = if side == 0 { r } else { c };
+                let u = crate::picks::universe(conn, key);
+                let got = conn.call(argv);
+                sides.push(crate::picks::summary(&u, &got, with_values, *distinct));
+            }
+            if sides[0] != sides[1] || sides[0].contains("members=false") || sides[0].contains("distinct=false") {
+                out.push(Mismatch {
+                    location: format!("{file}:{}", line.lineno),
+                    command: line.text.clone(),
+                    redis: sides[0].clone(),
+                    cinder: sides[1].clone(),
+                });
+            }
+        }
         Step::ScanAll { argv } => {
             let a = scan_all(clients, argv, 0);
             let b = scan_all(clients, argv, 1);

@@ -16,6 +16,9 @@
 //!   the script
 //! - `@mask FIELD CMD ...` compare exactly after blanking the value that follows the
 //!   element FIELD in the reply (e.g. the client `id` in HELLO's reply)
+//! - `@members KEY CMD ...` / `@distinct KEY CMD ...` for random picks (SPOP,
+//!   SRANDMEMBER, HRANDFIELD): same reply type and length, every element from KEY's
+//!   contents before the command, and (`@distinct`) no repeats (see [`crate::picks`])
 //! - `@capture NAME CMD ...` run CMD on both (compared by shape) and remember each
 //!   server's reply; a later argument written `$NAME` is replaced, per server, by it
 //!   (e.g. `@capture me CLIENT ID` then `CLIENT KILL ID $me`)
@@ -44,6 +47,8 @@ pub enum Step {
     Masked { argv: Vec<Vec<u8>>, field: Vec<u8> },
     /// Send a command to both, compare by shape and store each reply as `$name`.
     Capture { name: String, argv: Vec<Vec<u8>> },
+    /// Run a random-pick command; compare summaries of its reply (see `crate::picks`).
+    Picks { key: Vec<u8>, argv: Vec<Vec<u8>>, distinct: bool },
     /// Iterate a cursor command to the end on both and compare the element sets.
     ScanAll { argv: Vec<Vec<u8>> },
     /// Sleep this many milliseconds.
@@ -108,6 +113,14 @@ fn parse_line(t: &str) -> Result<Step, String> {
             Step::Command { argv: command(cmd)?, mode: Mode::Approx(number(n)? as i64) }
         }
         "scanall" => Step::ScanAll { argv: command(rest)? },
+        "members" | "distinct" => {
+            let mut argv = command(rest)?;
+            if argv.len() < 2 {
+                return Err(format!("@{name} KEY CMD"));
+            }
+            let key = argv.remove(0);
+            Step::Picks { key, argv, distinct: name == "distinct" }
+        }
         "mask" => {
             let (field, cmd) = rest.split_once(char::is_whitespace).ok_or("@mask FIELD CMD")?;
             Step::Masked { argv: command(cmd)?, field: field.as_bytes().to_vec() }

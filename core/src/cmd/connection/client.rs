@@ -2,7 +2,7 @@
 
 use crate::client::{Client, ReplyMode};
 use crate::cmd::server::help_reply;
-use crate::cmd::{is, Args, Ctx};
+use crate::cmd::{is, is_c, Args, Ctx};
 use crate::engine::HostAction;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -284,6 +284,37 @@ pub fn client_kill(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Ok(Reply::ok());
     }
     Ok(Reply::Int(killed))
+}
+
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: ends another client's blocking command with its
+/// timeout reply (default) or `-UNBLOCKED client unblocked via CLIENT UNBLOCK`. Replies 1
+/// if that client was blocked, else 0. The reason is checked before the id, as in Redis.
+pub fn client_unblock(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let argv = args.all();
+    if argv.len() > 4 {
+        return Err(CmdError::other(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            crate::cmd::c_str_128(argv[1])
+        )));
+    }
+    let as_error = match argv.get(3) {
+        None => false,
+        Some(r) if is_c(r, "timeout") => false,
+        Some(r) if is_c(r, "error") => true,
+        Some(_) => return Err(CmdError::other("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+    };
+    let id = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
+    let target = ctx.clients.iter_mut().find(|(_, c)| c.id as i64 == id && c.is_blocked());
+    let Some((_, c)) = target else {
+        return Ok(Reply::Int(0));
+    };
+    let reply = match &c.wait {
+        Some(_) if as_error => Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+        Some(w) => w.waiter.timeout_reply(),
+        None => return Ok(Reply::Int(0)),
+    };
+    crate::blocking::finish(ctx.st, c, reply, true);
+    Ok(Reply::Int(1))
 }
 
 /// `CLIENT NO-EVICT ON|OFF`.

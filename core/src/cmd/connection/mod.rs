@@ -5,7 +5,7 @@ mod client;
 
 pub use client::{
     client_getname, client_help, client_id, client_info, client_kill, client_list, client_no_evict,
-    client_reply, client_setname,
+    client_reply, client_setname, client_unblock,
 };
 
 use super::{is, Args, Ctx};

@@ -6,6 +6,7 @@ mod expire;
 mod object;
 mod rename;
 mod scan;
+mod sort;
 
 pub use basic::{del, exists, keys, r#type, randomkey, touch, unlink};
 pub use expire::{
@@ -14,6 +15,8 @@ pub use expire::{
 pub use object::{object_encoding, object_freq, object_help, object_idletime, object_refcount};
 pub use rename::{copy, r#move, rename, renamenx};
 pub use scan::scan;
+pub use sort::{sort, sort_ro};
+pub(crate) use scan::parse_cursor;
 
 use super::Ctx;
 use crate::error::CmdError;

@@ -17,7 +17,7 @@ const DEFAULT_COUNT: usize = 10;
 /// Parses a cursor as Redis's `parseScanCursorOrReply` does with `strtoul`: optional
 /// sign and decimal digits, a negative value wrapping around, no leading space, no
 /// trailing bytes, no overflow. The empty string is cursor 0.
-fn parse_cursor(s: &[u8]) -> Option<u64> {
+pub(crate) fn parse_cursor(s: &[u8]) -> Option<u64> {
     let (neg, digits) = match s.first() {
         None => return Some(0),
         Some(b'-') => (true, &s[1..]),

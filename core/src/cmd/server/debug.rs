@@ -250,19 +250,53 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     };
     let access = e.access as u64;
     let idle = if lru_clock >= access { lru_clock - access } else { LRU_CLOCK_MAX - access + lru_clock };
-    let bytes = e.value.string_bytes().unwrap_or_default();
+    let (serialized, extra) = match &e.value {
+        Value::List(l) => quicklist_facts(l),
+        v => (saved_string_len(&v.string_bytes().unwrap_or_default()), String::new()),
+    };
     Ok(Reply::Simple(
         format!(
-            "Value at:0x{:012x} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+            "Value at:0x{:012x} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
             0x7f00_0000_0000u64 + (db_index << 32) + slot as u64 * 64,
             refcount,
             e.value.encoding(),
-            saved_string_len(&bytes),
+            serialized,
             access,
-            idle
+            idle,
+            extra
         )
         .into(),
     ))
+}
+
+/// A list's RDB size (`RDB_TYPE_LIST_QUICKLIST_2`: node count, then each node's container
+/// type and listpack as a string) and DEBUG OBJECT's extra `ql_*` fields.
+fn quicklist_facts(l: &crate::types::list::List) -> (usize, String) {
+    let mut serialized = rdb_len_size(l.node_count());
+    let mut listpack_bytes = 0usize;
+    let mut image = Vec::new();
+    for (count, entries) in l.nodes() {
+        // The listpack: total bytes, entry count (65535 = unknown), entries, end marker.
+        let total = entries.len() + 7;
+        image.clear();
+        image.extend_from_slice(&(total as u32).to_le_bytes());
+        image.extend_from_slice(&(count.min(65535) as u16).to_le_bytes());
+        image.extend_from_slice(entries);
+        image.push(0xFF);
+        serialized += 1 + saved_string_len(&image);
+        listpack_bytes += total;
+    }
+    let nodes = l.node_count();
+    let avg = if nodes == 0 { 0.0 } else { l.len() as f64 / nodes as f64 };
+    let extra = format!(
+        " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+        nodes,
+        avg,
+        l.fill(),
+        l.compress() as u8,
+        listpack_bytes
+    );
+    (serialized, extra)
 }
 
 /// `DEBUG POPULATE count [prefix] [size]`: creates `prefix:N` = `value:N` (padded with
@@ -296,6 +330,36 @@ mod tests {
     use crate::engine::{EngineOptions, HostAction};
     use crate::testkit::{TestEngine, T0_US};
     use crate::types::Value;
+
+    /// DEBUG OBJECT of lists: serialized length and `ql_*` fields as Redis 7.0.15 shows
+    /// them for the same pushes.
+    #[test]
+    fn debug_object_of_lists() {
+        let mut t = debug_engine();
+        let facts = |t: &mut TestEngine, k: &str| {
+            let s = t.resp(&["DEBUG", "OBJECT", k]);
+            let a = s.find("encoding").unwrap();
+            let lru = s.find(" lru:").unwrap();
+            let ql = s.find(" ql_").unwrap();
+            format!("{}{}", &s[a..lru], s[ql..].trim_end())
+        };
+        t.cmd(&["RPUSH", "l", "a", "b", "c"]);
+        for i in 1..=300 {
+            t.cmd(&["RPUSH", "big", &format!("element:{}", i)]);
+        }
+        for i in 1..=100i64 {
+            t.cmd(&["RPUSH", "ints", &(i * i * 1000).to_string()]);
+        }
+        t.cmd(&["CONFIG", "SET", "list-max-listpack-size", "5"]);
+        let mut p = vec!["RPUSH", "p"];
+        let nums: Vec<String> = (1..=11).map(|i| i.to_string()).collect();
+        p.extend(nums.iter().map(|s| s.as_str()));
+        t.cmd(&p);
+        assert_eq!(facts(&mut t, "l"), "encoding:quicklist serializedlength:19 ql_nodes:1 ql_avg_node:3.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:16");
+        assert_eq!(facts(&mut t, "big"), "encoding:quicklist serializedlength:1531 ql_nodes:1 ql_avg_node:300.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:3799");
+        assert_eq!(facts(&mut t, "ints"), "encoding:quicklist serializedlength:513 ql_nodes:1 ql_avg_node:100.00 ql_listpack_max:-2 ql_compressed:0 ql_uncompressed_size:509");
+        assert_eq!(facts(&mut t, "p"), "encoding:quicklist serializedlength:50 ql_nodes:3 ql_avg_node:3.67 ql_listpack_max:5 ql_compressed:0 ql_uncompressed_size:43");
+    }
 
     /// Stores a string directly (string commands live in another module).
     fn put(t: &mut TestEngine, key: &str, val: &str) {

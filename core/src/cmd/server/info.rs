@@ -135,9 +135,9 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         line!("maxclients:{}", st.config.maxclients);
         line!("client_recent_max_input_buffer:0");
         line!("client_recent_max_output_buffer:0");
-        line!("blocked_clients:0");
+        line!("blocked_clients:{}", st.blocking.blocked_clients());
         line!("tracking_clients:0");
-        line!("clients_in_timeout_table:0");
+        line!("clients_in_timeout_table:{}", st.blocking.clients_in_timeout_table());
     }
     if sel.has("memory") {
         section(&mut out, "Memory");

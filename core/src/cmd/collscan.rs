@@ -1,0 +1,72 @@
+//! What HSCAN and SSCAN (and later ZSCAN) share: Redis's `scanGenericCommand` option
+//! parsing for a collection and the `[cursor, [elements]]` reply.
+//!
+//! Order of checks, as in Redis: the cursor (`ERR invalid cursor`), then the key's type
+//! (a missing key answers an empty scan at once, whatever the options), then the
+//! options. A small encoding (listpack, intset) is returned whole with cursor 0; a
+//! `hashtable` is walked by slot from the top down (see `types::table`).
+
+use crate::cmd::keyspace::parse_cursor;
+use crate::cmd::{is, Args};
+use crate::error::CmdError;
+use crate::numfmt::parse_i64;
+use crate::reply::Reply;
+use crate::util::glob::glob_match;
+
+/// Elements visited per call when COUNT is not given (Redis: 10).
+const DEFAULT_COUNT: usize = 10;
+
+/// Parsed options of a collection scan.
+pub struct ScanOptions<'a> {
+    /// COUNT (at least 1).
+    pub count: usize,
+    /// MATCH pattern; `None` for none or a lone `*`.
+    pub pattern: Option<&'a [u8]>,
+}
+
+impl ScanOptions<'_> {
+    /// Whether `element` passes the MATCH filter.
+    #[inline]
+    pub fn matches(&self, element: &[u8]) -> bool {
+        self.pattern.is_none_or(|p| glob_match(p, element, false))
+    }
+}
+
+/// The cursor argument (argument 2): `ERR invalid cursor` unless `strtoul` accepts it.
+pub fn cursor(args: &Args) -> Result<u64, CmdError> {
+    parse_cursor(args.at(2)).ok_or_else(|| CmdError::other("ERR invalid cursor"))
+}
+
+/// Parses `[MATCH pattern] [COUNT count]` from argument 3 on (TYPE is a syntax error
+/// for collections).
+pub fn options<'a>(args: &Args<'a>) -> Result<ScanOptions<'a>, CmdError> {
+    let mut opts = ScanOptions { count: DEFAULT_COUNT, pattern: None };
+    let mut i = 3;
+    while i < args.argc() {
+        let (opt, has_value) = (args.at(i), i + 1 < args.argc());
+        if is(opt, "count") && has_value {
+            let n = parse_i64(args.at(i + 1)).ok_or(CmdError::NotInteger)?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            opts.count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if is(opt, "match") && has_value {
+            let p = args.at(i + 1);
+            opts.pattern = (p != b"*").then_some(p);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    Ok(opts)
+}
+
+/// `[cursor, [elements]]`.
+pub fn reply(cursor: u64, elements: Vec<Reply>) -> Reply {
+    Reply::Array(vec![Reply::text(cursor.to_string()), Reply::Array(elements)])
+}
+
+/// The reply for a missing key: cursor 0, no elements.
+pub fn empty() -> Reply {
+    reply(0, Vec::new())
+}

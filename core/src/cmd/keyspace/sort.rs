@@ -1,0 +1,380 @@
+//! SORT and SORT_RO, following Redis 7.0's `sort.c`: options parsed first (`BY`, `GET`,
+//! `LIMIT`, `ASC`/`DESC`, `ALPHA`, `STORE`), then the key's type; numeric scores read with
+//! C's `strtod` rules; a stable sort (glibc's merge sort), or Redis's partial quicksort
+//! when `BY` meets `LIMIT`; `BY` without `*` skips sorting; `GET`/`BY` patterns substitute
+//! the element for the first `*` and read a string key or, with `->field`, a hash field.
+//!
+//! The types SORT reads are listed in [`source`]: one arm per type (lists and sets here;
+//! sorted sets add theirs), giving the elements in the container's own order.
+
+use std::cmp::Ordering;
+
+use crate::bytes::SBytes;
+use crate::cmd::{Args, Ctx};
+use crate::error::{CmdError, CmdResult};
+use crate::numfmt::parse_i64;
+use crate::reply::Reply;
+use crate::types::list::{End, List};
+use crate::types::Value;
+use crate::util::pqsort::pqsort;
+use crate::util::strtod::strtod;
+
+/// The container types SORT accepts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    List,
+    Set,
+    Zset,
+}
+
+/// A sortable value: its kind and its elements in the container's own order (list
+/// order, set iteration order, sorted-set rank order).
+struct Source {
+    kind: Kind,
+    elements: Vec<Vec<u8>>,
+}
+
+/// How SORT reads a value; `None` for types it rejects with WRONGTYPE. Each container
+/// type adds its arm here. The value is mutable because Redis's SORT converts a sorted
+/// set to its `skiplist` encoding for good (`zsetConvert`), which OBJECT ENCODING shows.
+fn source(v: &mut Value) -> Option<Source> {
+    match v {
+        Value::Set(s) => Some(Source { kind: Kind::Set, elements: s.iter().map(|m| m.to_vec()).collect() }),
+        Value::List(l) => Some(Source { kind: Kind::List, elements: l.iter().map(|e| e.to_vec()).collect() }),
+        _ => None,
+    }
+}
+
+/// The value `SORT ... STORE` writes: a list of `items`. Redis 7.0 creates it with the
+/// quicklist defaults (fill -2, no compression), whatever `list-max-listpack-size` says.
+fn list_value(items: Vec<Vec<u8>>) -> Value {
+    let mut l = List::new(-2, 0);
+    for it in &items {
+        l.push(End::Tail, it);
+    }
+    Value::List(Box::new(l))
+}
+
+/// Whether `arg`, read as a C string (up to a NUL byte), equals `word` ignoring case.
+fn opt_is(arg: &[u8], word: &str) -> bool {
+    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
+    arg[..end].eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// `arg` as a C string: the bytes before the first NUL.
+fn c_str(arg: &[u8]) -> &[u8] {
+    &arg[..arg.iter().position(|&c| c == 0).unwrap_or(arg.len())]
+}
+
+/// One element being sorted: the element, its numeric score, its BY value for ALPHA.
+struct Item {
+    obj: Vec<u8>,
+    score: f64,
+    by: Option<Vec<u8>>,
+}
+
+/// Parsed options.
+#[derive(Default)]
+struct Options<'a> {
+    desc: bool,
+    alpha: bool,
+    limit_start: i64,
+    limit_count: i64,
+    store: Option<&'a [u8]>,
+    by: Option<&'a [u8]>,
+    dont_sort: bool,
+    gets: Vec<&'a [u8]>,
+}
+
+fn parse<'a>(args: &Args<'a>, readonly: bool) -> Result<Options<'a>, CmdError> {
+    let mut o = Options { limit_count: -1, ..Default::default() };
+    let argc = args.argc();
+    let mut j = 2;
+    while j < argc {
+        let left = argc - j - 1;
+        let a = args.at(j);
+        if opt_is(a, "asc") {
+            o.desc = false;
+        } else if opt_is(a, "desc") {
+            o.desc = true;
+        } else if opt_is(a, "alpha") {
+            o.alpha = true;
+        } else if opt_is(a, "limit") && left >= 2 {
+            o.limit_start = parse_i64(args.at(j + 1)).ok_or(CmdError::NotInteger)?;
+            o.limit_count = parse_i64(args.at(j + 2)).ok_or(CmdError::NotInteger)?;
+            j += 2;
+        } else if !readonly && opt_is(a, "store") && left >= 1 {
+            o.store = Some(args.at(j + 1));
+            j += 1;
+        } else if opt_is(a, "by") && left >= 1 {
+            let p = args.at(j + 1);
+            o.by = Some(p);
+            // A later pattern with `*` does not undo an earlier "don't sort".
+            if !c_str(p).contains(&b'*') {
+                o.dont_sort = true;
+            }
+            j += 1;
+        } else if opt_is(a, "get") && left >= 1 {
+            o.gets.push(args.at(j + 1));
+            j += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+/// Redis's `lookupKeyByPattern`: `#` is the element itself; otherwise the first `*` is
+/// replaced by the element, and the key is read as a string or, for `key->field`, as a
+/// hash field. Anything missing or of another type is `None`.
+fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], element: &[u8]) -> Option<Vec<u8>> {
+    let cpat = c_str(pattern);
+    if cpat == b"#" {
+        return Some(element.to_vec());
+    }
+    let star = cpat.iter().position(|&c| c == b'*')?;
+    let field_at = cpat[star + 1..]
+        .windows(2)
+        .position(|w| w == b"->")
+        .map(|i| star + 1 + i)
+        .filter(|&f| pattern.get(f + 2).is_some_and(|&c| c != 0));
+    let field = field_at.map(|f| &pattern[f + 2..]);
+    let postfix_end = field_at.unwrap_or(pattern.len());
+    let mut key = Vec::with_capacity(pattern.len() + element.len());
+    key.extend_from_slice(&pattern[..star]);
+    key.extend_from_slice(element);
+    key.extend_from_slice(&pattern[star + 1..postfix_end]);
+    let slot = ctx.lookup_read(&key)?;
+    match (&ctx.db().keys.entry(slot).value, field) {
+        (Value::Hash(h), Some(f)) => h.get(f).map(<[u8]>::to_vec),
+        (v, None) => v.string_bytes().map(|b| b.into_owned()),
+        _ => None,
+    }
+}
+
+/// C `strcoll` in the C/C.UTF-8 locale: byte order of the strings up to their first NUL.
+fn strcoll(a: &[u8], b: &[u8]) -> Ordering {
+    c_str(a).cmp(c_str(b))
+}
+
+/// Redis's `sortCompare`.
+fn compare(a: &Item, b: &Item, o: &Options, by_pattern: bool) -> Ordering {
+    let ord = if !o.alpha {
+        a.score.partial_cmp(&b.score).unwrap_or(Ordering::Equal).then_with(|| a.obj.cmp(&b.obj))
+    } else if by_pattern {
+        match (&a.by, &b.by) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(x), Some(y)) if o.store.is_some() => x.cmp(y),
+            (Some(x), Some(y)) => strcoll(x, y),
+        }
+    } else if o.store.is_some() {
+        a.obj.cmp(&b.obj)
+    } else {
+        strcoll(&a.obj, &b.obj)
+    };
+    if o.desc {
+        ord.reverse()
+    } else {
+        ord
+    }
+}
+
+/// `SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]
+/// [STORE destination]`.
+pub fn sort(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    sort_generic(ctx, args, false)
+}
+
+/// `SORT_RO`: SORT without STORE.
+pub fn sort_ro(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    sort_generic(ctx, args, true)
+}
+
+fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
+    let mut o = parse(args, readonly)?;
+    let src = match ctx.lookup_read(args.at(1)) {
+        None => Source { kind: Kind::List, elements: Vec::new() },
+        Some(slot) => source(&mut ctx.db().keys.entry_mut(slot).value).ok_or(CmdError::WrongType)?,
+    };
+    if o.dont_sort && src.kind == Kind::Set && o.store.is_some() {
+        // Set order is not deterministic: a stored result is sorted (ALPHA) instead.
+        o.dont_sort = false;
+        o.alpha = true;
+        o.by = None;
+    }
+    let len = src.elements.len() as i64;
+    let mut start = o.limit_start.max(0);
+    let mut end = if o.limit_count < 0 { len - 1 } else { start.saturating_add(o.limit_count) - 1 };
+    if start >= len {
+        start = len - 1;
+        end = len - 2;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+
+    // Load the elements; lists and sorted sets that are not sorted load only the range.
+    let ordered = matches!(src.kind, Kind::List | Kind::Zset);
+    let mut elements = src.elements;
+    let mut vector_len = len;
+    if ordered && o.dont_sort && (start != 0 || end != len - 1) {
+        vector_len = end - start + 1;
+    }
+    if ordered && o.dont_sort {
+        if o.desc {
+            elements.reverse();
+        }
+        if src.kind == Kind::Zset || end >= start {
+            let from = (start.max(0) as usize).min(elements.len());
+            let to = (from + vector_len.max(0) as usize).min(elements.len());
+            elements = elements.drain(from..to).collect();
+            end -= start;
+            start = 0;
+        }
+    }
+    let mut items: Vec<Item> = elements.into_iter().map(|obj| Item { obj, score: 0.0, by: None }).collect();
+
+    let mut bad_score = false;
+    if !o.dont_sort {
+        for it in items.iter_mut() {
+            let by_val = match o.by {
+                Some(p) => match lookup_by_pattern(ctx, p, &it.obj) {
+                    Some(v) => v,
+                    None => continue,
+                },
+                None => it.obj.clone(),
+            };
+            if o.alpha {
+                if o.by.is_some() {
+                    it.by = Some(by_val);
+                }
+            } else {
+                let r = strtod(&by_val);
+                let stops_at_nul = by_val.get(r.end).is_none_or(|&c| c == 0);
+                if !stops_at_nul || r.erange || r.value.is_nan() {
+                    bad_score = true;
+                }
+                it.score = r.value;
+            }
+        }
+        let by_pattern = o.by.is_some();
+        let mut cmp = |a: &Item, b: &Item| compare(a, b, &o, by_pattern);
+        if by_pattern && (start != 0 || end != vector_len - 1) {
+            pqsort(&mut items, &mut cmp, start as isize, end as isize);
+        } else {
+            items.sort_by(cmp);
+        }
+    }
+
+    let count = (end - start + 1).max(0) as usize;
+    if bad_score {
+        return Err(CmdError::other("ERR One or more scores can't be converted into double"));
+    }
+    let range = if count == 0 { &items[0..0] } else { &items[start as usize..=end as usize] };
+    match o.store {
+        None => {
+            let mut out = Vec::with_capacity(count * o.gets.len().max(1));
+            for it in range {
+                if o.gets.is_empty() {
+                    out.push(Reply::bulk(&it.obj));
+                }
+                for g in &o.gets {
+                    out.push(Reply::bulk_or_nil(lookup_by_pattern(ctx, g, &it.obj).as_deref()));
+                }
+            }
+            Ok(Reply::Array(out))
+        }
+        Some(dst) => {
+            let mut stored = Vec::with_capacity(count * o.gets.len().max(1));
+            for it in range {
+                if o.gets.is_empty() {
+                    stored.push(it.obj.clone());
+                }
+                for g in &o.gets {
+                    stored.push(lookup_by_pattern(ctx, g, &it.obj).unwrap_or_default());
+                }
+            }
+            let n = stored.len() as i64;
+            if n == 0 {
+                let now = ctx.now_ms();
+                ctx.db().remove(dst, now);
+                return Ok(Reply::Int(0));
+            }
+            let value = list_value(stored);
+            match ctx.lookup_write(dst) {
+                Some(slot) => {
+                    let keys = &mut ctx.db().keys;
+                    keys.clear_expire(slot);
+                    keys.entry_mut(slot).value = value;
+                }
+                None => {
+                    let access = ctx.st.new_access();
+                    ctx.db().keys.insert_new(SBytes::new(dst), value, access);
+                }
+            }
+            Ok(Reply::Int(n))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::TestEngine;
+
+    fn run(t: &mut TestEngine, cases: &[(&[&str], &str)]) {
+        for (argv, want) in cases {
+            assert_eq!(t.resp(argv), *want, "{:?}", argv);
+        }
+    }
+
+    #[test]
+    fn sorts_sets_with_patterns_and_limits() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SADD", "s", "5", "3", "9", "1", "10"]);
+        for (k, v) in [("w_3", "30"), ("w_1", "10"), ("w_9", "-1"), ("w_10", "2.5")] {
+            t.cmd(&["SET", k, v]);
+        }
+        t.cmd(&["HSET", "h_1", "f", "5"]);
+        t.cmd(&["HSET", "h_3", "f", "4"]);
+        run(
+            &mut t,
+            &[
+                (&["SORT", "s"], "*5\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n$2\r\n10\r\n"),
+                (&["SORT", "s", "DESC", "LIMIT", "1", "2"], "*2\r\n$1\r\n9\r\n$1\r\n5\r\n"),
+                (&["SORT", "s", "ALPHA"], "*5\r\n$1\r\n1\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n"),
+                (&["SORT", "s", "BY", "nosort", "DESC"], "*5\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n$2\r\n10\r\n"),
+                (&["SORT", "s", "BY", "w_*"], "*5\r\n$1\r\n9\r\n$1\r\n5\r\n$2\r\n10\r\n$1\r\n1\r\n$1\r\n3\r\n"),
+                (
+                    &["SORT", "s", "BY", "w_*", "LIMIT", "0", "2", "GET", "#", "GET", "w_*", "GET", "h_*->f"],
+                    "*6\r\n$1\r\n9\r\n$2\r\n-1\r\n$-1\r\n$1\r\n5\r\n$-1\r\n$-1\r\n",
+                ),
+                (&["SORT", "s", "BY", "h_*->f", "LIMIT", "3", "2"], "*2\r\n$1\r\n3\r\n$1\r\n1\r\n"),
+                (&["SORT", "s", "GET", "nostar"], "*5\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n"),
+                (&["SORT", "s", "LIMIT", "10", "2"], "*0\r\n"),
+                (&["SORT", "nokey"], "*0\r\n"),
+                (&["SORT", "nokey", "STORE", "dst"], ":0\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn errors_in_redis_order() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SET", "str", "x"]);
+        t.cmd(&["SADD", "w", "a", "b"]);
+        run(
+            &mut t,
+            &[
+                (&["SORT", "str", "foo"], "-ERR syntax error\r\n"),
+                (&["SORT", "str", "LIMIT", "1", "x"], "-ERR value is not an integer or out of range\r\n"),
+                (&["SORT", "str"], "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+                (&["SORT_RO", "w", "STORE", "d"], "-ERR syntax error\r\n"),
+                (&["SORT", "w"], "-ERR One or more scores can't be converted into double\r\n"),
+                (&["SORT", "w", "ALPHA", "DESC"], "*2\r\n$1\r\nb\r\n$1\r\na\r\n"),
+            ],
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! Blocking list commands with several client connections, against both servers. Each
+//! scenario runs on a fresh server of each kind; after every step, whatever each
+//! connection received (complete replies, or the connection closing) is recorded, and the
+//! two transcripts must be identical byte for byte.
+//!
+//! Step syntax: `N: command args` sends a command on connection N (opened on first use;
+//! arguments split on spaces, `$name` replaced by a captured value); `N: @id name`
+//! captures connection N's `CLIENT ID` (not compared: ids differ); `N: @quiet cmd` runs a
+//! command whose reply is not compared (HELLO shows the id); `@sleep MS` waits;
+//! `N: @close` closes connection N; `N: @pipe cmd1 | cmd2` sends commands in one write.
+//! Timeouts in scenarios are at least 0.1 s and followed by a longer `@sleep`: Redis
+//! notices them on its next event-loop turn (within 100 ms at `hz 10`), Cinder on time.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use cinder_parity::conn::{Conn, Outcome};
+use cinder_parity::resp::{as_int, encode_command};
+use cinder_parity::server::{Kind, Server};
+use cinder_parity::text::escape_window;
+
+/// How long all connections must stay quiet before a step's replies count as complete.
+const SETTLE: Duration = Duration::from_millis(40);
+/// Wait for a reply on one connection during one polling round.
+const POLL: Duration = Duration::from_millis(2);
+
+fn argv(line: &str, vars: &HashMap<String, String>) -> Vec<Vec<u8>> {
+    line.split(' ')
+        .filter(|a| !a.is_empty())
+        .map(|a| match a.strip_prefix('$') {
+            Some(name) => vars.get(name).unwrap_or_else(|| panic!("no captured ${name}")).clone().into_bytes(),
+            None => a.as_bytes().to_vec(),
+        })
+        .collect()
+}
+
+/// Runs `steps` on a fresh server of `kind`; returns the transcript.
+fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
+    let server = Server::start(kind);
+    let mut conns: Vec<Option<Conn>> = Vec::new();
+    let mut vars: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        if let Some(ms) = step.strip_prefix("@sleep ") {
+            std::thread::sleep(Duration::from_millis(ms.parse().unwrap()));
+        } else {
+            let (n, cmd) = step.split_once(": ").unwrap_or_else(|| panic!("bad step {step:?}"));
+            let n: usize = n.parse().unwrap();
+            while conns.len() <= n {
+                conns.push(None);
+            }
+            if conns[n].is_none() {
+                conns[n] = Some(Conn::connect(server.port).expect("connect"));
+            }
+            let conn = conns[n].as_mut().unwrap();
+            if let Some(name) = cmd.strip_prefix("@id ") {
+                conn.send(&encode_command(&argv("CLIENT ID", &vars))).unwrap();
+                let Outcome::Reply(r) = conn.read_reply(Duration::from_secs(5)) else {
+                    panic!("{}: no CLIENT ID reply", server.name)
+                };
+                vars.insert(name.to_string(), as_int(&r).expect("CLIENT ID is an integer").to_string());
+                continue;
+            } else if let Some(c) = cmd.strip_prefix("@quiet ") {
+                conn.send(&encode_command(&argv(c, &vars))).unwrap();
+                if !matches!(conn.read_reply(Duration::from_secs(5)), Outcome::Reply(_)) {
+                    panic!("{}: no reply to {c}", server.name);
+                }
+                continue;
+            } else if cmd == "@close" {
+                conns[n] = None;
+            } else if let Some(cmds) = cmd.strip_prefix("@pipe ") {
+                let bytes: Vec<u8> = cmds.split(" | ").flat_map(|c| encode_command(&argv(c, &vars))).collect();
+                conn.send(&bytes).unwrap();
+            } else {
+                conn.send(&encode_command(&argv(cmd, &vars))).unwrap();
+            }
+        }
+        // Collect what every connection received because of this step: poll them in turn
+        // until none has said anything for SETTLE.
+        let mut got: Vec<Vec<String>> = vec![Vec::new(); conns.len()];
+        let mut quiet_since = Instant::now();
+        while quiet_since.elapsed() < SETTLE {
+            for (k, c) in conns.iter_mut().enumerate() {
+                let Some(conn) = c else {
+                    continue;
+                };
+                match conn.read_reply(POLL) {
+                    Outcome::NoReply => {}
+                    Outcome::Reply(b) => {
+                        got[k].push(format!("\"{}\"", escape_window(&b, 0, 500)));
+                        quiet_since = Instant::now();
+                    }
+                    other => {
+                        got[k].push(other.show(0));
+                        *c = None;
+                        quiet_since = Instant::now();
+                    }
+                }
+            }
+        }
+        for (k, replies) in got.into_iter().enumerate() {
+            for r in replies {
+                out.push(format!("step {} `{}`: conn {}: {}", i + 1, step, k, r));
+            }
+        }
+    }
+    out
+}
+
+/// Runs a scenario on both servers and compares the transcripts.
+fn scenario(name: &str, steps: &[&str]) {
+    let redis = transcript(Kind::Redis, steps);
+    let cinder = transcript(Kind::Cinder, steps);
+    if redis != cinder {
+        let mut report = format!("scenario {name}: transcripts differ\n");
+        let n = redis.len().max(cinder.len());
+        for i in 0..n {
+            let (r, c) = (redis.get(i), cinder.get(i));
+            let mark = if r == c { "  " } else { "!!" };
+            report += &format!("{mark} redis:  {}\n{mark} cinder: {}\n", r.map_or("-", |s| s), c.map_or("-", |s| s));
+        }
+        panic!("{report}");
+    }
+}
+
+#[test]
+fn clients_blocked_on_one_key_are_served_in_order() {
+    scenario(
+        "fifo",
+        &[
+            "1: BLPOP k 0",
+            "2: BRPOP k 0",
+            "3: BLPOP k 0",
+            "0: RPUSH k a b",
+            "0: LLEN k",
+            "0: RPUSH k c",
+            "0: EXISTS k",
+            // Waiting on several keys (one twice): served from the key that got data.
+            "1: BLPOP a a b 0",
+            "0: RPUSH b x y",
+            "0: LRANGE b 0 -1",
+            // A pipeline behind a blocked command waits for it.
+            "2: @pipe BLPOP p 0 | PING | LPUSH p2 q",
+            "0: RPUSH p 1",
+            "0: LRANGE p2 0 -1",
+        ],
+    );
+}
+
+#[test]
+fn blmove_chains_and_rotation() {
+    scenario(
+        "blmove",
+        &[
+            "1: BLMOVE k1 k2 LEFT RIGHT 0",
+            "2: BRPOPLPUSH k2 k3 0",
+            "3: BLMPOP 0 1 k3 LEFT COUNT 5",
+            "0: RPUSH k1 x y",
+            "0: LRANGE k1 0 -1",
+            "0: EXISTS k2 k3",
+            // A list moved onto itself keeps its element for the next client.
+            "1: BLMOVE r r RIGHT LEFT 0",
+            "2: BLPOP r 0",
+            "0: RPUSH r a",
+            "0: EXISTS r",
+            // BLMPOP takes up to COUNT from the ready key, from the right end.
+            "3: BLMPOP 0 2 m1 m2 RIGHT COUNT 2",
+            "0: RPUSH m2 a b c",
+            "0: LRANGE m2 0 -1",
+        ],
+    );
+}
+
+#[test]
+fn timeouts_reply_nil_in_resp2_and_resp3() {
+    scenario(
+        "timeouts",
+        &[
+            "3: @quiet HELLO 3",
+            "4: @quiet HELLO 3",
+            "1: BLPOP t 0.5",
+            "2: BLMOVE t u LEFT LEFT 0.55",
+            "3: BLMPOP 0.5 1 t LEFT",
+            "4: BRPOPLPUSH t u 0.6",
+            "@sleep 1100",
+            "0: RPUSH t late",
+            "0: LRANGE t 0 -1",
+            // Sub-second timeouts also end waits on several keys.
+            "1: BRPOP t2 t3 0.1",
+            "@sleep 400",
+            // Timeout 0 waits until served.
+            "2: BLPOP forever 0",
+            "@sleep 200",
+            "0: LPUSH forever now",
+        ],
+    );
+}
+
+#[test]
+fn wrong_type_appearing_while_blocked() {
+    scenario(
+        "wrongtype",
+        &[
+            "1: BLPOP w 0",
+            "0: SET w x",
+            "0: LPUSH w a",
+            "0: DEL w",
+            "0: RPUSH w z",
+            // The destination of a blocked BLMOVE becomes a string: WRONGTYPE for that
+            // client, the element stays, the next client gets it.
+            "1: BLMOVE s d LEFT LEFT 0",
+            "2: BLPOP s 0",
+            "0: SET d str",
+            "0: RPUSH s e",
+            "0: EXISTS s",
+            "0: GET d",
+        ],
+    );
+}
+
+#[test]
+fn del_of_the_key_and_disconnects() {
+    scenario(
+        "del",
+        &[
+            "1: BLPOP d 0.3",
+            "0: RPUSH other 1",
+            "0: DEL d",
+            "0: EXISTS d",
+            "@sleep 500",
+            "1: BLPOP d 0",
+            "0: SET d v",
+            "0: DEL d",
+            "0: FLUSHALL",
+            "0: RPUSH d fresh",
+            // A client that disconnects while blocked takes nothing.
+            "2: BLPOP gone 0",
+            "2: @close",
+            "0: RPUSH gone a",
+            "0: LLEN gone",
+            // SWAPDB brings a list under a waited-for name.
+            "3: BLPOP sw 0",
+            "0: SELECT 1",
+            "0: RPUSH sw a b",
+            "0: SWAPDB 0 1",
+            "0: LRANGE sw 0 -1",
+            "0: SELECT 0",
+            "0: LRANGE sw 0 -1",
+        ],
+    );
+}
+
+#[test]
+fn client_unblock_and_kill() {
+    scenario(
+        "unblock",
+        &[
+            "1: @id c1",
+            "2: @id c2",
+            "0: CLIENT UNBLOCK $c1",
+            "1: BLPOP u 0",
+            "0: CLIENT UNBLOCK $c1 foo",
+            "0: CLIENT UNBLOCK $c1 ERROR",
+            "1: BRPOPLPUSH u v 0",
+            "0: CLIENT UNBLOCK $c1 TIMEOUT",
+            "0: CLIENT UNBLOCK $c1",
+            "1: @quiet HELLO 3",
+            "1: BLMPOP 0 1 u LEFT",
+            "0: CLIENT UNBLOCK $c1",
+            "1: BLPOP u 0",
+            "0: CLIENT UNBLOCK $c1 error",
+            "2: BLPOP u 0",
+            "0: CLIENT KILL ID $c2",
+            "0: RPUSH u a",
+            "0: LLEN u",
+            "1: PING",
+        ],
+    );
+}
+
+#[test]
+fn sort_store_and_rename_create_ready_keys() {
+    scenario(
+        "created keys",
+        &[
+            "0: SADD s 2 1",
+            // SORT ... STORE into a missing key adds it: the waiter is served.
+            "1: BLPOP st 0",
+            "0: SORT s STORE st",
+            "0: LRANGE st 0 -1",
+            // Over an existing key of another type it overwrites: no wake-up (Redis 7.0),
+            // not even by a later push onto the now existing list.
+            "2: BLPOP ov 0",
+            "0: SET ov x",
+            "0: SORT s STORE ov",
+            "0: RPUSH ov 3",
+            "0: LRANGE ov 0 -1",
+            "0: DEL ov",
+            "0: RPUSH ov z",
+            // RENAME, COPY and MOVE add the destination key.
+            "1: BLPOP rn 0",
+            "0: RPUSH src a b",
+            "0: RENAME src rn",
+            "0: LRANGE rn 0 -1",
+            "2: BRPOP cp 0",
+            "0: COPY rn cp",
+            "0: LRANGE cp 0 -1",
+            "3: SELECT 1",
+            "3: BLPOP mv 0",
+            "0: RPUSH mv m",
+            "0: MOVE mv 1",
+        ],
+    );
+}
