@@ -6,7 +6,7 @@
 import init, { initSync, CinderCore, panicMessage, __panicForTests } from './wasm/cinder_wasm.js';
 import type { InitOutput } from './wasm/cinder_wasm.js';
 import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, writeArgs, writeString } from './codec.js';
-import { Commands } from './commands.generated.js';
+import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
 import { CinderError, ReplyError } from './errors.js';
 
 export { type Arg, type Reply, type ReplyBuffer } from './codec.js';
@@ -123,6 +123,10 @@ class Engine {
   inCap: number;
   decoder = new ReplyDecoder();
   freed = false;
+  /** Connections whose blocking command waits, with the Promise to settle. */
+  waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void; buffers: boolean }>();
+  /** Real clock: the timer that ends the earliest blocked command's wait. */
+  timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(core: CinderCore, manual: boolean, memory: WebAssembly.Memory) {
     this.core = core;
@@ -165,12 +169,88 @@ class Engine {
     this.refresh();
     const at = this.u32[this.meta];
     const v = this.decoder.decode(this.u8, at, at + len, buffers);
+    if (this.u32[this.meta + 4] !== 0) this.drain();
     if (v instanceof ReplyError) throw v;
     return v;
   }
+
+  /** A Promise for connection `id`'s blocked command. */
+  block(id: number, buffers: boolean): Promise<any> {
+    const p = new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject, buffers }));
+    if (this.u32[this.meta + 4] !== 0) this.drain();
+    this.schedule();
+    return p;
+  }
+
+  /** Settles the Promises of the waits that ended (wake-up records, see wasm/src/host.rs). */
+  drain(): void {
+    const len = this.core.takeWakeups();
+    this.refresh();
+    const u8 = this.u8;
+    let at = this.u32[this.meta];
+    const end = at + len;
+    while (at < end) {
+      const conn = u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24);
+      const n = (u8[at + 4] | (u8[at + 5] << 8) | (u8[at + 6] << 16) | (u8[at + 7] << 24)) >>> 0;
+      at += 8;
+      const w = this.waiting.get(conn);
+      this.waiting.delete(conn);
+      if (n === 0xffff_ffff) {
+        w?.reject(new CinderError('cinderkv: the connection was closed while its blocking command waited'));
+        continue;
+      }
+      const v = this.decoder.decode(u8, at, at + n, w?.buffers ?? false);
+      at += n;
+      if (v instanceof ReplyError) w?.reject(v);
+      else w?.resolve(v);
+    }
+    this.schedule();
+  }
+
+  /** Real clock: a timer for the earliest blocked command's timeout. */
+  schedule(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.manual || this.freed || this.waiting.size === 0) return;
+    const deadline = this.core.nextDeadline();
+    if (deadline < 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.freed || panicked !== null) return;
+      try {
+        this.core.poll(Date.now());
+      } catch (err) {
+        this.failAll(err);
+        return;
+      }
+      if (this.u32[this.meta + 4] !== 0) this.drain();
+      else this.schedule();
+    }, Math.max(0, deadline - Date.now()));
+  }
+
+  /** Rejects every waiting Promise (the instance is closed or broken). */
+  failAll(reason: unknown): void {
+    for (const w of this.waiting.values()) w.reject(reason instanceof Error ? reason : new CinderError(String(reason)));
+    this.waiting.clear();
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+/** `call` result: the command blocks (wasm/src/host.rs `Status::Blocked`). */
+const BLOCKED = -6;
+
+/** Whether a command name is one of the blocking commands (cheap test first). */
+function isBlocking(name: unknown): boolean {
+  return typeof name === 'string' && name.length >= 4 && (name.charCodeAt(0) | 32) === 98 && BLOCKING_COMMANDS.has(name.toLowerCase());
 }
 
 function refusal(code: number): never {
+  if (code === -5) {
+    throw new CinderError('cinderkv: this connection waits for a blocking command; run other commands on another connection');
+  }
   if (code === -4) {
     // The module panicked during an earlier call that did not trap here (another instance).
     rethrow(new WebAssembly.RuntimeError('panicked'));
@@ -212,17 +292,39 @@ export class Connection extends Commands {
     } catch (err) {
       rethrow(err);
     }
-    if (r < 0) refusal(r);
+    if (r < 0) {
+      if (r === BLOCKED) return e.block(this.id, buffers);
+      refusal(r);
+    }
     return e.reply(r, buffers);
   }
 
-  /** Runs any command: `db.call('SET', 'k', 'v')`. Error replies are thrown as `ReplyError`. */
-  call(...args: Arg[]): Reply {
+  /** A blocking command: always a Promise (settled at once when it did not block). */
+  protected _callAsync(args: unknown[], buffers = false): Promise<any> {
+    try {
+      return Promise.resolve(this._run(args, buffers));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Runs any command: `db.call('SET', 'k', 'v')`. Error replies are thrown as `ReplyError`.
+   * Blocking commands (BLPOP, BRPOP, BLMOVE, ...) return a Promise instead, settled when the
+   * engine serves them or their timeout passes (rejected with the `ReplyError`).
+   */
+  call(command: BlockingCommand, ...args: Arg[]): Promise<Reply>;
+  call(...args: Arg[]): Reply;
+  call(...args: Arg[]): Reply | Promise<Reply> {
+    if (isBlocking(args[0])) return this._callAsync(args);
     return this._run(args, false);
   }
 
   /** Like `call`, but bulk strings come back as `Uint8Array`s (for binary data). */
-  callBuffer(...args: Arg[]): ReplyBuffer {
+  callBuffer(command: BlockingCommand, ...args: Arg[]): Promise<ReplyBuffer>;
+  callBuffer(...args: Arg[]): ReplyBuffer;
+  callBuffer(...args: Arg[]): ReplyBuffer | Promise<ReplyBuffer> {
+    if (isBlocking(args[0])) return this._callAsync(args, true);
     return this._run(args, true);
   }
 
@@ -233,9 +335,10 @@ export class Connection extends Commands {
 
   /**
    * Runs one redis-cli-style line: words split on spaces, `"..."` with escapes
-   * (`\n`, `\xHH`, ...), `'...'`. A blank line runs nothing and returns `undefined`.
+   * (`\n`, `\xHH`, ...), `'...'`. A blank line runs nothing and returns `undefined`; a
+   * command that blocks returns a Promise.
    */
-  exec(line: string): Reply | undefined {
+  exec(line: string): Reply | Promise<Reply> | undefined {
     const e = this.engine;
     e.check();
     let r: number;
@@ -247,7 +350,10 @@ export class Connection extends Commands {
     } catch (err) {
       rethrow(err);
     }
-    if (r < 0) refusal(r);
+    if (r < 0) {
+      if (r === BLOCKED) return e.block(this.id, false);
+      refusal(r);
+    }
     return e.reply(r, false);
   }
 
@@ -279,7 +385,9 @@ export class Connection extends Commands {
     if (r < 0) refusal(r);
     e.refresh();
     const out = e.u32[e.meta];
-    return e.u8.slice(out, out + r);
+    const bytes = e.u8.slice(out, out + r);
+    if (e.u32[e.meta + 4] !== 0) e.drain();
+    return bytes;
   }
 
   /** Whether this connection still accepts commands (false after QUIT, CLIENT KILL, close). */
@@ -296,6 +404,7 @@ export class Connection extends Commands {
     } catch (err) {
       rethrow(err);
     }
+    if (e.u32[e.meta + 4] !== 0) e.drain();
   }
 }
 
@@ -397,6 +506,8 @@ export class Cinder extends Connection {
     } catch (err) {
       rethrow(err);
     }
+    this.engine.refresh();
+    if (this.engine.u32[this.engine.meta + 4] !== 0) this.engine.drain();
   }
 
   /** Manual clock: sets the time (ms since the Unix epoch); moving forward runs the due cycles. */
@@ -408,6 +519,8 @@ export class Cinder extends Connection {
     } catch (err) {
       rethrow(err);
     }
+    this.engine.refresh();
+    if (this.engine.u32[this.engine.meta + 4] !== 0) this.engine.drain();
   }
 
   /** Frees the engine and all its data; every connection is closed. */
@@ -415,6 +528,7 @@ export class Cinder extends Connection {
     const e = this.engine;
     if (e.freed) return;
     e.freed = true;
+    e.failAll(new CinderError('cinderkv: the instance was closed while a blocking command waited'));
     if (panicked === null) e.core.free();
   }
 

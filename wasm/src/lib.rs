@@ -26,8 +26,9 @@ pub fn core_version() -> &'static str {
 #[wasm_bindgen]
 pub struct CinderCore {
     host: Host,
-    /// `[output address, output length, input address, input length]`, at a fixed address.
-    meta: Box<[u32; 4]>,
+    /// `[output address, output length, input address, input length, pending wake-ups]`,
+    /// at a fixed address.
+    meta: Box<[u32; 5]>,
 }
 
 /// Returned by the command entries once the module panicked.
@@ -59,7 +60,7 @@ impl CinderCore {
         let config = config_from_pairs(&pairs).map_err(|e| JsError::new(&e))?;
         let mode = if manual { ClockMode::Manual } else { ClockMode::Real };
         let host = Host::new(config, seed, ms_to_us(now_ms), mode).map_err(|e| JsError::new(&e))?;
-        let mut core = CinderCore { host, meta: Box::new([0; 4]) };
+        let mut core = CinderCore { host, meta: Box::new([0; 5]) };
         core.host.reserve_input(256);
         core.update_meta();
         Ok(core)
@@ -71,9 +72,11 @@ impl CinderCore {
         self.meta[1] = self.host.output.len() as u32;
         self.meta[2] = self.host.input.as_ptr() as usize as u32;
         self.meta[3] = self.host.input.len() as u32;
+        self.meta[4] = self.host.wakeup_count;
     }
 
-    /// Address of the four `u32`s describing the shared buffers (stable for the object's life).
+    /// Address of the five `u32`s describing the shared buffers and pending wake-ups
+    /// (stable for the object's life).
     #[wasm_bindgen(js_name = ioMeta)]
     pub fn io_meta(&self) -> u32 {
         self.meta.as_ptr() as usize as u32
@@ -88,7 +91,7 @@ impl CinderCore {
         Ok(self.meta[2])
     }
 
-    fn done(&mut self, r: Result<usize, host::Refusal>) -> i32 {
+    fn done(&mut self, r: Result<usize, host::Status>) -> i32 {
         self.update_meta();
         match r {
             Ok(n) => n as i32,
@@ -102,7 +105,9 @@ impl CinderCore {
 
     /// Runs the command laid out in the input buffer (`argc` arguments, `len` bytes) on
     /// connection `conn`. Returns the reply's length in the output buffer, or a negative
-    /// code: -1 closed connection, -2 shut down, -3 bad layout, -4 the module panicked.
+    /// code: -1 closed connection, -2 shut down, -3 bad layout, -4 the module panicked,
+    /// -5 the connection waits for a blocking command, -6 this command blocks (its reply
+    /// comes as a wake-up).
     pub fn call(&mut self, conn: u32, argc: u32, len: u32, now_ms: f64) -> i32 {
         if panic::happened() {
             return PANICKED;
@@ -130,6 +135,32 @@ impl CinderCore {
         self.done(r)
     }
 
+    /// Moves the pending wake-up records (see `host`) into the output buffer; returns
+    /// their total length.
+    #[wasm_bindgen(js_name = takeWakeups)]
+    pub fn take_wakeups(&mut self) -> u32 {
+        if panic::happened() {
+            return 0;
+        }
+        let n = self.host.take_wakeups();
+        self.update_meta();
+        n as u32
+    }
+
+    /// Real clock: reads the time, ending the blocked commands whose timeout passed.
+    pub fn poll(&mut self, now_ms: f64) -> Result<(), JsError> {
+        panic::check()?;
+        self.host.poll(ms_to_us(now_ms));
+        self.update_meta();
+        Ok(())
+    }
+
+    /// When (ms since the epoch) the earliest blocked command times out; -1 when none does.
+    #[wasm_bindgen(js_name = nextDeadline)]
+    pub fn next_deadline(&self) -> f64 {
+        self.host.next_deadline_ms().map_or(-1.0, |ms| ms as f64)
+    }
+
     /// Opens another connection (its own client: database, protocol, transaction state).
     pub fn connect(&mut self) -> Result<u32, JsError> {
         panic::check()?;
@@ -140,6 +171,7 @@ impl CinderCore {
     pub fn disconnect(&mut self, conn: u32) -> Result<(), JsError> {
         panic::check()?;
         self.host.disconnect(conn);
+        self.update_meta();
         Ok(())
     }
 
@@ -159,6 +191,7 @@ impl CinderCore {
         panic::check()?;
         self.require_manual()?;
         self.host.advance(ms_to_us(ms));
+        self.update_meta();
         Ok(())
     }
 
@@ -168,6 +201,7 @@ impl CinderCore {
         panic::check()?;
         self.require_manual()?;
         self.host.set_time(ms_to_us(ms));
+        self.update_meta();
         Ok(())
     }
 
