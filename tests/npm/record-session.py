@@ -82,6 +82,8 @@ def split_args(line):
 class Conn:
     def __init__(self, port):
         self.s = socket.create_connection(("127.0.0.1", port))
+        # A command that blocks in the session would hang the recording: fail instead.
+        self.s.settimeout(10)
         self.buf = b""
 
     def send(self, argv):

@@ -61,22 +61,18 @@ const latin1 = (u8) => {
  * `{ compared, failures }`: `compared` counts reply comparisons (steps x 3 ways).
  */
 export async function runSession({ Cinder, ReplyError }, steps) {
+  // Blocking commands give Promises (settled at once here: the session never lets one wait).
+  const settle = async (run) => {
+    try {
+      return canon(await run(), ReplyError);
+    } catch (e) {
+      return canon(e, ReplyError);
+    }
+  };
   const modes = {
-    call: (db, s) => {
-      try {
-        return canon(db.call(...s.argv), ReplyError);
-      } catch (e) {
-        return canon(e, ReplyError);
-      }
-    },
-    exec: (db, s) => {
-      try {
-        return canon(db.exec(s.line), ReplyError);
-      } catch (e) {
-        return canon(e, ReplyError);
-      }
-    },
-    resp: (db, s) => latin1(db.resp(multibulk(s.argv))),
+    call: (db, s) => settle(() => db.call(...s.argv)),
+    exec: (db, s) => settle(() => db.exec(s.line)),
+    resp: async (db, s) => latin1(db.resp(multibulk(s.argv))),
   };
   let compared = 0;
   const failures = [];
@@ -87,7 +83,7 @@ export async function runSession({ Cinder, ReplyError }, steps) {
         db.advanceTime(s.sleep);
         continue;
       }
-      const got = run(db, s);
+      const got = await run(db, s);
       if (s.compare === false) continue;
       const want = mode === 'resp' ? s.raw : s.value;
       compared++;
