@@ -94,6 +94,12 @@ pub struct EngineState {
     pub host: HostInfo,
     /// Per-command counters (`INFO commandstats`), by full command name.
     pub cmd_calls: hashbrown::HashMap<&'static str, CmdStat, foldhash::fast::FixedState>,
+    /// Whether C's `errno` would be `ERANGE`: Redis's SORT tests `errno` after `strtod`
+    /// without clearing it, so a range error left by an earlier command (a score bound
+    /// like `1e400`, a ZADD score like `5e-324`) makes it fail. Parsers that Redis runs
+    /// with `errno` cleared first (`string2d`, `string2ld`) set it; plain `strtod` calls
+    /// (score ranges, SORT) only ever set it.
+    pub errno_erange: bool,
     /// Clients blocked on keys (see [`crate::blocking`]).
     pub blocking: Blocking,
 }
@@ -161,6 +167,7 @@ impl Engine {
                 lastsave_s: opts.now_us / 1_000_000,
                 host: opts.host,
                 cmd_calls: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
+                errno_erange: false,
                 blocking,
             },
             clients: ClientTable::default(),

@@ -82,67 +82,25 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
     std::str::from_utf8(s).ok()?.parse().ok()
 }
 
-/// Parses a double the way Redis's `strtod`-based helpers accept it: the whole
-/// string must be consumed, no leading space, `inf`/`infinity` allowed, NaN rejected.
+/// Redis's `string2d` (behind `getDoubleFromObject`): `strtod` must consume the whole
+/// string, no leading space, NaN rejected, and overflow (`1e400`) or underflow to zero
+/// (`1e-400`) rejected as `strtod`'s `ERANGE` is. Hex floats (`0x10`) are accepted.
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
-    if s.is_empty() || s.len() > 5000 || s[0].is_ascii_whitespace() {
-        return None;
-    }
-    let text = std::str::from_utf8(s).ok()?;
-    let v = parse_c_double(text)?;
-    if v.is_nan() {
-        return None;
-    }
-    Some(v)
+    string2d(s).0
 }
 
-/// `strtod` over a whole string: decimal, `inf`, `infinity`, hex floats (`0x1p3`).
-fn parse_c_double(t: &str) -> Option<f64> {
-    let (neg, body) = match t.as_bytes()[0] {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let lower = body.to_ascii_lowercase();
-    let v = if lower == "inf" || lower == "infinity" {
-        f64::INFINITY
-    } else if lower == "nan" || lower.starts_with("nan(") {
-        f64::NAN
-    } else if lower.starts_with("0x") {
-        parse_hex_float(&lower[2..])?
-    } else {
-        // Rust's parser accepts exactly the C decimal grammar minus a few spellings
-        // (it rejects "inf"-likes handled above and accepts "1." and ".5" like C).
-        if !body.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'.') {
-            return None;
-        }
-        body.parse::<f64>().ok()?
-    };
-    Some(if neg { -v } else { v })
+/// [`parse_f64`] plus whether C's `errno` is left as `ERANGE` (`string2d` clears it, then
+/// `strtod` may set it, also for an accepted subnormal). See `EngineState::errno_erange`.
+pub fn string2d(s: &[u8]) -> (Option<f64>, bool) {
+    let p = crate::util::strtod::strtod(s);
+    let range_fail = p.erange && (p.value.is_infinite() || p.value == 0.0);
+    let ok = !s.is_empty() && !is_c_space(s[0]) && p.end == s.len() && !range_fail && !p.value.is_nan();
+    (ok.then_some(p.value), p.erange)
 }
 
-fn parse_hex_float(s: &str) -> Option<f64> {
-    let (mant, exp) = match s.find('p') {
-        Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
-        None => (s, 0),
-    };
-    let (int_part, frac_part) = match mant.find('.') {
-        Some(i) => (&mant[..i], &mant[i + 1..]),
-        None => (mant, ""),
-    };
-    if int_part.is_empty() && frac_part.is_empty() {
-        return None;
-    }
-    let mut v = 0f64;
-    for c in int_part.chars() {
-        v = v * 16.0 + c.to_digit(16)? as f64;
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in frac_part.chars() {
-        v += c.to_digit(16)? as f64 * scale;
-        scale /= 16.0;
-    }
-    Some(v * 2f64.powi(exp))
+/// C's `isspace` in the C locale.
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 /// `%.17g`, Redis's double format (`inf`/`-inf` spelled out).
@@ -207,7 +165,23 @@ mod tests {
         assert_eq!(parse_f64(b"nan"), None);
         assert_eq!(parse_f64(b"1x"), None);
         assert_eq!(parse_f64(b""), None);
+        assert_eq!(parse_f64(b"1e400"), None);
+        assert_eq!(parse_f64(b"-1e400"), None);
+        assert_eq!(parse_f64(b"1e-400"), None);
+        assert_eq!(parse_f64(b"0e-400"), Some(0.0));
+        assert_eq!(parse_f64(b"5e-324"), Some(5e-324));
+        assert_eq!(parse_f64(b"0x1p-2"), Some(0.25));
+        assert_eq!(parse_f64(b"0x.8"), Some(0.5));
+        assert_eq!(parse_f64(b"0x"), None);
+        assert_eq!(parse_f64(b"1e"), None);
+        assert_eq!(parse_f64(b"inf"), Some(f64::INFINITY));
+        assert_eq!(parse_f64(b"infinit"), None);
+        assert_eq!(parse_f64(b"1\x002"), None);
+        assert_eq!(string2d(b"5e-324"), (Some(5e-324), true));
+        assert_eq!(string2d(b"1e400"), (None, true));
+        assert_eq!(string2d(b" 1"), (None, false));
     }
+
 
     #[test]
     fn percent_17g() {

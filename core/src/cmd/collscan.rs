@@ -1,4 +1,4 @@
-//! What HSCAN and SSCAN (and later ZSCAN) share: Redis's `scanGenericCommand` option
+//! What HSCAN, SSCAN and ZSCAN share: Redis's `scanGenericCommand` option
 //! parsing for a collection and the `[cursor, [elements]]` reply.
 //!
 //! Order of checks, as in Redis: the cursor (`ERR invalid cursor`), then the key's type
@@ -7,7 +7,7 @@
 //! `hashtable` is walked by slot from the top down (see `types::table`).
 
 use crate::cmd::keyspace::parse_cursor;
-use crate::cmd::{is, Args};
+use crate::cmd::{is, Args, Ctx};
 use crate::error::CmdError;
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
@@ -33,8 +33,28 @@ impl ScanOptions<'_> {
 }
 
 /// The cursor argument (argument 2): `ERR invalid cursor` unless `strtoul` accepts it.
-pub fn cursor(args: &Args) -> Result<u64, CmdError> {
+/// Like Redis, the parse clears the emulated `errno` first (see `cursor_errno`).
+pub fn cursor(ctx: &mut Ctx, args: &Args) -> Result<u64, CmdError> {
+    ctx.st.errno_erange = cursor_erange(args.at(2));
     parse_cursor(args.at(2)).ok_or_else(|| CmdError::other("ERR invalid cursor"))
+}
+
+/// Whether Redis's `parseScanCursorOrReply` (`errno = 0`, then `strtoul`) leaves `errno`
+/// at `ERANGE`: the digits after optional space and sign overflow 64 bits.
+pub fn cursor_erange(arg: &[u8]) -> bool {
+    let mut i = arg.iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')).count();
+    if matches!(arg.get(i), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let digits = arg[i..].iter().take_while(|c| c.is_ascii_digit());
+    let mut v: u64 = 0;
+    for &d in digits {
+        match v.checked_mul(10).and_then(|v| v.checked_add((d - b'0') as u64)) {
+            Some(n) => v = n,
+            None => return true,
+        }
+    }
+    false
 }
 
 /// Parses `[MATCH pattern] [COUNT count]` from argument 3 on (TYPE is a syntax error

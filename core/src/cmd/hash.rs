@@ -205,6 +205,8 @@ pub fn hincrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `HINCRBYFLOAT key field increment`: the new value, computed in x87 `long double`
 /// precision and formatted as Redis does (see `util::longdouble`).
 pub fn hincrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    // string2ld clears errno before strtold (see `EngineState::errno_erange`).
+    ctx.st.errno_erange = false;
     let incr = LongDouble::parse(args.at(3)).ok_or(CmdError::NotFloat)?;
     if incr.is_nan_or_inf() {
         return Err(CmdError::other("ERR value is NaN or Infinity"));
@@ -334,7 +336,7 @@ pub fn hrandfield(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]`: `[cursor, [field, value, ...]]`.
 pub fn hscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let cursor = collscan::cursor(args)?;
+    let cursor = collscan::cursor(ctx, args)?;
     let Some(slot) = read(ctx, args.at(1))? else { return Ok(collscan::empty()) };
     let opts = collscan::options(args)?;
     let mut out = Vec::new();

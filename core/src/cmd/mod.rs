@@ -13,6 +13,7 @@ pub mod list;
 pub mod server;
 pub mod set;
 pub mod string;
+pub mod zset;
 
 pub use args::{is, is_c, Args};
 pub use spec::{flags, CommandSpec, Handler, Meta};

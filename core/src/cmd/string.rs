@@ -510,6 +510,11 @@ pub fn decrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let key = args.at(1);
     let slot = ctx.lookup_write(key);
+    if slot.is_some_and(|s| ctx.db().keys.entry(s).value.is_string()) || slot.is_none() {
+        // string2ld clears errno before strtold (a long-double range error, beyond
+        // 1e4932, is not modelled).
+        ctx.st.errno_erange = false;
+    }
     let current = match slot {
         None => LongDouble::ZERO,
         Some(slot) => match &ctx.db().keys.entry(slot).value {

@@ -7,6 +7,7 @@ pub mod list;
 pub mod packed;
 pub mod set;
 pub mod table;
+pub mod zset;
 
 use crate::bytes::SBytes;
 use crate::numfmt::{i64_bytes, parse_i64};
@@ -29,6 +30,8 @@ pub enum Value {
     Hash(Box<hash::Hash>),
     /// A set (`intset` or `hashtable`).
     Set(Box<set::Set>),
+    /// A sorted set ("listpack" or "skiplist").
+    ZSet(Box<zset::ZSet>),
 }
 
 impl Value {
@@ -49,6 +52,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -61,6 +65,7 @@ impl Value {
             Value::List(_) => "quicklist",
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -88,6 +93,7 @@ impl Value {
             Value::List(l) => std::mem::size_of::<list::List>() + l.heap_size(),
             Value::Hash(h) => std::mem::size_of::<hash::Hash>() + h.heap_size(),
             Value::Set(s) => std::mem::size_of::<set::Set>() + s.heap_size(),
+            Value::ZSet(z) => std::mem::size_of::<zset::ZSet>() + z.heap_size(),
         }
     }
 }

@@ -20,6 +20,9 @@ use crate::script::Mode;
 use crate::server::Pair;
 use crate::text::format_command;
 
+#[path = "random_zset.rs"]
+mod random_zset;
+
 /// Spacing of expiry deadlines, in milliseconds.
 pub const GRID_MS: u64 = 100;
 /// No command is sent within this many milliseconds of a grid point.
@@ -179,6 +182,9 @@ impl Gen {
             .or_else(|| crate::random_set::maybe_set_op(self))
         {
             return op;
+        }
+        if self.rng.chance(30) {
+            return random_zset::next(self);
         }
         let r = &mut self.rng;
         let w = r.below(100);

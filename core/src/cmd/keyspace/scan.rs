@@ -39,6 +39,7 @@ pub(crate) fn parse_cursor(s: &[u8]) -> Option<u64> {
 
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`: `[next-cursor, [key ...]]`.
 pub fn scan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    ctx.st.errno_erange = crate::cmd::collscan::cursor_erange(args.at(1));
     let cursor = parse_cursor(args.at(1)).ok_or_else(|| CmdError::other("ERR invalid cursor"))?;
     let mut count = DEFAULT_COUNT;
     let mut pattern: Option<&[u8]> = None;

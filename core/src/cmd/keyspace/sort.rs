@@ -41,6 +41,10 @@ fn source(v: &mut Value) -> Option<Source> {
     match v {
         Value::Set(s) => Some(Source { kind: Kind::Set, elements: s.iter().map(|m| m.to_vec()).collect() }),
         Value::List(l) => Some(Source { kind: Kind::List, elements: l.iter().map(|e| e.to_vec()).collect() }),
+        Value::ZSet(z) => {
+            z.convert_to_skiplist();
+            Some(Source { kind: Kind::Zset, elements: z.iter().map(|(m, _)| m.to_vec()).collect() })
+        }
         _ => None,
     }
 }
@@ -197,7 +201,14 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
     let mut o = parse(args, readonly)?;
     let src = match ctx.lookup_read(args.at(1)) {
         None => Source { kind: Kind::List, elements: Vec::new() },
-        Some(slot) => source(&mut ctx.db().keys.entry_mut(slot).value).ok_or(CmdError::WrongType)?,
+        Some(slot) => {
+            let value = &mut ctx.db().keys.entry_mut(slot).value;
+            let src = source(value).ok_or(CmdError::WrongType)?;
+            // Converting a listpack sorted set reads its scores with strtod.
+            let erange = matches!(value, Value::ZSet(z) if z.take_erange());
+            ctx.st.errno_erange |= erange;
+            src
+        }
     };
     if o.dont_sort && src.kind == Kind::Set && o.store.is_some() {
         // Set order is not deterministic: a stored result is sorted (ALPHA) instead.
@@ -254,7 +265,10 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
             } else {
                 let r = strtod(&by_val);
                 let stops_at_nul = by_val.get(r.end).is_none_or(|&c| c == 0);
-                if !stops_at_nul || r.erange || r.value.is_nan() {
+                // Redis tests `errno` without clearing it first: a range error from
+                // an earlier strtod (this SORT's or another command's) counts too.
+                ctx.st.errno_erange |= r.erange;
+                if !stops_at_nul || ctx.st.errno_erange || r.value.is_nan() {
                     bad_score = true;
                 }
                 it.score = r.value;

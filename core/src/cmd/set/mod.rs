@@ -168,7 +168,7 @@ pub fn smove(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `SSCAN key cursor [MATCH pattern] [COUNT count]`: `[cursor, [member ...]]`.
 pub fn sscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let cursor = collscan::cursor(args)?;
+    let cursor = collscan::cursor(ctx, args)?;
     let Some(slot) = read(ctx, args.at(1))? else { return Ok(collscan::empty()) };
     let opts = collscan::options(args)?;
     let mut out = Vec::new();

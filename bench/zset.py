@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Sorted-set throughput and memory: cinder-server against real redis-server.
+
+Started by bench/zset.sh (which builds the release binary). Uses compare.py's server
+handling. Rows (issue 4): ZADD with random scores and members, ZRANGE 0 99, ZRANK,
+ZINCRBY, ZPOPMIN, each without and with pipelining, as the median requests per second of
+interleaved redis-benchmark runs; then one sorted set of 1,000,000 members loaded into
+each server, with used_memory and RSS per member. Prints Markdown.
+"""
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import ROOT, Server, fmt_int, resp, version_of  # noqa: E402
+
+# (row name, command argv, keyspace for -r, preload: (key, members) or None)
+ROWS = [
+    ("ZADD random score/member", ["zadd", "zb:add", "__rand_int__", "member:__rand_int__"], 1000000, None),
+    ("ZRANGE 0 99", ["zrange", "zb:range", "0", "99"], 0, ("zb:range", 1000)),
+    ("ZRANK", ["zrank", "zb:rank", "member:__rand_int__"], 1000, ("zb:rank", 1000)),
+    ("ZINCRBY", ["zincrby", "zb:incr", "1.5", "member:__rand_int__"], 100000, None),
+    ("ZPOPMIN", ["zpopmin", "zb:pop"], 0, ("zb:pop", None)),
+]
+
+
+def load_zset(server, key, n, batch=1000, seed=1):
+    """ZADDs members `member:%012d` 0..n-1 (redis-benchmark's __rand_int__ form) with
+    random integer scores, pipelined."""
+    rnd = random.Random(seed)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=300) as s:
+        sent = 0
+        for start in range(0, n, batch):
+            args = []
+            for i in range(start, min(n, start + batch)):
+                args += [str(rnd.randrange(1_000_000)).encode(), b"member:%012d" % i]
+            s.sendall(resp("ZADD", key, *args))
+            sent += 1
+        got = b""
+        while got.count(b"\r\n") < sent:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                raise SystemExit(f"{server.name} closed the connection during the load")
+            got += chunk
+        if got.startswith(b"-"):
+            raise SystemExit(f"{server.name}: error during load: {got[:80]!r}")
+
+
+def bench(server, argv, requests, clients, pipeline, keyspace):
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-n", str(requests),
+           "-c", str(clients), "-P", str(pipeline), "--csv"]
+    if keyspace:
+        cmd += ["-r", str(keyspace)]
+    out = subprocess.run(cmd + argv, capture_output=True, text=True, timeout=1800)
+    text = out.stdout + out.stderr
+    if out.returncode != 0 or "rror" in text:
+        print(f"\n**redis-benchmark on {server.name}: {text.strip().splitlines()[-1:]}**\n", file=sys.stderr)
+        return None
+    for line in out.stdout.splitlines():
+        cols = [c.strip('"') for c in line.split('","')]
+        if len(cols) >= 2 and cols[0].strip('"') != "test":
+            try:
+                return float(cols[1].strip('"'))
+            except ValueError:
+                pass
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="1 round, 20,000 requests, 100,000 members")
+    ap.add_argument("--rounds", type=int, help="interleaved rounds per server (default 5)")
+    ap.add_argument("--requests", type=int, help="requests per row (default 200,000)")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--pipelines", default="1,16")
+    ap.add_argument("--members", type=int, help="members for the memory row (default 1,000,000)")
+    ap.add_argument("--no-throughput", action="store_true")
+    ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--cinder-bin", default=os.path.join(
+        os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "cinder-server"))
+    ap.add_argument("--redis-bin", default="redis-server")
+    a = ap.parse_args()
+    rounds = a.rounds or (1 if a.quick else 5)
+    requests = a.requests or (20000 if a.quick else 200000)
+    members = a.members or (100000 if a.quick else 1000000)
+
+    redis = Server("redis", lambda port, d: [
+        a.redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--dir", d])
+    try:
+        cinder = Server("cinder", lambda port, d: [a.cinder_bin, "--port", str(port)])
+    except BaseException:
+        redis.stop()
+        raise
+    try:
+        git = version_of(["git", "-C", ROOT, "describe", "--always", "--dirty"])
+        print("# Sorted sets: Cinder vs Redis\n")
+        print(f"- redis: {version_of([a.redis_bin, '--version'])}; cinder git {git}")
+        print(f"- {rounds} round(s), {requests} requests, {a.clients} clients, median of rounds; "
+              "client and servers share the machine\n")
+        if not a.no_throughput:
+            print("| command | pipeline | redis rps | cinder rps | cinder/redis |")
+            print("|---|---:|---:|---:|---:|")
+            for pl in [int(p) for p in a.pipelines.split(",")]:
+                for name, argv, keyspace, preload in ROWS:
+                    samples = {"redis": [], "cinder": []}
+                    for i in range(rounds):
+                        for srv in ((redis, cinder) if i % 2 == 0 else (cinder, redis)):
+                            srv.call("DEL", argv[1])
+                            if preload:
+                                key, n = preload
+                                load_zset(srv, key, n if n else requests + 1)
+                            rps = bench(srv, argv, requests, a.clients, pl, keyspace)
+                            if rps is not None:
+                                samples[srv.name].append(rps)
+                    ok = all(len(v) == rounds for v in samples.values())
+                    r = statistics.median(samples["redis"]) if samples["redis"] else None
+                    c = statistics.median(samples["cinder"]) if samples["cinder"] else None
+                    show = lambda v: fmt_int(v) if v is not None else "failed"
+                    ratio = f"{c / r:.2f}" if ok and r else "n/a"
+                    print(f"| {name} | {pl} | {show(r)} | {show(c)} | {ratio} |")
+                    sys.stdout.flush()
+        if not a.no_memory:
+            rows = []
+            for srv in (redis, cinder):
+                srv.call("FLUSHALL")
+                time.sleep(0.2)
+                used0, rss0 = srv.used_memory(), srv.rss_bytes()
+                t0 = time.time()
+                load_zset(srv, "zb:mem", members)
+                secs = time.time() - t0
+                card = srv.call("ZCARD", "zb:mem").decode().strip().lstrip(":")
+                time.sleep(0.5)
+                used, rss = srv.used_memory(), srv.rss_bytes()
+                per = (used - used0) / members if used is not None and used0 is not None else None
+                rows.append((srv.name, used, per, rss, (rss - rss0) / members, secs, card))
+            print(f"\nMemory of one sorted set of {members:,} members (`member:%012d`, random "
+                  "integer scores; per member = growth over the empty server / members):\n")
+            print("| server | used_memory | bytes/member | RSS | bytes/member (RSS) | load time | ZCARD |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            for name, used, per, rss, rper, secs, card in rows:
+                print(f"| {name} | {fmt_int(used or 0)} | {per:.1f} | {fmt_int(rss)} | {rper:.1f} "
+                      f"| {secs:.1f} s | {card} |")
+            (_, ru, rp, rr, rrp, _, _), (_, cu, cp, cr, crp, _, _) = rows
+            print(f"| cinder/redis | {cu / ru:.2f} | {cp / rp:.2f} | {cr / rr:.2f} | {crp / rrp:.2f} | | |")
+    finally:
+        cinder.stop()
+        redis.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+//! ZADD and ZINCRBY (Redis's `zaddGenericCommand`).
+
+use super::{limits, opt_is, parse_double, sync_errno, write_slot, zset, Ctx};
+use crate::cmd::Args;
+use crate::error::{CmdError, CmdResult};
+use crate::reply::Reply;
+use crate::types::zset::{AddFlags, Added, ZSet};
+use crate::types::Value;
+
+/// `ERR resulting score is not a number (NaN)`.
+fn nan_error() -> CmdError {
+    CmdError::other("ERR resulting score is not a number (NaN)")
+}
+
+/// The body of ZADD and ZINCRBY (`incr` set): options, then score/member pairs. Every
+/// score is parsed before the key is touched, so a bad one changes nothing.
+fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
+    let argv = args.all();
+    let key = argv[1];
+    let mut flags = AddFlags { incr, ..AddFlags::default() };
+    let mut ch = false;
+    let mut at = 2;
+    while at < argv.len() {
+        let opt = argv[at];
+        if opt_is(opt, "nx") {
+            flags.nx = true;
+        } else if opt_is(opt, "xx") {
+            flags.xx = true;
+        } else if opt_is(opt, "ch") {
+            ch = true;
+        } else if opt_is(opt, "incr") {
+            flags.incr = true;
+        } else if opt_is(opt, "gt") {
+            flags.gt = true;
+        } else if opt_is(opt, "lt") {
+            flags.lt = true;
+        } else {
+            break;
+        }
+        at += 1;
+    }
+    let pairs = &argv[at..];
+    if pairs.is_empty() || pairs.len() % 2 != 0 {
+        return Err(CmdError::Syntax);
+    }
+    if flags.nx && flags.xx {
+        return Err(CmdError::other("ERR XX and NX options at the same time are not compatible"));
+    }
+    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+        return Err(CmdError::other("ERR GT, LT, and/or NX options at the same time are not compatible"));
+    }
+    if flags.incr && pairs.len() > 2 {
+        return Err(CmdError::other("ERR INCR option supports a single increment-element pair"));
+    }
+    let mut scores = Vec::with_capacity(pairs.len() / 2);
+    for pair in pairs.chunks_exact(2) {
+        scores.push(parse_double(ctx, pair[0]).ok_or(CmdError::NotFloat)?);
+    }
+
+    let slot = match write_slot(ctx, key)? {
+        Some(slot) => slot,
+        None if flags.xx => return Ok(add_reply(flags.incr, ch, 0, 0, None)),
+        None => {
+            let value = ZSet::new_for(limits(ctx), pairs[1].len());
+            let access = ctx.st.new_access();
+            ctx.db().keys.insert_new(crate::bytes::SBytes::new(key), Value::ZSet(Box::new(value)), access)
+        }
+    };
+    let lim = limits(ctx);
+    let z = zset(ctx, slot);
+    let (mut added, mut updated) = (0i64, 0i64);
+    let mut last = None;
+    let mut nan = false;
+    for (pair, &score) in pairs.chunks_exact(2).zip(&scores) {
+        match z.add(pair[1], score, flags, lim) {
+            Ok(Added::New(s)) => {
+                added += 1;
+                last = Some(s);
+            }
+            Ok(Added::Changed(s)) => {
+                updated += 1;
+                last = Some(s);
+            }
+            Ok(Added::Same(s)) => last = Some(s),
+            Ok(Added::Skipped) => last = None,
+            Err(_) => {
+                nan = true;
+                break;
+            }
+        }
+    }
+    sync_errno(ctx, slot);
+    if nan {
+        return Err(nan_error());
+    }
+    Ok(add_reply(flags.incr, ch, added, updated, last))
+}
+
+/// ZADD's reply: the new score (nil when nothing was done) with INCR, else the count
+/// of added (with CH: added or changed) members.
+fn add_reply(incr: bool, ch: bool, added: i64, updated: i64, last: Option<f64>) -> Reply {
+    if incr {
+        last.map_or(Reply::Nil, Reply::Double)
+    } else {
+        Reply::Int(if ch { added + updated } else { added })
+    }
+}
+
+/// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`.
+pub fn zadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    zadd_generic(ctx, args, false)
+}
+
+/// `ZINCRBY key increment member`: the new score.
+pub fn zincrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    zadd_generic(ctx, args, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::TestEngine;
+
+    #[test]
+    fn zadd_counts_and_flags() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]), ":3\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "CH", "5", "a", "2", "b", "9", "new"]), ":2\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "NX", "XX", "1", "a"]), "-ERR XX and NX options at the same time are not compatible\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "nx", "gt", "1", "a"]), "-ERR GT, LT, and/or NX options at the same time are not compatible\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "INCR", "1", "a", "2", "b"]), "-ERR INCR option supports a single increment-element pair\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "1", "a", "2"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "1e400", "a"]), "-ERR value is not a valid float\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", " 1", "a"]), "-ERR value is not a valid float\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "0x10", "x"]), ":1\r\n");
+        assert_eq!(t.resp(&["ZSCORE", "z", "x"]), "$2\r\n16\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "XX", "INCR", "1", "nonexist"]), "$-1\r\n");
+        assert_eq!(t.resp(&["ZADD", "nokey", "XX", "1", "a"]), ":0\r\n");
+        assert_eq!(t.resp(&["EXISTS", "nokey"]), ":0\r\n");
+    }
+
+    #[test]
+    fn zincrby_formats_scores_like_redis() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["ZINCRBY", "z", "0.1", "f"]), "$19\r\n0.10000000000000001\r\n");
+        assert_eq!(t.resp(&["ZINCRBY", "z", "0.1", "f"]), "$19\r\n0.20000000000000001\r\n");
+        assert_eq!(t.resp(&["ZINCRBY", "z", "0.1", "f"]), "$19\r\n0.30000000000000004\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "inf", "i"]), ":1\r\n");
+        assert_eq!(t.resp(&["ZINCRBY", "z", "-inf", "i"]), "-ERR resulting score is not a number (NaN)\r\n");
+        assert_eq!(t.resp(&["ZADD", "z", "GT", "INCR", "0", "f"]), "$-1\r\n");
+        // "nx" is read as an option, leaving an odd number of arguments.
+        assert_eq!(t.resp(&["ZINCRBY", "z", "nx", "f"]), "-ERR syntax error\r\n");
+        assert_eq!(t.resp(&["ZINCRBY", "z", "1", "nx"]), "$1\r\n1\r\n");
+        assert_eq!(t.resp3(&["ZINCRBY", "z", "1", "f"]), ",1.3\r\n");
+    }
+
+    #[test]
+    fn signed_zero_is_lost_in_listpack_kept_in_skiplist() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["ZINCRBY", "l", "-0", "a"]), "$2\r\n-0\r\n");
+        assert_eq!(t.resp(&["ZSCORE", "l", "a"]), "$1\r\n0\r\n");
+        t.cmd(&["CONFIG", "SET", "zset-max-listpack-entries", "0"]);
+        assert_eq!(t.resp(&["ZADD", "s", "-0", "a"]), ":1\r\n");
+        assert_eq!(t.resp(&["ZSCORE", "s", "a"]), "$2\r\n-0\r\n");
+        assert_eq!(t.resp(&["ZADD", "s", "0", "a"]), ":0\r\n");
+        assert_eq!(t.resp(&["OBJECT", "ENCODING", "s"]), "$8\r\nskiplist\r\n");
+    }
+
+    #[test]
+    fn type_errors_come_after_syntax_and_scores() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SET", "s", "v"]);
+        assert_eq!(t.resp(&["ZADD", "s", "foo", "a"]), "-ERR value is not a valid float\r\n");
+        assert_eq!(t.resp(&["ZADD", "s", "XX", "1", "a"]), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    }
+}
