@@ -85,7 +85,7 @@ const ROWS = [
     mock: (r, i) => r.sadd('set', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.sadd('set', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('set').add(MEMBERS[i % COLLECTION]) },
   { name: 'SISMEMBER (100k set)', cmd: 'sismember', coll: 'set', call: (db, i) => db.call('SISMEMBER', 'set', MEMBERS[i % COLLECTION]), typed: (db, i) => db.sismember('set', MEMBERS[i % COLLECTION]),
     mock: (r, i) => r.sismember('set', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.sismember('set', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('set').has(MEMBERS[i % COLLECTION]) },
-  { name: 'ZADD (100k zset)', cmd: 'zadd', coll: 'zset', call: (db, i) => db.call('ZADD', 'zset', i % COLLECTION, MEMBERS[i % COLLECTION]), typed: (db, i) => db.zadd('zset', [i % COLLECTION, MEMBERS[i % COLLECTION]]),
+  { name: 'ZADD (100k zset)', cmd: 'zadd', coll: 'zset', call: (db, i) => db.call('ZADD', 'zset', i % COLLECTION, MEMBERS[i % COLLECTION]), typed: (db, i) => db.zadd('zset', [[i % COLLECTION, MEMBERS[i % COLLECTION]]]),
     mock: (r, i) => r.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), pipe: (p, i) => p.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), map: null },
   { name: 'ZRANGE 10 (100k zset)', cmd: 'zrange', coll: 'zset', call: (db, i) => db.call('ZRANGE', 'zset', i % 1000, (i % 1000) + 9), typed: (db, i) => db.zrange('zset', i % 1000, (i % 1000) + 9),
     mock: (r, i) => r.zrange('zset', i % 1000, (i % 1000) + 9), pipe: (p, i) => p.zrange('zset', i % 1000, (i % 1000) + 9), map: null },
