@@ -1,5 +1,5 @@
 //! Blocking commands: clients that wait for keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
-//! BLMPOP; later BZPOPMIN and friends, XREAD), served in Redis 7.0's order.
+//! BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP; later XREAD), served in Redis 7.0's order.
 //!
 //! # Host protocol
 //!
@@ -63,6 +63,8 @@ type HashSet<T> = hashbrown::HashSet<T, FixedState>;
 pub enum WaitFor {
     /// A list (BLPOP, BLMOVE, BLMPOP, ...).
     List,
+    /// A sorted set (BZPOPMIN, BZPOPMAX, BZMPOP).
+    ZSet,
 }
 
 impl WaitFor {
@@ -70,6 +72,7 @@ impl WaitFor {
     pub fn of(v: &Value) -> Option<WaitFor> {
         match v {
             Value::List(_) => Some(WaitFor::List),
+            Value::ZSet(_) => Some(WaitFor::ZSet),
             _ => None,
         }
     }

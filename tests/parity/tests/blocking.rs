@@ -312,3 +312,55 @@ fn sort_store_and_rename_create_ready_keys() {
         ],
     );
 }
+
+#[test]
+fn sorted_set_pops_wait_and_are_served_in_order() {
+    scenario(
+        "bzpop",
+        &[
+            "1: BZPOPMIN z 0",
+            "2: BZPOPMAX z 0",
+            "3: BZMPOP 0 2 other z MAX COUNT 2",
+            "0: ZADD z 1 a 2 b 3 c 4 d 5 e",
+            "0: ZRANGE z 0 -1 WITHSCORES",
+            // Served from the key that became ready, and only by a sorted set.
+            "1: BZPOPMAX k1 k2 0",
+            "0: RPUSH k1 x",
+            "0: ZADD k2 1.5 m",
+            "0: EXISTS k1 k2",
+            // A list waiter and a sorted-set waiter on one key: the value's type decides.
+            "1: BLPOP both 0",
+            "2: BZPOPMIN both 0",
+            "0: ZADD both 7 z",
+            "0: RPUSH both2 v",
+            "0: DEL both",
+            "0: RPUSH both l",
+            // Store commands create ready keys.
+            "1: BZPOPMIN dst 0",
+            "0: ZADD src 3 q 4 r",
+            "0: ZUNIONSTORE dst 1 src",
+            "0: ZRANGE dst 0 -1",
+            "2: BZMPOP 0 1 dst2 MIN",
+            "0: ZRANGESTORE dst2 src 0 0",
+        ],
+    );
+}
+
+#[test]
+fn sorted_set_pop_timeouts_in_resp2_and_resp3() {
+    scenario(
+        "bzpop-timeouts",
+        &[
+            "3: @quiet HELLO 3",
+            "1: BZPOPMIN t 0.3",
+            "2: BZMPOP 0.3 1 t MIN",
+            "3: BZPOPMAX t 0.3",
+            "@sleep 800",
+            "3: ZADD t 1 a",
+            "3: BZPOPMAX t 0",
+            "1: @quiet HELLO 3",
+            "1: BZMPOP 0 1 t2 MAX COUNT 3",
+            "0: ZADD t2 1.5 a 2.5 b",
+        ],
+    );
+}

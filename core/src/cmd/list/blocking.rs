@@ -46,6 +46,7 @@ impl Waiter for ListWait {
 /// Redis's `blockingPopGenericCommand`: pops from the first non-empty list among `keys`
 /// (a key of another type met first is `WRONGTYPE`), else blocks.
 fn blocking_pop(ctx: &mut Ctx, keys: &[&[u8]], timeout: &[u8], end: End, count: Option<usize>) -> CmdResult {
+    ctx.st.errno_erange = false; // the timeout is parsed with string2ld, which clears errno
     let deadline = parse_timeout(timeout, ctx.now_ms())?;
     if let Some(count) = count {
         if let Some(r) = mpop_first(ctx, keys, end, count)? {
@@ -91,6 +92,7 @@ pub fn blmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// Redis's `blmoveGenericCommand`: LMOVE when the source has elements, else blocks.
 fn blmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End, timeout: &[u8]) -> CmdResult {
+    ctx.st.errno_erange = false; // the timeout is parsed with string2ld, which clears errno
     let deadline = parse_timeout(timeout, ctx.now_ms())?;
     if write_list(ctx, src)?.is_some() {
         return lmove_generic(ctx, src, dst, from, to);

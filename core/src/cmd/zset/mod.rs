@@ -4,6 +4,7 @@
 //! handlers through the re-exports below.
 
 mod add;
+mod blocking;
 mod pop;
 mod range;
 mod read;
@@ -11,6 +12,7 @@ mod remove;
 mod setops;
 
 pub use add::{zadd, zincrby};
+pub use blocking::{bzmpop, bzpopmax, bzpopmin};
 pub use pop::{zmpop, zpopmax, zpopmin};
 pub use range::{zrange, zrangebylex, zrangebyscore, zrangestore, zrevrange, zrevrangebylex, zrevrangebyscore};
 pub use read::{zcard, zcount, zlexcount, zmscore, zrandmember, zrank, zrevrank, zscan, zscore};

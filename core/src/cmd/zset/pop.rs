@@ -15,6 +15,8 @@ pub(super) enum Shape {
     Nested,
     /// `[key, [[member, score], ...]]` (ZMPOP, BZMPOP).
     WithKey,
+    /// `[key, member, score]` (BZPOPMIN, BZPOPMAX).
+    KeyFlat,
 }
 
 /// Pops up to `count` elements from the sorted set in `slot` (from the back with
@@ -22,10 +24,14 @@ pub(super) enum Shape {
 pub(super) fn pop_from(ctx: &mut Ctx, slot: u32, key: &[u8], max: bool, count: usize, shape: Shape) -> Reply {
     let z = zset(ctx, slot);
     let n = count.min(z.len());
-    let mut items = Vec::with_capacity(if shape == Shape::Flat { n * 2 } else { n });
+    let flat = matches!(shape, Shape::Flat | Shape::KeyFlat);
+    let mut items = Vec::with_capacity(if flat { n * 2 + 1 } else { n });
+    if shape == Shape::KeyFlat {
+        items.push(Reply::bulk(key));
+    }
     for _ in 0..n {
         let Some((m, s)) = z.pop(max) else { break };
-        if shape == Shape::Flat {
+        if flat {
             items.push(Reply::bulk(&m));
             items.push(Reply::Double(s));
         } else {
@@ -92,6 +98,7 @@ pub(super) struct MpopArgs<'a> {
     /// Elements to pop.
     pub count: usize,
 }
+
 
 /// Redis's `zmpopGenericCommand` argument parsing from the `numkeys` argument at
 /// `numkeys_at`.
