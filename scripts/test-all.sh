@@ -2,9 +2,10 @@
 # The test command of the project: `bash scripts/test-all.sh`.
 #
 # Idempotently installs what is missing (Debian's redis-server and redis-tools, the
-# reference for the parity tests; the wasm32 Rust target), builds the workspace, runs
-# every test (`cargo test --workspace`, parity tests against real Redis included) and
-# builds the wasm crate. Runs every step even after a failure, then exits non-zero if
+# reference for the parity tests; the wasm32 Rust target; for the npm package: node deps
+# via `npm ci`, wasm-bindgen-cli at Cargo.lock's version, Debian's chromium), builds the
+# workspace, runs every test (`cargo test --workspace`, parity tests against real Redis
+# included), then builds the npm package and tests it in Node, Chromium, workerd and Deno. Runs every step even after a failure, then exits non-zero if
 # any step failed. Works unattended (CI=true, no stdin, as root or with sudo).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -54,12 +55,59 @@ install_wasm_target() {
     rustup target add wasm32-unknown-unknown </dev/null
 }
 
+# Node packages from the committed package-lock.json; skipped when node_modules matches it.
+install_node_deps() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        echo "node and npm are needed (Node 20 or later)"
+        return 1
+    fi
+    # node_modules/.package-lock.json lists what is installed: the lock's entries, minus
+    # optional ones for other platforms.
+    if [ -f node_modules/.package-lock.json ] && node -e '
+        const lock = require("./package-lock.json").packages;
+        const have = require("./node_modules/.package-lock.json").packages;
+        const same = (k) => JSON.stringify(have[k]) === JSON.stringify(lock[k]);
+        const ok = Object.keys(have).every(same) &&
+            Object.keys(lock).every((k) => k === "" || lock[k].optional || k in have);
+        process.exit(ok ? 0 : 1);'; then
+        echo "node_modules matches package-lock.json"
+        return 0
+    fi
+    npm ci --no-audit --no-fund </dev/null
+}
+
+# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.
+install_wasm_bindgen() {
+    local want have
+    want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+    have=$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)
+    if [ "$have" = "$want" ]; then
+        echo "wasm-bindgen $have present"
+        return 0
+    fi
+    cargo install wasm-bindgen-cli --version "$want" </dev/null
+}
+
+install_chromium() {
+    if [ -x /usr/bin/chromium ]; then
+        echo "chromium present: $(/usr/bin/chromium --version 2>/dev/null)"
+        return 0
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -q </dev/null &&
+        as_root apt-get install -y -q --no-install-recommends chromium </dev/null
+}
+
 step "install redis" install_redis
 step "install wasm target" install_wasm_target
+step "install node deps" install_node_deps
+step "install wasm-bindgen" install_wasm_bindgen
+step "install chromium" install_chromium
 step "command table up to date" python3 tools/gen_command_table.py --check
 step "build" cargo build --workspace --all-targets
 step "test" cargo test --workspace --no-fail-fast
-step "build wasm" cargo build -p cinder-wasm --target wasm32-unknown-unknown
+step "npm build" npm run build
+step "npm test" npm test
 
 echo
 if [ ${#failed[@]} -ne 0 ]; then

@@ -1,0 +1,301 @@
+#!/usr/bin/env node
+// Benchmarks of the npm package (run `npm run build` first), printed as Markdown:
+//   node bench/npm/bench.mjs            # everything (about two minutes)
+//   node bench/npm/bench.mjs --quick    # shorter time boxes, 100k keys for memory
+//   sections: --ops --memory --size --startup (default: all)
+//   --readme: also write the tables into README.md (between the npm-bench markers)
+//
+// Ops/s: cinderkv through `call` and the typed methods, next to ioredis-mock (awaited one
+// at a time, and in pipelines of 100) and a plain JS Map doing the nearest equivalent.
+// Collection rows run against collections already holding 100,000 elements. Rows whose
+// command the engine does not implement yet are listed, not run.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { readFileSync, mkdtempSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const argv = new Set(process.argv.slice(2));
+const quick = argv.has('--quick');
+const all = !['--ops', '--memory', '--size', '--startup'].some((s) => argv.has(s));
+const BOX_MS = quick ? 150 : 500;
+const COLLECTION = 100_000;
+
+const { Cinder } = await import(path.join(ROOT, 'dist/node.js'));
+const { default: RedisMock } = await import('ioredis-mock');
+
+const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0));
+const ratio = (a, b) => (a && b ? `${(a / b).toFixed(a / b >= 10 ? 0 : 1)}×` : '—');
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+
+/** Runs `fn(i)` in batches until the time box is spent; returns ops/s. */
+function opsSync(fn) {
+  for (let i = 0; i < 2000; i++) fn(i);
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < BOX_MS) {
+    for (let j = 0; j < 1000; j++) fn(n++);
+    t = performance.now();
+  }
+  return (n * 1000) / (t - t0);
+}
+
+async function opsAsync(fn, perCall = 1) {
+  // Warm up briefly and check the clock after every call: with big collections one
+  // ioredis-mock call can take milliseconds.
+  const warm = performance.now();
+  for (let i = 0; i < 200 && performance.now() - warm < BOX_MS / 5; i++) await fn(i);
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < BOX_MS) {
+    await fn(n++);
+    t = performance.now();
+  }
+  return (n * perCall * 1000) / (t - t0);
+}
+
+const KEYS = Array.from({ length: 10_000 }, (_, i) => `key:${i}`);
+const VALUE = 'v'.repeat(16);
+const MEMBERS = Array.from({ length: COLLECTION }, (_, i) => `member:${i}`);
+
+/**
+ * One row per command: setup (fill collections), then one op as `call` arguments, a typed
+ * method call, an ioredis-mock call, and the Map equivalent. `i` is the op counter.
+ */
+const ROWS = [
+  { name: 'SET', cmd: 'set', call: (db, i) => db.call('SET', KEYS[i % 10000], VALUE), typed: (db, i) => db.set(KEYS[i % 10000], VALUE),
+    mock: (r, i) => r.set(KEYS[i % 10000], VALUE), pipe: (p, i) => p.set(KEYS[i % 10000], VALUE), map: (m, i) => m.set(KEYS[i % 10000], VALUE) },
+  { name: 'GET', cmd: 'get', call: (db, i) => db.call('GET', KEYS[i % 10000]), typed: (db, i) => db.get(KEYS[i % 10000]),
+    mock: (r, i) => r.get(KEYS[i % 10000]), pipe: (p, i) => p.get(KEYS[i % 10000]), map: (m, i) => m.get(KEYS[i % 10000]) },
+  { name: 'INCR', cmd: 'incr', call: (db, i) => db.call('INCR', `n:${i % 100}`), typed: (db, i) => db.incr(`n:${i % 100}`),
+    mock: (r, i) => r.incr(`n:${i % 100}`), pipe: (p, i) => p.incr(`n:${i % 100}`), map: (m, i) => m.set(`n:${i % 100}`, (m.get(`n:${i % 100}`) ?? 0) + 1) },
+  { name: 'LPUSH (100k list)', cmd: 'lpush', coll: 'list', call: (db, i) => db.call('LPUSH', 'list', VALUE), typed: (db) => db.lpush('list', VALUE),
+    mock: (r) => r.lpush('list', VALUE), pipe: (p) => p.lpush('list', VALUE), map: (m) => m.get('list').push(VALUE) },
+  { name: 'RPOP (100k list)', cmd: 'rpop', coll: 'list', call: (db, i) => db.call('RPOP', 'list'), typed: (db) => db.rpop('list'),
+    mock: (r) => r.rpop('list'), pipe: (p) => p.rpop('list'), map: (m) => m.get('list').pop(), refill: true },
+  { name: 'HSET (100k hash)', cmd: 'hset', coll: 'hash', call: (db, i) => db.call('HSET', 'hash', MEMBERS[i % COLLECTION], VALUE), typed: (db, i) => db.hset('hash', [MEMBERS[i % COLLECTION], VALUE]),
+    mock: (r, i) => r.hset('hash', MEMBERS[i % COLLECTION], VALUE), pipe: (p, i) => p.hset('hash', MEMBERS[i % COLLECTION], VALUE), map: (m, i) => m.get('hash').set(MEMBERS[i % COLLECTION], VALUE) },
+  { name: 'HGET (100k hash)', cmd: 'hget', coll: 'hash', call: (db, i) => db.call('HGET', 'hash', MEMBERS[i % COLLECTION]), typed: (db, i) => db.hget('hash', MEMBERS[i % COLLECTION]),
+    mock: (r, i) => r.hget('hash', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.hget('hash', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('hash').get(MEMBERS[i % COLLECTION]) },
+  { name: 'SADD (100k set)', cmd: 'sadd', coll: 'set', call: (db, i) => db.call('SADD', 'set', MEMBERS[i % COLLECTION]), typed: (db, i) => db.sadd('set', MEMBERS[i % COLLECTION]),
+    mock: (r, i) => r.sadd('set', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.sadd('set', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('set').add(MEMBERS[i % COLLECTION]) },
+  { name: 'SISMEMBER (100k set)', cmd: 'sismember', coll: 'set', call: (db, i) => db.call('SISMEMBER', 'set', MEMBERS[i % COLLECTION]), typed: (db, i) => db.sismember('set', MEMBERS[i % COLLECTION]),
+    mock: (r, i) => r.sismember('set', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.sismember('set', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('set').has(MEMBERS[i % COLLECTION]) },
+  { name: 'ZADD (100k zset)', cmd: 'zadd', coll: 'zset', call: (db, i) => db.call('ZADD', 'zset', i % COLLECTION, MEMBERS[i % COLLECTION]), typed: (db, i) => db.zadd('zset', [[i % COLLECTION, MEMBERS[i % COLLECTION]]]),
+    mock: (r, i) => r.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), pipe: (p, i) => p.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), map: null },
+  { name: 'ZRANGE 10 (100k zset)', cmd: 'zrange', coll: 'zset', call: (db, i) => db.call('ZRANGE', 'zset', i % 1000, (i % 1000) + 9), typed: (db, i) => db.zrange('zset', i % 1000, (i % 1000) + 9),
+    mock: (r, i) => r.zrange('zset', i % 1000, (i % 1000) + 9), pipe: (p, i) => p.zrange('zset', i % 1000, (i % 1000) + 9), map: null },
+];
+
+function fillCinder(db, coll) {
+  const batch = (cmd, key, mk) => {
+    for (let s = 0; s < COLLECTION; s += 10_000) {
+      const args = [];
+      for (let i = s; i < Math.min(s + 10_000, COLLECTION); i++) args.push(...mk(i));
+      db.call(cmd, key, ...args);
+    }
+  };
+  if (coll === 'list') batch('RPUSH', 'list', () => [VALUE]);
+  if (coll === 'hash') batch('HSET', 'hash', (i) => [MEMBERS[i], VALUE]);
+  if (coll === 'set') batch('SADD', 'set', (i) => [MEMBERS[i]]);
+  if (coll === 'zset') batch('ZADD', 'zset', (i) => [i, MEMBERS[i]]);
+}
+
+async function fillMock(r, coll) {
+  // Batches: ioredis-mock spreads its arguments, so 100k at once overflow the stack.
+  for (let s = 0; s < COLLECTION; s += 1000) {
+    const part = MEMBERS.slice(s, s + 1000);
+    if (coll === 'list') await r.rpush('list', ...part.map(() => VALUE));
+    if (coll === 'hash') await r.hset('hash', ...part.flatMap((m) => [m, VALUE]));
+    if (coll === 'set') await r.sadd('set', ...part);
+    if (coll === 'zset') await r.zadd('zset', ...part.flatMap((m, i) => [s + i, m]));
+  }
+}
+
+function fillMap(m, coll) {
+  if (coll === 'list') m.set('list', Array(COLLECTION).fill(VALUE));
+  if (coll === 'hash') m.set('hash', new Map(MEMBERS.map((x) => [x, VALUE])));
+  if (coll === 'set') m.set('set', new Set(MEMBERS));
+}
+
+async function benchOps() {
+  const probe = Cinder.createSync();
+  const implemented = (c) => probe.call('COMMAND', 'INFO', c)[0] !== null;
+  const lines = [
+    `### Ops/s in Node ${process.version} (one op at a time; collections hold ${COLLECTION.toLocaleString('en')} elements)`,
+    '',
+    '| command | cinderkv `call` | cinderkv typed | ioredis-mock awaited | ioredis-mock pipeline 100 | JS Map | call ÷ mock awaited | call ÷ mock pipeline | Map ÷ call |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const pending = [];
+  for (const row of ROWS) {
+    if (!implemented(row.cmd)) {
+      pending.push(row.name.split(' ')[0]);
+      continue;
+    }
+    const db = Cinder.createSync();
+    if (row.coll) fillCinder(db, row.coll);
+    const refill = row.refill ? (d) => (d.call('LLEN', 'list') < 1000 ? fillCinder(d, 'list') : 0) : null;
+    const call = opsSync((i) => {
+      if (refill && i % 1000 === 0) refill(db);
+      row.call(db, i);
+    });
+    const typed = opsSync((i) => {
+      if (refill && i % 1000 === 0) refill(db);
+      row.typed(db, i);
+    });
+    db.close();
+    const r = new RedisMock();
+    await fillMock(r, row.coll);
+    const awaited = await opsAsync((i) => row.mock(r, i));
+    const piped = await opsAsync(async (i) => {
+      const p = r.pipeline();
+      for (let j = 0; j < 100; j++) row.pipe(p, i * 100 + j);
+      await p.exec();
+    }, 100);
+    await r.flushall();
+    r.disconnect();
+    let map = null;
+    if (row.map) {
+      const m = new Map();
+      fillMap(m, row.coll);
+      map = opsSync((i) => {
+        if (row.refill && m.get('list').length < 1000) fillMap(m, 'list');
+        row.map(m, i);
+      });
+    }
+    lines.push(`| ${row.name} | ${fmt(call)} | ${fmt(typed)} | ${fmt(awaited)} | ${fmt(piped)} | ${map ? fmt(map) : '—'} | ${ratio(call, awaited)} | ${ratio(call, piped)} | ${map ? ratio(map, call) : '—'} |`);
+    console.error(`  ${row.name} done`);
+  }
+  if (pending.length) lines.push('', `Not in the engine yet (rows not run): ${pending.join(', ')}.`);
+  return lines.join('\n');
+}
+
+/** Memory for N string keys, each contender in a fresh process (RSS and heap deltas). */
+function benchMemory() {
+  const n = quick ? 100_000 : 1_000_000;
+  const child = (who) => {
+    const src = `
+      const { Cinder } = await import(${JSON.stringify(path.join(ROOT, 'dist/node.js'))});
+      const { default: RedisMock } = await import('ioredis-mock');
+      const gc = () => { for (let i = 0; i < 3; i++) globalThis.gc(); };
+      let store = ${JSON.stringify(who)} === 'cinderkv' ? Cinder.createSync() : ${JSON.stringify(who)} === 'ioredis-mock' ? new RedisMock() : new Map();
+      gc();
+      const before = process.memoryUsage();
+      for (let i = 0; i < ${n}; i++) {
+        const k = 'key:' + i, v = 'value:' + i;
+        if (store instanceof Map) store.set(k, v);
+        else if (${JSON.stringify(who)} === 'cinderkv') store.set(k, v);
+        else await store.set(k, v);
+      }
+      gc();
+      const after = process.memoryUsage();
+      const size = store instanceof Map ? store.size : ${JSON.stringify(who)} === 'cinderkv' ? store.dbsize() : await store.dbsize();
+      console.log(JSON.stringify({ rss: after.rss - before.rss, heap: after.heapUsed - before.heapUsed, size }));
+      process.exit(0);
+    `;
+    const r = spawnSync('node', ['--expose-gc', '--input-type=module', '-e', src], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const rows = ['cinderkv', 'ioredis-mock', 'Map'].map((w) => [w, child(w)]);
+  const mib = (b) => `${(b / 1048576).toFixed(0)} MiB`;
+  const base = rows[0][1].rss;
+  return [
+    `### Memory for ${n.toLocaleString('en')} string keys (\`key:i\` → \`value:i\`), fresh Node process each`,
+    '',
+    '| store | RSS growth (JS heap + wasm memory) | JS heap growth | ÷ cinderkv |',
+    '|---|---|---|---|',
+    ...rows.map(([w, m]) => `| ${w} | ${mib(m.rss)} | ${mib(m.heap)} | ${(m.rss / base).toFixed(2)}× |`),
+  ].join('\n');
+}
+
+/** Package size: the wasm, and minified browser bundles of a minimal app. */
+async function benchSize() {
+  const esbuild = await import('esbuild');
+  const wasm = readFileSync(path.join(ROOT, 'dist/wasm/cinder_wasm_bg.wasm'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cinderkv-size-'));
+  const bundle = async (name, src, external = []) => {
+    writeFileSync(path.join(dir, `${name}.mjs`), src);
+    await esbuild.build({ entryPoints: [path.join(dir, `${name}.mjs`)], bundle: true, minify: true, format: 'esm', platform: 'browser',
+      outfile: path.join(dir, `${name}.out.js`), nodePaths: [path.join(ROOT, 'node_modules')], external, logLevel: 'error',
+      alias: { cinderkv: path.join(ROOT, 'dist/browser.js') } });
+    const out = readFileSync(path.join(dir, `${name}.out.js`));
+    return { raw: out.length, gz: gzipSync(out, { level: 9 }).length };
+  };
+  const ours = await bundle('cinder', "import { Cinder } from 'cinderkv';\nconst db = await Cinder.create();\ndb.set('a', 'b');\nconsole.log(db.get('a'));\n");
+  let mock;
+  try {
+    mock = await bundle('mock', "import Redis from 'ioredis-mock';\nconst r = new Redis();\nawait r.set('a', 'b');\nconsole.log(await r.get('a'));\n",
+      ['events', 'buffer', 'util', 'stream', 'crypto', 'fs', 'path', 'os', 'net', 'tls', 'url', 'assert', 'string_decoder', 'dns', 'zlib', 'timers']);
+  } catch (e) {
+    mock = null;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const wasmGz = gzipSync(wasm, { level: 9 }).length;
+  const lines = [
+    '### Package size',
+    '',
+    '| what | raw | gzip |',
+    '|---|---|---|',
+    `| cinderkv wasm (\`dist/wasm/cinder_wasm_bg.wasm\`) | ${kib(wasm.length)} | ${kib(wasmGz)} |`,
+    `| cinderkv minimal app, minified browser bundle (JS only) | ${kib(ours.raw)} | ${kib(ours.gz)} |`,
+    `| cinderkv minimal app, JS + wasm | ${kib(ours.raw + wasm.length)} | ${kib(ours.gz + wasmGz)} |`,
+    mock ? `| ioredis-mock minimal app, minified browser bundle (Node built-ins left external) | ${kib(mock.raw)} | ${kib(mock.gz)} |` : '| ioredis-mock bundle | failed | — |',
+  ];
+  if (mock) lines.push('', `cinderkv JS + wasm gzip ÷ ioredis-mock gzip: ${((ours.gz + wasmGz) / mock.gz).toFixed(2)}×`);
+  return lines.join('\n');
+}
+
+/** Import to first reply, in a fresh Node process and in headless Chromium. */
+async function benchStartup() {
+  const nodeRuns = [];
+  for (let i = 0; i < 5; i++) {
+    const src = `const t0 = performance.now();
+      const { Cinder } = await import(${JSON.stringify(path.join(ROOT, 'dist/node.js'))});
+      const db = Cinder.createSync();
+      db.ping();
+      console.log(performance.now() - t0);`;
+    nodeRuns.push(Number(execFileSync('node', ['--input-type=module', '-e', src], { encoding: 'utf8' })));
+  }
+  const median = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  let chromium = '—';
+  try {
+    const { runBrowser } = await import(path.join(ROOT, 'tests/npm/browser/run.mjs'));
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push((await runBrowser()).result.instantiateMs);
+    chromium = `${median(runs).toFixed(0)} ms`;
+  } catch (e) {
+    chromium = `failed (${e.message.split('\n')[0]})`;
+  }
+  return [
+    '### Instantiation (import to first reply, median)',
+    '',
+    '| runtime | time |',
+    '|---|---|',
+    `| Node ${process.version} (read + compile the wasm synchronously) | ${median(nodeRuns).toFixed(1)} ms |`,
+    `| headless Chromium (fetch + streaming compile, loopback server) | ${chromium} |`,
+  ].join('\n');
+}
+
+const out = [];
+if (all || argv.has('--size')) out.push(await benchSize());
+if (all || argv.has('--startup')) out.push(await benchStartup());
+if (all || argv.has('--ops')) out.push(await benchOps());
+if (all || argv.has('--memory')) out.push(benchMemory());
+const text = out.join('\n\n');
+console.log(text);
+if (argv.has('--readme')) {
+  const file = path.join(ROOT, 'README.md');
+  const readme = readFileSync(file, 'utf8');
+  const start = '<!-- npm-bench:start -->';
+  const end = '<!-- npm-bench:end -->';
+  const a = readme.indexOf(start);
+  const b = readme.indexOf(end);
+  if (a < 0 || b < a) throw new Error('README.md has no npm-bench markers');
+  writeFileSync(file, `${readme.slice(0, a + start.length)}\n${text.replace(/^### /gm, '#### ')}\n${readme.slice(b)}`);
+}

@@ -1,0 +1,16 @@
+/**
+ * Entry for Deno: the wasm file is imported as a compiled module with a source phase
+ * import (no file-read permission needed, creation can be synchronous).
+ * Plain JavaScript because TypeScript cannot compile `import source` yet; its types are
+ * the browser entry's (dist/deno.d.ts).
+ */
+import source wasmModule from './wasm/cinder_wasm_bg.wasm';
+import { Cinder, setWasmLoader } from './cinder.js';
+
+setWasmLoader({
+  sync: () => wasmModule,
+  async: async () => wasmModule,
+});
+
+export * from './cinder.js';
+export default Cinder;

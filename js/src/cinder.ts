@@ -1,0 +1,548 @@
+/**
+ * The runtime-independent part of cinderkv: `Cinder` (an engine and its default
+ * connection) and `Connection`. Each runtime entry (node, browser, workerd, deno) only
+ * tells this module how to find the wasm bytes.
+ */
+import init, { initSync, CinderCore, panicMessage, __panicForTests } from './wasm/cinder_wasm.js';
+import type { InitOutput } from './wasm/cinder_wasm.js';
+import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, writeArgs, writeString } from './codec.js';
+import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
+import { CinderError, ReplyError } from './errors.js';
+
+export { type Arg, type Reply, type ReplyBuffer } from './codec.js';
+export { CinderError, ReplyError } from './errors.js';
+export type * from './commands.generated.js';
+
+/** Where the wasm module can come from: compiled, bytes, or a URL to fetch. */
+export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
+
+/** How a runtime entry finds the wasm module. */
+export interface WasmLoader {
+  /** Synchronously: a compiled module or its bytes (absent where the runtime cannot). */
+  sync?: () => WebAssembly.Module | BufferSource;
+  /** Asynchronously. */
+  async: () => Promise<WasmSource>;
+}
+
+/** Options of `Cinder.create`. */
+export interface CinderOptions {
+  /** `'real'` (default): the host's clock. `'manual'`: time moves only with `advanceTime`/`setTime`. */
+  clock?: 'real' | 'manual';
+  /** Manual clock: the start time in ms since the Unix epoch (default: now). */
+  time?: number;
+  /** Seed of the engine's random number generator (default: random). Same seed, same run. */
+  seed?: number | bigint;
+  /** `maxmemory` (bytes, or Redis units like `'100mb'`). */
+  maxmemory?: number | string;
+  /** `maxmemory-policy` (`'noeviction'`, `'allkeys-lru'`, ...). */
+  maxmemoryPolicy?: string;
+  /** Any CONFIG parameter by its Redis name (`{ hz: 100, 'list-max-listpack-size': -2 }`). */
+  config?: Record<string, string | number | boolean | bigint>;
+  /** Where to load the wasm module from, when the runtime entry's default does not fit (bundlers). */
+  wasm?: WasmSource;
+}
+
+let loader: WasmLoader | null = null;
+let wasm: InitOutput | null = null;
+let initializing: Promise<void> | null = null;
+/** Set once the engine panicked: the module's memory can no longer be trusted. */
+let panicked: string | null = null;
+
+/** Called by a runtime entry to say how the wasm module is found. */
+export function setWasmLoader(l: WasmLoader): void {
+  loader = l;
+}
+
+function checkPanicked(): void {
+  if (panicked !== null) {
+    throw new CinderError(`cinderkv: the engine panicked earlier (${panicked}); this instance refuses further calls`);
+  }
+}
+
+/** Turns a trap (Rust panic) into a CinderError and stops the module; passes other errors through. */
+function rethrow(e: unknown): never {
+  if (e instanceof WebAssembly.RuntimeError) {
+    if (panicked === null) {
+      let msg: string | undefined;
+      try {
+        msg = panicMessage() ?? undefined;
+      } catch {
+        msg = undefined;
+      }
+      panicked = msg ?? e.message;
+    }
+    throw new CinderError(`cinderkv: the engine panicked (${panicked}); this instance refuses further calls`);
+  }
+  if (e instanceof Error && !(e instanceof CinderError) && e.constructor === Error) {
+    throw new CinderError(e.message);
+  }
+  throw e;
+}
+
+function toConfigPairs(o: CinderOptions): string[] {
+  const pairs: string[] = [];
+  const put = (name: string, v: unknown) => {
+    if (v === undefined) return;
+    pairs.push(name, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
+  };
+  put('maxmemory', o.maxmemory);
+  put('maxmemory-policy', o.maxmemoryPolicy);
+  for (const [k, v] of Object.entries(o.config ?? {})) put(k, v);
+  return pairs;
+}
+
+function randomSeed(): bigint {
+  const words = new Uint32Array(2);
+  try {
+    globalThis.crypto.getRandomValues(words);
+  } catch {
+    // No Web Crypto here (or not allowed at this point, e.g. a Worker's global scope).
+    words[0] = Math.random() * 2 ** 32;
+    words[1] = (Math.random() * 2 ** 32) ^ Date.now();
+  }
+  return (BigInt(words[1]) << 32n) | BigInt(words[0]);
+}
+
+function toSeed(seed: number | bigint | undefined): bigint {
+  if (seed === undefined) return randomSeed();
+  const s = typeof seed === 'bigint' ? seed : BigInt(Math.trunc(seed));
+  return BigInt.asUintN(64, s);
+}
+
+/** The shared state of one engine: the wasm object and the views on its buffers. */
+class Engine {
+  core: CinderCore;
+  manual: boolean;
+  memory: WebAssembly.Memory;
+  u8: Uint8Array;
+  u32: Uint32Array;
+  /** Index in `u32` of the engine's `[output address, output length, input address, input length]`. */
+  meta: number;
+  /** The input buffer (its address and size change only through `reserveInput`). */
+  inPtr: number;
+  inCap: number;
+  decoder = new ReplyDecoder();
+  freed = false;
+  /** Connections whose blocking command waits, with the Promise to settle. */
+  waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void; buffers: boolean }>();
+  /** Real clock: the timer that ends the earliest blocked command's wait. */
+  timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(core: CinderCore, manual: boolean, memory: WebAssembly.Memory) {
+    this.core = core;
+    this.manual = manual;
+    this.memory = memory;
+    this.u8 = new Uint8Array(memory.buffer);
+    this.u32 = new Uint32Array(memory.buffer);
+    this.meta = core.ioMeta() >>> 2;
+    this.inPtr = this.u32[this.meta + 2];
+    this.inCap = this.u32[this.meta + 3];
+  }
+
+  /** Growing wasm memory detaches the old views (their length drops to 0): renew them. */
+  refresh(): void {
+    if (this.u8.byteLength === 0) {
+      this.u8 = new Uint8Array(this.memory.buffer);
+      this.u32 = new Uint32Array(this.memory.buffer);
+    }
+  }
+
+  /** The input buffer's address, grown to hold `n` bytes. */
+  input(n: number): number {
+    if (n > this.inCap) {
+      if (n > 0xffff_ffff) throw new CinderError(`cinderkv: a command of ${n} bytes does not fit in wasm memory`);
+      this.inPtr = this.core.reserveInput(n);
+      this.refresh();
+      this.inCap = this.u32[this.meta + 3];
+      if (n > this.inCap) throw new CinderError(`cinderkv: could not make room for a command of ${n} bytes`);
+    }
+    return this.inPtr;
+  }
+
+  check(): void {
+    checkPanicked();
+    if (this.freed) throw new CinderError('cinderkv: this instance was closed');
+  }
+
+  /** Decodes the reply the last call left in the output buffer (`len` bytes). */
+  reply(len: number, buffers: boolean): any {
+    this.refresh();
+    const at = this.u32[this.meta];
+    const v = this.decoder.decode(this.u8, at, at + len, buffers);
+    if (this.u32[this.meta + 4] !== 0) this.drain();
+    if (v instanceof ReplyError) throw v;
+    return v;
+  }
+
+  /** A Promise for connection `id`'s blocked command. */
+  block(id: number, buffers: boolean): Promise<any> {
+    const p = new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject, buffers }));
+    if (this.u32[this.meta + 4] !== 0) this.drain();
+    this.schedule();
+    return p;
+  }
+
+  /** Settles the Promises of the waits that ended (wake-up records, see wasm/src/host.rs). */
+  drain(): void {
+    const len = this.core.takeWakeups();
+    this.refresh();
+    const u8 = this.u8;
+    let at = this.u32[this.meta];
+    const end = at + len;
+    while (at < end) {
+      const conn = u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24);
+      const n = (u8[at + 4] | (u8[at + 5] << 8) | (u8[at + 6] << 16) | (u8[at + 7] << 24)) >>> 0;
+      at += 8;
+      const w = this.waiting.get(conn);
+      this.waiting.delete(conn);
+      if (n === 0xffff_ffff) {
+        w?.reject(new CinderError('cinderkv: the connection was closed while its blocking command waited'));
+        continue;
+      }
+      const v = this.decoder.decode(u8, at, at + n, w?.buffers ?? false);
+      at += n;
+      if (v instanceof ReplyError) w?.reject(v);
+      else w?.resolve(v);
+    }
+    this.schedule();
+  }
+
+  /** Real clock: a timer for the earliest blocked command's timeout. */
+  schedule(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.manual || this.freed || this.waiting.size === 0) return;
+    const deadline = this.core.nextDeadline();
+    if (deadline < 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.freed || panicked !== null) return;
+      try {
+        this.core.poll(Date.now());
+      } catch (err) {
+        this.failAll(err);
+        return;
+      }
+      if (this.u32[this.meta + 4] !== 0) this.drain();
+      else this.schedule();
+    }, Math.max(0, deadline - Date.now()));
+  }
+
+  /** Rejects every waiting Promise (the instance is closed or broken). */
+  failAll(reason: unknown): void {
+    for (const w of this.waiting.values()) w.reject(reason instanceof Error ? reason : new CinderError(String(reason)));
+    this.waiting.clear();
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+/** `call` result: the command blocks (wasm/src/host.rs `Status::Blocked`). */
+const BLOCKED = -6;
+
+/** Whether a command name is one of the blocking commands (cheap test first). */
+function isBlocking(name: unknown): boolean {
+  return typeof name === 'string' && name.length >= 4 && (name.charCodeAt(0) | 32) === 98 && BLOCKING_COMMANDS.has(name.toLowerCase());
+}
+
+function refusal(code: number): never {
+  if (code === -5) {
+    throw new CinderError('cinderkv: this connection waits for a blocking command; run other commands on another connection');
+  }
+  if (code === -4) {
+    // The module panicked during an earlier call that did not trap here (another instance).
+    rethrow(new WebAssembly.RuntimeError('panicked'));
+  }
+  if (code === -1) throw new CinderError('cinderkv: the connection is closed (QUIT, CLIENT KILL or close())');
+  if (code === -2) throw new CinderError('cinderkv: the instance was shut down (SHUTDOWN)');
+  throw new CinderError(`cinderkv: the engine refused the call (code ${code})`);
+}
+
+/**
+ * A client connection to the engine: its own selected database, protocol version (HELLO),
+ * name and reply mode. Every command has a typed method (`db.set(key, value, { EX: 60 })`);
+ * `call` runs anything.
+ */
+export class Connection extends Commands {
+  /** @internal */
+  protected readonly engine: Engine;
+  /** @internal */
+  protected readonly id: number;
+
+  /** @internal */
+  constructor(engine: Engine, id: number) {
+    super();
+    this.engine = engine;
+    this.id = id;
+  }
+
+  /** Runs a command given as an argument array (typed methods use this). */
+  protected _run(args: unknown[], buffers: boolean): any {
+    const e = this.engine;
+    if (e.freed || panicked !== null) e.check();
+    const bound = prepareArgs(args);
+    let r: number;
+    try {
+      const at = e.input(bound);
+      e.refresh();
+      const len = writeArgs(e.u8, at, args as (string | Uint8Array)[]) - at;
+      r = e.core.call(this.id, args.length, len, e.manual ? 0 : Date.now());
+    } catch (err) {
+      rethrow(err);
+    }
+    if (r < 0) {
+      if (r === BLOCKED) return e.block(this.id, buffers);
+      refusal(r);
+    }
+    return e.reply(r, buffers);
+  }
+
+  /** A blocking command: always a Promise (settled at once when it did not block). */
+  protected _callAsync(args: unknown[], buffers = false): Promise<any> {
+    try {
+      return Promise.resolve(this._run(args, buffers));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Runs any command: `db.call('SET', 'k', 'v')`. Error replies are thrown as `ReplyError`.
+   * Blocking commands (BLPOP, BRPOP, BLMOVE, ...) return a Promise instead, settled when the
+   * engine serves them or their timeout passes (rejected with the `ReplyError`).
+   */
+  call(command: BlockingCommand, ...args: Arg[]): Promise<Reply>;
+  call(...args: Arg[]): Reply;
+  call(...args: Arg[]): Reply | Promise<Reply> {
+    if (isBlocking(args[0])) return this._callAsync(args);
+    return this._run(args, false);
+  }
+
+  /** Like `call`, but bulk strings come back as `Uint8Array`s (for binary data). */
+  callBuffer(command: BlockingCommand, ...args: Arg[]): Promise<ReplyBuffer>;
+  callBuffer(...args: Arg[]): ReplyBuffer;
+  callBuffer(...args: Arg[]): ReplyBuffer | Promise<ReplyBuffer> {
+    if (isBlocking(args[0])) return this._callAsync(args, true);
+    return this._run(args, true);
+  }
+
+  /** Typed methods land here. */
+  protected _call(args: unknown[]): any {
+    return this._run(args, false);
+  }
+
+  /**
+   * Runs one redis-cli-style line: words split on spaces, `"..."` with escapes
+   * (`\n`, `\xHH`, ...), `'...'`. A blank line runs nothing and returns `undefined`; a
+   * command that blocks returns a Promise.
+   */
+  exec(line: string): Reply | Promise<Reply> | undefined {
+    const e = this.engine;
+    e.check();
+    let r: number;
+    try {
+      const at = e.input(line.length * 3);
+      e.refresh();
+      const len = writeString(e.u8, at, line) - at;
+      r = e.core.execLine(this.id, len, e.manual ? 0 : Date.now());
+    } catch (err) {
+      rethrow(err);
+    }
+    if (r < 0) {
+      if (r === BLOCKED) return e.block(this.id, false);
+      refusal(r);
+    }
+    return e.reply(r, false);
+  }
+
+  /**
+   * Raw protocol: feeds RESP (or inline) request bytes as if they arrived on a socket and
+   * returns the RESP bytes of every reply they produced. A command cut short waits for the
+   * rest in the next call.
+   */
+  resp(request: Uint8Array | string): Uint8Array {
+    const e = this.engine;
+    e.check();
+    let r: number;
+    try {
+      let len: number;
+      if (typeof request === 'string') {
+        const at = e.input(request.length * 3);
+        e.refresh();
+        len = writeString(e.u8, at, request) - at;
+      } else {
+        const at = e.input(request.length);
+        e.refresh();
+        e.u8.set(request, at);
+        len = request.length;
+      }
+      r = e.core.feed(this.id, len, e.manual ? 0 : Date.now());
+    } catch (err) {
+      rethrow(err);
+    }
+    if (r < 0) refusal(r);
+    e.refresh();
+    const out = e.u32[e.meta];
+    const bytes = e.u8.slice(out, out + r);
+    if (e.u32[e.meta + 4] !== 0) e.drain();
+    return bytes;
+  }
+
+  /** Whether this connection still accepts commands (false after QUIT, CLIENT KILL, close). */
+  get isOpen(): boolean {
+    return !this.engine.freed && panicked === null && this.engine.core.isOpen(this.id);
+  }
+
+  /** Closes this connection (like a client disconnecting). */
+  close(): void {
+    const e = this.engine;
+    if (e.freed || panicked !== null) return;
+    try {
+      e.core.disconnect(this.id);
+    } catch (err) {
+      rethrow(err);
+    }
+    if (e.u32[e.meta + 4] !== 0) e.drain();
+  }
+}
+
+/**
+ * An in-memory Redis-compatible database. The object itself is the default connection;
+ * `connection()` opens more.
+ */
+export class Cinder extends Connection {
+  private constructor(engine: Engine) {
+    super(engine, 0);
+  }
+
+  /** Loads and compiles the wasm module (once; `create` calls it for you). */
+  static async init(source?: WasmSource): Promise<void> {
+    if (wasm) return;
+    if (!initializing) {
+      initializing = (async () => {
+        const src = source ?? (await requireLoader().async());
+        wasm = await init({ module_or_path: src as any });
+      })();
+      initializing.catch(() => {
+        initializing = null;
+      });
+    }
+    return initializing;
+  }
+
+  /** Loads the wasm module synchronously, where the runtime allows it (Node, Deno, workerd). */
+  static initSync(source?: WebAssembly.Module | BufferSource): void {
+    if (wasm) return;
+    let src = source;
+    if (src === undefined) {
+      const l = requireLoader();
+      if (!l.sync) {
+        throw new CinderError(
+          'cinderkv: this runtime cannot load the wasm module synchronously; use `await Cinder.create()` (or `await Cinder.init()` first)',
+        );
+      }
+      src = l.sync();
+    }
+    wasm = initSync({ module: src });
+  }
+
+  /** A new database. Loads the wasm module on first use. */
+  static async create(options: CinderOptions = {}): Promise<Cinder> {
+    await Cinder.init(options.wasm);
+    return Cinder.createSync(options);
+  }
+
+  /**
+   * A new database, synchronously: works once the module is loaded (`await Cinder.init()`),
+   * or anywhere the runtime can load it synchronously (Node, Deno, workerd).
+   */
+  static createSync(options: CinderOptions = {}): Cinder {
+    checkPanicked();
+    if (!wasm) Cinder.initSync(options.wasm as WebAssembly.Module | BufferSource | undefined);
+    const manual = options.clock === 'manual';
+    if (options.clock !== undefined && !manual && options.clock !== 'real') {
+      throw new CinderError(`cinderkv: clock must be 'real' or 'manual', not ${String(options.clock)}`);
+    }
+    const start = manual ? (options.time ?? Date.now()) : Date.now();
+    let core: CinderCore;
+    try {
+      core = new CinderCore(toConfigPairs(options), toSeed(options.seed), start, manual);
+    } catch (err) {
+      rethrow(err);
+    }
+    return new Cinder(new Engine(core, manual, wasm!.memory));
+  }
+
+  /** Opens another connection with its own client state. */
+  connection(): Connection {
+    const e = this.engine;
+    e.check();
+    let id: number;
+    try {
+      id = e.core.connect();
+    } catch (err) {
+      rethrow(err);
+    }
+    return new Connection(e, id);
+  }
+
+  /** The engine's current time in ms since the Unix epoch. */
+  get currentTime(): number {
+    this.engine.check();
+    return this.engine.manual ? this.engine.core.now() : Date.now();
+  }
+
+  /**
+   * Manual clock: moves time forward by `ms`, running the active-expiry cycles a server
+   * would run in that time (`hz` per second).
+   */
+  advanceTime(ms: number): void {
+    if (!(ms >= 0)) throw new CinderError('cinderkv: advanceTime needs a time span >= 0 in ms');
+    this.engine.check();
+    try {
+      this.engine.core.advance(ms);
+    } catch (err) {
+      rethrow(err);
+    }
+    this.engine.refresh();
+    if (this.engine.u32[this.engine.meta + 4] !== 0) this.engine.drain();
+  }
+
+  /** Manual clock: sets the time (ms since the Unix epoch); moving forward runs the due cycles. */
+  setTime(ms: number): void {
+    if (!(ms >= 0)) throw new CinderError('cinderkv: setTime needs a time in ms since the Unix epoch');
+    this.engine.check();
+    try {
+      this.engine.core.setTime(ms);
+    } catch (err) {
+      rethrow(err);
+    }
+    this.engine.refresh();
+    if (this.engine.u32[this.engine.meta + 4] !== 0) this.engine.drain();
+  }
+
+  /** Frees the engine and all its data; every connection is closed. */
+  override close(): void {
+    const e = this.engine;
+    if (e.freed) return;
+    e.freed = true;
+    e.failAll(new CinderError('cinderkv: the instance was closed while a blocking command waited'));
+    if (panicked === null) e.core.free();
+  }
+
+  /** @internal Test hook: makes the engine panic to exercise the panic path. */
+  static _panicForTests(): void {
+    try {
+      __panicForTests();
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+}
+
+function requireLoader(): WasmLoader {
+  if (!loader) throw new CinderError('cinderkv: no wasm loader registered (import the package through its entry point)');
+  return loader;
+}

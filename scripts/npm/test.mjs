@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// `npm test`: tests the built package (run `npm run build` first) in every runtime.
+//
+// 1. the generated command methods are up to date with the engine's command table
+// 2. Node 20 `node --test tests/npm/node/` (ESM and CommonJS, against the repository)
+// 3. `npm pack`, then install the tarball into a scratch project (offline) and import it
+//    from there by name: Node (ESM + CommonJS), workerd, Deno
+// 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page
+//
+// Every runtime runs the shared session recorded from real Redis (tests/npm/session.txt).
+// All steps run even after a failure; the exit code is non-zero if any failed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'node_modules/.bin');
+const results = [];
+
+async function step(name, fn) {
+  console.log(`\n==> ${name}`);
+  const t0 = Date.now();
+  try {
+    const detail = await fn();
+    results.push({ name, ok: true, detail, ms: Date.now() - t0 });
+    console.log(`==> ${name}: ok${detail ? ` (${detail})` : ''}`);
+  } catch (e) {
+    results.push({ name, ok: false, detail: e.message.split('\n')[0], ms: Date.now() - t0 });
+    console.log(`==> ${name}: FAILED\n${e.message}`);
+  }
+}
+
+if (!existsSync(path.join(ROOT, 'dist/node.js'))) {
+  console.error('dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+
+await step('generated command methods are fresh', () => {
+  execFileSync('node', [path.join(ROOT, 'scripts/npm/gen-commands.mjs'), '--check'], { stdio: 'inherit' });
+});
+
+await step('node --test (ESM + CommonJS)', () => {
+  const tap = path.join(os.tmpdir(), `cinderkv-node-tests-${process.pid}.tap`);
+  const r = spawnSync('node', ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'tests/npm/node/'], { cwd: ROOT, stdio: 'inherit' });
+  const out = readFileSync(tap, 'utf8');
+  rmSync(tap, { force: true });
+  const pass = Number(out.match(/^# pass (\d+)/m)?.[1] ?? 0);
+  const fail = Number(out.match(/^# fail (\d+)/m)?.[1] ?? 0);
+  if (r.status !== 0 || fail > 0 || pass === 0) throw new Error(`${fail} failed, ${pass} passed`);
+  return `${pass} tests`;
+});
+
+// A scratch project with the packed tarball installed, as a user would have it.
+const project = mkdtempSync(path.join(os.tmpdir(), 'cinderkv-project-'));
+let installed = false;
+await step('npm pack + install the tarball', () => {
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', project], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const [info] = JSON.parse(out);
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', `./${info.filename}`], { cwd: project, stdio: ['ignore', 'ignore', 'inherit'] });
+  installed = true;
+  return `${info.filename}: ${info.entryCount} files, ${(info.size / 1024).toFixed(1)} KiB packed, ${(info.unpackedSize / 1024).toFixed(1)} KiB unpacked`;
+});
+
+if (installed) {
+  for (const f of ['session.mjs', 'session.fixture.js', 'deno/cinder.test.mjs']) {
+    copyFileSync(path.join(ROOT, 'tests/npm', f), path.join(project, path.basename(f)));
+  }
+
+  await step('node: the installed package by name (ESM + CommonJS)', () => {
+    writeFileSync(path.join(project, 'esm.mjs'), `import { Cinder, ReplyError } from 'cinderkv';
+import steps from './session.fixture.js';
+import { runSession } from './session.mjs';
+const r = await runSession({ Cinder, ReplyError }, steps);
+if (r.failures.length) { console.error(JSON.stringify(r.failures.slice(0, 5))); process.exit(1); }
+console.log(r.compared);
+`);
+    writeFileSync(path.join(project, 'cjs.cjs'), `const { Cinder } = require('cinderkv');
+const db = Cinder.createSync();
+db.set('k', 'v', { EX: 10 });
+if (db.get('k') !== 'v' || db.ttl('k') !== 10) process.exit(1);
+console.log('ok');
+`);
+    const esm = execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }).trim();
+    execFileSync('node', ['cjs.cjs'], { cwd: project, encoding: 'utf8' });
+    return `session: ${esm} replies equal`;
+  });
+
+  await step('TypeScript: the types type-check for ESM and CommonJS consumers', () => {
+    writeFileSync(path.join(project, 'types-esm.mts'), `import { Cinder, ReplyError, CinderError, type Reply, type SetOptions } from 'cinderkv';
+const db: Cinder = Cinder.createSync({ clock: 'manual', seed: 1n, config: { hz: 20 } });
+const opts: SetOptions = { NX: true, EX: 60 };
+const ok: Reply = db.set('k', 'v', opts);
+const v: string | null = db.get<string | null>('k');
+const n: number = db.incrby<number>('n', 2);
+db.mset(['a', '1'], ['b', new Uint8Array([1])]);
+db.del('a', 'b');
+const c = db.connection();
+c.select(1);
+db.advanceTime(10);
+const e: Error = new ReplyError('ERR x');
+const f: Error = new CinderError('x');
+// @ts-expect-error an unknown option is a type error
+db.set('k', 'v', { EXX: 1 });
+// @ts-expect-error DEL needs a key
+db.del();
+export { ok, v, n, e, f };
+`);
+    writeFileSync(path.join(project, 'types-cjs.cts'), `import cinderkv = require('cinderkv');
+const db = cinderkv.Cinder.createSync();
+const s: string | null = db.get<string | null>('k');
+export = s;
+`);
+    writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2020', strict: true, noEmit: true, skipLibCheck: false, lib: ['es2020', 'dom'], types: [] },
+      files: ['types-esm.mts', 'types-cjs.cts'],
+    }));
+    execFileSync(path.join(BIN, 'tsc'), ['-p', project], { stdio: 'inherit' });
+    return 'tsc --noEmit, node16 resolution';
+  });
+
+  await step('workerd: worker answering HTTP on loopback', async () => {
+    const { runWorkerd } = await import(path.join(ROOT, 'tests/npm/workerd/run.mjs'));
+    const r = await runWorkerd(path.join(project, 'node_modules'));
+    const bad = r.checks.filter((c) => !c.ok);
+    if (r.session.failures.length || bad.length) {
+      throw new Error(JSON.stringify({ failures: r.session.failures.slice(0, 5), bad, log: r.log }, null, 1));
+    }
+    return `session: ${r.session.compared} replies equal, ${r.checks.length} checks`;
+  });
+
+  await step('deno test', () => {
+    const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', 'cinder.test.mjs'], {
+      cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+    });
+    process.stdout.write(r.stdout + r.stderr);
+    const m = (r.stdout + r.stderr).match(/(\d+) passed \| (\d+) failed/);
+    if (r.status !== 0 || !m || m[2] !== '0') throw new Error('deno test failed');
+    return `${m[1]} tests`;
+  });
+}
+
+await step('chromium (headless, playwright-core)', async () => {
+  const { runBrowser } = await import(path.join(ROOT, 'tests/npm/browser/run.mjs'));
+  const { result, errors, version } = await runBrowser();
+  if (!result) throw new Error(`the page produced no result: ${errors.join('; ')}`);
+  const bad = result.checks.filter((c) => !c.ok);
+  if (result.session.failures.length || bad.length || errors.length) {
+    throw new Error(JSON.stringify({ failures: result.session.failures.slice(0, 5), bad, errors }, null, 1));
+  }
+  return `Chromium ${version}: session ${result.session.compared} replies equal, ${result.checks.length} checks, first reply after ${result.instantiateMs.toFixed(0)} ms`;
+});
+
+rmSync(project, { recursive: true, force: true });
+
+console.log('\nnpm test summary:');
+for (const r of results) console.log(`  ${r.ok ? 'ok    ' : 'FAILED'} ${r.name}${r.detail ? `: ${r.detail}` : ''} (${(r.ms / 1000).toFixed(1)} s)`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -1,0 +1,710 @@
+//! `Host`: what the JS package drives, in plain Rust (testable natively). It owns the
+//! engine, the package's connections, the clock, and two byte buffers shared with JS:
+//! JS writes a command into `input`, the reply comes back RESP-encoded in `output`.
+//!
+//! Argument layout in `input` for [`Host::call`]: for each argument a little-endian `u32`
+//! length followed by its bytes.
+//!
+//! Blocking commands (BLPOP, ...): a command that waits makes `call`/`exec_line` return
+//! [`Status::Blocked`]; its reply comes later as a *wake-up*, collected after every entry
+//! point into `wakeups` as records `[connection u32][length u32][RESP bytes]` (length
+//! [`CLOSED`]: the connection was closed while waiting). Under `feed` a blocked connection
+//! instead buffers its input, and its wake-up reply leads the output of its next `feed`.
+
+use cinder_core::config::{find_param, Config};
+use cinder_core::resp::{split_args_into, Parse, ParseLimits, ProtocolError, RequestParser};
+use cinder_core::{ClientHandle, ConnInfo, Engine, EngineOptions, HostAction, HostInfo, Reply};
+
+use crate::clock::{Clock, ClockMode};
+
+/// A command call that produced no reply now, as JS sees it (negative so it cannot be
+/// mistaken for a length).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Status {
+    /// The connection was closed (QUIT, CLIENT KILL, `close()`).
+    ConnectionClosed = -1,
+    /// SHUTDOWN ran; the instance accepts nothing more.
+    ShutDown = -2,
+    /// The argument buffer does not hold what its header says (a bug on the JS side).
+    BadInput = -3,
+    /// The connection still waits for a blocking command's reply: it runs nothing else.
+    Waiting = -5,
+    /// The command blocks: its reply comes as a wake-up.
+    Blocked = -6,
+}
+
+/// The length of a wake-up record for a connection closed while it waited.
+pub const CLOSED: u32 = u32::MAX;
+
+/// How a connection's blocked command gets its reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    /// Not blocked.
+    None,
+    /// Through a wake-up record (the JS side settles a Promise).
+    Record,
+    /// Ahead of the connection's next `feed` output.
+    Stream,
+}
+
+/// One connection of the package to the engine.
+struct Conn {
+    handle: ClientHandle,
+    /// Incremental parser for raw RESP input (`resp()`).
+    parser: RequestParser,
+    /// Raw RESP bytes received but not yet run (an incomplete command, or input that
+    /// arrived while a blocking command waits).
+    pending: Vec<u8>,
+    /// Wake-up replies for the next `feed`.
+    outbox: Vec<u8>,
+    wait: Wait,
+    closed: bool,
+}
+
+/// Engine plus connections, clock and shared buffers.
+pub struct Host {
+    engine: Engine,
+    conns: Vec<Conn>,
+    clock: Clock,
+    shut_down: bool,
+    /// Bytes JS writes a command into.
+    pub input: Vec<u8>,
+    /// RESP encoding of the last reply (or replies, for `feed`).
+    pub output: Vec<u8>,
+    /// Kept between calls so argument slices need no allocation.
+    argv_cache: Vec<&'static [u8]>,
+    /// Scratch for `exec` (unescaped arguments).
+    split_buf: Vec<u8>,
+    split_spans: Vec<std::ops::Range<usize>>,
+    /// Wake-up records not yet taken by JS (see the module docs).
+    wakeups: Vec<u8>,
+    /// Number of records in `wakeups`.
+    pub wakeup_count: u32,
+}
+
+/// Empties a vector of slices and gives it back with another lifetime, keeping its allocation.
+fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
+    v.clear();
+    v.into_iter().map(|_| -> &'b [u8] { unreachable!("the vector is empty") }).collect()
+}
+
+/// Applies `pairs` (name, value) on top of the default configuration like start-up
+/// options: any parameter, mutable or not. `Err` names the offending option.
+pub fn config_from_pairs(pairs: &[(String, String)]) -> Result<Config, String> {
+    let mut config = Config::default();
+    for (name, value) in pairs {
+        let param = find_param(name.as_bytes()).ok_or_else(|| format!("unknown CONFIG parameter '{}'", name))?;
+        config
+            .set(param, value.as_bytes())
+            .map_err(|reason| format!("invalid value '{}' for CONFIG parameter '{}': {}", value, name, reason))?;
+    }
+    Ok(config)
+}
+
+impl Host {
+    /// A new engine with `config`, RNG `seed`, starting at `now_us`, with connection 0 open.
+    pub fn new(config: Config, seed: u64, now_us: u64, mode: ClockMode) -> Result<Host, String> {
+        let host = HostInfo {
+            os: "WebAssembly".into(),
+            multiplexing_api: "wasm".into(),
+            executable: "cinderkv".into(),
+            ..Default::default()
+        };
+        let engine = Engine::new(EngineOptions { seed, now_us, config, host });
+        let clock = Clock::new(mode, &engine, now_us);
+        let mut h = Host {
+            engine,
+            conns: Vec::new(),
+            clock,
+            shut_down: false,
+            input: Vec::new(),
+            output: Vec::new(),
+            argv_cache: Vec::new(),
+            split_buf: Vec::new(),
+            split_spans: Vec::new(),
+            wakeups: Vec::new(),
+            wakeup_count: 0,
+        };
+        h.connect()?;
+        Ok(h)
+    }
+
+    /// Opens a connection; `Err` is the engine's refusal (`maxclients`).
+    pub fn connect(&mut self) -> Result<u32, String> {
+        let n = self.conns.len() + 1;
+        let info = ConnInfo { addr: format!("js:{}", n), laddr: "js:0".into(), fd: -1 };
+        let handle = self.engine.connect(info).map_err(|r| match r {
+            Reply::Error(e) => e.into_owned(),
+            other => format!("{:?}", other),
+        })?;
+        self.conns.push(Conn {
+            handle,
+            parser: RequestParser::new(),
+            pending: Vec::new(),
+            outbox: Vec::new(),
+            wait: Wait::None,
+            closed: false,
+        });
+        Ok((self.conns.len() - 1) as u32)
+    }
+
+    /// Closes connection `id` (no effect when already closed). A wait it was in ends with
+    /// a [`CLOSED`] wake-up record.
+    pub fn disconnect(&mut self, id: u32) {
+        if let Some(c) = self.conns.get_mut(id as usize) {
+            if !c.closed {
+                c.closed = true;
+                c.pending = Vec::new();
+                c.outbox = Vec::new();
+                if c.wait == Wait::Record {
+                    push_record(&mut self.wakeups, id, CLOSED, &[]);
+                    self.wakeup_count += 1;
+                }
+                c.wait = Wait::None;
+                self.engine.disconnect(c.handle);
+            }
+        }
+    }
+
+    /// Whether connection `id` waits for a blocking command's reply.
+    pub fn is_waiting(&self, id: u32) -> bool {
+        self.conns.get(id as usize).is_some_and(|c| c.wait != Wait::None)
+    }
+
+    /// When (ms since the epoch) the earliest blocked command times out, if one waits.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        self.engine.next_block_deadline().map(|us| us / 1000)
+    }
+
+    /// Real clock: reads the time (ending the waits whose timeout passed) and runs a tick
+    /// when one is due, then collects wake-ups. No effect under a manual clock.
+    pub fn poll(&mut self, now_us: u64) {
+        if self.clock.mode == ClockMode::Real && !self.shut_down {
+            self.clock.observe(&mut self.engine, now_us);
+            self.collect_wakeups();
+        }
+    }
+
+    /// Moves the wake-up records into `output` for JS; returns their total length.
+    pub fn take_wakeups(&mut self) -> usize {
+        self.output.clear();
+        self.output.append(&mut self.wakeups);
+        self.wakeup_count = 0;
+        self.output.len()
+    }
+
+    /// Turns the engine's ended waits into wake-up records or `feed` output.
+    fn collect_wakeups(&mut self) {
+        if !self.engine.has_wakeups() {
+            return;
+        }
+        for (h, reply) in self.engine.take_wakeups() {
+            let Some(i) = self.conns.iter().position(|c| c.handle == h && !c.closed) else { continue };
+            let resp = self.engine.client(h).map_or(2, |c| c.resp);
+            let c = &mut self.conns[i];
+            match c.wait {
+                Wait::Record => {
+                    let at = self.wakeups.len();
+                    push_record(&mut self.wakeups, i as u32, 0, &[]);
+                    reply.encode(resp, &mut self.wakeups);
+                    let len = (self.wakeups.len() - at - 8) as u32;
+                    self.wakeups[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
+                    self.wakeup_count += 1;
+                }
+                Wait::Stream => reply.encode(resp, &mut c.outbox),
+                Wait::None => {}
+            }
+            c.wait = Wait::None;
+        }
+    }
+
+    /// Whether connection `id` can run commands.
+    pub fn is_open(&self, id: u32) -> bool {
+        !self.shut_down && self.conns.get(id as usize).is_some_and(|c| !c.closed)
+    }
+
+    /// The clock mode.
+    pub fn clock_mode(&self) -> ClockMode {
+        self.clock.mode
+    }
+
+    /// The engine's time in microseconds.
+    pub fn now_us(&self) -> u64 {
+        self.engine.state.now_us
+    }
+
+    /// Manual clock: moves forward by `delta_us`, running the ticks due (and ending the
+    /// waits that time out on the way).
+    pub fn advance(&mut self, delta_us: u64) {
+        self.clock.advance(&mut self.engine, delta_us);
+        self.collect_wakeups();
+    }
+
+    /// Manual clock: sets the time (forward moves run the ticks due).
+    pub fn set_time(&mut self, now_us: u64) {
+        self.clock.set(&mut self.engine, now_us);
+        self.collect_wakeups();
+    }
+
+    /// Makes sure `input` can hold `len` bytes; JS then writes straight into it.
+    pub fn reserve_input(&mut self, len: usize) {
+        if self.input.len() < len {
+            self.input.resize(len.checked_next_power_of_two().unwrap_or(len), 0);
+        }
+    }
+
+    /// Shared start of every command entry: output cleared, connection checked, clock read.
+    fn begin(&mut self, id: u32, now_us: u64) -> Result<usize, Status> {
+        if self.output.capacity() > 1 << 20 {
+            self.output = Vec::new();
+        } else {
+            self.output.clear();
+        }
+        if self.shut_down {
+            return Err(Status::ShutDown);
+        }
+        match self.conns.get(id as usize) {
+            Some(c) if !c.closed => {}
+            _ => return Err(Status::ConnectionClosed),
+        }
+        if self.clock.mode == ClockMode::Real {
+            self.clock.observe(&mut self.engine, now_us);
+        }
+        Ok(id as usize)
+    }
+
+    /// Runs the command whose `argc` arguments are laid out in `input[..len]` on connection
+    /// `id` (`now_us`: the real time, ignored by a manual clock). Returns the length of the
+    /// RESP reply in `output` (0: no reply, e.g. `CLIENT REPLY OFF`).
+    pub fn call(&mut self, id: u32, argc: usize, len: usize, now_us: u64) -> Result<usize, Status> {
+        let i = self.begin(id, now_us)?;
+        if self.conns[i].wait != Wait::None {
+            return Err(Status::Waiting);
+        }
+        let input = self.input.get(..len).ok_or(Status::BadInput)?;
+        let mut argv = recycle(std::mem::take(&mut self.argv_cache));
+        let mut at = 0usize;
+        for _ in 0..argc {
+            let header = input.get(at..at + 4).ok_or(Status::BadInput)?;
+            let n = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+            at += 4;
+            argv.push(input.get(at..at.checked_add(n).ok_or(Status::BadInput)?).ok_or(Status::BadInput)?);
+            at += n;
+        }
+        if argv.is_empty() {
+            self.argv_cache = recycle(argv);
+            return Ok(0);
+        }
+        let handle = self.conns[i].handle;
+        let reply = self.engine.execute(handle, &argv);
+        self.argv_cache = recycle(argv);
+        self.finish(i, &reply, Wait::Record)
+    }
+
+    /// Splits `input[..len]` like redis-cli / an inline command and runs it on connection `id`.
+    /// A blank line runs nothing (returns 0); unbalanced quotes give Redis's protocol error.
+    pub fn exec_line(&mut self, id: u32, len: usize, now_us: u64) -> Result<usize, Status> {
+        let i = self.begin(id, now_us)?;
+        if self.conns[i].wait != Wait::None {
+            return Err(Status::Waiting);
+        }
+        let line = self.input.get(..len).ok_or(Status::BadInput)?;
+        self.split_buf.clear();
+        self.split_spans.clear();
+        if split_args_into(line, &mut self.split_buf, &mut self.split_spans).is_err() {
+            ProtocolError::UnbalancedQuotes.write_reply(&mut self.output);
+            return Ok(self.output.len());
+        }
+        if self.split_spans.is_empty() {
+            return Ok(0);
+        }
+        let buf = &self.split_buf;
+        let mut argv = recycle(std::mem::take(&mut self.argv_cache));
+        argv.extend(self.split_spans.iter().map(|r| &buf[r.clone()]));
+        let handle = self.conns[i].handle;
+        let reply = self.engine.execute(handle, &argv);
+        self.argv_cache = recycle(argv);
+        self.finish(i, &reply, Wait::Record)
+    }
+
+    /// Feeds raw RESP bytes `input[..len]` to connection `id` as if they arrived on a socket:
+    /// every complete command runs and its reply is appended to `output`; an incomplete
+    /// command waits for the next feed. A protocol error is answered like Redis and the
+    /// unread input dropped (the connection stays open). After a command that blocks, the
+    /// rest waits: the wake-up reply and the replies of the commands after it come with a
+    /// later feed (possibly of no bytes).
+    pub fn feed(&mut self, id: u32, len: usize, now_us: u64) -> Result<usize, Status> {
+        let i = self.begin(id, now_us)?;
+        let bytes = self.input.get(..len).ok_or(Status::BadInput)?;
+        let mut conn_pending = std::mem::take(&mut self.conns[i].pending);
+        conn_pending.extend_from_slice(bytes);
+        self.output.append(&mut self.conns[i].outbox);
+        let mut parser = std::mem::take(&mut self.conns[i].parser);
+        let handle = self.conns[i].handle;
+        let mut start = 0usize;
+        let mut argv = recycle(std::mem::take(&mut self.argv_cache));
+        while start < conn_pending.len() && !self.shut_down && !self.conns[i].closed && self.conns[i].wait == Wait::None {
+            let Some(client) = self.engine.client(handle) else { break };
+            let limits = ParseLimits {
+                proto_max_bulk_len: self.engine.state.config.proto_max_bulk_len,
+                auth_required: self.engine.state.config.requirepass.is_some() && !client.authenticated,
+            };
+            let input = &conn_pending[start..];
+            match parser.parse(input, &limits) {
+                Parse::Incomplete => break,
+                Parse::Error(e) => {
+                    e.write_reply(&mut self.output);
+                    self.engine.state.stats.record_error("ERR");
+                    parser.reset();
+                    start = conn_pending.len();
+                }
+                Parse::Command(used) => {
+                    if parser.argc() > 0 {
+                        parser.argv(input, &mut argv);
+                        let reply = self.engine.execute(handle, &argv);
+                        argv = recycle(argv);
+                        // A Blocked result sets the wait and is not an error here.
+                        let _ = self.finish_encoded(i, &reply, Wait::Stream);
+                    }
+                    start += used;
+                }
+            }
+        }
+        self.argv_cache = recycle(argv);
+        if !self.conns[i].closed {
+            conn_pending.drain(..start);
+            self.conns[i].pending = conn_pending;
+            self.conns[i].parser = parser;
+        }
+        self.collect_wakeups();
+        Ok(self.output.len())
+    }
+
+    /// After a command of `call`/`exec_line`: as [`Host::finish_encoded`], then wake-ups.
+    fn finish(&mut self, i: usize, reply: &Reply, wait: Wait) -> Result<usize, Status> {
+        let r = self.finish_encoded(i, reply, wait);
+        self.collect_wakeups();
+        r
+    }
+
+    /// Encodes `reply` for connection `i` (or, when it blocked, marks the connection as
+    /// waiting the `wait` way) and carries out what the command asked of the host (QUIT and
+    /// CLIENT KILL close connections, SHUTDOWN stops everything, DEBUG SLEEP).
+    fn finish_encoded(&mut self, i: usize, reply: &Reply, wait: Wait) -> Result<usize, Status> {
+        let resp = self.engine.client(self.conns[i].handle).map_or(2, |c| c.resp);
+        let blocked = *reply == Reply::Blocked;
+        if blocked {
+            self.conns[i].wait = wait;
+        }
+        if self.engine.has_actions() {
+            for action in self.engine.take_actions() {
+                match action {
+                    HostAction::Close(h) => self.close_handle(h),
+                    HostAction::Shutdown => self.shut_down = true,
+                    HostAction::Sleep(us) => {
+                        if self.clock.mode == ClockMode::Manual {
+                            self.clock.advance(&mut self.engine, us);
+                        }
+                    }
+                }
+            }
+        }
+        if self.shut_down {
+            for id in 0..self.conns.len() as u32 {
+                self.disconnect(id);
+            }
+            return Ok(self.output.len());
+        }
+        if blocked {
+            return Err(Status::Blocked);
+        }
+        reply.encode(resp, &mut self.output);
+        Ok(self.output.len())
+    }
+
+    fn close_handle(&mut self, h: ClientHandle) {
+        // A closed connection's handle can be reused by a later one: match open ones only.
+        if let Some(i) = self.conns.iter().position(|c| c.handle == h && !c.closed) {
+            self.disconnect(i as u32);
+        }
+    }
+}
+
+/// Appends a wake-up record header (and `body`).
+fn push_record(out: &mut Vec<u8>, conn: u32, len: u32, body: &[u8]) {
+    out.extend_from_slice(&conn.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(body);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host() -> Host {
+        Host::new(Config::default(), 1, 1_000_000_000, ClockMode::Manual).unwrap()
+    }
+
+    fn pack(h: &mut Host, args: &[&[u8]]) -> usize {
+        let mut v = Vec::new();
+        for a in args {
+            v.extend_from_slice(&(a.len() as u32).to_le_bytes());
+            v.extend_from_slice(a);
+        }
+        h.reserve_input(v.len());
+        h.input[..v.len()].copy_from_slice(&v);
+        v.len()
+    }
+
+    fn call(h: &mut Host, id: u32, args: &[&str]) -> Result<String, Status> {
+        let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        let len = pack(h, &argv);
+        let n = h.call(id, argv.len(), len, 0)?;
+        Ok(String::from_utf8_lossy(&h.output[..n]).into_owned())
+    }
+
+    fn feed(h: &mut Host, id: u32, bytes: &[u8]) -> String {
+        h.reserve_input(bytes.len());
+        h.input[..bytes.len()].copy_from_slice(bytes);
+        let n = h.feed(id, bytes.len(), 0).unwrap();
+        String::from_utf8_lossy(&h.output[..n]).into_owned()
+    }
+
+    fn exec(h: &mut Host, id: u32, line: &str) -> String {
+        h.reserve_input(line.len());
+        h.input[..line.len()].copy_from_slice(line.as_bytes());
+        let n = h.exec_line(id, line.len(), 0).unwrap();
+        String::from_utf8_lossy(&h.output[..n]).into_owned()
+    }
+
+    #[test]
+    fn call_runs_commands_and_encodes_for_the_client_protocol() {
+        let mut h = host();
+        assert_eq!(call(&mut h, 0, &["SET", "k", "v"]).unwrap(), "+OK\r\n");
+        assert_eq!(call(&mut h, 0, &["GET", "k"]).unwrap(), "$1\r\nv\r\n");
+        assert_eq!(call(&mut h, 0, &["GET", "nope"]).unwrap(), "$-1\r\n");
+        assert!(call(&mut h, 0, &["HELLO", "3"]).unwrap().starts_with("%7\r\n"));
+        assert_eq!(call(&mut h, 0, &["GET", "nope"]).unwrap(), "_\r\n");
+        assert_eq!(call(&mut h, 0, &["INCR", "k"]).unwrap(), "-ERR value is not an integer or out of range\r\n");
+    }
+
+    #[test]
+    fn binary_arguments_pass_unchanged() {
+        let mut h = host();
+        let len = pack(&mut h, &[b"SET", b"\x00\xff", b"a\r\nb\x00"]);
+        h.call(0, 3, len, 0).unwrap();
+        let len = pack(&mut h, &[b"GET", b"\x00\xff"]);
+        let n = h.call(0, 2, len, 0).unwrap();
+        assert_eq!(&h.output[..n], b"$5\r\na\r\nb\x00\r\n");
+    }
+
+    #[test]
+    fn malformed_argument_layout_is_refused() {
+        let mut h = host();
+        let len = pack(&mut h, &[b"GET", b"k"]);
+        assert_eq!(h.call(0, 3, len, 0), Err(Status::BadInput));
+        assert_eq!(h.call(0, 2, len - 1, 0), Err(Status::BadInput));
+        assert_eq!(h.call(0, 2, len + (1 << 30), 0), Err(Status::BadInput));
+    }
+
+    #[test]
+    fn connections_are_separate_clients() {
+        let mut h = host();
+        let c = h.connect().unwrap();
+        assert_eq!(call(&mut h, c, &["SELECT", "1"]).unwrap(), "+OK\r\n");
+        call(&mut h, c, &["SET", "k", "one"]).unwrap();
+        assert_eq!(call(&mut h, 0, &["GET", "k"]).unwrap(), "$-1\r\n");
+        assert_eq!(call(&mut h, 0, &["CLIENT", "ID"]).unwrap(), ":1\r\n");
+        assert_eq!(call(&mut h, c, &["CLIENT", "ID"]).unwrap(), ":2\r\n");
+    }
+
+    #[test]
+    fn quit_closes_only_that_connection() {
+        let mut h = host();
+        let c = h.connect().unwrap();
+        assert_eq!(call(&mut h, c, &["QUIT"]).unwrap(), "+OK\r\n");
+        assert_eq!(call(&mut h, c, &["PING"]), Err(Status::ConnectionClosed));
+        assert!(!h.is_open(c));
+        assert_eq!(call(&mut h, 0, &["PING"]).unwrap(), "+PONG\r\n");
+    }
+
+    #[test]
+    fn client_kill_closes_the_other_connection() {
+        let mut h = host();
+        let c = h.connect().unwrap();
+        assert_eq!(call(&mut h, 0, &["CLIENT", "KILL", "ID", "2"]).unwrap(), ":1\r\n");
+        assert_eq!(call(&mut h, c, &["PING"]), Err(Status::ConnectionClosed));
+    }
+
+    #[test]
+    fn shutdown_sends_no_reply_and_refuses_everything_after() {
+        let mut h = host();
+        assert_eq!(call(&mut h, 0, &["SHUTDOWN", "NOSAVE"]).unwrap(), "");
+        assert_eq!(call(&mut h, 0, &["PING"]), Err(Status::ShutDown));
+        assert!(h.connect().is_ok());
+        assert!(!h.is_open(1));
+    }
+
+    #[test]
+    fn feed_runs_pipelines_and_keeps_partial_commands() {
+        let mut h = host();
+        assert_eq!(feed(&mut h, 0, b"*1\r\n$4\r\nPING\r\nPING\r\n*2\r\n$3\r\nGET"), "+PONG\r\n+PONG\r\n");
+        assert_eq!(feed(&mut h, 0, b"\r\n$1\r\nk\r\n"), "$-1\r\n");
+        assert_eq!(feed(&mut h, 0, b"*x\r\nPING\r\n"), "-ERR Protocol error: invalid multibulk length\r\n");
+        assert_eq!(feed(&mut h, 0, b"ECHO \"a b\"\r\n"), "$3\r\na b\r\n");
+    }
+
+    #[test]
+    fn feed_stops_after_quit() {
+        let mut h = host();
+        assert_eq!(feed(&mut h, 0, b"PING\r\nQUIT\r\nPING\r\n"), "+PONG\r\n+OK\r\n");
+        assert!(!h.is_open(0));
+    }
+
+    #[test]
+    fn exec_splits_like_redis_cli() {
+        let mut h = host();
+        assert_eq!(exec(&mut h, 0, r#"SET greeting "hello world""#), "+OK\r\n");
+        assert_eq!(exec(&mut h, 0, "GET greeting"), "$11\r\nhello world\r\n");
+        assert_eq!(exec(&mut h, 0, r#"SET k "\x00\xff""#), "+OK\r\n");
+        assert_eq!(exec(&mut h, 0, "STRLEN k"), ":2\r\n");
+        assert_eq!(exec(&mut h, 0, "   "), "");
+        assert_eq!(exec(&mut h, 0, r#"GET "k"#), "-ERR Protocol error: unbalanced quotes in request\r\n");
+    }
+
+    #[test]
+    fn debug_sleep_advances_a_manual_clock() {
+        let config = config_from_pairs(&[("enable-debug-command".into(), "yes".into())]).unwrap();
+        let mut h = Host::new(config, 1, 0, ClockMode::Manual).unwrap();
+        call(&mut h, 0, &["DEBUG", "SLEEP", "1.5"]).unwrap();
+        assert_eq!(h.now_us(), 1_500_000);
+    }
+
+    #[test]
+    fn config_pairs_are_validated_like_config_set() {
+        let c = config_from_pairs(&[("maxmemory".into(), "1mb".into()), ("databases".into(), "4".into())]).unwrap();
+        assert_eq!(c.maxmemory, 1 << 20);
+        assert_eq!(c.databases, 4);
+        assert_eq!(
+            config_from_pairs(&[("maxmemory".into(), "lots".into())]).unwrap_err(),
+            "invalid value 'lots' for CONFIG parameter 'maxmemory': argument must be a memory value"
+        );
+        assert_eq!(config_from_pairs(&[("nope".into(), "1".into())]).unwrap_err(), "unknown CONFIG parameter 'nope'");
+    }
+
+    #[test]
+    fn manual_time_drives_expiry() {
+        let mut h = host();
+        call(&mut h, 0, &["SET", "k", "v", "EX", "10"]).unwrap();
+        h.advance(9_999_000);
+        assert_eq!(call(&mut h, 0, &["PTTL", "k"]).unwrap(), ":1\r\n");
+        h.advance(1000);
+        assert_eq!(call(&mut h, 0, &["EXISTS", "k"]).unwrap(), ":0\r\n");
+    }
+
+    /// The wake-up records as (connection, reply text or None for CLOSED).
+    fn wakeups(h: &mut Host) -> Vec<(u32, Option<String>)> {
+        let n = h.take_wakeups();
+        let out = h.output[..n].to_vec();
+        let mut v = Vec::new();
+        let mut at = 0;
+        while at < out.len() {
+            let conn = u32::from_le_bytes(out[at..at + 4].try_into().unwrap());
+            let len = u32::from_le_bytes(out[at + 4..at + 8].try_into().unwrap());
+            at += 8;
+            if len == CLOSED {
+                v.push((conn, None));
+            } else {
+                v.push((conn, Some(String::from_utf8_lossy(&out[at..at + len as usize]).into_owned())));
+                at += len as usize;
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn blocked_call_is_woken_by_another_connection() {
+        let mut h = host();
+        let c = h.connect().unwrap();
+        assert_eq!(call(&mut h, c, &["BLPOP", "list", "0"]), Err(Status::Blocked));
+        assert!(h.is_waiting(c));
+        assert_eq!(call(&mut h, c, &["PING"]), Err(Status::Waiting));
+        assert_eq!(h.wakeup_count, 0);
+        assert_eq!(call(&mut h, 0, &["RPUSH", "list", "a", "b"]).unwrap(), ":2\r\n");
+        assert_eq!(h.wakeup_count, 1);
+        assert_eq!(wakeups(&mut h), vec![(c, Some("*2\r\n$4\r\nlist\r\n$1\r\na\r\n".into()))]);
+        assert_eq!(h.wakeup_count, 0);
+        assert!(!h.is_waiting(c));
+        assert_eq!(call(&mut h, c, &["LLEN", "list"]).unwrap(), ":1\r\n");
+    }
+
+    #[test]
+    fn blocked_call_times_out_when_the_manual_clock_moves() {
+        let mut h = host();
+        let c = h.connect().unwrap();
+        assert_eq!(call(&mut h, c, &["BRPOP", "list", "1.5"]), Err(Status::Blocked));
+        assert_eq!(h.next_deadline_ms(), Some(1_000_000 + 1500 + 1), "the first ms past the deadline");
+        h.advance(1_500_000);
+        assert_eq!(h.wakeup_count, 0, "Redis ends the wait once the clock is past the deadline");
+        h.advance(1000);
+        assert_eq!(wakeups(&mut h), vec![(c, Some("*-1\r\n".into()))]);
+        assert_eq!(h.next_deadline_ms(), None);
+    }
+
+    #[test]
+    fn real_clock_poll_ends_waits() {
+        let mut h = Host::new(Config::default(), 1, 5_000_000, ClockMode::Real).unwrap();
+        let argv: Vec<&[u8]> = vec![b"BLPOP", b"k", b"0.1"];
+        let len = pack(&mut h, &argv);
+        assert_eq!(h.call(0, 3, len, 5_000_000), Err(Status::Blocked));
+        h.poll(5_050_000);
+        assert_eq!(h.wakeup_count, 0);
+        h.poll(5_101_000);
+        assert_eq!(wakeups(&mut h), vec![(0, Some("*-1\r\n".into()))]);
+    }
+
+    #[test]
+    fn closing_or_killing_a_waiting_connection_gives_a_closed_record() {
+        let mut h = host();
+        let a = h.connect().unwrap();
+        let b = h.connect().unwrap();
+        assert_eq!(call(&mut h, a, &["BLPOP", "x", "0"]), Err(Status::Blocked));
+        assert_eq!(call(&mut h, b, &["BLPOP", "y", "0"]), Err(Status::Blocked));
+        h.disconnect(a);
+        assert_eq!(call(&mut h, 0, &["CLIENT", "KILL", "ID", "3"]).unwrap(), ":1\r\n");
+        assert_eq!(wakeups(&mut h), vec![(a, None), (b, None)]);
+        assert_eq!(call(&mut h, 0, &["RPUSH", "x", "1"]).unwrap(), ":1\r\n");
+        assert_eq!(h.wakeup_count, 0);
+    }
+
+    #[test]
+    fn shutdown_ends_every_wait() {
+        let mut h = host();
+        let a = h.connect().unwrap();
+        assert_eq!(call(&mut h, a, &["BLPOP", "x", "0"]), Err(Status::Blocked));
+        assert_eq!(call(&mut h, 0, &["SHUTDOWN", "NOSAVE"]).unwrap(), "");
+        assert_eq!(wakeups(&mut h), vec![(a, None)]);
+    }
+
+    #[test]
+    fn feed_holds_input_behind_a_blocked_command() {
+        let mut h = host();
+        let c = h.connect().unwrap();
+        assert_eq!(feed(&mut h, c, b"PING\r\nBLPOP q 0\r\nPING\r\n"), "+PONG\r\n");
+        assert_eq!(feed(&mut h, c, b"ECHO later\r\n"), "");
+        assert_eq!(call(&mut h, 0, &["LPUSH", "q", "job"]).unwrap(), ":1\r\n");
+        assert_eq!(h.wakeup_count, 0, "feed connections get their wake-ups in their output");
+        assert_eq!(feed(&mut h, c, b""), "*2\r\n$1\r\nq\r\n$3\r\njob\r\n+PONG\r\n$5\r\nlater\r\n");
+    }
+
+    #[test]
+    fn client_unblock_wakes_with_a_nil() {
+        let mut h = host();
+        let c = h.connect().unwrap();
+        assert_eq!(call(&mut h, c, &["BLMOVE", "a", "b", "LEFT", "RIGHT", "0"]), Err(Status::Blocked));
+        assert_eq!(call(&mut h, 0, &["CLIENT", "UNBLOCK", "2"]).unwrap(), ":1\r\n");
+        // Redis 7.0 answers a timed-out or unblocked BLMOVE with a null array.
+        assert_eq!(wakeups(&mut h), vec![(c, Some("*-1\r\n".into()))]);
+    }
+}
