@@ -80,7 +80,11 @@ pub fn maybe_set_op(g: &mut Gen) -> Option<Op> {
                 1 => ("SRANDMEMBER", g.rng.range(-4, 4).to_string(), Mode::Shape),
                 2 => ("SPOP", g.rng.range(700, 2000).to_string(), Mode::Unordered),
                 3 => ("SRANDMEMBER", String::new(), Mode::Shape),
-                _ => (*g.rng.pick(&["SPOP", "SRANDMEMBER"]), g.rng.pick(&["x", "-1", "0"]).to_string(), Mode::Exact),
+                _ => match (*g.rng.pick(&["SPOP", "SRANDMEMBER"]), *g.rng.pick(&["x", "-1", "0"])) {
+                    // SRANDMEMBER -1 picks a random member: only its shape is comparable.
+                    ("SRANDMEMBER", "-1") => ("SRANDMEMBER", "-1".to_string(), Mode::Shape),
+                    (cmd, count) => (cmd, count.to_string(), Mode::Exact),
+                },
             };
             let mut argv = vec![b(cmd), key];
             if !count.is_empty() {
