@@ -31,24 +31,12 @@ fn limits(ctx: &Ctx) -> HashLimits {
 /// The slot of the hash at `key` for reading (hit/miss counted): `None` when missing,
 /// `WRONGTYPE` for another type.
 fn read(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
-    match ctx.lookup_read(key) {
-        None => Ok(None),
-        Some(slot) => match ctx.db().keys.entry(slot).value {
-            Value::Hash(_) => Ok(Some(slot)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    ctx.read_typed(key, |v| matches!(v, Value::Hash(_)))
 }
 
 /// The slot of the hash at `key` for writing: `None` when missing.
 fn write(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
-    match ctx.lookup_write(key) {
-        None => Ok(None),
-        Some(slot) => match ctx.db().keys.entry(slot).value {
-            Value::Hash(_) => Ok(Some(slot)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    ctx.write_typed(key, |v| matches!(v, Value::Hash(_)))
 }
 
 /// Redis's `hashTypeLookupWriteOrCreate`: the hash at `key`, created empty if missing.

@@ -24,6 +24,7 @@ use crate::db::{access, Db};
 use crate::engine::EngineState;
 use crate::error::CmdError;
 use crate::reply::Reply;
+use crate::types::Value;
 
 /// What a handler sees: the engine state, its own client, the other clients, its spec.
 pub struct Ctx<'a> {
@@ -75,6 +76,30 @@ impl<'a> Ctx<'a> {
         let slot = self.st.dbs[self.client.db].lookup(key, now)?;
         self.touch(slot);
         Some(slot)
+    }
+
+    /// Redis's `checkType`: `Ok(slot)` when the value in `slot` is of the wanted type
+    /// (`is_type`), else `WRONGTYPE`.
+    #[inline]
+    pub fn check_type(&mut self, slot: u32, is_type: fn(&Value) -> bool) -> Result<u32, CmdError> {
+        if is_type(&self.db().keys.entry(slot).value) {
+            Ok(slot)
+        } else {
+            Err(CmdError::WrongType)
+        }
+    }
+
+    /// `lookupKeyRead` + `checkType`: the slot of `key` (hit/miss counted), `None` when
+    /// missing, `WRONGTYPE` when it holds another type.
+    #[inline]
+    pub fn read_typed(&mut self, key: &[u8], is_type: fn(&Value) -> bool) -> Result<Option<u32>, CmdError> {
+        self.lookup_read(key).map(|s| self.check_type(s, is_type)).transpose()
+    }
+
+    /// `lookupKeyWrite` + `checkType`: like [`Ctx::read_typed`] without hit/miss counting.
+    #[inline]
+    pub fn write_typed(&mut self, key: &[u8], is_type: fn(&Value) -> bool) -> Result<Option<u32>, CmdError> {
+        self.lookup_write(key).map(|s| self.check_type(s, is_type)).transpose()
     }
 
     /// Records an access to the key in `slot` of the selected database (LRU clock or

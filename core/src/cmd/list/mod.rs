@@ -36,28 +36,15 @@ fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
     }
 }
 
-/// Whether the value in `slot` of the selected database is a list.
-fn is_list(ctx: &mut Ctx, slot: u32) -> bool {
-    matches!(ctx.db().keys.entry(slot).value, Value::List(_))
-}
-
 /// `lookupKeyWrite` + `checkType(OBJ_LIST)`: the slot of the list under `key`, `None`
 /// when missing, `WRONGTYPE` for another type.
 fn write_list(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
-    match ctx.lookup_write(key) {
-        None => Ok(None),
-        Some(slot) if is_list(ctx, slot) => Ok(Some(slot)),
-        Some(_) => Err(CmdError::WrongType),
-    }
+    ctx.write_typed(key, |v| matches!(v, Value::List(_)))
 }
 
 /// `lookupKeyRead` + `checkType(OBJ_LIST)` (counts a keyspace hit or miss).
 fn read_list(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
-    match ctx.lookup_read(key) {
-        None => Ok(None),
-        Some(slot) if is_list(ctx, slot) => Ok(Some(slot)),
-        Some(_) => Err(CmdError::WrongType),
-    }
+    ctx.read_typed(key, |v| matches!(v, Value::List(_)))
 }
 
 /// The list in `slot` (already checked to be one).

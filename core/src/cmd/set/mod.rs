@@ -23,21 +23,18 @@ fn limits(ctx: &Ctx) -> SetLimits {
 
 /// Checks that `slot` holds a set.
 fn check_set(ctx: &mut Ctx, slot: u32) -> Result<u32, CmdError> {
-    match ctx.db().keys.entry(slot).value {
-        Value::Set(_) => Ok(slot),
-        _ => Err(CmdError::WrongType),
-    }
+    ctx.check_type(slot, |v| matches!(v, Value::Set(_)))
 }
 
 /// The slot of the set at `key` for reading (hit/miss counted): `None` when missing,
 /// `WRONGTYPE` for another type.
 fn read(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
-    ctx.lookup_read(key).map(|s| check_set(ctx, s)).transpose()
+    ctx.read_typed(key, |v| matches!(v, Value::Set(_)))
 }
 
 /// The slot of the set at `key` for writing: `None` when missing.
 fn write(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
-    ctx.lookup_write(key).map(|s| check_set(ctx, s)).transpose()
+    ctx.write_typed(key, |v| matches!(v, Value::Set(_)))
 }
 
 /// The set in `slot` (which a lookup above returned).

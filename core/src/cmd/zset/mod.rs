@@ -42,22 +42,14 @@ fn limits(ctx: &Ctx) -> Limits {
     }
 }
 
-/// Checks that the value in `slot` is a sorted set.
-fn check_zset(ctx: &mut Ctx, slot: u32) -> Result<u32, CmdError> {
-    match ctx.db().keys.entry(slot).value {
-        Value::ZSet(_) => Ok(slot),
-        _ => Err(CmdError::WrongType),
-    }
-}
-
 /// `lookupKeyRead` + `checkType`: the slot of the sorted set `key`, `None` when missing.
 fn read_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
-    ctx.lookup_read(key).map(|s| check_zset(ctx, s)).transpose()
+    ctx.read_typed(key, |v| matches!(v, Value::ZSet(_)))
 }
 
 /// `lookupKeyWrite` + `checkType`.
 fn write_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
-    ctx.lookup_write(key).map(|s| check_zset(ctx, s)).transpose()
+    ctx.write_typed(key, |v| matches!(v, Value::ZSet(_)))
 }
 
 /// The sorted set in `slot` (checked by `read_slot`/`write_slot`).
