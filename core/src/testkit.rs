@@ -61,6 +61,21 @@ impl TestEngine {
         String::from_utf8_lossy(&self.cmd(args).to_resp(3)).into_owned()
     }
 
+    /// Runs a space-separated command line as client `c` (no quoting).
+    pub fn run_as(&mut self, c: ClientHandle, line: &str) -> Reply {
+        let args: Vec<&str> = line.split(' ').collect();
+        self.cmd_as(c, &args)
+    }
+
+    /// Takes the engine's wake-ups of blocked clients, replies encoded as RESP2 text.
+    pub fn wakeups_resp2(&mut self) -> Vec<(ClientHandle, String)> {
+        self.eng
+            .take_wakeups()
+            .into_iter()
+            .map(|(h, r)| (h, String::from_utf8_lossy(&r.to_resp(2)).into_owned()))
+            .collect()
+    }
+
     /// Moves the clock forward (no active expiry runs; call `tick` for that).
     pub fn advance_ms(&mut self, ms: u64) {
         let now = self.eng.state.now_us + ms * 1000;

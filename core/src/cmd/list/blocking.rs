@@ -125,16 +125,11 @@ mod tests {
     use crate::testkit::TestEngine;
 
     fn run(t: &mut TestEngine, c: ClientHandle, line: &str) -> Reply {
-        let args: Vec<&str> = line.split(' ').collect();
-        t.cmd_as(c, &args)
+        t.run_as(c, line)
     }
 
     fn wakeups(t: &mut TestEngine) -> Vec<(ClientHandle, String)> {
-        t.eng
-            .take_wakeups()
-            .into_iter()
-            .map(|(h, r)| (h, String::from_utf8_lossy(&r.to_resp(2)).into_owned()))
-            .collect()
+        t.wakeups_resp2()
     }
 
     #[test]
