@@ -672,18 +672,7 @@ fn set_save(c: &mut Config, v: &[u8]) -> Result<(), String> {
 /// C `strtoll(s, &end, 10)` that must consume all of `s`: optional leading whitespace and
 /// sign, digits (none means 0), saturating on overflow.
 fn strtoll_full(s: &[u8]) -> Option<i64> {
-    let mut i = s.iter().take_while(|b| b" \t\n\r\x0b\x0c".contains(b)).count();
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (neg, i) = crate::util::strtod::c_number_prefix(s);
     let digits = &s[i..];
     if !digits.iter().all(u8::is_ascii_digit) {
         return None;

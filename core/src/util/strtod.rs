@@ -22,22 +22,22 @@ fn is_c_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
+/// What C's `strtod`/`strtoll` skip before the digits: leading whitespace and one sign.
+/// Returns whether the sign was `-` and where the digits start.
+pub fn c_number_prefix(s: &[u8]) -> (bool, usize) {
+    let i = s.iter().take_while(|&&c| is_c_space(c)).count();
+    match s.get(i) {
+        Some(b'-') => (true, i + 1),
+        Some(b'+') => (false, i + 1),
+        _ => (false, i),
+    }
+}
+
 /// Runs `strtod` on `s` as a C string (it ends at the first NUL byte, if any).
 pub fn strtod(s: &[u8]) -> Strtod {
     let s = &s[..s.iter().position(|&c| c == 0).unwrap_or(s.len())];
     let none = Strtod { value: 0.0, end: 0, erange: false };
-    let mut i = s.iter().take_while(|&&c| is_c_space(c)).count();
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let (neg, i) = c_number_prefix(s);
     let rest = &s[i..];
     let starts = |w: &str| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w.as_bytes());
     let sign = |v: f64| if neg { -v } else { v };
