@@ -58,6 +58,8 @@ pub struct Client {
     /// Set while EXEC or a script runs commands for this client: blocking commands then
     /// answer at once as if they timed out.
     pub deny_blocking: bool,
+    /// The open transaction between MULTI and EXEC/DISCARD (`flags=x`).
+    pub multi: Option<Box<crate::cmd::transactions::MultiState>>,
 }
 
 impl Client {
@@ -79,6 +81,7 @@ impl Client {
             handle: ClientHandle(u32::MAX),
             wait: None,
             deny_blocking: false,
+            multi: None,
         }
     }
 
@@ -131,6 +134,9 @@ impl Client {
         }
         if self.no_evict {
             f.push('e');
+        }
+        if self.multi.is_some() {
+            f.push('x');
         }
         if f.is_empty() {
             f.push('N');

@@ -13,6 +13,7 @@ use crate::db::{access, Db, ExpireCycle};
 use crate::reply::Reply;
 use crate::rng::Rng;
 use crate::stats::{CmdStat, Stats};
+use crate::watch::Watches;
 
 /// Something the host must do after a command (the core cannot do I/O itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +103,10 @@ pub struct EngineState {
     pub errno_erange: bool,
     /// Clients blocked on keys (see [`crate::blocking`]).
     pub blocking: Blocking,
+    /// Watched keys (WATCH, see [`crate::watch`]).
+    pub watches: Watches,
+    /// `notify-keyspace-events` as bits of [`crate::notify`] (0: off).
+    pub notify_flags: u32,
 }
 
 impl EngineState {
@@ -152,6 +157,7 @@ impl Engine {
         let mut rng = Rng::new(opts.seed);
         let dbs: Vec<Db> = (0..opts.config.databases).map(|_| Db::new(rng.next_u64())).collect();
         let blocking = Blocking::new(dbs.len());
+        let watches = Watches::new(dbs.len());
         Engine {
             state: EngineState {
                 dbs,
@@ -169,6 +175,8 @@ impl Engine {
                 cmd_calls: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
                 errno_erange: false,
                 blocking,
+                watches,
+                notify_flags: 0,
             },
             clients: ClientTable::default(),
         }
@@ -202,6 +210,7 @@ impl Engine {
     pub fn disconnect(&mut self, h: ClientHandle) {
         if let Some(c) = self.clients.get_mut(h) {
             blocking::cancel(&mut self.state, c);
+            cmd::transactions::discard_transaction(&mut self.state, c);
         }
         self.clients.remove(h);
     }
@@ -259,7 +268,9 @@ impl Engine {
         // A blocked command's reply mode applies when its reply comes.
         let reply = if reply == Reply::Blocked { reply } else { client.apply_reply_mode(reply) };
         self.clients.put_back(h, client);
+        self.state.flush_expired();
         blocking::serve_ready(&mut self.state, &mut self.clients);
+        self.state.flush_expired();
         if self.state.blocking.has_overdue(self.state.now_ms()) {
             blocking::expire_overdue(&mut self.state, &mut self.clients);
         }
@@ -297,6 +308,7 @@ impl Engine {
         let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
         let now_ms = st.now_ms();
         let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
+        st.flush_expired();
         self.compact_keyspaces();
         let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod notify;
 pub mod numfmt;
 pub mod reply;
 pub mod resp;
@@ -24,6 +25,7 @@ pub mod stats;
 pub mod testkit;
 pub mod types;
 pub mod util;
+pub mod watch;
 
 pub use client::{ClientHandle, ConnInfo};
 pub use engine::{Engine, EngineOptions, HostAction, HostInfo};

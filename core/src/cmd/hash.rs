@@ -3,6 +3,7 @@
 //! `listpack` -> `hashtable` conversions (see `types::hash`), and a key whose last field
 //! is deleted is removed.
 
+use crate::notify;
 use super::{collscan, Args, Ctx};
 use crate::bytes::SBytes;
 use crate::error::{CmdError, CmdResult};
@@ -76,6 +77,7 @@ fn set_pairs(ctx: &mut Ctx, args: &Args) -> Result<i64, CmdError> {
             added += 1;
         }
     }
+    ctx.key_event(notify::HASH, "hset", args.at(1));
     Ok(added)
 }
 
@@ -98,6 +100,7 @@ pub fn hsetnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Ok(Reply::Int(0));
     }
     h.set(args.at(2), args.at(3), &lim);
+    ctx.key_event(notify::HASH, "hset", args.at(1));
     Ok(Reply::Int(1))
 }
 
@@ -122,13 +125,21 @@ pub fn hdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
     let h = hash_at(ctx, slot);
     let mut removed = 0;
+    let mut key_removed = false;
     for f in &args.all()[2..] {
         if h.remove(f) {
             removed += 1;
             if h.is_empty() {
                 ctx.db().keys.remove(slot);
+                key_removed = true;
                 break;
             }
+        }
+    }
+    if removed > 0 {
+        ctx.key_event(notify::HASH, "hdel", args.at(1));
+        if key_removed {
+            ctx.notify(notify::GENERIC, "del", args.at(1));
         }
     }
     Ok(Reply::Int(removed))
@@ -187,6 +198,7 @@ pub fn hincrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let new = current.checked_add(incr).ok_or(CmdError::Overflow)?;
     h.set(field, &i64_bytes(new), &lim);
+    ctx.key_event(notify::HASH, "hincrby", args.at(1));
     Ok(Reply::Int(new))
 }
 
@@ -213,6 +225,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let text = sum.to_human();
     h.set(field, &text, &lim);
+    ctx.key_event(notify::HASH, "hincrbyfloat", args.at(1));
     Ok(Reply::Bulk(text))
 }
 

@@ -13,6 +13,7 @@ pub mod list;
 pub mod server;
 pub mod set;
 pub mod string;
+pub mod transactions;
 pub mod zset;
 
 pub use args::{is, is_c, Args};
@@ -100,6 +101,27 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn write_typed(&mut self, key: &[u8], is_type: fn(&Value) -> bool) -> Result<Option<u32>, CmdError> {
         self.lookup_write(key).map(|s| self.check_type(s, is_type)).transpose()
+    }
+
+    /// Redis's `signalModifiedKey` for `key` of the selected database: call it after a
+    /// command changed the key (WATCH invalidation).
+    #[inline]
+    pub fn signal_modified_key(&mut self, key: &[u8]) {
+        self.st.signal_modified_key(self.client.db, key);
+    }
+
+    /// Redis's `notifyKeyspaceEvent(class, event, key, db)` for the selected database
+    /// (`class` from [`crate::notify`]).
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        self.st.notify_keyspace_event(class, event, key, self.client.db);
+    }
+
+    /// The usual pair after a write: [`Ctx::signal_modified_key`] then [`Ctx::notify`].
+    #[inline]
+    pub fn key_event(&mut self, class: u32, event: &'static str, key: &[u8]) {
+        self.signal_modified_key(key);
+        self.notify(class, event, key);
     }
 
     /// Records an access to the key in `slot` of the selected database (LRU clock or
@@ -211,6 +233,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
         Ok(s) => s,
         Err(e) => {
             client.last_cmd = "NULL";
+            transactions::flag_transaction(client);
             return e;
         }
     };
@@ -224,8 +247,27 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     };
     if let Some(e) = rejection {
         st.cmd_calls.entry(spec.name).or_default().rejected += 1;
+        transactions::flag_transaction(client);
         return e;
     }
+    if let Some(r) = transactions::intercept(st, client, spec, argv) {
+        if r.is_error() {
+            st.cmd_calls.entry(spec.name).or_default().rejected += 1;
+        }
+        return r;
+    }
+    call(st, client, clients, spec, argv)
+}
+
+/// Runs a resolved, checked command's handler and counts it (Redis's `call`): used by
+/// [`dispatch`] and by EXEC for its queued commands.
+pub fn call(
+    st: &mut EngineState,
+    client: &mut Client,
+    clients: &mut ClientTable,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+) -> Reply {
     let Some(handler) = spec.handler else {
         return CmdError::Arity(spec.name.to_string()).into();
     };

@@ -2,6 +2,7 @@
 //! the same validation order (syntax, then expire values, then types), the same
 //! encodings (`int` / `embstr` / `raw`) and the same TTL rules.
 
+use crate::notify;
 use super::{Args, Ctx};
 use crate::bytes::SBytes;
 use crate::error::{CmdError, CmdResult};
@@ -222,6 +223,10 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies
     if let Some(at) = expire_at {
         ctx.db().keys.set_expire(slot, at);
     }
+    ctx.key_event(notify::STRING, "set", key);
+    if expire_at.is_some() {
+        ctx.notify(notify::GENERIC, "expire", key);
+    }
     Ok(old.unwrap_or(replies.ok))
 }
 
@@ -275,12 +280,16 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             let absolute = matches!(unit, ExpireUnit::ExAt | ExpireUnit::PxAt);
             if absolute && at <= now {
                 ctx.db().keys.remove(slot);
+                ctx.key_event(notify::GENERIC, "del", key);
             } else {
                 ctx.db().keys.set_expire(slot, at);
+                ctx.key_event(notify::GENERIC, "expire", key);
             }
         }
         None if opts.persist => {
-            ctx.db().keys.clear_expire(slot);
+            if ctx.db().keys.clear_expire(slot) {
+                ctx.key_event(notify::GENERIC, "persist", key);
+            }
         }
         None => {}
     }
@@ -292,6 +301,7 @@ pub fn getdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (reply, slot) = get_generic(ctx, args.at(1))?;
     if let Some(slot) = slot {
         ctx.db().keys.remove(slot);
+        ctx.key_event(notify::GENERIC, "del", args.at(1));
     }
     Ok(reply)
 }
@@ -301,6 +311,7 @@ pub fn getset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let key = args.at(1);
     let (reply, slot) = get_generic(ctx, key)?;
     store(ctx, slot, key, Value::from_bytes(args.at(2)), false);
+    ctx.key_event(notify::STRING, "set", key);
     Ok(reply)
 }
 
@@ -347,6 +358,7 @@ fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
         // starts fresh.
         let slot = ctx.lookup_write(p[0]);
         store(ctx, slot, p[0], Value::from_bytes(p[1]), false);
+        ctx.key_event(notify::STRING, "set", p[0]);
     }
     Ok(if nx { Reply::Int(1) } else { Reply::ok() })
 }
@@ -408,6 +420,7 @@ pub fn append(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, tail) = (args.at(1), args.at(2));
     let Some(slot) = ctx.lookup_write(key) else {
         store(ctx, None, key, Value::from_bytes(tail), false);
+        ctx.key_event(notify::STRING, "append", key);
         return Ok(Reply::Int(tail.len() as i64));
     };
     let mut buf = [0u8; 20];
@@ -415,7 +428,9 @@ pub fn append(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     check_string_length(ctx, len as u64, tail.len() as u64)?;
     let raw = unshare_raw(ctx, slot, tail.len());
     raw.extend_from_slice(tail);
-    Ok(Reply::Int(raw.len() as i64))
+    let n = raw.len();
+    ctx.key_event(notify::STRING, "append", key);
+    Ok(Reply::Int(n as i64))
 }
 
 /// `SETRANGE key offset value`: overwrites from `offset`, zero-padding as needed;
@@ -453,7 +468,9 @@ pub fn setrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         raw.resize(end, 0);
     }
     raw[offset..end].copy_from_slice(value);
-    Ok(Reply::Int(raw.len() as i64))
+    let n = raw.len();
+    ctx.key_event(notify::STRING, "setrange", key);
+    Ok(Reply::Int(n as i64))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -465,6 +482,7 @@ pub fn setrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 fn incr_decr(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
     let Some(slot) = ctx.lookup_write(key) else {
         store(ctx, None, key, Value::Int(delta), false);
+        ctx.key_event(notify::STRING, "incrby", key);
         return Ok(Reply::Int(delta));
     };
     let value = &mut ctx.db().keys.entry_mut(slot).value;
@@ -477,6 +495,7 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
     };
     let new = current.checked_add(delta).ok_or(CmdError::Overflow)?;
     *value = Value::Int(new);
+    ctx.key_event(notify::STRING, "incrby", key);
     Ok(Reply::Int(new))
 }
 
@@ -533,6 +552,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let text = sum.to_human();
     let reply = Reply::bulk(&text);
     store(ctx, slot, key, Value::Str(SBytes::from_vec(text)), true);
+    ctx.key_event(notify::STRING, "incrbyfloat", key);
     Ok(reply)
 }
 

@@ -22,6 +22,9 @@ pub struct Db {
     pub avg_ttl: u64,
     /// Where active expiry resumes in the keys with a TTL.
     expires_cursor: usize,
+    /// Keys removed by expiry since the engine last looked (it signals them as modified
+    /// and publishes `expired` events: `EngineState::flush_expired`).
+    expired_log: Vec<SBytes>,
 }
 
 /// What an active-expiry pass over one database did.
@@ -38,7 +41,7 @@ pub struct ExpireCycleStats {
 impl Db {
     /// An empty database; `seed` keys its hash function.
     pub fn new(seed: u64) -> Self {
-        Db { keys: Keyspace::new(seed), expired_keys: 0, avg_ttl: 0, expires_cursor: 0 }
+        Db { keys: Keyspace::new(seed), expired_keys: 0, avg_ttl: 0, expires_cursor: 0, expired_log: Vec::new() }
     }
 
     /// The slot of a live `key`: an expired key is removed and reported absent.
@@ -104,10 +107,7 @@ impl Db {
         loop {
             let slot = self.keys.random_slot(rng)?;
             match self.keys.expire_at(slot) {
-                Some(at) if at <= now_ms => {
-                    self.keys.remove(slot);
-                    self.expired_keys += 1;
-                }
+                Some(at) if at <= now_ms => self.expire_slot(slot),
                 _ => return Some(slot),
             }
         }
@@ -122,11 +122,28 @@ impl Db {
         }
     }
 
+    /// Removes the key in `slot` because its TTL passed: counted and logged.
+    fn expire_slot(&mut self, slot: u32) {
+        let e = self.keys.remove(slot);
+        self.expired_keys += 1;
+        self.expired_log.push(e.key);
+    }
+
+    /// Whether expiry removed keys since the last [`Db::take_expired_log`].
+    #[inline]
+    pub fn has_expired_log(&self) -> bool {
+        !self.expired_log.is_empty()
+    }
+
+    /// The keys expiry removed since the last call, in order.
+    pub fn take_expired_log(&mut self) -> Vec<SBytes> {
+        std::mem::take(&mut self.expired_log)
+    }
+
     fn lookup_slot_expired(&mut self, slot: u32, now_ms: u64) -> bool {
         match self.keys.expire_at(slot) {
             Some(at) if at <= now_ms => {
-                self.keys.remove(slot);
-                self.expired_keys += 1;
+                self.expire_slot(slot);
                 true
             }
             _ => false,
@@ -168,8 +185,7 @@ impl Db {
                 sampled += 1;
                 if at <= now_ms {
                     // The last key with a TTL moves into this position: look at it next.
-                    self.keys.remove(slot);
-                    self.expired_keys += 1;
+                    self.expire_slot(slot);
                     expired += 1;
                 } else {
                     ttl_sum = ttl_sum.saturating_add(at - now_ms);

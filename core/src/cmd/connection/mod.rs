@@ -64,6 +64,7 @@ pub(crate) fn request_close_self(ctx: &mut Ctx) {
 /// `RESET`: back to a fresh connection's state (db 0, RESP2, no name, replies on,
 /// logged out when a password is required). Replies `+RESET`.
 pub fn reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    crate::cmd::transactions::discard_transaction(ctx.st, ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp = 2;

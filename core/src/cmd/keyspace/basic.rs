@@ -1,5 +1,6 @@
 //! DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, RANDOMKEY.
 
+use crate::notify;
 use super::lookup_notouch;
 use crate::cmd::{Args, Ctx};
 use crate::error::CmdResult;
@@ -10,10 +11,10 @@ use crate::util::glob::glob_match;
 /// counts once, as it is gone the second time).
 fn delete_keys(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let now = ctx.now_ms();
-    let db = ctx.db();
     let mut n = 0;
     for key in args.rest() {
-        if db.remove(key, now).is_some() {
+        if ctx.db().remove(key, now).is_some() {
+            ctx.key_event(notify::GENERIC, "del", key);
             n += 1;
         }
     }

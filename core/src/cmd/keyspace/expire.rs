@@ -1,5 +1,6 @@
 //! EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST.
 
+use crate::notify;
 use super::{c_str, lookup_notouch};
 use crate::cmd::{is, Args, Ctx};
 use crate::error::{CmdError, CmdResult};
@@ -78,8 +79,10 @@ fn expire_generic(ctx: &mut Ctx, args: &mut Args, base_ms: i64, seconds: bool) -
     if when <= now as i64 {
         // A time in the past deletes the key (a deletion, not an expiry, in the stats).
         db.keys.remove(slot);
+        ctx.key_event(notify::GENERIC, "del", key);
     } else {
         db.keys.set_expire(slot, when as u64);
+        ctx.key_event(notify::GENERIC, "expire", key);
     }
     Ok(Reply::Int(1))
 }
@@ -152,7 +155,11 @@ pub fn persist(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(slot) = ctx.lookup_write(args.at(1)) else {
         return Ok(Reply::Int(0));
     };
-    Ok(Reply::Int(ctx.db().keys.clear_expire(slot) as i64))
+    if !ctx.db().keys.clear_expire(slot) {
+        return Ok(Reply::Int(0));
+    }
+    ctx.key_event(notify::GENERIC, "persist", args.at(1));
+    Ok(Reply::Int(1))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! RENAME, RENAMENX, COPY, MOVE.
 
+use crate::notify;
 use super::db_index;
 use crate::bytes::SBytes;
 use crate::cmd::{is, Args, Ctx};
@@ -50,6 +51,10 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Args, nx: bool) -> CmdResult {
     if let Some(at) = expire {
         ks.set_expire(slot, at);
     }
+    ctx.signal_modified_key(src);
+    ctx.signal_modified_key(dst);
+    ctx.notify(notify::GENERIC, "rename_from", src);
+    ctx.notify(notify::GENERIC, "rename_to", dst);
     Ok(done)
 }
 
@@ -104,6 +109,8 @@ pub fn copy(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if let Some(at) = expire {
         ks.set_expire(slot, at);
     }
+    ctx.st.signal_modified_key(dst_db, dst);
+    ctx.st.notify_keyspace_event(notify::GENERIC, "copy_to", dst, dst_db);
     Ok(Reply::Int(1))
 }
 
@@ -130,6 +137,11 @@ pub fn r#move(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if let Some(at) = expire {
         ks.set_expire(slot, at);
     }
+    let src_db = ctx.client.db;
+    ctx.st.signal_modified_key(src_db, key);
+    ctx.st.signal_modified_key(dst_db, key);
+    ctx.st.notify_keyspace_event(notify::GENERIC, "move_from", key, src_db);
+    ctx.st.notify_keyspace_event(notify::GENERIC, "move_to", key, dst_db);
     Ok(Reply::Int(1))
 }
 

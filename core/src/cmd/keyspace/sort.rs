@@ -7,6 +7,7 @@
 //! The types SORT reads are listed in [`source`]: one arm per type (lists and sets here;
 //! sorted sets add theirs), giving the elements in the container's own order.
 
+use crate::notify;
 use std::cmp::Ordering;
 
 use crate::bytes::SBytes;
@@ -330,7 +331,9 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
             let n = stored.len() as i64;
             if n == 0 {
                 let now = ctx.now_ms();
-                ctx.db().remove(dst, now);
+                if ctx.db().remove(dst, now).is_some() {
+                    ctx.key_event(notify::GENERIC, "del", dst);
+                }
                 return Ok(Reply::Int(0));
             }
             let value = list_value(stored);
@@ -345,6 +348,7 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
                     ctx.db().keys.insert_new(SBytes::new(dst), value, access);
                 }
             }
+            ctx.key_event(notify::LIST, "sortstore", dst);
             Ok(Reply::Int(n))
         }
     }

@@ -17,6 +17,7 @@ pub use pop::{lmove, lmpop, lpop, lrem, ltrim, rpop, rpoplpush};
 pub use push::{linsert, lpush, lpushx, lset, rpush, rpushx};
 pub use read::{lindex, llen, lpos, lrange};
 
+use crate::notify;
 use super::{is_c, Ctx};
 use crate::bytes::SBytes;
 use crate::error::CmdError;
@@ -64,10 +65,32 @@ fn create_list(ctx: &mut Ctx, key: &[u8]) -> u32 {
     ctx.db().keys.insert_new(SBytes::new(key), Value::List(Box::new(list)), access)
 }
 
-/// Deletes the list in `slot` if it became empty.
-fn delete_if_empty(ctx: &mut Ctx, slot: u32) {
+/// After a command changed the list in `slot`: the list event `event`, then the key's
+/// deletion if the list became empty (`del` event), then `signalModifiedKey`, in Redis's
+/// order.
+fn list_changed(ctx: &mut Ctx, slot: u32, event: &'static str) {
+    let key = ctx.db().keys.entry(slot).key.clone();
+    ctx.notify(notify::LIST, event, &key);
     if matches!(&ctx.db().keys.entry(slot).value, Value::List(l) if l.is_empty()) {
         ctx.db().keys.remove(slot);
+        ctx.notify(notify::GENERIC, "del", &key);
+    }
+    ctx.signal_modified_key(&key);
+}
+
+/// The pop event of an end: `lpop` or `rpop`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
+/// The push event of an end: `lpush` or `rpush`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
     }
 }
 
@@ -92,14 +115,16 @@ fn pop_range(ctx: &mut Ctx, slot: u32, end: End, count: usize) -> Result<Reply, 
     for _ in 0..n {
         l.pop_map(end, |e| push_elem(&mut out, e));
     }
-    delete_if_empty(ctx, slot);
+    if n > 0 {
+        list_changed(ctx, slot, pop_event(end));
+    }
     Ok(Reply::BulkArray(out))
 }
 
 /// Pops one element from `end` of the list in `slot`, deleting the key if it empties.
 fn pop_one(ctx: &mut Ctx, slot: u32, end: End) -> Result<Vec<u8>, CmdError> {
     let v = list_mut(ctx, slot)?.pop(end).unwrap_or_default();
-    delete_if_empty(ctx, slot);
+    list_changed(ctx, slot, pop_event(end));
     Ok(v)
 }
 
@@ -114,7 +139,8 @@ fn move_element(ctx: &mut Ctx, src_slot: u32, dst: &[u8], from: End, to: End) ->
         None => create_list(ctx, dst),
     };
     list_mut(ctx, dst_slot)?.push(to, &v);
-    delete_if_empty(ctx, src_slot);
+    ctx.key_event(notify::LIST, push_event(to), dst);
+    list_changed(ctx, src_slot, pop_event(from));
     Ok(Reply::Bulk(v))
 }
 

@@ -122,7 +122,9 @@ pub fn lrem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let removed = list_mut(ctx, slot)?.remove_matching(&Needle::new(argv[3]), limit, count < 0);
-    super::delete_if_empty(ctx, slot);
+    if removed > 0 {
+        super::list_changed(ctx, slot, "lrem");
+    }
     Ok(Reply::Int(removed as i64))
 }
 
@@ -151,7 +153,7 @@ pub fn ltrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         (start, len - end - 1)
     };
     l.trim(ltrim as usize, rtrim as usize);
-    super::delete_if_empty(ctx, slot);
+    super::list_changed(ctx, slot, "ltrim");
     Ok(Reply::ok())
 }
 

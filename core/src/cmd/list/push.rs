@@ -1,5 +1,6 @@
 //! LPUSH RPUSH LPUSHX RPUSHX LINSERT LSET.
 
+use crate::notify;
 use super::{create_list, is_c, list_mut, write_list, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
@@ -21,7 +22,9 @@ fn push_generic(ctx: &mut Ctx, args: &Args, end: End, existing_only: bool) -> Cm
     for v in &argv[2..] {
         l.push(end, v);
     }
-    Ok(Reply::Int(l.len() as i64))
+    let n = l.len();
+    ctx.key_event(notify::LIST, super::push_event(end), key);
+    Ok(Reply::Int(n as i64))
 }
 
 /// `LPUSH key element [element ...]`.
@@ -60,7 +63,9 @@ pub fn linsert(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let l = list_mut(ctx, slot)?;
     if l.insert_by_pivot(&Needle::new(argv[3]), argv[4], after) {
-        Ok(Reply::Int(l.len() as i64))
+        let n = l.len();
+        ctx.key_event(notify::LIST, "linsert", argv[1]);
+        Ok(Reply::Int(n as i64))
     } else {
         Ok(Reply::Int(-1))
     }
@@ -75,6 +80,7 @@ pub fn lset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let index = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
     if list_mut(ctx, slot)?.set(index, argv[3]) {
+        ctx.key_event(notify::LIST, "lset", argv[1]);
         Ok(Reply::ok())
     } else {
         Err(CmdError::other("ERR index out of range"))

@@ -39,6 +39,8 @@ fn flush_flags(args: &Args) -> Result<(), CmdError> {
 /// `FLUSHDB [ASYNC|SYNC]`.
 pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
+    let (db, now) = (ctx.client.db, ctx.now_ms());
+    ctx.st.watches.touch_all_in_db(db, None, &ctx.st.dbs, now);
     ctx.db().clear();
     Ok(Reply::ok())
 }
@@ -46,6 +48,10 @@ pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `FLUSHALL [ASYNC|SYNC]`.
 pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
+    let now = ctx.now_ms();
+    for db in 0..ctx.st.dbs.len() {
+        ctx.st.watches.touch_all_in_db(db, None, &ctx.st.dbs, now);
+    }
     for db in ctx.st.dbs.iter_mut() {
         db.clear();
     }
@@ -65,6 +71,9 @@ pub fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(CmdError::DbIndex);
     }
+    let now = ctx.now_ms();
+    ctx.st.watches.touch_all_in_db(a as usize, Some(b as usize), &ctx.st.dbs, now);
+    ctx.st.watches.touch_all_in_db(b as usize, Some(a as usize), &ctx.st.dbs, now);
     ctx.st.dbs.swap(a as usize, b as usize);
     // Clients blocked in either database may now find their keys (Redis's
     // scanDatabaseForReadyKeys).

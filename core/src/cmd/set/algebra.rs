@@ -109,7 +109,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], out: InterOut, dst_key: Option<
         return Ok(Reply::Int(0));
     }
     let n = dst.len() as i64;
-    store(ctx, dst_key, dst);
+    store(ctx, dst_key, dst, "sinterstore");
     Ok(Reply::Int(n))
 }
 
@@ -162,12 +162,22 @@ enum Op {
     Diff,
 }
 
+/// Which STORE event a union/difference publishes.
+enum OpEvent {
+    Union,
+    Diff,
+}
+
 /// `sunionDiffGenericCommand`: builds the result set, then replies with it or stores it.
 fn sunion_diff(ctx: &mut Ctx, keys: &[&[u8]], op: Op, dst_key: Option<&[u8]>) -> CmdResult {
     let slots = lookup_all(ctx, keys)?;
     let lim = limits(ctx);
     let sets = sets_in(ctx, &slots);
     let mut dst = Set::new_ints();
+    let op_event = match op {
+        Op::Union => OpEvent::Union,
+        Op::Diff => OpEvent::Diff,
+    };
     match (op, sets[0]) {
         (Op::Union, _) => {
             for s in sets.iter().flatten() {
@@ -217,7 +227,11 @@ fn sunion_diff(ctx: &mut Ctx, keys: &[&[u8]], op: Op, dst_key: Option<&[u8]>) ->
         return Ok(Reply::Int(0));
     }
     let n = dst.len() as i64;
-    store(ctx, dst_key, dst);
+    let event = match op_event {
+        OpEvent::Union => "sunionstore",
+        OpEvent::Diff => "sdiffstore",
+    };
+    store(ctx, dst_key, dst, event);
     Ok(Reply::Int(n))
 }
 

@@ -8,6 +8,7 @@ mod random;
 pub use algebra::{sdiff, sdiffstore, sinter, sintercard, sinterstore, smembers, sunion, sunionstore};
 pub use random::{spop, srandmember};
 
+use crate::notify;
 use super::{collscan, Args, Ctx};
 use crate::bytes::SBytes;
 use crate::error::{CmdError, CmdResult};
@@ -46,8 +47,8 @@ fn set_at<'a>(ctx: &'a mut Ctx, slot: u32) -> &'a mut Set {
 }
 
 /// Redis's `setKey` for a computed set: replaces whatever `key` holds (any type, TTL
-/// removed), or creates it.
-fn store(ctx: &mut Ctx, key: &[u8], set: Set) {
+/// removed), or creates it; then the STORE command's `event`.
+fn store(ctx: &mut Ctx, key: &[u8], set: Set, event: &'static str) {
     let value = Value::Set(Box::new(set));
     match ctx.lookup_write(key) {
         Some(slot) => {
@@ -60,12 +61,15 @@ fn store(ctx: &mut Ctx, key: &[u8], set: Set) {
             ctx.db().keys.insert_new(SBytes::new(key), value, access);
         }
     }
+    ctx.key_event(notify::SET, event, key);
 }
 
 /// Removes `key` if it exists (a STORE whose result is empty); lazy expiry applies.
 fn delete(ctx: &mut Ctx, key: &[u8]) {
     let now = ctx.now_ms();
-    ctx.db().remove(key, now);
+    if ctx.db().remove(key, now).is_some() {
+        ctx.key_event(notify::GENERIC, "del", key);
+    }
 }
 
 /// A member as a bulk reply.
@@ -87,6 +91,9 @@ pub fn sadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let set = set_at(ctx, slot);
     let added = args.all()[2..].iter().filter(|m| set.add(m, &lim)).count();
+    if added > 0 {
+        ctx.key_event(notify::SET, "sadd", key);
+    }
     Ok(Reply::Int(added as i64))
 }
 
@@ -95,13 +102,21 @@ pub fn srem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
     let set = set_at(ctx, slot);
     let mut removed = 0;
+    let mut key_removed = false;
     for m in &args.all()[2..] {
         if set.remove(m) {
             removed += 1;
             if set.is_empty() {
                 ctx.db().keys.remove(slot);
+                key_removed = true;
                 break;
             }
+        }
+    }
+    if removed > 0 {
+        ctx.key_event(notify::SET, "srem", args.at(1));
+        if key_removed {
+            ctx.notify(notify::GENERIC, "del", args.at(1));
         }
     }
     Ok(Reply::Int(removed))
@@ -147,9 +162,13 @@ pub fn smove(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if !set.remove(member) {
         return Ok(Reply::Int(0));
     }
-    if set.is_empty() {
+    let src_emptied = set.is_empty();
+    ctx.notify(notify::SET, "srem", src_key);
+    if src_emptied {
         ctx.db().keys.remove(src);
+        ctx.notify(notify::GENERIC, "del", src_key);
     }
+    ctx.signal_modified_key(src_key);
     let lim = limits(ctx);
     let dst = match dst {
         Some(d) => d,
@@ -159,7 +178,9 @@ pub fn smove(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             ctx.db().keys.insert_new(SBytes::new(dst_key), Value::Set(Box::new(set)), access)
         }
     };
-    set_at(ctx, dst).add(member, &lim);
+    if set_at(ctx, dst).add(member, &lim) {
+        ctx.key_event(notify::SET, "sadd", dst_key);
+    }
     Ok(Reply::Int(1))
 }
 

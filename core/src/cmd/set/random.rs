@@ -4,6 +4,7 @@
 //! (a count covering the whole set returns it in order; SPOP of most of a set rebuilds
 //! the set from the members that stay, which can change its encoding).
 
+use crate::notify;
 use super::{bulk, limits, read, write};
 use crate::cmd::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
@@ -39,9 +40,13 @@ pub fn spop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Nil) };
             let (set, rng) = set_and_rng(ctx, slot);
             let m = pop_one(set, rng);
-            if set.is_empty() {
+            let emptied = set.is_empty();
+            ctx.notify(notify::SET, "spop", args.at(1));
+            if emptied {
                 ctx.db().keys.remove(slot);
+                ctx.notify(notify::GENERIC, "del", args.at(1));
             }
+            ctx.signal_modified_key(args.at(1));
             Ok(Reply::Bulk(m))
         }
         3 => spop_count(ctx, args),
@@ -56,12 +61,15 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         return Ok(Reply::Set(Vec::new()));
     }
     let lim = limits(ctx);
+    ctx.notify(notify::SET, "spop", args.at(1));
+    ctx.signal_modified_key(args.at(1));
     let (set, rng) = set_and_rng(ctx, slot);
     let size = set.len() as u64;
     if count >= size {
         // The whole set, in order; the key goes away.
         let all = set.iter().map(bulk).collect();
         ctx.db().keys.remove(slot);
+        ctx.notify(notify::GENERIC, "del", args.at(1));
         return Ok(Reply::Set(all));
     }
     let remaining = size - count;

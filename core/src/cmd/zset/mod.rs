@@ -19,6 +19,7 @@ pub use read::{zcard, zcount, zlexcount, zmscore, zrandmember, zrank, zrevrank, 
 pub use remove::{zrem, zremrangebylex, zremrangebyrank, zremrangebyscore};
 pub use setops::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 
+use crate::notify;
 use super::Ctx;
 use crate::bytes::SBytes;
 use crate::error::CmdError;
@@ -67,21 +68,23 @@ fn sync_errno(ctx: &mut Ctx, slot: u32) {
     ctx.st.errno_erange |= erange;
 }
 
-/// Deletes the key in `slot` if its sorted set became empty; returns whether it did.
+/// After a command removed members from the sorted set in `slot`: its `event`, then
+/// the key's deletion if the set became empty (`del` event), and `signalModifiedKey`.
 /// The set's recorded `errno` effect is kept first.
-fn delete_if_empty(ctx: &mut Ctx, slot: u32) -> bool {
+fn removed_members(ctx: &mut Ctx, slot: u32, event: &'static str) {
     sync_errno(ctx, slot);
+    let key = ctx.db().keys.entry(slot).key.clone();
+    ctx.notify(notify::ZSET, event, &key);
     if zset(ctx, slot).is_empty() {
         ctx.db().keys.remove(slot);
-        true
-    } else {
-        false
+        ctx.notify(notify::GENERIC, "del", &key);
     }
+    ctx.signal_modified_key(&key);
 }
 
 /// Redis's `setKey` for a store command's result: replaces any value (of any type) under
-/// `key` and removes its TTL.
-fn store(ctx: &mut Ctx, key: &[u8], value: ZSet) {
+/// `key` and removes its TTL; then the command's `event`.
+fn store(ctx: &mut Ctx, key: &[u8], value: ZSet, event: &'static str) {
     let value = Value::ZSet(Box::new(value));
     match ctx.lookup_write(key) {
         Some(slot) => {
@@ -94,12 +97,14 @@ fn store(ctx: &mut Ctx, key: &[u8], value: ZSet) {
             ctx.db().keys.insert_new(SBytes::new(key), value, access);
         }
     }
+    ctx.key_event(notify::ZSET, event, key);
 }
 
 /// Deletes `key` if it exists (a store command with an empty result).
 fn delete_key(ctx: &mut Ctx, key: &[u8]) {
     if let Some(slot) = ctx.lookup_write(key) {
         ctx.db().keys.remove(slot);
+        ctx.key_event(notify::GENERIC, "del", key);
     }
 }
 

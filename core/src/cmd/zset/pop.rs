@@ -1,6 +1,6 @@
 //! ZPOPMIN, ZPOPMAX and ZMPOP (Redis's `genericZpopCommand` and `zmpopGenericCommand`).
 
-use super::{delete_if_empty, opt_is, write_slot, zset, Ctx};
+use super::{removed_members, opt_is, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -38,7 +38,7 @@ pub(super) fn pop_from(ctx: &mut Ctx, slot: u32, key: &[u8], max: bool, count: u
             items.push(Reply::Array(vec![Reply::bulk(&m), Reply::Double(s)]));
         }
     }
-    delete_if_empty(ctx, slot);
+    removed_members(ctx, slot, if max { "zpopmax" } else { "zpopmin" });
     match shape {
         Shape::WithKey => Reply::Array(vec![Reply::bulk(key), Reply::Array(items)]),
         _ => Reply::Array(items),

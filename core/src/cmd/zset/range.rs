@@ -129,7 +129,7 @@ fn zrange_generic(ctx: &mut Ctx, args: &Args, first: usize, dst: Option<&[u8]>, 
             } else {
                 sort_elements(&mut items);
                 let value = ZSet::from_sorted(items, maxlen, limits(ctx));
-                store(ctx, dst, value);
+                store(ctx, dst, value, "zrangestore");
             }
             Ok(Reply::Int(n as i64))
         }

@@ -1,7 +1,7 @@
 //! ZREM and ZREMRANGEBYRANK / ZREMRANGEBYSCORE / ZREMRANGEBYLEX
 //! (Redis's `zremCommand` and `zremrangeGenericCommand`).
 
-use super::{delete_if_empty, parse_lex_range, parse_score_range, write_slot, zset, Ctx};
+use super::{removed_members, parse_lex_range, parse_score_range, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -20,7 +20,9 @@ pub fn zrem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             }
         }
     }
-    delete_if_empty(ctx, slot);
+    if removed > 0 {
+        removed_members(ctx, slot, "zrem");
+    }
     Ok(Reply::Int(removed))
 }
 
@@ -43,7 +45,9 @@ pub fn zremrangebyrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         end = len - 1;
     }
     let n = z.remove_rank_range(start as usize, end as usize);
-    delete_if_empty(ctx, slot);
+    if n > 0 {
+        removed_members(ctx, slot, "zremrangebyrank");
+    }
     Ok(Reply::Int(n as i64))
 }
 
@@ -52,7 +56,11 @@ pub fn zremrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let range = parse_score_range(ctx, args.at(2), args.at(3))?;
     let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
     let n = zset(ctx, slot).remove_score_range(&range);
-    delete_if_empty(ctx, slot);
+    if n > 0 {
+        removed_members(ctx, slot, "zremrangebyscore");
+    } else {
+        super::sync_errno(ctx, slot);
+    }
     Ok(Reply::Int(n as i64))
 }
 
@@ -61,7 +69,11 @@ pub fn zremrangebylex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let range = parse_lex_range(args.at(2), args.at(3))?;
     let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
     let n = zset(ctx, slot).remove_lex_range(&range);
-    delete_if_empty(ctx, slot);
+    if n > 0 {
+        removed_members(ctx, slot, "zremrangebylex");
+    } else {
+        super::sync_errno(ctx, slot);
+    }
     Ok(Reply::Int(n as i64))
 }
 

@@ -227,7 +227,12 @@ fn zsetop(ctx: &mut Ctx, args: &Args, op: Op, dst: Option<&[u8]>, cardinality_on
         } else {
             sort_elements(&mut items);
             let value = ZSet::from_sorted(items, out.maxelelen, limits(ctx));
-            store(ctx, dst, value);
+            let event = match op {
+                Op::Union => "zunionstore",
+                Op::Inter => "zinterstore",
+                Op::Diff => "zdiffstore",
+            };
+            store(ctx, dst, value, event);
         }
         return Ok(Reply::Int(n as i64));
     }

@@ -1,0 +1,212 @@
+//! MULTI, EXEC, DISCARD, WATCH, UNWATCH (Redis 7.0 `multi.c`) and the queueing step
+//! [`intercept`] that `cmd::dispatch` calls once, after its own checks.
+//!
+//! - Inside MULTI every command but EXEC, DISCARD, MULTI, WATCH, QUIT and RESET is
+//!   checked (existence, arity, auth, `no-multi`) and queued (`+QUEUED`). A failed check
+//!   replies its error and flags the transaction ([`flag_transaction`]): EXEC then
+//!   answers `EXECABORT` and runs nothing.
+//! - EXEC runs the queue through [`super::call`] (the same handler call and statistics as
+//!   any command) with blocking denied, so blocking commands answer as their non-blocking
+//!   form. Errors at run time are array elements; nothing is rolled back.
+//! - WATCH state lives in `EngineState::watches` (see [`crate::watch`]).
+
+use super::{Args, CommandSpec, Ctx};
+use crate::client::Client;
+use crate::engine::EngineState;
+use crate::error::{CmdError, CmdResult};
+use crate::reply::Reply;
+
+/// A client's open transaction (between MULTI and EXEC/DISCARD).
+#[derive(Debug, Default)]
+pub struct MultiState {
+    /// Queued commands with their arguments (name included).
+    pub queue: Vec<(&'static CommandSpec, Vec<Vec<u8>>)>,
+    /// A command failed its checks while queueing (Redis's `CLIENT_DIRTY_EXEC`).
+    pub dirty_exec: bool,
+}
+
+impl MultiState {
+    /// Bytes held by the queued arguments (`CLIENT LIST` `multi-mem`).
+    pub fn argv_bytes(&self) -> usize {
+        self.queue.iter().map(|(_, a)| a.iter().map(|x| x.len()).sum::<usize>()).sum()
+    }
+}
+
+/// Redis's `flagTransaction`: a command was rejected while the client is in MULTI, so
+/// its EXEC must abort. Call it wherever a command is refused before running.
+#[inline]
+pub fn flag_transaction(client: &mut Client) {
+    if let Some(m) = client.multi.as_mut() {
+        m.dirty_exec = true;
+    }
+}
+
+/// Commands that run at once even inside MULTI (Redis's `processCommand` list).
+fn runs_inside_multi(spec: &CommandSpec) -> bool {
+    matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+}
+
+/// Called by `dispatch` after the existence, arity and auth checks passed, before the
+/// handler: inside MULTI, refuses `no-multi` commands or queues the command and returns
+/// the reply; `None` lets the command run now.
+pub fn intercept(st: &mut EngineState, client: &mut Client, spec: &'static CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
+    let _ = st;
+    let multi = client.multi.as_mut()?;
+    if runs_inside_multi(spec) {
+        return None;
+    }
+    if spec.has(super::flags::NO_MULTI) {
+        multi.dirty_exec = true;
+        return Some(Reply::error("ERR Command not allowed inside a transaction"));
+    }
+    // LEAD (OOM): Redis also refuses `denyoom` commands here when used memory is over
+    // `maxmemory` (`OOM command not allowed when used memory > 'maxmemory'.`) and flags
+    // the transaction: `multi.dirty_exec = true; return Some(CmdError::Oom.into());`.
+    multi.queue.push((spec, argv.iter().map(|a| a.to_vec()).collect()));
+    Some(Reply::simple("QUEUED"))
+}
+
+/// Leaves MULTI and forgets the watched keys (DISCARD, EXEC, RESET, disconnect).
+pub fn discard_transaction(st: &mut EngineState, client: &mut Client) {
+    client.multi = None;
+    st.watches.unwatch_all(client.handle);
+}
+
+/// `MULTI`.
+pub fn multi(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    if ctx.client.multi.is_some() {
+        return Err(CmdError::other("ERR MULTI calls can not be nested"));
+    }
+    ctx.client.multi = Some(Box::default());
+    Ok(Reply::ok())
+}
+
+/// `DISCARD`.
+pub fn discard(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    if ctx.client.multi.is_none() {
+        return Err(CmdError::other("ERR DISCARD without MULTI"));
+    }
+    discard_transaction(ctx.st, ctx.client);
+    Ok(Reply::ok())
+}
+
+/// `EXEC`: runs the queued commands atomically, or fails (watched key touched: null
+/// array; errors while queueing: EXECABORT).
+pub fn exec(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    let Some(multi) = ctx.client.multi.take() else {
+        return Err(CmdError::other("ERR EXEC without MULTI"));
+    };
+    let h = ctx.client.handle;
+    let now = ctx.st.now_ms();
+    let cas_dirty = ctx.st.watches.is_dirty(h, &ctx.st.dbs, now);
+    ctx.st.watches.unwatch_all(h);
+    if multi.dirty_exec {
+        return Err(CmdError::other("EXECABORT Transaction discarded because of previous errors."));
+    }
+    if cas_dirty {
+        return Ok(Reply::NilArray);
+    }
+    let deny = std::mem::replace(&mut ctx.client.deny_blocking, true);
+    let mut replies = Vec::with_capacity(multi.queue.len());
+    for (spec, argv) in &multi.queue {
+        let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+        ctx.client.last_cmd = spec.name;
+        let reply = super::call(ctx.st, ctx.client, ctx.clients, spec, &argv);
+        if let Reply::Error(text) = &reply {
+            ctx.st.stats.record_error(text);
+        }
+        replies.push(reply);
+    }
+    ctx.client.deny_blocking = deny;
+    ctx.client.last_cmd = ctx.cmd.name;
+    Ok(Reply::Array(replies))
+}
+
+/// `WATCH key [key ...]`.
+pub fn watch(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    if ctx.client.multi.is_some() {
+        return Err(CmdError::other("ERR WATCH inside MULTI is not allowed"));
+    }
+    let db = ctx.client.db;
+    let now = ctx.st.now_ms();
+    while let Some(key) = args.next() {
+        let expired = crate::watch::key_is_expired(&ctx.st.dbs[db], key, now);
+        ctx.st.watches.watch(ctx.client.handle, db, key, expired);
+    }
+    Ok(Reply::ok())
+}
+
+/// `UNWATCH`.
+pub fn unwatch(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    ctx.st.watches.unwatch_all(ctx.client.handle);
+    Ok(Reply::ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::TestEngine;
+
+    #[test]
+    fn queue_exec_and_runtime_errors() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["MULTI"]), "+OK\r\n");
+        assert_eq!(t.resp(&["SET", "a", "x"]), "+QUEUED\r\n");
+        assert_eq!(t.resp(&["INCR", "a"]), "+QUEUED\r\n");
+        assert_eq!(t.resp(&["GET", "a"]), "+QUEUED\r\n");
+        assert_eq!(
+            t.resp(&["EXEC"]),
+            "*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n$1\r\nx\r\n"
+        );
+        assert_eq!(t.resp(&["EXEC"]), "-ERR EXEC without MULTI\r\n");
+    }
+
+    #[test]
+    fn queue_time_errors_abort() {
+        let mut t = TestEngine::new();
+        t.cmd(&["MULTI"]);
+        assert_eq!(t.resp(&["SET", "a"]), "-ERR wrong number of arguments for 'set' command\r\n");
+        assert_eq!(t.resp(&["SHUTDOWN"]), "-ERR Command not allowed inside a transaction\r\n");
+        t.cmd(&["SET", "a", "1"]);
+        assert_eq!(t.resp(&["EXEC"]), "-EXECABORT Transaction discarded because of previous errors.\r\n");
+        assert_eq!(t.resp(&["EXISTS", "a"]), ":0\r\n");
+    }
+
+    #[test]
+    fn watch_is_invalidated_by_other_clients_and_expiry() {
+        let mut t = TestEngine::new();
+        let other = t.connect();
+        t.cmd(&["SET", "k", "1"]);
+        t.cmd(&["WATCH", "k"]);
+        t.run_as(other, "SET k 2");
+        t.cmd(&["MULTI"]);
+        t.cmd(&["PING"]);
+        assert_eq!(t.resp(&["EXEC"]), "*-1\r\n");
+        assert_eq!(t.resp3(&["EXEC"]), "-ERR EXEC without MULTI\r\n");
+        // Active expiry of a watched key.
+        t.cmd(&["SET", "k", "1", "PX", "10"]);
+        t.cmd(&["WATCH", "k"]);
+        t.advance_ms(20);
+        t.tick();
+        assert_eq!(t.eng.state.dbs[0].keys.len(), 0);
+        t.cmd(&["MULTI"]);
+        assert_eq!(t.resp(&["EXEC"]), "*-1\r\n");
+        // Not watched any more: a later change does not matter.
+        t.cmd(&["MULTI"]);
+        t.run_as(other, "SET k 3");
+        assert_eq!(t.resp(&["EXEC"]), "*0\r\n");
+        // Disconnecting forgets the watches.
+        t.run_as(other, "WATCH k");
+        t.eng.disconnect(other);
+        assert!(!t.eng.state.watches.any());
+    }
+
+    #[test]
+    fn blocking_commands_do_not_block_in_exec() {
+        let mut t = TestEngine::new();
+        t.cmd(&["MULTI"]);
+        t.cmd(&["BLPOP", "l", "0"]);
+        t.cmd(&["BZPOPMIN", "z", "0"]);
+        assert_eq!(t.resp(&["EXEC"]), "*2\r\n*-1\r\n*-1\r\n");
+        assert!(!t.eng.is_blocked(t.client));
+    }
+}
