@@ -60,6 +60,8 @@ pub struct Client {
     pub deny_blocking: bool,
     /// The open transaction between MULTI and EXEC/DISCARD (`flags=x`).
     pub multi: Option<Box<crate::cmd::transactions::MultiState>>,
+    /// Pub/sub subscriptions (`flags=P`); `None` when there is none.
+    pub pubsub: Option<Box<crate::pubsub::ClientSubs>>,
 }
 
 impl Client {
@@ -82,6 +84,7 @@ impl Client {
             wait: None,
             deny_blocking: false,
             multi: None,
+            pubsub: None,
         }
     }
 
@@ -123,6 +126,12 @@ impl Client {
     /// The `flags=` field of `CLIENT LIST` (`N` when no flag is set).
     pub fn flags_string(&self) -> String {
         let mut f = String::new();
+        if self.pubsub.is_some() {
+            f.push('P');
+        }
+        if self.multi.is_some() {
+            f.push('x');
+        }
         if self.wait.is_some() {
             f.push('b');
         }
@@ -135,9 +144,7 @@ impl Client {
         if self.no_evict {
             f.push('e');
         }
-        if self.multi.is_some() {
-            f.push('x');
-        }
+
         if f.is_empty() {
             f.push('N');
         }

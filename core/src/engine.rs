@@ -12,6 +12,7 @@ use crate::db::expire::CycleLimits;
 use crate::db::{access, Db, ExpireCycle};
 use crate::reply::Reply;
 use crate::rng::Rng;
+use crate::pubsub::PubSub;
 use crate::stats::{CmdStat, Stats};
 use crate::watch::Watches;
 
@@ -105,8 +106,8 @@ pub struct EngineState {
     pub blocking: Blocking,
     /// Watched keys (WATCH, see [`crate::watch`]).
     pub watches: Watches,
-    /// `notify-keyspace-events` as bits of [`crate::notify`] (0: off).
-    pub notify_flags: u32,
+    /// Pub/sub subscriptions and the push outbox (see [`crate::pubsub`]).
+    pub pubsub: PubSub,
 }
 
 impl EngineState {
@@ -176,7 +177,7 @@ impl Engine {
                 errno_erange: false,
                 blocking,
                 watches,
-                notify_flags: 0,
+                pubsub: PubSub::default(),
             },
             clients: ClientTable::default(),
         }
@@ -211,6 +212,7 @@ impl Engine {
         if let Some(c) = self.clients.get_mut(h) {
             blocking::cancel(&mut self.state, c);
             cmd::transactions::discard_transaction(&mut self.state, c);
+            self.state.pubsub.forget(c);
         }
         self.clients.remove(h);
     }
@@ -230,6 +232,19 @@ impl Engine {
     /// order. The host sends each (nothing for `Reply::NoReply`) and resumes the client.
     pub fn take_wakeups(&mut self) -> Vec<(ClientHandle, Reply)> {
         self.state.blocking.take_wakeups()
+    }
+
+    /// Whether pushes (pub/sub messages, keyspace events) wait for [`Engine::take_pushes`].
+    #[inline]
+    pub fn has_pushes(&self) -> bool {
+        self.state.pubsub.has_pushes()
+    }
+
+    /// Takes the queued pushes in order: the host writes each to its client's connection
+    /// (a client's own pushes before the reply of the command that caused them). See
+    /// [`crate::pubsub`].
+    pub fn take_pushes(&mut self) -> Vec<(ClientHandle, Reply)> {
+        self.state.pubsub.take_pushes()
     }
 
     /// When (µs) the earliest blocked client times out: call `set_time_us` or `tick` then.

@@ -15,8 +15,8 @@ pub mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzz;
-pub mod notify;
 pub mod numfmt;
+pub mod pubsub;
 pub mod reply;
 pub mod resp;
 pub mod rng;

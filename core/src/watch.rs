@@ -192,19 +192,8 @@ impl EngineState {
         }
     }
 
-    /// Redis's `notifyKeyspaceEvent`: publishes `event` about `key` of database `db`
-    /// when `notify-keyspace-events` selects its class. Eviction code calls it with
-    /// `crate::notify::EVICTED, "evicted"`.
-    pub fn notify_keyspace_event(&mut self, class: u32, event: &'static str, key: &[u8], db: usize) {
-        let flags = self.notify_flags;
-        if flags & class == 0 {
-            return;
-        }
-        let _ = (event, key, db);
-    }
-
     /// Handles the keys expiry removed since the last call (lazily in lookups or by the
-    /// active cycle): each is a modified key (WATCH).
+    /// active cycle): each is a modified key (WATCH) and an `expired` keyspace event.
     pub fn flush_expired(&mut self) {
         for db in 0..self.dbs.len() {
             if !self.dbs[db].has_expired_log() {
@@ -212,6 +201,7 @@ impl EngineState {
             }
             for key in self.dbs[db].take_expired_log() {
                 self.signal_modified_key(db, &key);
+                self.notify_keyspace_event(crate::config::notify::EXPIRED, "expired", &key, db);
             }
         }
     }

@@ -80,6 +80,8 @@ struct Effects {
     kill: Vec<ClientHandle>,
     /// SHUTDOWN ran.
     shutdown: bool,
+    /// Pushes (pub/sub messages) for other connections, written by `deliver_pushes`.
+    pushes: Vec<(ClientHandle, Reply)>,
 }
 
 /// The server: listeners, connections, engine.
@@ -186,9 +188,38 @@ impl Server {
                 next_tick = now + self.tick_period();
             }
             self.deliver_wakeups();
+            self.deliver_pushes();
             if self.effects.shutdown {
                 return Ok(StopReason::ShutdownCommand);
             }
+        }
+    }
+
+    /// Writes the pub/sub pushes (messages, keyspace events) queued for connections other
+    /// than the one whose command caused them, and those the engine made outside a
+    /// command (expiry in `tick`, served blocked clients), then flushes those connections.
+    fn deliver_pushes(&mut self) {
+        if self.effects.pushes.is_empty() && !self.engine.has_pushes() {
+            return;
+        }
+        let mut pushes = std::mem::take(&mut self.effects.pushes);
+        pushes.extend(self.engine.take_pushes());
+        let mut touched: Vec<usize> = Vec::new();
+        for (h, reply) in pushes {
+            let Some(&idx) = self.by_handle.get(&h) else {
+                continue;
+            };
+            let Some(conn) = self.conns[idx].as_mut() else {
+                continue;
+            };
+            let resp = self.engine.client(h).map_or(2, |c| c.resp);
+            reply.encode(resp, &mut conn.wbuf);
+            if !touched.contains(&idx) {
+                touched.push(idx);
+            }
+        }
+        for idx in touched {
+            self.flush(idx);
         }
     }
 
@@ -466,6 +497,18 @@ fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static
                     parser.argv(input, &mut argv);
                     let reply = engine.execute(h, &argv);
                     *argv_cache = recycle(argv);
+                    if engine.has_pushes() {
+                        // This client's own pushes go before its reply; others' wait for
+                        // the loop's `deliver_pushes`.
+                        let resp = engine.client(h).map_or(2, |c| c.resp);
+                        for (to, push) in engine.take_pushes() {
+                            if to == h {
+                                push.encode(resp, wbuf);
+                            } else {
+                                effects.pushes.push((to, push));
+                            }
+                        }
+                    }
                     if reply == Reply::Blocked {
                         // Parked: the reply comes with the wake-up; later input waits.
                         *blocked = true;

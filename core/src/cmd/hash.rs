@@ -3,7 +3,7 @@
 //! `listpack` -> `hashtable` conversions (see `types::hash`), and a key whose last field
 //! is deleted is removed.
 
-use crate::notify;
+use crate::config::notify;
 use super::{collscan, Args, Ctx};
 use crate::bytes::SBytes;
 use crate::error::{CmdError, CmdResult};

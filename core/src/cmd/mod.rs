@@ -10,6 +10,7 @@ pub mod connection;
 pub mod hash;
 pub mod keyspace;
 pub mod list;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod string;
@@ -111,7 +112,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Redis's `notifyKeyspaceEvent(class, event, key, db)` for the selected database
-    /// (`class` from [`crate::notify`]).
+    /// (`class` from [`crate::config::notify`]).
     #[inline]
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
         self.st.notify_keyspace_event(class, event, key, self.client.db);

@@ -2,7 +2,7 @@
 //! the same validation order (syntax, then expire values, then types), the same
 //! encodings (`int` / `embstr` / `raw`) and the same TTL rules.
 
-use crate::notify;
+use crate::config::notify;
 use super::{Args, Ctx};
 use crate::bytes::SBytes;
 use crate::error::{CmdError, CmdResult};

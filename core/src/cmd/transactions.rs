@@ -47,18 +47,27 @@ fn runs_inside_multi(spec: &CommandSpec) -> bool {
 }
 
 /// Called by `dispatch` after the existence, arity and auth checks passed, before the
-/// handler: inside MULTI, refuses `no-multi` commands or queues the command and returns
-/// the reply; `None` lets the command run now.
+/// handler, with Redis's remaining checks in order: inside MULTI, `no-multi` commands are
+/// refused; a RESP2 client in subscribed mode may only run the pub/sub commands, PING,
+/// QUIT and RESET; inside MULTI the command is then queued. Returns the reply, or `None`
+/// to let the command run now.
 pub fn intercept(st: &mut EngineState, client: &mut Client, spec: &'static CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
     let _ = st;
-    let multi = client.multi.as_mut()?;
+    if client.multi.is_none() {
+        return super::pubsub::subscribed_mode_error(client, spec);
+    }
+    if spec.has(super::flags::NO_MULTI) {
+        flag_transaction(client);
+        return Some(Reply::error("ERR Command not allowed inside a transaction"));
+    }
+    if let Some(e) = super::pubsub::subscribed_mode_error(client, spec) {
+        flag_transaction(client);
+        return Some(e);
+    }
     if runs_inside_multi(spec) {
         return None;
     }
-    if spec.has(super::flags::NO_MULTI) {
-        multi.dirty_exec = true;
-        return Some(Reply::error("ERR Command not allowed inside a transaction"));
-    }
+    let multi = client.multi.as_mut()?;
     // LEAD (OOM): Redis also refuses `denyoom` commands here when used memory is over
     // `maxmemory` (`OOM command not allowed when used memory > 'maxmemory'.`) and flags
     // the transaction: `multi.dirty_exec = true; return Some(CmdError::Oom.into());`.
@@ -111,11 +120,17 @@ pub fn exec(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     for (spec, argv) in &multi.queue {
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
         ctx.client.last_cmd = spec.name;
+        let mark = ctx.st.pubsub.pushes_len();
         let reply = super::call(ctx.st, ctx.client, ctx.clients, spec, &argv);
         if let Reply::Error(text) = &reply {
             ctx.st.stats.record_error(text);
         }
-        replies.push(reply);
+        if reply == Reply::NoReply {
+            // SUBSCRIBE and friends answer with pushes: they are this command's elements.
+            replies.extend(ctx.st.pubsub.take_own_pushes_from(ctx.client.handle, mark));
+        } else {
+            replies.push(reply);
+        }
     }
     ctx.client.deny_blocking = deny;
     ctx.client.last_cmd = ctx.cmd.name;

@@ -11,6 +11,7 @@ pub mod random_hash;
 pub mod random_set;
 pub mod resp;
 pub mod runner;
+pub mod scenario;
 pub mod script;
 pub mod server;
 pub mod text;

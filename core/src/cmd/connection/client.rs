@@ -86,10 +86,11 @@ fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
     let argv_mem: usize = argv.map_or(0, |a| a.iter().map(|x| x.len()).sum());
     let name = c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
     let rbs = 1024;
+    let multi_mem = c.multi.as_ref().map_or(0, |m| m.argv_bytes());
     let tot_mem = std::mem::size_of::<Client>() + qbuf + argv_mem + rbs + name.len();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
-         multi=-1 qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs={} rbp=0 obl=0 oll=0 omem=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
+         multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem={} rbs={} rbp=0 obl=0 oll=0 omem=0 \
          tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         c.id,
         c.conn.addr,
@@ -100,8 +101,13 @@ fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
         now_ms.saturating_sub(c.last_interaction_ms) / 1000,
         c.flags_string(),
         c.db,
+        c.pubsub.as_ref().map_or(0, |p| p.channels.len()),
+        c.pubsub.as_ref().map_or(0, |p| p.patterns.len()),
+        c.pubsub.as_ref().map_or(0, |p| p.shard.len()),
+        c.multi.as_ref().map_or(-1, |m| m.queue.len() as i64),
         qbuf,
         argv_mem,
+        multi_mem,
         rbs,
         tot_mem,
         c.last_cmd,

@@ -23,6 +23,10 @@ pub fn ping(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if args.argc() > 2 {
         return Err(CmdError::Arity(ctx.cmd.name.to_string()));
     }
+    if ctx.client.pubsub.is_some() && ctx.client.resp == 2 {
+        // Subscribed RESP2 clients get an array they can tell from a message.
+        return Ok(Reply::Array(vec![Reply::bulk(b"pong"), Reply::bulk(args.next().unwrap_or(b""))]));
+    }
     Ok(match args.next() {
         None => Reply::simple("PONG"),
         Some(msg) => Reply::bulk(msg),
@@ -65,6 +69,7 @@ pub(crate) fn request_close_self(ctx: &mut Ctx) {
 /// logged out when a password is required). Replies `+RESET`.
 pub fn reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     crate::cmd::transactions::discard_transaction(ctx.st, ctx.client);
+    ctx.st.pubsub.forget(ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp = 2;

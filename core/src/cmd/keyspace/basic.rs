@@ -1,6 +1,6 @@
 //! DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, RANDOMKEY.
 
-use crate::notify;
+use crate::config::notify;
 use super::lookup_notouch;
 use crate::cmd::{Args, Ctx};
 use crate::error::CmdResult;

@@ -1,6 +1,6 @@
 //! EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST.
 
-use crate::notify;
+use crate::config::notify;
 use super::{c_str, lookup_notouch};
 use crate::cmd::{is, Args, Ctx};
 use crate::error::{CmdError, CmdResult};

@@ -1,6 +1,6 @@
 //! RENAME, RENAMENX, COPY, MOVE.
 
-use crate::notify;
+use crate::config::notify;
 use super::db_index;
 use crate::bytes::SBytes;
 use crate::cmd::{is, Args, Ctx};

@@ -7,7 +7,7 @@
 //! The types SORT reads are listed in [`source`]: one arm per type (lists and sets here;
 //! sorted sets add theirs), giving the elements in the container's own order.
 
-use crate::notify;
+use crate::config::notify;
 use std::cmp::Ordering;
 
 use crate::bytes::SBytes;

@@ -17,7 +17,7 @@ pub use pop::{lmove, lmpop, lpop, lrem, ltrim, rpop, rpoplpush};
 pub use push::{linsert, lpush, lpushx, lset, rpush, rpushx};
 pub use read::{lindex, llen, lpos, lrange};
 
-use crate::notify;
+use crate::config::notify;
 use super::{is_c, Ctx};
 use crate::bytes::SBytes;
 use crate::error::CmdError;

@@ -1,6 +1,6 @@
 //! LPUSH RPUSH LPUSHX RPUSHX LINSERT LSET.
 
-use crate::notify;
+use crate::config::notify;
 use super::{create_list, is_c, list_mut, write_list, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};

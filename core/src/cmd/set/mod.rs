@@ -8,7 +8,7 @@ mod random;
 pub use algebra::{sdiff, sdiffstore, sinter, sintercard, sinterstore, smembers, sunion, sunionstore};
 pub use random::{spop, srandmember};
 
-use crate::notify;
+use crate::config::notify;
 use super::{collscan, Args, Ctx};
 use crate::bytes::SBytes;
 use crate::error::{CmdError, CmdResult};

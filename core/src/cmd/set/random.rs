@@ -4,7 +4,7 @@
 //! (a count covering the whole set returns it in order; SPOP of most of a set rebuilds
 //! the set from the members that stay, which can change its encoding).
 
-use crate::notify;
+use crate::config::notify;
 use super::{bulk, limits, read, write};
 use crate::cmd::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};

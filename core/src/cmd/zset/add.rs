@@ -91,7 +91,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
     }
     sync_errno(ctx, slot);
     if added > 0 || updated > 0 {
-        ctx.key_event(crate::notify::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
+        ctx.key_event(crate::config::notify::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
     }
     if nan {
         return Err(nan_error());

@@ -19,7 +19,7 @@ pub use read::{zcard, zcount, zlexcount, zmscore, zrandmember, zrank, zrevrank, 
 pub use remove::{zrem, zremrangebylex, zremrangebyrank, zremrangebyscore};
 pub use setops::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 
-use crate::notify;
+use crate::config::notify;
 use super::Ctx;
 use crate::bytes::SBytes;
 use crate::error::CmdError;

@@ -1,0 +1,323 @@
+//! Pub/sub state (Redis 7.0's `server.pubsub_channels`, `pubsub_patterns`,
+//! `pubsub_shardchannels` and the per-client subscriptions) and the push outbox.
+//!
+//! # Host protocol
+//!
+//! Messages for clients (published messages, subscribe confirmations, keyspace events)
+//! are queued as `(client, Reply::Push)` pairs. After `execute`, `tick` or `set_time_us`,
+//! the host calls [`Engine::take_pushes`](crate::Engine::take_pushes) and writes each
+//! reply to its client's connection in order. A client's own pushes come before the reply
+//! `execute` returned (Redis writes them into its output buffer while the command runs).
+//! SUBSCRIBE-family commands return `Reply::NoReply`: their confirmations are pushes.
+
+use foldhash::fast::FixedState;
+
+use crate::bytes::SBytes;
+use crate::client::{Client, ClientHandle};
+use crate::reply::Reply;
+use crate::util::glob::glob_match;
+
+type HashMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
+
+/// Which namespace a subscription lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// SUBSCRIBE channels.
+    Channel,
+    /// PSUBSCRIBE patterns.
+    Pattern,
+    /// SSUBSCRIBE shard channels.
+    Shard,
+}
+
+impl Kind {
+    /// The confirmation words: (subscribe, unsubscribe).
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Channel => ("subscribe", "unsubscribe"),
+            Kind::Pattern => ("psubscribe", "punsubscribe"),
+            Kind::Shard => ("ssubscribe", "sunsubscribe"),
+        }
+    }
+}
+
+/// One client's subscriptions, each list in subscription order.
+#[derive(Debug, Default)]
+pub struct ClientSubs {
+    /// SUBSCRIBE channels.
+    pub channels: Vec<SBytes>,
+    /// PSUBSCRIBE patterns.
+    pub patterns: Vec<SBytes>,
+    /// SSUBSCRIBE shard channels.
+    pub shard: Vec<SBytes>,
+}
+
+impl ClientSubs {
+    fn list(&mut self, kind: Kind) -> &mut Vec<SBytes> {
+        match kind {
+            Kind::Channel => &mut self.channels,
+            Kind::Pattern => &mut self.patterns,
+            Kind::Shard => &mut self.shard,
+        }
+    }
+
+    /// The count a (un)subscribe confirmation reports: channels + patterns, or shard
+    /// channels (Redis's `clientSubscriptionsCount` / `clientShardSubscriptionsCount`).
+    fn count(&self, kind: Kind) -> i64 {
+        match kind {
+            Kind::Shard => self.shard.len() as i64,
+            _ => (self.channels.len() + self.patterns.len()) as i64,
+        }
+    }
+
+    /// Whether any subscription is left (the client is in pub/sub mode).
+    pub fn is_empty(&self) -> bool {
+        self.channels.is_empty() && self.patterns.is_empty() && self.shard.is_empty()
+    }
+}
+
+/// The server-wide pub/sub registry and the outbox of pushes for the host.
+pub struct PubSub {
+    channels: HashMap<SBytes, Vec<ClientHandle>>,
+    /// Patterns in first-subscription order, each with its subscribers.
+    patterns: Vec<(SBytes, Vec<ClientHandle>)>,
+    shard: HashMap<SBytes, Vec<ClientHandle>>,
+    /// Pushes waiting for the host, in order.
+    pushes: Vec<(ClientHandle, Reply)>,
+}
+
+impl Default for PubSub {
+    fn default() -> Self {
+        PubSub {
+            channels: HashMap::with_hasher(FixedState::with_seed(0)),
+            patterns: Vec::new(),
+            shard: HashMap::with_hasher(FixedState::with_seed(0)),
+            pushes: Vec::new(),
+        }
+    }
+}
+
+/// A push of bulk strings.
+fn push_of(items: &[&[u8]]) -> Reply {
+    Reply::Push(items.iter().map(|b| Reply::bulk(b)).collect())
+}
+
+impl PubSub {
+    /// Whether pushes wait for the host.
+    #[inline]
+    pub fn has_pushes(&self) -> bool {
+        !self.pushes.is_empty()
+    }
+
+    /// Takes the queued pushes.
+    pub fn take_pushes(&mut self) -> Vec<(ClientHandle, Reply)> {
+        std::mem::take(&mut self.pushes)
+    }
+
+    /// Takes the pushes for client `h` queued from position `from` on (EXEC puts a
+    /// queued SUBSCRIBE's confirmations into its reply array).
+    pub fn take_own_pushes_from(&mut self, h: ClientHandle, from: usize) -> Vec<Reply> {
+        let mut own = Vec::new();
+        let mut i = from;
+        while i < self.pushes.len() {
+            if self.pushes[i].0 == h {
+                own.push(self.pushes.remove(i).1);
+            } else {
+                i += 1;
+            }
+        }
+        own
+    }
+
+    /// Number of queued pushes (a position for [`PubSub::take_own_pushes_from`]).
+    pub fn pushes_len(&self) -> usize {
+        self.pushes.len()
+    }
+
+    /// Queues `reply` for client `h`.
+    pub fn push(&mut self, h: ClientHandle, reply: Reply) {
+        self.pushes.push((h, reply));
+    }
+
+    fn registry(&mut self, kind: Kind) -> Option<&mut HashMap<SBytes, Vec<ClientHandle>>> {
+        match kind {
+            Kind::Channel => Some(&mut self.channels),
+            Kind::Shard => Some(&mut self.shard),
+            Kind::Pattern => None,
+        }
+    }
+
+    /// Subscribes `client` to `name` and queues the confirmation.
+    pub fn subscribe(&mut self, client: &mut Client, kind: Kind, name: &[u8]) {
+        let subs = client.pubsub.get_or_insert_with(Box::default);
+        if !subs.list(kind).iter().any(|c| c.as_slice() == name) {
+            let key = SBytes::new(name);
+            subs.list(kind).push(key.clone());
+            match self.registry(kind) {
+                Some(map) => map.entry(key).or_default().push(client.handle),
+                None => match self.patterns.iter_mut().find(|(p, _)| p.as_slice() == name) {
+                    Some((_, v)) => v.push(client.handle),
+                    None => self.patterns.push((key, vec![client.handle])),
+                },
+            }
+        }
+        let n = subs.count(kind);
+        let mut items = vec![Reply::bulk(kind.words().0.as_bytes()), Reply::bulk(name)];
+        items.push(Reply::Int(n));
+        self.push(client.handle, Reply::Push(items));
+    }
+
+    /// Unsubscribes `client` from `name`; queues the confirmation when `notify`.
+    pub fn unsubscribe(&mut self, client: &mut Client, kind: Kind, name: &[u8], notify: bool) {
+        let h = client.handle;
+        let subs = client.pubsub.get_or_insert_with(Box::default);
+        let list = subs.list(kind);
+        if let Some(i) = list.iter().position(|c| c.as_slice() == name) {
+            list.remove(i);
+            match self.registry(kind) {
+                Some(map) => {
+                    if let Some(v) = map.get_mut(name) {
+                        v.retain(|&x| x != h);
+                        if v.is_empty() {
+                            map.remove(name);
+                        }
+                    }
+                }
+                None => {
+                    if let Some(i) = self.patterns.iter().position(|(p, _)| p.as_slice() == name) {
+                        self.patterns[i].1.retain(|&x| x != h);
+                        if self.patterns[i].1.is_empty() {
+                            self.patterns.remove(i);
+                        }
+                    }
+                }
+            }
+        }
+        let n = subs.count(kind);
+        if subs.is_empty() {
+            client.pubsub = None;
+        }
+        if notify {
+            let items = vec![Reply::bulk(kind.words().1.as_bytes()), Reply::bulk(name), Reply::Int(n)];
+            self.push(h, Reply::Push(items));
+        }
+    }
+
+    /// Unsubscribes `client` from everything of `kind`; with `notify`, one confirmation
+    /// per name, or `[unsubscribe, nil, count]` when there was none.
+    pub fn unsubscribe_all(&mut self, client: &mut Client, kind: Kind, notify: bool) {
+        let names: Vec<SBytes> = client.pubsub.as_mut().map_or(Vec::new(), |s| s.list(kind).clone());
+        for name in &names {
+            self.unsubscribe(client, kind, name, notify);
+        }
+        if names.is_empty() && notify {
+            let n = client.pubsub.as_ref().map_or(0, |s| s.count(kind));
+            let items = vec![Reply::bulk(kind.words().1.as_bytes()), Reply::Nil, Reply::Int(n)];
+            self.push(client.handle, Reply::Push(items));
+        }
+    }
+
+    /// Drops every subscription of a client going away (or RESET), without messages.
+    pub fn forget(&mut self, client: &mut Client) {
+        for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
+            self.unsubscribe_all(client, kind, false);
+        }
+        client.pubsub = None;
+    }
+
+    /// PUBLISH: queues the message for the channel's subscribers, then for each pattern
+    /// subscriber whose pattern matches; returns the number of receivers.
+    pub fn publish(&mut self, channel: &[u8], message: &[u8]) -> i64 {
+        let mut n = 0;
+        if let Some(subs) = self.channels.get(channel) {
+            let msg = push_of(&[b"message", channel, message]);
+            for &h in subs {
+                self.pushes.push((h, msg.clone()));
+                n += 1;
+            }
+        }
+        for (pattern, subs) in &self.patterns {
+            if glob_match(pattern, channel, false) {
+                let msg = push_of(&[b"pmessage", pattern, channel, message]);
+                for &h in subs {
+                    self.pushes.push((h, msg.clone()));
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// SPUBLISH: queues the message for the shard channel's subscribers.
+    pub fn spublish(&mut self, channel: &[u8], message: &[u8]) -> i64 {
+        let Some(subs) = self.shard.get(channel) else {
+            return 0;
+        };
+        let msg = push_of(&[b"smessage", channel, message]);
+        for &h in subs {
+            self.pushes.push((h, msg.clone()));
+        }
+        subs.len() as i64
+    }
+
+    /// Active channels (or shard channels) matching `pattern` (all when `None`).
+    pub fn active(&self, kind: Kind, pattern: Option<&[u8]>) -> Vec<&[u8]> {
+        let map = match kind {
+            Kind::Shard => &self.shard,
+            _ => &self.channels,
+        };
+        map.keys().map(|k| k.as_slice()).filter(|k| pattern.is_none_or(|p| glob_match(p, k, false))).collect()
+    }
+
+    /// Subscribers of a channel (or shard channel).
+    pub fn numsub(&self, kind: Kind, channel: &[u8]) -> i64 {
+        let map = match kind {
+            Kind::Shard => &self.shard,
+            _ => &self.channels,
+        };
+        map.get(channel).map_or(0, |v| v.len() as i64)
+    }
+
+    /// Number of distinct patterns subscribed (PUBSUB NUMPAT).
+    pub fn numpat(&self) -> i64 {
+        self.patterns.len() as i64
+    }
+
+    /// Whether anyone subscribes to anything (keyspace events are skipped otherwise).
+    pub fn any_subscriber(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+}
+
+impl crate::engine::EngineState {
+    /// Redis's `notifyKeyspaceEvent`: when `notify-keyspace-events` selects `class`,
+    /// publishes `event` on `__keyspace@<db>__:<key>` (with `K`) and `key` on
+    /// `__keyevent@<db>__:<event>` (with `E`). Write commands call it through
+    /// `Ctx::notify`/`Ctx::key_event`; eviction code calls it directly with
+    /// `config::notify::EVICTED, "evicted"`.
+    pub fn notify_keyspace_event(&mut self, class: u32, event: &'static str, key: &[u8], db: usize) {
+        use crate::config::notify;
+        let flags = self.config.notify_keyspace_events;
+        if flags & class == 0 || !self.pubsub.any_subscriber() {
+            return;
+        }
+        let mut num = [0u8; 20];
+        let dbid = crate::numfmt::format_i64(db as i64, &mut num);
+        if flags & notify::KEYSPACE != 0 {
+            let mut chan = Vec::with_capacity(16 + key.len());
+            chan.extend_from_slice(b"__keyspace@");
+            chan.extend_from_slice(dbid);
+            chan.extend_from_slice(b"__:");
+            chan.extend_from_slice(key);
+            self.pubsub.publish(&chan, event.as_bytes());
+        }
+        if flags & notify::KEYEVENT != 0 {
+            let mut chan = Vec::with_capacity(16 + event.len());
+            chan.extend_from_slice(b"__keyevent@");
+            chan.extend_from_slice(dbid);
+            chan.extend_from_slice(b"__:");
+            chan.extend_from_slice(event.as_bytes());
+            self.pubsub.publish(&chan, key);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Multi-connection scenarios against both servers: after every step, whatever each
+//! connection received (complete replies, pushes, or the connection closing) is recorded,
+//! and the two transcripts must be identical byte for byte (used by `tests/blocking.rs`
+//! and `tests/pubsub.rs`).
+//!
+//! Step syntax: `N: command args` sends a command on connection N (opened on first use;
+//! arguments split on spaces, `$name` replaced by a captured value); `N: @id name`
+//! captures connection N's `CLIENT ID` (not compared: ids differ); `N: @quiet cmd` runs a
+//! command whose reply is not compared (HELLO shows the id); `@sleep MS` waits;
+//! `N: @close` closes connection N; `N: @pipe cmd1 | cmd2` sends commands in one write.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::conn::{Conn, Outcome};
+use crate::resp::{as_int, encode_command};
+use crate::server::{Kind, Server};
+use crate::text::escape_window;
+
+/// How long all connections must stay quiet before a step's replies count as complete.
+const SETTLE: Duration = Duration::from_millis(40);
+/// Wait for a reply on one connection during one polling round.
+const POLL: Duration = Duration::from_millis(2);
+
+fn argv(line: &str, vars: &HashMap<String, String>) -> Vec<Vec<u8>> {
+    line.split(' ')
+        .filter(|a| !a.is_empty())
+        .map(|a| match a.strip_prefix('$') {
+            Some(name) => vars.get(name).unwrap_or_else(|| panic!("no captured ${name}")).clone().into_bytes(),
+            None => a.as_bytes().to_vec(),
+        })
+        .collect()
+}
+
+/// Runs `steps` on a fresh server of `kind`; returns the transcript.
+pub fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
+    let server = Server::start(kind);
+    let mut conns: Vec<Option<Conn>> = Vec::new();
+    let mut vars: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        if let Some(ms) = step.strip_prefix("@sleep ") {
+            std::thread::sleep(Duration::from_millis(ms.parse().unwrap()));
+        } else {
+            let (n, cmd) = step.split_once(": ").unwrap_or_else(|| panic!("bad step {step:?}"));
+            let n: usize = n.parse().unwrap();
+            while conns.len() <= n {
+                conns.push(None);
+            }
+            if conns[n].is_none() {
+                conns[n] = Some(Conn::connect(server.port).expect("connect"));
+            }
+            let conn = conns[n].as_mut().unwrap();
+            if let Some(name) = cmd.strip_prefix("@id ") {
+                conn.send(&encode_command(&argv("CLIENT ID", &vars))).unwrap();
+                let Outcome::Reply(r) = conn.read_reply(Duration::from_secs(5)) else {
+                    panic!("{}: no CLIENT ID reply", server.name)
+                };
+                vars.insert(name.to_string(), as_int(&r).expect("CLIENT ID is an integer").to_string());
+                continue;
+            } else if let Some(c) = cmd.strip_prefix("@quiet ") {
+                conn.send(&encode_command(&argv(c, &vars))).unwrap();
+                if !matches!(conn.read_reply(Duration::from_secs(5)), Outcome::Reply(_)) {
+                    panic!("{}: no reply to {c}", server.name);
+                }
+                continue;
+            } else if cmd == "@close" {
+                conns[n] = None;
+            } else if let Some(cmds) = cmd.strip_prefix("@pipe ") {
+                let bytes: Vec<u8> = cmds.split(" | ").flat_map(|c| encode_command(&argv(c, &vars))).collect();
+                conn.send(&bytes).unwrap();
+            } else {
+                conn.send(&encode_command(&argv(cmd, &vars))).unwrap();
+            }
+        }
+        // Collect what every connection received because of this step: poll them in turn
+        // until none has said anything for SETTLE.
+        let mut got: Vec<Vec<String>> = vec![Vec::new(); conns.len()];
+        let mut quiet_since = Instant::now();
+        while quiet_since.elapsed() < SETTLE {
+            for (k, c) in conns.iter_mut().enumerate() {
+                let Some(conn) = c else {
+                    continue;
+                };
+                match conn.read_reply(POLL) {
+                    Outcome::NoReply => {}
+                    Outcome::Reply(b) => {
+                        got[k].push(format!("\"{}\"", escape_window(&b, 0, 500)));
+                        quiet_since = Instant::now();
+                    }
+                    other => {
+                        got[k].push(other.show(0));
+                        *c = None;
+                        quiet_since = Instant::now();
+                    }
+                }
+            }
+        }
+        for (k, replies) in got.into_iter().enumerate() {
+            for r in replies {
+                out.push(format!("step {} `{}`: conn {}: {}", i + 1, step, k, r));
+            }
+        }
+    }
+    out
+}
+
+/// Runs a scenario on both servers and compares the transcripts.
+pub fn scenario(name: &str, steps: &[&str]) {
+    let redis = transcript(Kind::Redis, steps);
+    let cinder = transcript(Kind::Cinder, steps);
+    if redis != cinder {
+        let mut report = format!("scenario {name}: transcripts differ\n");
+        let n = redis.len().max(cinder.len());
+        for i in 0..n {
+            let (r, c) = (redis.get(i), cinder.get(i));
+            let mark = if r == c { "  " } else { "!!" };
+            report += &format!("{mark} redis:  {}\n{mark} cinder: {}\n", r.map_or("-", |s| s), c.map_or("-", |s| s));
+        }
+        panic!("{report}");
+    }
+}
+
