@@ -269,6 +269,7 @@ impl Engine {
             self.clients.put_back(h, client);
             return Reply::error("ERR client is blocked");
         }
+        self.state.sync_key_event_logs();
         let state = &mut self.state;
         let clients = &mut self.clients;
         let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -283,9 +284,9 @@ impl Engine {
         // A blocked command's reply mode applies when its reply comes.
         let reply = if reply == Reply::Blocked { reply } else { client.apply_reply_mode(reply) };
         self.clients.put_back(h, client);
-        self.state.flush_expired();
+        self.state.flush_key_events();
         blocking::serve_ready(&mut self.state, &mut self.clients);
-        self.state.flush_expired();
+        self.state.flush_key_events();
         if self.state.blocking.has_overdue(self.state.now_ms()) {
             blocking::expire_overdue(&mut self.state, &mut self.clients);
         }
@@ -323,7 +324,7 @@ impl Engine {
         let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
         let now_ms = st.now_ms();
         let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
-        st.flush_expired();
+        st.flush_key_events();
         self.compact_keyspaces();
         let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };

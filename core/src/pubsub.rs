@@ -290,6 +290,18 @@ impl PubSub {
 }
 
 impl crate::engine::EngineState {
+    /// Turns the keyspaces' record of added keys on when `new` events can reach someone
+    /// (`notify-keyspace-events` has `n` and somebody subscribes), off otherwise.
+    #[inline]
+    pub fn sync_key_event_logs(&mut self) {
+        let want = self.config.notify_keyspace_events & crate::config::notify::NEW != 0 && self.pubsub.any_subscriber();
+        if self.dbs.first().is_some_and(|d| d.keys.log_new != want) {
+            for d in self.dbs.iter_mut() {
+                d.keys.log_new = want;
+            }
+        }
+    }
+
     /// Redis's `notifyKeyspaceEvent`: when `notify-keyspace-events` selects `class`,
     /// publishes `event` on `__keyspace@<db>__:<key>` (with `K`) and `key` on
     /// `__keyevent@<db>__:<event>` (with `E`). Write commands call it through
@@ -300,6 +312,10 @@ impl crate::engine::EngineState {
         let flags = self.config.notify_keyspace_events;
         if flags & class == 0 || !self.pubsub.any_subscriber() {
             return;
+        }
+        // Expiries and additions recorded earlier in this command come first.
+        if self.dbs.iter().any(|d| d.keys.has_events()) {
+            self.flush_key_events();
         }
         let mut num = [0u8; 20];
         let dbid = crate::numfmt::format_i64(db as i64, &mut num);

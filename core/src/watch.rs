@@ -2,8 +2,8 @@
 //!
 //! Every change to a key goes through [`EngineState::signal_modified_key`] (Redis's
 //! `signalModifiedKey`): write commands call it after they change a key, expiry (lazy and
-//! active) calls it for each expired key (through the databases' expired-key logs,
-//! drained by [`EngineState::flush_expired`]), FLUSHDB/FLUSHALL/SWAPDB call
+//! active) calls it for each expired key (through the keyspaces' event logs,
+//! drained by [`EngineState::flush_key_events`]), FLUSHDB/FLUSHALL/SWAPDB call
 //! [`Watches::touch_all_in_db`] before they replace a database's contents.
 //!
 //! A client whose watched key is touched gets "dirty": its next EXEC fails with a null
@@ -192,16 +192,25 @@ impl EngineState {
         }
     }
 
-    /// Handles the keys expiry removed since the last call (lazily in lookups or by the
-    /// active cycle): each is a modified key (WATCH) and an `expired` keyspace event.
-    pub fn flush_expired(&mut self) {
+    /// Handles the key events the keyspaces recorded since the last call, in order: keys
+    /// removed by expiry (lazily in lookups or by the active cycle) are modified keys
+    /// (WATCH) and `expired` keyspace events; added keys are `new` events. Runs after
+    /// each command and tick, and before each notification so events keep Redis's order.
+    pub fn flush_key_events(&mut self) {
+        use crate::db::keyspace::KeyEvent;
+        use crate::config::notify;
         for db in 0..self.dbs.len() {
-            if !self.dbs[db].has_expired_log() {
+            if !self.dbs[db].keys.has_events() {
                 continue;
             }
-            for key in self.dbs[db].take_expired_log() {
-                self.signal_modified_key(db, &key);
-                self.notify_keyspace_event(crate::config::notify::EXPIRED, "expired", &key, db);
+            for (ev, key) in self.dbs[db].keys.take_events() {
+                match ev {
+                    KeyEvent::Expired => {
+                        self.signal_modified_key(db, &key);
+                        self.notify_keyspace_event(notify::EXPIRED, "expired", &key, db);
+                    }
+                    KeyEvent::New => self.notify_keyspace_event(notify::NEW, "new", &key, db),
+                }
             }
         }
     }

@@ -66,6 +66,9 @@ impl<'a> Ctx<'a> {
             }
             None => {
                 self.st.stats.keyspace_misses += 1;
+                if self.st.config.notify_keyspace_events & crate::config::notify::KEY_MISS != 0 {
+                    self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
+                }
                 None
             }
         }

@@ -286,10 +286,8 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
                 ctx.key_event(notify::GENERIC, "expire", key);
             }
         }
-        None if opts.persist => {
-            if ctx.db().keys.clear_expire(slot) {
-                ctx.key_event(notify::GENERIC, "persist", key);
-            }
+        None if opts.persist && ctx.db().keys.clear_expire(slot) => {
+            ctx.key_event(notify::GENERIC, "persist", key);
         }
         None => {}
     }

@@ -60,6 +60,21 @@ pub struct Keyspace {
     inserted: Vec<u32>,
     /// Whether to record added keys (on while clients wait for keys of this database).
     log_inserts: bool,
+    /// Keys added (with `log_new`) or removed by expiry since the engine last looked, in
+    /// order: `EngineState::flush_key_events` turns them into `new`/`expired` keyspace
+    /// events and WATCH touches.
+    events: Vec<(KeyEvent, SBytes)>,
+    /// Whether to record added keys in `events` (`notify-keyspace-events` has `n`).
+    pub log_new: bool,
+}
+
+/// What happened to a key outside a command's own notifications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// Added (Redis's `dbAdd`: the `new` event).
+    New,
+    /// Removed because its TTL passed (lazily or by the active cycle).
+    Expired,
 }
 
 impl Keyspace {
@@ -74,6 +89,8 @@ impl Keyspace {
             hasher: foldhash::fast::FixedState::with_seed(seed),
             inserted: Vec::new(),
             log_inserts: false,
+            events: Vec::new(),
+            log_new: false,
         }
     }
 
@@ -149,7 +166,28 @@ impl Keyspace {
         if self.log_inserts {
             self.inserted.push(slot);
         }
+        if self.log_new {
+            let key = self.entry(slot).key.clone();
+            self.events.push((KeyEvent::New, key));
+        }
         slot
+    }
+
+    /// Records a key event (see [`KeyEvent`]).
+    #[inline]
+    pub fn log_event(&mut self, ev: KeyEvent, key: SBytes) {
+        self.events.push((ev, key));
+    }
+
+    /// Whether key events wait for [`Keyspace::take_events`].
+    #[inline]
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// The key events recorded since the last call, in order.
+    pub fn take_events(&mut self) -> Vec<(KeyEvent, SBytes)> {
+        std::mem::take(&mut self.events)
     }
 
     /// Turns the record of added keys on or off (off also forgets what was recorded).

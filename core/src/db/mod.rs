@@ -22,9 +22,6 @@ pub struct Db {
     pub avg_ttl: u64,
     /// Where active expiry resumes in the keys with a TTL.
     expires_cursor: usize,
-    /// Keys removed by expiry since the engine last looked (it signals them as modified
-    /// and publishes `expired` events: `EngineState::flush_expired`).
-    expired_log: Vec<SBytes>,
 }
 
 /// What an active-expiry pass over one database did.
@@ -41,7 +38,7 @@ pub struct ExpireCycleStats {
 impl Db {
     /// An empty database; `seed` keys its hash function.
     pub fn new(seed: u64) -> Self {
-        Db { keys: Keyspace::new(seed), expired_keys: 0, avg_ttl: 0, expires_cursor: 0, expired_log: Vec::new() }
+        Db { keys: Keyspace::new(seed), expired_keys: 0, avg_ttl: 0, expires_cursor: 0 }
     }
 
     /// The slot of a live `key`: an expired key is removed and reported absent.
@@ -126,18 +123,7 @@ impl Db {
     fn expire_slot(&mut self, slot: u32) {
         let e = self.keys.remove(slot);
         self.expired_keys += 1;
-        self.expired_log.push(e.key);
-    }
-
-    /// Whether expiry removed keys since the last [`Db::take_expired_log`].
-    #[inline]
-    pub fn has_expired_log(&self) -> bool {
-        !self.expired_log.is_empty()
-    }
-
-    /// The keys expiry removed since the last call, in order.
-    pub fn take_expired_log(&mut self) -> Vec<SBytes> {
-        std::mem::take(&mut self.expired_log)
+        self.keys.log_event(keyspace::KeyEvent::Expired, e.key);
     }
 
     fn lookup_slot_expired(&mut self, slot: u32, now_ms: u64) -> bool {
