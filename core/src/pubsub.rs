@@ -278,6 +278,16 @@ impl PubSub {
         map.get(channel).map_or(0, |v| v.len() as i64)
     }
 
+    /// Number of channels with subscribers (`INFO` `pubsub_channels`).
+    pub fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Number of shard channels with subscribers (`INFO` `pubsubshard_channels`).
+    pub fn shard_channel_count(&self) -> usize {
+        self.shard.len()
+    }
+
     /// Number of distinct patterns subscribed (PUBSUB NUMPAT).
     pub fn numpat(&self) -> i64 {
         self.patterns.len() as i64

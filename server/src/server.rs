@@ -277,7 +277,13 @@ impl Server {
                 .conns
                 .iter()
                 .enumerate()
-                .filter_map(|(i, c)| c.as_ref().filter(|c| !c.blocked && now.saturating_sub(c.last_io_ms) > limit_ms).map(|_| i))
+                .filter_map(|(i, c)| {
+                    // Like Redis, subscribers are never closed for idleness.
+                    let subscribed = |c: &Conn| self.engine.client(c.handle).is_some_and(|x| x.pubsub.is_some());
+                    c.as_ref()
+                        .filter(|c| !c.blocked && now.saturating_sub(c.last_io_ms) > limit_ms && !subscribed(c))
+                        .map(|_| i)
+                })
                 .collect();
             for i in idle {
                 self.close_now(i);

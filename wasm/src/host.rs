@@ -10,6 +10,11 @@
 //! point into `wakeups` as records `[connection u32][length u32][RESP bytes]` (length
 //! [`CLOSED`]: the connection was closed while waiting). Under `feed` a blocked connection
 //! instead buffers its input, and its wake-up reply leads the output of its next `feed`.
+//!
+//! Pushes (pub/sub messages, subscribe confirmations, keyspace events) for a connection
+//! come the same way as records whose connection word has [`PUSH_FLAG`] set; a connection
+//! driven by `feed` gets them in its output instead (its own pushes before the reply of
+//! the command that caused them), like a socket.
 
 use cinder_core::config::{find_param, Config};
 use cinder_core::resp::{split_args_into, Parse, ParseLimits, ProtocolError, RequestParser};
@@ -37,6 +42,9 @@ pub enum Status {
 /// The length of a wake-up record for a connection closed while it waited.
 pub const CLOSED: u32 = u32::MAX;
 
+/// Set in a record's connection word: the record is a push, not a wake-up.
+pub const PUSH_FLAG: u32 = 0x8000_0000;
+
 /// How a connection's blocked command gets its reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Wait {
@@ -60,6 +68,8 @@ struct Conn {
     outbox: Vec<u8>,
     wait: Wait,
     closed: bool,
+    /// Driven by `feed` (raw protocol): pushes go into its output, not into records.
+    raw: bool,
 }
 
 /// Engine plus connections, clock and shared buffers.
@@ -145,6 +155,7 @@ impl Host {
             outbox: Vec::new(),
             wait: Wait::None,
             closed: false,
+            raw: false,
         });
         Ok((self.conns.len() - 1) as u32)
     }
@@ -194,8 +205,34 @@ impl Host {
         self.output.len()
     }
 
-    /// Turns the engine's ended waits into wake-up records or `feed` output.
+    /// Turns the engine's pushes into push records, or output of raw connections (the
+    /// current output for the connection running `feed`, else its next `feed`'s).
+    fn collect_pushes(&mut self) {
+        if !self.engine.has_pushes() {
+            return;
+        }
+        for (h, reply) in self.engine.take_pushes() {
+            let Some(i) = self.conns.iter().position(|c| c.handle == h && !c.closed) else { continue };
+            let resp = self.engine.client(h).map_or(2, |c| c.resp);
+            let c = &mut self.conns[i];
+            if c.raw {
+                // The next `feed` (or the running one, right away) outputs them.
+                reply.encode(resp, &mut c.outbox);
+            } else {
+                let at = self.wakeups.len();
+                push_record(&mut self.wakeups, i as u32 | PUSH_FLAG, 0, &[]);
+                reply.encode(resp, &mut self.wakeups);
+                let len = (self.wakeups.len() - at - 8) as u32;
+                self.wakeups[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
+                self.wakeup_count += 1;
+            }
+        }
+    }
+
+    /// Turns the engine's ended waits into wake-up records or `feed` output, and its
+    /// pushes into push records.
     fn collect_wakeups(&mut self) {
+        self.collect_pushes();
         if !self.engine.has_wakeups() {
             return;
         }
@@ -336,6 +373,7 @@ impl Host {
     /// later feed (possibly of no bytes).
     pub fn feed(&mut self, id: u32, len: usize, now_us: u64) -> Result<usize, Status> {
         let i = self.begin(id, now_us)?;
+        self.conns[i].raw = true;
         let bytes = self.input.get(..len).ok_or(Status::BadInput)?;
         let mut conn_pending = std::mem::take(&mut self.conns[i].pending);
         conn_pending.extend_from_slice(bytes);
@@ -364,6 +402,9 @@ impl Host {
                         parser.argv(input, &mut argv);
                         let reply = self.engine.execute(handle, &argv);
                         argv = recycle(argv);
+                        self.collect_pushes();
+                        // This connection's pushes come before its reply.
+                        self.output.append(&mut self.conns[i].outbox);
                         // A Blocked result sets the wait and is not an error here.
                         let _ = self.finish_encoded(i, &reply, Wait::Stream);
                     }
@@ -621,6 +662,23 @@ mod tests {
             }
         }
         v
+    }
+
+    #[test]
+    fn pushes_come_as_records_or_in_raw_output() {
+        let mut h = host();
+        let sub = h.connect().unwrap();
+        assert_eq!(call(&mut h, sub, &["SUBSCRIBE", "ch"]).unwrap(), "");
+        assert_eq!(wakeups(&mut h), vec![(sub | PUSH_FLAG, Some("*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n".into()))]);
+        assert_eq!(call(&mut h, 0, &["PUBLISH", "ch", "hi"]).unwrap(), ":1\r\n");
+        assert_eq!(wakeups(&mut h), vec![(sub | PUSH_FLAG, Some("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n".into()))]);
+        // A raw connection gets its pushes in its output, its own before the reply.
+        let raw = h.connect().unwrap();
+        assert_eq!(feed(&mut h, raw, b"HELLO 3\r\n").is_empty(), false);
+        assert_eq!(feed(&mut h, raw, b"SUBSCRIBE ch\r\nPUBLISH ch x\r\n"), ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nx\r\n:2\r\n");
+        wakeups(&mut h);
+        call(&mut h, 0, &["PUBLISH", "ch", "y"]).unwrap();
+        assert_eq!(feed(&mut h, raw, b""), ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\ny\r\n");
     }
 
     #[test]

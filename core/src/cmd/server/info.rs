@@ -199,9 +199,9 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         line!("evicted_clients:0");
         line!("keyspace_hits:{}", s.keyspace_hits);
         line!("keyspace_misses:{}", s.keyspace_misses);
-        line!("pubsub_channels:0");
-        line!("pubsub_patterns:0");
-        line!("pubsubshard_channels:0");
+        line!("pubsub_channels:{}", st.pubsub.channel_count());
+        line!("pubsub_patterns:{}", st.pubsub.numpat());
+        line!("pubsubshard_channels:{}", st.pubsub.shard_channel_count());
         line!("latest_fork_usec:0");
         line!("total_forks:0");
         line!("unexpected_error_replies:0");
