@@ -127,6 +127,12 @@ class Engine {
   waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void; buffers: boolean }>();
   /** Real clock: the timer that ends the earliest blocked command's wait. */
   timer: ReturnType<typeof setTimeout> | null = null;
+  /** Handlers of push records (pub/sub messages) by connection id. */
+  pushHandlers = new Map<number, (v: any) => void>();
+  /** The connection `subscribe`/`psubscribe`/`onKeyspaceEvent` listen on (made on first use). */
+  hub: PubSubHub | null = null;
+  /** Real clock: polls the engine while someone listens, so expiry events arrive on time. */
+  ticker: ReturnType<typeof setInterval> | null = null;
 
   constructor(core: CinderCore, manual: boolean, memory: WebAssembly.Memory) {
     this.core = core;
@@ -182,17 +188,29 @@ class Engine {
     return p;
   }
 
-  /** Settles the Promises of the waits that ended (wake-up records, see wasm/src/host.rs). */
+  /**
+   * Settles the Promises of the waits that ended (wake-up records, see wasm/src/host.rs)
+   * and hands push records (pub/sub messages) to their listeners, after all records are
+   * read (a listener may run commands, which reuse the output buffer).
+   */
   drain(): void {
     const len = this.core.takeWakeups();
     this.refresh();
     const u8 = this.u8;
     let at = this.u32[this.meta];
     const end = at + len;
+    const pushes: [(v: any) => void, any][] = [];
     while (at < end) {
-      const conn = u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24);
+      const conn = (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
       const n = (u8[at + 4] | (u8[at + 5] << 8) | (u8[at + 6] << 16) | (u8[at + 7] << 24)) >>> 0;
       at += 8;
+      if (conn >= PUSH_FLAG) {
+        const v = this.decoder.decode(u8, at, at + n, false);
+        at += n;
+        const h = this.pushHandlers.get(conn - PUSH_FLAG);
+        if (h) pushes.push([h, v]);
+        continue;
+      }
       const w = this.waiting.get(conn);
       this.waiting.delete(conn);
       if (n === 0xffff_ffff) {
@@ -205,6 +223,30 @@ class Engine {
       else w?.resolve(v);
     }
     this.schedule();
+    for (const [h, v] of pushes) h(v);
+  }
+
+  /** Real clock: keeps polling (at the engine's `hz` period) while listeners exist. */
+  listen(on: boolean): void {
+    if (this.manual) return;
+    if (on && this.ticker === null && !this.freed) {
+      this.ticker = setInterval(() => {
+        if (this.freed || panicked !== null) return this.listen(false);
+        try {
+          this.core.poll(Date.now());
+        } catch (err) {
+          this.listen(false);
+          this.failAll(err);
+          return;
+        }
+        this.refresh();
+        if (this.u32[this.meta + 4] !== 0) this.drain();
+      }, 100);
+      (this.ticker as any).unref?.();
+    } else if (!on && this.ticker !== null) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
   }
 
   /** Real clock: a timer for the earliest blocked command's timeout. */
@@ -241,6 +283,132 @@ class Engine {
 
 /** `call` result: the command blocks (wasm/src/host.rs `Status::Blocked`). */
 const BLOCKED = -6;
+
+/** Set in a record's connection word: a push (wasm/src/host.rs `PUSH_FLAG`). */
+const PUSH_FLAG = 0x8000_0000;
+
+/** Listener of `subscribe`: a message and the channel it was published on. */
+export type MessageListener = (message: string, channel: string) => void;
+/** Listener of `psubscribe`: a message, its channel and the pattern that matched. */
+export type PatternListener = (message: string, channel: string, pattern: string) => void;
+/** Listener of `onKeyspaceEvent`: the event (`set`, `del`, `expired`, ...), the key, the database. */
+export type KeyspaceListener = (event: string, key: string, db: number) => void;
+/** Ends a subscription made with `subscribe`, `psubscribe` or `onKeyspaceEvent` (idempotent). */
+export type Unsubscribe = () => void;
+
+/** Runs a listener; an exception it throws is rethrown asynchronously (the engine goes on). */
+function deliver(f: (...a: any[]) => void, ...args: unknown[]): void {
+  try {
+    f(...args);
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
+}
+
+/**
+ * The listeners of one engine and the hidden connection subscribed on their behalf: one
+ * SUBSCRIBE/PSUBSCRIBE per channel or pattern however many listeners share it.
+ */
+class PubSubHub {
+  readonly conn: Connection;
+  readonly channels = new Map<string, Set<MessageListener>>();
+  readonly patterns = new Map<string, Set<PatternListener>>();
+
+  constructor(engine: Engine, conn: Connection, id: number) {
+    this.conn = conn;
+    engine.pushHandlers.set(id, (v) => this.onPush(v));
+  }
+
+  onPush(v: unknown): void {
+    if (!Array.isArray(v)) return;
+    if (v[0] === 'message') {
+      for (const l of [...(this.channels.get(v[1]) ?? [])]) deliver(l, v[2], v[1]);
+    } else if (v[0] === 'pmessage') {
+      for (const l of [...(this.patterns.get(v[1]) ?? [])]) deliver(l, v[3], v[2], v[1]);
+    }
+  }
+
+  get size(): number {
+    return this.channels.size + this.patterns.size;
+  }
+
+  add<L>(map: Map<string, Set<L>>, command: string, names: string[], listener: L): Unsubscribe {
+    const fresh = names.filter((n) => !map.has(n));
+    for (const n of names) {
+      let set = map.get(n);
+      if (!set) map.set(n, (set = new Set()));
+      set.add(listener);
+    }
+    if (fresh.length) this.conn._runSync([command, ...fresh]);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const gone: string[] = [];
+      for (const n of names) {
+        const set = map.get(n);
+        if (!set) continue;
+        set.delete(listener);
+        if (set.size === 0) {
+          map.delete(n);
+          gone.push(n);
+        }
+      }
+      if (gone.length && this.conn.isOpen) this.conn._runSync([command === 'SUBSCRIBE' ? 'UNSUBSCRIBE' : 'PUNSUBSCRIBE', ...gone]);
+    };
+  }
+}
+
+/**
+ * A transaction being built by `multi()`: queue commands with `call`, run them atomically
+ * with `exec`.
+ */
+export class Transaction {
+  private readonly conn: Connection;
+  private readonly queue: Arg[][] = [];
+
+  /** @internal */
+  constructor(conn: Connection) {
+    this.conn = conn;
+  }
+
+  /** Queues a command (`tx.call('INCR', 'n').call('GET', 'n')`). */
+  call(...args: Arg[]): this {
+    if (args.length === 0) throw new CinderError('cinderkv: a transaction command needs a name');
+    this.queue.push(args);
+    return this;
+  }
+
+  /** Number of queued commands. */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Runs MULTI, the queued commands and EXEC on the connection. Returns one reply per
+   * command (a command's error is a `ReplyError` element: nothing is rolled back), or
+   * `null` when a key watched with `watch` changed. A command refused while queueing
+   * (unknown, wrong arity) aborts everything: `exec` throws Redis's EXECABORT `ReplyError`.
+   * Blocking commands inside run as their non-blocking form.
+   */
+  exec(): (Reply | ReplyError)[] | null {
+    const c = this.conn;
+    c._runSync(['MULTI']);
+    for (const q of this.queue) {
+      try {
+        c._runSync(q);
+      } catch (e) {
+        if (!(e instanceof ReplyError)) {
+          if (c.isOpen) c._runSync(['DISCARD']);
+          throw e;
+        }
+      }
+    }
+    return c._runSync(['EXEC']);
+  }
+}
 
 /** Whether a command name is one of the blocking commands (cheap test first). */
 function isBlocking(name: unknown): boolean {
@@ -331,6 +499,79 @@ export class Connection extends Commands {
   /** Typed methods land here. */
   protected _call(args: unknown[]): any {
     return this._run(args, false);
+  }
+
+  /** @internal A command run synchronously (also a blocking one: inside MULTI it does not block). */
+  _runSync(args: unknown[]): any {
+    return this._run(args, false);
+  }
+
+  /**
+   * A transaction on this connection: `db.multi().call('INCR', 'n').call('GET', 'n').exec()`
+   * runs MULTI, the commands and EXEC atomically. Use `watch(...keys)` first for optimistic
+   * locking: `exec()` then returns `null` if another connection changed a watched key.
+   */
+  multi(): Transaction {
+    return new Transaction(this);
+  }
+
+  private hub(): PubSubHub {
+    const e = this.engine;
+    e.check();
+    if (!e.hub) {
+      let id: number;
+      try {
+        id = e.core.connect();
+      } catch (err) {
+        rethrow(err);
+      }
+      e.hub = new PubSubHub(e, new Connection(e, id), id);
+    }
+    return e.hub;
+  }
+
+  private listening(add: (hub: PubSubHub) => Unsubscribe): Unsubscribe {
+    const hub = this.hub();
+    const off = add(hub);
+    this.engine.listen(true);
+    return () => {
+      off();
+      if (hub.size === 0) this.engine.listen(false);
+    };
+  }
+
+  /**
+   * Calls `listener(message, channel)` for every message PUBLISHed on one of `channels`
+   * (by any connection), right after the command that published it. Returns the function
+   * that unsubscribes this listener. The engine counts one subscriber per channel however
+   * many listeners there are.
+   */
+  subscribe(channels: string | string[], listener: MessageListener): Unsubscribe {
+    const names = typeof channels === 'string' ? [channels] : [...channels];
+    return this.listening((hub) => hub.add(hub.channels, 'SUBSCRIBE', names, listener));
+  }
+
+  /** Like `subscribe`, for channels matching glob-style `patterns` (as KEYS matches keys). */
+  psubscribe(patterns: string | string[], listener: PatternListener): Unsubscribe {
+    const names = typeof patterns === 'string' ? [patterns] : [...patterns];
+    return this.listening((hub) => hub.add(hub.patterns, 'PSUBSCRIBE', names, listener));
+  }
+
+  /**
+   * Calls `listener(event, key, db)` when a key matching the glob `keyPattern` changes in
+   * database `options.db` (default 0): `set`, `del`, `expire`, `expired`, `lpush`, `hset`, ...
+   * (Redis's keyspace notifications). Turns on `notify-keyspace-events` classes `K` and `A`
+   * (keeping those already on). Returns the function that stops listening.
+   */
+  onKeyspaceEvent(keyPattern: string, listener: KeyspaceListener, options: { db?: number } = {}): Unsubscribe {
+    const db = options.db ?? 0;
+    const got = this._runSync(['CONFIG', 'GET', 'notify-keyspace-events']);
+    const current = String((got instanceof Map ? got.get('notify-keyspace-events') : got?.[1]) ?? '');
+    if (!current.includes('K') || !current.includes('A')) {
+      this._runSync(['CONFIG', 'SET', 'notify-keyspace-events', `${current}KA`]);
+    }
+    const prefix = `__keyspace@${db}__:`;
+    return this.psubscribe(prefix + keyPattern, (event, channel) => listener(event, channel.slice(prefix.length), db));
   }
 
   /**
@@ -528,6 +769,7 @@ export class Cinder extends Connection {
     const e = this.engine;
     if (e.freed) return;
     e.freed = true;
+    e.listen(false);
     e.failAll(new CinderError('cinderkv: the instance was closed while a blocking command waited'));
     if (panicked === null) e.core.free();
   }

@@ -27,8 +27,11 @@ const OUT = path.join(ROOT, 'js/src/commands.generated.ts');
 
 // Members of Connection/Cinder a command method must not shadow: such commands get a
 // `Command` suffix (EXEC would otherwise hide the redis-cli line runner `exec`).
+// MULTI, SUBSCRIBE and PSUBSCRIBE are also taken: `multi()` returns a transaction builder,
+// `subscribe`/`psubscribe` take a listener (see js/src/cinder.ts).
 const RESERVED = new Set(['call', 'callBuffer', 'exec', 'resp', 'close', 'connection', 'isOpen',
-  'advanceTime', 'setTime', 'currentTime', 'constructor', 'engine', 'id']);
+  'advanceTime', 'setTime', 'currentTime', 'constructor', 'engine', 'id', 'multi', 'subscribe', 'psubscribe',
+  'onKeyspaceEvent']);
 
 /** Asks the engine (the built wasm) for a RESP3 reply to one command. */
 async function engineQuery(argvs) {
