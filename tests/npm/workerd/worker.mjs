@@ -43,6 +43,33 @@ export default {
         db.callBuffer('SET', 'bin', v);
         return db.callBuffer('GET', 'bin').join() === v.join();
       });
+      check('subscribe / psubscribe / publish', () => {
+        const d = Cinder.createSync();
+        const got = [];
+        const off = d.subscribe('ch', (m, c) => got.push(`${c}:${m}`));
+        const offP = d.psubscribe('c*', (m, c, p) => got.push(`${p}:${c}:${m}`));
+        d.connection().publish('ch', 'hi');
+        off();
+        offP();
+        return got.join() === 'ch:hi,c*:ch:hi' && d.publish('ch', 'x') === 0;
+      });
+      check('onKeyspaceEvent with the manual clock', () => {
+        const m = Cinder.createSync({ clock: 'manual', time: 1_000_000 });
+        const events = [];
+        m.onKeyspaceEvent('*', (event, key) => events.push(`${event}:${key}`));
+        m.set('k', 'v', { PX: 10 });
+        m.lpush('l', 'a');
+        // Active expiry runs hz (10) times a second of engine time.
+        m.advanceTime(200);
+        return events.join() === 'set:k,expire:k,lpush:l,expired:k';
+      });
+      check('multi / exec / watch', () => {
+        const d = Cinder.createSync();
+        const r = d.multi().call('SET', 'n', '1').call('INCR', 'n').call('LPUSH', 'n', 'x').exec();
+        d.watch('n');
+        d.connection().del('n');
+        return r[0] === 'OK' && r[1] === 2 && r[2] instanceof ReplyError && d.multi().call('GET', 'n').exec() === null;
+      });
       check('manual clock expiry', () => {
         const m = Cinder.createSync({ clock: 'manual', time: 1_000_000 });
         m.set('k', 'v', { PX: 10 });
