@@ -300,6 +300,13 @@ impl PubSub {
 }
 
 impl crate::engine::EngineState {
+    /// Whether a key change can matter to anyone: a WATCH exists, or keyspace events are on
+    /// and somebody subscribes. Hot paths skip building key names for the hooks otherwise.
+    #[inline]
+    pub fn key_hooks_active(&self) -> bool {
+        self.watches.any() || (self.config.notify_keyspace_events != 0 && self.pubsub.any_subscriber())
+    }
+
     /// Turns the keyspaces' record of added keys on when `new` events can reach someone
     /// (`notify-keyspace-events` has `n` and somebody subscribes), off otherwise.
     #[inline]

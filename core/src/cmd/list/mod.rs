@@ -69,9 +69,16 @@ fn create_list(ctx: &mut Ctx, key: &[u8]) -> u32 {
 /// deletion if the list became empty (`del` event), then `signalModifiedKey`, in Redis's
 /// order.
 fn list_changed(ctx: &mut Ctx, slot: u32, event: &'static str) {
+    let emptied = matches!(&ctx.db().keys.entry(slot).value, Value::List(l) if l.is_empty());
+    if !ctx.st.key_hooks_active() {
+        if emptied {
+            ctx.db().keys.remove(slot);
+        }
+        return;
+    }
     let key = ctx.db().keys.entry(slot).key.clone();
     ctx.notify(notify::LIST, event, &key);
-    if matches!(&ctx.db().keys.entry(slot).value, Value::List(l) if l.is_empty()) {
+    if emptied {
         ctx.db().keys.remove(slot);
         ctx.notify(notify::GENERIC, "del", &key);
     }

@@ -73,9 +73,16 @@ fn sync_errno(ctx: &mut Ctx, slot: u32) {
 /// The set's recorded `errno` effect is kept first.
 fn removed_members(ctx: &mut Ctx, slot: u32, event: &'static str) {
     sync_errno(ctx, slot);
+    let emptied = zset(ctx, slot).is_empty();
+    if !ctx.st.key_hooks_active() {
+        if emptied {
+            ctx.db().keys.remove(slot);
+        }
+        return;
+    }
     let key = ctx.db().keys.entry(slot).key.clone();
     ctx.notify(notify::ZSET, event, &key);
-    if zset(ctx, slot).is_empty() {
+    if emptied {
         ctx.db().keys.remove(slot);
         ctx.notify(notify::GENERIC, "del", &key);
     }
