@@ -102,24 +102,32 @@ pub fn discard(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
 /// `EXEC`: runs the queued commands atomically, or fails (watched key touched: null
 /// array; errors while queueing: EXECABORT).
 pub fn exec(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
-    let Some(multi) = ctx.client.multi.take() else {
+    let Some(multi) = ctx.client.multi.as_deref() else {
         return Err(CmdError::other("ERR EXEC without MULTI"));
     };
+    let dirty_exec = multi.dirty_exec;
     let h = ctx.client.handle;
     let now = ctx.st.now_ms();
     let cas_dirty = ctx.st.watches.is_dirty(h, &ctx.st.dbs, now);
     ctx.st.watches.unwatch_all(h);
-    if multi.dirty_exec {
-        return Err(CmdError::other("EXECABORT Transaction discarded because of previous errors."));
+    if dirty_exec || cas_dirty {
+        ctx.client.multi = None;
+        return if dirty_exec {
+            Err(CmdError::other("EXECABORT Transaction discarded because of previous errors."))
+        } else {
+            Ok(Reply::NilArray)
+        };
     }
-    if cas_dirty {
-        return Ok(Reply::NilArray);
-    }
+    // The client stays in MULTI while the queue runs (`CLIENT LIST` shows `flags=x` and
+    // the queued count, `cmd=exec`, as in Redis).
     let deny = std::mem::replace(&mut ctx.client.deny_blocking, true);
-    let mut replies = Vec::with_capacity(multi.queue.len());
-    for (spec, argv) in &multi.queue {
+    let count = ctx.client.multi.as_ref().map_or(0, |m| m.queue.len());
+    let mut replies = Vec::with_capacity(count);
+    for i in 0..count {
+        let Some((spec, argv)) = ctx.client.multi.as_ref().and_then(|m| m.queue.get(i)).map(|(s, a)| (*s, a.clone())) else {
+            break;
+        };
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
-        ctx.client.last_cmd = spec.name;
         let mark = ctx.st.pubsub.pushes_len();
         let reply = super::call(ctx.st, ctx.client, ctx.clients, spec, &argv);
         if let Reply::Error(text) = &reply {
@@ -133,7 +141,7 @@ pub fn exec(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
         }
     }
     ctx.client.deny_blocking = deny;
-    ctx.client.last_cmd = ctx.cmd.name;
+    ctx.client.multi = None;
     Ok(Reply::Array(replies))
 }
 
@@ -213,6 +221,22 @@ mod tests {
         t.run_as(other, "WATCH k");
         t.eng.disconnect(other);
         assert!(!t.eng.state.watches.any());
+    }
+
+    #[test]
+    fn client_list_shows_the_transaction() {
+        let mut t = TestEngine::new();
+        let other = t.connect();
+        t.cmd(&["MULTI"]);
+        t.cmd(&["SET", "a", "1"]);
+        let list = String::from_utf8(t.run_as(other, "CLIENT LIST").to_resp(2)).unwrap();
+        let line = list.lines().find(|l| l.contains("id=1 ")).unwrap().to_string();
+        assert!(line.contains(" flags=x ") && line.contains(" multi=1 "), "{}", line);
+        t.cmd(&["CLIENT", "INFO"]);
+        let r = String::from_utf8(t.cmd(&["EXEC"]).to_resp(2)).unwrap();
+        assert!(r.contains(" flags=x ") && r.contains(" multi=2 ") && r.contains(" cmd=exec "), "{}", r);
+        let after = String::from_utf8(t.cmd(&["CLIENT", "INFO"]).to_resp(2)).unwrap();
+        assert!(after.contains(" flags=N ") && after.contains(" multi=-1 "), "{}", after);
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(CmdError::DbIndex);
     }
+    if a == b {
+        // Redis's dbSwapDatabases: nothing to do (no WATCH touched, no key signalled).
+        return Ok(Reply::ok());
+    }
     let now = ctx.now_ms();
     ctx.st.watches.touch_all_in_db(a as usize, Some(b as usize), &ctx.st.dbs, now);
     ctx.st.watches.touch_all_in_db(b as usize, Some(a as usize), &ctx.st.dbs, now);
