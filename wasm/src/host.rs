@@ -674,7 +674,7 @@ mod tests {
         assert_eq!(wakeups(&mut h), vec![(sub | PUSH_FLAG, Some("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n".into()))]);
         // A raw connection gets its pushes in its output, its own before the reply.
         let raw = h.connect().unwrap();
-        assert_eq!(feed(&mut h, raw, b"HELLO 3\r\n").is_empty(), false);
+        assert!(!feed(&mut h, raw, b"HELLO 3\r\n").is_empty());
         assert_eq!(feed(&mut h, raw, b"SUBSCRIBE ch\r\nPUBLISH ch x\r\n"), ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nx\r\n:2\r\n");
         wakeups(&mut h);
         call(&mut h, 0, &["PUBLISH", "ch", "y"]).unwrap();
