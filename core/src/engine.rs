@@ -153,12 +153,30 @@ impl EngineState {
     /// side effects (notifications, WATCH) hook in.
     pub fn on_key_evicted(&mut self, _db: usize, _key: &[u8]) {}
 
-    /// Evicts keys if memory is over `maxmemory` (Redis's `performEvictions`).
+    /// Evicts keys if memory is over `maxmemory` (Redis's `performEvictions`). Keyspaces
+    /// are compacted again afterwards: this runs before a command, which may rely on
+    /// dense slots (KEYS, SCAN, RANDOMKEY).
     pub fn perform_evictions(&mut self) -> evict::EvictResult {
         if self.config.maxmemory == 0 {
             return evict::EvictResult::Ok;
         }
-        evict::perform_evictions(self)
+        let before = self.stats.evicted_keys;
+        let r = evict::perform_evictions(self);
+        if self.stats.evicted_keys != before {
+            self.compact_keyspaces();
+        }
+        r
+    }
+
+    /// Re-measures written entries and fills holes, in the databases that need it
+    /// (slots are stable only within a command).
+    #[inline]
+    pub fn compact_keyspaces(&mut self) {
+        for db in self.dbs.iter_mut() {
+            if db.keys.needs_maintenance() {
+                db.keys.compact();
+            }
+        }
     }
 
     /// Total keys expired (all databases) since the last reset.
@@ -300,11 +318,7 @@ impl Engine {
     /// Fills the holes commands left in the keyspaces (slots are stable only within a command).
     #[inline]
     fn compact_keyspaces(&mut self) {
-        for db in self.state.dbs.iter_mut() {
-            if db.keys.needs_maintenance() {
-                db.keys.compact();
-            }
-        }
+        self.state.compact_keyspaces();
     }
 
     /// Whether there are actions for the host.

@@ -342,6 +342,24 @@ mod tests {
         assert!(info.contains(&format!("evicted_keys:{}", t.eng.state.stats.evicted_keys)));
     }
 
+    /// Evictions before a command leave no holes for it: KEYS, SCAN and RANDOMKEY walk
+    /// dense slots (a wasm build once panicked here).
+    #[test]
+    fn commands_after_evictions_see_dense_keyspaces() {
+        for policy in ["allkeys-random", "allkeys-lru", "volatile-ttl"] {
+            let mut t = filled(policy, 200, policy == "volatile-ttl");
+            let v = "x".repeat(100);
+            for i in 0..300 {
+                t.cmd(&["SET", &format!("n{i}"), &v, "EX", "100000"]);
+                let Reply::Array(keys) = t.cmd(&["KEYS", "*"]) else { panic!("KEYS") };
+                assert_eq!(Reply::Int(keys.len() as i64), t.cmd(&["DBSIZE"]), "{policy}");
+                assert!(matches!(t.cmd(&["RANDOMKEY"]), Reply::Bulk(_)));
+                assert!(matches!(t.cmd(&["SCAN", "0", "COUNT", "1000"]), Reply::Array(_)));
+            }
+            assert!(t.eng.state.stats.evicted_keys > 100, "{policy}");
+        }
+    }
+
     #[test]
     fn evictions_replay_identically_with_the_same_seed() {
         let run = || {
@@ -412,3 +430,4 @@ mod tests {
         assert_eq!(p.pop_best().unwrap().idle, 119);
     }
 }
+
