@@ -316,6 +316,32 @@ mod tests {
     }
 
     #[test]
+    fn volatile_lru_and_lfu_evict_only_keys_with_a_ttl_by_their_measure() {
+        for policy in ["volatile-lru", "volatile-lfu"] {
+            let n = 40;
+            let mut t = filled(policy, n, false);
+            // Keys 0..20 get a TTL; of those, the even ones are read often (and recently).
+            t.cmd(&["CONFIG", "SET", "maxmemory", "0"]);
+            for i in 0..20 {
+                t.cmd(&["EXPIRE", &format!("k{i}"), "100000"]);
+            }
+            // The TTL table grew: the limit is set again just above the current use.
+            let used = t.eng.state.used_memory();
+            t.cmd(&["CONFIG", "SET", "maxmemory", &(used + 64).to_string()]);
+            t.advance_ms(5000);
+            for _ in 0..20 {
+                for i in (0..20).step_by(2) {
+                    t.cmd(&["GET", &format!("k{i}")]);
+                }
+            }
+            let alive = add_and_survivors(&mut t, n, 5);
+            assert!((20..n).all(|i| alive.contains(&i)), "{policy}: a key without TTL was evicted: {alive:?}");
+            assert!((0..20).step_by(2).all(|i| alive.contains(&i)), "{policy}: a hot key was evicted: {alive:?}");
+            assert!(alive.len() < n, "{policy}: nothing evicted");
+        }
+    }
+
+    #[test]
     fn random_policies_evict_within_their_key_set() {
         let mut t = filled("allkeys-random", 30, false);
         let alive = add_and_survivors(&mut t, 30, 5);
