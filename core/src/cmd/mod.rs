@@ -135,8 +135,8 @@ impl<'a> Ctx<'a> {
         let st = &mut *self.st;
         let now = st.now_us / 1000;
         let c = &st.config;
-        let e = st.dbs[self.client.db].keys.entry_mut(slot);
-        e.access = access::touched(e.access, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
+        let a = st.dbs[self.client.db].keys.access_mut(slot);
+        *a = access::touched(*a, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
     }
 }
 
@@ -226,6 +226,19 @@ pub fn resolve(argv: &[&[u8]]) -> Result<&'static CommandSpec, Reply> {
     Ok(spec)
 }
 
+/// Redis's `processCommand` maxmemory step: with a limit set, evict before any command;
+/// if memory is still over the limit, a command flagged `denyoom` is refused with OOM.
+/// Inside MULTI every command but EXEC/DISCARD/QUIT/RESET is refused then, and EXEC when
+/// a queued command is `denyoom` (see `transactions::rejected_on_oom`).
+#[inline]
+fn out_of_memory(st: &mut EngineState, client: &Client, spec: &CommandSpec) -> Option<Reply> {
+    if st.config.maxmemory == 0 {
+        return None;
+    }
+    let failed = st.perform_evictions() == crate::db::evict::EvictResult::Fail;
+    (failed && transactions::rejected_on_oom(client, spec)).then(|| CmdError::Oom.into())
+}
+
 /// Runs one command for `client`. Checks happen in Redis's order: existence, arity,
 /// authentication; then the handler runs.
 pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientTable, argv: &[&[u8]]) -> Reply {
@@ -249,10 +262,11 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     } else {
         None
     };
+    let rejection = rejection.or_else(|| out_of_memory(st, client, spec));
     if let Some(e) = rejection {
         st.cmd_calls.entry(spec.name).or_default().rejected += 1;
         transactions::flag_transaction(client);
-        return e;
+        return transactions::reject_exec(st, client, spec, e);
     }
     if let Some(r) = transactions::intercept(st, client, spec, argv) {
         if r.is_error() {

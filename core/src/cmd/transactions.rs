@@ -68,11 +68,41 @@ pub fn intercept(st: &mut EngineState, client: &mut Client, spec: &'static Comma
         return None;
     }
     let multi = client.multi.as_mut()?;
-    // LEAD (OOM): Redis also refuses `denyoom` commands here when used memory is over
-    // `maxmemory` (`OOM command not allowed when used memory > 'maxmemory'.`) and flags
-    // the transaction: `multi.dirty_exec = true; return Some(CmdError::Oom.into());`.
     multi.queue.push((spec, argv.iter().map(|a| a.to_vec()).collect()));
     Some(Reply::simple("QUEUED"))
+}
+
+/// Whether a command is refused when memory stays over `maxmemory` after eviction
+/// (Redis's `processCommand`): `denyoom` commands; inside MULTI every command but EXEC,
+/// DISCARD, QUIT and RESET (queueing must not grow memory); EXEC when a queued command is
+/// `denyoom`.
+pub fn rejected_on_oom(client: &Client, spec: &CommandSpec) -> bool {
+    if spec.has(super::flags::DENYOOM) {
+        return true;
+    }
+    let Some(multi) = client.multi.as_deref() else {
+        return false;
+    };
+    match spec.name {
+        "exec" => multi.queue.iter().any(|(s, _)| s.has(super::flags::DENYOOM)),
+        "discard" | "quit" | "reset" => false,
+        _ => true,
+    }
+}
+
+/// A rejected EXEC (Redis's `execCommandAbort`): the transaction is discarded and the
+/// error becomes `EXECABORT Transaction discarded because of: <error>` (an implied `ERR `
+/// dropped). Other rejections pass unchanged.
+pub fn reject_exec(st: &mut EngineState, client: &mut Client, spec: &CommandSpec, error: Reply) -> Reply {
+    if spec.name != "exec" || client.multi.is_none() {
+        return error;
+    }
+    discard_transaction(st, client);
+    let Reply::Error(text) = error else {
+        return error;
+    };
+    let text = text.strip_prefix("ERR ").unwrap_or(&text);
+    Reply::error(format!("EXECABORT Transaction discarded because of: {}", text))
 }
 
 /// Leaves MULTI and forgets the watched keys (DISCARD, EXEC, RESET, disconnect).

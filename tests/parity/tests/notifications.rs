@@ -101,6 +101,7 @@ fn lists_hashes_sets() {
             "0: SREM s a",
             "0: SMOVE s s2 b",
             "0: SMOVE s s2 c",
+            "0: SREM s2 c",
             "0: SPOP s2",
             "0: SADD s 1",
             "0: SPOP s 0",
@@ -170,8 +171,9 @@ fn expired_new_keymiss_and_class_filters() {
             "@sleep 60",
             "0: GET k",
             "0: DEBUG SET-ACTIVE-EXPIRE 1",
-            "0: SET k v PX 20",
-            "@sleep 400",
+            // Long enough not to expire while the step's replies settle.
+            "0: SET k v PX 200",
+            "@sleep 600",
             "0: CONFIG SET notify-keyspace-events En",
             "0: SET newkey 1",
             "0: SET newkey 2",
@@ -204,6 +206,29 @@ fn notifications_resp3_and_own_connection() {
             "0: SET a 1",
             "1: SET b 2",
             "1: GET b",
+        ],
+    );
+}
+
+#[test]
+fn evicted_and_watch_of_evicted_key() {
+    scenario(
+        "notify-evicted",
+        &[
+            "0: CONFIG SET notify-keyspace-events Ee",
+            "1: SUBSCRIBE __keyevent@0__:evicted",
+            "0: SET big x",
+            "2: WATCH big",
+            // Redis evicts at once when CONFIG SET lowers maxmemory under another policy:
+            // set the limit under noeviction, then switch policy; the next command evicts.
+            "0: CONFIG SET maxmemory 1",
+            "0: @pipe CONFIG SET maxmemory-policy allkeys-lru | PING",
+            "@sleep 200",
+            "0: CONFIG SET maxmemory 0",
+            "0: EXISTS big",
+            "2: MULTI",
+            "2: PING",
+            "2: EXEC",
         ],
     );
 }

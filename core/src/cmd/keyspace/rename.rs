@@ -20,8 +20,8 @@ fn lookup_write_in(ctx: &mut Ctx, db: usize, key: &[u8]) -> Option<u32> {
     let now = st.now_us / 1000;
     let slot = st.dbs[db].lookup(key, now)?;
     let c = &st.config;
-    let e = st.dbs[db].keys.entry_mut(slot);
-    e.access = access::touched(e.access, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
+    let a = st.dbs[db].keys.access_mut(slot);
+    *a = access::touched(*a, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
     Some(slot)
 }
 
@@ -263,5 +263,28 @@ mod tests {
         assert_eq!(t.resp(&["PTTL", "x"]), ":100000\r\n");
         assert_eq!(get(&mut t, 2, "x").as_deref(), Some("1"));
         assert_eq!(t.resp(&["MOVE", "x"]), "-ERR wrong number of arguments for 'move' command\r\n");
+    }
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use crate::testkit::TestEngine;
+
+    #[test]
+    /// A copied hashtable hash keeps the memory accounting's invariants (was a panic).
+    fn copy_hashtable_hash() {
+        let mut t = TestEngine::new();
+        t.cmd(&["HSET", "big", "f0", "v0", "f1", "v1", "f2", "v2", "f3", "v3", "f4", "v4", "f5", "v5"]);
+        t.cmd(&["CONFIG", "SET", "hash-max-listpack-entries", "4"]);
+        t.cmd(&["HSET", "big", "f13", "v13"]);
+        t.cmd(&["HDEL", "big", "f0", "f1", "nofield"]);
+        t.cmd(&["HINCRBY", "big", "counter", "5"]);
+        assert_eq!(t.resp(&["COPY", "big", "bigcopy"]), ":1\r\n");
+        assert_eq!(t.resp(&["HGET", "bigcopy", "counter"]), "$1\r\n5\r\n");
+        t.cmd(&["ZADD", "z", "1", "a"]);
+        t.cmd(&["CONFIG", "SET", "zset-max-listpack-entries", "0"]);
+        t.cmd(&["ZADD", "z", "2", "b"]);
+        assert_eq!(t.resp(&["COPY", "z", "zcopy"]), ":1\r\n");
+        assert_eq!(t.resp(&["ZCARD", "zcopy"]), ":2\r\n");
     }
 }
