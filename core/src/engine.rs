@@ -112,6 +112,8 @@ pub struct EngineState {
     pub pubsub: PubSub,
     /// Eviction candidates kept between evictions (see [`crate::db::evict`]).
     pub evict_pool: EvictionPool,
+    /// Whether to evict right after the current command (CONFIG SET maxmemory).
+    pub evict_pending: bool,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -229,6 +231,7 @@ impl Engine {
                 watches,
                 pubsub: PubSub::default(),
                 evict_pool: EvictionPool::default(),
+                evict_pending: false,
             },
             clients: ClientTable::default(),
         }
@@ -342,6 +345,13 @@ impl Engine {
             blocking::expire_overdue(&mut self.state, &mut self.clients);
         }
         self.compact_keyspaces();
+        if self.state.evict_pending {
+            // Redis's eviction time proc, started by CONFIG SET maxmemory.
+            self.state.evict_pending = false;
+            self.state.perform_evictions();
+            self.state.flush_key_events();
+            self.compact_keyspaces();
+        }
         reply
     }
 
@@ -366,12 +376,6 @@ impl Engine {
     /// (Redis's slow `activeExpireCycle`, see `db::expire`).
     pub fn tick(&mut self, now_us: u64) {
         self.set_time_us(now_us);
-        // Memory can be over the limit without a command (CONFIG SET maxmemory lowered
-        // it): Redis evicts from a timer then.
-        if self.state.config.maxmemory != 0 {
-            self.state.perform_evictions();
-            self.compact_keyspaces();
-        }
         if !self.state.active_expire_enabled {
             return;
         }

@@ -89,6 +89,11 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             return Err(failed(entry, &why));
         }
     }
+    // Redis's `updateMaxmemory`: a new limit starts the eviction timer proc, which runs
+    // right after this command.
+    if targets.iter().any(|(_, p)| p.name == "maxmemory") && ctx.st.config.maxmemory != 0 {
+        ctx.st.evict_pending = true;
+    }
     Ok(Reply::ok())
 }
 
