@@ -17,7 +17,8 @@ export class Console {
     this.client = engine.clients[0];
     this.history = history.slice(-HISTORY_MAX);
     this.histPos = this.history.length;
-    this.queue = Promise.resolve();
+    /** Per client: the promise of its last line (lines of one client run in order). */
+    this.queues = new Map();
     this.output = h('div.output', { role: 'log', 'aria-live': 'polite', 'aria-label': 'console output' });
     this.prompt = h('label.prompt', { for: 'cmdline' });
     this.input = h('input#cmdline', {
@@ -68,9 +69,15 @@ export class Console {
 
   /** Runs one line as if typed (echoed with the prompt); resolves to the entry element. */
   runLine(line, { client } = {}) {
-    const p = this.queue.then(() => this.exec(line, client ?? this.client));
-    this.queue = p.catch(() => {});
+    const c = client ?? this.client;
+    const p = (this.queues.get(c) ?? Promise.resolve()).then(() => this.exec(line, c));
+    this.queues.set(c, p.catch(() => {}));
     return p;
+  }
+
+  /** Settles when every line typed so far has its reply. */
+  get queue() {
+    return Promise.all(this.queues.values());
   }
 
   async exec(line, client) {

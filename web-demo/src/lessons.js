@@ -96,8 +96,8 @@ export const LESSONS = [
         check: (q) => num(q('LLEN', 'processing')) >= 1,
       },
       {
-        text: 'An idle worker blocks until a job arrives. Switch the console to client 2 (the "client" selector) and run BLPOP there, then push from client 1. Or just let it time out after 5 s of clock time.',
-        try: ['RPUSH jobs archive-logs', 'BLPOP jobs 5'],
+        text: 'Take the rest in one go (LPOP with a count). An idle worker then blocks until a job arrives: BLPOP waits up to 5 s. Let the clock run (or press +10s) to see it time out with (nil), or switch to client 2 and RPUSH a job while it waits.',
+        try: ['LPOP jobs 10', 'BLPOP jobs 5'],
         goal: 'the queue is drained',
         check: (q) => num(q('LLEN', 'jobs')) === 0,
       },

@@ -95,8 +95,10 @@ async function start() {
     if (ev.client === ui.client) $('#opt-resp3').checked = ui.client.proto === 3;
   });
   ui.input.focus();
-  const tti = performance.now() - t0;
-  window.__playground = { engine, console: ui, panel, clock, lessons, save, state, tti, navStart: performance.timeOrigin };
+  // Since navigation start: what a visitor waits before the prompt takes input.
+  const tti = performance.now();
+  const startMs = performance.now() - t0;
+  window.__playground = { engine, console: ui, panel, clock, lessons, save, state, tti, startMs };
   document.body.dataset.ready = 'true';
 }
 
