@@ -2,6 +2,7 @@
 // Builds the playground into web-demo/dist/: one minified ES module (esbuild, the local
 // package `cinderkv` from ../dist), the wasm module, index.html and style.css.
 // Needs the package built first (`npm run build`).
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +12,13 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const OUT = path.join(HERE, 'dist');
 
-/** Builds into web-demo/dist; returns the output directory. */
-export async function buildDemo({ quiet = false } = {}) {
+/**
+ * Builds into web-demo/dist; returns the output directory. `buildPackage`: run
+ * `npm run build` first when the package's dist/ is missing (a fresh clone).
+ */
+export async function buildDemo({ quiet = false, buildPackage = false } = {}) {
   const wasm = path.join(ROOT, 'dist/wasm/cinder_wasm_bg.wasm');
+  if (!existsSync(wasm) && buildPackage) execFileSync('node', [path.join(ROOT, 'scripts/npm/build.mjs')], { stdio: 'inherit', cwd: ROOT });
   if (!existsSync(wasm)) throw new Error('the package is not built: run `npm run build` first');
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
@@ -39,6 +44,6 @@ export async function buildDemo({ quiet = false } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await buildDemo();
+  await buildDemo({ buildPackage: true });
   console.log(`built ${path.relative(process.cwd(), OUT) || OUT}`);
 }

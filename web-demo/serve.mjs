@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run demo`: builds the playground and serves web-demo/dist on localhost (gzip when
+// `npm run demo`: builds the playground (and the package first when dist/ is missing) and serves web-demo/dist on localhost (gzip when
 // the browser accepts it, like a static host would). Port: PORT or 8080 (0 = any free one).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -44,7 +44,7 @@ export function serveDir(dir, port = 0) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const dir = await buildDemo();
+  const dir = await buildDemo({ buildPackage: true });
   const { url } = await serveDir(dir, Number(process.env.PORT ?? 8080));
   console.log(`Cinder playground: ${url}/  (Ctrl+C to stop)`);
 }

@@ -129,10 +129,24 @@ export class Console {
         if (client.waiting === null && performance.now() - t0 > 1000) put('info', `(${((performance.now() - t0) / 1000).toFixed(2)}s)\n`);
         if (!client.conn.isOpen) this.reconnect(client, put);
         if (client === this.client) this.refreshPrompt();
+        this.showPushes();
       }
     }
     this.scroll();
     return entry;
+  }
+
+  /** Prints messages pushed to subscribed clients (pub/sub), tagged with the client. */
+  showPushes() {
+    for (const c of this.engine.clients) {
+      let pushes;
+      try {
+        pushes = c.takePushes();
+      } catch {
+        continue;
+      }
+      for (const r of pushes) this.print('push', `[${c.name}] ${formatTTY(r).replace(/\n(?=.)/g, `\n${' '.repeat(c.name.length + 3)}`)}`);
+    }
   }
 
   /** A closed connection (QUIT, CLIENT KILL) is replaced, like redis-cli reconnecting. */
@@ -170,7 +184,8 @@ export class Console {
       inp.value = this.history[next] ?? '';
       inp.setSelectionRange(inp.value.length, inp.value.length);
       this.updateHint();
-    } else if (e.key === 'Tab') {
+    } else if (e.key === 'Tab' && inp.value.trim() !== '') {
+      // An empty prompt lets Tab move the focus (keyboard-only use).
       const done = this.complete(e.shiftKey ? -1 : 1);
       if (done) e.preventDefault();
     } else if ((e.key === 'l' || e.key === 'L') && e.ctrlKey) {

@@ -22,6 +22,17 @@ export class Client {
     this.proto = 2;
     /** A blocking command in flight. */
     this.waiting = null;
+    /** In pub/sub mode (SUBSCRIBE/PSUBSCRIBE with a count above 0). */
+    this.subscribed = false;
+  }
+
+  /**
+   * Messages pushed to this connection since its last command (pub/sub): feeds an empty
+   * request, which returns whatever output the connection has pending.
+   */
+  takePushes() {
+    if (!this.subscribed || !this.conn.isOpen) return [];
+    return parseReplies(this.conn.resp(new Uint8Array(0))).replies;
   }
 
   /**
@@ -69,6 +80,12 @@ export class Client {
       if (name === 'reset') {
         this.db = 0;
         this.proto = 2;
+        this.subscribed = false;
+      }
+      if (/^p?(un)?subscribe$/.test(name)) {
+        const last = result.replies[result.replies.length - 1];
+        const count = last?.items?.[2];
+        if (count?.t === 'int') this.subscribed = Number(count.v) > 0;
       }
     }
     this.engine.changed({ client: this, args, name });

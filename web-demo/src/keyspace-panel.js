@@ -101,7 +101,7 @@ export class KeyspacePanel {
     if (!entries.length) {
       this.list.replaceChildren(h('div.empty', 'No keys yet. Try SET greeting hello'));
     } else {
-      this.list.replaceChildren(h('div.keyrow.keyhead', h('span', 'key'), h('span', 'type'), h('span', 'encoding'), h('span', 'size'), h('span', 'TTL')),
+      this.list.replaceChildren(h('div.keyrow.keyhead', { 'aria-hidden': 'true' }, h('span.kname', 'key'), h('span.ktype', 'type'), h('span.kenc', 'encoding'), h('span.ksize', 'size'), h('span.kttl', 'TTL')),
         ...entries.map((k) => h(`button.keyrow.t-${k.type}`, {
           role: 'listitem',
           'data-key': k.name,

@@ -303,6 +303,7 @@ export async function runDemoTests({ log = console.log } = {}) {
     await type('HSET user:1 name Ada email ada@example.com');
     await type('SET session:42 alice EX 300');
     await page.click('#keyspace button.keyrow[data-key="board"]');
+    await page.evaluate(() => { document.querySelector('#share-link').hidden = true; document.querySelector('#share').textContent = 'Share link'; });
     await page.screenshot({ path: path.join(ARTIFACTS, 'desktop.png') });
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const page3 = await phone.newPage();
