@@ -89,6 +89,7 @@ export class Console {
     this.client = prev;
     this.refreshPrompt();
     this.output.append(entry);
+    while (this.output.childElementCount > 500) this.output.firstElementChild.remove();
     const trimmed = line.trim();
     if (trimmed) this.remember(trimmed);
     const args = splitArgs(line);

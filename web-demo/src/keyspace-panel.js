@@ -26,7 +26,7 @@ export class KeyspacePanel {
     this.shownDb = -1;
     this.selected = null;
     this.total = 0;
-    this.list = h('div.keylist', { role: 'list', 'aria-label': 'keys' });
+    this.list = h('div.keylist', { role: 'group', 'aria-label': 'keys' });
     this.head = h('div.panel-head');
     this.detail = h('div.keydetail', { 'aria-live': 'polite' });
     root.append(this.head, this.list, this.detail);
@@ -36,16 +36,17 @@ export class KeyspacePanel {
     this.timer = setInterval(() => this.renderTtls(), 200);
   }
 
-  /** Applies one change batch from the keyspace source. */
+  /** Applies one change batch from the keyspace source; re-renders only what changed. */
   apply(batch) {
     const db = this.getDb();
     if (batch.all || db !== this.shownDb) return this.refreshAll();
+    const changed = new Set();
     if (batch.keys) {
-      for (const [d, k] of batch.keys) if (d === db) this.refreshKey(new TextEncoder().encode(k));
+      for (const [d, k] of batch.keys) if (d === db) changed.add(this.refreshKey(new TextEncoder().encode(k)));
     } else if (batch.expiredBy !== undefined) {
-      for (const e of [...this.keys.values()]) if (e.expireAt !== null && e.expireAt <= batch.expiredBy) this.refreshKey(e.key);
+      for (const e of [...this.keys.values()]) if (e.expireAt !== null && e.expireAt <= batch.expiredBy) changed.add(this.refreshKey(e.key));
     }
-    this.render();
+    if (changed.size) this.render(changed.has(this.selected));
   }
 
   /** Re-reads the whole keyspace of the shown database. */
@@ -92,7 +93,8 @@ export class KeyspacePanel {
     return id;
   }
 
-  render() {
+  /** Renders the list; the open value view too unless `detail` is false (its key did not change). */
+  render(detail = true) {
     const entries = [...this.keys.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.head.replaceChildren(
       h('span.title', 'Keyspace'),
@@ -103,8 +105,9 @@ export class KeyspacePanel {
     } else {
       this.list.replaceChildren(h('div.keyrow.keyhead', { 'aria-hidden': 'true' }, h('span.kname', 'key'), h('span.ktype', 'type'), h('span.kenc', 'encoding'), h('span.ksize', 'size'), h('span.kttl', 'TTL')),
         ...entries.map((k) => h(`button.keyrow.t-${k.type}`, {
-          role: 'listitem',
+          type: 'button',
           'data-key': k.name,
+          'aria-label': `${k.name}, ${k.type}, ${k.encoding}, ${bytesText(k.size)}${k.expireAt === null ? '' : ', expires'}`,
           'aria-pressed': this.selected === k.id ? 'true' : 'false',
           title: `${k.name}: ${k.type}, ${k.encoding}, ${k.size} bytes, ${k.lru}`,
           on: { click: () => this.select(k.id) },
@@ -112,7 +115,7 @@ export class KeyspacePanel {
         h('span.kname', k.name), h('span.ktype', k.type), h('span.kenc', k.encoding), h('span.ksize', bytesText(k.size)),
         h('span.kttl', { 'data-expire': k.expireAt ?? '' }, k.expireAt === null ? '—' : ttlText(k.expireAt - this.engine.now)))));
     }
-    this.renderDetail();
+    if (detail) this.renderDetail();
   }
 
   renderTtls() {
