@@ -34,7 +34,7 @@ export async function buildDemo({ quiet = false, buildPackage = false } = {}) {
     logLevel: 'warning',
   });
   copyFileSync(wasm, path.join(OUT, 'cinder_wasm_bg.wasm'));
-  for (const f of ['index.html', 'style.css']) copyFileSync(path.join(HERE, f), path.join(OUT, f));
+  for (const f of ['index.html', 'style.css', 'sw.js']) copyFileSync(path.join(HERE, f), path.join(OUT, f));
   if (!quiet) {
     for (const f of ['playground.js', 'cinder_wasm_bg.wasm', 'style.css', 'index.html']) {
       console.log(`  ${f}: ${(statSync(path.join(OUT, f)).size / 1024).toFixed(1)} KiB`);

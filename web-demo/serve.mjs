@@ -2,7 +2,7 @@
 // `npm run demo`: builds the playground (and the package first when dist/ is missing) and serves web-demo/dist on localhost (gzip when
 // the browser accepts it, like a static host would). Port: PORT or 8080 (0 = any free one).
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -21,7 +21,12 @@ export function serveDir(dir, port = 0) {
     if (!file.startsWith(dir)) return res.writeHead(403).end();
     try {
       const ext = path.extname(file);
-      const headers = { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-cache' };
+      // Revalidated on every use: an unchanged file costs a 304 (the service worker's
+      // precache right after the first load does not download everything twice).
+      const st = await stat(file);
+      const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+      const headers = { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag, vary: 'accept-encoding' };
+      if (req.headers['if-none-match'] === etag) return res.writeHead(304, headers).end();
       let body = await readFile(file);
       if (COMPRESS.has(ext) && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
         const key = `${file}:${body.length}`;

@@ -94,6 +94,10 @@ async function start() {
   engine.onChange((ev) => {
     if (ev.client === ui.client) $('#opt-resp3').checked = ui.client.proto === 3;
   });
+  // Offline after the first visit (not from file:// or in tests that opt out).
+  if ('serviceWorker' in navigator && location.protocol.startsWith('http') && !location.search.includes('nosw')) {
+    navigator.serviceWorker.register('./sw.js').catch((e) => console.warn('playground: no offline support:', e.message));
+  }
   ui.input.focus();
   // Since navigation start: what a visitor waits before the prompt takes input.
   const tti = performance.now();

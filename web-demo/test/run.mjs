@@ -295,6 +295,15 @@ export async function runDemoTests({ log = console.log } = {}) {
     check('the link rebuilds the same keyspace', norm(shared) === norm(beforeReload), `${norm(shared).slice(0, 200)} vs ${norm(beforeReload).slice(0, 200)}`);
     await fresh.close();
 
+    // --- offline: the service worker serves a reload without network ---
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('body[data-ready]', { timeout: 15_000 });
+    check('offline reload works (service worker)', (await page.getAttribute('body', 'data-ready')) === 'true' && (await q('GET', 'kept')) === 'across reloads');
+    await context.setOffline(false);
+    await page.click('button.play');
+
     // --- screenshots: desktop and phone, a lesson open and keys in the panel ---
     await type('SELECT 0');
     await page.selectOption('.lesson-pick', 'zsets');
