@@ -5,7 +5,7 @@
  * Replies are rendered like redis-cli; toggles show the RESP types and the raw bytes.
  */
 import { h } from './dom.js';
-import { splitArgs, formatTTY, formatTyped, formatRaw } from './format.js';
+import { splitArgs, formatTTY, formatTyped, formatRaw, formatRawReply, printsRaw } from './format.js';
 
 const dec = new TextDecoder();
 const HISTORY_MAX = 200;
@@ -122,8 +122,9 @@ export class Console {
           return entry;
         }
         waiting?.remove();
+        const raw = printsRaw(words);
         for (const r of res.replies) {
-          put(r.t === 'error' ? 'err.reply' : 'reply', formatTTY(r));
+          put(r.t === 'error' ? 'err.reply' : 'reply', raw ? formatRawReply(r).replace(/\r\n/g, '\n') : formatTTY(r));
           put('typed', formatTyped(r));
         }
         put('raw', `→ ${formatRaw(res.request)}\n← ${res.raw ? formatRaw(res.raw) : '(a blocking command: its reply, re-encoded)'}\n`);

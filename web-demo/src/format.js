@@ -141,6 +141,31 @@ export function formatTTY(n, prefix = '') {
   return out;
 }
 
+/** redis-cli's raw form (cliFormatReplyRaw), used for INFO, CLIENT LIST and the like. */
+export function formatRawReply(n) {
+  switch (n.t) {
+    case 'nil': return '';
+    case 'error': return `${n.v}\n`;
+    case 'bulk': case 'verbatim': return dec.decode(n.bytes);
+    case 'simple': case 'int': case 'double': case 'bignum': return String(n.v);
+    case 'bool': return n.v ? '(true)' : '(false)';
+    default: return n.items.map(formatRawReply).join('\n');
+  }
+}
+
+/** Whether redis-cli prints this command's reply raw (cliSendCommand's output_raw list). */
+export function printsRaw(words) {
+  const [a = '', b = ''] = words.map((w) => w.toLowerCase());
+  const n = words.length;
+  return a === 'info' || a === 'lolwut'
+    || (n >= 2 && a === 'debug' && (b === 'htstats' || b === 'htstats-key'))
+    || (n >= 2 && a === 'memory' && (b === 'malloc-stats' || b === 'doctor'))
+    || (n === 2 && a === 'cluster' && (b === 'nodes' || b === 'info'))
+    || (n >= 2 && a === 'client' && b === 'list')
+    || (n === 3 && a === 'latency' && b === 'graph')
+    || (n === 2 && a === 'latency' && b === 'doctor');
+}
+
 const TYPE_NAMES = {
   simple: 'simple string', error: 'simple error', int: 'integer', double: 'double', bignum: 'big number',
   bulk: 'bulk string', verbatim: 'verbatim string', nil: 'null', bool: 'boolean', array: 'array', map: 'map', set: 'set', push: 'push',

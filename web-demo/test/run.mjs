@@ -108,6 +108,8 @@ export async function runDemoTests({ log = console.log } = {}) {
     const nested = await lastReply();
     check('nested arrays indent', nested.startsWith('1)  1) "get"\n    2) (integer) 2\n    3) 1) readonly\n       2) fast\n'), nested.slice(0, 120));
     // RESP3 through the toggle.
+    await type('INFO keyspace');
+    check('INFO prints raw like redis-cli', (await lastReply()).startsWith('# Keyspace\ndb0:keys='), await lastReply());
     await page.check('#opt-resp3');
     await idle();
     check('RESP3 toggle switches the protocol', await page.evaluate(() => window.__playground.console.client.proto === 3));
