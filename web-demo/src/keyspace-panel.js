@@ -160,8 +160,9 @@ export function valueView(engine, db, k) {
   const more = (n, shown) => (n > shown ? h('div.more', `… ${n - shown} more`) : null);
   switch (k.type) {
     case 'string': {
-      const v = read('GET', k.key);
-      return h('div.vstring', h('code', show(v)), h('div.meta', `${v.bytes?.length ?? 0} bytes`));
+      const n = Number(read('STRLEN', k.key).v);
+      const v = read('GETRANGE', k.key, 0, 999);
+      return h('div.vstring', h('code', show(v)), h('div.meta', `${n} bytes${n > 1000 ? ' (the first 1000 shown)' : ''}`));
     }
     case 'list': {
       const n = Number(read('LLEN', k.key).v);

@@ -139,6 +139,9 @@ export async function runDemoTests({ log = console.log } = {}) {
     await page.fill('#cmdline', 'lran');
     await page.press('#cmdline', 'Tab');
     check('Tab completes a command', (await page.inputValue('#cmdline')) === 'lrange ', await page.inputValue('#cmdline'));
+    await page.fill('#cmdline', 'config g');
+    await page.press('#cmdline', 'Tab');
+    check('Tab completes a subcommand', (await page.inputValue('#cmdline')) === 'config get ', await page.inputValue('#cmdline'));
     await page.fill('#cmdline', 'ZADD ');
     await page.dispatchEvent('#cmdline', 'input');
     const hint = await page.textContent('#cmdhint');
