@@ -106,7 +106,13 @@ export class Console {
       } else if (cmd === 'clear') {
         this.clear();
       } else {
-        if (!client.conn.isOpen) this.reconnect(client, put);
+        if (!client.conn.isOpen) {
+          this.reconnect(client, put);
+          if (!client.conn.isOpen) {
+            this.scroll();
+            return entry;
+          }
+        }
         const t0 = performance.now();
         const waiting = client.waiting === null ? null : put('info', '');
         let res;
@@ -153,6 +159,10 @@ export class Console {
 
   /** A closed connection (QUIT, CLIENT KILL) is replaced, like redis-cli reconnecting. */
   reconnect(client, put) {
+    if (!this.engine.alive) {
+      put('err', '(error) the database was shut down (SHUTDOWN): its data is gone, as in Redis without persistence. Reload the page for your last saved state, or press Reset to start empty.\n');
+      return;
+    }
     try {
       client.conn = this.engine.db.connection();
       client.db = 0;

@@ -119,7 +119,31 @@ export class PlaygroundEngine {
   }
 
   changed(ev) {
-    for (const fn of this.listeners) fn(ev);
+    for (const fn of this.listeners) {
+      try {
+        fn(ev);
+      } catch (e) {
+        // A panel that cannot read (the instance was SHUTDOWN) must not break the console.
+        console.warn('playground:', e.message);
+      }
+    }
+  }
+
+  /** False once SHUTDOWN stopped the instance. */
+  get alive() {
+    try {
+      this.db.currentTime;
+      return this.db.isOpen || this.panel.isOpen || this.clients.some((c) => c.conn.isOpen) || this.probe();
+    } catch {
+      return false;
+    }
+  }
+
+  probe() {
+    const c = this.db.connection();
+    const ok = c.isOpen;
+    c.close();
+    return ok;
   }
 
   /** The engine clock, ms since the epoch. */
@@ -145,6 +169,12 @@ export class PlaygroundEngine {
 
   /** Like `read`, but the raw reply tree (binary-safe values). */
   readTree(dbIndex, ...args) {
+    if (!this.panel.isOpen) {
+      // CLIENT KILL reached the panel's connection: open another.
+      this.panel = this.db.connection();
+      this.panel.call('CLIENT', 'SETNAME', 'playground-panel');
+      this.panelDb = undefined;
+    }
     if (this.panelDb !== dbIndex) {
       this.panel.call('SELECT', dbIndex);
       this.panelDb = dbIndex;
