@@ -81,7 +81,8 @@ export class LessonPanel {
           const client = typeof t === 'string' ? undefined : t.client;
           return h('button.try', {
             type: 'button',
-            title: 'run in the console',
+            // The full text (a multi-line entry runs each line).
+            title: line,
             disabled: missing.length > 0,
             on: { click: () => this.runTry(line, client) },
           }, client === undefined ? null : h('span.cl', `client ${client + 1}: `), h('code', line.includes('\n') ? `${line.split('\n')[0]}  … (${line.split('\n').length} lines)` : line));

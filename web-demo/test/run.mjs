@@ -6,15 +6,18 @@
 // expire, reloads to see the state kept, opens a shared link in a fresh browser profile,
 // and saves desktop and phone screenshots to web-demo/test-artifacts/. Prints the page
 // weight (bytes transferred, gzip) and the time to interactive.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { buildDemo } from '../build.mjs';
 import { serveDir } from '../serve.mjs';
+import { SKIP_LESSONS, SKIP_LINE } from './record-lesson-replies.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.join(HERE, '../test-artifacts');
+/** Real Redis 7.0.15's replies to the lessons' commands, as redis-cli prints them. */
+const REAL = JSON.parse(readFileSync(path.join(HERE, 'lesson-replies.json'), 'utf8')).replies;
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** Runs the tests; resolves to { checks: [{ name, ok, detail }], skipped: [{ name, reason }], weight, tti, version }. */
@@ -186,6 +189,12 @@ export async function runDemoTests({ log = console.log } = {}) {
         continue;
       }
       const steps = await page.$$eval('.lesson-body .step', (s) => s.length);
+      const expected = SKIP_LESSONS.has(id) ? null : [...(REAL[id] ?? [])];
+      let compared = 0;
+      const lastEntries = (k) => page.evaluate((n) => [...document.querySelectorAll('.output .entry')].slice(-n).map((e) => [
+        e.querySelector('.echo').textContent.replace(/^\S+> /, ''),
+        [...e.querySelectorAll('pre.reply, pre.err')].map((p) => p.textContent).join('\n'),
+      ]), k);
       for (let i = 0; i < steps; i++) {
         await before[id]?.[i]?.();
         const n = await page.$$eval(`.lesson-body .step[data-step="${i}"] button.try`, (b) => b.length);
@@ -201,7 +210,17 @@ export async function runDemoTests({ log = console.log } = {}) {
             check('BLPOP times out with (nil) after fast-forward', (await lastReply()) === '(nil)', await lastReply());
           }
           await idle();
+          if (expected) {
+            const k = await page.$eval(btn, (b) => b.title.split('\n').length);
+            for (const [line, got] of await lastEntries(k)) {
+              if (SKIP_LINE.test(line)) continue;
+              const [wantLine, want] = expected.shift() ?? [];
+              compared++;
+              check(`lesson ${id}: ${line} renders like redis-cli against real Redis`, wantLine === line && got === want, `got ${JSON.stringify(got)}, real Redis ${JSON.stringify(want)} (for ${wantLine})`);
+            }
+          }
         }
+        if (expected && i === steps - 1) check(`lesson ${id}: every recorded reply compared`, expected.length === 0 && compared > 0, `${expected.length} left, ${compared} compared`);
         const state = await page.getAttribute(`.lesson-body .step[data-step="${i}"]`, 'class');
         check(`lesson ${id}, step ${i + 1} reaches its goal`, state.includes('done'), `${state}; last reply ${JSON.stringify(await lastReply())}`);
       }
