@@ -6,6 +6,7 @@
 // 3. `npm pack`, then install the tarball into a scratch project (offline) and import it
 //    from there by name: Node (ESM + CommonJS), workerd, Deno
 // 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page
+// 5. the playground (web-demo/): its browser tests (web-demo/test/run.mjs)
 //
 // Every runtime runs the shared session recorded from real Redis (tests/npm/session.txt).
 // All steps run even after a failure; the exit code is non-zero if any failed.
@@ -152,6 +153,15 @@ await step('chromium (headless, playwright-core)', async () => {
     throw new Error(JSON.stringify({ failures: result.session.failures.slice(0, 5), bad, errors }, null, 1));
   }
   return `Chromium ${version}: session ${result.session.compared} replies equal, ${result.checks.length} checks, first reply after ${result.instantiateMs.toFixed(0)} ms`;
+});
+
+await step('web-demo: the playground in Chromium', async () => {
+  const { runDemoTests } = await import(path.join(ROOT, 'web-demo/test/run.mjs'));
+  const r = await runDemoTests();
+  for (const s of r.skipped) console.log(`  skip ${s.name}: ${s.reason}`);
+  const bad = r.checks.filter((c) => !c.ok);
+  if (bad.length) throw new Error(JSON.stringify(bad, null, 1));
+  return `${r.checks.length} checks, ${r.skipped.length} skipped; ${(r.weight.total / 1024).toFixed(0)} KiB gzip, interactive after ${r.tti.toFixed(0)} ms`;
 });
 
 rmSync(project, { recursive: true, force: true });
