@@ -10,11 +10,9 @@
  * - `notificationSource` (the intended one): keyspace notifications from the engine
  *   (`CONFIG SET notify-keyspace-events KEA` and `db.onKeyspaceEvent(fn)`, issue #8),
  *   collected while a command runs and handed over when it finishes.
- * - `rescanSource` (the fallback while the package has no notifications): after each
+ * - `rescanSource` (the fallback for a package without notifications): after each
  *   command the panel re-reads the keyspace; after a clock move only the keys whose expiry
  *   passed. No timer polling: nothing is read unless a command ran or time moved.
- *
- * Switching to notifications is the last line of this file.
  */
 
 /** Fallback: a full re-read after each command, expiry checks after each clock move. */
@@ -33,23 +31,24 @@ function eventKey(ev) {
   return m ? [Number(m[1]), m[2]] : null;
 }
 
-const WHOLESALE = new Set(['flushdb', 'flushall', 'swapdb']);
+// Commands after which the panel re-reads everything: no per-key events (FLUSHDB,
+// FLUSHALL, SWAPDB), a new selected database (SELECT, RESET), maybe notifications off (CONFIG).
+const WHOLESALE = new Set(['flushdb', 'flushall', 'swapdb', 'select', 'reset', 'config']);
 
 /** Keyspace notifications: exactly the keys that changed, flushed after each command or tick. */
 export function notificationSource(engine, onChanges) {
-  if (typeof engine.db.onKeyspaceEvent !== 'function') return rescanSource(engine, onChanges);
+  if (typeof engine.db.psubscribe !== 'function') return rescanSource(engine, onChanges);
   engine.panel.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
   let pending = new Map();
-  const stopEvents = engine.db.onKeyspaceEvent((ev) => {
-    const k = eventKey(ev);
+  // Every database's keyspace channel, on the package's own subscriber connection.
+  const stopEvents = engine.db.psubscribe('__keyspace@*__:*', (event, channel) => {
+    const k = eventKey({ channel });
     if (k) pending.set(`${k[0]}\u0000${k[1]}`, k);
-    if (String(ev.event ?? ev.message ?? '') === 'flushdb' || String(ev.event ?? ev.message ?? '') === 'flushall') pending.set('*', null);
   });
   const stop = engine.onChange((ev) => {
     const batch = pending;
     pending = new Map();
-    // FLUSHDB, FLUSHALL and SWAPDB send no per-key events.
-    if (batch.has('*') || WHOLESALE.has(ev.name)) onChanges({ all: true });
+    if (WHOLESALE.has(ev.name)) onChanges({ all: true });
     else if (batch.size) onChanges({ keys: [...batch.values()] });
   });
   return () => {
@@ -58,5 +57,5 @@ export function notificationSource(engine, onChanges) {
   };
 }
 
-/** The source the playground uses. After #8: `export const keyspaceSource = notificationSource;` */
-export const keyspaceSource = rescanSource;
+/** The source the playground uses: keyspace notifications (issue #8). */
+export const keyspaceSource = notificationSource;
