@@ -1,0 +1,195 @@
+//! Consumer groups: the last delivered ID, the read counter, the pending entries list
+//! (PEL) and the consumers, each with its own PEL (Redis's `streamCG`,
+//! `streamConsumer`, `streamNACK`). Every mutation keeps [`Group::heap`] current.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::id::StreamId;
+use crate::bytes::SBytes;
+
+/// Redis's `SCG_INVALID_ENTRIES_READ`.
+pub const INVALID_ENTRIES_READ: i64 = -1;
+
+/// B-tree bytes per pending entry in the group PEL (pair, spread node overhead).
+const PEL_ENTRY_BYTES: usize = (std::mem::size_of::<StreamId>() + std::mem::size_of::<Nack>()) * 11 / 7 + 8;
+/// B-tree bytes per ID in a consumer PEL.
+const CPEL_ENTRY_BYTES: usize = std::mem::size_of::<StreamId>() * 11 / 7 + 8;
+/// B-tree bytes per consumer, without its name.
+const CONSUMER_BYTES: usize = (std::mem::size_of::<SBytes>() + std::mem::size_of::<Consumer>()) * 11 / 7 + 8;
+
+/// A pending (delivered, not acknowledged) entry.
+#[derive(Clone, Debug)]
+pub struct Nack {
+    /// The owning consumer (None only transiently, as Redis's XCLAIM FORCE).
+    pub consumer: SBytes,
+    /// Last delivery time (ms).
+    pub delivery_time: i64,
+    /// Number of deliveries.
+    pub delivery_count: u64,
+}
+
+/// A consumer of a group.
+#[derive(Clone, Debug, Default)]
+pub struct Consumer {
+    /// Last time it was seen (ms).
+    pub seen_time: i64,
+    /// Its pending IDs.
+    pub pel: BTreeSet<StreamId>,
+}
+
+/// A consumer group.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// Last delivered ID.
+    pub last_id: StreamId,
+    /// Logical read counter ([`INVALID_ENTRIES_READ`] when unknown).
+    pub entries_read: i64,
+    pel: BTreeMap<StreamId, Nack>,
+    consumers: BTreeMap<SBytes, Consumer>,
+    heap: usize,
+}
+
+impl Group {
+    /// A group at `last_id`.
+    pub fn new(last_id: StreamId, entries_read: i64) -> Group {
+        Group { last_id, entries_read, pel: BTreeMap::new(), consumers: BTreeMap::new(), heap: 0 }
+    }
+
+    /// Heap bytes held.
+    pub fn heap(&self) -> usize {
+        self.heap
+    }
+
+    /// The group PEL.
+    pub fn pel(&self) -> &BTreeMap<StreamId, Nack> {
+        &self.pel
+    }
+
+    /// The consumers by name.
+    pub fn consumers(&self) -> &BTreeMap<SBytes, Consumer> {
+        &self.consumers
+    }
+
+    /// A consumer by name.
+    pub fn consumer(&self, name: &[u8]) -> Option<&Consumer> {
+        self.consumers.get(name)
+    }
+
+    /// Creates consumer `name` seen at `now`; false if it exists.
+    pub fn create_consumer(&mut self, name: &[u8], now: i64) -> bool {
+        if self.consumers.contains_key(name) {
+            return false;
+        }
+        self.consumers.insert(SBytes::new(name), Consumer { seen_time: now, pel: BTreeSet::new() });
+        self.heap += CONSUMER_BYTES + name.len();
+        true
+    }
+
+    /// Redis's `streamLookupConsumer` with refresh (creating it when missing): sets its
+    /// seen time to `now`.
+    pub fn touch_consumer(&mut self, name: &[u8], now: i64) {
+        if !self.create_consumer(name, now) {
+            if let Some(c) = self.consumers.get_mut(name) {
+                c.seen_time = now;
+            }
+        }
+    }
+
+    /// Deletes consumer `name` and its pending entries; returns how many it had.
+    pub fn delete_consumer(&mut self, name: &[u8]) -> Option<usize> {
+        let c = self.consumers.remove(name)?;
+        let n = c.pel.len();
+        for id in &c.pel {
+            self.pel.remove(id);
+        }
+        self.heap -= CONSUMER_BYTES + name.len() + n * (PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES);
+        Some(n)
+    }
+
+    /// Records the delivery of `id` to `consumer` (which exists) at `now`: a new pending
+    /// entry, or an existing one moved to it with its count reset to 1.
+    pub fn deliver(&mut self, id: StreamId, consumer: &[u8], now: i64) {
+        let name = self.consumers.get_key_value(consumer).expect("consumer exists").0.clone();
+        match self.pel.get_mut(&id) {
+            Some(nack) => {
+                let old = std::mem::replace(&mut nack.consumer, name);
+                nack.delivery_time = now;
+                nack.delivery_count = 1;
+                if let Some(c) = self.consumers.get_mut(old.as_slice()) {
+                    c.pel.remove(&id);
+                }
+                self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
+            }
+            None => {
+                self.pel.insert(id, Nack { consumer: name, delivery_time: now, delivery_count: 1 });
+                self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
+                self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES;
+            }
+        }
+    }
+
+    /// Acknowledges `id`; whether it was pending.
+    pub fn ack(&mut self, id: StreamId) -> bool {
+        let Some(nack) = self.pel.remove(&id) else { return false };
+        if let Some(c) = self.consumers.get_mut(nack.consumer.as_slice()) {
+            c.pel.remove(&id);
+        }
+        self.heap -= PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES;
+        true
+    }
+
+    /// Updates a pending entry's delivery time and count (history reads, claims).
+    pub fn nack_mut(&mut self, id: StreamId) -> Option<&mut Nack> {
+        self.pel.get_mut(&id)
+    }
+
+    /// Moves pending entry `id` to `consumer` (which exists), creating the entry when
+    /// missing (XCLAIM FORCE) with count 0 and time `now`.
+    pub fn claim(&mut self, id: StreamId, consumer: &[u8], now: i64) -> &mut Nack {
+        let name = self.consumers.get_key_value(consumer).expect("consumer exists").0.clone();
+        if !self.pel.contains_key(&id) {
+            self.pel.insert(id, Nack { consumer: name.clone(), delivery_time: now, delivery_count: 0 });
+            self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES;
+            self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
+        }
+        let nack = self.pel.get_mut(&id).expect("pending");
+        if nack.consumer.as_slice() != consumer {
+            if let Some(c) = self.consumers.get_mut(nack.consumer.as_slice()) {
+                c.pel.remove(&id);
+            }
+            nack.consumer = name;
+            self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
+        }
+        self.pel.get_mut(&id).expect("pending")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deliver_ack_claim_delete_keep_pels_in_step() {
+        let mut g = Group::new(StreamId::ZERO, 0);
+        assert!(g.create_consumer(b"a", 1));
+        assert!(!g.create_consumer(b"a", 1));
+        g.touch_consumer(b"b", 2);
+        for i in 1..=5 {
+            g.deliver(StreamId::new(i, 0), b"a", 10);
+        }
+        g.deliver(StreamId::new(3, 0), b"b", 11);
+        assert_eq!(g.consumer(b"a").unwrap().pel.len(), 4);
+        assert_eq!(g.pel()[&StreamId::new(3, 0)].consumer.as_slice(), b"b");
+        assert!(g.ack(StreamId::new(1, 0)));
+        assert!(!g.ack(StreamId::new(1, 0)));
+        g.claim(StreamId::new(2, 0), b"b", 20).delivery_count += 1;
+        assert_eq!(g.pel()[&StreamId::new(2, 0)].delivery_count, 2);
+        let forced = g.claim(StreamId::new(9, 0), b"b", 20);
+        assert_eq!(forced.delivery_count, 0);
+        assert_eq!(g.delete_consumer(b"a"), Some(2));
+        assert_eq!(g.pel().len(), 3);
+        assert_eq!(g.delete_consumer(b"b"), Some(3));
+        assert!(g.pel().is_empty());
+        assert_eq!(g.heap(), 0);
+    }
+}
