@@ -124,6 +124,7 @@ pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         Err(AddError::IdTooSmall) => {
             return Err(CmdError::other("ERR The ID specified in XADD is equal or smaller than the target stream top item"))
         }
+        Err(AddError::SeqExhausted) => return Err(CmdError::other("ERR Elements are too large to be stored")),
     };
     if let Some(how) = a.trim {
         s.trim(how, a.approx, a.limit);
@@ -169,9 +170,6 @@ pub fn xsetid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let slot = write_slot(ctx, argv[1])?.ok_or(CmdError::NoSuchKey)?;
     let s: &mut Stream = stream(ctx, slot);
-    if id < s.max_deleted_id {
-        return Err(CmdError::other("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"));
-    }
     if !s.is_empty() {
         if id < s.last_valid_id() {
             return Err(CmdError::other("ERR The ID specified in XSETID is smaller than the target stream top item"));

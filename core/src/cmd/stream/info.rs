@@ -37,19 +37,19 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut count: i64 = 10;
     if !opts.is_empty() {
         if !opt_is(opts[0], "full") {
-            return Err(CmdError::Syntax);
+            return Err(super::subcommand_syntax(args));
         }
         full = true;
         if opts.len() == 3 {
             if !opt_is(opts[1], "count") {
-                return Err(CmdError::Syntax);
+                return Err(super::subcommand_syntax(args));
             }
             count = parse_i64(opts[2]).ok_or(CmdError::NotInteger)?;
             if count < 0 {
                 count = 10;
             }
         } else if opts.len() != 1 {
-            return Err(CmdError::Syntax);
+            return Err(super::subcommand_syntax(args));
         }
     }
     let s = stream(ctx, slot);

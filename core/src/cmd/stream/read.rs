@@ -170,11 +170,9 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
         } else if opt_is(o, "STREAMS") && more > 0 {
             streams_arg = i + 1;
             if (argv.len() - streams_arg) % 2 != 0 {
-                let (name, sym) = if xreadgroup { ("xreadgroup", '>') } else { ("xread", '$') };
-                return Err(CmdError::other(format!(
-                    "ERR Unbalanced '{}' list of streams: for each stream key an ID or '{}' must be specified.",
-                    name, sym
-                )));
+                return Err(CmdError::other(
+                    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+                ));
             }
             break;
         } else if opt_is(o, "GROUP") && more >= 2 {

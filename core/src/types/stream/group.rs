@@ -144,11 +144,11 @@ impl Group {
     }
 
     /// Moves pending entry `id` to `consumer` (which exists), creating the entry when
-    /// missing (XCLAIM FORCE) with count 0 and time `now`.
+    /// missing (XCLAIM FORCE) with count 1 and time `now`.
     pub fn claim(&mut self, id: StreamId, consumer: &[u8], now: i64) -> &mut Nack {
         let name = self.consumers.get_key_value(consumer).expect("consumer exists").0.clone();
         if !self.pel.contains_key(&id) {
-            self.pel.insert(id, Nack { consumer: name.clone(), delivery_time: now, delivery_count: 0 });
+            self.pel.insert(id, Nack { consumer: name.clone(), delivery_time: now, delivery_count: 1 });
             self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES;
             self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
         }
@@ -185,7 +185,7 @@ mod tests {
         g.claim(StreamId::new(2, 0), b"b", 20).delivery_count += 1;
         assert_eq!(g.pel()[&StreamId::new(2, 0)].delivery_count, 2);
         let forced = g.claim(StreamId::new(9, 0), b"b", 20);
-        assert_eq!(forced.delivery_count, 0);
+        assert_eq!(forced.delivery_count, 1);
         assert_eq!(g.delete_consumer(b"a"), Some(2));
         assert_eq!(g.pel().len(), 3);
         assert_eq!(g.delete_consumer(b"b"), Some(3));

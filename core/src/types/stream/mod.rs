@@ -24,6 +24,9 @@ const GROUP_BYTES: usize = (std::mem::size_of::<SBytes>() + std::mem::size_of::<
 pub enum AddError {
     /// The ID is not greater than the last one (Redis's `EDOM`).
     IdTooSmall,
+    /// `ms-*` after the last sequence of `ms` (Redis then reports "Elements are too
+    /// large to be stored").
+    SeqExhausted,
 }
 
 /// A stream.
@@ -114,7 +117,7 @@ impl Stream {
             Some(ParsedId { id, seq_given: false }) => {
                 if id.ms == self.last_id.ms {
                     if self.last_id.seq == u64::MAX {
-                        return Err(AddError::IdTooSmall);
+                        return Err(AddError::SeqExhausted);
                     }
                     StreamId::new(id.ms, self.last_id.seq + 1)
                 } else if id.ms < self.last_id.ms {
