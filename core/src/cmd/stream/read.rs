@@ -249,11 +249,14 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
                     gt = last;
                 }
             }
-            s.group_mut(&g.group).expect("checked").touch_consumer(&g.consumer, now);
         } else if !s.is_empty() && s.last_valid_id() > gt {
             sync = true;
         }
         if sync {
+            if let Some(g) = &gread {
+                // The consumer is created (or seen) only when served, as in Redis 7.0.
+                s.group_mut(&g.group).expect("checked").touch_consumer(&g.consumer, now);
+            }
             let entries = serve(ctx, slot, gt, count as usize, gread.as_ref(), history);
             served.push((Reply::bulk(key), entries));
         }
