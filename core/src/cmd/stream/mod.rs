@@ -120,3 +120,88 @@ fn subcommand_syntax(args: &crate::cmd::Args) -> CmdError {
         c_text(argv[0]).to_ascii_uppercase()
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::client::ClientHandle;
+    use crate::reply::Reply;
+    use crate::testkit::TestEngine;
+
+    fn wakeups(t: &mut TestEngine) -> Vec<(ClientHandle, String)> {
+        t.wakeups_resp2()
+    }
+
+    #[test]
+    fn add_range_and_replies() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["XADD", "s", "1-1", "a", "1", "b", "2"]), "$3\r\n1-1\r\n");
+        assert_eq!(t.resp(&["XADD", "s", "1-*", "a", "3"]), "$3\r\n1-2\r\n");
+        assert_eq!(
+            t.resp(&["XRANGE", "s", "-", "+"]),
+            "*2\r\n*2\r\n$3\r\n1-1\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$3\r\n1-2\r\n*2\r\n$1\r\na\r\n$1\r\n3\r\n"
+        );
+        assert_eq!(t.resp(&["XREVRANGE", "s", "(1-2", "-", "COUNT", "5"]), "*1\r\n*2\r\n$3\r\n1-1\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
+        assert_eq!(t.resp(&["XADD", "s", "1-1", "a", "1"]), "-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n");
+        assert_eq!(t.resp(&["TYPE", "s"]), "+stream\r\n");
+        assert_eq!(t.resp(&["OBJECT", "ENCODING", "s"]), "$6\r\nstream\r\n");
+        assert_eq!(t.resp(&["COPY", "s", "c"]), ":1\r\n");
+        assert_eq!(t.resp(&["XDEL", "s", "1-1"]), ":1\r\n");
+        assert_eq!(t.resp(&["XLEN", "c"]), ":2\r\n");
+        assert_eq!(t.resp(&["XLEN", "s"]), ":1\r\n");
+    }
+
+    #[test]
+    fn generated_ids_follow_the_injected_clock() {
+        let mut t = TestEngine::new();
+        let now = t.eng.state.now_ms();
+        assert_eq!(t.cmd(&["XADD", "s", "*", "f", "v"]), Reply::Bulk(format!("{}-0", now).into_bytes()));
+        assert_eq!(t.cmd(&["XADD", "s", "*", "f", "v"]), Reply::Bulk(format!("{}-1", now).into_bytes()));
+        t.advance_ms(5);
+        assert_eq!(t.cmd(&["XADD", "s", "*", "f", "v"]), Reply::Bulk(format!("{}-0", now + 5).into_bytes()));
+    }
+
+    #[test]
+    fn heap_size_tracks_the_stream() {
+        let mut t = TestEngine::new();
+        let size = |t: &mut TestEngine| {
+            let now = t.eng.state.now_ms();
+            t.eng.state.dbs[0].get(b"s", now).map_or(0, |v| v.heap_size())
+        };
+        t.cmd(&["XADD", "s", "1-1", "f", "v"]);
+        let one = size(&mut t);
+        for i in 2..2000 {
+            t.cmd(&["XADD", "s", &format!("{}-1", i), "f", "v"]);
+        }
+        let many = size(&mut t);
+        assert!(many > one + 2000 * 5, "{} {}", one, many);
+        t.cmd(&["XGROUP", "CREATE", "s", "g", "0"]);
+        t.cmd(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"]);
+        let with_pel = size(&mut t);
+        assert!(with_pel > many + 2000 * 40, "{} {}", many, with_pel);
+        t.cmd(&["XGROUP", "DESTROY", "s", "g"]);
+        assert_eq!(size(&mut t), many);
+    }
+
+    #[test]
+    fn blocked_readers_are_served_in_order_and_group_readers_end_when_the_key_goes() {
+        let mut t = TestEngine::new();
+        let (a, b, c, w) = (t.connect(), t.connect(), t.connect(), t.client);
+        t.cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+        assert_eq!(t.run_as(a, "XREAD BLOCK 0 STREAMS s $"), Reply::Blocked);
+        assert_eq!(t.run_as(b, "XREADGROUP GROUP g bob BLOCK 0 STREAMS s >"), Reply::Blocked);
+        assert_eq!(t.run_as(c, "XREADGROUP GROUP g carl BLOCK 0 STREAMS s >"), Reply::Blocked);
+        assert_eq!(t.run_as(w, "XADD s 1-1 f v"), Reply::Bulk(b"1-1".to_vec()));
+        let entry = "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n".to_string();
+        // carl keeps waiting: bob's read moved the group past 1-1.
+        assert_eq!(wakeups(&mut t), vec![(a, entry.clone()), (b, entry)]);
+        assert!(t.eng.is_blocked(c));
+        assert_eq!(t.run_as(a, "XREAD BLOCK 0 STREAMS s $"), Reply::Blocked);
+        t.cmd(&["DEL", "s"]);
+        assert_eq!(wakeups(&mut t), vec![(c, "-UNBLOCKED the stream key no longer exists\r\n".to_string())]);
+        assert!(t.eng.is_blocked(a));
+        t.advance_ms(1);
+        assert_eq!(t.run_as(b, "XREAD BLOCK 50 STREAMS t $"), Reply::Blocked);
+        t.advance_ms(51);
+        assert_eq!(wakeups(&mut t), vec![(b, "*-1\r\n".to_string())]);
+    }
+}

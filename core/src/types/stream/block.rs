@@ -115,6 +115,8 @@ pub struct Block {
     pub lp_bytes: u32,
     /// The last entry's ID (deleted or not).
     pub last: StreamId,
+    /// Offset of the last entry.
+    last_at: u32,
 }
 
 /// A decoded entry: its ID, flags and where it ends.
@@ -142,7 +144,7 @@ impl Block {
             lp += lp_str_size(p[0]);
         }
         let start = data.len() as u32;
-        let mut b = Block { data, start, nmaster: n as u32, live: 0, total: 0, lp_bytes: lp as u32, last: id };
+        let mut b = Block { data, start, nmaster: n as u32, live: 0, total: 0, lp_bytes: lp as u32, last: id, last_at: 0 };
         b.push(id, id, pairs);
         b
     }
@@ -177,6 +179,7 @@ impl Block {
     pub fn push(&mut self, key: StreamId, id: StreamId, pairs: &[&[u8]]) {
         let same = self.same_as_master(pairs);
         let n = pairs.len() / 2;
+        self.last_at = self.data.len() as u32;
         self.data.push(if same { FLAG_SAMEFIELDS } else { 0 });
         put_var(&mut self.data, id.ms - key.ms);
         put_var(&mut self.data, id.seq);
@@ -252,6 +255,11 @@ impl Block {
             }
         }
         EntryPos { id, at, end: pos, flags }
+    }
+
+    /// Whether the last entry is live (then [`Block::last`] is the last live ID).
+    pub fn last_is_live(&self) -> bool {
+        self.data[self.last_at as usize] & FLAG_DELETED == 0
     }
 
     /// Offset of the first entry.

@@ -171,6 +171,13 @@ impl Entries {
 
     /// The first (or last) live entry's ID.
     pub fn edge(&self, last: bool) -> Option<StreamId> {
+        if last {
+            // Fast path: the tail node's last entry is usually live.
+            let (_, b) = self.nodes.last_key_value()?;
+            if b.last_is_live() {
+                return Some(b.last);
+            }
+        }
         let mut out = None;
         self.range(StreamId::ZERO, StreamId::MAX, last, |id, _| {
             out = Some(id);
