@@ -34,7 +34,7 @@ fn parse_trim_args(argv: &[&[u8]], xadd: bool) -> Result<(TrimArgs, usize), CmdE
         let opt = argv[i];
         if xadd && opt.first() == Some(&b'*') && (opt.len() == 1 || opt[1] == 0) {
             break;
-        } else if opt_is(opt, "maxlen") && more > 0 || opt_is(opt, "minid") && more > 0 {
+        } else if (opt_is(opt, "maxlen") || opt_is(opt, "minid")) && more > 0 {
             if a.trim.is_some() {
                 return Err(syntax("ERR syntax error, MAXLEN and MINID options at the same time are not compatible"));
             }

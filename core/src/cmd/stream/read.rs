@@ -169,7 +169,7 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
             count = parse_i64(argv[i]).ok_or(CmdError::NotInteger)?.max(0);
         } else if opt_is(o, "STREAMS") && more > 0 {
             streams_arg = i + 1;
-            if (argv.len() - streams_arg) % 2 != 0 {
+            if !(argv.len() - streams_arg).is_multiple_of(2) {
                 return Err(CmdError::other(
                     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));
@@ -205,7 +205,7 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
         let arg = argv[streams_arg + n + k];
         let slot = read_slot(ctx, key)?;
         if let Some((gname, _)) = group {
-            if slot.map_or(true, |s| stream(ctx, s).group(gname).is_none()) {
+            if slot.is_none_or(|s| stream(ctx, s).group(gname).is_none()) {
                 return Err(CmdError::other(format!(
                     "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
                     c_text(key),

@@ -147,8 +147,8 @@ impl Group {
     /// missing (XCLAIM FORCE) with count 1 and time `now`.
     pub fn claim(&mut self, id: StreamId, consumer: &[u8], now: i64) -> &mut Nack {
         let name = self.consumers.get_key_value(consumer).expect("consumer exists").0.clone();
-        if !self.pel.contains_key(&id) {
-            self.pel.insert(id, Nack { consumer: name.clone(), delivery_time: now, delivery_count: 1 });
+        if let std::collections::btree_map::Entry::Vacant(e) = self.pel.entry(id) {
+            e.insert(Nack { consumer: name.clone(), delivery_time: now, delivery_count: 1 });
             self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES;
             self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
         }

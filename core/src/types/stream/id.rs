@@ -55,8 +55,27 @@ impl StreamId {
 
     /// The ID as Redis prints it (`ms-seq`).
     pub fn to_bytes(self) -> Vec<u8> {
-        self.to_string().into_bytes()
+        let mut out = Vec::with_capacity(24);
+        push_u64(&mut out, self.ms);
+        out.push(b'-');
+        push_u64(&mut out, self.seq);
+        out
     }
+}
+
+/// Appends the decimal digits of `v`.
+fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 impl fmt::Display for StreamId {
@@ -172,5 +191,7 @@ mod tests {
         assert_eq!(StreamId::MAX.incr(), None);
         assert_eq!(StreamId::new(2, 0).decr(), Some(StreamId::new(1, u64::MAX)));
         assert_eq!(StreamId::ZERO.decr(), None);
+        assert_eq!(StreamId::MAX.to_bytes(), b"18446744073709551615-18446744073709551615");
+        assert_eq!(StreamId::new(0, 7).to_bytes(), b"0-7");
     }
 }
