@@ -6,7 +6,7 @@ use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
-use crate::types::stream::{parse_id, AddError, ParsedId, Stream, StreamId, Trim};
+use crate::types::stream::{parse_id, AddError, NodeLimits, ParsedId, Stream, StreamId, Trim};
 use crate::types::Value;
 
 /// Parsed XADD/XTRIM options.
@@ -25,7 +25,9 @@ fn syntax(msg: &'static str) -> CmdError {
 }
 
 /// Parses options from argument 2; for XADD stops at the ID (returns its index).
-fn parse_trim_args(argv: &[&[u8]], xadd: bool) -> Result<(TrimArgs, usize), CmdError> {
+/// `default_limit` is LIMIT for `~` without LIMIT (100 × `stream-node-max-entries`,
+/// 10,000 when that is out of 1..=10,000).
+fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(TrimArgs, usize), CmdError> {
     let mut a = TrimArgs::default();
     let mut limit: Option<i64> = None;
     let mut i = 2;
@@ -85,17 +87,33 @@ fn parse_trim_args(argv: &[&[u8]], xadd: bool) -> Result<(TrimArgs, usize), CmdE
             return Err(syntax("ERR syntax error, LIMIT cannot be used without the special ~ option"));
         }
         Some(l) => a.limit = l as u64,
-        None if a.approx => a.limit = 100 * crate::types::stream::NODE_MAX_ENTRIES as u64,
+        None if a.approx => a.limit = default_limit,
         None => a.limit = 0,
     }
     Ok((a, i))
+}
+
+/// The node limits from the config.
+fn node_limits(ctx: &Ctx) -> NodeLimits {
+    let c = &ctx.st.config;
+    NodeLimits { max_bytes: c.stream_node_max_bytes.max(0) as usize, max_entries: c.stream_node_max_entries.clamp(0, u32::MAX as i64) as u32 }
+}
+
+/// Redis's default LIMIT for approximate trimming.
+fn default_limit(ctx: &Ctx) -> u64 {
+    let l = 100i64.saturating_mul(ctx.st.config.stream_node_max_entries);
+    if l <= 0 || l > 10_000 {
+        10_000
+    } else {
+        l as u64
+    }
 }
 
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value
 /// [field value ...]`: the new entry's ID.
 pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let argv = args.all();
-    let (a, idpos) = parse_trim_args(argv, true)?;
+    let (a, idpos) = parse_trim_args(argv, true, default_limit(ctx))?;
     let fields = &argv[(idpos + 1).min(argv.len())..];
     if fields.len() < 2 || fields.len() % 2 == 1 {
         return Err(CmdError::Arity("xadd".into()));
@@ -115,11 +133,12 @@ pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     };
     let now = ctx.now_ms();
+    let limits = node_limits(ctx);
     let s = stream(ctx, slot);
     if s.last_id == StreamId::MAX {
         return Err(CmdError::other("ERR The stream has exhausted the last possible ID, unable to add more items"));
     }
-    let id = match s.add(a.id, fields, now) {
+    let id = match s.add(a.id, fields, now, limits) {
         Ok(id) => id,
         Err(AddError::IdTooSmall) => {
             return Err(CmdError::other("ERR The ID specified in XADD is equal or smaller than the target stream top item"))
@@ -135,7 +154,7 @@ pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`: entries removed.
 pub fn xtrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (a, _) = parse_trim_args(args.all(), false)?;
+    let (a, _) = parse_trim_args(args.all(), false, default_limit(ctx))?;
     let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
     let how = a.trim.expect("XTRIM has a strategy");
     Ok(Reply::Int(stream(ctx, slot).trim(how, a.approx, a.limit) as i64))

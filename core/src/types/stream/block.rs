@@ -14,10 +14,23 @@ pub const FLAG_DELETED: u8 = 1;
 /// Entry flag: same fields as the master entry (only values stored).
 pub const FLAG_SAMEFIELDS: u8 = 2;
 
-/// Redis's `stream-node-max-entries` default.
-pub const NODE_MAX_ENTRIES: u32 = 100;
-/// Redis's `stream-node-max-bytes` default.
-pub const NODE_MAX_BYTES: usize = 4096;
+/// Largest listpack Redis builds (`STREAM_LISTPACK_MAX_SIZE`).
+const LISTPACK_MAX_SIZE: usize = 1 << 30;
+
+/// When a node is full: Redis's `stream-node-max-bytes` and `stream-node-max-entries`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeLimits {
+    /// Bytes of the equivalent listpack (0: no limit but Redis's 1 GB).
+    pub max_bytes: usize,
+    /// Entries including deleted ones (0: no limit).
+    pub max_entries: u32,
+}
+
+impl Default for NodeLimits {
+    fn default() -> Self {
+        NodeLimits { max_bytes: 4096, max_entries: 100 }
+    }
+}
 
 #[inline]
 fn put_var(buf: &mut Vec<u8>, mut v: u64) {
@@ -150,9 +163,14 @@ impl Block {
     }
 
     /// Whether Redis would open a new node before adding an entry of `pairs`.
-    pub fn is_full_for(&self, pairs: &[&[u8]]) -> bool {
+    pub fn is_full_for(&self, pairs: &[&[u8]], limits: NodeLimits) -> bool {
         let tot: usize = pairs.iter().map(|p| p.len()).sum();
-        self.lp_bytes as usize + tot >= NODE_MAX_BYTES || self.total >= NODE_MAX_ENTRIES
+        let max_bytes = if limits.max_bytes == 0 || limits.max_bytes > LISTPACK_MAX_SIZE {
+            LISTPACK_MAX_SIZE
+        } else {
+            limits.max_bytes
+        };
+        self.lp_bytes as usize + tot >= max_bytes || (limits.max_entries != 0 && self.total >= limits.max_entries)
     }
 
     /// Bytes of heap the node holds.

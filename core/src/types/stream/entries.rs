@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::block::{Block, EntryPos, FLAG_DELETED};
+use super::block::{Block, EntryPos, NodeLimits, FLAG_DELETED};
 use super::id::StreamId;
 
 /// Estimated B-tree bytes per node key (a leaf holds up to 11 pairs and is filled to
@@ -54,11 +54,11 @@ impl Entries {
     }
 
     /// Appends entry `id`, greater than every ID so far, with `pairs` (flat field, value).
-    pub fn append(&mut self, id: StreamId, pairs: &[&[u8]]) {
+    pub fn append(&mut self, id: StreamId, pairs: &[&[u8]], limits: NodeLimits) {
         if let Some(mut last) = self.nodes.last_entry() {
             let key = *last.key();
             let b = last.get_mut();
-            if !b.is_full_for(pairs) {
+            if !b.is_full_for(pairs, limits) {
                 let before = b.heap();
                 b.push(key, id, pairs);
                 self.data_heap = self.data_heap + b.heap() - before;
@@ -257,9 +257,9 @@ mod tests {
         for i in 1..=250u64 {
             let v = i.to_string();
             if i % 7 == 0 {
-                e.append(StreamId::new(i, 0), &[b"other", v.as_bytes()]);
+                e.append(StreamId::new(i, 0), &[b"other", v.as_bytes()], NodeLimits::default());
             } else {
-                e.append(StreamId::new(i, 0), &[b"f", v.as_bytes(), b"g", b"x"]);
+                e.append(StreamId::new(i, 0), &[b"f", v.as_bytes(), b"g", b"x"], NodeLimits::default());
             }
         }
         assert_eq!(e.len(), 250);
@@ -314,7 +314,7 @@ mod tests {
                         next += 1 + (v as u64 % 2);
                         let fields: Vec<Vec<u8>> = (0..n as usize * 2).map(|i| if i % 2 == 0 { vec![b'a' + (i as u8 / 2) + (v % 3 == 0) as u8] } else { vec![v; (v % 9) as usize] }).collect();
                         let refs: Vec<&[u8]> = fields.iter().map(|f| f.as_slice()).collect();
-                        e.append(id, &refs);
+                        e.append(id, &refs, NodeLimits { max_bytes: 200, max_entries: 7 });
                         model.insert(id, fields);
                     }
                     Op::Del(n) => {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 pub use entries::{Entries, Trim};
 pub use group::{Consumer, Group, Nack, INVALID_ENTRIES_READ};
-pub use block::NODE_MAX_ENTRIES;
+pub use block::NodeLimits;
 pub use id::{parse_id, ParsedId, StreamId};
 
 use crate::bytes::SBytes;
@@ -105,7 +105,7 @@ impl Stream {
 
     /// Appends an entry. `id`: `None` to generate one at `now_ms`; else the requested
     /// ID and whether its sequence was given (`ms-*` picks it). Returns the ID used.
-    pub fn add(&mut self, id: Option<ParsedId>, pairs: &[&[u8]], now_ms: u64) -> Result<StreamId, AddError> {
+    pub fn add(&mut self, id: Option<ParsedId>, pairs: &[&[u8]], now_ms: u64, limits: NodeLimits) -> Result<StreamId, AddError> {
         let id = match id {
             None => self.next_id(now_ms).ok_or(AddError::IdTooSmall)?,
             Some(ParsedId { id, seq_given: true }) => {
@@ -127,7 +127,7 @@ impl Stream {
                 }
             }
         };
-        self.entries.append(id, pairs);
+        self.entries.append(id, pairs, limits);
         if self.entries.len() == 1 {
             self.first_id = id;
         }
@@ -330,20 +330,20 @@ mod tests {
     #[test]
     fn ids_keep_rising_when_the_clock_goes_back() {
         let mut s = Stream::new();
-        assert_eq!(s.add(None, &[b"f", b"v"], 100), Ok(StreamId::new(100, 0)));
-        assert_eq!(s.add(None, &[b"f", b"v"], 90), Ok(StreamId::new(100, 1)));
-        assert_eq!(s.add(None, &[b"f", b"v"], 101), Ok(StreamId::new(101, 0)));
+        assert_eq!(s.add(None, &[b"f", b"v"], 100, NodeLimits::default()), Ok(StreamId::new(100, 0)));
+        assert_eq!(s.add(None, &[b"f", b"v"], 90, NodeLimits::default()), Ok(StreamId::new(100, 1)));
+        assert_eq!(s.add(None, &[b"f", b"v"], 101, NodeLimits::default()), Ok(StreamId::new(101, 0)));
         let auto = |ms| Some(ParsedId { id: StreamId::new(ms, 0), seq_given: false });
-        assert_eq!(s.add(auto(101), &[b"f", b"v"], 0), Ok(StreamId::new(101, 1)));
-        assert_eq!(s.add(auto(100), &[b"f", b"v"], 0), Err(AddError::IdTooSmall));
-        assert_eq!(s.add(auto(200), &[b"f", b"v"], 0), Ok(StreamId::new(200, 0)));
+        assert_eq!(s.add(auto(101), &[b"f", b"v"], 0, NodeLimits::default()), Ok(StreamId::new(101, 1)));
+        assert_eq!(s.add(auto(100), &[b"f", b"v"], 0, NodeLimits::default()), Err(AddError::IdTooSmall));
+        assert_eq!(s.add(auto(200), &[b"f", b"v"], 0, NodeLimits::default()), Ok(StreamId::new(200, 0)));
         let exact = |ms, seq| Some(ParsedId { id: StreamId::new(ms, seq), seq_given: true });
-        assert_eq!(s.add(exact(200, 0), &[b"f", b"v"], 0), Err(AddError::IdTooSmall));
+        assert_eq!(s.add(exact(200, 0), &[b"f", b"v"], 0, NodeLimits::default()), Err(AddError::IdTooSmall));
         assert_eq!(s.len(), 5);
         assert_eq!(s.entries_added, 5);
         assert_eq!(s.first_id, StreamId::new(100, 0));
         let mut e = Stream::new();
-        assert_eq!(e.add(auto(0), &[b"f", b"v"], 0), Ok(StreamId::new(0, 1)));
+        assert_eq!(e.add(auto(0), &[b"f", b"v"], 0, NodeLimits::default()), Ok(StreamId::new(0, 1)));
     }
 
     #[test]
@@ -351,7 +351,7 @@ mod tests {
         let mut s = Stream::new();
         let empty = s.heap_size();
         for i in 0..1000u64 {
-            s.add(None, &[b"field", b"value"], i + 1).unwrap();
+            s.add(None, &[b"field", b"value"], i + 1, NodeLimits::default()).unwrap();
         }
         let full = s.heap_size();
         assert!(full > empty + 1000 * 8, "{}", full);
