@@ -297,6 +297,11 @@ impl Engine {
         let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
         let now_ms = st.now_ms();
         let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
+        // Expired keys are deleted keys: XREADGROUP waits on them end (Redis's
+        // signalDeletedKeyAsReady from the expire cycle).
+        if self.state.blocking.blocked_clients() > 0 {
+            blocking::serve_ready(&mut self.state, &mut self.clients);
+        }
         self.compact_keyspaces();
         let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };

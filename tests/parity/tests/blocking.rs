@@ -423,6 +423,18 @@ fn xreadgroup_waits_moves_the_group_and_ends_on_delete_or_destroy() {
             "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS s2 >",
             "0: SET s2 x",
             "0: INFO errorstats",
+            // RENAME away, FLUSHALL and expiry delete the key too.
+            "0: XGROUP CREATE r g $ MKSTREAM",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS r >",
+            "0: RENAME r r2",
+            "0: XGROUP CREATE f g $ MKSTREAM",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS f >",
+            "0: FLUSHALL",
+            "0: XGROUP CREATE e g $ MKSTREAM",
+            "0: PEXPIRE e 100",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS e >",
+            "@sleep 800",
+            "0: EXISTS e",
             // Timeout.
             "0: XGROUP CREATE s3 g $ MKSTREAM",
             "1: XREADGROUP GROUP g alice BLOCK 300 STREAMS s3 >",

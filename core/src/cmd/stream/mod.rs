@@ -199,6 +199,15 @@ mod tests {
         t.cmd(&["DEL", "s"]);
         assert_eq!(wakeups(&mut t), vec![(c, "-UNBLOCKED the stream key no longer exists\r\n".to_string())]);
         assert!(t.eng.is_blocked(a));
+        // Active expiry deletes the key: the group reader ends.
+        t.cmd(&["XGROUP", "CREATE", "x", "g", "$", "MKSTREAM"]);
+        t.cmd(&["PEXPIRE", "x", "10"]);
+        assert_eq!(t.run_as(c, "XREADGROUP GROUP g carl BLOCK 0 STREAMS x >"), Reply::Blocked);
+        t.advance_ms(20);
+        for _ in 0..50 {
+            t.tick();
+        }
+        assert_eq!(wakeups(&mut t), vec![(c, "-UNBLOCKED the stream key no longer exists\r\n".to_string())]);
         t.advance_ms(1);
         assert_eq!(t.run_as(b, "XREAD BLOCK 50 STREAMS t $"), Reply::Blocked);
         t.advance_ms(51);
