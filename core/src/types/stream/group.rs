@@ -80,8 +80,9 @@ impl Group {
         if self.consumers.contains_key(name) {
             return false;
         }
-        self.consumers.insert(SBytes::new(name), Consumer { seen_time: now, pel: BTreeSet::new() });
-        self.heap += CONSUMER_BYTES + name.len();
+        let name = SBytes::new(name);
+        self.heap += CONSUMER_BYTES + name.heap_size();
+        self.consumers.insert(name, Consumer { seen_time: now, pel: BTreeSet::new() });
         true
     }
 
@@ -97,12 +98,13 @@ impl Group {
 
     /// Deletes consumer `name` and its pending entries; returns how many it had.
     pub fn delete_consumer(&mut self, name: &[u8]) -> Option<usize> {
-        let c = self.consumers.remove(name)?;
+        let (key, c) = self.consumers.remove_entry(name)?;
         let n = c.pel.len();
         for id in &c.pel {
             self.pel.remove(id);
         }
-        self.heap -= CONSUMER_BYTES + name.len() + n * (PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES);
+        // Each pending entry held a copy of the name.
+        self.heap -= CONSUMER_BYTES + key.heap_size() + n * (PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + key.heap_size());
         Some(n)
     }
 
@@ -112,7 +114,9 @@ impl Group {
         let name = self.consumers.get_key_value(consumer).expect("consumer exists").0.clone();
         match self.pel.get_mut(&id) {
             Some(nack) => {
+                self.heap += name.heap_size();
                 let old = std::mem::replace(&mut nack.consumer, name);
+                self.heap -= old.heap_size();
                 nack.delivery_time = now;
                 nack.delivery_count = 1;
                 if let Some(c) = self.consumers.get_mut(old.as_slice()) {
@@ -121,9 +125,9 @@ impl Group {
                 self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
             }
             None => {
+                self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + name.heap_size();
                 self.pel.insert(id, Nack { consumer: name, delivery_time: now, delivery_count: 1 });
                 self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
-                self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES;
             }
         }
     }
@@ -134,7 +138,7 @@ impl Group {
         if let Some(c) = self.consumers.get_mut(nack.consumer.as_slice()) {
             c.pel.remove(&id);
         }
-        self.heap -= PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES;
+        self.heap -= PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + nack.consumer.heap_size();
         true
     }
 
@@ -148,8 +152,8 @@ impl Group {
     pub fn claim(&mut self, id: StreamId, consumer: &[u8], now: i64) -> &mut Nack {
         let name = self.consumers.get_key_value(consumer).expect("consumer exists").0.clone();
         if let std::collections::btree_map::Entry::Vacant(e) = self.pel.entry(id) {
+            self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + name.heap_size();
             e.insert(Nack { consumer: name.clone(), delivery_time: now, delivery_count: 1 });
-            self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES;
             self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
         }
         let nack = self.pel.get_mut(&id).expect("pending");
@@ -157,6 +161,7 @@ impl Group {
             if let Some(c) = self.consumers.get_mut(nack.consumer.as_slice()) {
                 c.pel.remove(&id);
             }
+            self.heap = self.heap + name.heap_size() - nack.consumer.heap_size();
             nack.consumer = name;
             self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
         }
@@ -191,5 +196,63 @@ mod tests {
         assert_eq!(g.delete_consumer(b"b"), Some(3));
         assert!(g.pel().is_empty());
         assert_eq!(g.heap(), 0);
+        // Names longer than the inline size are counted in every copy.
+        let long = [b'n'; 40];
+        g.touch_consumer(&long, 1);
+        g.touch_consumer(b"short", 1);
+        for i in 1..=3 {
+            g.deliver(StreamId::new(i, 0), &long, 1);
+        }
+        g.deliver(StreamId::new(2, 0), b"short", 1);
+        g.claim(StreamId::new(3, 0), b"short", 1);
+        g.claim(StreamId::new(2, 0), &long, 1);
+        assert!(g.ack(StreamId::new(1, 0)));
+        g.delete_consumer(b"short");
+        g.delete_consumer(&long);
+        assert_eq!(g.heap(), 0);
+    }
+
+    /// The running count equals a full recount after any sequence of operations.
+    #[test]
+    fn heap_count_matches_a_recount() {
+        let recount = |g: &Group| {
+            g.consumers.iter().map(|(n, _)| CONSUMER_BYTES + n.heap_size()).sum::<usize>()
+                + g.pel.values().map(|n| PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + n.consumer.heap_size()).sum::<usize>()
+        };
+        let names: [&[u8]; 3] = [b"a", b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", b"cccccccccccccccccccccccccccccccccccccccccc"];
+        let mut x: u64 = 12345;
+        let mut g = Group::new(StreamId::ZERO, 0);
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let name = names[(x % 3) as usize];
+            let id = StreamId::new((x >> 8) % 50, 0);
+            match (x >> 20) % 6 {
+                0 => {
+                    g.touch_consumer(name, 1);
+                }
+                1 | 2 => {
+                    g.touch_consumer(name, 1);
+                    g.deliver(id, name, 1);
+                }
+                3 => {
+                    g.ack(id);
+                }
+                4 => {
+                    g.touch_consumer(name, 1);
+                    g.claim(id, name, 1);
+                }
+                _ => {
+                    if (x >> 30) % 4 == 0 {
+                        g.delete_consumer(name);
+                    }
+                }
+            }
+            assert_eq!(g.heap(), recount(&g));
+            for (id, n) in g.pel() {
+                assert!(g.consumer(&n.consumer).unwrap().pel.contains(id));
+            }
+        }
     }
 }

@@ -194,16 +194,17 @@ impl Stream {
         if self.groups.contains_key(name) {
             return false;
         }
-        self.groups.insert(SBytes::new(name), Group::new(last_id, entries_read));
-        self.groups_heap += GROUP_BYTES + name.len();
+        let name = SBytes::new(name);
+        self.groups_heap += GROUP_BYTES + name.heap_size();
+        self.groups.insert(name, Group::new(last_id, entries_read));
         true
     }
 
     /// Destroys a group; whether it existed.
     pub fn destroy_group(&mut self, name: &[u8]) -> bool {
-        match self.groups.remove(name) {
-            Some(g) => {
-                self.groups_heap -= GROUP_BYTES + name.len() + g.heap();
+        match self.groups.remove_entry(name) {
+            Some((key, g)) => {
+                self.groups_heap -= GROUP_BYTES + key.heap_size() + g.heap();
                 true
             }
             None => false,
