@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn heap_count_matches_a_recount() {
         let recount = |g: &Group| {
-            g.consumers.iter().map(|(n, _)| CONSUMER_BYTES + n.heap_size()).sum::<usize>()
+            g.consumers.keys().map(|n| CONSUMER_BYTES + n.heap_size()).sum::<usize>()
                 + g.pel.values().map(|n| PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + n.consumer.heap_size()).sum::<usize>()
         };
         let names: [&[u8]; 3] = [b"a", b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", b"cccccccccccccccccccccccccccccccccccccccccc"];
@@ -244,7 +244,7 @@ mod tests {
                     g.claim(id, name, 1);
                 }
                 _ => {
-                    if (x >> 30) % 4 == 0 {
+                    if (x >> 30).is_multiple_of(4) {
                         g.delete_consumer(name);
                     }
                 }
