@@ -117,8 +117,12 @@ class Server:
             return data
 
     def used_memory(self):
-        """INFO memory used_memory, or None when the server does not report it."""
-        value = self.info_field("memory", "used_memory")
+        """Bytes the allocator holds for the server: Redis's INFO used_memory (jemalloc's
+        count); for cinder-server the counting allocator's `allocator_allocated` (its
+        used_memory is the engine's own accounting, a few percent lower). None when the
+        server reports neither."""
+        value = self.info_field("memory", "allocator_allocated") if self.name == "cinder" else None
+        value = value or self.info_field("memory", "used_memory")
         return int(value) if value and value.isdigit() else None
 
     def info_field(self, section, field):

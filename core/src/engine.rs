@@ -9,6 +9,7 @@ use crate::client::{Client, ClientHandle, ClientTable, ConnInfo};
 use crate::cmd;
 use crate::config::Config;
 use crate::db::expire::CycleLimits;
+use crate::db::evict::{self, EvictionPool};
 use crate::db::{access, Db, ExpireCycle};
 use crate::reply::Reply;
 use crate::rng::Rng;
@@ -40,8 +41,9 @@ pub struct HostInfo {
     pub os: String,
     /// Event-loop API name (`epoll`, `wasm`, ...).
     pub multiplexing_api: String,
-    /// Bytes currently allocated, from a counting allocator (Redis's `used_memory`).
-    /// `None`: the engine reports its own estimate.
+    /// Bytes currently allocated, from the host's counting allocator (INFO's
+    /// `allocator_allocated`; `used_memory` is always the engine's own accounting, so
+    /// eviction behaves the same in every host). `None` when the host cannot tell.
     pub allocated_bytes: Option<fn() -> usize>,
     /// Resident set size in bytes, refreshed by the host (0 when unknown).
     pub rss_bytes: u64,
@@ -102,7 +104,13 @@ pub struct EngineState {
     pub errno_erange: bool,
     /// Clients blocked on keys (see [`crate::blocking`]).
     pub blocking: Blocking,
+    /// Eviction candidates kept between evictions (see [`crate::db::evict`]).
+    pub evict_pool: EvictionPool,
 }
+
+/// Bytes the engine counts before any key exists: its fixed structures (Redis reports
+/// its own start-up usage as `used_memory_startup`).
+pub const ENGINE_BASE_BYTES: usize = std::mem::size_of::<Engine>() + 16 * 1024;
 
 impl EngineState {
     /// Current time in milliseconds.
@@ -124,11 +132,50 @@ impl EngineState {
         access::fresh(self.config.maxmemory_policy, self.now_ms())
     }
 
-    /// Bytes in use: the host allocator's count when it has one, else the engine's estimate.
+    /// Bytes in use (Redis's `used_memory`), from the engine's running accounting: the
+    /// fixed base, each database's structures and every key and value as sized after
+    /// its last write. O(databases); the same in every host, so eviction is too.
     pub fn used_memory(&self) -> usize {
-        match self.host.allocated_bytes {
-            Some(f) => f(),
-            None => self.dbs.iter().map(|d| d.memory_estimate()).sum(),
+        ENGINE_BASE_BYTES + self.dbs.iter().map(|d| d.overhead_bytes() + d.keys.value_bytes()).sum::<usize>()
+    }
+
+    /// Bytes of keys and values only (`used_memory_dataset`).
+    pub fn dataset_bytes(&self) -> usize {
+        self.dbs.iter().map(|d| d.keys.value_bytes()).sum()
+    }
+
+    /// The host allocator's count of allocated bytes, when the host has one.
+    pub fn allocator_bytes(&self) -> Option<usize> {
+        self.host.allocated_bytes.map(|f| f())
+    }
+
+    /// Called for each key eviction deletes (after it is gone): the place where its
+    /// side effects (notifications, WATCH) hook in.
+    pub fn on_key_evicted(&mut self, _db: usize, _key: &[u8]) {}
+
+    /// Evicts keys if memory is over `maxmemory` (Redis's `performEvictions`). Keyspaces
+    /// are compacted again afterwards: this runs before a command, which may rely on
+    /// dense slots (KEYS, SCAN, RANDOMKEY).
+    pub fn perform_evictions(&mut self) -> evict::EvictResult {
+        if self.config.maxmemory == 0 {
+            return evict::EvictResult::Ok;
+        }
+        let before = self.stats.evicted_keys;
+        let r = evict::perform_evictions(self);
+        if self.stats.evicted_keys != before {
+            self.compact_keyspaces();
+        }
+        r
+    }
+
+    /// Re-measures written entries and fills holes, in the databases that need it
+    /// (slots are stable only within a command).
+    #[inline]
+    pub fn compact_keyspaces(&mut self) {
+        for db in self.dbs.iter_mut() {
+            if db.keys.needs_maintenance() {
+                db.keys.compact();
+            }
         }
     }
 
@@ -169,6 +216,7 @@ impl Engine {
                 cmd_calls: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
                 errno_erange: false,
                 blocking,
+                evict_pool: EvictionPool::default(),
             },
             clients: ClientTable::default(),
         }
@@ -270,9 +318,7 @@ impl Engine {
     /// Fills the holes commands left in the keyspaces (slots are stable only within a command).
     #[inline]
     fn compact_keyspaces(&mut self) {
-        for db in self.state.dbs.iter_mut() {
-            db.keys.compact();
-        }
+        self.state.compact_keyspaces();
     }
 
     /// Whether there are actions for the host.
@@ -290,6 +336,12 @@ impl Engine {
     /// (Redis's slow `activeExpireCycle`, see `db::expire`).
     pub fn tick(&mut self, now_us: u64) {
         self.set_time_us(now_us);
+        // Memory can be over the limit without a command (CONFIG SET maxmemory lowered
+        // it): Redis evicts from a timer then.
+        if self.state.config.maxmemory != 0 {
+            self.state.perform_evictions();
+            self.compact_keyspaces();
+        }
         if !self.state.active_expire_enabled {
             return;
         }

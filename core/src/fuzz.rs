@@ -202,6 +202,10 @@ pub fn engine_ops(data: &[u8]) {
                 let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
                 let reply = eng.execute(clients[who], &refs);
                 check_reply(&reply, &argv);
+                // Memory accounting follows every write (checked once keyspaces settled).
+                for db in &eng.state.dbs {
+                    assert_eq!(db.keys.value_bytes(), db.keys.recount_value_bytes(), "accounting after {argv:?}");
+                }
                 // Host actions are the host's business; drain them like a host would.
                 let _ = eng.take_actions();
             }

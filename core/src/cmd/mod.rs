@@ -110,8 +110,8 @@ impl<'a> Ctx<'a> {
         let st = &mut *self.st;
         let now = st.now_us / 1000;
         let c = &st.config;
-        let e = st.dbs[self.client.db].keys.entry_mut(slot);
-        e.access = access::touched(e.access, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
+        let a = st.dbs[self.client.db].keys.access_mut(slot);
+        *a = access::touched(*a, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
     }
 }
 
@@ -201,6 +201,18 @@ pub fn resolve(argv: &[&[u8]]) -> Result<&'static CommandSpec, Reply> {
     Ok(spec)
 }
 
+/// Redis's `processCommand` maxmemory step: with a limit set, evict before any command;
+/// if memory is still over the limit, a command flagged `denyoom` is refused with OOM.
+/// (Inside MULTI Redis refuses every queued command but EXEC/DISCARD/QUIT/RESET then.)
+#[inline]
+fn out_of_memory(st: &mut EngineState, spec: &CommandSpec) -> Option<Reply> {
+    if st.config.maxmemory == 0 {
+        return None;
+    }
+    let failed = st.perform_evictions() == crate::db::evict::EvictResult::Fail;
+    (failed && spec.has(flags::DENYOOM)).then(|| CmdError::Oom.into())
+}
+
 /// Runs one command for `client`. Checks happen in Redis's order: existence, arity,
 /// authentication; then the handler runs.
 pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientTable, argv: &[&[u8]]) -> Reply {
@@ -223,6 +235,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     } else {
         None
     };
+    let rejection = rejection.or_else(|| out_of_memory(st, spec));
     if let Some(e) = rejection {
         st.cmd_calls.entry(spec.name).or_default().rejected += 1;
         return e;

@@ -23,8 +23,15 @@ use crate::bytes::SBytes;
 use crate::db::paged::PagedVec;
 use crate::types::Value;
 
-/// Marks an entry without a TTL.
-const NO_EXPIRE: u32 = u32::MAX;
+/// Marks an entry without a TTL (in the low 31 bits of `Entry::expire_slot`).
+const NO_EXPIRE: u32 = 0x7FFF_FFFF;
+/// Bit of `Entry::expire_slot` set while the entry is in `Keyspace::dirty` (its value
+/// may have changed size since it was last accounted).
+const DIRTY: u32 = 0x8000_0000;
+
+/// Bytes one key costs in the keyspace's own structures: its slab slot and its index
+/// bucket (a `u32` and a control byte). `MEMORY USAGE` adds this to the key and value.
+pub const SLOT_BYTES: usize = std::mem::size_of::<Option<Entry>>() + std::mem::size_of::<u32>() + 1;
 
 /// One key with its value and bookkeeping.
 #[derive(Debug)]
@@ -35,8 +42,26 @@ pub struct Entry {
     pub value: Value,
     /// Last-access bits: 24-bit LRU clock, or LFU time and counter (see `db::access`).
     pub access: u32,
-    /// Index into `Keyspace::expires`, or `NO_EXPIRE`.
+    /// Index into `Keyspace::expires`, or `NO_EXPIRE`; the top bit is the `DIRTY` flag.
     expire_slot: u32,
+}
+
+impl Entry {
+    /// Heap bytes this entry owns (key and value), as memory accounting counts them.
+    #[inline]
+    pub fn heap_bytes(&self) -> usize {
+        self.key.heap_size() + self.value.heap_size()
+    }
+
+    #[inline]
+    fn expire_index(&self) -> u32 {
+        self.expire_slot & !DIRTY
+    }
+
+    #[inline]
+    fn set_expire_index(&mut self, i: u32) {
+        self.expire_slot = (self.expire_slot & DIRTY) | i;
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -60,6 +85,11 @@ pub struct Keyspace {
     inserted: Vec<u32>,
     /// Whether to record added keys (on while clients wait for keys of this database).
     log_inserts: bool,
+    /// Sum of the accounted `heap_bytes` of all entries (memory accounting).
+    value_bytes: usize,
+    /// Entries handed out mutably since the last `settle`, with their accounted size
+    /// then: their size is re-measured after the command (`settle`).
+    dirty: Vec<(u32, usize)>,
 }
 
 impl Keyspace {
@@ -74,6 +104,8 @@ impl Keyspace {
             hasher: foldhash::fast::FixedState::with_seed(seed),
             inserted: Vec::new(),
             log_inserts: false,
+            value_bytes: 0,
+            dirty: Vec::new(),
         }
     }
 
@@ -127,17 +159,62 @@ impl Keyspace {
         self.entries.get(slot as usize).as_ref().expect("keyspace slot used after its key was removed")
     }
 
-    /// The entry in `slot`, mutably.
+    /// The entry in `slot`, mutably. The entry's size is measured again at the next
+    /// [`Keyspace::settle`] (memory accounting follows every write made through here).
     #[inline]
     pub fn entry_mut(&mut self, slot: u32) -> &mut Entry {
-        self.entries.get_mut(slot as usize).as_mut().expect("keyspace slot used after its key was removed")
+        let e = self.entries.get_mut(slot as usize).as_mut().expect("keyspace slot used after its key was removed");
+        if e.expire_slot & DIRTY == 0 {
+            e.expire_slot |= DIRTY;
+            self.dirty.push((slot, e.heap_bytes()));
+        }
+        e
+    }
+
+    /// The access bits of the entry in `slot`, mutably (an access changes no size).
+    #[inline]
+    pub fn access_mut(&mut self, slot: u32) -> &mut u32 {
+        &mut self.entries.get_mut(slot as usize).as_mut().expect("keyspace slot used after its key was removed").access
+    }
+
+    /// Re-measures the entries written since the last call and updates the running
+    /// total. Called between commands (by [`Keyspace::compact`]) and before reading it.
+    pub fn settle(&mut self) {
+        for (slot, old) in self.dirty.drain(..) {
+            if slot == u32::MAX {
+                continue; // removed after it was written
+            }
+            if let Some(e) = self.entries.get_mut(slot as usize).as_mut() {
+                e.expire_slot &= !DIRTY;
+                self.value_bytes = self.value_bytes + e.heap_bytes() - old;
+            }
+        }
+    }
+
+    /// Bytes of keys and values (accounted as of the last [`Keyspace::settle`]).
+    #[inline]
+    pub fn value_bytes(&self) -> usize {
+        self.value_bytes
+    }
+
+    /// Sum of the entries' current sizes, walked (checks the running total in tests).
+    pub fn recount_value_bytes(&self) -> usize {
+        self.iter().map(Entry::heap_bytes).sum()
+    }
+
+    /// Whether `settle` or `compact` has work to do.
+    #[inline]
+    pub fn needs_maintenance(&self) -> bool {
+        !self.dirty.is_empty() || !self.holes.is_empty()
     }
 
     /// Inserts a key that is not present; returns its slot.
     pub fn insert_new(&mut self, key: SBytes, value: Value, access: u32) -> u32 {
         let slot = self.entries.len() as u32;
         let h = self.hash(&key);
-        self.entries.push(Some(Entry { key, value, access, expire_slot: NO_EXPIRE }));
+        let e = Entry { key, value, access, expire_slot: NO_EXPIRE };
+        self.value_bytes += e.heap_bytes();
+        self.entries.push(Some(e));
         self.live += 1;
         let entries = &self.entries;
         let hasher = &self.hasher;
@@ -186,13 +263,26 @@ impl Keyspace {
         }
         self.live -= 1;
         self.holes.push(slot);
-        self.entries.get_mut(slot as usize).take().expect("live slot")
+        let e = self.entries.get_mut(slot as usize).take().expect("live slot");
+        // The total holds the size accounted last: the one recorded when it was dirtied.
+        let accounted = if e.expire_slot & DIRTY != 0 {
+            let d = self.dirty.iter_mut().rev().find(|d| d.0 == slot).expect("dirty entry is listed");
+            d.0 = u32::MAX;
+            d.1
+        } else {
+            e.heap_bytes()
+        };
+        self.value_bytes -= accounted;
+        e
     }
 
     /// Fills the holes left by removals with entries from the top slots, so slots are
     /// dense again. Call only between commands: it moves entries to other slots.
     #[inline]
     pub fn compact(&mut self) {
+        if !self.dirty.is_empty() {
+            self.settle();
+        }
         if !self.holes.is_empty() {
             self.fill_holes();
         }
@@ -212,8 +302,8 @@ impl Keyspace {
             if let Some(s) = self.index.find_mut(h, |&s| s == last) {
                 *s = hole;
             }
-            if e.expire_slot != NO_EXPIRE {
-                self.expires[e.expire_slot as usize].slot = hole;
+            if e.expire_index() != NO_EXPIRE {
+                self.expires[e.expire_index() as usize].slot = hole;
             }
             *self.entries.get_mut(hole as usize) = Some(e);
         }
@@ -247,32 +337,32 @@ impl Keyspace {
     /// The absolute expiry time (ms) of the entry in `slot`, if it has one.
     #[inline]
     pub fn expire_at(&self, slot: u32) -> Option<u64> {
-        let es = self.entry(slot).expire_slot;
+        let es = self.entry(slot).expire_index();
         (es != NO_EXPIRE).then(|| self.expires[es as usize].at_ms)
     }
 
     /// Sets the expiry time (ms) of the entry in `slot`.
     pub fn set_expire(&mut self, slot: u32, at_ms: u64) {
         let e = self.entries.get_mut(slot as usize).as_mut().expect("keyspace slot used after its key was removed");
-        if e.expire_slot != NO_EXPIRE {
-            self.expires[e.expire_slot as usize].at_ms = at_ms;
+        if e.expire_index() != NO_EXPIRE {
+            self.expires[e.expire_index() as usize].at_ms = at_ms;
         } else {
-            e.expire_slot = self.expires.len() as u32;
+            e.set_expire_index(self.expires.len() as u32);
             self.expires.push(ExpireRef { slot, at_ms });
         }
     }
 
     /// Removes the TTL of the entry in `slot`; returns whether it had one.
     pub fn clear_expire(&mut self, slot: u32) -> bool {
-        let es = self.entry(slot).expire_slot;
+        let es = self.entry(slot).expire_index();
         if es == NO_EXPIRE {
             return false;
         }
-        self.entry_mut(slot).expire_slot = NO_EXPIRE;
+        self.live_entry_mut(slot).set_expire_index(NO_EXPIRE);
         self.expires.swap_remove(es as usize);
         if let Some(moved) = self.expires.get(es as usize) {
             let moved = moved.slot;
-            self.entry_mut(moved).expire_slot = es;
+            self.live_entry_mut(moved).set_expire_index(es);
         }
         true
     }
@@ -302,6 +392,14 @@ impl Keyspace {
         self.live = 0;
         self.expires = Vec::new();
         self.inserted.clear();
+        self.value_bytes = 0;
+        self.dirty = Vec::new();
+    }
+
+    /// The entry in `slot` for bookkeeping that changes no size (not marked dirty).
+    #[inline]
+    fn live_entry_mut(&mut self, slot: u32) -> &mut Entry {
+        self.entries.get_mut(slot as usize).as_mut().expect("keyspace slot used after its key was removed")
     }
 
     /// Iterates over all live entries in slot order.
@@ -309,11 +407,21 @@ impl Keyspace {
         self.entries.iter().flatten()
     }
 
+    /// Structure bytes split as `MEMORY STATS` reports them: (main table: index and
+    /// slots; expires table).
+    pub fn overhead_split(&self) -> (usize, usize) {
+        let expires = self.expires.capacity() * std::mem::size_of::<ExpireRef>();
+        (self.overhead_bytes() - expires, expires)
+    }
+
     /// Approximate bytes held by the structure itself (not the values' heap data).
     pub fn overhead_bytes(&self) -> usize {
         self.index.capacity() * (std::mem::size_of::<u32>() + 1)
             + self.entries.capacity() * std::mem::size_of::<Option<Entry>>()
             + self.expires.capacity() * std::mem::size_of::<ExpireRef>()
+            + self.holes.capacity() * 4
+            + self.dirty.capacity() * std::mem::size_of::<(u32, usize)>()
+            + self.inserted.capacity() * 4
     }
 }
 

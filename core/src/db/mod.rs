@@ -1,6 +1,7 @@
 //! Databases: the keyspace plus lazy and active expiry.
 
 pub mod access;
+pub mod evict;
 pub mod expire;
 pub mod keyspace;
 pub mod paged;
@@ -197,11 +198,10 @@ impl Db {
         st
     }
 
-    /// Rough bytes held by this database: structure plus values' heap data.
-    /// (The memory-accounting issue replaces this with a running total.)
-    pub fn memory_estimate(&self) -> usize {
+    /// Bytes held by this database's own structures (index, slots, TTL table), without
+    /// the keys and values (those are in [`Keyspace::value_bytes`]).
+    pub fn overhead_bytes(&self) -> usize {
         self.keys.overhead_bytes()
-            + self.keys.iter().map(|e| e.key.heap_size() + e.value.heap_size()).sum::<usize>()
     }
 
     /// Removes every key.

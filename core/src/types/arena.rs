@@ -40,6 +40,8 @@ pub struct Arena {
     live: usize,
     /// Bytes of all records in unreleased pages, live or freed.
     used: usize,
+    /// Sum of the pages' capacities (kept so `heap_size` is O(1)).
+    page_bytes: usize,
 }
 
 impl Arena {
@@ -54,7 +56,9 @@ impl Arena {
         self.used += len;
         if len > DEDICATED {
             let page = self.new_page(len);
+            let before = self.pages[page as usize].capacity();
             self.pages[page as usize].resize(len, 0);
+            self.page_bytes += self.pages[page as usize].capacity() - before;
             self.page_live[page as usize] = len;
             return (Loc { page, off: 0 }, &mut self.pages[page as usize][..]);
         }
@@ -72,8 +76,10 @@ impl Arena {
         let page = &mut self.pages[p];
         let off = page.len();
         if off + len > page.capacity() {
+            let before = page.capacity();
             let want = (page.capacity() * 2).max(off + len).min(PAGE);
             page.reserve_exact(want - off);
+            self.page_bytes += page.capacity() - before;
         }
         page.resize(off + len, 0);
         self.page_live[p] += len;
@@ -84,11 +90,13 @@ impl Arena {
         match self.free_pages.pop() {
             Some(p) => {
                 self.pages[p as usize] = Vec::with_capacity(cap);
+                self.page_bytes += self.pages[p as usize].capacity();
                 self.page_live[p as usize] = 0;
                 p
             }
             None => {
                 self.pages.push(Vec::with_capacity(cap));
+                self.page_bytes += self.pages.last().map_or(0, Vec::capacity);
                 self.page_live.push(0);
                 (self.pages.len() - 1) as u32
             }
@@ -98,6 +106,7 @@ impl Arena {
     fn release(&mut self, page: u32) {
         let p = &mut self.pages[page as usize];
         self.used -= p.len();
+        self.page_bytes -= p.capacity();
         *p = Vec::new();
         self.free_pages.push(page);
     }
@@ -148,9 +157,10 @@ impl Arena {
         self.live
     }
 
-    /// Heap bytes held (page capacities and bookkeeping).
+    /// Heap bytes held (page capacities and bookkeeping), in O(1).
     pub fn heap_size(&self) -> usize {
-        self.pages.iter().map(Vec::capacity).sum::<usize>()
+        debug_assert_eq!(self.page_bytes, self.pages.iter().map(Vec::capacity).sum::<usize>());
+        self.page_bytes
             + self.pages.capacity() * std::mem::size_of::<Vec<u8>>()
             + self.page_live.capacity() * std::mem::size_of::<usize>()
             + self.free_pages.capacity() * 4

@@ -523,6 +523,8 @@ fn grown_cap(needed: usize, old: usize, max_bytes: usize) -> usize {
 pub struct List {
     nodes: VecDeque<Node>,
     len: usize,
+    /// Sum of the node buffers' sizes (kept so `heap_size` is O(1)).
+    buf_bytes: usize,
     /// Node limit, fixed when the list is created (as Redis's `quicklist->fill`).
     limit: NodeLimit,
     /// Whether `list-compress-depth` was non-zero at creation (reported only: Cinder
@@ -543,7 +545,7 @@ impl List {
     /// with an 8 KiB cap) and `list-compress-depth` = `compress_depth`.
     pub fn new(fill: i64, compress_depth: i64) -> List {
         let fill = fill.clamp(-5, FILL_MAX) as i16;
-        List { nodes: VecDeque::new(), len: 0, limit: NodeLimit { fill }, compress: compress_depth != 0 }
+        List { nodes: VecDeque::new(), len: 0, buf_bytes: 0, limit: NodeLimit { fill }, compress: compress_depth != 0 }
     }
 
     /// The node fill this list was created with (`DEBUG OBJECT`'s `ql_listpack_max`).
@@ -583,10 +585,10 @@ impl List {
         self.nodes.iter().map(|n| n.used()).sum()
     }
 
-    /// Heap bytes owned by the list (node buffers and the node table).
+    /// Heap bytes owned by the list (node buffers and the node table), in O(1).
     pub fn heap_size(&self) -> usize {
-        self.nodes.iter().map(|n| n.buf.len()).sum::<usize>()
-            + self.nodes.capacity() * std::mem::size_of::<Node>()
+        debug_assert_eq!(self.buf_bytes, self.nodes.iter().map(|n| n.buf.len()).sum::<usize>());
+        self.buf_bytes + self.nodes.capacity() * std::mem::size_of::<Node>()
     }
 
     /// Adds `v` at `end`.
@@ -596,30 +598,40 @@ impl List {
         match end {
             End::Head => match self.nodes.front_mut() {
                 Some(n) if lim.allows(n, e.raw_len) => {
-                    let s = n.start;
+                    let (s, b0) = (n.start, n.buf.len());
                     n.splice(s, s, Some(&e), lim.max_bytes());
                     n.count += 1;
+                    self.buf_bytes = self.buf_bytes + n.buf.len() - b0;
                 }
                 full => {
                     if let Some(n) = full {
+                        let b0 = n.buf.len();
                         n.fit();
+                        self.buf_bytes = self.buf_bytes + n.buf.len() - b0;
                     }
                     self.grow_node_table();
-                    self.nodes.push_front(Node::with_entry(&e, true, lim.max_bytes()));
+                    let node = Node::with_entry(&e, true, lim.max_bytes());
+                    self.buf_bytes += node.buf.len();
+                    self.nodes.push_front(node);
                 }
             },
             End::Tail => match self.nodes.back_mut() {
                 Some(n) if lim.allows(n, e.raw_len) => {
-                    let s = n.end;
+                    let (s, b0) = (n.end, n.buf.len());
                     n.splice(s, s, Some(&e), lim.max_bytes());
                     n.count += 1;
+                    self.buf_bytes = self.buf_bytes + n.buf.len() - b0;
                 }
                 full => {
                     if let Some(n) = full {
+                        let b0 = n.buf.len();
                         n.fit();
+                        self.buf_bytes = self.buf_bytes + n.buf.len() - b0;
                     }
                     self.grow_node_table();
-                    self.nodes.push_back(Node::with_entry(&e, false, lim.max_bytes()));
+                    let node = Node::with_entry(&e, false, lim.max_bytes());
+                    self.buf_bytes += node.buf.len();
+                    self.nodes.push_back(node);
                 }
             },
         }
@@ -657,11 +669,14 @@ impl List {
         };
         n.count -= 1;
         self.len -= 1;
+        let b0 = n.buf.len();
         if n.count == 0 {
             self.nodes.remove(i);
+            self.buf_bytes -= b0;
             self.shrink_node_table();
         } else {
             n.maybe_shrink();
+            self.buf_bytes = self.buf_bytes + n.buf.len() - b0;
         }
         Some(v)
     }
@@ -755,10 +770,13 @@ impl List {
         let old = b - p.off;
         // Redis's quicklistReplaceEntry replaces in place whatever the node's size.
         let _ = old;
+        let b0 = node.buf.len();
         if node.count == 1 || e.raw_len < LARGE_ELEMENT {
             node.splice(p.off, b, Some(&e), lim.max_bytes());
+            self.buf_bytes = self.buf_bytes + node.buf.len() - b0;
         } else {
             let off = node.splice(p.off, b, None, lim.max_bytes());
+            self.buf_bytes = self.buf_bytes + node.buf.len() - b0;
             node.count -= 1;
             self.len -= 1;
             self.insert_at(Pos { node: p.node, off }, &e);
@@ -798,34 +816,38 @@ impl List {
         let size = e.raw_len;
         let node = &mut self.nodes[k];
         if lim.allows(node, size) {
+            let b0 = node.buf.len();
             node.splice(pos.off, pos.off, Some(e), lim.max_bytes());
             node.count += 1;
+            self.buf_bytes = self.buf_bytes + node.buf.len() - b0;
             return;
         }
         let (at_start, at_end) = (pos.off == node.start, pos.off == node.end);
         if at_end {
             if let Some(next) = self.nodes.get_mut(k + 1) {
                 if lim.allows(next, size) {
-                    let s = next.start;
+                    let (s, b0) = (next.start, next.buf.len());
                     next.splice(s, s, Some(e), lim.max_bytes());
                     next.count += 1;
+                    self.buf_bytes = self.buf_bytes + next.buf.len() - b0;
                     return;
                 }
             }
-            self.nodes.insert(k + 1, Node::with_entry(e, true, lim.max_bytes()));
+            self.insert_node(k + 1, Node::with_entry(e, true, lim.max_bytes()));
             return;
         }
         if at_start {
             if k > 0 {
                 let prev = &mut self.nodes[k - 1];
                 if lim.allows(prev, size) {
-                    let s = prev.end;
+                    let (s, b0) = (prev.end, prev.buf.len());
                     prev.splice(s, s, Some(e), lim.max_bytes());
                     prev.count += 1;
+                    self.buf_bytes = self.buf_bytes + prev.buf.len() - b0;
                     return;
                 }
             }
-            self.nodes.insert(k, Node::with_entry(e, false, lim.max_bytes()));
+            self.insert_node(k, Node::with_entry(e, false, lim.max_bytes()));
             return;
         }
         // Split in the middle: entries from `pos.off` on move to a new node.
@@ -841,6 +863,7 @@ impl List {
         let mut buf = vec![0u8; cap].into_boxed_slice();
         buf[..tail_bytes.len()].copy_from_slice(tail_bytes);
         let right = Node { buf, start: 0, end: tail_bytes.len(), count: moved };
+        let b0 = node.buf.len();
         node.end = pos.off;
         node.count -= moved;
         node.maybe_shrink();
@@ -848,15 +871,18 @@ impl List {
             let s = node.end;
             node.splice(s, s, Some(e), lim.max_bytes());
             node.count += 1;
-            self.nodes.insert(k + 1, right);
+            self.buf_bytes = self.buf_bytes + node.buf.len() - b0;
+            self.insert_node(k + 1, right);
         } else if lim.allows(&right, size) {
+            self.buf_bytes = self.buf_bytes + node.buf.len() - b0;
             let mut right = right;
             right.splice(0, 0, Some(e), lim.max_bytes());
             right.count += 1;
-            self.nodes.insert(k + 1, right);
+            self.insert_node(k + 1, right);
         } else {
-            self.nodes.insert(k + 1, right);
-            self.nodes.insert(k + 1, Node::with_entry(e, false, lim.max_bytes()));
+            self.buf_bytes = self.buf_bytes + node.buf.len() - b0;
+            self.insert_node(k + 1, right);
+            self.insert_node(k + 1, Node::with_entry(e, false, lim.max_bytes()));
         }
         // Like Redis's _quicklistMergeNodes after a split: join small neighbours.
         if k + 2 < self.nodes.len() {
@@ -867,6 +893,12 @@ impl List {
         }
     }
 
+    /// Inserts `node` at index `i` of the node table, counting its buffer.
+    fn insert_node(&mut self, i: usize, node: Node) {
+        self.buf_bytes += node.buf.len();
+        self.nodes.insert(i, node);
+    }
+
     /// Merges node `i + 1` into node `i` when both fit in one node.
     fn try_merge(&mut self, i: usize) {
         if !self.limit.allows_merge(&self.nodes[i], &self.nodes[i + 1]) {
@@ -875,8 +907,10 @@ impl List {
         let Some(b) = self.nodes.remove(i + 1) else {
             return;
         };
+        self.buf_bytes -= b.buf.len();
         let max = self.limit.max_bytes();
         let a = &mut self.nodes[i];
+        let a0 = a.buf.len();
         let bytes = &b.buf[b.start..b.end];
         let used = a.used();
         if a.buf.len() - a.end < bytes.len() {
@@ -893,6 +927,7 @@ impl List {
         a.buf[a.end..a.end + bytes.len()].copy_from_slice(bytes);
         a.end += bytes.len();
         a.count += b.count;
+        self.buf_bytes = self.buf_bytes + a.buf.len() - a0;
     }
 
     /// Removes elements equal to `needle`: at most `limit` of them (0: all), searching
@@ -947,13 +982,16 @@ impl List {
             removed += ranges.len();
             let n = &mut self.nodes[idx];
             n.remove_ranges(&ranges);
+            let b0 = n.buf.len();
             if n.count == 0 {
                 self.nodes.remove(idx);
+                self.buf_bytes -= b0;
                 if !from_tail {
                     k -= 1;
                 }
             } else {
                 n.maybe_shrink();
+                self.buf_bytes = self.buf_bytes + n.buf.len() - b0;
             }
         }
         self.len -= removed;
@@ -967,19 +1005,23 @@ impl List {
         if head.saturating_add(tail) >= self.len {
             self.nodes.clear();
             self.len = 0;
+            self.buf_bytes = 0;
             return;
         }
         self.len -= head + tail;
         while head > 0 {
             let n = &mut self.nodes[0];
             let c = n.count as usize;
+            let b0 = n.buf.len();
             if head >= c {
                 self.nodes.pop_front();
+                self.buf_bytes -= b0;
                 head -= c;
             } else {
                 n.start = n.offset_of(head);
                 n.count -= head as u32;
                 n.maybe_shrink();
+                self.buf_bytes = self.buf_bytes + n.buf.len() - b0;
                 head = 0;
             }
         }
@@ -987,13 +1029,16 @@ impl List {
             let last = self.nodes.len() - 1;
             let n = &mut self.nodes[last];
             let c = n.count as usize;
+            let b0 = n.buf.len();
             if tail >= c {
                 self.nodes.pop_back();
+                self.buf_bytes -= b0;
                 tail -= c;
             } else {
                 n.end = n.offset_of(c - tail);
                 n.count -= tail as u32;
                 n.maybe_shrink();
+                self.buf_bytes = self.buf_bytes + n.buf.len() - b0;
                 tail = 0;
             }
         }
@@ -1085,6 +1130,7 @@ mod tests {
     fn check(l: &List, model: &VecDeque<Vec<u8>>) {
         assert_eq!(l.len(), model.len());
         assert_eq!(l.nodes.iter().map(|n| n.count as usize).sum::<usize>(), l.len);
+        assert_eq!(l.nodes.iter().map(|n| n.buf.len()).sum::<usize>(), l.buf_bytes, "running buffer total");
         for n in &l.nodes {
             assert!(n.count > 0, "empty node");
             let mut p = n.start;

@@ -19,8 +19,8 @@ fn lookup_write_in(ctx: &mut Ctx, db: usize, key: &[u8]) -> Option<u32> {
     let now = st.now_us / 1000;
     let slot = st.dbs[db].lookup(key, now)?;
     let c = &st.config;
-    let e = st.dbs[db].keys.entry_mut(slot);
-    e.access = access::touched(e.access, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
+    let a = st.dbs[db].keys.access_mut(slot);
+    *a = access::touched(*a, c.maxmemory_policy, now, c.lfu_decay_time, c.lfu_log_factor, &mut st.rng);
     Some(slot)
 }
 

@@ -152,11 +152,25 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         line!("used_memory_peak:{}", peak);
         line!("used_memory_peak_human:{}", bytes_to_human(peak as u64));
         line!("used_memory_peak_perc:{:.2}%", ratio(used as f64 * 100.0, peak as f64));
+        let startup = crate::engine::ENGINE_BASE_BYTES;
+        let dataset = st.dataset_bytes();
+        line!("used_memory_overhead:{}", used - dataset);
+        line!("used_memory_startup:{}", startup);
+        line!("used_memory_dataset:{}", dataset);
+        line!("used_memory_dataset_perc:{:.2}%", ratio(dataset as f64 * 100.0, (used - startup) as f64));
+        if let Some(a) = st.allocator_bytes() {
+            line!("allocator_allocated:{}", a);
+        }
         line!("maxmemory:{}", st.config.maxmemory);
         line!("maxmemory_human:{}", bytes_to_human(st.config.maxmemory));
         line!("maxmemory_policy:{}", st.config.maxmemory_policy.name());
-        line!("mem_fragmentation_ratio:{:.2}", ratio(rss as f64, used as f64));
-        line!("mem_fragmentation_bytes:{}", rss as i64 - used as i64);
+        // Only meaningful where the host knows the process's resident size.
+        if rss > 0 {
+            line!("mem_fragmentation_ratio:{:.2}", ratio(rss as f64, used as f64));
+            line!("mem_fragmentation_bytes:{}", rss as i64 - used as i64);
+        }
+        line!("mem_not_counted_for_evict:0");
+        line!("mem_allocator:{}", if st.host.multiplexing_api == "wasm" { "wasm" } else { "libc" });
         line!("lazyfree_pending_objects:0");
         line!("lazyfreed_objects:0");
     }

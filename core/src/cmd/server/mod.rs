@@ -5,11 +5,13 @@ mod command;
 mod config;
 mod debug;
 mod info;
+mod memory;
 
 pub use command::{command, command_count, command_docs, command_getkeys, command_help, command_info, command_list};
 pub use config::{config_get, config_help, config_resetstat, config_set};
 pub use debug::debug;
 pub use info::info;
+pub use memory::{memory_doctor, memory_help, memory_malloc_stats, memory_purge, memory_stats, memory_usage};
 
 use super::{is, Args, Ctx};
 use crate::engine::HostAction;

@@ -76,6 +76,8 @@ fn before(score: f64, member: &[u8], s: f64, m: &[u8]) -> bool {
 #[derive(Clone, Default)]
 struct Arena {
     pages: Vec<Vec<u8>>,
+    /// Sum of the pages' capacities (kept so `heap_size` is O(1)).
+    page_bytes: usize,
     /// Words in use (the next record is appended here).
     top: u32,
     /// One bit per word: a record starts there.
@@ -152,8 +154,10 @@ impl Arena {
         let need = base + words * 8;
         if page.len() < need {
             if page.capacity() < need {
+                let before = page.capacity();
                 let want = (page.capacity() * 2).clamp(need, PAGE_BYTES);
                 page.reserve_exact(want - page.len());
+                self.page_bytes += page.capacity() - before;
             }
             page.resize(need, 0);
         }
@@ -186,9 +190,10 @@ impl Arena {
         }
     }
 
-    /// Bytes allocated.
+    /// Bytes allocated (O(1): page capacities are kept as a running total).
     fn heap_size(&self) -> usize {
-        self.pages.iter().map(Vec::capacity).sum::<usize>()
+        debug_assert_eq!(self.page_bytes, self.pages.iter().map(Vec::capacity).sum::<usize>());
+        self.page_bytes
             + self.pages.capacity() * std::mem::size_of::<Vec<u8>>()
             + self.starts.capacity() * 8
     }
