@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use super::block::{Block, EntryPos, NodeLimits, FLAG_DELETED};
 use super::id::StreamId;
 
-/// Estimated B-tree bytes per node key (a leaf holds up to 11 pairs and is filled to
-/// about 7 by appends; the 16-byte parent pointer/lengths are spread over them).
-const TREE_BYTES_PER_NODE: usize = (std::mem::size_of::<StreamId>() + std::mem::size_of::<Block>()) * 11 / 7 + 8;
+/// Bytes of one node pair in the B-tree.
+const NODE_PAIR: usize = std::mem::size_of::<StreamId>() + std::mem::size_of::<Block>();
 
 /// How XADD/XTRIM trims.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +49,7 @@ impl Entries {
 
     /// Heap bytes held.
     pub fn heap_size(&self) -> usize {
-        self.data_heap + self.nodes.len() * TREE_BYTES_PER_NODE
+        self.data_heap + super::btree_bytes(self.nodes.len(), NODE_PAIR)
     }
 
     /// Appends entry `id`, greater than every ID so far, with `pairs` (flat field, value).

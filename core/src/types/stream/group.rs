@@ -10,12 +10,14 @@ use crate::bytes::SBytes;
 /// Redis's `SCG_INVALID_ENTRIES_READ`.
 pub const INVALID_ENTRIES_READ: i64 = -1;
 
-/// B-tree bytes per pending entry in the group PEL (pair, spread node overhead).
-const PEL_ENTRY_BYTES: usize = (std::mem::size_of::<StreamId>() + std::mem::size_of::<Nack>()) * 11 / 7 + 8;
-/// B-tree bytes per ID in a consumer PEL.
-const CPEL_ENTRY_BYTES: usize = std::mem::size_of::<StreamId>() * 11 / 7 + 8;
-/// B-tree bytes per consumer, without its name.
-const CONSUMER_BYTES: usize = (std::mem::size_of::<SBytes>() + std::mem::size_of::<Consumer>()) * 11 / 7 + 8;
+use super::btree_bytes;
+
+/// Bytes of one group-PEL pair in a B-tree node.
+const PEL_PAIR: usize = std::mem::size_of::<StreamId>() + std::mem::size_of::<Nack>();
+/// Bytes of one consumer-PEL key in a B-tree node.
+const CPEL_PAIR: usize = std::mem::size_of::<StreamId>();
+/// Bytes of one consumer pair in a B-tree node.
+const CONSUMER_PAIR: usize = std::mem::size_of::<SBytes>() + std::mem::size_of::<Consumer>();
 
 /// A pending (delivered, not acknowledged) entry.
 #[derive(Clone, Debug)]
@@ -55,9 +57,10 @@ impl Group {
         Group { last_id, entries_read, pel: BTreeMap::new(), consumers: BTreeMap::new(), heap: 0 }
     }
 
-    /// Heap bytes held.
+    /// Heap bytes held: the running count of names and consumer PELs, plus the group
+    /// PEL's and the consumer map's B-tree nodes (from their lengths: O(1)).
     pub fn heap(&self) -> usize {
-        self.heap
+        self.heap + btree_bytes(self.pel.len(), PEL_PAIR) + btree_bytes(self.consumers.len(), CONSUMER_PAIR)
     }
 
     /// The group PEL.
@@ -75,13 +78,30 @@ impl Group {
         self.consumers.get(name)
     }
 
+    /// Adds `id` to consumer `name`'s PEL, keeping the count.
+    fn cpel_add(&mut self, name: &[u8], id: StreamId) {
+        let c = self.consumers.get_mut(name).expect("consumer exists");
+        let before = btree_bytes(c.pel.len(), CPEL_PAIR);
+        c.pel.insert(id);
+        self.heap = self.heap + btree_bytes(c.pel.len(), CPEL_PAIR) - before;
+    }
+
+    /// Removes `id` from consumer `name`'s PEL (if the consumer exists).
+    fn cpel_remove(&mut self, name: &[u8], id: StreamId) {
+        if let Some(c) = self.consumers.get_mut(name) {
+            let before = btree_bytes(c.pel.len(), CPEL_PAIR);
+            c.pel.remove(&id);
+            self.heap = self.heap + btree_bytes(c.pel.len(), CPEL_PAIR) - before;
+        }
+    }
+
     /// Creates consumer `name` seen at `now`; false if it exists.
     pub fn create_consumer(&mut self, name: &[u8], now: i64) -> bool {
         if self.consumers.contains_key(name) {
             return false;
         }
         let name = SBytes::new(name);
-        self.heap += CONSUMER_BYTES + name.heap_size();
+        self.heap += name.heap_size();
         self.consumers.insert(name, Consumer { seen_time: now, pel: BTreeSet::new() });
         true
     }
@@ -104,7 +124,7 @@ impl Group {
             self.pel.remove(id);
         }
         // Each pending entry held a copy of the name.
-        self.heap -= CONSUMER_BYTES + key.heap_size() + n * (PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + key.heap_size());
+        self.heap -= key.heap_size() * (n + 1) + btree_bytes(n, CPEL_PAIR);
         Some(n)
     }
 
@@ -112,33 +132,27 @@ impl Group {
     /// entry, or an existing one moved to it with its count reset to 1.
     pub fn deliver(&mut self, id: StreamId, consumer: &[u8], now: i64) {
         let name = self.consumers.get_key_value(consumer).expect("consumer exists").0.clone();
+        self.heap += name.heap_size();
         match self.pel.get_mut(&id) {
             Some(nack) => {
-                self.heap += name.heap_size();
                 let old = std::mem::replace(&mut nack.consumer, name);
-                self.heap -= old.heap_size();
                 nack.delivery_time = now;
                 nack.delivery_count = 1;
-                if let Some(c) = self.consumers.get_mut(old.as_slice()) {
-                    c.pel.remove(&id);
-                }
-                self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
+                self.heap -= old.heap_size();
+                self.cpel_remove(&old, id);
             }
             None => {
-                self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + name.heap_size();
                 self.pel.insert(id, Nack { consumer: name, delivery_time: now, delivery_count: 1 });
-                self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
             }
         }
+        self.cpel_add(consumer, id);
     }
 
     /// Acknowledges `id`; whether it was pending.
     pub fn ack(&mut self, id: StreamId) -> bool {
         let Some(nack) = self.pel.remove(&id) else { return false };
-        if let Some(c) = self.consumers.get_mut(nack.consumer.as_slice()) {
-            c.pel.remove(&id);
-        }
-        self.heap -= PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + nack.consumer.heap_size();
+        self.heap -= nack.consumer.heap_size();
+        self.cpel_remove(&nack.consumer, id);
         true
     }
 
@@ -151,19 +165,19 @@ impl Group {
     /// missing (XCLAIM FORCE) with count 1 and time `now`.
     pub fn claim(&mut self, id: StreamId, consumer: &[u8], now: i64) -> &mut Nack {
         let name = self.consumers.get_key_value(consumer).expect("consumer exists").0.clone();
-        if let std::collections::btree_map::Entry::Vacant(e) = self.pel.entry(id) {
-            self.heap += PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + name.heap_size();
-            e.insert(Nack { consumer: name.clone(), delivery_time: now, delivery_count: 1 });
-            self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
-        }
-        let nack = self.pel.get_mut(&id).expect("pending");
-        if nack.consumer.as_slice() != consumer {
-            if let Some(c) = self.consumers.get_mut(nack.consumer.as_slice()) {
-                c.pel.remove(&id);
+        match self.pel.get_mut(&id) {
+            None => {
+                self.heap += name.heap_size();
+                self.pel.insert(id, Nack { consumer: name, delivery_time: now, delivery_count: 1 });
+                self.cpel_add(consumer, id);
             }
-            self.heap = self.heap + name.heap_size() - nack.consumer.heap_size();
-            nack.consumer = name;
-            self.consumers.get_mut(consumer).expect("consumer").pel.insert(id);
+            Some(nack) if nack.consumer.as_slice() != consumer => {
+                let old = std::mem::replace(&mut nack.consumer, name);
+                self.heap = self.heap + self.consumers.get_key_value(consumer).map_or(0, |(k, _)| k.heap_size()) - old.heap_size();
+                self.cpel_remove(&old, id);
+                self.cpel_add(consumer, id);
+            }
+            Some(_) => {}
         }
         self.pel.get_mut(&id).expect("pending")
     }
@@ -216,8 +230,10 @@ mod tests {
     #[test]
     fn heap_count_matches_a_recount() {
         let recount = |g: &Group| {
-            g.consumers.keys().map(|n| CONSUMER_BYTES + n.heap_size()).sum::<usize>()
-                + g.pel.values().map(|n| PEL_ENTRY_BYTES + CPEL_ENTRY_BYTES + n.consumer.heap_size()).sum::<usize>()
+            g.consumers.iter().map(|(n, c)| n.heap_size() + btree_bytes(c.pel.len(), CPEL_PAIR)).sum::<usize>()
+                + g.pel.values().map(|n| n.consumer.heap_size()).sum::<usize>()
+                + btree_bytes(g.pel.len(), PEL_PAIR)
+                + btree_bytes(g.consumers.len(), CONSUMER_PAIR)
         };
         let names: [&[u8]; 3] = [b"a", b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", b"cccccccccccccccccccccccccccccccccccccccccc"];
         let mut x: u64 = 12345;
