@@ -1,6 +1,6 @@
 //! XINFO STREAM [FULL [COUNT n]] | GROUPS | CONSUMERS | HELP.
 
-use super::{c_text, id_reply, opt_is, range_replies, read_slot, stream, Ctx};
+use super::{c_text, id_reply, opt_is, range_replies, read_slot, stream_ref as stream, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;

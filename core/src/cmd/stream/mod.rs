@@ -82,6 +82,14 @@ fn stream<'a>(ctx: &'a mut Ctx, slot: u32) -> &'a mut Stream {
     }
 }
 
+/// The stream in `slot`, for reading (not marked for re-measuring).
+fn stream_ref<'a>(ctx: &'a mut Ctx, slot: u32) -> &'a Stream {
+    match &ctx.db().keys.entry(slot).value {
+        Value::Stream(s) => s,
+        _ => unreachable!("slot checked to hold a stream"),
+    }
+}
+
 /// An ID as a bulk reply.
 fn id_reply(id: StreamId) -> Reply {
     Reply::Bulk(id.to_bytes())
@@ -180,6 +188,33 @@ mod tests {
         assert!(with_pel > many + 2000 * 40, "{} {}", many, with_pel);
         t.cmd(&["XGROUP", "DESTROY", "s", "g"]);
         assert_eq!(size(&mut t), many);
+    }
+
+    /// Every stream command that changes a stream marks it for re-measuring: the
+    /// keyspace's running total matches a recount after each (reads, groups, claims,
+    /// blocking serves included).
+    #[test]
+    fn memory_accounting_follows_every_stream_write() {
+        let mut t = TestEngine::new();
+        let a = t.connect();
+        let lines = [
+            "XADD s 1-1 f v g w", "XADD s 2-1 f v", "XGROUP CREATE s g 0", "XGROUP CREATE s g2 $ MKSTREAM",
+            "XGROUP CREATECONSUMER s g a-consumer-with-a-long-name", "XREADGROUP GROUP g c1 STREAMS s >",
+            "XCLAIM s g a-consumer-with-a-long-name 0 1-1", "XAUTOCLAIM s g c3 0 0", "XACK s g 2-1",
+            "XDEL s 1-1", "XGROUP SETID s g 0", "XREADGROUP GROUP g c2 COUNT 1 STREAMS s >",
+            "XREADGROUP GROUP g c2 STREAMS s 0", "XGROUP DELCONSUMER s g c2", "XTRIM s MAXLEN 0",
+            "XSETID s 10-0 ENTRIESADDED 10", "XGROUP DESTROY s g2", "XADD s 11-1 f v", "XRANGE s - +",
+            "XINFO STREAM s FULL", "XPENDING s g", "XLEN s",
+        ];
+        t.cmd(&["XGROUP", "CREATE", "b", "g", "$", "MKSTREAM"]);
+        assert_eq!(t.run_as(a, "XREADGROUP GROUP g blocked BLOCK 0 STREAMS b >"), Reply::Blocked);
+        for line in lines.iter().chain(&["XADD b 1-1 f v", "XPENDING b g"]) {
+            let args: Vec<&str> = line.split(' ').collect();
+            t.cmd(&args);
+            let keys = &t.eng.state.dbs[0].keys;
+            assert_eq!(keys.value_bytes(), keys.recount_value_bytes(), "after {line}");
+        }
+        assert_eq!(t.resp(&["XPENDING", "b", "g"]), "*4\r\n:1\r\n$3\r\n1-1\r\n$3\r\n1-1\r\n*1\r\n*2\r\n$7\r\nblocked\r\n$1\r\n1\r\n");
     }
 
     #[test]

@@ -15,7 +15,7 @@ fn nogroup(key: &[u8], group: &[u8]) -> CmdError {
 /// The slot of `key` if it holds a stream with group `group`, else NOGROUP.
 fn group_slot(ctx: &mut Ctx, key: &[u8], group: &[u8]) -> Result<u32, CmdError> {
     match read_slot(ctx, key)? {
-        Some(slot) if stream(ctx, slot).group(group).is_some() => Ok(slot),
+        Some(slot) if super::stream_ref(ctx, slot).group(group).is_some() => Ok(slot),
         _ => Err(nogroup(key, group)),
     }
 }
@@ -58,7 +58,7 @@ pub fn xpending(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let slot = group_slot(ctx, argv[1], argv[2])?;
     let now = ctx.now_ms() as i64;
-    let g = stream(ctx, slot).group(argv[2]).expect("group");
+    let g = super::stream_ref(ctx, slot).group(argv[2]).expect("group");
     let Some((minidle, start, end, mut count, consumer)) = range else {
         let pel = g.pel();
         let (Some((first, _)), Some((last, _))) = (pel.first_key_value(), pel.last_key_value()) else {

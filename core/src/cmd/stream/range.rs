@@ -1,6 +1,6 @@
 //! XLEN, XRANGE, XREVRANGE, XDEL.
 
-use super::{parse_bound, parse_strict, range_replies, read_slot, stream, write_slot, Ctx};
+use super::{parse_bound, parse_strict, range_replies, read_slot, stream, stream_ref, write_slot, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -9,7 +9,7 @@ use crate::reply::Reply;
 /// `XLEN key`.
 pub fn xlen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     Ok(match read_slot(ctx, args.at(1))? {
-        Some(slot) => Reply::Int(stream(ctx, slot).len() as i64),
+        Some(slot) => Reply::Int(stream_ref(ctx, slot).len() as i64),
         None => Reply::Int(0),
     })
 }
@@ -35,7 +35,7 @@ fn xrange_generic(ctx: &mut Ctx, args: &Args, rev: bool) -> CmdResult {
         return Ok(Reply::NilArray);
     }
     let count = if count < 0 { 0 } else { count as usize };
-    let s = stream(ctx, slot);
+    let s = stream_ref(ctx, slot);
     Ok(Reply::Array(range_replies(&s.entries, start, end, count, rev)))
 }
 
