@@ -92,7 +92,9 @@ impl Entries {
                 }
                 let mut at = b.first_at();
                 while !b.at_end(at) {
-                    let e = b.decode(key, at, None);
+                    // Fields decoded in the same pass (entries before `start` are few:
+                    // only in the first node).
+                    let e = b.decode(key, at, Some(&mut fields));
                     at = e.end;
                     if e.id > end {
                         return;
@@ -100,7 +102,6 @@ impl Entries {
                     if e.id < start || e.flags & FLAG_DELETED != 0 {
                         continue;
                     }
-                    b.decode(key, e.at, Some(&mut fields));
                     if !f(e.id, &fields) {
                         return;
                     }
