@@ -1,5 +1,5 @@
 //! Blocking commands: clients that wait for keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
-//! BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP; later XREAD), served in Redis 7.0's order.
+//! BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, XREAD, XREADGROUP), served in Redis 7.0's order.
 //!
 //! # Host protocol
 //!
@@ -31,7 +31,11 @@
 //!   engine turns the added keys that have waiters and hold a type some waiter can use
 //!   into *ready keys* (in order, each once). SWAPDB signals the keys that exist under
 //!   waited-for names ([`signal_existing_keys`]). Deleting a key or replacing it with a
-//!   value of another type signals nothing: its waiters keep waiting, as in Redis.
+//!   value of another type signals nothing: its waiters keep waiting, as in Redis, except
+//!   waiters with a [`Waiter::key_gone_reply`] (XREADGROUP): their keys are checked after
+//!   each command and, once gone or not a stream, signalled (Redis's
+//!   `signalDeletedKeyAsReady`); those waiters then end with that reply. XADD and XGROUP
+//!   DESTROY signal existing keys ([`Ctx::signal_ready`]).
 //! - After each command (for MULTI/EXEC and scripts: after the whole block),
 //!   [`serve_ready`] runs Redis's `handleClientsBlockedOnKeys`: for each ready key in
 //!   order, the clients waiting on it, first blocked first; those waiting for the key's
