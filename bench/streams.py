@@ -6,8 +6,8 @@ handling. Rows (issue 5): `XADD s * f v`; XRANGE of 10 entries; XREADGROUP COUNT
 entries, each read adds 10 pending entries) and XACK (one pending ID of a 1,000,000-entry
 PEL, chosen at random) with their combined rate for a read-then-ack pair; each without
 and with pipelining, as the median requests per second of interleaved redis-benchmark
-runs. Then one stream of 1,000,000 entries with two small fields loaded into each server,
-with used_memory and RSS per entry. Prints Markdown.
+runs. First (so RSS starts from fresh servers) one stream of 1,000,000 entries with two
+small fields loaded into each server, with used_memory and RSS per entry. Prints Markdown.
 """
 
 import argparse
@@ -148,8 +148,33 @@ def main():
         print(f"- redis: {version_of([a.redis_bin, '--version'])}; cinder git {git}")
         print(f"- {rounds} round(s), {requests} requests, {a.clients} clients, median of rounds; "
               "client and servers share the machine\n")
+        if not a.no_memory:
+            rows = []
+            for srv in (redis, cinder):
+                srv.call("FLUSHALL")
+                time.sleep(0.2)
+                used0, rss0 = srv.used_memory(), srv.rss_bytes()
+                t0 = time.time()
+                send_all(srv, [resp("XADD", "xb:mem", "*", "name", b"user:%d" % i, "score", b"%d" % (i % 1000))
+                               for i in range(members)])
+                secs = time.time() - t0
+                card = srv.call("XLEN", "xb:mem").decode().strip().lstrip(":")
+                time.sleep(0.5)
+                used, rss = srv.used_memory(), srv.rss_bytes()
+                per = (used - used0) / members if used is not None and used0 is not None else None
+                rows.append((srv.name, used, per, rss, (rss - rss0) / members, secs, card))
+            print(f"Memory of one stream of {members:,} entries (`XADD * name user:<i> score <i % 1000>`;"
+                  " per entry = growth over the empty server / entries):\n")
+            print("| server | used_memory | bytes/entry | RSS | bytes/entry (RSS) | load time | XLEN |")
+            print("|---|---:|---:|---:|---:|---:|---:|")
+            for name, used, per, rss, rper, secs, card in rows:
+                print(f"| {name} | {fmt_int(used or 0)} | {per:.1f} | {fmt_int(rss)} | {rper:.1f} "
+                      f"| {secs:.1f} s | {card} |")
+            (_, ru, rp, rr, rrp, _, _), (_, cu, cp, cr, crp, _, _) = rows
+            print(f"| cinder/redis | {cu / ru:.2f} | {cp / rp:.2f} | {cr / rr:.2f} | {crp / rrp:.2f} | | |")
+
         if not a.no_throughput:
-            print("| command | pipeline | redis rps | cinder rps | cinder/redis |")
+            print("\n| command | pipeline | redis rps | cinder rps | cinder/redis |")
             print("|---|---:|---:|---:|---:|")
             pair = {}
             for pl in [int(p) for p in a.pipelines.split(",")]:
@@ -176,30 +201,6 @@ def main():
                     comb = [1 / (1 / rg[k] + 1 / ack[k]) for k in (0, 1)]
                     print(f"| XREADGROUP COUNT 10 + XACK (pairs/s, combined) | {pl} | {fmt_int(comb[0])} "
                           f"| {fmt_int(comb[1])} | {comb[1] / comb[0]:.2f} |")
-        if not a.no_memory:
-            rows = []
-            for srv in (redis, cinder):
-                srv.call("FLUSHALL")
-                time.sleep(0.2)
-                used0, rss0 = srv.used_memory(), srv.rss_bytes()
-                t0 = time.time()
-                send_all(srv, [resp("XADD", "xb:mem", "*", "name", b"user:%d" % i, "score", b"%d" % (i % 1000))
-                               for i in range(members)])
-                secs = time.time() - t0
-                card = srv.call("XLEN", "xb:mem").decode().strip().lstrip(":")
-                time.sleep(0.5)
-                used, rss = srv.used_memory(), srv.rss_bytes()
-                per = (used - used0) / members if used is not None and used0 is not None else None
-                rows.append((srv.name, used, per, rss, (rss - rss0) / members, secs, card))
-            print(f"\nMemory of one stream of {members:,} entries (`XADD * name user:<i> score <i % 1000>`;"
-                  " per entry = growth over the empty server / entries):\n")
-            print("| server | used_memory | bytes/entry | RSS | bytes/entry (RSS) | load time | XLEN |")
-            print("|---|---:|---:|---:|---:|---:|---:|")
-            for name, used, per, rss, rper, secs, card in rows:
-                print(f"| {name} | {fmt_int(used or 0)} | {per:.1f} | {fmt_int(rss)} | {rper:.1f} "
-                      f"| {secs:.1f} s | {card} |")
-            (_, ru, rp, rr, rrp, _, _), (_, cu, cp, cr, crp, _, _) = rows
-            print(f"| cinder/redis | {cu / ru:.2f} | {cp / rp:.2f} | {cr / rr:.2f} | {crp / rrp:.2f} | | |")
     finally:
         cinder.stop()
         redis.stop()
