@@ -19,11 +19,20 @@ pub enum Trim {
 }
 
 /// The ordered entries.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Entries {
     nodes: BTreeMap<StreamId, Block>,
     len: u64,
     data_heap: usize,
+}
+
+impl Clone for Entries {
+    /// A copy (COPY): cloned buffers have no spare capacity, so the count is redone.
+    fn clone(&self) -> Entries {
+        let nodes = self.nodes.clone();
+        let data_heap = nodes.values().map(Block::heap).sum();
+        Entries { nodes, len: self.len, data_heap }
+    }
 }
 
 impl Entries {
@@ -277,6 +286,9 @@ mod tests {
         assert_eq!(e.trim(Trim::MaxLen(120), false, 0), 30);
         assert_eq!(e.len(), 120);
         assert_eq!(e.edge(false), Some(StreamId::new(131, 0)));
+        let copy = e.clone();
+        assert_eq!(copy.data_heap, copy.nodes.values().map(Block::heap).sum::<usize>());
+        assert_eq!(all(&copy, false), all(&e, false));
         assert_eq!(e.trim(Trim::MinId(StreamId::new(240, 0)), false, 0), 109);
         assert_eq!(e.edge(true), Some(StreamId::new(250, 0)));
     }
