@@ -1,5 +1,5 @@
 //! Blocking commands: clients that wait for keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
-//! BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP; later XREAD), served in Redis 7.0's order.
+//! BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, XREAD, XREADGROUP), served in Redis 7.0's order.
 //!
 //! # Host protocol
 //!
@@ -31,7 +31,11 @@
 //!   engine turns the added keys that have waiters and hold a type some waiter can use
 //!   into *ready keys* (in order, each once). SWAPDB signals the keys that exist under
 //!   waited-for names ([`signal_existing_keys`]). Deleting a key or replacing it with a
-//!   value of another type signals nothing: its waiters keep waiting, as in Redis.
+//!   value of another type signals nothing: its waiters keep waiting, as in Redis, except
+//!   waiters with a [`Waiter::key_gone_reply`] (XREADGROUP): their keys are checked after
+//!   each command and, once gone or not a stream, signalled (Redis's
+//!   `signalDeletedKeyAsReady`); those waiters then end with that reply. XADD and XGROUP
+//!   DESTROY signal existing keys ([`Ctx::signal_ready`]).
 //! - After each command (for MULTI/EXEC and scripts: after the whole block),
 //!   [`serve_ready`] runs Redis's `handleClientsBlockedOnKeys`: for each ready key in
 //!   order, the clients waiting on it, first blocked first; those waiting for the key's
@@ -65,6 +69,8 @@ pub enum WaitFor {
     List,
     /// A sorted set (BZPOPMIN, BZPOPMAX, BZMPOP).
     ZSet,
+    /// A stream (XREAD, XREADGROUP).
+    Stream,
 }
 
 impl WaitFor {
@@ -73,6 +79,7 @@ impl WaitFor {
         match v {
             Value::List(_) => Some(WaitFor::List),
             Value::ZSet(_) => Some(WaitFor::ZSet),
+            Value::Stream(_) => Some(WaitFor::Stream),
             _ => None,
         }
     }
@@ -92,6 +99,13 @@ pub trait Waiter: fmt::Debug {
     /// The reply when the wait times out or `CLIENT UNBLOCK id TIMEOUT` ends it.
     fn timeout_reply(&self) -> Reply {
         Reply::NilArray
+    }
+
+    /// The reply that ends the wait when a waited-on key is deleted or stops holding a
+    /// value of kind [`Waiter::waits_for`] (Redis 7.0 unblocks XREADGROUP so, with
+    /// `UNBLOCKED the stream key no longer exists`); `None` (the default): keep waiting.
+    fn key_gone_reply(&self) -> Option<Reply> {
+        None
     }
 }
 
@@ -125,6 +139,9 @@ pub struct Blocking {
     blocked: usize,
     /// Reused buffer for the keyspaces' added-key records.
     scratch: Vec<u32>,
+    /// Keys waited on by clients with a [`Waiter::key_gone_reply`], with their count:
+    /// checked after each command, as Redis signals a deleted stream key.
+    gone_watch: HashMap<(usize, SBytes), usize>,
 }
 
 impl Blocking {
@@ -138,6 +155,7 @@ impl Blocking {
             wakeups: Vec::new(),
             blocked: 0,
             scratch: Vec::new(),
+            gone_watch: HashMap::with_hasher(FixedState::with_seed(0)),
         }
     }
 
@@ -214,10 +232,26 @@ impl<'a> Ctx<'a> {
         if deadline_ms != 0 {
             b.deadlines.insert((deadline_ms, self.client.id), h);
         }
+        if waiter.key_gone_reply().is_some() {
+            for k in &uniq {
+                *b.gone_watch.entry((db, k.clone())).or_default() += 1;
+            }
+        }
         b.blocked += 1;
         self.st.dbs[db].keys.set_insert_log(true);
         self.client.wait = Some(Box::new(Wait { db, keys: uniq, deadline_ms, spec: self.cmd, waiter }));
         Reply::Blocked
+    }
+
+    /// Redis's `signalKeyAsReady` for a key that exists (XADD, XGROUP DESTROY): queues
+    /// `key` of the client's database for serving when clients wait on it.
+    pub fn signal_ready(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        let b = &mut self.st.blocking;
+        if let Some((k, _)) = b.by_key[db].get_key_value(key) {
+            let k = k.clone();
+            b.signal(db, &k);
+        }
     }
 
     /// Whether the running client may block (not inside MULTI/EXEC or a script).
@@ -242,6 +276,17 @@ fn unregister(st: &mut EngineState, client: &mut Client) -> Option<Box<Wait>> {
     }
     if wait.deadline_ms != 0 {
         b.deadlines.remove(&(wait.deadline_ms, client.id));
+    }
+    if wait.waiter.key_gone_reply().is_some() {
+        for k in &wait.keys {
+            let item = (wait.db, k.clone());
+            if let Some(n) = b.gone_watch.get_mut(&item) {
+                *n -= 1;
+                if *n == 0 {
+                    b.gone_watch.remove(&item);
+                }
+            }
+        }
     }
     b.blocked -= 1;
     if map.is_empty() {
@@ -276,6 +321,19 @@ pub fn cancel(st: &mut EngineState, client: &mut Client) {
 /// `signalKeyAsReady` from `dbAdd`).
 fn collect_added_keys(st: &mut EngineState) {
     let b = &mut st.blocking;
+    // Watched keys that are gone or hold another type are signalled (Redis's
+    // signalDeletedKeyAsReady on deleting or overwriting a stream).
+    if !b.gone_watch.is_empty() {
+        for (db, key) in b.gone_watch.keys() {
+            let gone = match st.dbs[*db].keys.find(key) {
+                None => true,
+                Some(slot) => WaitFor::of(&st.dbs[*db].keys.entry(slot).value) != Some(WaitFor::Stream),
+            };
+            if gone && b.ready_set.insert((*db, key.clone())) {
+                b.ready.push((*db, key.clone()));
+            }
+        }
+    }
     for (i, db) in st.dbs.iter_mut().enumerate() {
         if !db.keys.has_inserted() {
             continue;
@@ -338,6 +396,7 @@ fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &S
     let now = st.now_ms();
     // Redis looks the key up once, expiring it if due.
     if st.dbs[db].lookup(key, now).is_none() {
+        unblock_key_gone(st, clients, db, key);
         return;
     }
     let Some(queue) = st.blocking.by_key[db].get(key.as_slice()) else {
@@ -372,6 +431,33 @@ fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &S
             finish(st, &mut client, reply, false);
         }
         clients.put_back(h, client);
+    }
+    unblock_key_gone(st, clients, db, key);
+}
+
+/// Redis's `unblockDeletedStreamReadgroupClients`: when `key` is missing or holds a
+/// value no stream waiter can use, ends the waits that have a [`Waiter::key_gone_reply`].
+fn unblock_key_gone(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &SBytes) {
+    if !st.blocking.gone_watch.contains_key(&(db, key.clone())) {
+        return;
+    }
+    if let Some(slot) = st.dbs[db].keys.find(key) {
+        if WaitFor::of(&st.dbs[db].keys.entry(slot).value) == Some(WaitFor::Stream) {
+            return;
+        }
+    }
+    let Some(queue) = st.blocking.by_key[db].get(key.as_slice()) else {
+        return;
+    };
+    let waiting: Vec<ClientHandle> = queue.iter().copied().collect();
+    for h in waiting {
+        let Some(client) = clients.get_mut(h) else {
+            continue;
+        };
+        let Some(reply) = client.wait.as_ref().and_then(|w| w.waiter.key_gone_reply()) else {
+            continue;
+        };
+        finish(st, client, reply, false);
     }
 }
 

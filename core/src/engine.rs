@@ -384,6 +384,12 @@ impl Engine {
         let now_ms = st.now_ms();
         let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
         st.flush_key_events();
+        // Expired keys are deleted keys: XREADGROUP waits on them end (Redis's
+        // signalDeletedKeyAsReady from the expire cycle).
+        if self.state.blocking.blocked_clients() > 0 {
+            blocking::serve_ready(&mut self.state, &mut self.clients);
+            self.state.flush_key_events();
+        }
         self.compact_keyspaces();
         let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };

@@ -6,6 +6,7 @@ pub mod intset;
 pub mod list;
 pub mod packed;
 pub mod set;
+pub mod stream;
 pub mod table;
 pub mod zset;
 
@@ -32,6 +33,8 @@ pub enum Value {
     Set(Box<set::Set>),
     /// A sorted set ("listpack" or "skiplist").
     ZSet(Box<zset::ZSet>),
+    /// A stream ("stream").
+    Stream(Box<stream::Stream>),
 }
 
 impl Value {
@@ -53,6 +56,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -66,6 +70,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -94,6 +99,7 @@ impl Value {
             Value::Hash(h) => std::mem::size_of::<hash::Hash>() + h.heap_size(),
             Value::Set(s) => std::mem::size_of::<set::Set>() + s.heap_size(),
             Value::ZSet(z) => std::mem::size_of::<zset::ZSet>() + z.heap_size(),
+            Value::Stream(s) => std::mem::size_of::<stream::Stream>() + s.heap_size(),
         }
     }
 }

@@ -14,16 +14,38 @@ pub fn differ(mode: Mode, reference: &Outcome, candidate: &Outcome) -> Option<us
         Mode::Exact => a == b,
         Mode::Unordered => same_unordered(a, b),
         Mode::Shape => resp::is_error(a) == resp::is_error(b) && a.first() == b.first(),
-        Mode::Approx(tol) => match (resp::as_int(a), resp::as_int(b)) {
-            (Some(x), Some(y)) => (x < 0) == (y < 0) && (x - y).abs() <= tol && (x >= 0 || x == y),
-            _ => a == b,
-        },
+        Mode::Approx(tol) => approx_eq(a, b, tol),
     };
     if same {
         None
     } else {
         Some(a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
     }
+}
+
+/// `@approx`: integers (at any depth of an aggregate, e.g. XPENDING's idle times) may
+/// differ by `tol`; a negative integer must match exactly; everything else exactly.
+fn approx_eq(a: &[u8], b: &[u8], tol: i64) -> bool {
+    if let (Some(x), Some(y)) = (resp::as_int(a), resp::as_int(b)) {
+        return (x < 0) == (y < 0) && (x - y).abs() <= tol && (x >= 0 || x == y);
+    }
+    let (Some((ha, ea)), Some((hb, eb))) = (resp::split_aggregate(a), resp::split_aggregate(b)) else {
+        return a == b;
+    };
+    if ha != hb || ea.len() != eb.len() {
+        return false;
+    }
+    let is_map = a.first() == Some(&b'%');
+    ea.iter().zip(&eb).all(|(x, y)| {
+        if is_map {
+            let kx = resp::reply_len(x).ok().flatten().unwrap_or(x.len());
+            let ky = resp::reply_len(y).ok().flatten().unwrap_or(y.len());
+            let ((k1, v1), (k2, v2)) = (x.split_at(kx), y.split_at(ky));
+            approx_eq(k1, k2, tol) && approx_eq(v1, v2, tol)
+        } else {
+            approx_eq(x, y, tol)
+        }
+    })
 }
 
 /// `reply` with the element that follows a `field` element (bulk or simple string, at
@@ -94,6 +116,9 @@ mod tests {
         assert!(differ(Mode::Approx(5), &r(b":100\r\n"), &r(b":90\r\n")).is_some());
         assert!(differ(Mode::Approx(5), &r(b":-1\r\n"), &r(b":-2\r\n")).is_some());
         assert!(differ(Mode::Approx(5), &r(b":-1\r\n"), &r(b":1\r\n")).is_some());
+        assert_eq!(differ(Mode::Approx(5), &r(b"*2\r\n:100\r\n$1\r\nx\r\n"), &r(b"*2\r\n:97\r\n$1\r\nx\r\n")), None);
+        assert!(differ(Mode::Approx(5), &r(b"*2\r\n:100\r\n$1\r\nx\r\n"), &r(b"*2\r\n:100\r\n$1\r\ny\r\n")).is_some());
+        assert!(differ(Mode::Approx(5), &r(b"*1\r\n:100\r\n"), &r(b"*2\r\n:100\r\n:1\r\n")).is_some());
         assert!(differ(Mode::Exact, &Outcome::Closed, &r(b"+OK\r\n")).is_some());
         assert_eq!(differ(Mode::Exact, &Outcome::Closed, &Outcome::Closed), None);
         assert_eq!(

@@ -9,6 +9,7 @@ pub mod random;
 pub mod random_list;
 pub mod random_hash;
 pub mod random_set;
+pub mod random_stream;
 pub mod resp;
 pub mod runner;
 pub mod scenario;

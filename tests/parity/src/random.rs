@@ -180,6 +180,7 @@ impl Gen {
         if let Some(op) = crate::random_list::maybe_next(self)
             .or_else(|| crate::random_hash::maybe_hash_op(self))
             .or_else(|| crate::random_set::maybe_set_op(self))
+            .or_else(|| crate::random_stream::maybe_stream_op(self))
         {
             return op;
         }

@@ -26,8 +26,9 @@ fn argv(line: &str, vars: &HashMap<String, String>) -> Vec<Vec<u8>> {
     line.split(' ')
         .filter(|a| !a.is_empty())
         .map(|a| match a.strip_prefix('$') {
-            Some(name) => vars.get(name).unwrap_or_else(|| panic!("no captured ${name}")).clone().into_bytes(),
-            None => a.as_bytes().to_vec(),
+            // A bare `$` is an argument (XREAD's "new entries only").
+            Some(name) if !name.is_empty() => vars.get(name).unwrap_or_else(|| panic!("no captured ${name}")).clone().into_bytes(),
+            _ => a.as_bytes().to_vec(),
         })
         .collect()
 }

@@ -249,3 +249,113 @@ fn sorted_set_pop_timeouts_in_resp2_and_resp3() {
         ],
     );
 }
+
+#[test]
+fn xread_waits_and_is_served_in_order() {
+    scenario(
+        "xread",
+        &[
+            "1: XREAD BLOCK 0 STREAMS s $",
+            "2: XREAD COUNT 1 BLOCK 0 STREAMS other s 0 0",
+            "3: XREAD BLOCK 0 STREAMS s 5-0",
+            "0: XADD s 1-1 a 1",
+            "0: XADD s 1-2 b 2",
+            "0: XADD s 6-0 c 3",
+            // A non-stream value under the key does not serve (nor end) XREAD waits.
+            "1: XREAD BLOCK 0 STREAMS k $",
+            "0: RPUSH k x",
+            "0: DEL k",
+            "0: XADD k 1-1 f v",
+            // Timeouts: nil arrays in RESP2 and RESP3.
+            "2: XREAD BLOCK 300 STREAMS t $",
+            "3: @quiet HELLO 3",
+            "3: XREAD BLOCK 300 STREAMS t $",
+            "@sleep 800",
+            "3: XREAD BLOCK 0 STREAMS t $",
+            "0: XADD t 9-9 f v",
+            // Without COUNT a blocked client gets the new entries.
+            "1: XREAD BLOCK 0 STREAMS m 0",
+            "0: XADD m 1-1 f v",
+        ],
+    );
+}
+
+#[test]
+fn xreadgroup_waits_moves_the_group_and_ends_on_delete_or_destroy() {
+    scenario(
+        "xreadgroup",
+        &[
+            "0: XGROUP CREATE s g $ MKSTREAM",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS s >",
+            "2: XREADGROUP GROUP g bob COUNT 1 BLOCK 0 STREAMS s >",
+            "0: XADD s 1-1 f 1",
+            "0: XADD s 2-1 f 2",
+            "0: XPENDING s g",
+            "0: XINFO GROUPS s",
+            // NOACK leaves nothing pending.
+            "1: XREADGROUP GROUP g alice NOACK BLOCK 0 STREAMS s >",
+            "0: XADD s 3-1 f 3",
+            "0: XPENDING s g",
+            // Destroying the group or deleting the key ends XREADGROUP waits with errors.
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS s >",
+            "0: XGROUP DESTROY s g",
+            "0: XGROUP CREATE s g $",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS s >",
+            "2: XREAD BLOCK 0 STREAMS s $",
+            "0: DEL s",
+            "0: XADD s 9-1 f v",
+            "0: XGROUP CREATE s2 g $ MKSTREAM",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS s2 >",
+            "0: SET s2 x",
+            "0: INFO errorstats",
+            // RENAME away, FLUSHALL and expiry delete the key too.
+            "0: XGROUP CREATE r g $ MKSTREAM",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS r >",
+            "0: RENAME r r2",
+            "0: XGROUP CREATE f g $ MKSTREAM",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS f >",
+            "0: FLUSHALL",
+            "0: XGROUP CREATE e g $ MKSTREAM",
+            "0: PEXPIRE e 100",
+            "1: XREADGROUP GROUP g alice BLOCK 0 STREAMS e >",
+            "@sleep 800",
+            "0: EXISTS e",
+            // Timeout.
+            "0: XGROUP CREATE s3 g $ MKSTREAM",
+            "1: XREADGROUP GROUP g alice BLOCK 300 STREAMS s3 >",
+            "@sleep 800",
+            "0: XINFO GROUPS s3",
+        ],
+    );
+}
+
+#[test]
+fn worker_queue_with_crash_and_xautoclaim_recovery() {
+    scenario(
+        "worker-queue",
+        &[
+            "0: XGROUP CREATE jobs workers $ MKSTREAM",
+            "1: XREADGROUP GROUP workers w1 COUNT 1 BLOCK 0 STREAMS jobs >",
+            "2: XREADGROUP GROUP workers w2 COUNT 1 BLOCK 0 STREAMS jobs >",
+            "0: XADD jobs 1-1 job a",
+            "0: XADD jobs 2-1 job b",
+            "0: XADD jobs 3-1 job c",
+            "0: XADD jobs 4-1 job d",
+            // w1 finishes its job; w2 crashes holding 2-1.
+            "1: XACK jobs workers 1-1",
+            "2: @close",
+            "1: XREADGROUP GROUP workers w1 COUNT 1 STREAMS jobs >",
+            "1: XACK jobs workers 3-1",
+            "0: XPENDING jobs workers",
+            "@sleep 300",
+            // w1 recovers what has been idle for 200 ms: 2-1 (w2's), not 4-1 later.
+            "1: XREADGROUP GROUP workers w1 COUNT 1 STREAMS jobs >",
+            "1: XAUTOCLAIM jobs workers w1 200 0 COUNT 10",
+            "1: XACK jobs workers 2-1 4-1",
+            "0: XPENDING jobs workers",
+            "0: XAUTOCLAIM jobs workers w1 0 0",
+            "0: XGROUP DELCONSUMER jobs workers w2",
+            "0: XINFO GROUPS jobs",
+        ],
+    );
+}

@@ -100,6 +100,24 @@ fn used_memory_tracks_the_allocator_within_ten_percent() {
             bulk(c, &["ZADD", &format!("big:{z}")], 30_000, &|i| vec![i.to_string(), format!("member:{i}")]);
         }
     });
+    check(&mut c, "streams (entries, groups, pending entries)", &mut |c| {
+        let one = |c: &mut Conn, args: &[&str]| {
+            call(c, &args.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        };
+        for x in 0..2_000 {
+            for i in 1..=10 {
+                one(c, &["XADD", &format!("small:{x}"), &format!("{i}-0"), "f", &format!("v{i}"), "g", "x"]);
+            }
+        }
+        for x in 0..3 {
+            let key = format!("big:{x}");
+            for i in 1..=30_000 {
+                one(c, &["XADD", &key, &format!("{i}-0"), "name", &format!("user:{i}"), "score", &format!("{}", i % 1000)]);
+            }
+            one(c, &["XGROUP", "CREATE", &key, "g", "0"]);
+            one(c, &["XREADGROUP", "GROUP", "g", &format!("consumer-with-a-long-name-{x}"), "COUNT", "20000", "STREAMS", &key, ">"]);
+        }
+    });
     check(&mut c, "after deleting half", &mut |c| {
         bulk(c, &["MSET"], 200_000, &|i| vec![format!("key:{i}"), format!("value-{i:020}")]);
         bulk(c, &["DEL"], 100_000, &|i| vec![format!("key:{}", i * 2)]);

@@ -156,6 +156,43 @@ fn sorted_sets() {
 }
 
 #[test]
+fn streams() {
+    let steps = with_subscriber(
+        "0: CONFIG SET notify-keyspace-events KEAn",
+        &[
+            "0: XADD s 1-1 f v",
+            "0: XADD s MAXLEN 1 2-1 f v",
+            "0: XTRIM s MAXLEN 0",
+            "0: XTRIM s MAXLEN 0",
+            "0: XADD s 3-1 f v",
+            "0: XDEL s 9-9",
+            "0: XDEL s 3-1",
+            "0: XSETID s 10-1",
+            "0: XGROUP CREATE s g $",
+            "0: XGROUP CREATE s g $",
+            "0: XGROUP SETID s g 0",
+            "0: XGROUP CREATECONSUMER s g c1",
+            "0: XGROUP CREATECONSUMER s g c1",
+            "0: XGROUP DELCONSUMER s g c1",
+            "0: XGROUP DELCONSUMER s g nope",
+            "0: XADD s 11-1 f v",
+            "0: XREADGROUP GROUP g c2 COUNT 1 STREAMS s >",
+            "0: XREADGROUP GROUP g c2 COUNT 1 STREAMS s 0",
+            "0: XCLAIM s g c3 0 11-1",
+            "0: XAUTOCLAIM s g c4 0 0",
+            "0: XACK s g 11-1",
+            "0: XGROUP DESTROY s g",
+            "0: XGROUP DESTROY s g",
+            "0: XGROUP CREATE s2 g $ MKSTREAM",
+            "0: XADD s3 NOMKSTREAM * f v",
+            "0: XADD s4 MAXLEN 0 1-1 f v",
+            "0: EXISTS s4",
+        ],
+    );
+    scenario("notify-streams", &steps);
+}
+
+#[test]
 fn expired_new_keymiss_and_class_filters() {
     scenario(
         "notify-expired-new",

@@ -1,0 +1,219 @@
+//! XADD, XTRIM (Redis's `streamParseAddOrTrimArgsOrReply` and `streamTrim`) and XSETID.
+
+use super::{id_reply, opt_is, parse_strict, stream, write_slot, Ctx};
+use crate::bytes::SBytes;
+use crate::cmd::Args;
+use crate::config::notify;
+use crate::error::{CmdError, CmdResult};
+use crate::numfmt::parse_i64;
+use crate::reply::Reply;
+use crate::types::stream::{parse_id, AddError, NodeLimits, ParsedId, Stream, StreamId, Trim};
+use crate::types::Value;
+
+/// Parsed XADD/XTRIM options.
+#[derive(Debug, Default)]
+struct TrimArgs {
+    trim: Option<Trim>,
+    approx: bool,
+    limit: u64,
+    nomkstream: bool,
+    /// XADD's explicit ID (`None`: `*`).
+    id: Option<ParsedId>,
+}
+
+fn syntax(msg: &'static str) -> CmdError {
+    CmdError::other(msg)
+}
+
+/// Parses options from argument 2; for XADD stops at the ID (returns its index).
+/// `default_limit` is LIMIT for `~` without LIMIT (100 × `stream-node-max-entries`,
+/// 10,000 when that is out of 1..=10,000).
+fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(TrimArgs, usize), CmdError> {
+    let mut a = TrimArgs::default();
+    let mut limit: Option<i64> = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let more = argv.len() - 1 - i;
+        let opt = argv[i];
+        if xadd && opt.first() == Some(&b'*') && (opt.len() == 1 || opt[1] == 0) {
+            break;
+        } else if (opt_is(opt, "maxlen") || opt_is(opt, "minid")) && more > 0 {
+            if a.trim.is_some() {
+                return Err(syntax("ERR syntax error, MAXLEN and MINID options at the same time are not compatible"));
+            }
+            a.approx = false;
+            let next = argv[i + 1];
+            let c_is = |c: u8| next.first() == Some(&c) && (next.len() == 1 || next[1] == 0);
+            if more >= 2 && c_is(b'~') {
+                a.approx = true;
+                i += 1;
+            } else if more >= 2 && c_is(b'=') {
+                i += 1;
+            }
+            if opt_is(opt, "maxlen") {
+                let n = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
+                if n < 0 {
+                    return Err(syntax("ERR The MAXLEN argument must be >= 0."));
+                }
+                a.trim = Some(Trim::MaxLen(n as u64));
+            } else {
+                a.trim = Some(Trim::MinId(super::parse_strict(argv[i + 1])?));
+            }
+            i += 1;
+        } else if opt_is(opt, "limit") && more > 0 {
+            let n = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
+            if n < 0 {
+                return Err(syntax("ERR The LIMIT argument must be >= 0."));
+            }
+            limit = Some(n);
+            i += 1;
+        } else if xadd && opt_is(opt, "nomkstream") {
+            a.nomkstream = true;
+        } else if xadd {
+            a.id = Some(parse_id(opt, 0, true, true).ok_or_else(super::invalid_id)?);
+            break;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if limit.is_some_and(|l| l != 0) && a.trim.is_none() {
+        return Err(syntax("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"));
+    }
+    if !xadd && a.trim.is_none() {
+        return Err(syntax("ERR syntax error, XTRIM must be called with a trimming strategy"));
+    }
+    match limit {
+        Some(_) if !a.approx => {
+            return Err(syntax("ERR syntax error, LIMIT cannot be used without the special ~ option"));
+        }
+        Some(l) => a.limit = l as u64,
+        None if a.approx => a.limit = default_limit,
+        None => a.limit = 0,
+    }
+    Ok((a, i))
+}
+
+/// The node limits from the config.
+fn node_limits(ctx: &Ctx) -> NodeLimits {
+    let c = &ctx.st.config;
+    NodeLimits { max_bytes: c.stream_node_max_bytes.max(0) as usize, max_entries: c.stream_node_max_entries.clamp(0, u32::MAX as i64) as u32 }
+}
+
+/// Redis's default LIMIT for approximate trimming.
+fn default_limit(ctx: &Ctx) -> u64 {
+    let l = 100i64.saturating_mul(ctx.st.config.stream_node_max_entries);
+    if l <= 0 || l > 10_000 {
+        10_000
+    } else {
+        l as u64
+    }
+}
+
+/// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value
+/// [field value ...]`: the new entry's ID.
+pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let argv = args.all();
+    let (a, idpos) = parse_trim_args(argv, true, default_limit(ctx))?;
+    let fields = &argv[(idpos + 1).min(argv.len())..];
+    if fields.len() < 2 || fields.len() % 2 == 1 {
+        return Err(CmdError::Arity("xadd".into()));
+    }
+    if let Some(ParsedId { id, seq_given: true }) = a.id {
+        if id.is_zero() {
+            return Err(CmdError::other("ERR The ID specified in XADD must be greater than 0-0"));
+        }
+    }
+    let key = argv[1];
+    let slot = match write_slot(ctx, key)? {
+        Some(s) => s,
+        None if a.nomkstream => return Ok(Reply::Nil),
+        None => {
+            let access = ctx.st.new_access();
+            ctx.db().keys.insert_new(SBytes::new(key), Value::Stream(Box::default()), access)
+        }
+    };
+    let now = ctx.now_ms();
+    let limits = node_limits(ctx);
+    let s = stream(ctx, slot);
+    if s.last_id == StreamId::MAX {
+        return Err(CmdError::other("ERR The stream has exhausted the last possible ID, unable to add more items"));
+    }
+    let id = match s.add(a.id, fields, now, limits) {
+        Ok(id) => id,
+        Err(AddError::IdTooSmall) => {
+            return Err(CmdError::other("ERR The ID specified in XADD is equal or smaller than the target stream top item"))
+        }
+        Err(AddError::SeqExhausted) => return Err(CmdError::other("ERR Elements are too large to be stored")),
+    };
+    let trimmed = a.trim.is_some_and(|how| s.trim(how, a.approx, a.limit) > 0);
+    ctx.key_event(notify::STREAM, "xadd", key);
+    if trimmed {
+        ctx.notify(notify::STREAM, "xtrim", key);
+    }
+    ctx.signal_ready(key);
+    Ok(id_reply(id))
+}
+
+/// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`: entries removed.
+pub fn xtrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let (a, _) = parse_trim_args(args.all(), false, default_limit(ctx))?;
+    let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let how = a.trim.expect("XTRIM has a strategy");
+    let deleted = stream(ctx, slot).trim(how, a.approx, a.limit);
+    if deleted > 0 {
+        ctx.key_event(notify::STREAM, "xtrim", args.at(1));
+    }
+    Ok(Reply::Int(deleted as i64))
+}
+
+/// `XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]`.
+pub fn xsetid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let argv = args.all();
+    let id = parse_strict(argv[2])?;
+    let mut entries_added: i64 = -1;
+    let mut max_xdel = StreamId::ZERO;
+    let mut i = 3;
+    while i < argv.len() {
+        let more = argv.len() - 1 - i;
+        if opt_is(argv[i], "ENTRIESADDED") && more > 0 {
+            entries_added = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
+            if entries_added < 0 {
+                return Err(CmdError::other("ERR entries_added must be positive"));
+            }
+            i += 2;
+        } else if opt_is(argv[i], "MAXDELETEDID") && more > 0 {
+            max_xdel = parse_strict(argv[i + 1])?;
+            if id < max_xdel {
+                return Err(CmdError::other(
+                    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id",
+                ));
+            }
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let slot = write_slot(ctx, argv[1])?.ok_or(CmdError::NoSuchKey)?;
+    let s: &mut Stream = stream(ctx, slot);
+    if !s.is_empty() {
+        if id < s.last_valid_id() {
+            return Err(CmdError::other("ERR The ID specified in XSETID is smaller than the target stream top item"));
+        }
+        if entries_added != -1 && s.len() > entries_added as u64 {
+            return Err(CmdError::other(
+                "ERR The entries_added specified in XSETID is smaller than the target stream length",
+            ));
+        }
+    }
+    s.last_id = id;
+    if entries_added != -1 {
+        s.entries_added = entries_added as u64;
+    }
+    if !max_xdel.is_zero() {
+        s.max_deleted_id = max_xdel;
+    }
+    // Redis 7.0.15 notifies but does not signal WATCH here (checked against the server).
+    ctx.notify(notify::STREAM, "xsetid", argv[1]);
+    Ok(Reply::ok())
+}

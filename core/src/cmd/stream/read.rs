@@ -1,0 +1,289 @@
+//! XREAD and XREADGROUP (Redis's `xreadCommand`), blocking included: a client that
+//! blocks is served as Redis 7.0's `serveClientsBlockedOnStreamKey` does it, and an
+//! XREADGROUP waiter ends with an error when its stream or group goes.
+
+use super::{c_text, entry_reply, id_reply, opt_is, parse_strict, range_replies, read_slot, stream, Ctx};
+use crate::blocking::{WaitFor, Waiter};
+use crate::bytes::SBytes;
+use crate::cmd::Args;
+use crate::error::{CmdError, CmdResult};
+use crate::numfmt::parse_i64;
+use crate::reply::Reply;
+use crate::types::stream::StreamId;
+
+/// Entries a blocked client gets at most without COUNT (`XREAD_BLOCKED_DEFAULT_COUNT`).
+const BLOCKED_DEFAULT_COUNT: usize = 1000;
+
+/// XREADGROUP's group, consumer and NOACK.
+#[derive(Debug, Clone)]
+struct GroupRead {
+    group: SBytes,
+    consumer: SBytes,
+    noack: bool,
+}
+
+/// `[key, entries]` pairs as XREAD replies them: an array of pairs in RESP2, a map in
+/// RESP3.
+fn keyed_reply(resp: u8, items: Vec<(Reply, Reply)>) -> Reply {
+    if resp >= 3 {
+        Reply::Map(items)
+    } else {
+        Reply::Array(items.into_iter().map(|(k, v)| Reply::Array(vec![k, v])).collect())
+    }
+}
+
+/// Serves entries after `gt` from the stream in `slot`: plain (XREAD), new entries for a
+/// group (`>`: PEL entries created unless NOACK, group last ID moved), or the
+/// consumer's own pending history (`history`).
+fn serve(ctx: &mut Ctx, slot: u32, gt: StreamId, count: usize, group: Option<&GroupRead>, history: bool) -> Reply {
+    let now = ctx.now_ms() as i64;
+    let s = stream(ctx, slot);
+    let Some(start) = gt.incr() else { return Reply::Array(vec![]) };
+    let Some(g) = group else {
+        return Reply::Array(range_replies(&s.entries, start, StreamId::MAX, count, false));
+    };
+    if history {
+        let ids: Vec<StreamId> = match s.group(&g.group).and_then(|gr| gr.consumer(&g.consumer)) {
+            Some(c) => c.pel.range(start..).take(if count == 0 { usize::MAX } else { count }).copied().collect(),
+            None => vec![],
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        let mut found = Vec::with_capacity(ids.len());
+        for &id in &ids {
+            match super::one_entry(&s.entries, id) {
+                Some(r) => {
+                    out.push(r);
+                    found.push(id);
+                }
+                None => out.push(Reply::Array(vec![id_reply(id), Reply::NilArray])),
+            }
+        }
+        let mut gm = s.group_mut(&g.group).expect("group exists");
+        for id in found {
+            if let Some(n) = gm.nack_mut(id) {
+                n.delivery_time = now;
+                n.delivery_count += 1;
+            }
+        }
+        return Reply::Array(out);
+    }
+    let mut out = Vec::new();
+    let mut ids = Vec::new();
+    s.entries.range(start, StreamId::MAX, false, |id, fields| {
+        out.push(entry_reply(id, fields));
+        ids.push(id);
+        count == 0 || out.len() < count
+    });
+    let (mut last, mut read) = {
+        let gr = s.group(&g.group).expect("group exists");
+        (gr.last_id, gr.entries_read)
+    };
+    for &id in &ids {
+        s.advance_read(&mut last, &mut read, id);
+    }
+    let mut gm = s.group_mut(&g.group).expect("group exists");
+    gm.last_id = last;
+    gm.entries_read = read;
+    if !g.noack {
+        for id in ids {
+            gm.deliver(id, &g.consumer, now);
+        }
+    }
+    Reply::Array(out)
+}
+
+/// What a client blocked in XREAD/XREADGROUP waits for.
+#[derive(Debug)]
+struct StreamWait {
+    /// Per key: serve entries after this ID (XREAD).
+    after: Vec<(SBytes, StreamId)>,
+    count: usize,
+    group: Option<GroupRead>,
+}
+
+impl Waiter for StreamWait {
+    fn waits_for(&self) -> WaitFor {
+        WaitFor::Stream
+    }
+
+    fn serve(&self, ctx: &mut Ctx, key: &[u8], slot: u32) -> Option<Reply> {
+        let now = ctx.now_ms() as i64;
+        let s = stream(ctx, slot);
+        let gt = match &self.group {
+            Some(g) => match s.group(&g.group) {
+                Some(gr) => gr.last_id,
+                None => {
+                    return Some(Reply::error("NOGROUP the consumer group this client was blocked on no longer exists"))
+                }
+            },
+            None => self.after.iter().find(|(k, _)| k.as_slice() == key).map_or(StreamId::MAX, |(_, id)| *id),
+        };
+        if s.last_id <= gt {
+            return None;
+        }
+        if let Some(g) = &self.group {
+            let created = s.group_mut(&g.group).expect("group").touch_consumer(&g.consumer, now);
+            super::consumer_created(ctx, key, created);
+        }
+        let entries = serve(ctx, slot, gt, self.count, self.group.as_ref(), false);
+        Some(keyed_reply(ctx.client.resp, vec![(Reply::bulk(key), entries)]))
+    }
+
+    fn key_gone_reply(&self) -> Option<Reply> {
+        self.group.as_ref().map(|_| Reply::error("UNBLOCKED the stream key no longer exists"))
+    }
+}
+
+/// Redis 7.0's `getTimeoutFromObjectOrReply` in milliseconds: the absolute deadline, 0
+/// for none.
+fn parse_ms_timeout(arg: &[u8], now_ms: u64) -> Result<i64, CmdError> {
+    let ms = parse_i64(arg).ok_or(CmdError::other("ERR timeout is not an integer or out of range"))?;
+    if ms < 0 {
+        return Err(CmdError::other("ERR timeout is negative"));
+    }
+    if ms == 0 {
+        return Ok(0);
+    }
+    if ms > i64::MAX - now_ms as i64 {
+        return Err(CmdError::other("ERR timeout is out of range"));
+    }
+    Ok(ms + now_ms as i64)
+}
+
+/// Redis's `xreadCommand` for both commands.
+fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
+    let argv = args.all();
+    let mut timeout: Option<i64> = None;
+    let mut count: i64 = 0;
+    let mut streams_arg = 0;
+    let mut group: Option<(&[u8], &[u8])> = None;
+    let mut noack = false;
+    let mut i = 1;
+    while i < argv.len() {
+        let more = argv.len() - i - 1;
+        let o = argv[i];
+        if opt_is(o, "BLOCK") && more > 0 {
+            i += 1;
+            timeout = Some(parse_ms_timeout(argv[i], ctx.now_ms())?);
+        } else if opt_is(o, "COUNT") && more > 0 {
+            i += 1;
+            count = parse_i64(argv[i]).ok_or(CmdError::NotInteger)?.max(0);
+        } else if opt_is(o, "STREAMS") && more > 0 {
+            streams_arg = i + 1;
+            if !(argv.len() - streams_arg).is_multiple_of(2) {
+                return Err(CmdError::other(
+                    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
+                ));
+            }
+            break;
+        } else if opt_is(o, "GROUP") && more >= 2 {
+            if !xreadgroup {
+                return Err(CmdError::other("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."));
+            }
+            group = Some((argv[i + 1], argv[i + 2]));
+            i += 2;
+        } else if opt_is(o, "NOACK") {
+            if !xreadgroup {
+                return Err(CmdError::other("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."));
+            }
+            noack = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if streams_arg == 0 {
+        return Err(CmdError::Syntax);
+    }
+    if xreadgroup && group.is_none() {
+        return Err(CmdError::other("ERR Missing GROUP option for XREADGROUP"));
+    }
+    let n = (argv.len() - streams_arg) / 2;
+    let keys = &argv[streams_arg..streams_arg + n];
+    // Per key: the slot (if the stream exists) and the ID (">" is MAX).
+    let mut ids = Vec::with_capacity(n);
+    for (k, &key) in keys.iter().enumerate() {
+        let arg = argv[streams_arg + n + k];
+        let slot = read_slot(ctx, key)?;
+        if let Some((gname, _)) = group {
+            if slot.is_none_or(|s| stream(ctx, s).group(gname).is_none()) {
+                return Err(CmdError::other(format!(
+                    "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
+                    c_text(key),
+                    c_text(gname)
+                )));
+            }
+        }
+        let id = if arg == b"$" {
+            if xreadgroup {
+                return Err(CmdError::other("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."));
+            }
+            slot.map_or(StreamId::ZERO, |s| stream(ctx, s).last_id)
+        } else if arg == b">" {
+            if !xreadgroup {
+                return Err(CmdError::other("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."));
+            }
+            StreamId::MAX
+        } else {
+            parse_strict(arg)?
+        };
+        ids.push(id);
+    }
+    let gread = group.map(|(g, c)| GroupRead { group: SBytes::new(g), consumer: SBytes::new(c), noack });
+    let now = ctx.now_ms() as i64;
+    let mut served = Vec::new();
+    for (k, &key) in keys.iter().enumerate() {
+        // Redis looks each key up again (lookupKeyRead).
+        let Some(slot) = read_slot(ctx, key)? else { continue };
+        let s = stream(ctx, slot);
+        let mut gt = ids[k];
+        let mut sync = false;
+        let mut history = false;
+        if let Some(g) = &gread {
+            if gt != StreamId::MAX {
+                sync = true;
+                history = true;
+            } else if !s.is_empty() {
+                let last = s.group(&g.group).expect("checked").last_id;
+                if s.last_valid_id() > last {
+                    sync = true;
+                    gt = last;
+                }
+            }
+        } else if !s.is_empty() && s.last_valid_id() > gt {
+            sync = true;
+        }
+        if sync {
+            if let Some(g) = &gread {
+                // The consumer is created (or seen) only when served, as in Redis 7.0.
+                let created = s.group_mut(&g.group).expect("checked").touch_consumer(&g.consumer, now);
+                super::consumer_created(ctx, key, created);
+            }
+            let entries = serve(ctx, slot, gt, count as usize, gread.as_ref(), history);
+            served.push((Reply::bulk(key), entries));
+        }
+    }
+    if !served.is_empty() {
+        return Ok(keyed_reply(ctx.client.resp, served));
+    }
+    if let Some(deadline) = timeout {
+        if !ctx.may_block() {
+            return Ok(Reply::NilArray);
+        }
+        let after = keys.iter().zip(&ids).map(|(k, id)| (SBytes::new(k), *id)).collect();
+        let count = if count == 0 { BLOCKED_DEFAULT_COUNT } else { count as usize };
+        return Ok(ctx.block(keys, deadline, Box::new(StreamWait { after, count, group: gread })));
+    }
+    Ok(Reply::NilArray)
+}
+
+/// `XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]`.
+pub fn xread(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    xread_generic(ctx, args, false)
+}
+
+/// `XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS
+/// key [key ...] id [id ...]`.
+pub fn xreadgroup(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    xread_generic(ctx, args, true)
+}
