@@ -125,7 +125,9 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
             0 => return None,
             n => {
                 let spec = &COMMANDS[n as usize - 1];
-                if spec.name.as_bytes().eq_ignore_ascii_case(name) {
+                // Table names are lowercase: only the given name needs folding.
+                let known = spec.name.as_bytes();
+                if known.len() == name.len() && known.iter().zip(name).all(|(&k, &c)| k == c.to_ascii_lowercase()) {
                     return Some(spec);
                 }
             }
