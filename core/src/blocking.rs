@@ -306,7 +306,7 @@ pub fn finish(st: &mut EngineState, client: &mut Client, reply: Reply, failed: b
         st.stats.record_error(text);
     }
     if failed || reply.is_error() {
-        st.cmd_calls.entry(wait.spec.name).or_default().failed += 1;
+        st.cmd_calls.of(wait.spec).failed += 1;
     }
     let reply = client.apply_reply_mode(reply);
     st.blocking.wakeups.push((client.handle, reply));

@@ -14,8 +14,11 @@ use crate::db::{access, Db, ExpireCycle};
 use crate::reply::Reply;
 use crate::rng::Rng;
 use crate::pubsub::PubSub;
-use crate::stats::{CmdStat, Stats};
+use crate::stats::{CmdStats, Stats};
 use crate::watch::Watches;
+
+/// Largest bulk buffer [`Engine::recycle`] keeps (bigger ones are freed, not hoarded).
+const SPARE_BULK_MAX: usize = 4096;
 
 /// Something the host must do after a command (the core cannot do I/O itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,7 +100,7 @@ pub struct EngineState {
     /// Facts about the host process.
     pub host: HostInfo,
     /// Per-command counters (`INFO commandstats`), by full command name.
-    pub cmd_calls: hashbrown::HashMap<&'static str, CmdStat, foldhash::fast::FixedState>,
+    pub cmd_calls: CmdStats,
     /// Whether C's `errno` would be `ERANGE`: Redis's SORT tests `errno` after `strtod`
     /// without clearing it, so a range error left by an earlier command (a score bound
     /// like `1e400`, a ZADD score like `5e-324`) makes it fail. Parsers that Redis runs
@@ -114,6 +117,10 @@ pub struct EngineState {
     pub evict_pool: EvictionPool,
     /// Whether to evict right after the current command (CONFIG SET maxmemory).
     pub evict_pending: bool,
+    /// A small buffer for the next bulk reply of GET or HGET: the host hands a reply's
+    /// buffer back with [`Engine::recycle`] once it has encoded it, so hot reads do not
+    /// allocate (empty, and nothing changes, for hosts that do not).
+    pub spare_bulk: Vec<u8>,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -225,13 +232,14 @@ impl Engine {
                 next_client_id: 1,
                 lastsave_s: opts.now_us / 1_000_000,
                 host: opts.host,
-                cmd_calls: hashbrown::HashMap::with_hasher(foldhash::fast::FixedState::with_seed(0)),
+                cmd_calls: CmdStats::default(),
                 errno_erange: false,
                 blocking,
                 watches,
                 pubsub: PubSub::default(),
                 evict_pool: EvictionPool::default(),
                 evict_pending: false,
+                spare_bulk: Vec::new(),
             },
             clients: ClientTable::default(),
         }
@@ -359,6 +367,17 @@ impl Engine {
     #[inline]
     fn compact_keyspaces(&mut self) {
         self.state.compact_keyspaces();
+    }
+
+    /// Gives back a reply the host has finished with: a small bulk buffer is kept for the
+    /// next GET/HGET reply (see [`EngineState::spare_bulk`]). Optional.
+    #[inline]
+    pub fn recycle(&mut self, reply: Reply) {
+        if let Reply::Bulk(v) = reply {
+            if v.capacity() <= SPARE_BULK_MAX && v.capacity() > self.state.spare_bulk.capacity() {
+                self.state.spare_bulk = v;
+            }
+        }
     }
 
     /// Whether there are actions for the host.

@@ -63,6 +63,15 @@ impl Reply {
         Reply::Bulk(b.to_vec())
     }
 
+    /// A bulk reply copying `b` into `buf` (its old contents dropped): reusing a buffer the
+    /// host gave back ([`crate::Engine::recycle`]) saves an allocation per reply.
+    #[inline]
+    pub fn bulk_into(mut buf: Vec<u8>, b: &[u8]) -> Reply {
+        buf.clear();
+        buf.extend_from_slice(b);
+        Reply::Bulk(buf)
+    }
+
     /// A bulk reply from text.
     pub fn text(s: impl Into<String>) -> Reply {
         Reply::Bulk(s.into().into_bytes())
@@ -244,8 +253,12 @@ fn line(out: &mut Vec<u8>, prefix: u8, body: &[u8]) {
 #[inline]
 fn header(out: &mut Vec<u8>, prefix: u8, n: usize) {
     if n < 10 {
-        // Most lengths are one digit: no general formatting.
+        // Most lengths are one or two digits: no general formatting.
         out.extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']);
+        return;
+    }
+    if n < 100 {
+        out.extend_from_slice(&[prefix, b'0' + (n / 10) as u8, b'0' + (n % 10) as u8, b'\r', b'\n']);
         return;
     }
     out.push(prefix);
@@ -275,6 +288,9 @@ mod tests {
         assert_eq!(enc(&Reply::NilArray, 2), "*-1\r\n");
         assert_eq!(enc(&Reply::Int(-5), 2), ":-5\r\n");
         assert_eq!(enc(&Reply::bulk(b"a\r\nb"), 2), "$4\r\na\r\nb\r\n");
+        for n in [9usize, 10, 42, 99, 100, 12345] {
+            assert_eq!(enc(&Reply::Bulk(vec![b'x'; n]), 2), format!("${}\r\n{}\r\n", n, "x".repeat(n)));
+        }
         let m = Reply::Map(vec![(Reply::bulk(b"k"), Reply::Int(1))]);
         assert_eq!(enc(&m, 2), "*2\r\n$1\r\nk\r\n:1\r\n");
         assert_eq!(enc(&m, 3), "%1\r\n$1\r\nk\r\n:1\r\n");

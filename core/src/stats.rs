@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::cmd::CommandSpec;
+
 /// Redis keeps at most this many distinct error codes in `INFO errorstats`.
 const MAX_ERROR_CODES: usize = 128;
 
@@ -14,6 +16,36 @@ pub struct CmdStat {
     pub rejected: u64,
     /// Times it ran and replied with an error.
     pub failed: u64,
+}
+
+/// Per-command counters for every command of the table, indexed by `CommandSpec::id`
+/// (an array, not a map by name: it is updated on every command).
+#[derive(Clone, Debug)]
+pub struct CmdStats(Box<[CmdStat]>);
+
+impl Default for CmdStats {
+    fn default() -> Self {
+        CmdStats(vec![CmdStat::default(); crate::cmd::table::COMMAND_COUNT].into_boxed_slice())
+    }
+}
+
+impl CmdStats {
+    /// The counters of `spec`.
+    #[inline]
+    pub fn get(&self, spec: &CommandSpec) -> &CmdStat {
+        &self.0[spec.id as usize]
+    }
+
+    /// The counters of `spec`, to update.
+    #[inline]
+    pub fn of(&mut self, spec: &CommandSpec) -> &mut CmdStat {
+        &mut self.0[spec.id as usize]
+    }
+
+    /// Zeroes every counter (`CONFIG RESETSTAT`).
+    pub fn clear(&mut self) {
+        self.0.fill(CmdStat::default());
+    }
 }
 
 /// Counters kept by the engine.

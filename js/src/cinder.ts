@@ -5,7 +5,7 @@
  */
 import init, { initSync, CinderCore, panicMessage, __panicForTests } from './wasm/cinder_wasm.js';
 import type { InitOutput } from './wasm/cinder_wasm.js';
-import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, writeArgs, writeString } from './codec.js';
+import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8Text, writeArgs, writeString } from './codec.js';
 import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
 import { CinderError, ReplyError } from './errors.js';
 
@@ -170,11 +170,35 @@ class Engine {
     if (this.freed) throw new CinderError('cinderkv: this instance was closed');
   }
 
-  /** Decodes the reply the last call left in the output buffer (`len` bytes). */
+  /**
+   * Decodes the reply the last call left in the output buffer (`len` bytes). Bulk strings,
+   * status lines and small integers, the bulk of all replies, skip the general decoder.
+   */
   reply(len: number, buffers: boolean): any {
     this.refresh();
+    const u8 = this.u8;
     const at = this.u32[this.meta];
-    const v = this.decoder.decode(this.u8, at, at + len, buffers);
+    const t = len === 0 ? 0 : u8[at];
+    let v: any;
+    if (t === 36 && !buffers && u8[at + 1] !== 45) {
+      // `$<n>\r\n<bytes>\r\n`
+      let i = at + 1;
+      let n = 0;
+      for (let c = u8[i]; c !== 13; c = u8[++i]) n = n * 10 + c - 48;
+      v = utf8Text(u8, i + 2, i + 2 + n);
+    } else if (t === 58 && len <= 18) {
+      // `:<at most 15 characters>\r\n`: exact as a double.
+      let i = at + 1;
+      const neg = u8[i] === 45;
+      if (neg) i++;
+      let n = 0;
+      for (let c = u8[i]; c !== 13; c = u8[++i]) n = n * 10 + c - 48;
+      v = neg ? -n : n;
+    } else if (t === 43) {
+      v = utf8Text(u8, at + 1, at + len - 2);
+    } else {
+      v = this.decoder.decode(u8, at, at + len, buffers);
+    }
     if (this.u32[this.meta + 4] !== 0) this.drain();
     if (v instanceof ReplyError) throw v;
     return v;

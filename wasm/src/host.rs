@@ -320,23 +320,36 @@ impl Host {
             return Err(Status::Waiting);
         }
         let input = self.input.get(..len).ok_or(Status::BadInput)?;
-        let mut argv = recycle(std::mem::take(&mut self.argv_cache));
-        let mut at = 0usize;
-        for _ in 0..argc {
-            let header = input.get(at..at + 4).ok_or(Status::BadInput)?;
-            let n = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-            at += 4;
-            argv.push(input.get(at..at.checked_add(n).ok_or(Status::BadInput)?).ok_or(Status::BadInput)?);
-            at += n;
-        }
-        if argv.is_empty() {
-            self.argv_cache = recycle(argv);
+        if argc == 0 {
             return Ok(0);
         }
         let handle = self.conns[i].handle;
-        let reply = self.engine.execute(handle, &argv);
-        self.argv_cache = recycle(argv);
-        self.finish(i, &reply, Wait::Record)
+        let mut at = 0usize;
+        let reply = if argc <= SMALL_ARGC {
+            // Most commands: the argument slices live on the stack.
+            let mut small: [&[u8]; SMALL_ARGC] = [&[]; SMALL_ARGC];
+            for slot in &mut small[..argc] {
+                *slot = next_arg(input, &mut at)?;
+            }
+            self.engine.execute(handle, &small[..argc])
+        } else {
+            let mut argv = recycle(std::mem::take(&mut self.argv_cache));
+            for _ in 0..argc {
+                match next_arg(input, &mut at) {
+                    Ok(a) => argv.push(a),
+                    Err(e) => {
+                        self.argv_cache = recycle(argv);
+                        return Err(e);
+                    }
+                }
+            }
+            let reply = self.engine.execute(handle, &argv);
+            self.argv_cache = recycle(argv);
+            reply
+        };
+        let r = self.finish(i, &reply, Wait::Record);
+        self.engine.recycle(reply);
+        r
     }
 
     /// Splits `input[..len]` like redis-cli / an inline command and runs it on connection `id`.
@@ -470,6 +483,21 @@ impl Host {
             self.disconnect(i as u32);
         }
     }
+}
+
+/// Commands with at most this many arguments are run without touching `argv_cache`.
+const SMALL_ARGC: usize = 8;
+
+/// The argument at `*at` in the [`Host::call`] layout (u32 length, bytes); advances `at`.
+#[inline]
+fn next_arg<'a>(input: &'a [u8], at: &mut usize) -> Result<&'a [u8], Status> {
+    let header = input.get(*at..*at + 4).ok_or(Status::BadInput)?;
+    let n = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    let start = *at + 4;
+    let end = start.checked_add(n).ok_or(Status::BadInput)?;
+    let arg = input.get(start..end).ok_or(Status::BadInput)?;
+    *at = end;
+    Ok(arg)
 }
 
 /// Appends a wake-up record header (and `body`).

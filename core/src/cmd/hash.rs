@@ -107,7 +107,14 @@ pub fn hsetnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `HGET key field`: the value or nil.
 pub fn hget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Nil) };
-    Ok(Reply::bulk_or_nil(hash_at(ctx, slot).get(args.at(2))))
+    let spare = std::mem::take(&mut ctx.st.spare_bulk);
+    match hash_at(ctx, slot).get(args.at(2)) {
+        Some(v) => Ok(Reply::bulk_into(spare, v)),
+        None => {
+            ctx.st.spare_bulk = spare;
+            Ok(Reply::Nil)
+        }
+    }
 }
 
 /// `HMGET key field [field ...]`: one value or nil per field.

@@ -91,6 +91,9 @@ impl Meta {
 pub struct CommandSpec {
     /// Lowercase name; a subcommand's is `container|sub`.
     pub name: &'static str,
+    /// Dense index over every command and subcommand (below `table::COMMAND_COUNT`), for
+    /// per-command arrays such as [`crate::stats::CmdStats`].
+    pub id: u16,
     /// Redis arity: positive = exact argc, negative = at least -arity.
     pub arity: i32,
     /// Bit set of [`flags`].

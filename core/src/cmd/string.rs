@@ -35,10 +35,12 @@ fn str_bytes<'a>(v: &'a Value, buf: &'a mut [u8; 20]) -> Result<&'a [u8], CmdErr
     }
 }
 
-/// A bulk reply with a string value's bytes, or `WRONGTYPE`.
-fn bulk_of(v: &Value) -> CmdResult {
-    match v.string_bytes() {
-        Some(b) => Ok(Reply::Bulk(b.into_owned())),
+/// A bulk reply with the bytes of the string in `slot`, or `WRONGTYPE`. Built in the
+/// engine's spare reply buffer ([`crate::engine::EngineState::spare_bulk`]).
+fn bulk_of(ctx: &mut Ctx, slot: u32) -> CmdResult {
+    let st = &mut *ctx.st;
+    match st.dbs[ctx.client.db].keys.entry(slot).value.string_bytes() {
+        Some(b) => Ok(Reply::bulk_into(std::mem::take(&mut st.spare_bulk), &b)),
         None => Err(CmdError::WrongType),
     }
 }
@@ -48,7 +50,7 @@ fn bulk_of(v: &Value) -> CmdResult {
 fn get_generic(ctx: &mut Ctx, key: &[u8]) -> Result<(Reply, Option<u32>), CmdError> {
     match ctx.lookup_read(key) {
         None => Ok((Reply::Nil, None)),
-        Some(slot) => Ok((bulk_of(&ctx.db().keys.entry(slot).value)?, Some(slot))),
+        Some(slot) => Ok((bulk_of(ctx, slot)?, Some(slot))),
     }
 }
 
@@ -272,7 +274,7 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(slot) = ctx.lookup_read(key) else {
         return Ok(Reply::Nil);
     };
-    let reply = bulk_of(&ctx.db().keys.entry(slot).value)?;
+    let reply = bulk_of(ctx, slot)?;
     let now = ctx.now_ms();
     match opts.expire {
         Some((unit, arg)) => {
@@ -319,7 +321,7 @@ pub fn mget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
         let item = match ctx.lookup_read(key) {
-            Some(slot) => bulk_of(&ctx.db().keys.entry(slot).value).unwrap_or(Reply::Nil),
+            Some(slot) => bulk_of(ctx, slot).unwrap_or(Reply::Nil),
             None => Reply::Nil,
         };
         out.push(item);

@@ -27,6 +27,32 @@ test('integers beyond 2^53 come back as bigint, others as number', () => {
   assert.equal(db.call('INCRBY', 'm', 0), -9223372036854775808n);
 });
 
+test('reply fast paths: every short length, non-ASCII text, integer widths, empty and nil', () => {
+  const db = manual();
+  for (let n = 0; n <= 40; n++) {
+    const ascii = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH'.slice(0, n);
+    assert.equal(db.call('SET', 'a', ascii), 'OK');
+    assert.equal(db.call('GET', 'a'), ascii);
+    assert.equal(db.hset('h', ['f', ascii]), n === 0 ? 1 : 0);
+    assert.equal(db.call('HGET', 'h', 'f'), ascii);
+    const mixed = [...'é€😀x'.repeat(10)].slice(0, n).join('');
+    db.call('SET', 'u', mixed);
+    assert.equal(db.call('GET', 'u'), mixed);
+  }
+  db.call('SET', 'bin', new Uint8Array([0x68, 0xff, 0x69]));
+  assert.equal(db.call('GET', 'bin'), 'h\ufffdi');
+  assert.equal(db.call('GET', 'nope'), null);
+  assert.equal(db.call('HGET', 'h', 'nope'), null);
+  for (const n of [0, 7, -7, 99999999999999, -99999999999999, 999999999999999, -999999999999999, 2 ** 53 - 1, -(2 ** 53 - 1)]) {
+    db.call('SET', 'n', String(n));
+    assert.equal(db.call('INCRBY', 'n', 0), n);
+  }
+  assert.equal(db.call('ECHO', 'x'.repeat(200)), 'x'.repeat(200));
+  assert.equal(db.call('PING'), 'PONG');
+  assert.equal(db.call('CLIENT', 'REPLY', 'OFF'), undefined);
+  assert.equal(db.call('GET', 'a'), undefined);
+});
+
 test('error replies throw ReplyError with Redis text and code', () => {
   const db = manual();
   db.set('s', 'x');

@@ -248,13 +248,12 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
     if sel.has("commandstats") {
         section(&mut out, "Commandstats");
         for spec in all_commands() {
-            if let Some(c) = st.cmd_calls.get(spec.name) {
-                if c.calls + c.rejected + c.failed > 0 {
-                    line!(
-                        "cmdstat_{}:calls={},usec=0,usec_per_call=0.00,rejected_calls={},failed_calls={}",
-                        spec.name, c.calls, c.rejected, c.failed
-                    );
-                }
+            let c = st.cmd_calls.get(spec);
+            if c.calls + c.rejected + c.failed > 0 {
+                line!(
+                    "cmdstat_{}:calls={},usec=0,usec_per_call=0.00,rejected_calls={},failed_calls={}",
+                    spec.name, c.calls, c.rejected, c.failed
+                );
             }
         }
     }
