@@ -117,6 +117,8 @@ pub struct EngineState {
     pub evict_pool: EvictionPool,
     /// Whether to evict right after the current command (CONFIG SET maxmemory).
     pub evict_pending: bool,
+    /// Flags every keyspace raises when it has key events or maintenance pending.
+    pub pending: std::rc::Rc<crate::db::keyspace::Pending>,
     /// A small buffer for the next bulk reply of GET or HGET: the host hands a reply's
     /// buffer back with [`Engine::recycle`] once it has encoded it, so hot reads do not
     /// allocate (empty, and nothing changes, for hosts that do not).
@@ -190,6 +192,9 @@ impl EngineState {
     /// (slots are stable only within a command).
     #[inline]
     pub fn compact_keyspaces(&mut self) {
+        if !self.pending.maintenance.replace(false) {
+            return;
+        }
         for db in self.dbs.iter_mut() {
             if db.keys.needs_maintenance() {
                 db.keys.compact();
@@ -215,7 +220,14 @@ impl Engine {
     /// A new engine with `opts`.
     pub fn new(opts: EngineOptions) -> Engine {
         let mut rng = Rng::new(opts.seed);
-        let dbs: Vec<Db> = (0..opts.config.databases).map(|_| Db::new(rng.next_u64())).collect();
+        let pending = std::rc::Rc::new(crate::db::keyspace::Pending::default());
+        let dbs: Vec<Db> = (0..opts.config.databases)
+            .map(|_| {
+                let mut d = Db::new(rng.next_u64());
+                d.keys.share_pending(pending.clone());
+                d
+            })
+            .collect();
         let blocking = Blocking::new(dbs.len());
         let watches = Watches::new(dbs.len());
         Engine {
@@ -239,6 +251,7 @@ impl Engine {
                 pubsub: PubSub::default(),
                 evict_pool: EvictionPool::default(),
                 evict_pending: false,
+                pending,
                 spare_bulk: Vec::new(),
             },
             clients: ClientTable::default(),

@@ -331,7 +331,7 @@ impl crate::engine::EngineState {
             return;
         }
         // Expiries and additions recorded earlier in this command come first.
-        if self.dbs.iter().any(|d| d.keys.has_events()) {
+        if self.pending.events.get() {
             self.flush_key_events();
         }
         let mut num = [0u8; 20];

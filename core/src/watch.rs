@@ -199,6 +199,10 @@ impl EngineState {
     pub fn flush_key_events(&mut self) {
         use crate::db::keyspace::KeyEvent;
         use crate::config::notify;
+        // The common case (nothing expired or added while logged): one flag.
+        if !self.pending.events.replace(false) {
+            return;
+        }
         for db in 0..self.dbs.len() {
             if !self.dbs[db].keys.has_events() {
                 continue;

@@ -17,11 +17,25 @@
 //! it; if it was, it may be returned twice (SCAN allows duplicates). New keys are appended
 //! at the top, so they may or may not be returned, as in Redis.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use hashbrown::HashTable;
 
 use crate::bytes::SBytes;
 use crate::db::paged::PagedVec;
 use crate::types::Value;
+
+/// Flags shared by all keyspaces of one engine, so the per-command checks ("did any
+/// database record key events / need settling?") are O(1) instead of a pass over every
+/// database. Set by the keyspaces, cleared by the engine.
+#[derive(Debug, Default)]
+pub struct Pending {
+    /// Some keyspace recorded key events (see [`Keyspace::take_events`]).
+    pub events: Cell<bool>,
+    /// Some keyspace has dirty entries or holes (see [`Keyspace::compact`]).
+    pub maintenance: Cell<bool>,
+}
 
 /// Marks an entry without a TTL (in the low 31 bits of `Entry::expire_slot`).
 const NO_EXPIRE: u32 = 0x7FFF_FFFF;
@@ -89,6 +103,8 @@ pub struct Keyspace {
     /// order: `EngineState::flush_key_events` turns them into `new`/`expired` keyspace
     /// events and WATCH touches.
     events: Vec<(KeyEvent, SBytes)>,
+    /// Engine-wide flags this keyspace raises (shared with the other keyspaces).
+    pending: Rc<Pending>,
     /// Whether to record added keys in `events` (`notify-keyspace-events` has `n`).
     pub log_new: bool,
     /// Sum of the accounted `heap_bytes` of all entries (memory accounting).
@@ -120,6 +136,7 @@ impl Keyspace {
             inserted: Vec::new(),
             log_inserts: false,
             events: Vec::new(),
+            pending: Rc::default(),
             log_new: false,
             value_bytes: 0,
             dirty: Vec::new(),
@@ -184,6 +201,7 @@ impl Keyspace {
         if e.expire_slot & DIRTY == 0 {
             e.expire_slot |= DIRTY;
             self.dirty.push((slot, e.heap_bytes()));
+            self.pending.maintenance.set(true);
         }
         e
     }
@@ -246,6 +264,7 @@ impl Keyspace {
         if self.log_new {
             let key = self.entry(slot).key.clone();
             self.events.push((KeyEvent::New, key));
+            self.pending.events.set(true);
         }
         slot
     }
@@ -254,6 +273,12 @@ impl Keyspace {
     #[inline]
     pub fn log_event(&mut self, ev: KeyEvent, key: SBytes) {
         self.events.push((ev, key));
+        self.pending.events.set(true);
+    }
+
+    /// Shares `pending` with the engine's other keyspaces (the engine reads it).
+    pub fn share_pending(&mut self, pending: Rc<Pending>) {
+        self.pending = pending;
     }
 
     /// Whether key events wait for [`Keyspace::take_events`].
@@ -301,6 +326,7 @@ impl Keyspace {
         }
         self.live -= 1;
         self.holes.push(slot);
+        self.pending.maintenance.set(true);
         let e = self.entries.get_mut(slot as usize).take().expect("live slot");
         // The total holds the size accounted last: the one recorded when it was dirtied.
         let accounted = if e.expire_slot & DIRTY != 0 {
