@@ -529,6 +529,8 @@ fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static
                         Some(c) if !c.close_requested => {}
                         _ => *close_after_write = true,
                     }
+                    // GET/HGET reuse the buffer of the last bulk reply.
+                    engine.recycle(reply);
                     if engine.has_actions() {
                         for action in engine.take_actions() {
                             match action {
