@@ -139,6 +139,14 @@ class Server:
                     return int(line.split()[1]) * 1024
         return 0
 
+    def peak_rss_bytes(self):
+        """The process's peak resident size (VmHWM)."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
     def stop(self, keep_dir=False):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -146,6 +154,57 @@ class Server:
         self.log.close()
         if not keep_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def benchmark_row(server, argv, requests, clients, pipeline, keyspace=None):
+    """Requests per second of one redis-benchmark row (`argv`: `-t name` or a command after
+    the options) against `server`, or None (with the reason on stderr) when it failed."""
+    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-n", str(requests),
+           "-c", str(clients), "-P", str(pipeline), "--csv"]
+    if keyspace:
+        cmd += ["-r", str(keyspace)]
+    out = subprocess.run(cmd + list(argv), capture_output=True, text=True, timeout=1800)
+    text = out.stdout + out.stderr
+    if out.returncode != 0 or "rror" in text:
+        print(f"\n**redis-benchmark on {server.name}: {text.strip().splitlines()[-1:]}**\n", file=sys.stderr)
+        return None
+    for line in out.stdout.splitlines():
+        cols = [c.strip('"') for c in line.split('","')]
+        if len(cols) >= 2 and cols[0].strip('"') != "test":
+            try:
+                return float(cols[1].strip('"'))
+            except ValueError:
+                pass
+    return None
+
+
+def add_pair_args(ap, size_flag, size_help):
+    """The options every per-type comparison script takes: rounds, requests, clients,
+    pipelines, the collection size of its memory row (`size_flag`), binaries."""
+    ap.add_argument("--quick", action="store_true", help=f"1 round, 20,000 requests, 100,000 {size_flag[2:]}")
+    ap.add_argument("--rounds", type=int, help="interleaved rounds per server (default 5)")
+    ap.add_argument("--requests", type=int, help="requests per row (default 200,000)")
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--pipelines", default="1,16")
+    ap.add_argument(size_flag, type=int, help=size_help)
+    ap.add_argument("--no-throughput", action="store_true")
+    ap.add_argument("--no-memory", action="store_true")
+    ap.add_argument("--cinder-bin", default=os.path.join(
+        os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "cinder-server"))
+    ap.add_argument("--redis-bin", default="redis-server")
+
+
+def start_pair(redis_bin, cinder_bin):
+    """A fresh redis-server and cinder-server on free loopback ports: (redis, cinder)."""
+    redis = Server("redis", lambda port, d: [
+        redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--dir", d])
+    try:
+        cinder = Server("cinder", lambda port, d: [cinder_bin, "--port", str(port)])
+    except BaseException:
+        redis.stop()
+        raise
+    return redis, cinder
 
 
 def run_benchmark(port, tests, requests, clients, pipeline, keyspace):

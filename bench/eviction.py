@@ -100,13 +100,6 @@ def replay(port, trace, warmup, value, ttl, window):
     return hits / max(counted, 1), oom
 
 
-def peak_rss(server):
-    with open(f"/proc/{server.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -161,7 +154,7 @@ def main():
                 ratio, oom = replay(srv.port, trace, warmup, value, ttl if policy == "volatile-ttl" else None, 200)
                 maxmem = int(srv.info_field("memory", "maxmemory"))
                 keys = Conn(srv.port).pipeline([resp("DBSIZE")])[0]
-                row[name] = (ratio, oom, int(keys), peak_rss(srv) / maxmem)
+                row[name] = (ratio, oom, int(keys), srv.peak_rss_bytes() / maxmem)
             finally:
                 srv.stop()
         r, c = row["redis"], row["cinder"]

@@ -12,7 +12,6 @@ import argparse
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import time
 
@@ -41,20 +40,6 @@ SHAPES = [
     ("set: integers 0..N-1", "SADD", b"s", lambda i: [b"%d" % i]),
 ]
 
-
-def bench(port, args, requests, clients, pipeline, keyspace):
-    argv = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-n", str(requests),
-            "-c", str(clients), "-P", str(pipeline), "-r", str(keyspace), "--csv"] + args
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
-    if out.returncode != 0 or "rror" in out.stdout + out.stderr:
-        print(f"\n**redis-benchmark problem on port {port}**: {(out.stdout + out.stderr)[-200:]}",
-              file=sys.stderr)
-        return None
-    for line in out.stdout.splitlines():
-        cols = [c.strip('"') for c in line.split('","')]
-        if len(cols) >= 2 and cols[0].strip('"') != "test":
-            return float(cols[1].strip('"'))
-    return None
 
 
 def load(server, cmd, key, gen, count, batch=10000):
@@ -93,14 +78,7 @@ def main():
     requests = a.requests or (20000 if a.quick else 200000)
     elements = a.elements or (100000 if a.quick else 1000000)
 
-    redis = compare.Server("redis", lambda port, d: [
-        a.redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", d])
-    try:
-        cinder = compare.Server("cinder", lambda port, d: [a.cinder_bin, "--port", str(port)])
-    except BaseException:
-        redis.stop()
-        raise
+    redis, cinder = compare.start_pair(a.redis_bin, a.cinder_bin)
     try:
         print("# Hashes and sets: Cinder vs Redis\n")
         print(f"- redis: {compare.version_of([a.redis_bin, '--version'])}")
@@ -117,7 +95,7 @@ def main():
                     got = {"redis": [], "cinder": []}
                     for i in range(rounds):
                         for srv in ((redis, cinder) if i % 2 == 0 else (cinder, redis)):
-                            got[srv.name].append(bench(srv.port, args, requests, a.clients, pl, a.keyspace))
+                            got[srv.name].append(compare.benchmark_row(srv, args, requests, a.clients, pl, a.keyspace))
                     med = {k: statistics.median(v) if None not in v else None for k, v in got.items()}
                     r, c = med["redis"], med["cinder"]
                     show = lambda v: "failed" if v is None else compare.fmt_int(v)

@@ -13,12 +13,11 @@ import os
 import random
 import socket
 import statistics
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import ROOT, Server, fmt_int, resp, version_of  # noqa: E402
+from compare import ROOT, add_pair_args, benchmark_row, fmt_int, resp, start_pair, version_of  # noqa: E402
 
 # (row name, command argv, keyspace for -r, preload: (key, members) or None)
 ROWS = [
@@ -52,52 +51,16 @@ def load_zset(server, key, n, batch=1000, seed=1):
             raise SystemExit(f"{server.name}: error during load: {got[:80]!r}")
 
 
-def bench(server, argv, requests, clients, pipeline, keyspace):
-    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-n", str(requests),
-           "-c", str(clients), "-P", str(pipeline), "--csv"]
-    if keyspace:
-        cmd += ["-r", str(keyspace)]
-    out = subprocess.run(cmd + argv, capture_output=True, text=True, timeout=1800)
-    text = out.stdout + out.stderr
-    if out.returncode != 0 or "rror" in text:
-        print(f"\n**redis-benchmark on {server.name}: {text.strip().splitlines()[-1:]}**\n", file=sys.stderr)
-        return None
-    for line in out.stdout.splitlines():
-        cols = [c.strip('"') for c in line.split('","')]
-        if len(cols) >= 2 and cols[0].strip('"') != "test":
-            try:
-                return float(cols[1].strip('"'))
-            except ValueError:
-                pass
-    return None
-
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="1 round, 20,000 requests, 100,000 members")
-    ap.add_argument("--rounds", type=int, help="interleaved rounds per server (default 5)")
-    ap.add_argument("--requests", type=int, help="requests per row (default 200,000)")
-    ap.add_argument("--clients", type=int, default=50)
-    ap.add_argument("--pipelines", default="1,16")
-    ap.add_argument("--members", type=int, help="members for the memory row (default 1,000,000)")
-    ap.add_argument("--no-throughput", action="store_true")
-    ap.add_argument("--no-memory", action="store_true")
-    ap.add_argument("--cinder-bin", default=os.path.join(
-        os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "cinder-server"))
-    ap.add_argument("--redis-bin", default="redis-server")
+    add_pair_args(ap, "--members", "members for the memory row (default 1,000,000)")
     a = ap.parse_args()
     rounds = a.rounds or (1 if a.quick else 5)
     requests = a.requests or (20000 if a.quick else 200000)
     members = a.members or (100000 if a.quick else 1000000)
 
-    redis = Server("redis", lambda port, d: [
-        a.redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-        "--appendonly", "no", "--dir", d])
-    try:
-        cinder = Server("cinder", lambda port, d: [a.cinder_bin, "--port", str(port)])
-    except BaseException:
-        redis.stop()
-        raise
+    redis, cinder = start_pair(a.redis_bin, a.cinder_bin)
     try:
         git = version_of(["git", "-C", ROOT, "describe", "--always", "--dirty"])
         print("# Sorted sets: Cinder vs Redis\n")
@@ -116,7 +79,7 @@ def main():
                             if preload:
                                 key, n = preload
                                 load_zset(srv, key, n if n else requests + 1)
-                            rps = bench(srv, argv, requests, a.clients, pl, keyspace)
+                            rps = benchmark_row(srv, argv, requests, a.clients, pl, keyspace)
                             if rps is not None:
                                 samples[srv.name].append(rps)
                     ok = all(len(v) == rounds for v in samples.values())
