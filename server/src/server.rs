@@ -206,14 +206,9 @@ impl Server {
         pushes.extend(self.engine.take_pushes());
         let mut touched: Vec<usize> = Vec::new();
         for (h, reply) in pushes {
-            let Some(&idx) = self.by_handle.get(&h) else {
+            let Some(idx) = self.queue_reply(h, &reply) else {
                 continue;
             };
-            let Some(conn) = self.conns[idx].as_mut() else {
-                continue;
-            };
-            let resp = self.engine.client(h).map_or(2, |c| c.resp);
-            reply.encode(resp, &mut conn.wbuf);
             if !touched.contains(&idx) {
                 touched.push(idx);
             }
@@ -221,6 +216,16 @@ impl Server {
         for idx in touched {
             self.flush(idx);
         }
+    }
+
+    /// Encodes `reply` (in the client's protocol) into the output buffer of client `h`'s
+    /// connection; returns the connection's index, or `None` when it is gone.
+    fn queue_reply(&mut self, h: ClientHandle, reply: &Reply) -> Option<usize> {
+        let idx = *self.by_handle.get(&h)?;
+        let conn = self.conns[idx].as_mut()?;
+        let resp = self.engine.client(h).map_or(2, |c| c.resp);
+        reply.encode(resp, &mut conn.wbuf);
+        Some(idx)
     }
 
     /// Time left until the engine's earliest blocked client times out.
@@ -237,14 +242,9 @@ impl Server {
     fn deliver_wakeups(&mut self) {
         while self.engine.has_wakeups() && !self.effects.shutdown {
             for (h, reply) in self.engine.take_wakeups() {
-                let Some(&idx) = self.by_handle.get(&h) else {
+                if self.queue_reply(h, &reply).is_none() {
                     continue;
-                };
-                let Some(conn) = self.conns[idx].as_mut() else {
-                    continue;
-                };
-                let resp = self.engine.client(h).map_or(2, |c| c.resp);
-                reply.encode(resp, &mut conn.wbuf);
+                }
                 self.resume(h);
                 if self.effects.shutdown {
                     return;
