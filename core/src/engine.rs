@@ -114,6 +114,8 @@ pub struct EngineState {
     pub evict_pool: EvictionPool,
     /// Whether to evict right after the current command (CONFIG SET maxmemory).
     pub evict_pending: bool,
+    /// Client-side caching state (see [`crate::tracking`]).
+    pub tracking: crate::tracking::Tracking,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -232,6 +234,7 @@ impl Engine {
                 pubsub: PubSub::default(),
                 evict_pool: EvictionPool::default(),
                 evict_pending: false,
+                tracking: Default::default(),
             },
             clients: ClientTable::default(),
         }
@@ -267,6 +270,7 @@ impl Engine {
             blocking::cancel(&mut self.state, c);
             cmd::transactions::discard_transaction(&mut self.state, c);
             self.state.pubsub.forget(c);
+            self.state.tracking.disable(c);
         }
         self.clients.remove(h);
     }
@@ -301,6 +305,15 @@ impl Engine {
         self.state.pubsub.take_pushes()
     }
 
+    /// Takes the pushes to write after the reply `execute` just returned (client-side
+    /// caching invalidations of the caller's own changes, as Redis sends them after the
+    /// reply). Hosts take these first, then [`Engine::take_pushes`]; a host that does not
+    /// gets them from `take_pushes`, after the others.
+    #[inline]
+    pub fn take_late_pushes(&mut self) -> Vec<(ClientHandle, Reply)> {
+        self.state.pubsub.take_late_pushes()
+    }
+
     /// When (µs) the earliest blocked client times out: call `set_time_us` or `tick` then.
     pub fn next_block_deadline(&self) -> Option<u64> {
         self.state.blocking.next_deadline_us()
@@ -324,6 +337,7 @@ impl Engine {
             return Reply::error("ERR client is blocked");
         }
         self.state.sync_key_event_logs();
+        self.state.tracking.current = client.id;
         let state = &mut self.state;
         let clients = &mut self.clients;
         let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -337,6 +351,9 @@ impl Engine {
         }
         // A blocked command's reply mode applies when its reply comes.
         let reply = if reply == Reply::Blocked { reply } else { client.apply_reply_mode(reply) };
+        if client.tracking.is_some() {
+            crate::tracking::after_command(&mut client);
+        }
         self.clients.put_back(h, client);
         self.state.flush_key_events();
         blocking::serve_ready(&mut self.state, &mut self.clients);
@@ -352,6 +369,10 @@ impl Engine {
             self.state.flush_key_events();
             self.compact_keyspaces();
         }
+        if self.state.tracking.has_work() {
+            crate::tracking::deliver(&mut self.state, &mut self.clients, Some(h));
+        }
+        self.state.tracking.current = 0;
         reply
     }
 
@@ -391,6 +412,9 @@ impl Engine {
             self.state.flush_key_events();
         }
         self.compact_keyspaces();
+        if self.state.tracking.has_work() {
+            crate::tracking::deliver(&mut self.state, &mut self.clients, None);
+        }
         let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };
         // Redis: a running average, 5% weight to the current cycle.
