@@ -369,7 +369,7 @@ impl Engine {
             self.state.flush_key_events();
             self.compact_keyspaces();
         }
-        if self.state.tracking.has_work() {
+        if self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
             crate::tracking::deliver(&mut self.state, &mut self.clients, Some(h));
         }
         self.state.tracking.current = 0;
@@ -412,7 +412,7 @@ impl Engine {
             self.state.flush_key_events();
         }
         self.compact_keyspaces();
-        if self.state.tracking.has_work() {
+        if self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
             crate::tracking::deliver(&mut self.state, &mut self.clients, None);
         }
         let st = &mut self.state;

@@ -121,10 +121,11 @@ impl Tracking {
         !self.table.is_empty() || !self.prefixes.is_empty()
     }
 
-    /// Whether [`deliver`] has work.
+    /// Whether [`deliver`] has work: invalidations to send, or more than `max_keys`
+    /// keys (`tracking-table-max-keys`, 0: no limit) in the table.
     #[inline]
-    pub fn has_work(&self) -> bool {
-        !self.pending.is_empty() || self.bcast_dirty
+    pub fn has_work(&self, max_keys: u64) -> bool {
+        !self.pending.is_empty() || self.bcast_dirty || (max_keys != 0 && self.table.len() as u64 > max_keys)
     }
 
     /// Clients with tracking on (`INFO` `tracking_clients`).
@@ -399,5 +400,205 @@ fn queue(st: &mut EngineState, to: ClientHandle, push: Reply, late: bool) {
         st.pubsub.push_late(to, push);
     } else {
         st.pubsub.push(to, push);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::client::ClientHandle;
+    use crate::testkit::TestEngine;
+
+    /// (client, RESP3 text) of the pushes before and after the reply of the last command.
+    fn pushes(t: &mut TestEngine) -> (Vec<(ClientHandle, String)>, Vec<(ClientHandle, String)>) {
+        let text = |v: Vec<(ClientHandle, crate::reply::Reply)>| {
+            v.into_iter().map(|(h, r)| (h, String::from_utf8_lossy(&r.to_resp(3)).into_owned())).collect::<Vec<_>>()
+        };
+        let late = text(t.eng.take_late_pushes());
+        (text(t.eng.take_pushes()), late)
+    }
+
+    fn inv(keys: &[&str]) -> String {
+        let mut s = format!(">2\r\n$10\r\ninvalidate\r\n*{}\r\n", keys.len());
+        for k in keys {
+            s.push_str(&format!("${}\r\n{}\r\n", k.len(), k));
+        }
+        s
+    }
+
+    #[test]
+    fn default_mode_invalidates_once_and_after_own_reply() {
+        let mut t = TestEngine::new();
+        let other = t.connect();
+        t.cmd(&["HELLO", "3"]);
+        assert_eq!(t.resp(&["CLIENT", "TRACKING", "on"]), "+OK\r\n");
+        assert_eq!(t.eng.state.tracking.client_count(), 1);
+        t.cmd(&["MGET", "a", "b", "a"]);
+        assert_eq!((t.eng.state.tracking.total_keys(), t.eng.state.tracking.total_items()), (2, 2));
+        // Another client's write: the push is not for the writer.
+        t.cmd_as(other, &["SET", "a", "1"]);
+        let me = t.client;
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["a"]))], vec![]));
+        // Once only: the key is forgotten.
+        t.cmd_as(other, &["SET", "a", "2"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
+        // Own write: after the reply.
+        t.cmd(&["SET", "b", "1"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![(me, inv(&["b"]))]));
+        assert_eq!(t.eng.state.tracking.total_keys(), 0);
+        // Writes are not reads.
+        t.cmd(&["SET", "c", "1"]);
+        t.cmd_as(other, &["SET", "c", "2"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
+    }
+
+    #[test]
+    fn noloop_optin_optout() {
+        let mut t = TestEngine::new();
+        let other = t.connect();
+        let me = t.client;
+        t.cmd(&["HELLO", "3"]);
+        t.cmd(&["CLIENT", "TRACKING", "on", "NOLOOP"]);
+        t.cmd(&["GET", "a"]);
+        t.cmd(&["SET", "a", "1"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
+        assert_eq!(t.eng.state.tracking.total_keys(), 0);
+        t.cmd(&["CLIENT", "TRACKING", "off"]);
+        t.cmd(&["CLIENT", "TRACKING", "on", "OPTIN"]);
+        t.cmd(&["GET", "x"]);
+        t.cmd(&["CLIENT", "CACHING", "yes"]);
+        t.cmd(&["CLIENT", "TRACKINGINFO"]);
+        t.cmd(&["GET", "y"]);
+        t.cmd(&["GET", "z"]);
+        t.cmd_as(other, &["MSET", "x", "1", "y", "1", "z", "1"]);
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["y"]))], vec![]));
+        // In MULTI the flag holds for every queued command.
+        t.cmd(&["CLIENT", "CACHING", "yes"]);
+        t.cmd(&["MULTI"]);
+        t.cmd(&["GET", "x"]);
+        t.cmd(&["GET", "y"]);
+        t.cmd(&["EXEC"]);
+        t.cmd_as(other, &["MSET", "x", "1", "y", "1"]);
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["x"])), (me, inv(&["y"]))], vec![]));
+        t.cmd(&["CLIENT", "TRACKING", "off"]);
+        t.cmd(&["CLIENT", "TRACKING", "on", "OPTOUT"]);
+        t.cmd(&["CLIENT", "CACHING", "no"]);
+        t.cmd(&["GET", "x"]);
+        t.cmd(&["GET", "y"]);
+        t.cmd_as(other, &["MSET", "x", "1", "y", "1"]);
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["y"]))], vec![]));
+    }
+
+    #[test]
+    fn bcast_prefixes_and_flush() {
+        let mut t = TestEngine::new();
+        let other = t.connect();
+        let me = t.client;
+        t.cmd(&["HELLO", "3"]);
+        assert_eq!(t.resp(&["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "b", "PREFIX", "a"]), "+OK\r\n");
+        assert_eq!(
+            t.resp(&["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "ab"]),
+            "-ERR Prefix 'ab' overlaps with an existing prefix 'a'. Prefixes for a single client must not overlap.\r\n"
+        );
+        assert_eq!(t.eng.state.tracking.total_prefixes(), 2);
+        t.cmd_as(other, &["MSET", "b2", "1", "a1", "1", "x", "1", "a0", "1"]);
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["a0", "a1"])), (me, inv(&["b2"]))], vec![]));
+        // Own change: after the reply.
+        t.cmd(&["DEL", "a1"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![(me, inv(&["a1"]))]));
+        // FLUSHALL: a null for every tracking client.
+        t.cmd_as(other, &["FLUSHALL"]);
+        assert_eq!(pushes(&mut t), (vec![(me, ">2\r\n$10\r\ninvalidate\r\n_\r\n".into())], vec![]));
+        let line = t.eng.client(me).unwrap().flags_string();
+        assert_eq!(line, "tB");
+        // A client going away leaves its prefixes.
+        t.eng.disconnect(me);
+        assert_eq!((t.eng.state.tracking.total_prefixes(), t.eng.state.tracking.client_count()), (0, 0));
+    }
+
+    #[test]
+    fn redirect_resp2_pubsub_and_broken() {
+        let mut t = TestEngine::new();
+        let sub = t.connect();
+        let other = t.connect();
+        let me = t.client;
+        t.cmd_as(sub, &["SUBSCRIBE", "__redis__:invalidate"]);
+        t.eng.take_pushes();
+        assert_eq!(t.resp(&["CLIENT", "TRACKING", "on", "REDIRECT", "2"]), "+OK\r\n");
+        assert_eq!(t.resp(&["CLIENT", "GETREDIR"]), ":2\r\n");
+        t.cmd(&["GET", "k"]);
+        t.cmd_as(other, &["SET", "k", "1"]);
+        let msg = t.eng.take_pushes();
+        assert_eq!(msg.len(), 1);
+        assert_eq!(msg[0].0, sub);
+        assert_eq!(msg[0].1.to_resp(2), b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nk\r\n");
+        t.eng.disconnect(sub);
+        t.cmd(&["HELLO", "3"]);
+        t.cmd(&["GET", "k"]);
+        t.cmd_as(other, &["SET", "k", "2"]);
+        assert_eq!(pushes(&mut t), (vec![(me, ">2\r\n$21\r\ntracking-redir-broken\r\n:2\r\n".into())], vec![]));
+        assert_eq!(t.eng.client(me).unwrap().flags_string(), "tR");
+        assert_eq!(
+            t.resp3(&["CLIENT", "TRACKINGINFO"]),
+            "%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$15\r\nbroken_redirect\r\n$8\r\nredirect\r\n:2\r\n$8\r\nprefixes\r\n*0\r\n"
+        );
+    }
+
+    #[test]
+    fn argument_errors_in_redis_order() {
+        let mut t = TestEngine::new();
+        let cases = [
+            (&["on", "PREFIX", "a"][..], "-ERR PREFIX option requires BCAST mode to be enabled\r\n"),
+            (&["on", "OPTIN", "OPTOUT"], "-ERR You can't specify both OPTIN mode and OPTOUT mode\r\n"),
+            (&["on", "BCAST", "OPTIN", "OPTOUT"], "-ERR OPTIN and OPTOUT are not compatible with BCAST\r\n"),
+            (&["maybe", "REDIRECT", "99"], "-ERR The client ID you want redirect to does not exist\r\n"),
+            (&["on", "REDIRECT", "x"], "-ERR value is not an integer or out of range\r\n"),
+            (&["on", "REDIRECT", "1", "REDIRECT", "1"], "-ERR A client can only redirect to a single other client\r\n"),
+            (&["maybe"], "-ERR syntax error\r\n"),
+            (&["on", "PREFIX"], "-ERR syntax error\r\n"),
+            (&["off", "PREFIX", "a", "OPTIN", "OPTOUT"], "+OK\r\n"),
+            (
+                &["on", "BCAST", "PREFIX", "a", "PREFIX", "ab"],
+                "-ERR Prefix 'a' overlaps with another provided prefix 'ab'. Prefixes for a single client must not overlap.\r\n",
+            ),
+        ];
+        for (args, want) in cases {
+            let mut argv = vec!["CLIENT", "TRACKING"];
+            argv.extend_from_slice(args);
+            assert_eq!(t.resp(&argv), want, "{:?}", args);
+        }
+        assert_eq!(
+            t.resp(&["CLIENT", "CACHING", "yes"]),
+            "-ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled\r\n"
+        );
+        assert_eq!(t.resp(&["CLIENT", "GETREDIR"]), ":-1\r\n");
+        assert_eq!(t.eng.state.tracking.client_count(), 0);
+    }
+
+    #[test]
+    fn table_limit_invalidates() {
+        let mut t = TestEngine::new();
+        t.cmd(&["HELLO", "3"]);
+        t.cmd(&["CONFIG", "SET", "tracking-table-max-keys", "1"]);
+        t.cmd(&["CLIENT", "TRACKING", "on"]);
+        t.cmd(&["GET", "a"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
+        t.cmd(&["GET", "b"]);
+        let (before, after) = pushes(&mut t);
+        assert!(before.is_empty() && after.len() == 1);
+        assert_eq!(t.eng.state.tracking.total_keys(), 1);
+    }
+
+    #[test]
+    fn expiry_invalidates() {
+        let mut t = TestEngine::new();
+        let other = t.connect();
+        t.cmd(&["HELLO", "3"]);
+        t.cmd(&["CLIENT", "TRACKING", "on"]);
+        t.cmd_as(other, &["SET", "e", "1", "PX", "100"]);
+        t.cmd(&["GET", "e"]);
+        t.advance_ms(200);
+        t.tick();
+        let me = t.client;
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["e"]))], vec![]));
     }
 }
