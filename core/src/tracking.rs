@@ -285,7 +285,10 @@ pub fn remember_keys(st: &mut EngineState, client: &Client, spec: &CommandSpec, 
     if t.bcast || spec.has(flags::PUBSUB) || (t.optin && !t.caching) || (t.optout && t.caching) {
         return;
     }
-    let Some(pos) = crate::cmd::server::key_positions(spec, argv) else { return };
+    // SORT_RO's second key spec (BY/GET patterns) is `unknown`: Redis takes its keys
+    // with `sortROGetKeys`, the sorted key only.
+    let pos = if spec.name == "sort_ro" { Some(vec![1]) } else { crate::cmd::server::key_positions(spec, argv) };
+    let Some(pos) = pos else { return };
     if pos.is_empty() {
         return;
     }

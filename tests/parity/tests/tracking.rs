@@ -155,3 +155,28 @@ fn redirect_resp2_subscriber() {
         ],
     );
 }
+
+#[test]
+fn keys_of_read_commands() {
+    scenario(
+        "tracking-keyspecs",
+        &[
+            "1: @quiet HELLO 3",
+            "1: CLIENT TRACKING on",
+            "1: TYPE a",
+            "1: OBJECT ENCODING b",
+            "1: SORT_RO c BY nosort",
+            "1: XREAD STREAMS d e 0 0",
+            "1: ZUNION 2 f g",
+            "1: LCS h i",
+            "1: EXISTS j j",
+            "1: SINTERCARD 2 k l LIMIT 1",
+            "1: SCAN 0",
+            "1: MEMORY USAGE m",
+            // Writes are not tracked.
+            "1: GETDEL n",
+            "2: MSET a 1 b 1 c 1 d 1 e 1 f 1 g 1 h 1 i 1 j 1 k 1 l 1 m 1 n 1",
+            "2: MSET a 2 b 2",
+        ],
+    );
+}
