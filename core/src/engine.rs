@@ -337,7 +337,9 @@ impl Engine {
             return Reply::error("ERR client is blocked");
         }
         self.state.sync_key_event_logs();
-        self.state.tracking.current = client.id;
+        if self.state.tracking.engaged {
+            self.state.tracking.current = client.id;
+        }
         let state = &mut self.state;
         let clients = &mut self.clients;
         let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -369,10 +371,12 @@ impl Engine {
             self.state.flush_key_events();
             self.compact_keyspaces();
         }
-        if self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
-            crate::tracking::deliver(&mut self.state, &mut self.clients, Some(h));
+        if self.state.tracking.engaged {
+            if self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
+                crate::tracking::deliver(&mut self.state, &mut self.clients, Some(h));
+            }
+            self.state.tracking.current = 0;
         }
-        self.state.tracking.current = 0;
         reply
     }
 
@@ -412,7 +416,7 @@ impl Engine {
             self.state.flush_key_events();
         }
         self.compact_keyspaces();
-        if self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
+        if self.state.tracking.engaged && self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
             crate::tracking::deliver(&mut self.state, &mut self.clients, None);
         }
         let st = &mut self.state;

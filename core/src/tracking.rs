@@ -90,8 +90,11 @@ pub struct Tracking {
     bcast_dirty: bool,
     /// Invalidations waiting for [`deliver`]: (tracking client id, message).
     pending: Vec<(u64, Msg)>,
-    /// Id of the client running a command (0 outside commands).
+    /// Id of the client running a command (0 outside commands; set while `engaged`).
     pub current: u64,
+    /// Whether anything is tracked: a tracking client, remembered keys, prefixes or
+    /// queued invalidations. The engine's hooks check only this when nobody tracks.
+    pub engaged: bool,
 }
 
 impl Default for Tracking {
@@ -104,6 +107,7 @@ impl Default for Tracking {
             bcast_dirty: false,
             pending: Vec::new(),
             current: 0,
+            engaged: false,
         }
     }
 }
@@ -115,10 +119,13 @@ fn overlaps(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Tracking {
-    /// Whether a key change can concern anyone (keys remembered or prefixes registered).
-    #[inline]
-    pub fn active(&self) -> bool {
-        !self.table.is_empty() || !self.prefixes.is_empty()
+    /// Recomputes [`Tracking::engaged`].
+    fn update_engaged(&mut self) {
+        self.engaged = !self.tracking_ids.is_empty()
+            || !self.table.is_empty()
+            || !self.prefixes.is_empty()
+            || !self.pending.is_empty()
+            || self.bcast_dirty;
     }
 
     /// Whether [`deliver`] has work: invalidations to send, or more than `max_keys`
@@ -175,6 +182,8 @@ impl Tracking {
     pub fn enable(&mut self, c: &mut Client, opts: ClientTracking, prefixes: &[&[u8]]) {
         let id = c.id;
         self.tracking_ids.insert(id);
+        self.engaged = true;
+        self.current = id;
         let t = c.tracking.get_or_insert_with(Box::default);
         t.redirect = opts.redirect;
         t.broken_redir = false;
@@ -213,6 +222,7 @@ impl Tracking {
             }
         }
         self.tracking_ids.remove(&c.id);
+        self.update_engaged();
     }
 
     /// Remembers that client `id` may cache `key`.
@@ -337,6 +347,7 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
         }
     }
     tr.current = 0;
+    tr.update_engaged();
     if msgs.is_empty() {
         return;
     }
@@ -575,6 +586,25 @@ mod tests {
         );
         assert_eq!(t.resp(&["CLIENT", "GETREDIR"]), ":-1\r\n");
         assert_eq!(t.eng.state.tracking.client_count(), 0);
+    }
+
+    #[test]
+    fn hooks_disengage_when_nothing_is_tracked() {
+        let mut t = TestEngine::new();
+        let other = t.connect();
+        assert!(!t.eng.state.tracking.engaged);
+        t.cmd(&["CLIENT", "TRACKING", "on"]);
+        t.cmd(&["GET", "k"]);
+        t.cmd(&["CLIENT", "TRACKING", "off"]);
+        // The key stays in the table until it changes (Redis forgets ids lazily).
+        assert!(t.eng.state.tracking.engaged);
+        assert_eq!(t.eng.state.tracking.total_keys(), 1);
+        t.cmd_as(other, &["SET", "k", "1"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
+        assert!(!t.eng.state.tracking.engaged);
+        t.cmd(&["CLIENT", "TRACKING", "on", "BCAST"]);
+        t.eng.disconnect(t.client);
+        assert!(!t.eng.state.tracking.engaged);
     }
 
     #[test]

@@ -190,7 +190,7 @@ impl EngineState {
         if self.watches.any() {
             self.watches.touch(db, key, &self.dbs);
         }
-        if self.tracking.active() {
+        if self.tracking.engaged {
             self.tracking.invalidate_key(key, true);
         }
     }
