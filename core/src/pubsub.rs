@@ -129,6 +129,16 @@ impl PubSub {
         std::mem::take(&mut self.late)
     }
 
+    /// Queues `reply` for client `h` at position `at` of the outbox (at the end when `at`
+    /// is past it).
+    pub fn insert_push(&mut self, at: usize, h: ClientHandle, reply: Reply) {
+        if at >= self.pushes.len() {
+            self.pushes.push((h, reply));
+        } else {
+            self.pushes.insert(at, (h, reply));
+        }
+    }
+
     /// Queues `reply` for client `h`, to be written after the reply of the running command.
     pub fn push_late(&mut self, h: ClientHandle, reply: Reply) {
         self.late.push((h, reply));

@@ -88,8 +88,9 @@ pub struct Tracking {
     prefixes: BTreeMap<SBytes, Bcast>,
     /// Whether some prefix has keys to broadcast.
     bcast_dirty: bool,
-    /// Invalidations waiting for [`deliver`]: (tracking client id, message).
-    pending: Vec<(u64, Msg)>,
+    /// Invalidations waiting for [`deliver`]: (tracking client id, message, position in
+    /// the push outbox when it was made: Redis sends it at once, before later pushes).
+    pending: Vec<(u64, Msg, usize)>,
     /// Id of the client running a command (0 outside commands; set while `engaged`).
     pub current: u64,
     /// Whether anything is tracked: a tracking client, remembered keys, prefixes or
@@ -238,9 +239,9 @@ impl Tracking {
     }
 
     /// Redis's `trackingInvalidateKey`: `key` changed. Queues an invalidation for each
-    /// client that may cache it (and forgets it); with `bcast`, records it for the
-    /// prefixes it matches.
-    pub fn invalidate_key(&mut self, key: &[u8], bcast: bool) {
+    /// client that may cache it (and forgets it), to be placed at position `at` of the
+    /// push outbox; with `bcast`, records it for the prefixes it matches.
+    pub fn invalidate_key(&mut self, key: &[u8], bcast: bool, at: usize) {
         if bcast && !self.prefixes.is_empty() {
             for (p, bs) in self.prefixes.iter_mut() {
                 if key.starts_with(p.as_slice()) {
@@ -253,16 +254,16 @@ impl Tracking {
             self.items -= ids.len() as u64;
             let k = SBytes::new(key);
             for id in ids {
-                self.pending.push((id, Msg::Key(k.clone())));
+                self.pending.push((id, Msg::Key(k.clone()), at));
             }
         }
     }
 
     /// Redis's `trackingInvalidateKeysOnFlush`: a null invalidation for every tracking
-    /// client, and the table is emptied.
-    pub fn flush(&mut self) {
+    /// client (at position `at` of the push outbox), and the table is emptied.
+    pub fn flush(&mut self, at: usize) {
         for &id in &self.tracking_ids {
-            self.pending.push((id, Msg::Null));
+            self.pending.push((id, Msg::Null, at));
         }
         self.table.clear();
         self.items = 0;
@@ -277,7 +278,7 @@ impl Tracking {
         while self.table.len() as u64 > max {
             let Some(k) = self.table.keys().next().cloned() else { break };
             let cur = std::mem::take(&mut self.current);
-            self.invalidate_key(k.as_slice(), false);
+            self.invalidate_key(k.as_slice(), false, usize::MAX);
             self.current = cur;
         }
     }
@@ -341,7 +342,7 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
                 let noloop = clients.iter().find(|(_, c)| c.id == id).and_then(|(_, c)| c.tracking.as_deref()).is_some_and(|t| t.noloop);
                 let ks: Vec<SBytes> = keys.iter().filter(|(_, &by)| !(noloop && by == id)).map(|(k, _)| k.clone()).collect();
                 if !ks.is_empty() {
-                    msgs.push((id, Msg::Keys(ks)));
+                    msgs.push((id, Msg::Keys(ks), usize::MAX));
                 }
             }
         }
@@ -356,7 +357,9 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
         m.extend(clients.iter().map(|(h, c)| (c.id, h)));
         m
     };
-    for (id, msg) in msgs {
+    // Each push inserted into the outbox moves the later positions by one.
+    let mut shift = 0;
+    for (id, msg, at) in msgs {
         let Some(&h) = by_id.get(&id) else { continue };
         let Some(t) = clients.get(h).and_then(|c| c.tracking.as_deref()) else { continue };
         if let Msg::Key(_) = msg {
@@ -364,16 +367,30 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
                 continue;
             }
         }
-        send(st, clients, &by_id, h, msg, id == cur_id);
+        let late = id == cur_id;
+        if let Some((to, push, late)) = message(clients, &by_id, h, msg, late) {
+            if late {
+                st.pubsub.push_late(to, push);
+            } else {
+                st.pubsub.insert_push(at.saturating_add(shift), to, push);
+                shift += 1;
+            }
+        }
     }
 }
 
-/// Redis's `sendTrackingMessage` for tracking client `h`; `late` puts it after the
-/// current command's reply.
-fn send(st: &mut EngineState, clients: &mut ClientTable, by_id: &HashMap<u64, ClientHandle>, h: ClientHandle, msg: Msg, late: bool) {
-    let Some(c) = clients.get_mut(h) else { return };
+/// Redis's `sendTrackingMessage` for tracking client `h`: the push and its receiver, and
+/// whether it waits for the current reply (`late`: only the client's own messages do).
+fn message(
+    clients: &mut ClientTable,
+    by_id: &HashMap<u64, ClientHandle>,
+    h: ClientHandle,
+    msg: Msg,
+    late: bool,
+) -> Option<(ClientHandle, Reply, bool)> {
+    let c = clients.get_mut(h)?;
     let resp = c.resp;
-    let Some(t) = c.tracking.as_deref_mut() else { return };
+    let t = c.tracking.as_deref_mut()?;
     let mut to = h;
     let mut redirected = false;
     if t.redirect != 0 {
@@ -386,13 +403,13 @@ fn send(st: &mut EngineState, clients: &mut ClientTable, by_id: &HashMap<u64, Cl
                 t.broken_redir = true;
                 if resp > 2 {
                     let p = Reply::Push(vec![Reply::bulk(b"tracking-redir-broken"), Reply::Int(t.redirect as i64)]);
-                    queue(st, h, p, late);
+                    return Some((h, p, late));
                 }
-                return;
+                return None;
             }
         }
     }
-    let Some(target) = clients.get(to) else { return };
+    let target = clients.get(to)?;
     let payload = match msg {
         Msg::Key(k) => Reply::Array(vec![Reply::bulk(k.as_slice())]),
         Msg::Keys(ks) => Reply::Array(ks.iter().map(|k| Reply::bulk(k.as_slice())).collect()),
@@ -403,18 +420,9 @@ fn send(st: &mut EngineState, clients: &mut ClientTable, by_id: &HashMap<u64, Cl
     } else if redirected && target.pubsub.is_some() {
         Reply::Push(vec![Reply::bulk(b"message"), Reply::bulk(b"__redis__:invalidate"), payload])
     } else {
-        return;
+        return None;
     };
-    // Only the client's own messages wait for its reply.
-    queue(st, to, push, late && to == h);
-}
-
-fn queue(st: &mut EngineState, to: ClientHandle, push: Reply, late: bool) {
-    if late {
-        st.pubsub.push_late(to, push);
-    } else {
-        st.pubsub.push(to, push);
-    }
+    Some((to, push, late && to == h))
 }
 
 #[cfg(test)]

@@ -191,7 +191,7 @@ impl EngineState {
             self.watches.touch(db, key, &self.dbs);
         }
         if self.tracking.engaged {
-            self.tracking.invalidate_key(key, true);
+            self.tracking.invalidate_key(key, true, self.pubsub.pushes_len());
         }
     }
 

@@ -180,3 +180,24 @@ fn keys_of_read_commands() {
         ],
     );
 }
+
+#[test]
+fn invalidations_and_keyspace_events_interleave() {
+    scenario(
+        "tracking-keyspace-events",
+        &[
+            "0: CONFIG SET notify-keyspace-events KA",
+            "1: @quiet HELLO 3",
+            "1: CLIENT TRACKING on",
+            "1: SUBSCRIBE __keyspace@0__:k __keyspace@0__:j",
+            "1: MGET k j",
+            // Another connection's write: the invalidation comes before the event.
+            "2: MSET k 1 j 1",
+            "1: GET k",
+            // Own write: the event before the reply, the invalidation after it.
+            "1: SET k 2",
+            "1: GET k",
+            "2: DEL k",
+        ],
+    );
+}

@@ -43,7 +43,7 @@ pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
     let (db, now) = (ctx.client.db, ctx.now_ms());
     ctx.st.watches.touch_all_in_db(db, None, &ctx.st.dbs, now);
-    ctx.st.tracking.flush();
+    ctx.st.tracking.flush(ctx.st.pubsub.pushes_len());
     ctx.db().clear();
     Ok(Reply::ok())
 }
@@ -55,7 +55,7 @@ pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     for db in 0..ctx.st.dbs.len() {
         ctx.st.watches.touch_all_in_db(db, None, &ctx.st.dbs, now);
     }
-    ctx.st.tracking.flush();
+    ctx.st.tracking.flush(ctx.st.pubsub.pushes_len());
     for db in ctx.st.dbs.iter_mut() {
         db.clear();
     }
