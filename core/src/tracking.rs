@@ -12,8 +12,10 @@
 //! - FLUSHDB/FLUSHALL send every tracking client a null invalidation ([`Tracking::flush`]).
 //!
 //! # Delivery
-//! Invalidations are queued with the id of the tracking client and turned into pushes by
-//! [`deliver`] after each command and tick, when the client table can be read: RESP3
+//! Invalidations are queued with the id of the tracking client and the push outbox's
+//! length at that moment, and turned into pushes by [`deliver`] after each command and
+//! tick, when the client table can be read, at their place in the outbox (Redis sends
+//! them at once, so they precede the keyspace events of the same change): RESP3
 //! clients get `>2 invalidate [keys]`; with `REDIRECT` the target gets it instead (as a
 //! `__redis__:invalidate` pub/sub message when it is a subscribed RESP2 client), or the
 //! tracking client gets `tracking-redir-broken` when the target is gone. Invalidations
