@@ -80,8 +80,8 @@ struct Bcast {
 
 /// The server-wide tracking state.
 pub struct Tracking {
-    /// Ids of the clients with tracking on (Redis's `server.tracking_clients`), by id.
-    tracking_ids: std::collections::BTreeSet<u64>,
+    /// The clients with tracking on (Redis's `server.tracking_clients`): id -> handle.
+    tracking_ids: BTreeMap<u64, ClientHandle>,
     /// Key -> ids of the clients that may cache it.
     table: HashMap<SBytes, Vec<u64>>,
     /// Ids over all entries of `table`.
@@ -184,7 +184,7 @@ impl Tracking {
     /// BCAST prefixes are added to those it has).
     pub fn enable(&mut self, c: &mut Client, opts: ClientTracking, prefixes: &[&[u8]]) {
         let id = c.id;
-        self.tracking_ids.insert(id);
+        self.tracking_ids.insert(id, c.handle);
         self.engaged = true;
         self.current = id;
         let t = c.tracking.get_or_insert_with(Box::default);
@@ -264,7 +264,7 @@ impl Tracking {
     /// Redis's `trackingInvalidateKeysOnFlush`: a null invalidation for every tracking
     /// client (at position `at` of the push outbox), and the table is emptied.
     pub fn flush(&mut self, at: usize) {
-        for &id in &self.tracking_ids {
+        for &id in self.tracking_ids.keys() {
             self.pending.push((id, Msg::Null, at));
         }
         self.table.clear();
@@ -341,7 +341,8 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
             }
             let keys = std::mem::take(&mut bs.keys);
             for &id in &bs.clients {
-                let noloop = clients.iter().find(|(_, c)| c.id == id).and_then(|(_, c)| c.tracking.as_deref()).is_some_and(|t| t.noloop);
+                let client = tr.tracking_ids.get(&id).and_then(|&h| clients.get(h));
+                let noloop = client.and_then(|c| c.tracking.as_deref()).is_some_and(|t| t.noloop);
                 let ks: Vec<SBytes> = keys.iter().filter(|(_, &by)| !(noloop && by == id)).map(|(k, _)| k.clone()).collect();
                 if !ks.is_empty() {
                     msgs.push((id, Msg::Keys(ks), usize::MAX));
@@ -354,15 +355,10 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
     if msgs.is_empty() {
         return;
     }
-    let by_id: HashMap<u64, ClientHandle> = {
-        let mut m = HashMap::with_hasher(FixedState::with_seed(0));
-        m.extend(clients.iter().map(|(h, c)| (c.id, h)));
-        m
-    };
     // Each push inserted into the outbox moves the later positions by one.
     let mut shift = 0;
     for (id, msg, at) in msgs {
-        let Some(&h) = by_id.get(&id) else { continue };
+        let Some(&h) = st.tracking.tracking_ids.get(&id) else { continue };
         let Some(t) = clients.get(h).and_then(|c| c.tracking.as_deref()) else { continue };
         if let Msg::Key(_) = msg {
             if t.bcast || (t.noloop && id == cur_id) {
@@ -370,7 +366,7 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
             }
         }
         let late = id == cur_id;
-        if let Some((to, push, late)) = message(clients, &by_id, h, msg, late) {
+        if let Some((to, push, late)) = message(clients, h, msg, late) {
             if late {
                 st.pubsub.push_late(to, push);
             } else {
@@ -385,7 +381,6 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
 /// whether it waits for the current reply (`late`: only the client's own messages do).
 fn message(
     clients: &mut ClientTable,
-    by_id: &HashMap<u64, ClientHandle>,
     h: ClientHandle,
     msg: Msg,
     late: bool,
@@ -396,8 +391,12 @@ fn message(
     let mut to = h;
     let mut redirected = false;
     if t.redirect != 0 {
-        match by_id.get(&t.redirect) {
-            Some(&r) => {
+        let redirect = t.redirect;
+        // The caller itself is in the table again when messages go out.
+        let target = clients.iter().find(|(_, x)| x.id == redirect).map(|(r, _)| r);
+        let t = clients.get_mut(h)?.tracking.as_deref_mut()?;
+        match target {
+            Some(r) => {
                 to = r;
                 redirected = true;
             }
