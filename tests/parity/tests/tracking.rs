@@ -62,6 +62,22 @@ fn expiry_invalidates() {
             "1: GET e",
             "@sleep 400",
             "1: DBSIZE",
+            // Lazy expiry by the tracking client's own read: the invalidation follows the
+            // reply and the key is tracked again.
+            "0: DEBUG SET-ACTIVE-EXPIRE 0",
+            "2: SET f 1 PX 100",
+            "1: GET f",
+            "@sleep 300",
+            "1: GET f",
+            "2: SET f 2",
+            // BCAST NOLOOP: an expiry has no author, so the client hears of it.
+            "1: CLIENT TRACKING off",
+            "1: CLIENT TRACKING on BCAST NOLOOP",
+            "2: SET g 1 PX 100",
+            "@sleep 300",
+            "1: GET g",
+            "1: SET g 1",
+            "0: DEBUG SET-ACTIVE-EXPIRE 1",
         ],
     );
 }
