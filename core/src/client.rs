@@ -62,6 +62,8 @@ pub struct Client {
     pub multi: Option<Box<crate::cmd::transactions::MultiState>>,
     /// Pub/sub subscriptions (`flags=P`); `None` when there is none.
     pub pubsub: Option<Box<crate::pubsub::ClientSubs>>,
+    /// Client-side caching settings (`flags=t`); `None` when tracking is off.
+    pub tracking: Option<Box<crate::tracking::ClientTracking>>,
 }
 
 impl Client {
@@ -85,6 +87,7 @@ impl Client {
             deny_blocking: false,
             multi: None,
             pubsub: None,
+            tracking: None,
         }
     }
 
@@ -134,6 +137,15 @@ impl Client {
         }
         if self.wait.is_some() {
             f.push('b');
+        }
+        if let Some(t) = &self.tracking {
+            f.push('t');
+            if t.broken_redir {
+                f.push('R');
+            }
+            if t.bcast {
+                f.push('B');
+            }
         }
         if self.close_requested {
             f.push('c');

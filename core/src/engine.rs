@@ -123,6 +123,8 @@ pub struct EngineState {
     /// buffer back with [`Engine::recycle`] once it has encoded it, so hot reads do not
     /// allocate (empty, and nothing changes, for hosts that do not).
     pub spare_bulk: Vec<u8>,
+    /// Client-side caching state (see [`crate::tracking`]).
+    pub tracking: crate::tracking::Tracking,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -253,6 +255,7 @@ impl Engine {
                 evict_pending: false,
                 pending,
                 spare_bulk: Vec::new(),
+                tracking: Default::default(),
             },
             clients: ClientTable::default(),
         }
@@ -288,6 +291,7 @@ impl Engine {
             blocking::cancel(&mut self.state, c);
             cmd::transactions::discard_transaction(&mut self.state, c);
             self.state.pubsub.forget(c);
+            self.state.tracking.disable(c);
         }
         self.clients.remove(h);
     }
@@ -322,6 +326,15 @@ impl Engine {
         self.state.pubsub.take_pushes()
     }
 
+    /// Takes the pushes to write after the reply `execute` just returned (client-side
+    /// caching invalidations of the caller's own changes, as Redis sends them after the
+    /// reply). Hosts take these first, then [`Engine::take_pushes`]; a host that does not
+    /// gets them from `take_pushes`, after the others.
+    #[inline]
+    pub fn take_late_pushes(&mut self) -> Vec<(ClientHandle, Reply)> {
+        self.state.pubsub.take_late_pushes()
+    }
+
     /// When (µs) the earliest blocked client times out: call `set_time_us` or `tick` then.
     pub fn next_block_deadline(&self) -> Option<u64> {
         self.state.blocking.next_deadline_us()
@@ -345,6 +358,9 @@ impl Engine {
             return Reply::error("ERR client is blocked");
         }
         self.state.sync_key_event_logs();
+        if self.state.tracking.engaged {
+            self.state.tracking.current = client.id;
+        }
         let state = &mut self.state;
         let clients = &mut self.clients;
         let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -358,6 +374,9 @@ impl Engine {
         }
         // A blocked command's reply mode applies when its reply comes.
         let reply = if reply == Reply::Blocked { reply } else { client.apply_reply_mode(reply) };
+        if client.tracking.is_some() {
+            crate::tracking::after_command(&mut client);
+        }
         self.clients.put_back(h, client);
         self.state.flush_key_events();
         blocking::serve_ready(&mut self.state, &mut self.clients);
@@ -372,6 +391,12 @@ impl Engine {
             self.state.perform_evictions();
             self.state.flush_key_events();
             self.compact_keyspaces();
+        }
+        if self.state.tracking.engaged {
+            if self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
+                crate::tracking::deliver(&mut self.state, &mut self.clients, Some(h));
+            }
+            self.state.tracking.current = 0;
         }
         reply
     }
@@ -423,6 +448,9 @@ impl Engine {
             self.state.flush_key_events();
         }
         self.compact_keyspaces();
+        if self.state.tracking.engaged && self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
+            crate::tracking::deliver(&mut self.state, &mut self.clients, None);
+        }
         let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };
         // Redis: a running average, 5% weight to the current cycle.

@@ -23,6 +23,7 @@ pub mod rng;
 pub mod stats;
 #[cfg(test)]
 pub mod testkit;
+pub mod tracking;
 pub mod types;
 pub mod util;
 pub mod watch;

@@ -84,6 +84,9 @@ pub struct PubSub {
     shard: HashMap<SBytes, Vec<ClientHandle>>,
     /// Pushes waiting for the host, in order.
     pushes: Vec<(ClientHandle, Reply)>,
+    /// Pushes for the client whose command just ran, to write after its reply
+    /// (client-side caching invalidations of its own changes).
+    late: Vec<(ClientHandle, Reply)>,
 }
 
 impl Default for PubSub {
@@ -93,6 +96,7 @@ impl Default for PubSub {
             patterns: Vec::new(),
             shard: HashMap::with_hasher(FixedState::with_seed(0)),
             pushes: Vec::new(),
+            late: Vec::new(),
         }
     }
 }
@@ -106,12 +110,38 @@ impl PubSub {
     /// Whether pushes wait for the host.
     #[inline]
     pub fn has_pushes(&self) -> bool {
-        !self.pushes.is_empty()
+        !self.pushes.is_empty() || !self.late.is_empty()
     }
 
-    /// Takes the queued pushes.
+    /// Takes the queued pushes (those for after the reply last, for hosts that do not
+    /// take them apart with [`PubSub::take_late_pushes`]).
     pub fn take_pushes(&mut self) -> Vec<(ClientHandle, Reply)> {
-        std::mem::take(&mut self.pushes)
+        let mut v = std::mem::take(&mut self.pushes);
+        if !self.late.is_empty() {
+            v.append(&mut self.late);
+        }
+        v
+    }
+
+    /// Takes the pushes to write after the reply of the command that just ran.
+    #[inline]
+    pub fn take_late_pushes(&mut self) -> Vec<(ClientHandle, Reply)> {
+        std::mem::take(&mut self.late)
+    }
+
+    /// Queues `reply` for client `h` at position `at` of the outbox (at the end when `at`
+    /// is past it).
+    pub fn insert_push(&mut self, at: usize, h: ClientHandle, reply: Reply) {
+        if at >= self.pushes.len() {
+            self.pushes.push((h, reply));
+        } else {
+            self.pushes.insert(at, (h, reply));
+        }
+    }
+
+    /// Queues `reply` for client `h`, to be written after the reply of the running command.
+    pub fn push_late(&mut self, h: ClientHandle, reply: Reply) {
+        self.late.push((h, reply));
     }
 
     /// Takes the pushes for client `h` queued from position `from` on (EXEC puts a

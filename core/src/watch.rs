@@ -184,11 +184,14 @@ pub fn key_is_expired(db: &Db, key: &[u8], now_ms: u64) -> bool {
 
 impl EngineState {
     /// Redis's `signalModifiedKey`: every command that changes `key` of database `db`
-    /// calls this after the change (WATCH invalidation; client-side caching later).
+    /// calls this after the change (WATCH invalidation, client-side caching).
     #[inline]
     pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
         if self.watches.any() {
             self.watches.touch(db, key, &self.dbs);
+        }
+        if self.tracking.engaged {
+            self.tracking.invalidate_key(key, true, self.pubsub.pushes_len());
         }
     }
 
@@ -210,7 +213,10 @@ impl EngineState {
             for (ev, key) in self.dbs[db].keys.take_events() {
                 match ev {
                     KeyEvent::Expired => {
+                        // Redis signals expiries without a client (BCAST NOLOOP).
+                        let by = std::mem::take(&mut self.tracking.current);
                         self.signal_modified_key(db, &key);
+                        self.tracking.current = by;
                         self.notify_keyspace_event(notify::EXPIRED, "expired", &key, db);
                     }
                     KeyEvent::New => self.notify_keyspace_event(notify::NEW, "new", &key, db),

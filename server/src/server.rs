@@ -503,6 +503,8 @@ fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static
                     parser.argv(input, &mut argv);
                     let reply = engine.execute(h, &argv);
                     *argv_cache = recycle(argv);
+                    // Pushes that follow the reply (own client-side caching invalidations).
+                    let late = engine.take_late_pushes();
                     if engine.has_pushes() {
                         // This client's own pushes go before its reply; others' wait for
                         // the loop's `deliver_pushes`.
@@ -525,6 +527,13 @@ fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static
                     }
                     let client = engine.client(h);
                     reply.encode(client.map_or(2, |c| c.resp), wbuf);
+                    for (to, push) in late {
+                        if to == h {
+                            push.encode(client.map_or(2, |c| c.resp), wbuf);
+                        } else {
+                            effects.pushes.push((to, push));
+                        }
+                    }
                     match client {
                         Some(c) if !c.close_requested => {}
                         _ => *close_after_write = true,

@@ -415,11 +415,15 @@ impl Host {
                         parser.argv(input, &mut argv);
                         let reply = self.engine.execute(handle, &argv);
                         argv = recycle(argv);
+                        let late = self.engine.take_late_pushes();
                         self.collect_pushes();
                         // This connection's pushes come before its reply.
                         self.output.append(&mut self.conns[i].outbox);
                         // A Blocked result sets the wait and is not an error here.
                         let _ = self.finish_encoded(i, &reply, Wait::Stream);
+                        if !late.is_empty() {
+                            self.write_late_pushes(i, late);
+                        }
                     }
                     start += used;
                 }
@@ -445,6 +449,21 @@ impl Host {
     /// Encodes `reply` for connection `i` (or, when it blocked, marks the connection as
     /// waiting the `wait` way) and carries out what the command asked of the host (QUIT and
     /// CLIENT KILL close connections, SHUTDOWN stops everything, DEBUG SLEEP).
+    /// Writes the pushes that follow the reply of connection `i`'s command (its own
+    /// client-side caching invalidations); others' go the usual way.
+    fn write_late_pushes(&mut self, i: usize, late: Vec<(ClientHandle, Reply)>) {
+        let own = self.conns[i].handle;
+        let resp = self.engine.client(own).map_or(2, |c| c.resp);
+        for (h, reply) in late {
+            if h == own && !self.conns[i].closed {
+                reply.encode(resp, &mut self.output);
+            } else {
+                self.engine.state.pubsub.push(h, reply);
+            }
+        }
+        self.collect_pushes();
+    }
+
     fn finish_encoded(&mut self, i: usize, reply: &Reply, wait: Wait) -> Result<usize, Status> {
         let resp = self.engine.client(self.conns[i].handle).map_or(2, |c| c.resp);
         let blocked = *reply == Reply::Blocked;
@@ -622,6 +641,14 @@ mod tests {
         assert_eq!(feed(&mut h, 0, b"\r\n$1\r\nk\r\n"), "$-1\r\n");
         assert_eq!(feed(&mut h, 0, b"*x\r\nPING\r\n"), "-ERR Protocol error: invalid multibulk length\r\n");
         assert_eq!(feed(&mut h, 0, b"ECHO \"a b\"\r\n"), "$3\r\na b\r\n");
+    }
+
+    #[test]
+    fn feed_writes_own_invalidations_after_the_reply() {
+        let mut h = host();
+        feed(&mut h, 0, b"HELLO 3\r\n");
+        assert_eq!(feed(&mut h, 0, b"CLIENT TRACKING on\r\nGET k\r\n"), "+OK\r\n_\r\n");
+        assert_eq!(feed(&mut h, 0, b"SET k 1\r\n"), "+OK\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
     }
 
     #[test]

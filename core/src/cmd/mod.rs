@@ -325,6 +325,9 @@ pub fn call(
         Ok(r) => r,
         Err(e) => e.into(),
     };
+    if ctx.client.tracking.is_some() && spec.has(flags::READONLY) {
+        crate::tracking::remember_keys(ctx.st, ctx.client, spec, argv);
+    }
     // Counted after the run, like Redis's call(): INFO does not see itself and CONFIG
     // RESETSTAT counts once after the reset.
     ctx.st.stats.commands_processed += 1;

@@ -265,8 +265,48 @@ pub static COMMANDS: &[CommandSpec] = &[
                 handler: Some(crate::cmd::connection::client_unblock),
             },
             CommandSpec {
-                name: "client|info",
+                name: "client|tracking",
                 id: 13,
+                arity: -3,
+                flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow", "@connection"],
+                tips: Meta::Set(&[]),
+                key_specs: Meta::Set(&[]),
+                group: "connection",
+                summary: "Enable or disable server assisted client side caching support",
+                since: "6.0.0",
+                complexity: "O(1). Some options may introduce additional complexity.",
+                syntax: "CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]",
+                docs_extra: &[("arguments", Meta::Arr(&[Meta::Map(&[("name", Meta::Str("status")), ("type", Meta::Str("oneof")), ("arguments", Meta::Arr(&[Meta::Map(&[("name", Meta::Str("on")), ("type", Meta::Str("pure-token")), ("token", Meta::Str("ON"))]), Meta::Map(&[("name", Meta::Str("off")), ("type", Meta::Str("pure-token")), ("token", Meta::Str("OFF"))])]))]), Meta::Map(&[("name", Meta::Str("client-id")), ("type", Meta::Str("integer")), ("token", Meta::Str("REDIRECT")), ("flags", Meta::Set(&[Meta::Str("optional")]))]), Meta::Map(&[("name", Meta::Str("prefix")), ("type", Meta::Str("string")), ("token", Meta::Str("PREFIX")), ("flags", Meta::Set(&[Meta::Str("optional"), Meta::Str("multiple"), Meta::Str("multiple_token")]))]), Meta::Map(&[("name", Meta::Str("bcast")), ("type", Meta::Str("pure-token")), ("token", Meta::Str("BCAST")), ("flags", Meta::Set(&[Meta::Str("optional")]))]), Meta::Map(&[("name", Meta::Str("optin")), ("type", Meta::Str("pure-token")), ("token", Meta::Str("OPTIN")), ("flags", Meta::Set(&[Meta::Str("optional")]))]), Meta::Map(&[("name", Meta::Str("optout")), ("type", Meta::Str("pure-token")), ("token", Meta::Str("OPTOUT")), ("flags", Meta::Set(&[Meta::Str("optional")]))]), Meta::Map(&[("name", Meta::Str("noloop")), ("type", Meta::Str("pure-token")), ("token", Meta::Str("NOLOOP")), ("flags", Meta::Set(&[Meta::Str("optional")]))])]))],
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::connection::client_tracking),
+            },
+            CommandSpec {
+                name: "client|getredir",
+                id: 14,
+                arity: 2,
+                flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow", "@connection"],
+                tips: Meta::Set(&[]),
+                key_specs: Meta::Set(&[]),
+                group: "connection",
+                summary: "Get tracking notifications redirection client ID if any",
+                since: "6.0.0",
+                complexity: "O(1)",
+                syntax: "CLIENT GETREDIR",
+                docs_extra: &[],
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::connection::client_getredir),
+            },
+            CommandSpec {
+                name: "client|info",
+                id: 15,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -286,7 +326,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|kill",
-                id: 14,
+                id: 16,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -306,7 +346,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|help",
-                id: 15,
+                id: 17,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -326,7 +366,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|reply",
-                id: 16,
+                id: 18,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -346,7 +386,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|list",
-                id: 17,
+                id: 19,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -366,7 +406,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|setname",
-                id: 18,
+                id: 20,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -386,7 +426,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getname",
-                id: 19,
+                id: 21,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -405,8 +445,48 @@ pub static COMMANDS: &[CommandSpec] = &[
                 handler: Some(crate::cmd::connection::client_getname),
             },
             CommandSpec {
+                name: "client|trackinginfo",
+                id: 22,
+                arity: 2,
+                flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow", "@connection"],
+                tips: Meta::Set(&[]),
+                key_specs: Meta::Set(&[]),
+                group: "connection",
+                summary: "Return information about server assisted client side caching for the current connection",
+                since: "6.2.0",
+                complexity: "O(1)",
+                syntax: "CLIENT TRACKINGINFO",
+                docs_extra: &[],
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::connection::client_trackinginfo),
+            },
+            CommandSpec {
+                name: "client|caching",
+                id: 23,
+                arity: 3,
+                flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow", "@connection"],
+                tips: Meta::Set(&[]),
+                key_specs: Meta::Set(&[]),
+                group: "connection",
+                summary: "Instruct the server about tracking or not keys in the next request",
+                since: "6.0.0",
+                complexity: "O(1)",
+                syntax: "CLIENT CACHING YES|NO",
+                docs_extra: &[("arguments", Meta::Arr(&[Meta::Map(&[("name", Meta::Str("mode")), ("type", Meta::Str("oneof")), ("arguments", Meta::Arr(&[Meta::Map(&[("name", Meta::Str("yes")), ("type", Meta::Str("pure-token")), ("token", Meta::Str("YES"))]), Meta::Map(&[("name", Meta::Str("no")), ("type", Meta::Str("pure-token")), ("token", Meta::Str("NO"))])]))])]))],
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::connection::client_caching),
+            },
+            CommandSpec {
                 name: "client|no-evict",
-                id: 20,
+                id: 24,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -429,7 +509,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "command",
-        id: 21,
+        id: 25,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -446,7 +526,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "command|docs",
-                id: 22,
+                id: 26,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -466,7 +546,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|info",
-                id: 23,
+                id: 27,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -486,7 +566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|count",
-                id: 24,
+                id: 28,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -506,7 +586,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|getkeys",
-                id: 25,
+                id: 29,
                 arity: -4,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -526,7 +606,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|help",
-                id: 26,
+                id: 30,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -546,7 +626,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|list",
-                id: 27,
+                id: 31,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -569,7 +649,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "config",
-        id: 28,
+        id: 32,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -586,7 +666,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "config|resetstat",
-                id: 29,
+                id: 33,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -606,7 +686,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|help",
-                id: 30,
+                id: 34,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -626,7 +706,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|get",
-                id: 31,
+                id: 35,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -646,7 +726,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|set",
-                id: 32,
+                id: 36,
                 arity: -4,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -669,7 +749,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "copy",
-        id: 33,
+        id: 37,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -689,7 +769,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dbsize",
-        id: 34,
+        id: 38,
         arity: 1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -709,7 +789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "debug",
-        id: 35,
+        id: 39,
         arity: -2,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -729,7 +809,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decr",
-        id: 36,
+        id: 40,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -749,7 +829,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decrby",
-        id: 37,
+        id: 41,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -769,7 +849,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "del",
-        id: 38,
+        id: 42,
         arity: -2,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -789,7 +869,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "discard",
-        id: 39,
+        id: 43,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -809,7 +889,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "echo",
-        id: 40,
+        id: 44,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -829,7 +909,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exec",
-        id: 41,
+        id: 45,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::SKIP_SLOWLOG,
         flag_names: &["noscript", "loading", "stale", "skip_slowlog"],
@@ -849,7 +929,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exists",
-        id: 42,
+        id: 46,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -869,7 +949,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expire",
-        id: 43,
+        id: 47,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -889,7 +969,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expireat",
-        id: 44,
+        id: 48,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -909,7 +989,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expiretime",
-        id: 45,
+        id: 49,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -929,7 +1009,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushall",
-        id: 46,
+        id: 50,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -949,7 +1029,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushdb",
-        id: 47,
+        id: 51,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -969,7 +1049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "get",
-        id: 48,
+        id: 52,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -989,7 +1069,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getdel",
-        id: 49,
+        id: 53,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1009,7 +1089,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getex",
-        id: 50,
+        id: 54,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1029,7 +1109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getrange",
-        id: 51,
+        id: 55,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1049,7 +1129,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getset",
-        id: 52,
+        id: 56,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1069,7 +1149,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hdel",
-        id: 53,
+        id: 57,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1089,7 +1169,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hello",
-        id: 54,
+        id: 58,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -1109,7 +1189,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hexists",
-        id: 55,
+        id: 59,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1129,7 +1209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hget",
-        id: 56,
+        id: 60,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1149,7 +1229,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hgetall",
-        id: 57,
+        id: 61,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1169,7 +1249,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrby",
-        id: 58,
+        id: 62,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1189,7 +1269,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrbyfloat",
-        id: 59,
+        id: 63,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1209,7 +1289,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hkeys",
-        id: 60,
+        id: 64,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1229,7 +1309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hlen",
-        id: 61,
+        id: 65,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1249,7 +1329,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmget",
-        id: 62,
+        id: 66,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1269,7 +1349,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmset",
-        id: 63,
+        id: 67,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1289,7 +1369,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hrandfield",
-        id: 64,
+        id: 68,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1309,7 +1389,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hscan",
-        id: 65,
+        id: 69,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1329,7 +1409,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hset",
-        id: 66,
+        id: 70,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1349,7 +1429,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hsetnx",
-        id: 67,
+        id: 71,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1369,7 +1449,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hstrlen",
-        id: 68,
+        id: 72,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1389,7 +1469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hvals",
-        id: 69,
+        id: 73,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1409,7 +1489,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incr",
-        id: 70,
+        id: 74,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1429,7 +1509,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrby",
-        id: 71,
+        id: 75,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1449,7 +1529,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrbyfloat",
-        id: 72,
+        id: 76,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1469,7 +1549,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "info",
-        id: 73,
+        id: 77,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -1489,7 +1569,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keys",
-        id: 74,
+        id: 78,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1509,7 +1589,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lastsave",
-        id: 75,
+        id: 79,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -1529,7 +1609,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lcs",
-        id: 76,
+        id: 80,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1549,7 +1629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lindex",
-        id: 77,
+        id: 81,
         arity: 3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1569,7 +1649,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "linsert",
-        id: 78,
+        id: 82,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1589,7 +1669,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "llen",
-        id: 79,
+        id: 83,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1609,7 +1689,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmove",
-        id: 80,
+        id: 84,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1629,7 +1709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmpop",
-        id: 81,
+        id: 85,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -1649,7 +1729,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpop",
-        id: 82,
+        id: 86,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1669,7 +1749,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpos",
-        id: 83,
+        id: 87,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1689,7 +1769,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpush",
-        id: 84,
+        id: 88,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1709,7 +1789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpushx",
-        id: 85,
+        id: 89,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1729,7 +1809,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrange",
-        id: 86,
+        id: 90,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1749,7 +1829,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrem",
-        id: 87,
+        id: 91,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1769,7 +1849,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lset",
-        id: 88,
+        id: 92,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1789,7 +1869,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ltrim",
-        id: 89,
+        id: 93,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1809,7 +1889,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "memory",
-        id: 90,
+        id: 94,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -1826,7 +1906,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "memory|purge",
-                id: 91,
+                id: 95,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -1846,7 +1926,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|malloc-stats",
-                id: 92,
+                id: 96,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -1866,7 +1946,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|usage",
-                id: 93,
+                id: 97,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -1886,7 +1966,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|stats",
-                id: 94,
+                id: 98,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -1906,7 +1986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|doctor",
-                id: 95,
+                id: 99,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -1926,7 +2006,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|help",
-                id: 96,
+                id: 100,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1949,7 +2029,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mget",
-        id: 97,
+        id: 101,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1969,7 +2049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "move",
-        id: 98,
+        id: 102,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1989,7 +2069,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mset",
-        id: 99,
+        id: 103,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2009,7 +2089,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "msetnx",
-        id: 100,
+        id: 104,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2029,7 +2109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "multi",
-        id: 101,
+        id: 105,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -2049,7 +2129,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "object",
-        id: 102,
+        id: 106,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2066,7 +2146,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "object|idletime",
-                id: 103,
+                id: 107,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2086,7 +2166,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|help",
-                id: 104,
+                id: 108,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2106,7 +2186,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|freq",
-                id: 105,
+                id: 109,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2126,7 +2206,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|encoding",
-                id: 106,
+                id: 110,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2146,7 +2226,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|refcount",
-                id: 107,
+                id: 111,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2169,7 +2249,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "persist",
-        id: 108,
+        id: 112,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2189,7 +2269,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpire",
-        id: 109,
+        id: 113,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2209,7 +2289,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpireat",
-        id: 110,
+        id: 114,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2229,7 +2309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpiretime",
-        id: 111,
+        id: 115,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2249,7 +2329,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ping",
-        id: 112,
+        id: 116,
         arity: -1,
         flags: flags::FAST,
         flag_names: &["fast"],
@@ -2269,7 +2349,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psetex",
-        id: 113,
+        id: 117,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2289,7 +2369,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psubscribe",
-        id: 114,
+        id: 118,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -2309,7 +2389,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pttl",
-        id: 115,
+        id: 119,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2329,7 +2409,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 116,
+        id: 120,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -2349,7 +2429,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 117,
+        id: 121,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2366,7 +2446,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 118,
+                id: 122,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2386,7 +2466,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 119,
+                id: 123,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2406,7 +2486,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 120,
+                id: 124,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2426,7 +2506,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 121,
+                id: 125,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2446,7 +2526,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 122,
+                id: 126,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2466,7 +2546,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 123,
+                id: 127,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2489,7 +2569,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 124,
+        id: 128,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -2509,7 +2589,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 125,
+        id: 129,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -2529,7 +2609,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 126,
+        id: 130,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2549,7 +2629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rename",
-        id: 127,
+        id: 131,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2569,7 +2649,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 128,
+        id: 132,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2589,7 +2669,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        id: 129,
+        id: 133,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -2609,7 +2689,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpop",
-        id: 130,
+        id: 134,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2629,7 +2709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 131,
+        id: 135,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2649,7 +2729,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 132,
+        id: 136,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2669,7 +2749,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 133,
+        id: 137,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2689,7 +2769,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 134,
+        id: 138,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2709,7 +2789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 135,
+        id: 139,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2729,7 +2809,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 136,
+        id: 140,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2749,7 +2829,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 137,
+        id: 141,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2769,7 +2849,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 138,
+        id: 142,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2789,7 +2869,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 139,
+        id: 143,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -2809,7 +2889,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 140,
+        id: 144,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2829,7 +2909,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 141,
+        id: 145,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2849,7 +2929,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 142,
+        id: 146,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2869,7 +2949,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 143,
+        id: 147,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2889,7 +2969,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 144,
+        id: 148,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -2909,7 +2989,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 145,
+        id: 149,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2929,7 +3009,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 146,
+        id: 150,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -2949,7 +3029,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 147,
+        id: 151,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2969,7 +3049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 148,
+        id: 152,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2989,7 +3069,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smembers",
-        id: 149,
+        id: 153,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3009,7 +3089,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 150,
+        id: 154,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3029,7 +3109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 151,
+        id: 155,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3049,7 +3129,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 152,
+        id: 156,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -3069,7 +3149,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 153,
+        id: 157,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -3089,7 +3169,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 154,
+        id: 158,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3109,7 +3189,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 155,
+        id: 159,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -3129,7 +3209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 156,
+        id: 160,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3149,7 +3229,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 157,
+        id: 161,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3169,7 +3249,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 158,
+        id: 162,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3189,7 +3269,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 159,
+        id: 163,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3209,7 +3289,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 160,
+        id: 164,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3229,7 +3309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 161,
+        id: 165,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3249,7 +3329,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 162,
+        id: 166,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3269,7 +3349,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 163,
+        id: 167,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3289,7 +3369,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 164,
+        id: 168,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3309,7 +3389,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 165,
+        id: 169,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3329,7 +3409,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 166,
+        id: 170,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3349,7 +3429,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "time",
-        id: 167,
+        id: 171,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -3369,7 +3449,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 168,
+        id: 172,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3389,7 +3469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 169,
+        id: 173,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3409,7 +3489,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 170,
+        id: 174,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3429,7 +3509,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 171,
+        id: 175,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3449,7 +3529,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 172,
+        id: 176,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3469,7 +3549,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 173,
+        id: 177,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -3489,7 +3569,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "watch",
-        id: 174,
+        id: 178,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -3509,7 +3589,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 175,
+        id: 179,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3529,7 +3609,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 176,
+        id: 180,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3549,7 +3629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 177,
+        id: 181,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3569,7 +3649,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 178,
+        id: 182,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3589,7 +3669,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 179,
+        id: 183,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3609,7 +3689,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 180,
+        id: 184,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3626,7 +3706,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 181,
+                id: 185,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -3646,7 +3726,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 182,
+                id: 186,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -3666,7 +3746,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 183,
+                id: 187,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -3686,7 +3766,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 184,
+                id: 188,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -3706,7 +3786,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 185,
+                id: 189,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -3726,7 +3806,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 186,
+                id: 190,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3749,7 +3829,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 187,
+        id: 191,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3766,7 +3846,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 188,
+                id: 192,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3786,7 +3866,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 189,
+                id: 193,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3806,7 +3886,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 190,
+                id: 194,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3826,7 +3906,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 191,
+                id: 195,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3849,7 +3929,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 192,
+        id: 196,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3869,7 +3949,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 193,
+        id: 197,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3889,7 +3969,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 194,
+        id: 198,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3909,7 +3989,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 195,
+        id: 199,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -3929,7 +4009,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 196,
+        id: 200,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -3949,7 +4029,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 197,
+        id: 201,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3969,7 +4049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 198,
+        id: 202,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3989,7 +4069,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 199,
+        id: 203,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4009,7 +4089,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 200,
+        id: 204,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4029,7 +4109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 201,
+        id: 205,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4049,7 +4129,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 202,
+        id: 206,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4069,7 +4149,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 203,
+        id: 207,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4089,7 +4169,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 204,
+        id: 208,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4109,7 +4189,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 205,
+        id: 209,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4129,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 206,
+        id: 210,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4149,7 +4229,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 207,
+        id: 211,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4169,7 +4249,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 208,
+        id: 212,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4189,7 +4269,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 209,
+        id: 213,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4209,7 +4289,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 210,
+        id: 214,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -4229,7 +4309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 211,
+        id: 215,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4249,7 +4329,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 212,
+        id: 216,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4269,7 +4349,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 213,
+        id: 217,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4289,7 +4369,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 214,
+        id: 218,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4309,7 +4389,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 215,
+        id: 219,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4329,7 +4409,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 216,
+        id: 220,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4349,7 +4429,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 217,
+        id: 221,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4369,7 +4449,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 218,
+        id: 222,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4389,7 +4469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 219,
+        id: 223,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4409,7 +4489,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 220,
+        id: 224,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4429,7 +4509,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 221,
+        id: 225,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4449,7 +4529,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 222,
+        id: 226,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4469,7 +4549,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 223,
+        id: 227,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4489,7 +4569,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 224,
+        id: 228,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4509,7 +4589,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 225,
+        id: 229,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4529,7 +4609,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 226,
+        id: 230,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4549,7 +4629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 227,
+        id: 231,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4569,7 +4649,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 228,
+        id: 232,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4589,7 +4669,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 229,
+        id: 233,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4609,7 +4689,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 230,
+        id: 234,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4629,7 +4709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 231,
+        id: 235,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4650,4 +4730,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 232;
+pub const COMMAND_COUNT: usize = 236;

@@ -91,7 +91,7 @@ fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
          multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem={} rbs={} rbp=0 obl=0 oll=0 omem=0 \
-         tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+         tot-mem={} events=r cmd={} user=default redir={} resp={}",
         c.id,
         c.conn.addr,
         c.conn.laddr,
@@ -111,6 +111,7 @@ fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
         rbs,
         tot_mem,
         c.last_cmd,
+        super::tracking::redirect_of(c.tracking.as_deref()),
         c.resp,
     )
 }

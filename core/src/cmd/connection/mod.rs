@@ -2,11 +2,13 @@
 //! [`client`].
 
 mod client;
+mod tracking;
 
 pub use client::{
     client_getname, client_help, client_id, client_info, client_kill, client_list, client_no_evict,
     client_reply, client_setname, client_unblock,
 };
+pub use tracking::{client_caching, client_getredir, client_tracking, client_trackinginfo};
 
 use super::{is, Args, Ctx};
 use crate::client::ReplyMode;
@@ -70,6 +72,7 @@ pub(crate) fn request_close_self(ctx: &mut Ctx) {
 pub fn reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     crate::cmd::transactions::discard_transaction(ctx.st, ctx.client);
     ctx.st.pubsub.forget(ctx.client);
+    ctx.st.tracking.disable(ctx.client);
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp = 2;

@@ -136,7 +136,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         line!("client_recent_max_input_buffer:0");
         line!("client_recent_max_output_buffer:0");
         line!("blocked_clients:{}", st.blocking.blocked_clients());
-        line!("tracking_clients:0");
+        line!("tracking_clients:{}", st.tracking.client_count());
         line!("clients_in_timeout_table:{}", st.blocking.clients_in_timeout_table());
     }
     if sel.has("memory") {
@@ -218,6 +218,9 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         line!("pubsubshard_channels:{}", st.pubsub.shard_channel_count());
         line!("latest_fork_usec:0");
         line!("total_forks:0");
+        line!("tracking_total_keys:{}", st.tracking.total_keys());
+        line!("tracking_total_items:{}", st.tracking.total_items());
+        line!("tracking_total_prefixes:{}", st.tracking.total_prefixes());
         line!("unexpected_error_replies:0");
         line!("total_error_replies:{}", s.error_replies);
     }

@@ -7,7 +7,7 @@ mod debug;
 mod info;
 mod memory;
 
-pub use command::{command, command_count, command_docs, command_getkeys, command_help, command_info, command_list};
+pub use command::{key_positions, command, command_count, command_docs, command_getkeys, command_help, command_info, command_list};
 pub use config::{config_get, config_help, config_resetstat, config_set};
 pub use debug::debug;
 pub use info::info;
@@ -43,6 +43,7 @@ pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
     let (db, now) = (ctx.client.db, ctx.now_ms());
     ctx.st.watches.touch_all_in_db(db, None, &ctx.st.dbs, now);
+    ctx.st.tracking.flush(ctx.st.pubsub.pushes_len());
     ctx.db().clear();
     Ok(Reply::ok())
 }
@@ -54,6 +55,7 @@ pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     for db in 0..ctx.st.dbs.len() {
         ctx.st.watches.touch_all_in_db(db, None, &ctx.st.dbs, now);
     }
+    ctx.st.tracking.flush(ctx.st.pubsub.pushes_len());
     for db in ctx.st.dbs.iter_mut() {
         db.clear();
     }
