@@ -194,6 +194,35 @@ def add_pair_args(ap, size_flag, size_help):
     ap.add_argument("--redis-bin", default="redis-server")
 
 
+def interleaved_row(pair, name, pl, rounds, measure):
+    """One throughput row measured on both servers in alternating order for `rounds`
+    rounds (`measure(server)` prepares the server and returns rps or None); prints the
+    Markdown row (medians) and returns (redis, cinder) medians, or None when a run failed."""
+    redis, cinder = pair
+    samples = {"redis": [], "cinder": []}
+    for i in range(rounds):
+        for srv in ((redis, cinder) if i % 2 == 0 else (cinder, redis)):
+            rps = measure(srv)
+            if rps is not None:
+                samples[srv.name].append(rps)
+    ok = all(len(v) == rounds for v in samples.values())
+    r = statistics.median(samples["redis"]) if samples["redis"] else None
+    c = statistics.median(samples["cinder"]) if samples["cinder"] else None
+    show = lambda v: fmt_int(v) if v is not None else "failed"  # noqa: E731
+    ratio = f"{c / r:.2f}" if ok and r else "n/a"
+    print(f"| {name} | {pl} | {show(r)} | {show(c)} | {ratio} |", flush=True)
+    return (r, c) if ok else None
+
+
+def pair_header(title, a, rounds, requests):
+    """The heading lines the per-type comparison scripts print."""
+    git = version_of(["git", "-C", ROOT, "describe", "--always", "--dirty"])
+    print(f"# {title}: Cinder vs Redis\n")
+    print(f"- redis: {version_of([a.redis_bin, '--version'])}; cinder git {git}")
+    print(f"- {rounds} round(s), {requests} requests, {a.clients} clients, median of rounds; "
+          "client and servers share the machine\n")
+
+
 def start_pair(redis_bin, cinder_bin):
     """A fresh redis-server and cinder-server on free loopback ports: (redis, cinder)."""
     redis = Server("redis", lambda port, d: [

@@ -13,12 +13,11 @@ small fields loaded into each server, with used_memory and RSS per entry. Prints
 import argparse
 import os
 import socket
-import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import ROOT, add_pair_args, benchmark_row, fmt_int, resp, start_pair, version_of  # noqa: E402
+from compare import add_pair_args, benchmark_row, fmt_int, interleaved_row, pair_header, resp, start_pair  # noqa: E402
 
 # (row name, command argv, keyspace for -r, preload kind)
 ROWS = [
@@ -105,11 +104,7 @@ def main():
 
     redis, cinder = start_pair(a.redis_bin, a.cinder_bin)
     try:
-        git = version_of(["git", "-C", ROOT, "describe", "--always", "--dirty"])
-        print("# Streams: Cinder vs Redis\n")
-        print(f"- redis: {version_of([a.redis_bin, '--version'])}; cinder git {git}")
-        print(f"- {rounds} round(s), {requests} requests, {a.clients} clients, median of rounds; "
-              "client and servers share the machine\n")
+        pair_header("Streams", a, rounds, requests)
         if not a.no_memory:
             rows = []
             for srv in (redis, cinder):
@@ -141,23 +136,12 @@ def main():
             pair = {}
             for pl in [int(p) for p in a.pipelines.split(",")]:
                 for name, argv, keyspace, kind in ROWS:
-                    samples = {"redis": [], "cinder": []}
-                    for i in range(rounds):
-                        for srv in ((redis, cinder) if i % 2 == 0 else (cinder, redis)):
-                            srv.call("FLUSHALL")
-                            if kind:
-                                preload(srv, kind, requests)
-                            rps = benchmark_row(srv, argv, requests, a.clients, pl, keyspace)
-                            if rps is not None:
-                                samples[srv.name].append(rps)
-                    ok = all(len(v) == rounds for v in samples.values())
-                    r = statistics.median(samples["redis"]) if samples["redis"] else None
-                    c = statistics.median(samples["cinder"]) if samples["cinder"] else None
-                    show = lambda v: fmt_int(v) if v is not None else "failed"
-                    ratio = f"{c / r:.2f}" if ok and r else "n/a"
-                    print(f"| {name} | {pl} | {show(r)} | {show(c)} | {ratio} |")
-                    pair[name] = (r, c) if ok else None
-                    sys.stdout.flush()
+                    def measure(srv, argv=argv, keyspace=keyspace, kind=kind):
+                        srv.call("FLUSHALL")
+                        if kind:
+                            preload(srv, kind, requests)
+                        return benchmark_row(srv, argv, requests, a.clients, pl, keyspace)
+                    pair[name] = interleaved_row((redis, cinder), name, pl, rounds, measure)
                 rg, ack = pair.get("XREADGROUP COUNT 10 (>)"), pair.get("XACK (1M pending)")
                 if rg and ack:
                     comb = [1 / (1 / rg[k] + 1 / ack[k]) for k in (0, 1)]

@@ -12,12 +12,11 @@ import argparse
 import os
 import random
 import socket
-import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import ROOT, add_pair_args, benchmark_row, fmt_int, resp, start_pair, version_of  # noqa: E402
+from compare import add_pair_args, benchmark_row, fmt_int, interleaved_row, pair_header, resp, start_pair  # noqa: E402
 
 # (row name, command argv, keyspace for -r, preload: (key, members) or None)
 ROWS = [
@@ -62,33 +61,19 @@ def main():
 
     redis, cinder = start_pair(a.redis_bin, a.cinder_bin)
     try:
-        git = version_of(["git", "-C", ROOT, "describe", "--always", "--dirty"])
-        print("# Sorted sets: Cinder vs Redis\n")
-        print(f"- redis: {version_of([a.redis_bin, '--version'])}; cinder git {git}")
-        print(f"- {rounds} round(s), {requests} requests, {a.clients} clients, median of rounds; "
-              "client and servers share the machine\n")
+        pair_header("Sorted sets", a, rounds, requests)
         if not a.no_throughput:
             print("| command | pipeline | redis rps | cinder rps | cinder/redis |")
             print("|---|---:|---:|---:|---:|")
             for pl in [int(p) for p in a.pipelines.split(",")]:
                 for name, argv, keyspace, preload in ROWS:
-                    samples = {"redis": [], "cinder": []}
-                    for i in range(rounds):
-                        for srv in ((redis, cinder) if i % 2 == 0 else (cinder, redis)):
-                            srv.call("DEL", argv[1])
-                            if preload:
-                                key, n = preload
-                                load_zset(srv, key, n if n else requests + 1)
-                            rps = benchmark_row(srv, argv, requests, a.clients, pl, keyspace)
-                            if rps is not None:
-                                samples[srv.name].append(rps)
-                    ok = all(len(v) == rounds for v in samples.values())
-                    r = statistics.median(samples["redis"]) if samples["redis"] else None
-                    c = statistics.median(samples["cinder"]) if samples["cinder"] else None
-                    show = lambda v: fmt_int(v) if v is not None else "failed"
-                    ratio = f"{c / r:.2f}" if ok and r else "n/a"
-                    print(f"| {name} | {pl} | {show(r)} | {show(c)} | {ratio} |")
-                    sys.stdout.flush()
+                    def measure(srv, argv=argv, keyspace=keyspace, preload=preload):
+                        srv.call("DEL", argv[1])
+                        if preload:
+                            key, n = preload
+                            load_zset(srv, key, n if n else requests + 1)
+                        return benchmark_row(srv, argv, requests, a.clients, pl, keyspace)
+                    interleaved_row((redis, cinder), name, pl, rounds, measure)
         if not a.no_memory:
             rows = []
             for srv in (redis, cinder):
