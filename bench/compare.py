@@ -223,6 +223,32 @@ def pair_header(title, a, rounds, requests):
           "client and servers share the machine\n")
 
 
+def collection_memory_table(pair, load, count_cmd, n, unit, intro):
+    """Loads one collection of `n` elements into each server of `pair` (after FLUSHALL)
+    with `load(server)` and prints used_memory and RSS growth per element, with the
+    collection's size from `count_cmd` (e.g. ("ZCARD", key)) and a cinder/redis row."""
+    rows = []
+    for srv in pair:
+        srv.call("FLUSHALL")
+        time.sleep(0.2)
+        used0, rss0 = srv.used_memory(), srv.rss_bytes()
+        t0 = time.time()
+        load(srv)
+        secs = time.time() - t0
+        card = srv.call(*count_cmd).decode().strip().lstrip(":")
+        time.sleep(0.5)
+        used, rss = srv.used_memory(), srv.rss_bytes()
+        per = (used - used0) / n if used is not None and used0 is not None else None
+        rows.append((srv.name, used, per, rss, (rss - rss0) / n, secs, card))
+    print(intro)
+    print(f"| server | used_memory | bytes/{unit} | RSS | bytes/{unit} (RSS) | load time | {count_cmd[0]} |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, used, per, rss, rper, secs, card in rows:
+        print(f"| {name} | {fmt_int(used or 0)} | {per:.1f} | {fmt_int(rss)} | {rper:.1f} | {secs:.1f} s | {card} |")
+    (_, ru, rp, rr, rrp, _, _), (_, cu, cp, cr, crp, _, _) = rows
+    print(f"| cinder/redis | {cu / ru:.2f} | {cp / rp:.2f} | {cr / rr:.2f} | {crp / rrp:.2f} | | |")
+
+
 def start_pair(redis_bin, cinder_bin):
     """A fresh redis-server and cinder-server on free loopback ports: (redis, cinder)."""
     redis = Server("redis", lambda port, d: [

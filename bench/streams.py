@@ -14,10 +14,9 @@ import argparse
 import os
 import socket
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import add_pair_args, benchmark_row, fmt_int, interleaved_row, pair_header, resp, start_pair  # noqa: E402
+from compare import add_pair_args, collection_memory_table, benchmark_row, fmt_int, interleaved_row, pair_header, resp, start_pair  # noqa: E402
 
 # (row name, command argv, keyspace for -r, preload kind)
 ROWS = [
@@ -106,29 +105,13 @@ def main():
     try:
         pair_header("Streams", a, rounds, requests)
         if not a.no_memory:
-            rows = []
-            for srv in (redis, cinder):
-                srv.call("FLUSHALL")
-                time.sleep(0.2)
-                used0, rss0 = srv.used_memory(), srv.rss_bytes()
-                t0 = time.time()
-                send_all(srv, [resp("XADD", "xb:mem", "*", "name", b"user:%d" % i, "score", b"%d" % (i % 1000))
-                               for i in range(members)])
-                secs = time.time() - t0
-                card = srv.call("XLEN", "xb:mem").decode().strip().lstrip(":")
-                time.sleep(0.5)
-                used, rss = srv.used_memory(), srv.rss_bytes()
-                per = (used - used0) / members if used is not None and used0 is not None else None
-                rows.append((srv.name, used, per, rss, (rss - rss0) / members, secs, card))
-            print(f"Memory of one stream of {members:,} entries (`XADD * name user:<i> score <i % 1000>`;"
-                  " per entry = growth over the empty server / entries):\n")
-            print("| server | used_memory | bytes/entry | RSS | bytes/entry (RSS) | load time | XLEN |")
-            print("|---|---:|---:|---:|---:|---:|---:|")
-            for name, used, per, rss, rper, secs, card in rows:
-                print(f"| {name} | {fmt_int(used or 0)} | {per:.1f} | {fmt_int(rss)} | {rper:.1f} "
-                      f"| {secs:.1f} s | {card} |")
-            (_, ru, rp, rr, rrp, _, _), (_, cu, cp, cr, crp, _, _) = rows
-            print(f"| cinder/redis | {cu / ru:.2f} | {cp / rp:.2f} | {cr / rr:.2f} | {crp / rrp:.2f} | | |")
+            collection_memory_table(
+                (redis, cinder),
+                lambda srv: send_all(srv, [resp("XADD", "xb:mem", "*", "name", b"user:%d" % i, "score",
+                                                b"%d" % (i % 1000)) for i in range(members)]),
+                ("XLEN", "xb:mem"), members, "entry",
+                f"Memory of one stream of {members:,} entries (`XADD * name user:<i> score <i % 1000>`;"
+                " per entry = growth over the empty server / entries):\n")
 
         if not a.no_throughput:
             print("\n| command | pipeline | redis rps | cinder rps | cinder/redis |")

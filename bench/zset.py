@@ -13,10 +13,9 @@ import os
 import random
 import socket
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import add_pair_args, benchmark_row, fmt_int, interleaved_row, pair_header, resp, start_pair  # noqa: E402
+from compare import add_pair_args, collection_memory_table, benchmark_row, interleaved_row, pair_header, resp, start_pair  # noqa: E402
 
 # (row name, command argv, keyspace for -r, preload: (key, members) or None)
 ROWS = [
@@ -75,28 +74,10 @@ def main():
                         return benchmark_row(srv, argv, requests, a.clients, pl, keyspace)
                     interleaved_row((redis, cinder), name, pl, rounds, measure)
         if not a.no_memory:
-            rows = []
-            for srv in (redis, cinder):
-                srv.call("FLUSHALL")
-                time.sleep(0.2)
-                used0, rss0 = srv.used_memory(), srv.rss_bytes()
-                t0 = time.time()
-                load_zset(srv, "zb:mem", members)
-                secs = time.time() - t0
-                card = srv.call("ZCARD", "zb:mem").decode().strip().lstrip(":")
-                time.sleep(0.5)
-                used, rss = srv.used_memory(), srv.rss_bytes()
-                per = (used - used0) / members if used is not None and used0 is not None else None
-                rows.append((srv.name, used, per, rss, (rss - rss0) / members, secs, card))
-            print(f"\nMemory of one sorted set of {members:,} members (`member:%012d`, random "
-                  "integer scores; per member = growth over the empty server / members):\n")
-            print("| server | used_memory | bytes/member | RSS | bytes/member (RSS) | load time | ZCARD |")
-            print("|---|---:|---:|---:|---:|---:|---:|")
-            for name, used, per, rss, rper, secs, card in rows:
-                print(f"| {name} | {fmt_int(used or 0)} | {per:.1f} | {fmt_int(rss)} | {rper:.1f} "
-                      f"| {secs:.1f} s | {card} |")
-            (_, ru, rp, rr, rrp, _, _), (_, cu, cp, cr, crp, _, _) = rows
-            print(f"| cinder/redis | {cu / ru:.2f} | {cp / rp:.2f} | {cr / rr:.2f} | {crp / rrp:.2f} | | |")
+            collection_memory_table(
+                (redis, cinder), lambda srv: load_zset(srv, "zb:mem", members), ("ZCARD", "zb:mem"), members,
+                "member", f"\nMemory of one sorted set of {members:,} members (`member:%012d`, random "
+                "integer scores; per member = growth over the empty server / members):\n")
     finally:
         cinder.stop()
         redis.stop()
