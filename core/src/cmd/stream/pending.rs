@@ -163,7 +163,6 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if last_id > g.last_id {
         g.last_id = last_id;
     }
-    let mut consumer_ready = false;
     let mut created = false;
     for (&id, &live) in ids.iter().zip(&exists) {
         let pending = g.pel().get(&id).map(|n| n.delivery_time);
@@ -181,10 +180,9 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
                 continue;
             }
         }
-        if !consumer_ready {
-            created = g.touch_consumer(name, now);
-            consumer_ready = true;
-        }
+        // Redis looks the consumer up (creating it) once per call; touching it again
+        // at the same `now` changes nothing.
+        created |= g.touch_consumer(name, now);
         let nack = g.claim(id, name, now);
         nack.delivery_time = deliverytime;
         if retrycount >= 0 {
@@ -248,7 +246,6 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut g = s.group_mut(argv[2]).expect("group");
     let mut claimed = Vec::new();
     let mut deleted = Vec::new();
-    let mut consumer_ready = false;
     let mut created = false;
     let mut next = 0;
     while attempts > 0 && count > 0 && next < candidates.len() {
@@ -264,10 +261,9 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         if minidle != 0 && now - t < minidle {
             continue;
         }
-        if !consumer_ready {
-            created = g.touch_consumer(name, now);
-            consumer_ready = true;
-        }
+        // Redis looks the consumer up (creating it) once per call; touching it again
+        // at the same `now` changes nothing.
+        created |= g.touch_consumer(name, now);
         let nack = g.claim(id, name, now);
         nack.delivery_time = now;
         if !justid {
