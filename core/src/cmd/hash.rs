@@ -318,7 +318,7 @@ pub fn hrandfield(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         let mut picks = distinct_indexes(size, count as usize, &mut st.rng);
         match &**h {
             Hash::Packed(p) => {
-                picks.sort_unstable();
+                crate::util::sort::sort(&mut picks);
                 let mut next = picks.iter().peekable();
                 for (i, (f, v)) in p.iter().enumerate() {
                     if next.peek() == Some(&&i) {

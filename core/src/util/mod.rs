@@ -6,4 +6,5 @@ pub mod longdouble;
 pub mod lzf;
 pub mod pqsort;
 pub mod sample;
+pub mod sort;
 pub mod strtod;

@@ -122,7 +122,7 @@ fn open_clients<'a>(ctx: &'a Ctx) -> Vec<&'a Client> {
     let mut all: Vec<&Client> = std::iter::once(&*ctx.client)
         .chain(ctx.clients.iter().map(|(_, c)| c).filter(|c| !c.close_requested))
         .collect();
-    all.sort_by_key(|c| c.id);
+    crate::util::sort::sort_by_key(&mut all, |c| c.id);
     all
 }
 

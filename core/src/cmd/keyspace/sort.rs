@@ -296,7 +296,7 @@ fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
         if by_pattern && (start != 0 || end != vector_len - 1) {
             pqsort(&mut items, &mut cmp, start as isize, end as isize);
         } else {
-            items.sort_by(cmp);
+            crate::util::sort::sort_by(&mut items, cmp);
         }
     }
 

@@ -53,7 +53,7 @@ enum InterOut {
 /// Intersects the sets (all present), walking the smallest (the first of the smallest,
 /// as Redis's stable sort leaves it) and testing the others.
 fn intersect(sets: &mut [&Set], out: InterOut, lim: &SetLimits) -> (Vec<Reply>, usize, Set) {
-    sets.sort_by_key(|s| s.len());
+    crate::util::sort::sort_by_key(sets, |s| s.len());
     let first = sets[0];
     let mut members = Vec::new();
     let mut count = 0usize;

@@ -206,7 +206,7 @@ fn zsetop(ctx: &mut Ctx, args: &Args, op: Op, dst: Option<&[u8]>, cardinality_on
     let keys = &ctx.st.dbs[ctx.client.db].keys;
     if op != Op::Diff {
         // Redis sorts the inputs by size (glibc's qsort is a stable merge sort here).
-        srcs.sort_by_key(|s| Input::of(keys, s.slot).len());
+        crate::util::sort::sort_by_key(&mut srcs, |s| Input::of(keys, s.slot).len());
     }
     let out = match op {
         Op::Inter => inter(keys, &srcs, agg, cardinality_only, limit),
