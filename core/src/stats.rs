@@ -1,8 +1,8 @@
 //! Server-wide counters reported by `INFO` and reset by `CONFIG RESETSTAT`.
 
-use std::collections::BTreeMap;
 
 use crate::cmd::CommandSpec;
+use crate::util::vecmap::VecMap;
 
 /// Redis keeps at most this many distinct error codes in `INFO errorstats`.
 const MAX_ERROR_CODES: usize = 128;
@@ -70,7 +70,7 @@ pub struct Stats {
     /// Highest `used_memory` seen (bytes).
     pub used_memory_peak: usize,
     /// Error replies by error code (the first word, e.g. `ERR`, `WRONGTYPE`).
-    pub errors_by_code: BTreeMap<String, u64>,
+    pub errors_by_code: VecMap<String, u64>,
 }
 
 impl Stats {

@@ -25,7 +25,6 @@
 //!
 //! When no client ever tracked, every hook is one check of an empty table.
 
-use std::collections::BTreeMap;
 
 use foldhash::fast::FixedState;
 
@@ -34,6 +33,7 @@ use crate::client::{Client, ClientHandle, ClientTable};
 use crate::cmd::spec::{flags, CommandSpec};
 use crate::engine::EngineState;
 use crate::reply::Reply;
+use crate::util::vecmap::VecMap;
 
 type HashMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 
@@ -71,23 +71,23 @@ enum Msg {
 }
 
 /// One BCAST prefix: the keys changed since the last broadcast (each with the id of the
-/// client that changed it last, 0 for none) and its clients.
+/// client that changed it, 0 for none, in the order of the changes) and its clients.
 #[derive(Debug, Default)]
 struct Bcast {
-    keys: BTreeMap<SBytes, u64>,
+    keys: Vec<(SBytes, u64)>,
     clients: Vec<u64>,
 }
 
 /// The server-wide tracking state.
 pub struct Tracking {
     /// The clients with tracking on (Redis's `server.tracking_clients`): id -> handle.
-    tracking_ids: BTreeMap<u64, ClientHandle>,
+    tracking_ids: VecMap<u64, ClientHandle>,
     /// Key -> ids of the clients that may cache it.
     table: HashMap<SBytes, Vec<u64>>,
     /// Ids over all entries of `table`.
     items: u64,
     /// BCAST prefixes.
-    prefixes: BTreeMap<SBytes, Bcast>,
+    prefixes: VecMap<SBytes, Bcast>,
     /// Whether some prefix has keys to broadcast.
     bcast_dirty: bool,
     /// Invalidations waiting for [`deliver`]: (tracking client id, message, position in
@@ -106,7 +106,7 @@ impl Default for Tracking {
             tracking_ids: Default::default(),
             table: HashMap::with_hasher(FixedState::with_seed(0)),
             items: 0,
-            prefixes: BTreeMap::new(),
+            prefixes: VecMap::new(),
             bcast_dirty: false,
             pending: Vec::new(),
             current: 0,
@@ -196,7 +196,7 @@ impl Tracking {
         t.noloop = opts.noloop;
         if opts.bcast {
             let add = |t: &mut ClientTracking, this: &mut Tracking, p: &[u8]| {
-                let bs = this.prefixes.entry(SBytes::new(p)).or_default();
+                let bs = this.prefixes.get_or_default(SBytes::new(p));
                 if !bs.clients.contains(&id) {
                     bs.clients.push(id);
                     if let Err(i) = t.prefixes.binary_search_by(|x| x.as_slice().cmp(p)) {
@@ -247,7 +247,7 @@ impl Tracking {
         if bcast && !self.prefixes.is_empty() {
             for (p, bs) in self.prefixes.iter_mut() {
                 if key.starts_with(p.as_slice()) {
-                    bs.keys.insert(SBytes::new(key), self.current);
+                    bs.keys.push((SBytes::new(key), self.current));
                     self.bcast_dirty = true;
                 }
             }
@@ -284,6 +284,20 @@ impl Tracking {
             self.current = cur;
         }
     }
+}
+
+/// The changed keys of a prefix in key order, each once with the client that changed it
+/// last (what Redis's radix tree of keys holds at broadcast time).
+fn latest_per_key(mut changes: Vec<(SBytes, u64)>) -> Vec<(SBytes, u64)> {
+    crate::util::sort::sort_by(&mut changes, |a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(SBytes, u64)> = Vec::with_capacity(changes.len());
+    for (k, by) in changes {
+        match out.last_mut() {
+            Some(last) if last.0 == k => last.1 = by,
+            _ => out.push((k, by)),
+        }
+    }
+    out
 }
 
 /// A byte string as C's `%s` prints it (up to a NUL).
@@ -339,11 +353,11 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
             if bs.keys.is_empty() {
                 continue;
             }
-            let keys = std::mem::take(&mut bs.keys);
+            let keys = latest_per_key(std::mem::take(&mut bs.keys));
             for &id in &bs.clients {
                 let client = tr.tracking_ids.get(&id).and_then(|&h| clients.get(h));
                 let noloop = client.and_then(|c| c.tracking.as_deref()).is_some_and(|t| t.noloop);
-                let ks: Vec<SBytes> = keys.iter().filter(|(_, &by)| !(noloop && by == id)).map(|(k, _)| k.clone()).collect();
+                let ks: Vec<SBytes> = keys.iter().filter(|(_, by)| !(noloop && *by == id)).map(|(k, _)| k.clone()).collect();
                 if !ks.is_empty() {
                     msgs.push((id, Msg::Keys(ks), usize::MAX));
                 }

@@ -8,3 +8,4 @@ pub mod pqsort;
 pub mod sample;
 pub mod sort;
 pub mod strtod;
+pub mod vecmap;

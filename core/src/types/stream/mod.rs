@@ -7,17 +7,13 @@ mod entries;
 mod group;
 mod id;
 
-use std::collections::BTreeMap;
-
 pub use entries::{Entries, Trim};
 pub use group::{Consumer, Group, Nack, INVALID_ENTRIES_READ};
 pub use block::NodeLimits;
 pub use id::{parse_id, ParsedId, StreamId};
 
 use crate::bytes::SBytes;
-
-/// Bytes of one group pair in a B-tree node.
-const GROUP_PAIR: usize = std::mem::size_of::<SBytes>() + std::mem::size_of::<Group>();
+use crate::util::vecmap::VecMap;
 
 /// Estimated heap bytes of a `BTreeMap` with `n` entries of `pair` bytes (key + value):
 /// leaves of 11 slots (plus parent link and lengths); ascending inserts split full nodes
@@ -61,7 +57,7 @@ pub struct Stream {
     pub max_deleted_id: StreamId,
     /// Entries ever added.
     pub entries_added: u64,
-    groups: BTreeMap<SBytes, Group>,
+    groups: VecMap<SBytes, Group>,
     groups_heap: usize,
 }
 
@@ -109,7 +105,7 @@ impl Stream {
 
     /// Heap bytes held (running counts: O(1)).
     pub fn heap_size(&self) -> usize {
-        self.entries.heap_size() + self.groups_heap + btree_bytes(self.groups.len(), GROUP_PAIR)
+        self.entries.heap_size() + self.groups_heap + self.groups.heap_bytes()
     }
 
     /// The ID XADD would generate at `now_ms` (Redis's `streamNextID`): the clock unless
@@ -185,7 +181,7 @@ impl Stream {
     }
 
     /// The groups by name.
-    pub fn groups(&self) -> &BTreeMap<SBytes, Group> {
+    pub fn groups(&self) -> &VecMap<SBytes, Group> {
         &self.groups
     }
 
