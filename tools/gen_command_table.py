@@ -61,18 +61,50 @@ def rs_str(s):
     return json.dumps(s)  # JSON string escapes are valid Rust string escapes here
 
 
-def meta(v):
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def encode_meta(v):
+    """The compact encoding core/src/cmd/spec.rs reads (`Meta`): a tag byte, then
+    s: length + UTF-8 bytes; i: zigzag varint; a/e (array/set): count + items;
+    m (map): count + (key length + key bytes + value) pairs."""
     if isinstance(v, tuple):
         kind, items = v
         if kind == "map":
-            return "Meta::Map(&[%s])" % ", ".join("(%s, %s)" % (rs_str(k), meta(x)) for k, x in items)
-        tag = "Set" if kind == "set" else "Arr"
-        return "Meta::%s(&[%s])" % (tag, ", ".join(meta(x) for x in items))
-    if isinstance(v, bool):
-        return "Meta::Int(%d)" % int(v)
-    if isinstance(v, int):
-        return "Meta::Int(%d)" % v
-    return "Meta::Str(%s)" % rs_str(v)
+            out = b"m" + varint(len(items))
+            for k, x in items:
+                kb = k.encode()
+                out += varint(len(kb)) + kb + encode_meta(x)
+            return out
+        return (b"e" if kind == "set" else b"a") + varint(len(items)) + b"".join(encode_meta(x) for x in items)
+    if isinstance(v, (bool, int)):
+        n = int(v)
+        return b"i" + varint((n << 1) ^ (n >> 63))
+    sb = v.encode()
+    return b"s" + varint(len(sb)) + sb
+
+
+def meta(v):
+    """A `Meta` literal: the encoding as a Rust byte string (text stays readable)."""
+    out = []
+    for b in encode_meta(v):
+        c = chr(b)
+        if c in '"\\':
+            out.append("\\" + c)
+        elif 0x20 <= b < 0x7F:
+            out.append(c)
+        else:
+            out.append("\\x%02x" % b)
+    return 'Meta(b"%s")' % "".join(out)
 
 
 def render_arg(a):
@@ -152,7 +184,7 @@ def spec(name, info, docs, implemented, explicit, indent, ids):
     out.append(pad + "    since: %s," % rs_str(d.get("since", "")))
     out.append(pad + "    complexity: %s," % rs_str(d.get("complexity", "")))
     out.append(pad + "    syntax: %s," % rs_str(syntax_of(name, docs)))
-    out.append(pad + "    docs_extra: &[%s]," % ", ".join("(%s, %s)" % (rs_str(k), meta(v)) for k, v in extra))
+    out.append(pad + "    docs_extra: %s," % meta(("map", extra)))
     out.append(pad + "    subcommands: &[")
     out.extend(s + "," for s in sub_specs)
     out.append(pad + "    ],")

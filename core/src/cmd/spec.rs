@@ -56,33 +56,188 @@ pub mod flags {
     pub const ONLY_SENTINEL: u32 = 1 << 21;
 }
 
-/// Nested, ordered metadata (key specs, tips, docs arguments) as Redis replies it.
-#[derive(Debug)]
-pub enum Meta {
+/// Nested, ordered metadata (key specs, tips, docs arguments) as Redis replies it, in the
+/// compact encoding tools/gen_command_table.py writes and read in place: a tag byte, then
+/// `s` length + UTF-8 bytes, `i` zigzag varint, `a`/`e` (array/set) count + items, `m`
+/// count + (key length + key bytes + value) pairs. (As nested Rust values it was 30 KB of
+/// pointers in the wasm; as bytes it is mostly text, which compresses.)
+#[derive(Clone, Copy, Debug)]
+pub struct Meta(pub &'static [u8]);
+
+/// One decoded level of a [`Meta`] value.
+#[derive(Clone, Copy, Debug)]
+pub enum MetaValue {
     /// Bulk string.
     Str(&'static str),
     /// Integer.
     Int(i64),
-    /// Array.
-    Arr(&'static [Meta]),
-    /// Set (an array in RESP2).
-    Set(&'static [Meta]),
-    /// Map with string keys (a flat array in RESP2).
-    Map(&'static [(&'static str, Meta)]),
+    /// Array: its items.
+    Arr(MetaItems),
+    /// Set (an array in RESP2): its items.
+    Set(MetaItems),
+    /// Map with string keys (a flat array in RESP2): its pairs.
+    Map(MetaPairs),
+}
+
+/// Reads a LEB128 varint at `*at`.
+fn varint(b: &[u8], at: &mut usize) -> u64 {
+    let mut n = 0u64;
+    let mut shift = 0;
+    while let Some(&byte) = b.get(*at) {
+        *at += 1;
+        n |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte < 0x80 || shift >= 64 {
+            break;
+        }
+    }
+    n
+}
+
+/// Reads a length-prefixed string at `*at`.
+fn text(b: &'static [u8], at: &mut usize) -> &'static str {
+    let n = varint(b, at) as usize;
+    let s = b.get(*at..*at + n).unwrap_or_default();
+    *at += n;
+    std::str::from_utf8(s).unwrap_or_default()
+}
+
+/// The offset just past the value at `at`.
+fn skip(b: &[u8], mut at: usize) -> usize {
+    let tag = b.get(at).copied().unwrap_or(b'i');
+    at += 1;
+    match tag {
+        b's' => {
+            let n = varint(b, &mut at) as usize;
+            at + n
+        }
+        b'a' | b'e' => (0..varint(b, &mut at)).fold(at, |at, _| skip(b, at)),
+        b'm' => (0..varint(b, &mut at)).fold(at, |mut at, _| {
+            let n = varint(b, &mut at) as usize;
+            skip(b, at + n)
+        }),
+        _ => {
+            varint(b, &mut at);
+            at
+        }
+    }
 }
 
 impl Meta {
-    /// The reply Redis sends for this value.
-    pub fn to_reply(&self) -> Reply {
-        match self {
-            Meta::Str(s) => Reply::bulk(s.as_bytes()),
-            Meta::Int(n) => Reply::Int(*n),
-            Meta::Arr(items) => Reply::Array(items.iter().map(Meta::to_reply).collect()),
-            Meta::Set(items) => Reply::Set(items.iter().map(Meta::to_reply).collect()),
-            Meta::Map(pairs) => Reply::Map(
-                pairs.iter().map(|(k, v)| (Reply::bulk(k.as_bytes()), v.to_reply())).collect(),
+    /// The value's top level.
+    pub fn value(self) -> MetaValue {
+        let b = self.0;
+        let mut at = 1;
+        match b.first() {
+            Some(b's') => MetaValue::Str(text(b, &mut at)),
+            Some(b'a') => MetaValue::Arr(MetaItems { b, left: varint(b, &mut at) as usize, at }),
+            Some(b'e') => MetaValue::Set(MetaItems { b, left: varint(b, &mut at) as usize, at }),
+            Some(b'm') => MetaValue::Map(MetaPairs { b, left: varint(b, &mut at) as usize, at }),
+            _ => {
+                let z = varint(b, &mut at);
+                MetaValue::Int((z >> 1) as i64 ^ -((z & 1) as i64))
+            }
+        }
+    }
+
+    /// The items of an array or set (none for other kinds).
+    pub fn items(self) -> MetaItems {
+        match self.value() {
+            MetaValue::Arr(items) | MetaValue::Set(items) => items,
+            _ => MetaItems { b: &[], left: 0, at: 0 },
+        }
+    }
+
+    /// Field `key` of a map.
+    pub fn field(self, key: &str) -> Option<Meta> {
+        match self.value() {
+            MetaValue::Map(mut pairs) => pairs.find(|(k, _)| *k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The pairs of a map (none for other kinds).
+    pub fn field_pairs(self) -> MetaPairs {
+        match self.value() {
+            MetaValue::Map(pairs) => pairs,
+            _ => MetaPairs { b: &[], left: 0, at: 0 },
+        }
+    }
+
+    /// The integer, if it is one.
+    pub fn as_int(self) -> Option<i64> {
+        match self.value() {
+            MetaValue::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The string, if it is one.
+    pub fn as_str(self) -> Option<&'static str> {
+        match self.value() {
+            MetaValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The reply Redis sends for this value: the items of `flags` and `doc_flags` sets
+    /// are status strings (`status`), every other string a bulk string.
+    pub fn to_reply(self, status: bool) -> Reply {
+        match self.value() {
+            MetaValue::Str(s) if status => Reply::simple(s),
+            MetaValue::Str(s) => Reply::text(s),
+            MetaValue::Int(n) => Reply::Int(n),
+            MetaValue::Arr(items) => Reply::Array(items.map(|x| x.to_reply(status)).collect()),
+            MetaValue::Set(items) => Reply::Set(items.map(|x| x.to_reply(status)).collect()),
+            MetaValue::Map(pairs) => Reply::Map(
+                pairs.map(|(k, v)| (Reply::text(k), v.to_reply(k == "flags" || k == "doc_flags"))).collect(),
             ),
         }
+    }
+}
+
+/// The items of an encoded array or set.
+#[derive(Clone, Copy, Debug)]
+pub struct MetaItems {
+    b: &'static [u8],
+    left: usize,
+    at: usize,
+}
+
+impl Iterator for MetaItems {
+    type Item = Meta;
+
+    fn next(&mut self) -> Option<Meta> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let item = Meta(self.b.get(self.at..).unwrap_or_default());
+        self.at = skip(self.b, self.at);
+        Some(item)
+    }
+}
+
+/// The pairs of an encoded map.
+#[derive(Clone, Copy, Debug)]
+pub struct MetaPairs {
+    b: &'static [u8],
+    left: usize,
+    at: usize,
+}
+
+impl Iterator for MetaPairs {
+    type Item = (&'static str, Meta);
+
+    fn next(&mut self) -> Option<(&'static str, Meta)> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let key = text(self.b, &mut self.at);
+        let value = Meta(self.b.get(self.at..).unwrap_or_default());
+        self.at = skip(self.b, self.at);
+        Some((key, value))
     }
 }
 
@@ -122,8 +277,8 @@ pub struct CommandSpec {
     pub complexity: &'static str,
     /// One-line syntax in redis-cli's help style.
     pub syntax: &'static str,
-    /// Other `COMMAND DOCS` fields in Redis's order (arguments, history, ...).
-    pub docs_extra: &'static [(&'static str, Meta)],
+    /// Other `COMMAND DOCS` fields in Redis's order (arguments, history, ...): a map.
+    pub docs_extra: Meta,
     /// Implemented subcommands.
     pub subcommands: &'static [CommandSpec],
     /// Implementation; `None` for a container that needs a subcommand.

@@ -45,24 +45,6 @@ fn lookup_full_name(name: &[u8]) -> Option<&'static CommandSpec> {
     }
 }
 
-/// A metadata value as Redis replies it: the items of `flags` and `doc_flags` sets are
-/// status strings, every other string is a bulk string.
-fn meta_reply(m: &Meta, status: bool) -> Reply {
-    match m {
-        Meta::Str(s) if status => Reply::simple(s),
-        Meta::Str(s) => Reply::text(*s),
-        Meta::Int(n) => Reply::Int(*n),
-        Meta::Arr(items) => Reply::Array(items.iter().map(|x| meta_reply(x, status)).collect()),
-        Meta::Set(items) => Reply::Set(items.iter().map(|x| meta_reply(x, status)).collect()),
-        Meta::Map(pairs) => Reply::Map(
-            pairs
-                .iter()
-                .map(|(k, v)| (Reply::text(*k), meta_reply(v, *k == "flags" || *k == "doc_flags")))
-                .collect(),
-        ),
-    }
-}
-
 /// The `COMMAND INFO` entry of one command.
 fn info_reply(c: &CommandSpec) -> Reply {
     let subcommands = if c.subcommands.is_empty() {
@@ -78,8 +60,8 @@ fn info_reply(c: &CommandSpec) -> Reply {
         Reply::Int(c.last_key as i64),
         Reply::Int(c.key_step as i64),
         Reply::Set(c.acl_categories.iter().map(|f| Reply::simple(f)).collect()),
-        meta_reply(&c.tips, false),
-        meta_reply(&c.key_specs, false),
+        c.tips.to_reply(false),
+        c.key_specs.to_reply(false),
         subcommands,
     ])
 }
@@ -98,8 +80,8 @@ fn docs_reply(c: &CommandSpec) -> Reply {
     if !c.complexity.is_empty() {
         add("complexity", Reply::text(c.complexity));
     }
-    for (k, v) in c.docs_extra {
-        add(k, meta_reply(v, *k == "doc_flags"));
+    for (k, v) in c.docs_extra.field_pairs() {
+        add(k, v.to_reply(k == "doc_flags"));
     }
     if !c.subcommands.is_empty() {
         add("subcommands", Reply::Map(c.subcommands.iter().map(|s| (Reply::text(s.name), docs_reply(s))).collect()));
@@ -178,39 +160,17 @@ pub fn command_list(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     Ok(Reply::Array(all_commands().filter(|c| keep(c)).map(|c| Reply::text(c.name)).collect()))
 }
 
-/// Field `key` of a metadata map.
-fn field<'a>(m: &'a Meta, key: &str) -> Option<&'a Meta> {
-    match m {
-        Meta::Map(pairs) => pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
-        _ => None,
-    }
+fn int_field(m: Meta, key: &str) -> Option<i64> {
+    m.field(key)?.as_int()
 }
 
-fn int_field(m: &Meta, key: &str) -> Option<i64> {
-    match field(m, key)? {
-        Meta::Int(n) => Some(*n),
-        _ => None,
-    }
-}
-
-fn str_field<'a>(m: &'a Meta, key: &str) -> Option<&'a str> {
-    match field(m, key)? {
-        Meta::Str(s) => Some(s),
-        _ => None,
-    }
-}
-
-/// The key specs of a command (empty when it has none).
-fn key_specs(c: &CommandSpec) -> &'static [Meta] {
-    match &c.key_specs {
-        Meta::Set(s) | Meta::Arr(s) => s,
-        _ => &[],
-    }
+fn str_field(m: Meta, key: &str) -> Option<&'static str> {
+    m.field(key)?.as_str()
 }
 
 /// Whether a key spec describes real keys (not `not_key`).
 fn is_real_key(spec: &Meta) -> bool {
-    !matches!(field(spec, "flags"), Some(Meta::Set(f)) if f.iter().any(|x| matches!(x, Meta::Str("not_key"))))
+    !spec.field("flags").is_some_and(|f| f.items().any(|x| x.as_str() == Some("not_key")))
 }
 
 /// Positions of the keys in `argv` (`argv[0]` is the command name) by the command's key
@@ -219,9 +179,9 @@ fn is_real_key(spec: &Meta) -> bool {
 pub fn key_positions(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<usize>> {
     let argc = argv.len() as i64;
     let mut keys = Vec::new();
-    for spec in key_specs(c).iter().filter(|s| is_real_key(s)) {
-        let bs = field(spec, "begin_search")?;
-        let bs_spec = field(bs, "spec")?;
+    for spec in c.key_specs.items().filter(is_real_key) {
+        let bs = spec.field("begin_search")?;
+        let bs_spec = bs.field("spec")?;
         let mut first: i64 = 0;
         match str_field(bs, "type")? {
             "index" => first = int_field(bs_spec, "index")?,
@@ -247,8 +207,8 @@ pub fn key_positions(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<usize>> {
             }
             _ => return None,
         }
-        let fk = field(spec, "find_keys")?;
-        let fk_spec = field(fk, "spec")?;
+        let fk = spec.field("find_keys")?;
+        let fk_spec = fk.field("spec")?;
         let (last, step) = match str_field(fk, "type")? {
             "range" => {
                 let lastkey = int_field(fk_spec, "lastkey")?;
@@ -288,7 +248,7 @@ pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let invalid = || CmdError::other("ERR Invalid command specified");
     let top = lookup(argv[0]).ok_or_else(invalid)?;
     let c = if top.subcommands.is_empty() { top } else { top.subcommand(argv[1]).ok_or_else(invalid)? };
-    if !key_specs(c).iter().any(is_real_key) {
+    if !c.key_specs.items().any(|s| is_real_key(&s)) {
         return Err(CmdError::other("ERR The command has no key arguments"));
     }
     if !c.arity_ok(argv.len()) {
