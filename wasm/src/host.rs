@@ -146,7 +146,7 @@ impl Host {
         let info = ConnInfo { addr: format!("js:{}", n), laddr: "js:0".into(), fd: -1 };
         let handle = self.engine.connect(info).map_err(|r| match r {
             Reply::Error(e) => e.into_owned(),
-            other => format!("{:?}", other),
+            _ => "ERR the engine refused the connection".to_string(),
         })?;
         self.conns.push(Conn {
             handle,
