@@ -8,6 +8,10 @@
 //! captures connection N's `CLIENT ID` (not compared: ids differ); `N: @quiet cmd` runs a
 //! command whose reply is not compared (HELLO shows the id); `@sleep MS` waits;
 //! `N: @close` closes connection N; `N: @pipe cmd1 | cmd2` sends commands in one write.
+//!
+//! A step is complete once the connection that sent a (non-blocking) command has its
+//! reply and then every connection has been quiet for 40 ms: the replies land in the step
+//! that caused them even when a loaded machine answers slowly.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -19,6 +23,9 @@ use crate::text::escape_window;
 
 /// How long all connections must stay quiet before a step's replies count as complete.
 const SETTLE: Duration = Duration::from_millis(40);
+/// How long a step waits for the reply to its own command before settling anyway (a
+/// loaded machine can take far longer than SETTLE to answer).
+const OWN_REPLY_WAIT: Duration = Duration::from_secs(5);
 /// Wait for a reply on one connection during one polling round.
 const POLL: Duration = Duration::from_millis(2);
 
@@ -33,6 +40,16 @@ fn argv(line: &str, vars: &HashMap<String, String>) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Whether a command may legitimately leave its own connection without a reply for a
+/// while (it blocks): then a step only settles, it does not wait for that reply.
+fn may_block(argv: &[Vec<u8>]) -> bool {
+    let name = argv.first().map(|a| a.to_ascii_uppercase()).unwrap_or_default();
+    let blocking: [&[u8]; 9] =
+        [b"BLPOP", b"BRPOP", b"BLMOVE", b"BRPOPLPUSH", b"BLMPOP", b"BZPOPMIN", b"BZPOPMAX", b"BZMPOP", b"WAIT"];
+    blocking.contains(&name.as_slice())
+        || ((name == b"XREAD" || name == b"XREADGROUP") && argv.iter().any(|a| a.eq_ignore_ascii_case(b"BLOCK")))
+}
+
 /// Runs `steps` on a fresh server of `kind`; returns the transcript.
 pub fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
     let server = Server::start(kind);
@@ -40,6 +57,9 @@ pub fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
     let mut vars: HashMap<String, String> = HashMap::new();
     let mut out = Vec::new();
     for (i, step) in steps.iter().enumerate() {
+        // The connection whose own reply the step waits for (not for blocking commands,
+        // pipelines, closes and sleeps).
+        let mut awaits_reply_on: Option<usize> = None;
         if let Some(ms) = step.strip_prefix("@sleep ") {
             std::thread::sleep(Duration::from_millis(ms.parse().unwrap()));
         } else {
@@ -71,14 +91,19 @@ pub fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
                 let bytes: Vec<u8> = cmds.split(" | ").flat_map(|c| encode_command(&argv(c, &vars))).collect();
                 conn.send(&bytes).unwrap();
             } else {
-                conn.send(&encode_command(&argv(cmd, &vars))).unwrap();
+                let args = argv(cmd, &vars);
+                conn.send(&encode_command(&args)).unwrap();
+                if !may_block(&args) {
+                    awaits_reply_on = Some(n);
+                }
             }
         }
         // Collect what every connection received because of this step: poll them in turn
         // until none has said anything for SETTLE.
         let mut got: Vec<Vec<String>> = vec![Vec::new(); conns.len()];
-        let mut quiet_since = Instant::now();
-        while quiet_since.elapsed() < SETTLE {
+        let started = Instant::now();
+        let mut quiet_since = started;
+        while quiet_since.elapsed() < SETTLE || (awaits_reply_on.is_some() && started.elapsed() < OWN_REPLY_WAIT) {
             for (k, c) in conns.iter_mut().enumerate() {
                 let Some(conn) = c else {
                     continue;
@@ -88,11 +113,17 @@ pub fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
                     Outcome::Reply(b) => {
                         got[k].push(format!("\"{}\"", escape_window(&b, 0, 500)));
                         quiet_since = Instant::now();
+                        if awaits_reply_on == Some(k) {
+                            awaits_reply_on = None;
+                        }
                     }
                     other => {
                         got[k].push(other.show(0));
                         *c = None;
                         quiet_since = Instant::now();
+                        if awaits_reply_on == Some(k) {
+                            awaits_reply_on = None;
+                        }
                     }
                 }
             }
