@@ -5,6 +5,7 @@
 // 2. Node 20 `node --test tests/npm/node/` (ESM and CommonJS, against the repository)
 // 3. `npm pack`, then install the tarball into a scratch project (offline) and import it
 //    from there by name: Node (ESM + CommonJS), workerd, Deno
+//    and a Vite app (vite build, and Vite's dev server) in headless Chromium
 // 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page
 // 5. the playground (web-demo/): its browser tests (web-demo/test/run.mjs)
 //
@@ -121,6 +122,24 @@ export = s;
     }));
     execFileSync(path.join(BIN, 'tsc'), ['-p', project], { stdio: 'inherit' });
     return 'tsc --noEmit, node16 resolution';
+  });
+
+  await step('vite: build and dev server, the installed package in Chromium', async () => {
+    const { runVite } = await import(path.join(ROOT, 'tests/npm/vite/run.mjs'));
+    const r = await runVite(project);
+    const problems = [];
+    for (const [mode, x] of Object.entries(r)) {
+      if (!x.result) problems.push(`${mode}: the page produced no result`);
+      else if (x.result.error) problems.push(`${mode}: ${x.result.error}`);
+      else {
+        if (x.result.session.failures.length) problems.push(`${mode}: ${JSON.stringify(x.result.session.failures.slice(0, 3))}`);
+        for (const c of x.result.checks) if (!c.ok) problems.push(`${mode}: check ${c.name} failed`);
+      }
+      if (x.errors.length) problems.push(`${mode}: page errors: ${x.errors.join('; ')}`);
+    }
+    if (problems.length) throw new Error(problems.join('\n'));
+    const wasm = r.build.files.find((f) => f.endsWith('.wasm'));
+    return `vite build (wasm emitted as ${wasm}) and vite dev: session ${r.build.result.session.compared} replies equal in each`;
   });
 
   await step('workerd: worker answering HTTP on loopback', async () => {

@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
-/** Starts the server on a free loopback port; resolves to `{ url, close }`. */
-export function serve() {
+/** Serves `dir` (default: the repository root) on a free loopback port; resolves to `{ url, close }`. */
+export function serve(dir = ROOT) {
   const server = createServer(async (req, res) => {
     const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = path.join(ROOT, path.normalize(rel));
-    if (!file.startsWith(ROOT)) {
+    const file = path.join(dir, path.normalize(rel));
+    if (!file.startsWith(dir)) {
       res.writeHead(403).end();
       return;
     }
