@@ -51,6 +51,14 @@ pub fn info(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     Ok(Reply::Verbatim("txt", text.into_bytes()))
 }
 
+/// Appends one `name:value` line.
+fn field(out: &mut String, name: &str, value: &dyn std::fmt::Display) {
+    out.push_str(name);
+    out.push(':');
+    let _ = write!(out, "{}", value);
+    out.push_str("\r\n");
+}
+
 /// Redis's `bytesToHuman`: `512B`, `1.50K`, `2.00M`, ...
 pub fn bytes_to_human(n: u64) -> String {
     const UNITS: [(u64, &str); 5] = [(1 << 10, "K"), (1 << 20, "M"), (1 << 30, "G"), (1 << 40, "T"), (1 << 50, "P")];
@@ -107,37 +115,37 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
     if sel.has("server") {
         section(&mut out, "Server");
         let uptime = st.now_us.saturating_sub(st.start_us) / 1_000_000;
-        line!("redis_version:{}", crate::REDIS_VERSION);
-        line!("redis_git_sha1:00000000");
-        line!("redis_git_dirty:0");
-        line!("redis_mode:standalone");
-        line!("os:{}", st.host.os);
-        line!("arch_bits:{}", usize::BITS);
-        line!("multiplexing_api:{}", st.host.multiplexing_api);
-        line!("process_id:{}", st.host.process_id);
-        line!("process_supervised:no");
-        line!("run_id:{}", run_hex_id(st, 1));
-        line!("tcp_port:{}", st.host.tcp_port);
-        line!("server_time_usec:{}", st.now_us);
-        line!("uptime_in_seconds:{}", uptime);
-        line!("uptime_in_days:{}", uptime / 86400);
-        line!("hz:{}", st.config.hz);
-        line!("configured_hz:{}", st.config.hz);
-        line!("lru_clock:{}", st.lru_clock());
-        line!("executable:{}", st.host.executable);
-        line!("config_file:{}", st.host.config_file);
-        line!("io_threads_active:0");
+        field(&mut out, "redis_version", &(crate::REDIS_VERSION));
+        out.push_str("redis_git_sha1:00000000\r\n");
+        out.push_str("redis_git_dirty:0\r\n");
+        out.push_str("redis_mode:standalone\r\n");
+        field(&mut out, "os", &st.host.os);
+        field(&mut out, "arch_bits", &(usize::BITS));
+        field(&mut out, "multiplexing_api", &st.host.multiplexing_api);
+        field(&mut out, "process_id", &st.host.process_id);
+        out.push_str("process_supervised:no\r\n");
+        field(&mut out, "run_id", &(run_hex_id(st, 1)));
+        field(&mut out, "tcp_port", &st.host.tcp_port);
+        field(&mut out, "server_time_usec", &st.now_us);
+        field(&mut out, "uptime_in_seconds", &uptime);
+        field(&mut out, "uptime_in_days", &(uptime / 86400));
+        field(&mut out, "hz", &st.config.hz);
+        field(&mut out, "configured_hz", &st.config.hz);
+        field(&mut out, "lru_clock", &(st.lru_clock()));
+        field(&mut out, "executable", &st.host.executable);
+        field(&mut out, "config_file", &st.host.config_file);
+        out.push_str("io_threads_active:0\r\n");
     }
     if sel.has("clients") {
         section(&mut out, "Clients");
-        line!("connected_clients:{}", connected_clients);
-        line!("cluster_connections:0");
-        line!("maxclients:{}", st.config.maxclients);
-        line!("client_recent_max_input_buffer:0");
-        line!("client_recent_max_output_buffer:0");
-        line!("blocked_clients:{}", st.blocking.blocked_clients());
-        line!("tracking_clients:{}", st.tracking.client_count());
-        line!("clients_in_timeout_table:{}", st.blocking.clients_in_timeout_table());
+        field(&mut out, "connected_clients", &connected_clients);
+        out.push_str("cluster_connections:0\r\n");
+        field(&mut out, "maxclients", &st.config.maxclients);
+        out.push_str("client_recent_max_input_buffer:0\r\n");
+        out.push_str("client_recent_max_output_buffer:0\r\n");
+        field(&mut out, "blocked_clients", &(st.blocking.blocked_clients()));
+        field(&mut out, "tracking_clients", &(st.tracking.client_count()));
+        field(&mut out, "clients_in_timeout_table", &(st.blocking.clients_in_timeout_table()));
     }
     if sel.has("memory") {
         section(&mut out, "Memory");
@@ -145,105 +153,105 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         let peak = st.stats.observe_memory(used);
         let rss = st.host.rss_bytes;
         let ratio = |a: f64, b: f64| if b == 0.0 { 0.0 } else { a / b };
-        line!("used_memory:{}", used);
-        line!("used_memory_human:{}", bytes_to_human(used as u64));
-        line!("used_memory_rss:{}", rss);
-        line!("used_memory_rss_human:{}", bytes_to_human(rss));
-        line!("used_memory_peak:{}", peak);
-        line!("used_memory_peak_human:{}", bytes_to_human(peak as u64));
+        field(&mut out, "used_memory", &used);
+        field(&mut out, "used_memory_human", &(bytes_to_human(used as u64)));
+        field(&mut out, "used_memory_rss", &rss);
+        field(&mut out, "used_memory_rss_human", &(bytes_to_human(rss)));
+        field(&mut out, "used_memory_peak", &peak);
+        field(&mut out, "used_memory_peak_human", &(bytes_to_human(peak as u64)));
         line!("used_memory_peak_perc:{:.2}%", ratio(used as f64 * 100.0, peak as f64));
         let startup = crate::engine::ENGINE_BASE_BYTES;
         let dataset = st.dataset_bytes();
-        line!("used_memory_overhead:{}", used - dataset);
-        line!("used_memory_startup:{}", startup);
-        line!("used_memory_dataset:{}", dataset);
+        field(&mut out, "used_memory_overhead", &(used - dataset));
+        field(&mut out, "used_memory_startup", &startup);
+        field(&mut out, "used_memory_dataset", &dataset);
         line!("used_memory_dataset_perc:{:.2}%", ratio(dataset as f64 * 100.0, (used - startup) as f64));
         if let Some(a) = st.allocator_bytes() {
-            line!("allocator_allocated:{}", a);
+            field(&mut out, "allocator_allocated", &a);
         }
-        line!("maxmemory:{}", st.config.maxmemory);
-        line!("maxmemory_human:{}", bytes_to_human(st.config.maxmemory));
-        line!("maxmemory_policy:{}", st.config.maxmemory_policy.name());
+        field(&mut out, "maxmemory", &st.config.maxmemory);
+        field(&mut out, "maxmemory_human", &(bytes_to_human(st.config.maxmemory)));
+        field(&mut out, "maxmemory_policy", &(st.config.maxmemory_policy.name()));
         // Only meaningful where the host knows the process's resident size.
         if rss > 0 {
             line!("mem_fragmentation_ratio:{:.2}", ratio(rss as f64, used as f64));
-            line!("mem_fragmentation_bytes:{}", rss as i64 - used as i64);
+            field(&mut out, "mem_fragmentation_bytes", &(rss as i64 - used as i64));
         }
-        line!("mem_not_counted_for_evict:0");
-        line!("mem_allocator:{}", if st.host.multiplexing_api == "wasm" { "wasm" } else { "libc" });
-        line!("lazyfree_pending_objects:0");
-        line!("lazyfreed_objects:0");
+        out.push_str("mem_not_counted_for_evict:0\r\n");
+        field(&mut out, "mem_allocator", &(if st.host.multiplexing_api == "wasm" { "wasm" } else { "libc" }));
+        out.push_str("lazyfree_pending_objects:0\r\n");
+        out.push_str("lazyfreed_objects:0\r\n");
     }
     if sel.has("persistence") {
         section(&mut out, "Persistence");
-        line!("loading:0");
-        line!("async_loading:0");
-        line!("rdb_changes_since_last_save:0");
-        line!("rdb_bgsave_in_progress:0");
-        line!("rdb_last_save_time:{}", st.lastsave_s);
-        line!("rdb_last_bgsave_status:ok");
-        line!("rdb_last_bgsave_time_sec:-1");
-        line!("rdb_current_bgsave_time_sec:-1");
-        line!("rdb_saves:0");
-        line!("aof_enabled:0");
-        line!("aof_rewrite_in_progress:0");
-        line!("aof_rewrite_scheduled:0");
-        line!("aof_last_rewrite_time_sec:-1");
-        line!("aof_current_rewrite_time_sec:-1");
-        line!("aof_last_bgrewrite_status:ok");
-        line!("aof_rewrites:0");
-        line!("aof_last_write_status:ok");
+        out.push_str("loading:0\r\n");
+        out.push_str("async_loading:0\r\n");
+        out.push_str("rdb_changes_since_last_save:0\r\n");
+        out.push_str("rdb_bgsave_in_progress:0\r\n");
+        field(&mut out, "rdb_last_save_time", &st.lastsave_s);
+        out.push_str("rdb_last_bgsave_status:ok\r\n");
+        out.push_str("rdb_last_bgsave_time_sec:-1\r\n");
+        out.push_str("rdb_current_bgsave_time_sec:-1\r\n");
+        out.push_str("rdb_saves:0\r\n");
+        out.push_str("aof_enabled:0\r\n");
+        out.push_str("aof_rewrite_in_progress:0\r\n");
+        out.push_str("aof_rewrite_scheduled:0\r\n");
+        out.push_str("aof_last_rewrite_time_sec:-1\r\n");
+        out.push_str("aof_current_rewrite_time_sec:-1\r\n");
+        out.push_str("aof_last_bgrewrite_status:ok\r\n");
+        out.push_str("aof_rewrites:0\r\n");
+        out.push_str("aof_last_write_status:ok\r\n");
     }
     if sel.has("stats") {
         section(&mut out, "Stats");
         let s = &st.stats;
-        line!("total_connections_received:{}", s.connections_received);
-        line!("total_commands_processed:{}", s.commands_processed);
-        line!("instantaneous_ops_per_sec:0");
-        line!("total_net_input_bytes:0");
-        line!("total_net_output_bytes:0");
-        line!("rejected_connections:{}", s.rejected_connections);
-        line!("sync_full:0");
-        line!("sync_partial_ok:0");
-        line!("sync_partial_err:0");
-        line!("expired_keys:{}", st.expired_keys());
+        field(&mut out, "total_connections_received", &s.connections_received);
+        field(&mut out, "total_commands_processed", &s.commands_processed);
+        out.push_str("instantaneous_ops_per_sec:0\r\n");
+        out.push_str("total_net_input_bytes:0\r\n");
+        out.push_str("total_net_output_bytes:0\r\n");
+        field(&mut out, "rejected_connections", &s.rejected_connections);
+        out.push_str("sync_full:0\r\n");
+        out.push_str("sync_partial_ok:0\r\n");
+        out.push_str("sync_partial_err:0\r\n");
+        field(&mut out, "expired_keys", &(st.expired_keys()));
         line!("expired_stale_perc:{:.2}", s.expired_stale_perc * 100.0);
-        line!("expired_time_cap_reached_count:0");
-        line!("evicted_keys:{}", s.evicted_keys);
-        line!("evicted_clients:0");
-        line!("keyspace_hits:{}", s.keyspace_hits);
-        line!("keyspace_misses:{}", s.keyspace_misses);
-        line!("pubsub_channels:{}", st.pubsub.channel_count());
-        line!("pubsub_patterns:{}", st.pubsub.numpat());
-        line!("pubsubshard_channels:{}", st.pubsub.shard_channel_count());
-        line!("latest_fork_usec:0");
-        line!("total_forks:0");
-        line!("tracking_total_keys:{}", st.tracking.total_keys());
-        line!("tracking_total_items:{}", st.tracking.total_items());
-        line!("tracking_total_prefixes:{}", st.tracking.total_prefixes());
-        line!("unexpected_error_replies:0");
-        line!("total_error_replies:{}", s.error_replies);
+        out.push_str("expired_time_cap_reached_count:0\r\n");
+        field(&mut out, "evicted_keys", &s.evicted_keys);
+        out.push_str("evicted_clients:0\r\n");
+        field(&mut out, "keyspace_hits", &s.keyspace_hits);
+        field(&mut out, "keyspace_misses", &s.keyspace_misses);
+        field(&mut out, "pubsub_channels", &(st.pubsub.channel_count()));
+        field(&mut out, "pubsub_patterns", &(st.pubsub.numpat()));
+        field(&mut out, "pubsubshard_channels", &(st.pubsub.shard_channel_count()));
+        out.push_str("latest_fork_usec:0\r\n");
+        out.push_str("total_forks:0\r\n");
+        field(&mut out, "tracking_total_keys", &(st.tracking.total_keys()));
+        field(&mut out, "tracking_total_items", &(st.tracking.total_items()));
+        field(&mut out, "tracking_total_prefixes", &(st.tracking.total_prefixes()));
+        out.push_str("unexpected_error_replies:0\r\n");
+        field(&mut out, "total_error_replies", &s.error_replies);
     }
     if sel.has("replication") {
         section(&mut out, "Replication");
-        line!("role:master");
-        line!("connected_slaves:0");
-        line!("master_failover_state:no-failover");
-        line!("master_replid:{}", run_hex_id(st, 2));
-        line!("master_replid2:0000000000000000000000000000000000000000");
-        line!("master_repl_offset:0");
-        line!("second_repl_offset:-1");
-        line!("repl_backlog_active:0");
-        line!("repl_backlog_size:1048576");
-        line!("repl_backlog_first_byte_offset:0");
-        line!("repl_backlog_histlen:0");
+        out.push_str("role:master\r\n");
+        out.push_str("connected_slaves:0\r\n");
+        out.push_str("master_failover_state:no-failover\r\n");
+        field(&mut out, "master_replid", &(run_hex_id(st, 2)));
+        out.push_str("master_replid2:0000000000000000000000000000000000000000\r\n");
+        out.push_str("master_repl_offset:0\r\n");
+        out.push_str("second_repl_offset:-1\r\n");
+        out.push_str("repl_backlog_active:0\r\n");
+        out.push_str("repl_backlog_size:1048576\r\n");
+        out.push_str("repl_backlog_first_byte_offset:0\r\n");
+        out.push_str("repl_backlog_histlen:0\r\n");
     }
     if sel.has("cpu") {
         section(&mut out, "CPU");
-        line!("used_cpu_sys:0.000000");
-        line!("used_cpu_user:0.000000");
-        line!("used_cpu_sys_children:0.000000");
-        line!("used_cpu_user_children:0.000000");
+        out.push_str("used_cpu_sys:0.000000\r\n");
+        out.push_str("used_cpu_user:0.000000\r\n");
+        out.push_str("used_cpu_sys_children:0.000000\r\n");
+        out.push_str("used_cpu_user_children:0.000000\r\n");
     }
     if sel.has("module_list") || sel.has("modules") {
         section(&mut out, "Modules");
@@ -272,7 +280,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
     }
     if sel.has("cluster") {
         section(&mut out, "Cluster");
-        line!("cluster_enabled:0");
+        out.push_str("cluster_enabled:0\r\n");
     }
     if sel.has("keyspace") {
         section(&mut out, "Keyspace");
