@@ -422,9 +422,14 @@ impl Engine {
                     self.state.spare_bulk = v;
                 }
             }
-            // Nothing to free: skip the general drop (the usual replies of a call).
-            Reply::Int(_) | Reply::Nil | Reply::NilArray | Reply::NoReply | Reply::Blocked | Reply::Bool(_) => {}
-            Reply::Simple(std::borrow::Cow::Borrowed(_)) => {}
+            // Nothing owned to free (the usual replies): skip the general drop glue.
+            r @ (Reply::Int(_)
+            | Reply::Nil
+            | Reply::NilArray
+            | Reply::NoReply
+            | Reply::Blocked
+            | Reply::Bool(_)
+            | Reply::Simple(std::borrow::Cow::Borrowed(_))) => std::mem::forget(r),
             other => drop(other),
         }
     }
