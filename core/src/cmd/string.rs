@@ -770,6 +770,19 @@ mod tests {
     }
 
     #[test]
+    fn set_family_replies_when_writing_and_when_stopped() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["SETNX", "n", "1"]), ":1\r\n");
+        assert_eq!(t.resp(&["SETNX", "n", "2"]), ":0\r\n");
+        assert_eq!(t.resp(&["SET", "n", "3", "NX"]), "$-1\r\n");
+        assert_eq!(t.resp(&["SET", "m", "3", "XX"]), "$-1\r\n");
+        assert_eq!(t.resp(&["SET", "n", "4", "XX"]), "+OK\r\n");
+        assert_eq!(t.resp(&["SETEX", "e", "10", "v"]), "+OK\r\n");
+        assert_eq!(t.resp(&["PSETEX", "e", "10000", "w"]), "+OK\r\n");
+        assert_eq!(t.resp(&["GET", "n"]), "$1\r\n4\r\n");
+    }
+
+    #[test]
     fn set_ttl_rules() {
         let mut t = TestEngine::new();
         check(&mut t, &[("SET k v EX 100", OK)]);
