@@ -513,7 +513,11 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
         _ => return Err(CmdError::WrongType),
     };
     let new = current.checked_add(delta).ok_or(CmdError::Overflow)?;
-    *value = Value::Int(new);
+    match value {
+        // In place: no drop of the old value (the usual case after the first INCR).
+        Value::Int(n) => *n = new,
+        other => *other = Value::Int(new),
+    }
     ctx.key_event(notify::STRING, "incrby", key);
     Ok(Reply::Int(new))
 }
