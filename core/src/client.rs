@@ -201,11 +201,13 @@ impl ClientTable {
     }
 
     /// Takes a client out while it runs a command (so it and the table can both be borrowed).
+    #[inline]
     pub(crate) fn take(&mut self, h: ClientHandle) -> Option<Box<Client>> {
         self.slots.get_mut(h.0 as usize)?.take()
     }
 
     /// Puts back a client taken with `take`.
+    #[inline]
     pub(crate) fn put_back(&mut self, h: ClientHandle, c: Box<Client>) {
         self.slots[h.0 as usize] = Some(c);
     }
@@ -221,6 +223,7 @@ impl ClientTable {
     }
 
     /// The client behind `h`, unless it is taken out.
+    #[inline]
     pub fn get(&self, h: ClientHandle) -> Option<&Client> {
         self.slots.get(h.0 as usize)?.as_deref()
     }

@@ -341,6 +341,7 @@ impl Engine {
     }
 
     /// The client behind a handle.
+    #[inline]
     pub fn client(&self, h: ClientHandle) -> Option<&Client> {
         self.clients.get(h)
     }
@@ -373,7 +374,11 @@ impl Engine {
             self.state.stats.record_error(text);
         }
         // A blocked command's reply mode applies when its reply comes.
-        let reply = if reply == Reply::Blocked { reply } else { client.apply_reply_mode(reply) };
+        let reply = if matches!(reply, Reply::Blocked) || client.reply_mode == crate::client::ReplyMode::On {
+            reply
+        } else {
+            client.apply_reply_mode(reply)
+        };
         if client.tracking.is_some() {
             crate::tracking::after_command(&mut client);
         }
@@ -411,10 +416,21 @@ impl Engine {
     /// next GET/HGET reply (see [`EngineState::spare_bulk`]). Optional.
     #[inline]
     pub fn recycle(&mut self, reply: Reply) {
-        if let Reply::Bulk(v) = reply {
-            if v.capacity() <= SPARE_BULK_MAX && v.capacity() > self.state.spare_bulk.capacity() {
-                self.state.spare_bulk = v;
+        match reply {
+            Reply::Bulk(v) => {
+                if v.capacity() <= SPARE_BULK_MAX && v.capacity() > self.state.spare_bulk.capacity() {
+                    self.state.spare_bulk = v;
+                }
             }
+            // Nothing owned to free (the usual replies): skip the general drop glue.
+            r @ (Reply::Int(_)
+            | Reply::Nil
+            | Reply::NilArray
+            | Reply::NoReply
+            | Reply::Blocked
+            | Reply::Bool(_)
+            | Reply::Simple(std::borrow::Cow::Borrowed(_))) => std::mem::forget(r),
+            other => drop(other),
         }
     }
 

@@ -354,7 +354,17 @@ impl crate::engine::EngineState {
     /// `__keyevent@<db>__:<event>` (with `E`). Write commands call it through
     /// `Ctx::notify`/`Ctx::key_event`; eviction code calls it directly with
     /// `config::notify::EVICTED, "evicted"`.
+    #[inline]
     pub fn notify_keyspace_event(&mut self, class: u32, event: &'static str, key: &[u8], db: usize) {
+        // The common case (the class is off): one test, inlined into every write command.
+        if self.config.notify_keyspace_events & class != 0 {
+            self.publish_keyspace_event(class, event, key, db);
+        }
+    }
+
+    /// [`EngineState::notify_keyspace_event`] once `class` is selected.
+    #[inline(never)]
+    fn publish_keyspace_event(&mut self, class: u32, event: &'static str, key: &[u8], db: usize) {
         use crate::config::notify;
         let flags = self.config.notify_keyspace_events;
         if flags & class == 0 || !self.pubsub.any_subscriber() {

@@ -199,13 +199,20 @@ impl EngineState {
     /// removed by expiry (lazily in lookups or by the active cycle) are modified keys
     /// (WATCH) and `expired` keyspace events; added keys are `new` events. Runs after
     /// each command and tick, and before each notification so events keep Redis's order.
+    #[inline]
     pub fn flush_key_events(&mut self) {
+        // The common case (nothing expired or added while logged): one flag, inlined.
+        if self.pending.events.get() {
+            self.flush_pending_key_events();
+        }
+    }
+
+    /// [`EngineState::flush_key_events`] once the flag is up.
+    #[inline(never)]
+    fn flush_pending_key_events(&mut self) {
         use crate::db::keyspace::KeyEvent;
         use crate::config::notify;
-        // The common case (nothing expired or added while logged): one flag.
-        if !self.pending.events.replace(false) {
-            return;
-        }
+        self.pending.events.set(false);
         for db in 0..self.dbs.len() {
             if !self.dbs[db].keys.has_events() {
                 continue;

@@ -5,7 +5,7 @@
  */
 import init, { initSync, CinderCore, panicMessage, __panicForTests } from './wasm/cinder_wasm.js';
 import type { InitOutput } from './wasm/cinder_wasm.js';
-import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8Text, writeArgs, writeString } from './codec.js';
+import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8Text, writeArgs, writeString, writeStringArgs } from './codec.js';
 import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
 import { CinderError, ReplyError } from './errors.js';
 
@@ -123,6 +123,12 @@ class Engine {
   inCap: number;
   decoder = new ReplyDecoder();
   freed = false;
+  /**
+   * The module's `call` export and this engine's object address: calling the export
+   * directly skips a property lookup in the (dictionary-mode) exports object per call.
+   */
+  rawCall: (ptr: number, conn: number, argc: number, len: number, nowMs: number) => number;
+  ptr: number;
   /** Connections whose blocking command waits, with the Promise to settle. */
   waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void; buffers: boolean }>();
   /** Real clock: the timer that ends the earliest blocked command's wait. */
@@ -134,7 +140,10 @@ class Engine {
   /** Real clock: polls the engine while someone listens, so expiry events arrive on time. */
   ticker: ReturnType<typeof setInterval> | null = null;
 
-  constructor(core: CinderCore, manual: boolean, memory: WebAssembly.Memory) {
+  constructor(core: CinderCore, manual: boolean, exports: InitOutput) {
+    const memory = exports.memory;
+    this.rawCall = exports.cindercore_call;
+    this.ptr = (core as unknown as { __wbg_ptr: number }).__wbg_ptr;
     this.core = core;
     this.manual = manual;
     this.memory = memory;
@@ -147,10 +156,14 @@ class Engine {
 
   /** Growing wasm memory detaches the old views (their length drops to 0): renew them. */
   refresh(): void {
-    if (this.u8.byteLength === 0) {
-      this.u8 = new Uint8Array(this.memory.buffer);
-      this.u32 = new Uint32Array(this.memory.buffer);
-    }
+    if (this.u8.length === 0) this.views();
+  }
+
+  /** Renews the views on wasm memory; returns the byte view. */
+  views(): Uint8Array {
+    this.u8 = new Uint8Array(this.memory.buffer);
+    this.u32 = new Uint32Array(this.memory.buffer);
+    return this.u8;
   }
 
   /** The input buffer's address, grown to hold `n` bytes. */
@@ -175,12 +188,14 @@ class Engine {
    * status lines and small integers, the bulk of all replies, skip the general decoder.
    */
   reply(len: number, buffers: boolean): any {
-    this.refresh();
-    const u8 = this.u8;
+    let u8 = this.u8;
+    if (u8.length === 0) u8 = this.views();
     const at = this.u32[this.meta];
     const t = len === 0 ? 0 : u8[at];
     let v: any;
-    if (t === 36 && !buffers && u8[at + 1] !== 45) {
+    if (t === 43 && len === 5 && u8[at + 1] === 79 && u8[at + 2] === 75) {
+      v = 'OK';
+    } else if (t === 36 && !buffers && u8[at + 1] !== 45) {
       // `$<n>\r\n<bytes>\r\n`
       let i = at + 1;
       let n = 0;
@@ -474,13 +489,19 @@ export class Connection extends Commands {
   protected _run(args: unknown[], buffers: boolean): any {
     const e = this.engine;
     if (e.freed || panicked !== null) e.check();
-    const bound = prepareArgs(args);
     let r: number;
     try {
-      const at = e.input(bound);
-      e.refresh();
-      const len = writeArgs(e.u8, at, args as (string | Uint8Array)[]) - at;
-      r = e.core.call(this.id, args.length, len, e.manual ? 0 : Date.now());
+      let u8 = e.u8;
+      if (u8.length === 0) u8 = e.views();
+      const at = e.inPtr;
+      // Strings that fit (nearly every call) go in one pass; anything else is normalised first.
+      let len = writeStringArgs(u8, at, at + e.inCap, args) - at;
+      if (len < 0) {
+        const bound = prepareArgs(args);
+        const at2 = e.input(bound);
+        len = writeArgs(e.views(), at2, args as (string | Uint8Array)[]) - at2;
+      }
+      r = e.rawCall(e.ptr, this.id, args.length, len, e.manual ? 0 : Date.now());
     } catch (err) {
       rethrow(err);
     }
@@ -737,7 +758,7 @@ export class Cinder extends Connection {
     } catch (err) {
       rethrow(err);
     }
-    return new Cinder(new Engine(core, manual, wasm!.memory));
+    return new Cinder(new Engine(core, manual, wasm!));
   }
 
   /** Opens another connection with its own client state. */

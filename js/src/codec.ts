@@ -80,6 +80,45 @@ export function writeArgs(u8: Uint8Array, at: number, args: (string | Uint8Array
   return p;
 }
 
+/**
+ * The common case in one pass: every argument a string, all fitting in `u8[at..end)` at
+ * 3 bytes per UTF-16 unit. Returns the end offset, or -1 when an argument is not a string
+ * or the room may not suffice (the caller then takes `prepareArgs` + `writeArgs`).
+ */
+export function writeStringArgs(u8: Uint8Array, at: number, end: number, args: unknown[]): number {
+  let p = at;
+  for (let i = 0; i < args.length; i++) {
+    let a = args[i];
+    if (typeof a !== 'string') {
+      if (typeof a !== 'number' || a === Infinity || a === -Infinity) return -1;
+      a = String(a);
+    }
+    const n = (a as string).length;
+    const start = p + 4;
+    if (start + n * 3 > end) return -1;
+    let q = start;
+    if (n > 64) {
+      q = writeString(u8, start, a as string);
+    } else {
+      for (let j = 0; j < n; j++) {
+        const c = (a as string).charCodeAt(j);
+        if (c >= 0x80) {
+          q += encoder.encodeInto((a as string).slice(j), u8.subarray(q)).written!;
+          break;
+        }
+        u8[q++] = c;
+      }
+    }
+    const len = q - start;
+    u8[p] = len & 0xff;
+    u8[p + 1] = (len >>> 8) & 0xff;
+    u8[p + 2] = (len >>> 16) & 0xff;
+    u8[p + 3] = len >>> 24;
+    p = q;
+  }
+  return p;
+}
+
 /** UTF-8 encodes `s` at `p`; ASCII is copied by hand (faster than TextEncoder for short strings). */
 export function writeString(u8: Uint8Array, p: number, s: string): number {
   const n = s.length;

@@ -2,7 +2,7 @@
 //! (`Host::call`: argument layout parsing, `Engine::execute`, RESP encoding of the reply).
 //!
 //! `cargo run -p cinder-wasm --release --example host_bench [-- N [COMMAND...]]` prints ns per call for
-//! GET/SET/INCR/HGET on a 10,000-key keyspace; under `valgrind --tool=callgrind` it gives
+//! PING/GET/SET/INCR/HSET/HGET on a 10,000-key keyspace; under `valgrind --tool=callgrind` it gives
 //! stable instruction counts on a noisy machine.
 use std::time::Instant;
 
@@ -49,6 +49,7 @@ fn main() {
         let len = pack(&mut h, &[b"SET", k, value]);
         h.call(0, 3, len, 0).expect("prefill");
     }
+    run(&mut h, n, &keys, "PING", |_| vec![b"PING"]);
     run(&mut h, n, &keys, "SET", |k| vec![b"SET", k, value]);
     run(&mut h, n, &keys, "GET", |k| vec![b"GET", k]);
     run(&mut h, n, &keys, "INCR", |_| vec![b"INCR", b"counter"]);

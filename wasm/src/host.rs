@@ -231,7 +231,15 @@ impl Host {
 
     /// Turns the engine's ended waits into wake-up records or `feed` output, and its
     /// pushes into push records.
+    #[inline]
     fn collect_wakeups(&mut self) {
+        if self.engine.has_pushes() || self.engine.has_wakeups() {
+            self.collect_pending();
+        }
+    }
+
+    #[inline(never)]
+    fn collect_pending(&mut self) {
         self.collect_pushes();
         if !self.engine.has_wakeups() {
             return;
@@ -466,7 +474,7 @@ impl Host {
 
     fn finish_encoded(&mut self, i: usize, reply: &Reply, wait: Wait) -> Result<usize, Status> {
         let resp = self.engine.client(self.conns[i].handle).map_or(2, |c| c.resp);
-        let blocked = *reply == Reply::Blocked;
+        let blocked = matches!(reply, Reply::Blocked);
         if blocked {
             self.conns[i].wait = wait;
         }

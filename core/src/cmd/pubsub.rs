@@ -17,8 +17,17 @@ fn allowed_in_subscribed_mode(spec: &CommandSpec) -> bool {
 }
 
 /// The error for a command a RESP2 client in subscribed mode may not run, if it may not.
+#[inline]
 pub fn subscribed_mode_error(client: &Client, spec: &CommandSpec) -> Option<Reply> {
-    if client.pubsub.is_none() || client.resp != 2 || allowed_in_subscribed_mode(spec) {
+    if client.pubsub.is_none() {
+        return None;
+    }
+    subscribed_refusal(client, spec)
+}
+
+#[inline(never)]
+fn subscribed_refusal(client: &Client, spec: &CommandSpec) -> Option<Reply> {
+    if client.resp != 2 || allowed_in_subscribed_mode(spec) {
         return None;
     }
     Some(Reply::error(format!(

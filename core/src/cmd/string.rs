@@ -200,9 +200,28 @@ fn expire_at_ms(ctx: &Ctx, unit: ExpireUnit, arg: &[u8]) -> Result<u64, CmdError
 }
 
 /// What SET-like commands answer when they write and when NX/XX stops them.
-struct SetReplies {
-    ok: Reply,
-    aborted: Reply,
+#[derive(Clone, Copy)]
+enum SetReplies {
+    /// `+OK`, or nil when stopped (SET, SETEX, PSETEX).
+    OkOrNil,
+    /// `1`, or `0` when stopped (SETNX).
+    OneOrZero,
+}
+
+impl SetReplies {
+    fn ok(self) -> Reply {
+        match self {
+            SetReplies::OkOrNil => Reply::ok(),
+            SetReplies::OneOrZero => Reply::Int(1),
+        }
+    }
+
+    fn aborted(self) -> Reply {
+        match self {
+            SetReplies::OkOrNil => Reply::Nil,
+            SetReplies::OneOrZero => Reply::Int(0),
+        }
+    }
 }
 
 /// Redis's `setGenericCommand`.
@@ -219,7 +238,7 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies
     };
     let found = slot.is_some();
     if (opts.nx && found) || (opts.xx && !found) {
-        return Ok(old.unwrap_or(replies.aborted));
+        return Ok(old.unwrap_or_else(|| replies.aborted()));
     }
     let slot = store(ctx, slot, key, Value::from_bytes(val), opts.keep_ttl || expire_at.is_some());
     if let Some(at) = expire_at {
@@ -229,32 +248,32 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies
     if expire_at.is_some() {
         ctx.notify(notify::GENERIC, "expire", key);
     }
-    Ok(old.unwrap_or(replies.ok))
+    Ok(old.unwrap_or_else(|| replies.ok()))
 }
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]`.
 pub fn set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, val) = (args.at(1), args.at(2));
     let opts = parse_set_options(&args.all()[3..], true)?;
-    set_generic(ctx, key, val, &opts, SetReplies { ok: Reply::ok(), aborted: Reply::Nil })
+    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `SETNX key value`: 1 when set, 0 when the key exists.
 pub fn setnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let opts = SetOptions { nx: true, ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(2), &opts, SetReplies { ok: Reply::Int(1), aborted: Reply::Int(0) })
+    set_generic(ctx, args.at(1), args.at(2), &opts, SetReplies::OneOrZero)
 }
 
 /// `SETEX key seconds value`.
 pub fn setex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let opts = SetOptions { expire: Some((ExpireUnit::Ex, args.at(2))), ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(3), &opts, SetReplies { ok: Reply::ok(), aborted: Reply::Nil })
+    set_generic(ctx, args.at(1), args.at(3), &opts, SetReplies::OkOrNil)
 }
 
 /// `PSETEX key milliseconds value`.
 pub fn psetex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let opts = SetOptions { expire: Some((ExpireUnit::Px, args.at(2))), ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(3), &opts, SetReplies { ok: Reply::ok(), aborted: Reply::Nil })
+    set_generic(ctx, args.at(1), args.at(3), &opts, SetReplies::OkOrNil)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -494,7 +513,11 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
         _ => return Err(CmdError::WrongType),
     };
     let new = current.checked_add(delta).ok_or(CmdError::Overflow)?;
-    *value = Value::Int(new);
+    match value {
+        // In place: no drop of the old value (the usual case after the first INCR).
+        Value::Int(n) => *n = new,
+        other => *other = Value::Int(new),
+    }
     ctx.key_event(notify::STRING, "incrby", key);
     Ok(Reply::Int(new))
 }
@@ -748,6 +771,19 @@ mod tests {
         assert_eq!(t.resp3(&["SET", "k", "x", "NX"]), "_\r\n");
         assert_eq!(t.resp3(&["SET", "other", "x", "XX", "GET"]), "_\r\n");
         assert_eq!(t.resp3(&["GET", "missing"]), "_\r\n");
+    }
+
+    #[test]
+    fn set_family_replies_when_writing_and_when_stopped() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["SETNX", "n", "1"]), ":1\r\n");
+        assert_eq!(t.resp(&["SETNX", "n", "2"]), ":0\r\n");
+        assert_eq!(t.resp(&["SET", "n", "3", "NX"]), "$-1\r\n");
+        assert_eq!(t.resp(&["SET", "m", "3", "XX"]), "$-1\r\n");
+        assert_eq!(t.resp(&["SET", "n", "4", "XX"]), "+OK\r\n");
+        assert_eq!(t.resp(&["SETEX", "e", "10", "v"]), "+OK\r\n");
+        assert_eq!(t.resp(&["PSETEX", "e", "10000", "w"]), "+OK\r\n");
+        assert_eq!(t.resp(&["GET", "n"]), "$1\r\n4\r\n");
     }
 
     #[test]

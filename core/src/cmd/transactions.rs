@@ -51,6 +51,7 @@ fn runs_inside_multi(spec: &CommandSpec) -> bool {
 /// refused; a RESP2 client in subscribed mode may only run the pub/sub commands, PING,
 /// QUIT and RESET; inside MULTI the command is then queued. Returns the reply, or `None`
 /// to let the command run now.
+#[inline]
 pub fn intercept(st: &mut EngineState, client: &mut Client, spec: &'static CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
     let _ = st;
     if client.multi.is_none() {

@@ -289,3 +289,25 @@ test('large values and many arguments cross the boundary intact', () => {
   const keys = args.map(([k]) => k);
   assert.equal(db.mget(...keys).at(-1), 'v19999');
 });
+
+test('argument writing: non-ASCII, long and mixed arguments; memory grown by another instance', () => {
+  const a = manual();
+  const b = manual();
+  assert.equal(b.call('SET', 'k', 'v'), 'OK');
+  // One pass for strings and finite numbers; the rest (and what may not fit) takes the general path.
+  assert.equal(a.call('ECHO', 'héllo wörld ✓ 😀'), 'héllo wörld ✓ 😀');
+  assert.equal(a.call('ECHO', `${'x'.repeat(70)}é${'y'.repeat(10)}`), `${'x'.repeat(70)}é${'y'.repeat(10)}`);
+  assert.equal(a.call('ECHO', `ab${'é'.repeat(40)}`), `ab${'é'.repeat(40)}`);
+  assert.equal(a.call('ECHO', 1e21), '1e+21');
+  assert.equal(a.call('ECHO', -Infinity), '-inf');
+  assert.equal(a.call('ECHO', 'é'.repeat(200_000)), 'é'.repeat(200_000));
+  assert.equal(a.call('SET', 's', 'x'.repeat(300)), 'OK');
+  assert.equal(a.call('STRLEN', 's'), 300);
+  // A grows wasm memory (shared by every instance): B's views must follow.
+  a.callBuffer('SET', 'big', new Uint8Array(8 * 1024 * 1024));
+  assert.equal(b.call('GET', 'k'), 'v');
+  assert.equal(b.get('k'), 'v');
+  b.connection().call('SET', 'k2', 'w');
+  assert.equal(b.set('k3', 'z'), 'OK');
+  assert.equal(b.call('GET', 'k2'), 'w');
+});
