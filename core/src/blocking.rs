@@ -379,12 +379,21 @@ pub fn signal_existing_keys(st: &mut EngineState, db: usize) {
 
 /// Serves clients blocked on ready keys (Redis's `handleClientsBlockedOnKeys`), round
 /// after round while serving makes more keys ready.
+#[inline]
 pub fn serve_ready(st: &mut EngineState, clients: &mut ClientTable) {
     if st.blocking.blocked == 0 {
-        st.blocking.ready.clear();
-        st.blocking.ready_set.clear();
+        // After every command: nothing to do unless keys were signalled.
+        if !st.blocking.ready.is_empty() {
+            st.blocking.ready.clear();
+            st.blocking.ready_set.clear();
+        }
         return;
     }
+    serve_ready_keys(st, clients);
+}
+
+/// [`serve_ready`] with clients blocked.
+fn serve_ready_keys(st: &mut EngineState, clients: &mut ClientTable) {
     loop {
         collect_added_keys(st);
         if st.blocking.ready.is_empty() {
