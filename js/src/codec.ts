@@ -57,6 +57,14 @@ export function prepareArgs(args: unknown[]): number {
   return bound;
 }
 
+/** An argument's length prefix: a little-endian u32 at `p`. */
+function writeLength(u8: Uint8Array, p: number, n: number): void {
+  u8[p] = n & 0xff;
+  u8[p + 1] = (n >>> 8) & 0xff;
+  u8[p + 2] = (n >>> 16) & 0xff;
+  u8[p + 3] = n >>> 24;
+}
+
 /** Writes prepared arguments at `at` in `u8`; returns the end offset. */
 export function writeArgs(u8: Uint8Array, at: number, args: (string | Uint8Array)[]): number {
   let p = at;
@@ -70,11 +78,7 @@ export function writeArgs(u8: Uint8Array, at: number, args: (string | Uint8Array
       u8.set(a, start);
       end = start + a.length;
     }
-    const n = end - start;
-    u8[p] = n & 0xff;
-    u8[p + 1] = (n >>> 8) & 0xff;
-    u8[p + 2] = (n >>> 16) & 0xff;
-    u8[p + 3] = n >>> 24;
+    writeLength(u8, p, end - start);
     p = end;
   }
   return p;
@@ -109,11 +113,7 @@ export function writeStringArgs(u8: Uint8Array, at: number, end: number, args: u
         u8[q++] = c;
       }
     }
-    const len = q - start;
-    u8[p] = len & 0xff;
-    u8[p + 1] = (len >>> 8) & 0xff;
-    u8[p + 2] = (len >>> 16) & 0xff;
-    u8[p + 3] = len >>> 24;
+    writeLength(u8, p, q - start);
     p = q;
   }
   return p;
