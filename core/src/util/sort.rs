@@ -3,8 +3,10 @@
 //! The standard library's sorts are fast but large, and every element type and comparator
 //! gets its own copy: in the wasm build they were 30 KB of code. Here a single,
 //! non-generic merge sort orders a permutation of indices through a `dyn` comparator, and a
-//! tiny generic step applies the permutation by swaps. No command sorts on a hot path, so
-//! the extra indirection costs nothing that shows.
+//! tiny generic step applies the permutation by swaps. The indirection makes it slower than
+//! the standard sorts on big inputs (comparisons jump around memory), so the two places that
+//! sort whole data sets (SORT, sorted-set results) keep the standard ones; everything else
+//! here sorts a handful of items.
 
 use std::cmp::Ordering;
 
