@@ -1,10 +1,11 @@
 //! [`VecMap`]: an ordered map in a sorted `Vec`, for maps that stay small.
 //!
 //! Every key/value type of `std::collections::BTreeMap` brings its own copy of the B-tree
-//! code (5-10 KB of wasm each). Maps that hold a handful of entries (a stream's groups, a
-//! group's consumers, BCAST prefixes, error codes) use this instead: binary search over a
+//! code (5-10 KB of wasm each). Maps that hold a handful of entries (a stream's groups,
+//! tracking clients, BCAST prefixes, error codes) use this instead: binary search over a
 //! sorted vector, the same iteration order as a `BTreeMap`, and a heap size that is simply
-//! the vector's capacity.
+//! the vector's capacity. Inserting in the middle moves the entries after it, so maps that
+//! user input can make large (a group's consumers: one per name a client uses) stay B-trees.
 
 use std::borrow::Borrow;
 

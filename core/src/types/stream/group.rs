@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::id::StreamId;
 use crate::bytes::SBytes;
-use crate::util::vecmap::VecMap;
 
 /// Redis's `SCG_INVALID_ENTRIES_READ`.
 pub const INVALID_ENTRIES_READ: i64 = -1;
@@ -17,6 +16,8 @@ use super::btree_bytes;
 const PEL_PAIR: usize = std::mem::size_of::<StreamId>() + std::mem::size_of::<Nack>();
 /// Bytes of one consumer-PEL key in a B-tree node.
 const CPEL_PAIR: usize = std::mem::size_of::<StreamId>();
+/// Bytes of one consumer pair in a B-tree node.
+const CONSUMER_PAIR: usize = std::mem::size_of::<SBytes>() + std::mem::size_of::<Consumer>();
 
 /// A pending (delivered, not acknowledged) entry.
 #[derive(Clone, Debug)]
@@ -46,20 +47,20 @@ pub struct Group {
     /// Logical read counter ([`INVALID_ENTRIES_READ`] when unknown).
     pub entries_read: i64,
     pel: BTreeMap<StreamId, Nack>,
-    consumers: VecMap<SBytes, Consumer>,
+    consumers: BTreeMap<SBytes, Consumer>,
     heap: usize,
 }
 
 impl Group {
     /// A group at `last_id`.
     pub fn new(last_id: StreamId, entries_read: i64) -> Group {
-        Group { last_id, entries_read, pel: BTreeMap::new(), consumers: VecMap::new(), heap: 0 }
+        Group { last_id, entries_read, pel: BTreeMap::new(), consumers: BTreeMap::new(), heap: 0 }
     }
 
     /// Heap bytes held: the running count of names and consumer PELs, plus the group
     /// PEL's and the consumer map's B-tree nodes (from their lengths: O(1)).
     pub fn heap(&self) -> usize {
-        self.heap + btree_bytes(self.pel.len(), PEL_PAIR) + self.consumers.heap_bytes()
+        self.heap + btree_bytes(self.pel.len(), PEL_PAIR) + btree_bytes(self.consumers.len(), CONSUMER_PAIR)
     }
 
     /// The group PEL.
@@ -68,7 +69,7 @@ impl Group {
     }
 
     /// The consumers by name.
-    pub fn consumers(&self) -> &VecMap<SBytes, Consumer> {
+    pub fn consumers(&self) -> &BTreeMap<SBytes, Consumer> {
         &self.consumers
     }
 
@@ -234,7 +235,7 @@ mod tests {
             g.consumers.iter().map(|(n, c)| n.heap_size() + btree_bytes(c.pel.len(), CPEL_PAIR)).sum::<usize>()
                 + g.pel.values().map(|n| n.consumer.heap_size()).sum::<usize>()
                 + btree_bytes(g.pel.len(), PEL_PAIR)
-                + g.consumers.heap_bytes()
+                + btree_bytes(g.consumers.len(), CONSUMER_PAIR)
         };
         let names: [&[u8]; 3] = [b"a", b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", b"cccccccccccccccccccccccccccccccccccccccccc"];
         let mut x: u64 = 12345;
