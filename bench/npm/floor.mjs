@@ -31,24 +31,8 @@ export function floorGetter() {
   };
 }
 
-/** Result lengths are summed into this, so the JIT cannot drop a call whose value is unused. */
-let sink = 0;
-
-/** Runs `fn(i)` in batches for `boxMs`, consuming every result; returns ops/s. */
-function opsConsumed(fn, boxMs) {
-  for (let i = 0; i < 20_000; i++) sink += fn(i).length;
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < boxMs) {
-    for (let j = 0; j < 1000; j++) sink += fn(n++).length;
-    t = performance.now();
-  }
-  return (n * 1000) / (t - t0);
-}
-
 /** Markdown section: ops/s of Map.get, the minimal wasm call, cinderkv GET. */
-export function benchFloor({ Cinder, rounds, fmt, boxMs = 400 }) {
+export function benchFloor({ Cinder, opsSync, rounds, fmt }) {
   const keys = Array.from({ length: 10_000 }, (_, i) => `key:${i}`);
   const value = 'v'.repeat(16);
   const map = new Map(keys.map((k) => [k, value]));
@@ -63,8 +47,7 @@ export function benchFloor({ Cinder, rounds, fmt, boxMs = 400 }) {
     "cinderkv `db.call('GET')`": (i) => db.call('GET', keys[i % 10000]),
   };
   const runs = Object.fromEntries(Object.keys(rows).map((k) => [k, []]));
-  for (let r = 0; r < rounds; r++) for (const [name, fn] of Object.entries(rows)) runs[name].push(opsConsumed(fn, boxMs));
-  if (sink === 0) throw new Error('floor bench: nothing was read');
+  for (let r = 0; r < rounds; r++) for (const [name, fn] of Object.entries(rows)) runs[name].push(opsSync(fn));
   db.close();
   const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
   const mapOps = median(runs['JS Map.get']);

@@ -358,16 +358,16 @@ impl crate::engine::EngineState {
     pub fn notify_keyspace_event(&mut self, class: u32, event: &'static str, key: &[u8], db: usize) {
         // The common case (the class is off): one test, inlined into every write command.
         if self.config.notify_keyspace_events & class != 0 {
-            self.publish_keyspace_event(class, event, key, db);
+            self.publish_keyspace_event(event, key, db);
         }
     }
 
     /// [`EngineState::notify_keyspace_event`] once `class` is selected.
     #[inline(never)]
-    fn publish_keyspace_event(&mut self, class: u32, event: &'static str, key: &[u8], db: usize) {
+    fn publish_keyspace_event(&mut self, event: &'static str, key: &[u8], db: usize) {
         use crate::config::notify;
         let flags = self.config.notify_keyspace_events;
-        if flags & class == 0 || !self.pubsub.any_subscriber() {
+        if !self.pubsub.any_subscriber() {
             return;
         }
         // Expiries and additions recorded earlier in this command come first.

@@ -219,11 +219,7 @@ impl Host {
                 // The next `feed` (or the running one, right away) outputs them.
                 reply.encode(resp, &mut c.outbox);
             } else {
-                let at = self.wakeups.len();
-                push_record(&mut self.wakeups, i as u32 | PUSH_FLAG, 0, &[]);
-                reply.encode(resp, &mut self.wakeups);
-                let len = (self.wakeups.len() - at - 8) as u32;
-                self.wakeups[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
+                reply_record(&mut self.wakeups, i as u32 | PUSH_FLAG, resp, &reply);
                 self.wakeup_count += 1;
             }
         }
@@ -250,11 +246,7 @@ impl Host {
             let c = &mut self.conns[i];
             match c.wait {
                 Wait::Record => {
-                    let at = self.wakeups.len();
-                    push_record(&mut self.wakeups, i as u32, 0, &[]);
-                    reply.encode(resp, &mut self.wakeups);
-                    let len = (self.wakeups.len() - at - 8) as u32;
-                    self.wakeups[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
+                    reply_record(&mut self.wakeups, i as u32, resp, &reply);
                     self.wakeup_count += 1;
                 }
                 Wait::Stream => reply.encode(resp, &mut c.outbox),
@@ -532,6 +524,16 @@ fn push_record(out: &mut Vec<u8>, conn: u32, len: u32, body: &[u8]) {
     out.extend_from_slice(&conn.to_le_bytes());
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(body);
+}
+
+/// Appends a record for `conn` whose body is `reply` encoded in RESP `resp` (the length
+/// is patched in once the encoding is written).
+fn reply_record(out: &mut Vec<u8>, conn: u32, resp: u8, reply: &Reply) {
+    let at = out.len();
+    push_record(out, conn, 0, &[]);
+    reply.encode(resp, out);
+    let len = (out.len() - at - 8) as u32;
+    out[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
 }
 
 #[cfg(test)]

@@ -57,14 +57,6 @@ impl<K: Ord, V> VecMap<K, V> {
         self.find(key).ok().map(|i| &self.items[i].1)
     }
 
-    /// The stored key and value of `key`.
-    pub fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
-    where
-        K: Borrow<Q>,
-    {
-        self.find(key).ok().map(|i| (&self.items[i].0, &self.items[i].1))
-    }
-
     /// The value of `key`, mutably.
     pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
     where
@@ -118,14 +110,10 @@ impl<K: Ord, V> VecMap<K, V> {
     {
         let i = self.find(key).ok()?;
         let entry = self.items.remove(i);
-        self.release_if_empty();
-        Some(entry)
-    }
-
-    fn release_if_empty(&mut self) {
         if self.items.is_empty() {
             self.items = Vec::new();
         }
+        Some(entry)
     }
 
     /// Removes `key`; returns its value.
@@ -151,30 +139,11 @@ impl<K: Ord, V> VecMap<K, V> {
         self.items.iter().map(|(k, _)| k)
     }
 
-    /// Values in key order.
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
-        self.items.iter().map(|(_, v)| v)
-    }
-
     /// Values in key order, mutable.
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
         self.items.iter_mut().map(|(_, v)| v)
     }
 
-    /// Entries from the first key `>= from`, in order.
-    pub fn range_from<Q: Ord + ?Sized>(&self, from: &Q) -> impl DoubleEndedIterator<Item = (&K, &V)>
-    where
-        K: Borrow<Q>,
-    {
-        let start = self.find(from).unwrap_or_else(|i| i);
-        self.items[start..].iter().map(|(k, v)| (k, v))
-    }
-
-    /// Keeps the entries for which `keep` says so.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        self.items.retain_mut(|(k, v)| keep(k, v));
-        self.release_if_empty();
-    }
 }
 
 impl<'a, K: Ord, V> IntoIterator for &'a VecMap<K, V> {
@@ -208,7 +177,6 @@ mod tests {
                 prop_assert_eq!(ours.get(&k), model.get(&k));
             }
             prop_assert!(ours.iter().eq(model.iter()));
-            prop_assert!(ours.range_from(&20).eq(model.range(20..)));
         }
     }
 

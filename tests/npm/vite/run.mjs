@@ -32,7 +32,7 @@ async function resultOf(browser, url) {
 export async function runVite(project) {
   const app = path.join(project, 'vite-app');
   mkdirSync(app, { recursive: true });
-  for (const f of ['app.js']) copyFileSync(path.join(HERE, f), path.join(app, f));
+  copyFileSync(path.join(HERE, 'app.js'), path.join(app, 'app.js'));
   for (const f of ['session.mjs', 'session.fixture.js']) copyFileSync(path.join(HERE, '..', f), path.join(app, f));
   writeFileSync(path.join(app, 'index.html'), '<!doctype html><meta charset="utf-8"><title>cinderkv + vite</title><link rel="icon" href="data:,"><script type="module" src="./app.js"></script>\n');
   const config = { root: app, configFile: false, logLevel: 'warn', build: { target: 'es2022' } };
