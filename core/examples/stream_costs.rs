@@ -38,7 +38,8 @@ fn main() {
     eng.execute(c, &[b"XGROUP", b"CREATE", b"s", b"g", b"0"]);
     time("XREADGROUP COUNT 10 >", n / 10, |_| {
         out.clear();
-        eng.execute(c, &[b"XREADGROUP", b"GROUP", b"g", b"c", b"COUNT", b"10", b"STREAMS", b"s", b">"]).encode(2, &mut out);
+        eng.execute(c, &[b"XREADGROUP", b"GROUP", b"g", b"c", b"COUNT", b"10", b"STREAMS", b"s", b">"])
+            .encode(2, &mut out);
     });
     let now = 1_700_000_000_000u64;
     time("XACK one pending id", n / 10, |i| {

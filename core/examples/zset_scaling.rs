@@ -51,7 +51,10 @@ fn zrange_100() {
         out.clear();
         eng.execute(c, &[b"ZRANGE", b"r", b"0", b"99"]).encode(2, &mut out);
     }
-    println!("ZRANGE 0 99 (1000 members) incl. RESP2 encoding: {:.0} ns/op\n", start.elapsed().as_nanos() as f64 / n as f64);
+    println!(
+        "ZRANGE 0 99 (1000 members) incl. RESP2 encoding: {:.0} ns/op\n",
+        start.elapsed().as_nanos() as f64 / n as f64
+    );
 }
 
 fn main() {
@@ -85,8 +88,7 @@ fn main() {
             add_new.push(z(&[b"ZADD", b"z", &score(&mut rng), &m]));
             add_new.push(z(&[b"ZREM", b"z", &m]));
         }
-        let update: Vec<_> =
-            (0..OPS).map(|_| z(&[b"ZADD", b"z", &score(&mut rng), &member(rng.next() % n)])).collect();
+        let update: Vec<_> = (0..OPS).map(|_| z(&[b"ZADD", b"z", &score(&mut rng), &member(rng.next() % n)])).collect();
         let rank: Vec<_> = (0..OPS).map(|_| z(&[b"ZRANK", b"z", &member(rng.next() % n)])).collect();
         let range: Vec<_> = (0..OPS)
             .map(|_| {
@@ -98,14 +100,6 @@ fn main() {
         let t_upd = time_ns(&mut eng, c, &update);
         let t_rank = time_ns(&mut eng, c, &rank);
         let t_range = time_ns(&mut eng, c, &range);
-        println!(
-            "| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |",
-            n,
-            t_new,
-            t_upd,
-            t_rank,
-            t_range,
-            (n as f64).log2()
-        );
+        println!("| {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1} |", n, t_new, t_upd, t_rank, t_range, (n as f64).log2());
     }
 }

@@ -127,7 +127,11 @@ pub struct Wait {
 /// every build through the trait object's table).
 impl fmt::Debug for Wait {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait").field("db", &self.db).field("deadline_ms", &self.deadline_ms).field("command", &self.spec.name).finish()
+        f.debug_struct("Wait")
+            .field("db", &self.db)
+            .field("deadline_ms", &self.deadline_ms)
+            .field("command", &self.spec.name)
+            .finish()
     }
 }
 

@@ -235,17 +235,11 @@ impl ClientTable {
 
     /// Every client present in the table (not one taken out), with its handle.
     pub fn iter(&self) -> impl Iterator<Item = (ClientHandle, &Client)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| c.as_deref().map(|c| (ClientHandle(i as u32), c)))
+        self.slots.iter().enumerate().filter_map(|(i, c)| c.as_deref().map(|c| (ClientHandle(i as u32), c)))
     }
 
     /// Every client present in the table, mutably.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (ClientHandle, &mut Client)> {
-        self.slots
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, c)| c.as_deref_mut().map(|c| (ClientHandle(i as u32), c)))
+        self.slots.iter_mut().enumerate().filter_map(|(i, c)| c.as_deref_mut().map(|c| (ClientHandle(i as u32), c)))
     }
 }

@@ -125,8 +125,17 @@ pub mod notify {
             s.push('A');
         } else {
             for (bit, c) in [
-                (GENERIC, 'g'), (STRING, '$'), (LIST, 'l'), (SET, 's'), (HASH, 'h'), (ZSET, 'z'),
-                (EXPIRED, 'x'), (EVICTED, 'e'), (STREAM, 't'), (MODULE, 'd'), (NEW, 'n'),
+                (GENERIC, 'g'),
+                (STRING, '$'),
+                (LIST, 'l'),
+                (SET, 's'),
+                (HASH, 'h'),
+                (ZSET, 'z'),
+                (EXPIRED, 'x'),
+                (EVICTED, 'e'),
+                (STREAM, 't'),
+                (MODULE, 'd'),
+                (NEW, 'n'),
             ] {
                 if flags & bit != 0 {
                     s.push(c);
@@ -484,8 +493,14 @@ pub static PARAMS: &[Param] = &[
         mutability: Mutability::Mutable,
         kind: Kind::Enum {
             values: &[
-                "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-                "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction",
+                "volatile-lru",
+                "volatile-lfu",
+                "volatile-random",
+                "volatile-ttl",
+                "allkeys-lru",
+                "allkeys-lfu",
+                "allkeys-random",
+                "noeviction",
             ],
             get: |c| c.maxmemory_policy.name(),
             set: |c, v| {
@@ -611,7 +626,14 @@ pub static PARAMS: &[Param] = &[
             },
         },
     },
-    int!("list-max-listpack-size", Some("list-max-ziplist-size"), Mutability::Mutable, INT_MIN, INT_MAX, list_max_listpack_size),
+    int!(
+        "list-max-listpack-size",
+        Some("list-max-ziplist-size"),
+        Mutability::Mutable,
+        INT_MIN,
+        INT_MAX,
+        list_max_listpack_size
+    ),
     int!("list-compress-depth", 0, INT_MAX, list_compress_depth),
     uint!("hash-max-listpack-entries", Some("hash-max-ziplist-entries"), false, 0, LONG_MAX, hash_max_listpack_entries),
     uint!("hash-max-listpack-value", Some("hash-max-ziplist-value"), true, 0, LONG_MAX, hash_max_listpack_value),
@@ -705,9 +727,7 @@ pub fn find_entry(name: &[u8]) -> Option<(&'static str, &'static Param)> {
 
 /// Every entry CONFIG GET can list: each parameter's name, then its alias if any.
 pub fn entries() -> impl Iterator<Item = (&'static str, &'static Param)> {
-    PARAMS
-        .iter()
-        .flat_map(|p| std::iter::once((p.name, p)).chain(p.alias.map(|a| (a, p))))
+    PARAMS.iter().flat_map(|p| std::iter::once((p.name, p)).chain(p.alias.map(|a| (a, p))))
 }
 
 /// Parses a Redis memory value like Redis's `memtoull`: digits then an optional unit
@@ -720,8 +740,14 @@ pub fn parse_memory(v: &[u8]) -> Option<u64> {
     let ndigits = v.iter().take_while(|b| b.is_ascii_digit()).count();
     let unit = &v[ndigits..];
     let units: &[(&str, u64)] = &[
-        ("", 1), ("b", 1), ("k", 1000), ("kb", 1024), ("m", 1_000_000), ("mb", 1 << 20),
-        ("g", 1_000_000_000), ("gb", 1 << 30),
+        ("", 1),
+        ("b", 1),
+        ("k", 1000),
+        ("kb", 1024),
+        ("m", 1_000_000),
+        ("mb", 1 << 20),
+        ("g", 1_000_000_000),
+        ("gb", 1 << 30),
     ];
     let mul = units.iter().find(|(u, _)| unit.eq_ignore_ascii_case(u.as_bytes()))?.1;
     if ndigits >= 128 {
@@ -757,7 +783,9 @@ impl Config {
                     parse_i64(digits).filter(|n| *n >= 0).map(|n| -n)
                 };
                 let n = match (*memory, *percent) {
-                    (true, _) => parse_memory(v).map(|m| m as i64).or_else(|| if *percent { as_percent() } else { None }),
+                    (true, _) => {
+                        parse_memory(v).map(|m| m as i64).or_else(|| if *percent { as_percent() } else { None })
+                    }
                     (false, true) => as_percent(),
                     (false, false) => parse_i64(v),
                 };
@@ -859,7 +887,9 @@ mod tests {
     fn percent_values_like_maxmemory_clients() {
         let mut c = Config::default();
         let pct = "argument must be a memory or percent value";
-        for (v, shown) in [("10%", "10%"), ("100%", "100%"), ("1kb", "1024"), ("99999999999999999999", "1%"), ("0", "0")] {
+        for (v, shown) in
+            [("10%", "10%"), ("100%", "100%"), ("1kb", "1024"), ("99999999999999999999", "1%"), ("0", "0")]
+        {
             set(&mut c, "maxmemory-clients", v).unwrap();
             assert_eq!(get(&c, "maxmemory-clients"), shown);
         }
@@ -867,7 +897,10 @@ mod tests {
             assert_eq!(set(&mut c, "maxmemory-clients", bad).unwrap_err(), pct, "{}", bad);
         }
         for bad in ["101%", "200%"] {
-            assert_eq!(set(&mut c, "maxmemory-clients", bad).unwrap_err(), "percentage argument must be less or equal to 100");
+            assert_eq!(
+                set(&mut c, "maxmemory-clients", bad).unwrap_err(),
+                "percentage argument must be less or equal to 100"
+            );
         }
     }
 
@@ -919,8 +952,11 @@ mod tests {
         assert_eq!(
             names,
             [
-                "hash-max-listpack-entries", "hash-max-ziplist-entries", "set-max-intset-entries",
-                "zset-max-listpack-entries", "zset-max-ziplist-entries",
+                "hash-max-listpack-entries",
+                "hash-max-ziplist-entries",
+                "set-max-intset-entries",
+                "zset-max-listpack-entries",
+                "zset-max-ziplist-entries",
             ]
         );
     }

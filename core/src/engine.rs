@@ -8,12 +8,12 @@ use crate::blocking::{self, Blocking};
 use crate::client::{Client, ClientHandle, ClientTable, ConnInfo};
 use crate::cmd;
 use crate::config::Config;
-use crate::db::expire::CycleLimits;
 use crate::db::evict::{self, EvictionPool};
+use crate::db::expire::CycleLimits;
 use crate::db::{access, Db, ExpireCycle};
+use crate::pubsub::PubSub;
 use crate::reply::Reply;
 use crate::rng::Rng;
-use crate::pubsub::PubSub;
 use crate::stats::{CmdStats, Stats};
 use crate::watch::Watches;
 

@@ -46,24 +46,16 @@ impl CmdError {
     pub fn text(&self) -> Cow<'static, str> {
         match self {
             CmdError::Syntax => "ERR syntax error".into(),
-            CmdError::WrongType => {
-                "WRONGTYPE Operation against a key holding the wrong kind of value".into()
-            }
+            CmdError::WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value".into(),
             CmdError::NotInteger => "ERR value is not an integer or out of range".into(),
             CmdError::NotFloat => "ERR value is not a valid float".into(),
             CmdError::NoSuchKey => "ERR no such key".into(),
             CmdError::Overflow => "ERR increment or decrement would overflow".into(),
-            CmdError::Arity(name) => {
-                format!("ERR wrong number of arguments for '{}' command", name).into()
-            }
-            CmdError::InvalidExpire(name) => {
-                format!("ERR invalid expire time in '{}' command", name).into()
-            }
+            CmdError::Arity(name) => format!("ERR wrong number of arguments for '{}' command", name).into(),
+            CmdError::InvalidExpire(name) => format!("ERR invalid expire time in '{}' command", name).into(),
             CmdError::DbIndex => "ERR DB index is out of range".into(),
             CmdError::Oom => "OOM command not allowed when used memory > 'maxmemory'.".into(),
-            CmdError::StringTooLong => {
-                "ERR string exceeds maximum allowed size (proto-max-bulk-len)".into()
-            }
+            CmdError::StringTooLong => "ERR string exceeds maximum allowed size (proto-max-bulk-len)".into(),
             CmdError::MustBePositive => "ERR value is out of range, must be positive".into(),
             CmdError::Other(s) => s.clone(),
         }

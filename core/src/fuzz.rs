@@ -23,7 +23,11 @@ enum End {
 }
 
 /// Parses `data` through a host-like buffer receiving it in chunks of the given sizes.
-fn parse_stream(data: &[u8], limits: &ParseLimits, chunks: &mut dyn Iterator<Item = usize>) -> (Vec<Vec<Vec<u8>>>, End) {
+fn parse_stream(
+    data: &[u8],
+    limits: &ParseLimits,
+    chunks: &mut dyn Iterator<Item = usize>,
+) -> (Vec<Vec<Vec<u8>>>, End) {
     let mut p = RequestParser::new();
     let mut buf: Vec<u8> = Vec::new();
     let mut fed = 0;
@@ -93,19 +97,88 @@ pub fn inline_split(data: &[u8]) {
 
 /// Words that make commands get past their syntax checks.
 const WORDS: &[&str] = &[
-    "NX", "XX", "GT", "LT", "EX", "PX", "EXAT", "PXAT", "KEEPTTL", "GET", "PERSIST", "CH", "INCR",
-    "WITHSCORES", "LIMIT", "COUNT", "MATCH", "TYPE", "BYSCORE", "BYLEX", "REV", "LEFT", "RIGHT",
-    "BEFORE", "AFTER", "LEN", "IDX", "MINMATCHLEN", "WITHMATCHLEN", "ASYNC", "SYNC", "RESETSTAT",
-    "ON", "OFF", "SKIP", "YES", "NO", "ID", "*", "+", "-", "(1", "[a", "inf", "-inf", "+inf",
-    "nan", "1.5", "-0.5", "1e3", "maxmemory", "hz", "string", "list", "hash", "set", "zset",
+    "NX",
+    "XX",
+    "GT",
+    "LT",
+    "EX",
+    "PX",
+    "EXAT",
+    "PXAT",
+    "KEEPTTL",
+    "GET",
+    "PERSIST",
+    "CH",
+    "INCR",
+    "WITHSCORES",
+    "LIMIT",
+    "COUNT",
+    "MATCH",
+    "TYPE",
+    "BYSCORE",
+    "BYLEX",
+    "REV",
+    "LEFT",
+    "RIGHT",
+    "BEFORE",
+    "AFTER",
+    "LEN",
+    "IDX",
+    "MINMATCHLEN",
+    "WITHMATCHLEN",
+    "ASYNC",
+    "SYNC",
+    "RESETSTAT",
+    "ON",
+    "OFF",
+    "SKIP",
+    "YES",
+    "NO",
+    "ID",
+    "*",
+    "+",
+    "-",
+    "(1",
+    "[a",
+    "inf",
+    "-inf",
+    "+inf",
+    "nan",
+    "1.5",
+    "-0.5",
+    "1e3",
+    "maxmemory",
+    "hz",
+    "string",
+    "list",
+    "hash",
+    "set",
+    "zset",
 ];
 
 /// Integers, from ordinary to edge values (no mid-size positives: those ask for legitimately
 /// huge allocations, e.g. SETBIT at 2^32-1, which slow fuzzing without finding bugs).
 const NUMBERS: &[&str] = &[
-    "0", "1", "2", "3", "5", "10", "100", "-1", "-2", "-100", "9223372036854775807",
-    "-9223372036854775808", "9223372036854775808", "18446744073709551615", "00", "+1", " 1",
-    "1 ", "0x10", "",
+    "0",
+    "1",
+    "2",
+    "3",
+    "5",
+    "10",
+    "100",
+    "-1",
+    "-2",
+    "-100",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "9223372036854775808",
+    "18446744073709551615",
+    "00",
+    "+1",
+    " 1",
+    "1 ",
+    "0x10",
+    "",
 ];
 
 const KEYS: &[&str] = &["k", "k2", "{k}3", "list", "set", "hash"];
@@ -159,10 +232,8 @@ fn check_reply(r: &Reply, argv: &[Vec<u8>]) {
 /// Runs commands decoded from arbitrary bytes on a fresh engine.
 pub fn engine_ops(data: &[u8]) {
     let mut eng = Engine::new(EngineOptions { seed: 7, now_us: 1_700_000_000_000_000, ..Default::default() });
-    let clients = [
-        eng.connect(ConnInfo::default()).expect("connect"),
-        eng.connect(ConnInfo::default()).expect("connect"),
-    ];
+    let clients =
+        [eng.connect(ConnInfo::default()).expect("connect"), eng.connect(ConnInfo::default()).expect("connect")];
     let names: Vec<&'static str> = crate::cmd::all_commands().map(|c| c.name).collect();
     let mut b = Bytes { data };
     let mut who = 0usize;

@@ -182,7 +182,6 @@ mod tests {
         assert_eq!(string2d(b" 1"), (None, false));
     }
 
-
     #[test]
     fn percent_17g() {
         assert_eq!(fmt_double(1.0), "1");

@@ -1,6 +1,5 @@
 //! Server-wide counters reported by `INFO` and reset by `CONFIG RESETSTAT`.
 
-
 use crate::cmd::CommandSpec;
 use crate::util::vecmap::VecMap;
 

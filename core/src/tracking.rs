@@ -25,7 +25,6 @@
 //!
 //! When no client ever tracked, every hook is one check of an empty table.
 
-
 use foldhash::fast::FixedState;
 
 use crate::bytes::SBytes;
@@ -357,7 +356,8 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
             for &id in &bs.clients {
                 let client = tr.tracking_ids.get(&id).and_then(|&h| clients.get(h));
                 let noloop = client.and_then(|c| c.tracking.as_deref()).is_some_and(|t| t.noloop);
-                let ks: Vec<SBytes> = keys.iter().filter(|(_, by)| !(noloop && *by == id)).map(|(k, _)| k.clone()).collect();
+                let ks: Vec<SBytes> =
+                    keys.iter().filter(|(_, by)| !(noloop && *by == id)).map(|(k, _)| k.clone()).collect();
                 if !ks.is_empty() {
                     msgs.push((id, Msg::Keys(ks), usize::MAX));
                 }
@@ -393,12 +393,7 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
 
 /// Redis's `sendTrackingMessage` for tracking client `h`: the push and its receiver, and
 /// whether it waits for the current reply (`late`: only the client's own messages do).
-fn message(
-    clients: &mut ClientTable,
-    h: ClientHandle,
-    msg: Msg,
-    late: bool,
-) -> Option<(ClientHandle, Reply, bool)> {
+fn message(clients: &mut ClientTable, h: ClientHandle, msg: Msg, late: bool) -> Option<(ClientHandle, Reply, bool)> {
     let c = clients.get_mut(h)?;
     let resp = c.resp;
     let t = c.tracking.as_deref_mut()?;

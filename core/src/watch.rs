@@ -210,8 +210,8 @@ impl EngineState {
     /// [`EngineState::flush_key_events`] once the flag is up.
     #[inline(never)]
     fn flush_pending_key_events(&mut self) {
-        use crate::db::keyspace::KeyEvent;
         use crate::config::notify;
+        use crate::db::keyspace::KeyEvent;
         self.pending.events.set(false);
         for db in 0..self.dbs.len() {
             if !self.dbs[db].keys.has_events() {

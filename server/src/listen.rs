@@ -68,7 +68,10 @@ pub fn bind_all(bind: &str, port: u16) -> Result<Vec<(TcpListener, SocketAddr)>,
 
 /// Errors Redis skips for `-addr` bind entries (address family or address not available).
 fn is_unavailable(e: &std::io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::EADDRNOTAVAIL) | Some(libc::EAFNOSUPPORT) | Some(libc::EPROTONOSUPPORT) | Some(libc::EADDRINUSE))
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EADDRNOTAVAIL) | Some(libc::EAFNOSUPPORT) | Some(libc::EPROTONOSUPPORT) | Some(libc::EADDRINUSE)
+    )
 }
 
 /// Raises the open-files limit to fit `maxclients` like Redis's adjustOpenFilesLimit and

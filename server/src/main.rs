@@ -140,9 +140,7 @@ fn run(mut opts: Options) -> Result<(), String> {
     let config_file = opts.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     let engine = Engine::new(EngineOptions {
         seed: hostinfo::os_seed(),
-        now_us: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_micros() as u64),
+        now_us: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64),
         config: opts.config,
         host: hostinfo::host_info(port, &config_file),
     });

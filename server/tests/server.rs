@@ -225,7 +225,8 @@ fn socket_from(local: SocketAddr) -> BoundSocket {
         let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
         assert!(fd >= 0);
         let sa = sockaddr_in(v4);
-        let r = libc::bind(fd, &sa as *const _ as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_in>() as u32);
+        let r =
+            libc::bind(fd, &sa as *const _ as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_in>() as u32);
         assert_eq!(r, 0, "bind {local}");
         BoundSocket(fd)
     }
@@ -246,7 +247,11 @@ impl BoundSocket {
         let sa = sockaddr_in(v4);
         // SAFETY: connect on our fd; on success the fd is handed to TcpStream, which owns it.
         unsafe {
-            let r = libc::connect(self.0, &sa as *const _ as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_in>() as u32);
+            let r = libc::connect(
+                self.0,
+                &sa as *const _ as *const libc::sockaddr,
+                std::mem::size_of::<libc::sockaddr_in>() as u32,
+            );
             assert_eq!(r, 0, "connect");
             use std::os::fd::FromRawFd;
             let s = TcpStream::from_raw_fd(self.0);

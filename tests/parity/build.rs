@@ -19,8 +19,7 @@ fn main() {
     let mut out = String::new();
     for name in &names {
         let stem = name.trim_end_matches(".redis");
-        let ident: String =
-            stem.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let ident: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
         let path = dir.join(name);
         writeln!(
             out,

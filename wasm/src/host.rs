@@ -395,7 +395,8 @@ impl Host {
         let handle = self.conns[i].handle;
         let mut start = 0usize;
         let mut argv = recycle(std::mem::take(&mut self.argv_cache));
-        while start < conn_pending.len() && !self.shut_down && !self.conns[i].closed && self.conns[i].wait == Wait::None {
+        while start < conn_pending.len() && !self.shut_down && !self.conns[i].closed && self.conns[i].wait == Wait::None
+        {
             let Some(client) = self.engine.client(handle) else { break };
             let limits = ParseLimits {
                 proto_max_bulk_len: self.engine.state.config.proto_max_bulk_len,
@@ -734,13 +735,22 @@ mod tests {
         let mut h = host();
         let sub = h.connect().unwrap();
         assert_eq!(call(&mut h, sub, &["SUBSCRIBE", "ch"]).unwrap(), "");
-        assert_eq!(wakeups(&mut h), vec![(sub | PUSH_FLAG, Some("*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n".into()))]);
+        assert_eq!(
+            wakeups(&mut h),
+            vec![(sub | PUSH_FLAG, Some("*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n".into()))]
+        );
         assert_eq!(call(&mut h, 0, &["PUBLISH", "ch", "hi"]).unwrap(), ":1\r\n");
-        assert_eq!(wakeups(&mut h), vec![(sub | PUSH_FLAG, Some("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n".into()))]);
+        assert_eq!(
+            wakeups(&mut h),
+            vec![(sub | PUSH_FLAG, Some("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n".into()))]
+        );
         // A raw connection gets its pushes in its output, its own before the reply.
         let raw = h.connect().unwrap();
         assert!(!feed(&mut h, raw, b"HELLO 3\r\n").is_empty());
-        assert_eq!(feed(&mut h, raw, b"SUBSCRIBE ch\r\nPUBLISH ch x\r\n"), ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nx\r\n:2\r\n");
+        assert_eq!(
+            feed(&mut h, raw, b"SUBSCRIBE ch\r\nPUBLISH ch x\r\n"),
+            ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nx\r\n:2\r\n"
+        );
         wakeups(&mut h);
         call(&mut h, 0, &["PUBLISH", "ch", "y"]).unwrap();
         assert_eq!(feed(&mut h, raw, b""), ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\ny\r\n");

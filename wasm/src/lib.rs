@@ -55,8 +55,7 @@ impl CinderCore {
         if config.len() & 1 == 1 {
             return Err(JsError::new("config must hold name/value pairs"));
         }
-        let pairs: Vec<(String, String)> =
-            config.chunks_exact(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+        let pairs: Vec<(String, String)> = config.chunks_exact(2).map(|p| (p[0].clone(), p[1].clone())).collect();
         let config = config_from_pairs(&pairs).map_err(|e| JsError::new(&e))?;
         let mode = if manual { ClockMode::Manual } else { ClockMode::Real };
         let host = Host::new(config, seed, ms_to_us(now_ms), mode).map_err(|e| JsError::new(&e))?;
@@ -208,7 +207,9 @@ impl CinderCore {
     fn require_manual(&self) -> Result<(), JsError> {
         match self.host.clock_mode() {
             ClockMode::Manual => Ok(()),
-            ClockMode::Real => Err(JsError::new("the clock is real: create the instance with clock: 'manual' to move time")),
+            ClockMode::Real => {
+                Err(JsError::new("the clock is real: create the instance with clock: 'manual' to move time"))
+            }
         }
     }
 }

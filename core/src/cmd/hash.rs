@@ -3,9 +3,9 @@
 //! `listpack` -> `hashtable` conversions (see `types::hash`), and a key whose last field
 //! is deleted is removed.
 
-use crate::config::notify;
 use super::{collscan, Args, Ctx};
 use crate::bytes::SBytes;
+use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::{i64_bytes, parse_i64};
 use crate::reply::Reply;
@@ -498,7 +498,10 @@ mod tests {
         t.cmd(&["HELLO", "2"]);
         // Negative counts repeat: the one-field hash answers the same pair every time.
         t.cmd(&["HSET", "one", "f", "v"]);
-        assert_eq!(t.resp(&["HRANDFIELD", "one", "-2", "WITHVALUES"]), "*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nf\r\n$1\r\nv\r\n");
+        assert_eq!(
+            t.resp(&["HRANDFIELD", "one", "-2", "WITHVALUES"]),
+            "*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nf\r\n$1\r\nv\r\n"
+        );
         // Distinct picks from a listpack come out in its order.
         t.cmd(&["HSET", "five", "a", "1", "b", "2", "c", "3", "d", "4", "e", "5"]);
         for _ in 0..20 {
@@ -516,7 +519,10 @@ mod tests {
     fn hscan_listpack_whole_and_table_never_misses() {
         let mut t = TestEngine::new();
         t.cmd(&["HSET", "h", "a", "1", "b", "2"]);
-        assert_eq!(t.resp(&["HSCAN", "h", "7", "COUNT", "1"]), "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
+        assert_eq!(
+            t.resp(&["HSCAN", "h", "7", "COUNT", "1"]),
+            "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
         assert_eq!(t.resp(&["HSCAN", "nokey", "0", "COUNT", "0"]), "*2\r\n$1\r\n0\r\n*0\r\n");
         assert_eq!(t.resp(&["HSCAN", "h", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["HSCAN", "h", "x"]), "-ERR invalid cursor\r\n");
@@ -531,7 +537,9 @@ mod tests {
         loop {
             let reply = t.cmd(&["HSCAN", "big", &cursor, "COUNT", "20"]);
             let crate::reply::Reply::Array(parts) = reply else { panic!() };
-            let (crate::reply::Reply::Bulk(next), crate::reply::Reply::Array(items)) = (&parts[0], &parts[1]) else { panic!() };
+            let (crate::reply::Reply::Bulk(next), crate::reply::Reply::Array(items)) = (&parts[0], &parts[1]) else {
+                panic!()
+            };
             for pair in items.chunks(2) {
                 if let crate::reply::Reply::Bulk(f) = &pair[0] {
                     seen.insert(String::from_utf8(f.clone()).unwrap());

@@ -12,7 +12,15 @@ use crate::reply::Reply;
 fn allowed_in_subscribed_mode(spec: &CommandSpec) -> bool {
     matches!(
         spec.name,
-        "ping" | "subscribe" | "ssubscribe" | "unsubscribe" | "sunsubscribe" | "psubscribe" | "punsubscribe" | "quit" | "reset"
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
     )
 }
 
@@ -210,7 +218,8 @@ mod tests {
         t.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
         t.cmd(&["RPUSH", "l", "a"]);
         t.cmd(&["LPOP", "l"]);
-        let got: Vec<String> = pushes(&mut t).into_iter().map(|s| s.split("\r\n").nth(8).unwrap().to_string()).collect();
+        let got: Vec<String> =
+            pushes(&mut t).into_iter().map(|s| s.split("\r\n").nth(8).unwrap().to_string()).collect();
         assert_eq!(got, ["rpush", "l", "lpop", "l", "del", "l"]);
     }
 }

@@ -189,9 +189,9 @@ impl Meta {
             MetaValue::Int(n) => Reply::Int(n),
             MetaValue::Arr(items) => Reply::Array(items.map(|x| x.to_reply(status)).collect()),
             MetaValue::Set(items) => Reply::Set(items.map(|x| x.to_reply(status)).collect()),
-            MetaValue::Map(pairs) => Reply::Map(
-                pairs.map(|(k, v)| (Reply::text(k), v.to_reply(k == "flags" || k == "doc_flags"))).collect(),
-            ),
+            MetaValue::Map(pairs) => {
+                Reply::Map(pairs.map(|(k, v)| (Reply::text(k), v.to_reply(k == "flags" || k == "doc_flags"))).collect())
+            }
         }
     }
 }
@@ -295,9 +295,7 @@ impl CommandSpec {
     /// The subcommand named `sub` (case-insensitive), if implemented.
     pub fn subcommand(&self, sub: &[u8]) -> Option<&'static CommandSpec> {
         let prefix = self.name.len() + 1;
-        self.subcommands
-            .iter()
-            .find(|s| s.name.as_bytes()[prefix..].eq_ignore_ascii_case(sub))
+        self.subcommands.iter().find(|s| s.name.as_bytes()[prefix..].eq_ignore_ascii_case(sub))
     }
 
     /// Whether `argc` arguments (including the name) satisfy the arity.

@@ -2,9 +2,9 @@
 //! the same validation order (syntax, then expire values, then types), the same
 //! encodings (`int` / `embstr` / `raw`) and the same TTL rules.
 
-use crate::config::notify;
 use super::{Args, Ctx};
 use crate::bytes::SBytes;
+use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::{format_i64, parse_i64};
 use crate::reply::Reply;
@@ -22,7 +22,6 @@ fn opt_is(arg: &[u8], word: &str) -> bool {
     let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
     arg[..end].eq_ignore_ascii_case(word.as_bytes())
 }
-
 
 /// The bytes of a string value (integers formatted into `buf`), or `WRONGTYPE`.
 fn str_bytes<'a>(v: &'a Value, buf: &'a mut [u8; 20]) -> Result<&'a [u8], CmdError> {
@@ -628,9 +627,7 @@ pub fn lcs(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         LcsError::TooBig => {
             CmdError::other("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
         }
-        LcsError::NoMemory => {
-            CmdError::other("ERR Insufficient memory, failed allocating transient memory for LCS")
-        }
+        LcsError::NoMemory => CmdError::other("ERR Insufficient memory, failed allocating transient memory for LCS"),
     })?;
     if get_len && !get_idx {
         return Ok(Reply::Int(table.len() as i64));
@@ -1087,10 +1084,7 @@ mod tests {
             ],
         );
         assert_eq!(t.resp(&["SET", "em", ""]), OK);
-        check(
-            &mut t,
-            &[("GETRANGE em 0 -1", empty), ("GETRANGE em 0 0", empty), ("GETRANGE em -1 0", empty)],
-        );
+        check(&mut t, &[("GETRANGE em 0 -1", empty), ("GETRANGE em 0 0", empty), ("GETRANGE em -1 0", empty)]);
     }
 
     #[test]
@@ -1195,10 +1189,7 @@ mod tests {
         assert_eq!((t.eng.state.stats.keyspace_hits, t.eng.state.stats.keyspace_misses), (3, 2));
         check(&mut t, &[("SET k w GET", "$1\r\nv\r\n"), ("INCR n", ":1\r\n"), ("APPEND k x", ":2\r\n")]);
         assert_eq!((t.eng.state.stats.keyspace_hits, t.eng.state.stats.keyspace_misses), (4, 2));
-        check(
-            &mut t,
-            &[("LCS k nokey LEN", ":0\r\n"), ("STRLEN k", ":2\r\n"), ("GETRANGE nokey 0 1", "$0\r\n\r\n")],
-        );
+        check(&mut t, &[("LCS k nokey LEN", ":0\r\n"), ("STRLEN k", ":2\r\n"), ("GETRANGE nokey 0 1", "$0\r\n\r\n")]);
         assert_eq!((t.eng.state.stats.keyspace_hits, t.eng.state.stats.keyspace_misses), (6, 4));
     }
 }

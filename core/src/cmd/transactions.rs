@@ -52,7 +52,12 @@ fn runs_inside_multi(spec: &CommandSpec) -> bool {
 /// QUIT and RESET; inside MULTI the command is then queued. Returns the reply, or `None`
 /// to let the command run now.
 #[inline]
-pub fn intercept(st: &mut EngineState, client: &mut Client, spec: &'static CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
+pub fn intercept(
+    st: &mut EngineState,
+    client: &mut Client,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+) -> Option<Reply> {
     let _ = st;
     if client.multi.is_none() {
         return super::pubsub::subscribed_mode_error(client, spec);
@@ -155,7 +160,8 @@ pub fn exec(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     let count = ctx.client.multi.as_ref().map_or(0, |m| m.queue.len());
     let mut replies = Vec::with_capacity(count);
     for i in 0..count {
-        let Some((spec, argv)) = ctx.client.multi.as_ref().and_then(|m| m.queue.get(i)).map(|(s, a)| (*s, a.clone())) else {
+        let Some((spec, argv)) = ctx.client.multi.as_ref().and_then(|m| m.queue.get(i)).map(|(s, a)| (*s, a.clone()))
+        else {
             break;
         };
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
@@ -207,10 +213,7 @@ mod tests {
         assert_eq!(t.resp(&["SET", "a", "x"]), "+QUEUED\r\n");
         assert_eq!(t.resp(&["INCR", "a"]), "+QUEUED\r\n");
         assert_eq!(t.resp(&["GET", "a"]), "+QUEUED\r\n");
-        assert_eq!(
-            t.resp(&["EXEC"]),
-            "*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n$1\r\nx\r\n"
-        );
+        assert_eq!(t.resp(&["EXEC"]), "*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n$1\r\nx\r\n");
         assert_eq!(t.resp(&["EXEC"]), "-ERR EXEC without MULTI\r\n");
     }
 

@@ -454,4 +454,3 @@ mod tests {
         assert_eq!(p.pop_best().unwrap().idle, 119);
     }
 }
-

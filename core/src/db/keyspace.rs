@@ -182,9 +182,7 @@ impl Keyspace {
     pub fn find(&self, key: &[u8]) -> Option<u32> {
         let h = self.hash(key);
         let entries = &self.entries;
-        self.index
-            .find(h, |&s| entries.get(s as usize).as_ref().is_some_and(|e| e.key.as_slice() == key))
-            .copied()
+        self.index.find(h, |&s| entries.get(s as usize).as_ref().is_some_and(|e| e.key.as_slice() == key)).copied()
     }
 
     /// The entry in `slot`.

@@ -86,8 +86,7 @@ impl Hash {
     /// field or value would exceed `hash-max-listpack-value`, or whose field count would
     /// exceed `hash-max-listpack-entries`. Returns true when the field is new.
     pub fn set(&mut self, field: &[u8], value: &[u8], lim: &HashLimits) -> bool {
-        if matches!(self, Hash::Packed(_))
-            && (field.len() as u64 > lim.max_value || value.len() as u64 > lim.max_value)
+        if matches!(self, Hash::Packed(_)) && (field.len() as u64 > lim.max_value || value.len() as u64 > lim.max_value)
         {
             self.convert(lim.seed);
         }

@@ -1154,9 +1154,27 @@ mod tests {
     #[test]
     fn integers_round_trip_in_every_width() {
         let vals: &[i64] = &[
-            0, 1, 127, 128, -1, -4096, 4095, -4097, 4096, 32767, -32768, 32768, -32769,
-            (1 << 23) - 1, -(1 << 23), 1 << 23, i32::MAX as i64, i32::MIN as i64,
-            i32::MAX as i64 + 1, i64::MAX, i64::MIN,
+            0,
+            1,
+            127,
+            128,
+            -1,
+            -4096,
+            4095,
+            -4097,
+            4096,
+            32767,
+            -32768,
+            32768,
+            -32769,
+            (1 << 23) - 1,
+            -(1 << 23),
+            1 << 23,
+            i32::MAX as i64,
+            i32::MIN as i64,
+            i32::MAX as i64 + 1,
+            i64::MAX,
+            i64::MIN,
         ];
         let mut l = List::new(-2, 0);
         for v in vals {
@@ -1308,7 +1326,10 @@ mod tests {
                         }
                     }
                     7 => {
-                        let pivot = model.get((rng.next_u64() % (model.len() as u64 + 1)) as usize).cloned().unwrap_or_default();
+                        let pivot = model
+                            .get((rng.next_u64() % (model.len() as u64 + 1)) as usize)
+                            .cloned()
+                            .unwrap_or_default();
                         let after = rng.next_u64() & 1 == 0;
                         let found = l.insert_by_pivot(&Needle::new(&pivot), &v, after);
                         let at = model.iter().position(|x| *x == pivot);
@@ -1318,13 +1339,20 @@ mod tests {
                         }
                     }
                     8 => {
-                        let target = model.get((rng.next_u64() % (model.len() as u64 + 1)) as usize).cloned().unwrap_or_default();
+                        let target = model
+                            .get((rng.next_u64() % (model.len() as u64 + 1)) as usize)
+                            .cloned()
+                            .unwrap_or_default();
                         let limit = (rng.next_u64() % 3) as usize;
                         let from_tail = rng.next_u64() & 1 == 0;
                         let n = l.remove_matching(&Needle::new(&target), limit, from_tail);
                         let mut removed = 0;
                         let mut kept: VecDeque<Vec<u8>> = VecDeque::new();
-                        let items: Vec<Vec<u8>> = if from_tail { model.iter().rev().cloned().collect() } else { model.iter().cloned().collect() };
+                        let items: Vec<Vec<u8>> = if from_tail {
+                            model.iter().rev().cloned().collect()
+                        } else {
+                            model.iter().cloned().collect()
+                        };
                         for x in items {
                             if x == target && (limit == 0 || removed < limit) {
                                 removed += 1;

@@ -100,9 +100,7 @@ impl<const PAIRS: bool> StrTable<PAIRS> {
     pub fn find(&self, key: &[u8]) -> Option<u32> {
         let h = self.hash(key);
         let (slots, arena) = (&self.slots, &self.arena);
-        self.index
-            .find(h, |&s| decode::<PAIRS>(arena.bytes(*slots.get(s as usize))).0 == key)
-            .copied()
+        self.index.find(h, |&s| decode::<PAIRS>(arena.bytes(*slots.get(s as usize))).0 == key).copied()
     }
 
     /// The key in `slot` (`slot < len()`).
@@ -132,9 +130,7 @@ impl<const PAIRS: bool> StrTable<PAIRS> {
         let slot = self.slots.len() as u32;
         self.slots.push(loc);
         let (slots, arena, hasher) = (&self.slots, &self.arena, &self.hasher);
-        self.index.insert_unique(h, slot, |&s| {
-            hasher.hash_one(decode::<PAIRS>(arena.bytes(*slots.get(s as usize))).0)
-        });
+        self.index.insert_unique(h, slot, |&s| hasher.hash_one(decode::<PAIRS>(arena.bytes(*slots.get(s as usize))).0));
         slot
     }
 

@@ -587,10 +587,7 @@ impl Big {
     }
 
     fn cmp_shifted(&self, other: &Big) -> std::cmp::Ordering {
-        self.limbs
-            .len()
-            .cmp(&other.limbs.len())
-            .then_with(|| self.limbs.iter().rev().cmp(other.limbs.iter().rev()))
+        self.limbs.len().cmp(&other.limbs.len()).then_with(|| self.limbs.iter().rev().cmp(other.limbs.iter().rev()))
     }
 
     /// `self -= other`, requires `self >= other`.

@@ -49,7 +49,12 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
         htab[slot] = ip as u32 + 1;
         let matched = candidate != 0 && {
             let r = candidate as usize - 1;
-            r < ip && ip - r - 1 < MAX_OFF && r > 0 && input[r + 2] == input[ip + 2] && input[r] == input[ip] && input[r + 1] == input[ip + 1]
+            r < ip
+                && ip - r - 1 < MAX_OFF
+                && r > 0
+                && input[r + 2] == input[ip + 2]
+                && input[r] == input[ip]
+                && input[r + 1] == input[ip + 1]
         };
         if matched {
             let r = candidate as usize - 1;
@@ -124,7 +129,14 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
 }
 
 /// Copies the last literals and closes the run (the end of `lzf_compress`).
-fn literal_tail(input: &[u8], mut out: Vec<u8>, mut op: usize, mut lit: usize, mut ip: usize, out_len: usize) -> Option<Vec<u8>> {
+fn literal_tail(
+    input: &[u8],
+    mut out: Vec<u8>,
+    mut op: usize,
+    mut lit: usize,
+    mut ip: usize,
+    out_len: usize,
+) -> Option<Vec<u8>> {
     if op + 3 > out_len {
         return None;
     }
@@ -199,7 +211,9 @@ mod tests {
         assert_eq!(compress(&[b'x'; 100], 96).map(|c| c.len()), Some(9));
         assert_eq!(compress(b"abc", 10).map(|c| c.len()), Some(4));
         // Outputs of Debian's liblzf 3.6 (what redis-server links) for the same inputs.
-        let hex = |s: &str| (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect::<Vec<u8>>();
+        let hex = |s: &str| {
+            (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect::<Vec<u8>>()
+        };
         for (input, expected) in [
             (
                 "76616c75653a6b65793a68656c6c6f20776f726c642068656c6c6f20776f726c6420363730333176616c75653a3835373539",
@@ -216,4 +230,3 @@ mod tests {
         assert_eq!(compress(b"abcdefghijklmnopqrstuvwxyz", 22), None);
     }
 }
-

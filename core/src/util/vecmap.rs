@@ -143,7 +143,6 @@ impl<K: Ord, V> VecMap<K, V> {
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> + ExactSizeIterator {
         self.items.iter_mut().map(|(_, v)| v)
     }
-
 }
 
 impl<'a, K: Ord, V> IntoIterator for &'a VecMap<K, V> {

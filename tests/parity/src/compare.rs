@@ -78,8 +78,7 @@ pub fn mask_field(reply: &[u8], field: &[u8]) -> Vec<u8> {
 }
 
 fn names(elem: &[u8], field: &[u8]) -> bool {
-    resp::as_bulk(elem).or_else(|| elem.strip_prefix(b"+").and_then(|r| r.strip_suffix(b"\r\n")))
-        == Some(field)
+    resp::as_bulk(elem).or_else(|| elem.strip_prefix(b"+").and_then(|r| r.strip_suffix(b"\r\n"))) == Some(field)
 }
 
 /// Same aggregate header and the same multiset of elements; non-aggregates exactly.

@@ -41,7 +41,9 @@ pub fn bulks(reply: &[u8]) -> Vec<Vec<u8>> {
 /// Reads KEY's contents through `conn`.
 pub fn universe(conn: &mut Conn, key: &[u8]) -> Universe {
     let ty = conn.call(&[b"TYPE".to_vec(), key.to_vec()]);
-    let reply = |c: &mut Conn, cmd: &str| c.call(&[cmd.as_bytes().to_vec(), key.to_vec()]).bytes().map(bulks).unwrap_or_default();
+    let reply = |c: &mut Conn, cmd: &str| {
+        c.call(&[cmd.as_bytes().to_vec(), key.to_vec()]).bytes().map(bulks).unwrap_or_default()
+    };
     match ty.bytes() {
         Some(b"+set\r\n") => Universe::Members(reply(conn, "SMEMBERS")),
         Some(b"+none\r\n") => Universe::Members(Vec::new()),

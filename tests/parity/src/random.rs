@@ -87,22 +87,72 @@ fn wait_for_safe_time() {
 const KEYS: &[&[u8]] = &[b"k0", b"k1", b"k2", b"k3", b"k4", b"\x00b\r\n"];
 
 const VALUES: &[&[u8]] = &[
-    b"", b"0", b"1", b"-1", b"7", b"42", b"-17", b"9223372036854775807", b"-9223372036854775808",
-    b"9223372036854775806", b"4611686018427387904", b"1.5", b"-0.25", b"3e2", b"0.1", b"10.00",
-    b"1e-5", b" 1", b"1 ", b"+1", b"01", b"0x1f", b"abc", b"hello world", b"\x00\xff\r\n",
-    b"inf", b"nan", b"-0", b"12345678901234567890",
+    b"",
+    b"0",
+    b"1",
+    b"-1",
+    b"7",
+    b"42",
+    b"-17",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775806",
+    b"4611686018427387904",
+    b"1.5",
+    b"-0.25",
+    b"3e2",
+    b"0.1",
+    b"10.00",
+    b"1e-5",
+    b" 1",
+    b"1 ",
+    b"+1",
+    b"01",
+    b"0x1f",
+    b"abc",
+    b"hello world",
+    b"\x00\xff\r\n",
+    b"inf",
+    b"nan",
+    b"-0",
+    b"12345678901234567890",
     b"0123456789012345678901234567890123456789abcd",
     b"0123456789012345678901234567890123456789abcde",
 ];
 
 const INT_DELTAS: &[&[u8]] = &[
-    b"1", b"-1", b"0", b"5", b"-100", b"9223372036854775807", b"-9223372036854775808",
-    b"4611686018427387904", b"abc", b"1.5", b"", b" 2", b"99999999999999999999",
+    b"1",
+    b"-1",
+    b"0",
+    b"5",
+    b"-100",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"4611686018427387904",
+    b"abc",
+    b"1.5",
+    b"",
+    b" 2",
+    b"99999999999999999999",
 ];
 
 const FLOAT_DELTAS: &[&[u8]] = &[
-    b"0.1", b"-1.5", b"1e3", b"5", b"-0", b"abc", b"inf", b"-inf", b"nan", b"1e308",
-    b"3.0e-2", b"10", b"0.0000001", b"", b"1.7976931348623157e308", b" 1",
+    b"0.1",
+    b"-1.5",
+    b"1e3",
+    b"5",
+    b"-0",
+    b"abc",
+    b"inf",
+    b"-inf",
+    b"nan",
+    b"1e308",
+    b"3.0e-2",
+    b"10",
+    b"0.0000001",
+    b"",
+    b"1.7976931348623157e308",
+    b" 1",
 ];
 
 const PATTERNS: &[&[u8]] = &[b"*", b"k*", b"k[0-2]", b"?1", b"*\x00*", b"k[^1]", b"nomatch*", b"k\\1"];
@@ -170,7 +220,9 @@ impl Gen {
             4 => (b("EXAT"), b(&(now / 1000 + long_s as u64).to_string())),
             5 => (b("PXAT"), b(&self.abs_short_ms(now).to_string())),
             6 => (b("PXAT"), b(&(now - self.rng.range(1000, 100_000) as u64).to_string())),
-            7 => (self.word(&["EX", "PX", "EXAT", "PXAT"]), self.word(&["0", "-1", "abc", "9223372036854775807", "1.5"])),
+            7 => {
+                (self.word(&["EX", "PX", "EXAT", "PXAT"]), self.word(&["0", "-1", "abc", "9223372036854775807", "1.5"]))
+            }
             _ => (b("EX"), b(&self.rng.range(1_000_000, 9_000_000).to_string())),
         }
     }
@@ -251,7 +303,9 @@ impl Gen {
                 exact(argv)
             }
             34..=38 => {
-                let off = if self.rng.chance(95) { self.rng.range(0, 40).to_string() } else {
+                let off = if self.rng.chance(95) {
+                    self.rng.range(0, 40).to_string()
+                } else {
                     self.rng.pick(&["-1", "536870912", "abc", "536870911"]).to_string()
                 };
                 let v = if off == "536870911" { Vec::new() } else { self.value() };
@@ -320,7 +374,10 @@ impl Gen {
                     cmd = format!("{cmd}AT").replace("ATAT", "AT");
                 }
                 let t: String = match (cmd.as_str(), self.rng.below(10)) {
-                    (_, 0) => self.rng.pick(&["0", "-5", "abc", "9223372036854775807", "-9223372036854775808", "1.5"]).to_string(),
+                    (_, 0) => self
+                        .rng
+                        .pick(&["0", "-5", "abc", "9223372036854775807", "-9223372036854775808", "1.5"])
+                        .to_string(),
                     ("EXPIRE", _) => self.rng.range(100, 100_000).to_string(),
                     ("PEXPIRE", _) => self.grid_ttl_ms(now).to_string(),
                     ("EXPIREAT", 1) => (now / 1000 - 10).to_string(),
@@ -370,7 +427,12 @@ impl Gen {
                 let mut argv = vec![b("LCS"), self.key(), self.key()];
                 match self.rng.below(4) {
                     0 => argv.push(b("LEN")),
-                    1 => argv.extend([b("IDX"), b("MINMATCHLEN"), b(&self.rng.range(0, 3).to_string()), b("WITHMATCHLEN")]),
+                    1 => argv.extend([
+                        b("IDX"),
+                        b("MINMATCHLEN"),
+                        b(&self.rng.range(0, 3).to_string()),
+                        b("WITHMATCHLEN"),
+                    ]),
                     2 => argv.push(b("IDX")),
                     _ => {}
                 }
@@ -397,7 +459,11 @@ pub fn run_seed(pair: &mut Pair, seed: u64, ops: usize) -> Result<(), RunFailure
     let mut history: Vec<String> = Vec::new();
     let fail = |history: &[String], what: String| {
         let start = history.len().saturating_sub(80);
-        let mut report = format!("seed {seed}: {what}\nlast {} of {} commands (script syntax):\n", history.len() - start, history.len());
+        let mut report = format!(
+            "seed {seed}: {what}\nlast {} of {} commands (script syntax):\n",
+            history.len() - start,
+            history.len()
+        );
         for (i, h) in history.iter().enumerate().skip(start) {
             report.push_str(&format!("  #{:<5} {h}\n", i + 1));
         }
@@ -452,7 +518,13 @@ pub fn run_seed(pair: &mut Pair, seed: u64, ops: usize) -> Result<(), RunFailure
         history.push(format_command(&select));
         clients.call(&select);
         for key in KEYS {
-            for (cmd, mode) in [("GET", Mode::Exact), ("PTTL", Mode::Approx(30)), ("HGETALL", Mode::Unordered), ("SMEMBERS", Mode::Unordered), ("LRANGE", Mode::Exact)] {
+            for (cmd, mode) in [
+                ("GET", Mode::Exact),
+                ("PTTL", Mode::Approx(30)),
+                ("HGETALL", Mode::Unordered),
+                ("SMEMBERS", Mode::Unordered),
+                ("LRANGE", Mode::Exact),
+            ] {
                 wait_for_safe_time();
                 let mut argv = vec![b(cmd), key.to_vec()];
                 if cmd == "LRANGE" {
@@ -461,7 +533,15 @@ pub fn run_seed(pair: &mut Pair, seed: u64, ops: usize) -> Result<(), RunFailure
                 history.push(format_command(&argv));
                 let (a, c) = clients.call(&argv);
                 if let Some(at) = differ(mode, &a, &c) {
-                    return Err(fail(&history, format!("final state differs in db {db}: {}\n  redis:  {}\n  cinder: {}", format_command(&argv), a.show(at), c.show(at))));
+                    return Err(fail(
+                        &history,
+                        format!(
+                            "final state differs in db {db}: {}\n  redis:  {}\n  cinder: {}",
+                            format_command(&argv),
+                            a.show(at),
+                            c.show(at)
+                        ),
+                    ));
                 }
             }
         }

@@ -10,13 +10,27 @@ use crate::script::Mode;
 /// Elements: few distinct ones so LREM/LPOS/LINSERT find matches; integers in several
 /// encodings and their non-canonical look-alikes; binary and empty strings.
 const ELEMS: &[&[u8]] = &[
-    b"a", b"b", b"c", b"1", b"01", b"-1", b"-0", b"", b"\x00\xff\r\n", b"9223372036854775807", b"4096",
-    b"-4097", b"100000", b"x",
+    b"a",
+    b"b",
+    b"c",
+    b"1",
+    b"01",
+    b"-1",
+    b"-0",
+    b"",
+    b"\x00\xff\r\n",
+    b"9223372036854775807",
+    b"4096",
+    b"-4097",
+    b"100000",
+    b"x",
 ];
 
-const COUNTS: &[&str] = &["0", "1", "2", "3", "5", "-1", "-2", "100", "abc", "1.5", "9223372036854775807", "-9223372036854775808"];
+const COUNTS: &[&str] =
+    &["0", "1", "2", "3", "5", "-1", "-2", "100", "abc", "1.5", "9223372036854775807", "-9223372036854775808"];
 
-const INDEXES: &[&str] = &["0", "1", "2", "-1", "-2", "-3", "4", "-6", "20", "abc", "9223372036854775807", "-9223372036854775808"];
+const INDEXES: &[&str] =
+    &["0", "1", "2", "-1", "-2", "-3", "4", "-6", "20", "abc", "9223372036854775807", "-9223372036854775808"];
 
 fn b(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
@@ -84,7 +98,8 @@ fn next(g: &mut Gen) -> Vec<Vec<u8>> {
             let mut argv = vec![b("LPOS"), key, elem(g)];
             for _ in 0..g.rng.below(3) {
                 match g.rng.below(4) {
-                    0 => argv.extend([b("RANK"), word(g, &["1", "2", "-1", "-2", "0", "3", "-9223372036854775808", "x"])]),
+                    0 => argv
+                        .extend([b("RANK"), word(g, &["1", "2", "-1", "-2", "0", "3", "-9223372036854775808", "x"])]),
                     1 => argv.extend([b("COUNT"), word(g, &["0", "1", "2", "-1", "5"])]),
                     2 => argv.extend([b("MAXLEN"), word(g, &["0", "1", "3", "-1", "100"])]),
                     _ => argv.push(word(g, &["RANK", "BOGUS"])),

@@ -6,9 +6,8 @@
 use crate::random::{Gen, Op};
 use crate::script::Mode;
 
-const MEMBERS: &[&[u8]] = &[
-    b"1", b"2", b"3", b"10", b"-7", b"9223372036854775807", b"a", b"b", b"hello", b"", b"01", b"1.5", b"\x00z",
-];
+const MEMBERS: &[&[u8]] =
+    &[b"1", b"2", b"3", b"10", b"-7", b"9223372036854775807", b"a", b"b", b"hello", b"", b"01", b"1.5", b"\x00z"];
 
 impl Gen {
     fn member(&mut self) -> Vec<u8> {

@@ -144,7 +144,8 @@ fn next(g: &mut Gen) -> Vec<Vec<u8>> {
             let grp = word(g, GROUPS);
             match sub {
                 0..=3 => {
-                    let mut argv = vec![b("XGROUP"), b("CREATE"), key, grp, if g.rng.chance(30) { b("$") } else { id(g, false) }];
+                    let mut argv =
+                        vec![b("XGROUP"), b("CREATE"), key, grp, if g.rng.chance(30) { b("$") } else { id(g, false) }];
                     if g.rng.chance(40) {
                         argv.push(b("MKSTREAM"));
                     }
@@ -155,7 +156,8 @@ fn next(g: &mut Gen) -> Vec<Vec<u8>> {
                     argv
                 }
                 4 | 5 => {
-                    let mut argv = vec![b("XGROUP"), b("SETID"), key, grp, if g.rng.chance(30) { b("$") } else { id(g, false) }];
+                    let mut argv =
+                        vec![b("XGROUP"), b("SETID"), key, grp, if g.rng.chance(30) { b("$") } else { id(g, false) }];
                     if g.rng.chance(30) {
                         argv.push(b("ENTRIESREAD"));
                         argv.push(b(&g.rng.range(-2, 6).to_string()));

@@ -17,25 +17,61 @@ const LEX_KEYS: &[&[u8]] = &[b"zl0", b"zl1"];
 const ZSET_KEYS: &[&[u8]] = &[b"z0", b"z1"];
 
 const MEMBERS: &[&[u8]] = &[
-    b"a", b"b", b"c", b"d", b"e", b"f", b"g", b"m1", b"m2", b"m10", b"", b"\x00x", b"1", b"-1", b"01",
+    b"a",
+    b"b",
+    b"c",
+    b"d",
+    b"e",
+    b"f",
+    b"g",
+    b"m1",
+    b"m2",
+    b"m10",
+    b"",
+    b"\x00x",
+    b"1",
+    b"-1",
+    b"01",
     b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
 ];
 
 const SCORES: &[&[u8]] = &[
-    b"0", b"-0", b"1", b"-1", b"2", b"2.5", b"-2.5", b"3", b"7", b"10", b"0.1", b"1e3", b"inf", b"-inf",
-    b"+inf", b"1e308", b"-1e308", b"5e-324", b"123456789012345678", b" 1", b"0x10", b"nan", b"abc", b"1e400",
-    b"", b"1e-400",
+    b"0",
+    b"-0",
+    b"1",
+    b"-1",
+    b"2",
+    b"2.5",
+    b"-2.5",
+    b"3",
+    b"7",
+    b"10",
+    b"0.1",
+    b"1e3",
+    b"inf",
+    b"-inf",
+    b"+inf",
+    b"1e308",
+    b"-1e308",
+    b"5e-324",
+    b"123456789012345678",
+    b" 1",
+    b"0x10",
+    b"nan",
+    b"abc",
+    b"1e400",
+    b"",
+    b"1e-400",
 ];
 
 const SCORE_BOUNDS: &[&[u8]] = &[
-    b"-inf", b"+inf", b"inf", b"0", b"-0", b"(0", b"1", b"(1", b"2.5", b"(2.5", b"3", b"(7", b"10", b"1e3",
-    b"(inf", b"(-inf", b"", b"(", b" 2", b"x", b"nan", b"0x10", b"1e400",
+    b"-inf", b"+inf", b"inf", b"0", b"-0", b"(0", b"1", b"(1", b"2.5", b"(2.5", b"3", b"(7", b"10", b"1e3", b"(inf",
+    b"(-inf", b"", b"(", b" 2", b"x", b"nan", b"0x10", b"1e400",
 ];
 
-const LEX_BOUNDS: &[&[u8]] = &[
-    b"-", b"+", b"[a", b"(a", b"[c", b"(c", b"[e", b"(m1", b"[m2", b"[", b"(", b"x", b"-x", b"[\x00", b"(g",
-];
+const LEX_BOUNDS: &[&[u8]] =
+    &[b"-", b"+", b"[a", b"(a", b"[c", b"(c", b"[e", b"(m1", b"[m2", b"[", b"(", b"x", b"-x", b"[\x00", b"(g"];
 
 const INDEXES: &[&str] = &["0", "1", "2", "-1", "-2", "-3", "5", "100", "-100", "x"];
 

@@ -70,7 +70,13 @@ impl<'a> Clients<'a> {
         let subst = |side: usize| -> Vec<Vec<u8>> {
             argv.iter()
                 .map(|a| match a.strip_prefix(b"$").and_then(|n| self.vars.get(n)) {
-                    Some((r, c)) => if side == 0 { r.clone() } else { c.clone() },
+                    Some((r, c)) => {
+                        if side == 0 {
+                            r.clone()
+                        } else {
+                            c.clone()
+                        }
+                    }
                     None => a.clone(),
                 })
                 .collect()
@@ -214,7 +220,11 @@ pub fn run_script_text(pair: &mut Pair, file: &str, text: &str) -> Result<Vec<Mi
         }
         if alive[0] != alive[1] {
             let tail = |s: &Server| {
-                if s.is_alive_hint() { "running".to_string() } else { format!("exited; log tail:\n{}", s.log_tail()) }
+                if s.is_alive_hint() {
+                    "running".to_string()
+                } else {
+                    format!("exited; log tail:\n{}", s.log_tail())
+                }
             };
             let [redis, cinder] = clients.servers();
             out.push(Mismatch {

@@ -34,7 +34,9 @@ fn argv(line: &str, vars: &HashMap<String, String>) -> Vec<Vec<u8>> {
         .filter(|a| !a.is_empty())
         .map(|a| match a.strip_prefix('$') {
             // A bare `$` is an argument (XREAD's "new entries only").
-            Some(name) if !name.is_empty() => vars.get(name).unwrap_or_else(|| panic!("no captured ${name}")).clone().into_bytes(),
+            Some(name) if !name.is_empty() => {
+                vars.get(name).unwrap_or_else(|| panic!("no captured ${name}")).clone().into_bytes()
+            }
             _ => a.as_bytes().to_vec(),
         })
         .collect()
@@ -152,4 +154,3 @@ pub fn scenario(name: &str, steps: &[&str]) {
         panic!("{report}");
     }
 }
-

@@ -159,7 +159,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(lines.len(), 12);
-        assert_eq!(lines[10].step, Step::Masked { argv: vec![b"HELLO".to_vec(), b"3".to_vec()], field: b"id".to_vec() });
+        assert_eq!(
+            lines[10].step,
+            Step::Masked { argv: vec![b"HELLO".to_vec(), b"3".to_vec()], field: b"id".to_vec() }
+        );
         assert!(matches!(&lines[11].step, Step::Capture { name, .. } if name == "me"));
         assert_eq!(lines[0].lineno, 3);
         assert_eq!(

@@ -141,9 +141,7 @@ impl Server {
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
                 let mut buf = [0u8; 256];
-                if s.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok()
-                    && s.read(&mut buf).is_ok_and(|n| n > 0)
-                {
+                if s.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok() && s.read(&mut buf).is_ok_and(|n| n > 0) {
                     return Ok(());
                 }
             }

@@ -102,8 +102,8 @@ pub fn escape(bytes: &[u8]) -> String {
 pub fn format_command(argv: &[Vec<u8>]) -> String {
     argv.iter()
         .map(|a| {
-            let plain = !a.is_empty()
-                && a.iter().all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\'' && c != b'\\');
+            let plain =
+                !a.is_empty() && a.iter().all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\'' && c != b'\\');
             if plain {
                 String::from_utf8_lossy(a).into_owned()
             } else {
@@ -142,10 +142,7 @@ mod tests {
     fn splits_like_redis_cli() {
         assert_eq!(split_args("set  a b").unwrap(), s(&["set", "a", "b"]));
         assert_eq!(split_args(r#"set "a b" 'c d'"#).unwrap(), s(&["set", "a b", "c d"]));
-        assert_eq!(
-            split_args(r#"set "\x00\r\n" ''"#).unwrap(),
-            vec![b"set".to_vec(), b"\x00\r\n".to_vec(), vec![]]
-        );
+        assert_eq!(split_args(r#"set "\x00\r\n" ''"#).unwrap(), vec![b"set".to_vec(), b"\x00\r\n".to_vec(), vec![]]);
         assert_eq!(split_args(r#"x 'it\'s' "q\"q""#).unwrap(), s(&["x", "it's", "q\"q"]));
         assert_eq!(split_args(r#"x "\xzz""#).unwrap(), s(&["x", "xzz"]));
         assert_eq!(split_args(r"x a\nb").unwrap(), s(&["x", r"a\nb"]));

@@ -14,7 +14,10 @@ fn detects_and_reports_differences() {
     let lines: Vec<&str> = found.iter().map(|m| m.location.as_str()).collect();
     assert_eq!(lines, ["selfcheck.redis:3", "selfcheck.redis:6"], "{found:#?}");
     let report = found[0].to_string();
-    assert!(report.contains("CONFIG GET port") && report.contains("redis:") && report.contains("$4\\r\\nport\\r\\n"), "{report}");
+    assert!(
+        report.contains("CONFIG GET port") && report.contains("redis:") && report.contains("$4\\r\\nport\\r\\n"),
+        "{report}"
+    );
 }
 
 #[test]

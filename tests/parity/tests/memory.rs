@@ -66,7 +66,8 @@ fn used_memory_tracks_the_allocator_within_ten_percent() {
         bulk(c, &["MSET"], 200_000, &|i| vec![format!("key:{i}"), format!("{i}")]);
         for i in (0..200_000).step_by(2) {
             if i % 1000 == 0 {
-                let argv: Vec<String> = ["PEXPIRE", &format!("key:{i}"), "100000000"].iter().map(|s| s.to_string()).collect();
+                let argv: Vec<String> =
+                    ["PEXPIRE", &format!("key:{i}"), "100000000"].iter().map(|s| s.to_string()).collect();
                 call(c, &argv);
             }
         }
@@ -112,10 +113,26 @@ fn used_memory_tracks_the_allocator_within_ten_percent() {
         for x in 0..3 {
             let key = format!("big:{x}");
             for i in 1..=30_000 {
-                one(c, &["XADD", &key, &format!("{i}-0"), "name", &format!("user:{i}"), "score", &format!("{}", i % 1000)]);
+                one(
+                    c,
+                    &["XADD", &key, &format!("{i}-0"), "name", &format!("user:{i}"), "score", &format!("{}", i % 1000)],
+                );
             }
             one(c, &["XGROUP", "CREATE", &key, "g", "0"]);
-            one(c, &["XREADGROUP", "GROUP", "g", &format!("consumer-with-a-long-name-{x}"), "COUNT", "20000", "STREAMS", &key, ">"]);
+            one(
+                c,
+                &[
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    &format!("consumer-with-a-long-name-{x}"),
+                    "COUNT",
+                    "20000",
+                    "STREAMS",
+                    &key,
+                    ">",
+                ],
+            );
         }
     });
     check(&mut c, "after deleting half", &mut |c| {
@@ -123,7 +140,8 @@ fn used_memory_tracks_the_allocator_within_ten_percent() {
         bulk(c, &["DEL"], 100_000, &|i| vec![format!("key:{}", i * 2)]);
         for l in 0..20 {
             bulk(c, &["RPUSH", &format!("list:{l}")], 10_000, &|i| vec![format!("element-{i}")]);
-            let argv: Vec<String> = ["LTRIM", &format!("list:{l}"), "0", "4999"].iter().map(|s| s.to_string()).collect();
+            let argv: Vec<String> =
+                ["LTRIM", &format!("list:{l}"), "0", "4999"].iter().map(|s| s.to_string()).collect();
             call(c, &argv);
         }
     });

@@ -16,10 +16,8 @@ fn seeds() -> Vec<u64> {
             .map(|s| s.trim().parse().unwrap_or_else(|_| panic!("bad PARITY_SEED entry {s:?}")))
             .collect();
     }
-    let clock = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
+    let clock =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
     vec![1, 2, 3, 0xC1_4D_E2, clock % 1_000_000_007]
 }
 
@@ -52,10 +50,6 @@ fn random_differential() {
     if !failures.is_empty() {
         let seeds: Vec<String> = failures.iter().map(|f| f.seed.to_string()).collect();
         let reports: Vec<&str> = failures.iter().map(|f| f.report.as_str()).collect();
-        panic!(
-            "\n{}\nfailing seeds: {} (rerun one with PARITY_SEED=<seed>)",
-            reports.join("\n"),
-            seeds.join(",")
-        );
+        panic!("\n{}\nfailing seeds: {} (rerun one with PARITY_SEED=<seed>)", reports.join("\n"), seeds.join(","));
     }
 }

@@ -92,12 +92,7 @@ fn redis_cli_output_is_identical() {
         let r = run("redis-cli", &args(pair.redis.port, rest), input, Duration::from_secs(30));
         let c = run("redis-cli", &args(pair.cinder.port, rest), input, Duration::from_secs(30));
         if r != c {
-            failures.push(format!(
-                "redis-cli {}\n    redis:  {:?}\n    cinder: {:?}",
-                rest.join(" "),
-                r,
-                c
-            ));
+            failures.push(format!("redis-cli {}\n    redis:  {:?}\n    cinder: {:?}", rest.join(" "), r, c));
         }
     }
     assert!(failures.is_empty(), "\n{}\n{} redis-cli invocation(s) differ", failures.join("\n"), failures.len());

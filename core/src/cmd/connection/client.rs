@@ -267,11 +267,8 @@ fn parse_kill_filter<'a>(argv: &[&'a [u8]]) -> Result<KillFilter<'a>, CmdError> 
 pub fn client_kill(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let argv = args.all();
     let old_form = argv.len() == 3;
-    let filter = if old_form {
-        KillFilter { addr: Some(argv[2]), ..Default::default() }
-    } else {
-        parse_kill_filter(argv)?
-    };
+    let filter =
+        if old_form { KillFilter { addr: Some(argv[2]), ..Default::default() } } else { parse_kill_filter(argv)? };
     let mut killed = 0i64;
     for (h, c) in ctx.clients.iter_mut() {
         if !c.close_requested && filter.matches(c, false) {
@@ -410,7 +407,9 @@ mod tests {
         assert_eq!(t.resp(&["CLIENT", "foo"]), "-ERR unknown subcommand 'foo'. Try CLIENT HELP.\r\n");
         assert_eq!(t.resp(&["CLIENT", "NO-TOUCH", "on"]), "-ERR unknown subcommand 'NO-TOUCH'. Try CLIENT HELP.\r\n");
         assert_eq!(t.resp(&["CLIENT"]), "-ERR wrong number of arguments for 'client' command\r\n");
-        assert!(t.resp(&["CLIENT", "HELP"]).starts_with("*48\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
+        assert!(t
+            .resp(&["CLIENT", "HELP"])
+            .starts_with("*48\r\n+CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
     }
 
     #[test]
@@ -425,7 +424,9 @@ mod tests {
              cmd=client|info user=default redir=-1 resp=2\n"
         );
         assert!(line.contains(" tot-mem="));
-        assert!(t.resp3(&["CLIENT", "INFO"]).starts_with("=") && t.resp3(&["CLIENT", "INFO"]).contains("\r\ntxt:id=2 "));
+        assert!(
+            t.resp3(&["CLIENT", "INFO"]).starts_with("=") && t.resp3(&["CLIENT", "INFO"]).contains("\r\ntxt:id=2 ")
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@ mod client;
 mod tracking;
 
 pub use client::{
-    client_getname, client_help, client_id, client_info, client_kill, client_list, client_no_evict,
-    client_reply, client_setname, client_unblock,
+    client_getname, client_help, client_id, client_info, client_kill, client_list, client_no_evict, client_reply,
+    client_setname, client_unblock,
 };
 pub use tracking::{client_caching, client_getredir, client_tracking, client_trackinginfo};
 
@@ -232,7 +232,10 @@ mod tests {
         let mut t = with_password();
         assert_eq!(t.resp(&["PING"]), "-NOAUTH Authentication required.\r\n");
         assert_eq!(t.resp(&["AUTH", "bad"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-        assert_eq!(t.resp(&["AUTH", "Default", "sec"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+        assert_eq!(
+            t.resp(&["AUTH", "Default", "sec"]),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
         assert_eq!(t.resp(&["CLIENT", "ID"]), "-NOAUTH Authentication required.\r\n");
         assert_eq!(t.resp(&["AUTH", "sec"]), "+OK\r\n");
         // A failed AUTH does not log an authenticated client out.
@@ -270,7 +273,10 @@ mod tests {
             t.resp(&["HELLO", "3", "SETNAME", "a b"]),
             "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
         );
-        assert_eq!(t.resp(&["HELLO", "3", "AUTH", "a", "b"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+        assert_eq!(
+            t.resp(&["HELLO", "3", "AUTH", "a", "b"]),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
         assert_eq!(t.resp3(&["HELLO", "3", "AUTH", "default", "x", "SETNAME", "foo"]), HELLO3);
         assert_eq!(t.resp(&["CLIENT", "GETNAME"]), "$3\r\nfoo\r\n");
         assert_eq!(t.resp(&["RESET"]), "+RESET\r\n");

@@ -96,11 +96,15 @@ pub fn client_caching(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let v = args.at(2);
     if is(v, "yes") {
         if !t.optin {
-            return Err(CmdError::other("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."));
+            return Err(CmdError::other(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            ));
         }
     } else if is(v, "no") {
         if !t.optout {
-            return Err(CmdError::other("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."));
+            return Err(CmdError::other(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            ));
         }
     } else {
         return Err(CmdError::Syntax);

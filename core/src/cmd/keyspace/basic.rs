@@ -1,8 +1,8 @@
 //! DEL, UNLINK, EXISTS, TYPE, TOUCH, KEYS, RANDOMKEY.
 
-use crate::config::notify;
 use super::lookup_notouch;
 use crate::cmd::{Args, Ctx};
+use crate::config::notify;
 use crate::error::CmdResult;
 use crate::reply::Reply;
 use crate::util::glob::glob_match;

@@ -1,8 +1,8 @@
 //! EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME, PERSIST.
 
-use crate::config::notify;
 use super::{c_str, lookup_notouch};
 use crate::cmd::{is, Args, Ctx};
+use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
@@ -35,9 +35,7 @@ impl Conditions {
             }
         }
         if c.nx && (c.xx || c.gt || c.lt) {
-            return Err(CmdError::other(
-                "ERR NX and XX, GT or LT options at the same time are not compatible",
-            ));
+            return Err(CmdError::other("ERR NX and XX, GT or LT options at the same time are not compatible"));
         }
         if c.gt && c.lt {
             return Err(CmdError::other("ERR GT and LT options at the same time are not compatible"));
@@ -287,7 +285,9 @@ mod tests {
         assert_eq!(t.resp(&["EXPIRE", "k", "-1", "gt"]), ":0\r\n");
         assert_eq!(t.resp(&["EXPIRE", "k", "-1", "lt"]), ":1\r\n");
         assert_eq!(t.resp(&["EXISTS", "k"]), ":0\r\n");
-        for args in [&["EXPIRE", "k", "0"][..], &["PEXPIRE", "k", "0"], &["EXPIREAT", "k", "1"], &["PEXPIREAT", "k", "0", "nx"]] {
+        for args in
+            [&["EXPIRE", "k", "0"][..], &["PEXPIRE", "k", "0"], &["EXPIREAT", "k", "1"], &["PEXPIREAT", "k", "0", "nx"]]
+        {
             put(&mut t, 0, "k", "v");
             assert_eq!(t.resp(args), ":1\r\n", "{:?}", args);
             assert_eq!(t.resp(&["EXISTS", "k"]), ":0\r\n");

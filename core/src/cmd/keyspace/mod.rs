@@ -9,14 +9,12 @@ mod scan;
 mod sort;
 
 pub use basic::{del, exists, keys, r#type, randomkey, touch, unlink};
-pub use expire::{
-    expire, expireat, expiretime, persist, pexpire, pexpireat, pexpiretime, pttl, ttl,
-};
+pub use expire::{expire, expireat, expiretime, persist, pexpire, pexpireat, pexpiretime, pttl, ttl};
 pub use object::{object_encoding, object_freq, object_help, object_idletime, object_refcount};
 pub use rename::{copy, r#move, rename, renamenx};
+pub(crate) use scan::parse_cursor;
 pub use scan::scan;
 pub use sort::{sort, sort_ro};
-pub(crate) use scan::parse_cursor;
 
 use super::Ctx;
 use crate::error::CmdError;
@@ -39,9 +37,7 @@ fn lookup_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
 fn db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, CmdError> {
     let n = parse_i64(arg).ok_or(CmdError::NotInteger)?;
     if n < i32::MIN as i64 || n > i32::MAX as i64 {
-        return Err(CmdError::other(
-            "ERR value is out of range, value must between -2147483648 and 2147483647",
-        ));
+        return Err(CmdError::other("ERR value is out of range, value must between -2147483648 and 2147483647"));
     }
     if n < 0 || n as usize >= ctx.st.dbs.len() {
         return Err(CmdError::DbIndex);

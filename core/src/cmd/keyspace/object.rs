@@ -168,7 +168,9 @@ mod tests {
     fn help_and_subcommand_errors() {
         let mut t = TestEngine::new();
         let help = t.resp(&["OBJECT", "HELP"]);
-        assert!(help.starts_with("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n"));
+        assert!(help.starts_with(
+            "*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+ENCODING <key>\r\n"
+        ));
         assert!(help.ends_with("+HELP\r\n+    Prints this help.\r\n"));
         assert_eq!(t.resp(&["OBJECT", "foo"]), "-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n");
         assert_eq!(t.resp(&["OBJECT", "encoding"]), "-ERR wrong number of arguments for 'object|encoding' command\r\n");

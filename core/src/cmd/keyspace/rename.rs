@@ -1,9 +1,9 @@
 //! RENAME, RENAMENX, COPY, MOVE.
 
-use crate::config::notify;
 use super::db_index;
 use crate::bytes::SBytes;
 use crate::cmd::{is, Args, Ctx};
+use crate::config::notify;
 use crate::db::access;
 use crate::error::{CmdError, CmdResult};
 use crate::reply::Reply;

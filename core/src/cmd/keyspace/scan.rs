@@ -67,8 +67,7 @@ pub fn scan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
     let ks = &ctx.db().keys;
     let (next, slots) = ks.scan_slots(cursor, count);
-    let found: Vec<Vec<u8>> =
-        slots.rev().filter_map(|s| ks.slot(s)).map(|e| e.key.as_slice().to_vec()).collect();
+    let found: Vec<Vec<u8>> = slots.rev().filter_map(|s| ks.slot(s)).map(|e| e.key.as_slice().to_vec()).collect();
 
     // Filters in Redis's order: pattern, type, then expiry (which removes the key).
     let now = ctx.now_ms();
@@ -125,7 +124,10 @@ mod tests {
         assert_eq!(t.resp(&["SCAN", "0", "count", "0"]), syntax);
         assert_eq!(t.resp(&["SCAN", "0", "count", "-1"]), syntax);
         assert_eq!(t.resp(&["SCAN", "0", "count", "abc"]), "-ERR value is not an integer or out of range\r\n");
-        assert_eq!(t.resp(&["SCAN", "0", "count", "99999999999999999999"]), "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(
+            t.resp(&["SCAN", "0", "count", "99999999999999999999"]),
+            "-ERR value is not an integer or out of range\r\n"
+        );
         assert_eq!(t.resp(&["SCAN", "0", "count"]), syntax);
         assert_eq!(t.resp(&["SCAN", "0", "match"]), syntax);
         assert_eq!(t.resp(&["SCAN", "0", "type"]), syntax);

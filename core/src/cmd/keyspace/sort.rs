@@ -141,7 +141,12 @@ fn lookup_by_pattern(ctx: &mut Ctx, pattern: &[u8], element: &[u8]) -> Option<Ve
 /// string stored as an integer, a listpack hash's integer field value, or for `#` the
 /// element itself when `element_is_int`): SORT takes such a value's score without
 /// `strtod`, so a stale `errno` does not fail it.
-fn lookup_by_pattern_obj(ctx: &mut Ctx, pattern: &[u8], element: &[u8], element_is_int: bool) -> Option<(Vec<u8>, bool)> {
+fn lookup_by_pattern_obj(
+    ctx: &mut Ctx,
+    pattern: &[u8],
+    element: &[u8],
+    element_is_int: bool,
+) -> Option<(Vec<u8>, bool)> {
     let cpat = c_str(pattern);
     if cpat == b"#" {
         return Some((element.to_vec(), element_is_int));
@@ -381,7 +386,10 @@ mod tests {
                 (&["SORT", "s"], "*5\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n$2\r\n10\r\n"),
                 (&["SORT", "s", "DESC", "LIMIT", "1", "2"], "*2\r\n$1\r\n9\r\n$1\r\n5\r\n"),
                 (&["SORT", "s", "ALPHA"], "*5\r\n$1\r\n1\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n"),
-                (&["SORT", "s", "BY", "nosort", "DESC"], "*5\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n$2\r\n10\r\n"),
+                (
+                    &["SORT", "s", "BY", "nosort", "DESC"],
+                    "*5\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n5\r\n$1\r\n9\r\n$2\r\n10\r\n",
+                ),
                 (&["SORT", "s", "BY", "w_*"], "*5\r\n$1\r\n9\r\n$1\r\n5\r\n$2\r\n10\r\n$1\r\n1\r\n$1\r\n3\r\n"),
                 (
                     &["SORT", "s", "BY", "w_*", "LIMIT", "0", "2", "GET", "#", "GET", "w_*", "GET", "h_*->f"],

@@ -170,16 +170,31 @@ mod tests {
         t.cmd(&["RPUSH", "l", "a", "b"]);
         assert_eq!(t.resp(&["BLPOP", "s", "x"]), "-ERR timeout is not a float or out of range\r\n");
         assert_eq!(t.resp(&["BLPOP", "s", "-1"]), "-ERR timeout is negative\r\n");
-        assert_eq!(t.resp(&["BLPOP", "nx", "s", "l", "0"]), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        assert_eq!(
+            t.resp(&["BLPOP", "nx", "s", "l", "0"]),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
         assert_eq!(t.resp(&["BLPOP", "nx", "l", "s", "0"]), "*2\r\n$1\r\nl\r\n$1\r\na\r\n");
         assert_eq!(t.resp(&["BLMPOP", "x", "1", "l", "middle"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["BLMPOP", "x", "1", "l", "left"]), "-ERR timeout is not a float or out of range\r\n");
-        assert_eq!(t.resp(&["BLMPOP", "0", "2", "nx", "l", "right", "COUNT", "5"]), "*2\r\n$1\r\nl\r\n*1\r\n$1\r\nb\r\n");
+        assert_eq!(
+            t.resp(&["BLMPOP", "0", "2", "nx", "l", "right", "COUNT", "5"]),
+            "*2\r\n$1\r\nl\r\n*1\r\n$1\r\nb\r\n"
+        );
         assert_eq!(t.resp(&["BLMOVE", "s", "d", "left", "middle", "x"]), "-ERR syntax error\r\n");
-        assert_eq!(t.resp(&["BLMOVE", "s", "d", "left", "right", "x"]), "-ERR timeout is not a float or out of range\r\n");
-        assert_eq!(t.resp(&["BRPOPLPUSH", "s", "d", "1"]), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        assert_eq!(
+            t.resp(&["BLMOVE", "s", "d", "left", "right", "x"]),
+            "-ERR timeout is not a float or out of range\r\n"
+        );
+        assert_eq!(
+            t.resp(&["BRPOPLPUSH", "s", "d", "1"]),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
         t.cmd(&["RPUSH", "l", "a"]);
-        assert_eq!(t.resp(&["BRPOPLPUSH", "l", "s", "1"]), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        assert_eq!(
+            t.resp(&["BRPOPLPUSH", "l", "s", "1"]),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
         assert_eq!(t.resp(&["BRPOPLPUSH", "l", "d", "1"]), "$1\r\na\r\n");
         assert_eq!(t.resp(&["LRANGE", "d", "0", "-1"]), "*1\r\n$1\r\na\r\n");
     }
@@ -235,7 +250,9 @@ mod tests {
                 (b, "*2\r\n$3\r\nsrc\r\n$1\r\ne\r\n".to_string())
             ]
         );
-        assert!(t.resp(&["INFO", "commandstats"]).contains("cmdstat_blmove:calls=2,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1"));
+        assert!(t
+            .resp(&["INFO", "commandstats"])
+            .contains("cmdstat_blmove:calls=2,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1"));
     }
 
     #[test]
@@ -262,8 +279,14 @@ mod tests {
         assert_eq!(t.resp(&["CLIENT", "UNBLOCK", &id_a]), ":0\r\n");
         run(&mut t, a, "BLPOP k 0");
         run(&mut t, b, "BLMOVE k d left right 5");
-        assert_eq!(t.resp(&["CLIENT", "UNBLOCK", &id_a, "foo"]), "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n");
-        assert_eq!(t.resp(&["CLIENT", "UNBLOCK", "x", "foo"]), "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n");
+        assert_eq!(
+            t.resp(&["CLIENT", "UNBLOCK", &id_a, "foo"]),
+            "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
+        );
+        assert_eq!(
+            t.resp(&["CLIENT", "UNBLOCK", "x", "foo"]),
+            "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
+        );
         assert_eq!(t.resp(&["CLIENT", "UNBLOCK", "x"]), "-ERR value is not an integer or out of range\r\n");
         assert_eq!(
             t.resp(&["CLIENT", "unblock", &id_a, "timeout", "extra"]),
@@ -276,8 +299,16 @@ mod tests {
         assert_eq!(wakeups(&mut t), vec![(b, "*-1\r\n".to_string())]);
         assert!(t.resp(&["INFO", "errorstats"]).contains("errorstat_UNBLOCKED:count=1"));
         let stats = t.resp(&["INFO", "commandstats"]);
-        assert!(stats.contains("cmdstat_blpop:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1"), "{}", stats);
-        assert!(stats.contains("cmdstat_blmove:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1"), "{}", stats);
+        assert!(
+            stats.contains("cmdstat_blpop:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1"),
+            "{}",
+            stats
+        );
+        assert!(
+            stats.contains("cmdstat_blmove:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1"),
+            "{}",
+            stats
+        );
         // A client that disconnects while blocked is forgotten.
         run(&mut t, a, "BLPOP k 1");
         t.eng.disconnect(a);

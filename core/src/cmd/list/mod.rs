@@ -17,9 +17,9 @@ pub use pop::{lmove, lmpop, lpop, lrem, ltrim, rpop, rpoplpush};
 pub use push::{linsert, lpush, lpushx, lset, rpush, rpushx};
 pub use read::{lindex, llen, lpos, lrange};
 
-use crate::config::notify;
 use super::{is_c, Ctx};
 use crate::bytes::SBytes;
+use crate::config::notify;
 use crate::error::CmdError;
 use crate::reply::{BulkArray, Reply};
 use crate::types::list::{Elem, End, List};

@@ -1,8 +1,8 @@
 //! LPUSH RPUSH LPUSHX RPUSHX LINSERT LSET.
 
-use crate::config::notify;
 use super::{create_list, is_c, list_mut, write_list, Ctx};
 use crate::cmd::Args;
+use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;

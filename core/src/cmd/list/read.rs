@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(r(&mut t, "LRANGE l 2 1"), "*0\r\n");
         assert_eq!(r(&mut t, "LRANGE l -1 -2"), "*0\r\n");
         assert_eq!(r(&mut t, "LRANGE l 9223372036854775807 -9223372036854775808"), "*0\r\n");
-        assert_eq!(r(&mut t, "LRANGE l -9223372036854775808 9223372036854775807"), "*4\r\n$1\r\na\r\n$1\r\nz\r\n$1\r\nb\r\n$4\r\nLAST\r\n");
+        assert_eq!(
+            r(&mut t, "LRANGE l -9223372036854775808 9223372036854775807"),
+            "*4\r\n$1\r\na\r\n$1\r\nz\r\n$1\r\nb\r\n$4\r\nLAST\r\n"
+        );
         assert_eq!(r(&mut t, "LRANGE l -2 -1"), "*2\r\n$1\r\nb\r\n$4\r\nLAST\r\n");
         assert_eq!(r(&mut t, "LINDEX l -1"), "$4\r\nLAST\r\n");
         assert_eq!(r(&mut t, "LINDEX l 9223372036854775807"), "$-1\r\n");

@@ -104,9 +104,7 @@ pub fn command_info(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if !args.has_more() {
         return Ok(Reply::Array(COMMANDS.iter().map(info_reply).collect()));
     }
-    Ok(Reply::Array(
-        args.rest().iter().map(|n| lookup_full_name(n).map_or(Reply::Nil, info_reply)).collect(),
-    ))
+    Ok(Reply::Array(args.rest().iter().map(|n| lookup_full_name(n).map_or(Reply::Nil, info_reply)).collect()))
 }
 
 /// `COMMAND DOCS [name ...]`: a map name -> docs; unknown names are left out.
@@ -265,7 +263,8 @@ pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 mod tests {
     use crate::testkit::TestEngine;
 
-    const GET_INFO: &str = "*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n\
+    const GET_INFO: &str =
+        "*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n\
         +@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n\
         $5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n\
         $4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n";
@@ -301,7 +300,13 @@ mod tests {
         );
         // A container lists its subcommands in an array.
         let config = t.resp3(&["COMMAND", "INFO", "config"]);
-        assert!(config.starts_with("*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n~0\r\n:0\r\n:0\r\n:0\r\n~1\r\n+@slow\r\n~0\r\n~0\r\n*4\r\n"), "{}", config);
+        assert!(
+            config.starts_with(
+                "*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n~0\r\n:0\r\n:0\r\n:0\r\n~1\r\n+@slow\r\n~0\r\n~0\r\n*4\r\n"
+            ),
+            "{}",
+            config
+        );
     }
 
     #[test]
@@ -338,7 +343,10 @@ mod tests {
     fn count_and_list() {
         let mut t = TestEngine::new();
         assert_eq!(t.resp(&["COMMAND", "COUNT"]), format!(":{}\r\n", crate::cmd::COMMANDS.len()));
-        assert_eq!(t.resp(&["COMMAND", "COUNT", "x"]), "-ERR wrong number of arguments for 'command|count' command\r\n");
+        assert_eq!(
+            t.resp(&["COMMAND", "COUNT", "x"]),
+            "-ERR wrong number of arguments for 'command|count' command\r\n"
+        );
         assert_eq!(t.resp(&["COMMAND", "LIST", "FILTERBY"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["COMMAND", "LIST", "FILTERBY", "pattern"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["COMMAND", "LIST", "FILTERBY", "foo", "x"]), "-ERR syntax error\r\n");
@@ -385,7 +393,9 @@ mod tests {
     #[test]
     fn help_and_plain_command() {
         let mut t = TestEngine::new();
-        assert!(t.resp(&["COMMAND", "HELP"]).starts_with("*21\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
+        assert!(t
+            .resp(&["COMMAND", "HELP"])
+            .starts_with("*21\r\n+COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
         assert_eq!(t.resp(&["COMMAND", "foo"]), "-ERR unknown subcommand 'foo'. Try COMMAND HELP.\r\n");
         let all = t.resp(&["COMMAND"]);
         assert!(all.starts_with(&format!("*{}\r\n", crate::cmd::COMMANDS.len())));

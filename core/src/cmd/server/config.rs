@@ -143,14 +143,29 @@ mod tests {
     fn get_defaults_match_redis() {
         let mut t = TestEngine::new();
         for (name, value) in [
-            ("list-max-listpack-size", "-2"), ("list-max-ziplist-size", "-2"), ("hash-max-listpack-value", "64"),
-            ("set-max-intset-entries", "512"), ("zset-max-listpack-entries", "128"), ("zset-max-listpack-value", "64"),
-            ("notify-keyspace-events", ""), ("lazyfree-lazy-user-flush", "no"), ("maxmemory-samples", "5"),
-            ("maxmemory-eviction-tenacity", "10"), ("proto-max-bulk-len", "536870912"),
-            ("client-query-buffer-limit", "1073741824"), ("save", "3600 1 300 100 60 10000"), ("appendonly", "no"),
-            ("appendfsync", "everysec"), ("databases", "16"), ("slowlog-log-slower-than", "10000"),
-            ("slowlog-max-len", "128"), ("lua-time-limit", "5000"), ("stream-node-max-bytes", "4096"),
-            ("hll-sparse-max-bytes", "3000"), ("tracking-table-max-keys", "1000000"), ("enable-debug-command", "no"),
+            ("list-max-listpack-size", "-2"),
+            ("list-max-ziplist-size", "-2"),
+            ("hash-max-listpack-value", "64"),
+            ("set-max-intset-entries", "512"),
+            ("zset-max-listpack-entries", "128"),
+            ("zset-max-listpack-value", "64"),
+            ("notify-keyspace-events", ""),
+            ("lazyfree-lazy-user-flush", "no"),
+            ("maxmemory-samples", "5"),
+            ("maxmemory-eviction-tenacity", "10"),
+            ("proto-max-bulk-len", "536870912"),
+            ("client-query-buffer-limit", "1073741824"),
+            ("save", "3600 1 300 100 60 10000"),
+            ("appendonly", "no"),
+            ("appendfsync", "everysec"),
+            ("databases", "16"),
+            ("slowlog-log-slower-than", "10000"),
+            ("slowlog-max-len", "128"),
+            ("lua-time-limit", "5000"),
+            ("stream-node-max-bytes", "4096"),
+            ("hll-sparse-max-bytes", "3000"),
+            ("tracking-table-max-keys", "1000000"),
+            ("enable-debug-command", "no"),
         ] {
             assert_eq!(
                 t.resp(&["CONFIG", "GET", name]),
@@ -162,17 +177,37 @@ mod tests {
     #[test]
     fn set_errors_in_redis_order() {
         let mut t = TestEngine::new();
-        let failed = |arg: &str, why: &str| format!("-ERR CONFIG SET failed (possibly related to argument '{}') - {}\r\n", arg, why);
-        assert_eq!(t.resp(&["CONFIG", "SET", "maxmemory"]), "-ERR wrong number of arguments for 'config|set' command\r\n");
-        assert_eq!(t.resp(&["CONFIG", "SET", "x", "y"]), "-ERR Unknown option or number of arguments for CONFIG SET - 'x'\r\n");
+        let failed = |arg: &str, why: &str| {
+            format!("-ERR CONFIG SET failed (possibly related to argument '{}') - {}\r\n", arg, why)
+        };
+        assert_eq!(
+            t.resp(&["CONFIG", "SET", "maxmemory"]),
+            "-ERR wrong number of arguments for 'config|set' command\r\n"
+        );
+        assert_eq!(
+            t.resp(&["CONFIG", "SET", "x", "y"]),
+            "-ERR Unknown option or number of arguments for CONFIG SET - 'x'\r\n"
+        );
         assert_eq!(t.resp(&["CONFIG", "SET", "maxmemory", "1gb", "hz"]), "-ERR syntax error\r\n");
-        assert_eq!(t.resp(&["CONFIG", "SET", "maxmemory", "foo"]), failed("maxmemory", "argument must be a memory value"));
-        assert_eq!(t.resp(&["CONFIG", "SET", "maxmemory", "1gb", "maxmemory", "2gb"]), failed("maxmemory", "duplicate parameter"));
+        assert_eq!(
+            t.resp(&["CONFIG", "SET", "maxmemory", "foo"]),
+            failed("maxmemory", "argument must be a memory value")
+        );
+        assert_eq!(
+            t.resp(&["CONFIG", "SET", "maxmemory", "1gb", "maxmemory", "2gb"]),
+            failed("maxmemory", "duplicate parameter")
+        );
         assert_eq!(t.resp(&["CONFIG", "SET", "HZ", "11", "hz", "12"]), failed("hz", "duplicate parameter"));
         assert_eq!(t.resp(&["CONFIG", "SET", "DATABASES", "3"]), failed("DATABASES", "can't set immutable config"));
         assert_eq!(t.resp(&["CONFIG", "SET", "dir", "/tmp"]), failed("dir", "can't set protected config"));
-        assert_eq!(t.resp(&["CONFIG", "SET", "x", "y", "databases", "3"]), "-ERR Unknown option or number of arguments for CONFIG SET - 'x'\r\n");
-        assert_eq!(t.resp(&["CONFIG", "SET", "databases", "3", "x", "y"]), failed("databases", "can't set immutable config"));
+        assert_eq!(
+            t.resp(&["CONFIG", "SET", "x", "y", "databases", "3"]),
+            "-ERR Unknown option or number of arguments for CONFIG SET - 'x'\r\n"
+        );
+        assert_eq!(
+            t.resp(&["CONFIG", "SET", "databases", "3", "x", "y"]),
+            failed("databases", "can't set immutable config")
+        );
         assert_eq!(t.resp(&["CONFIG", "SET", "HZ", "x"]), failed("hz", "argument couldn't be parsed into an integer"));
         assert_eq!(
             t.resp(&["CONFIG", "SET", "maxmemory-policy", "foo"]),
@@ -198,7 +233,16 @@ mod tests {
         );
         assert_eq!(t.resp(&["CONFIG", "GET", "maxmemory"]), "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
         assert_eq!(
-            t.resp(&["CONFIG", "SET", "maxmemory", "1GB", "hash-max-ziplist-entries", "5", "hash-max-listpack-entries", "6"]),
+            t.resp(&[
+                "CONFIG",
+                "SET",
+                "maxmemory",
+                "1GB",
+                "hash-max-ziplist-entries",
+                "5",
+                "hash-max-listpack-entries",
+                "6"
+            ]),
             "+OK\r\n"
         );
         assert_eq!(t.eng.state.config.maxmemory, 1 << 30);
@@ -225,6 +269,9 @@ mod tests {
             "*11\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+GET <pattern>\r\n"
         ));
         assert_eq!(t.resp(&["CONFIG", "FOO"]), "-ERR unknown subcommand 'FOO'. Try CONFIG HELP.\r\n");
-        assert_eq!(t.resp(&["CONFIG", "RESETSTAT", "x"]), "-ERR wrong number of arguments for 'config|resetstat' command\r\n");
+        assert_eq!(
+            t.resp(&["CONFIG", "RESETSTAT", "x"]),
+            "-ERR wrong number of arguments for 'config|resetstat' command\r\n"
+        );
     }
 }

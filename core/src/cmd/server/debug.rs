@@ -232,7 +232,11 @@ fn atoi(s: &[u8]) -> i64 {
         .iter()
         .take_while(|b| b.is_ascii_digit())
         .fold(0i64, |n, d| n.wrapping_mul(10).wrapping_add((d - b'0') as i64));
-    if neg { -n } else { n }
+    if neg {
+        -n
+    } else {
+        n
+    }
 }
 
 /// `DEBUG OBJECT key`: low-level facts about a key's value (the key is not expired
@@ -414,7 +418,9 @@ mod tests {
         assert_eq!(t.resp(&["DEBUG", "LOG", "hello"]), "+OK\r\n");
         assert_eq!(t.resp(&["DEBUG", "ERROR", "hello"]), "-hello\r\n");
         assert_eq!(t.resp(&["DEBUG", "RELOAD"]), "+OK\r\n");
-        assert!(t.resp(&["DEBUG", "HELP"]).starts_with("*106\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
+        assert!(t
+            .resp(&["DEBUG", "HELP"])
+            .starts_with("*106\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"));
     }
 
     #[test]
@@ -456,24 +462,47 @@ mod tests {
         put(&mut t, "big2", &"ab".repeat(3000));
         put(&mut t, "s12", "123456789012");
         let lru = t.eng.state.lru_clock();
-        assert_eq!(object_tail(&mut t, "foo"), format!("refcount:1 encoding:embstr serializedlength:4 lru:{} lru_seconds_idle:0\r\n", lru));
+        assert_eq!(
+            object_tail(&mut t, "foo"),
+            format!("refcount:1 encoding:embstr serializedlength:4 lru:{} lru_seconds_idle:0\r\n", lru)
+        );
         assert_eq!(
             object_tail(&mut t, "n"),
             format!("refcount:2147483647 encoding:int serializedlength:2 lru:{} lru_seconds_idle:0\r\n", lru)
         );
-        assert_eq!(object_tail(&mut t, "neg"), format!("refcount:1 encoding:int serializedlength:5 lru:{} lru_seconds_idle:0\r\n", lru));
-        assert_eq!(object_tail(&mut t, "big"), format!("refcount:1 encoding:raw serializedlength:13 lru:{} lru_seconds_idle:0\r\n", lru));
-        assert_eq!(object_tail(&mut t, "text"), format!("refcount:1 encoding:raw serializedlength:40 lru:{} lru_seconds_idle:0\r\n", lru));
-        assert_eq!(object_tail(&mut t, "big2"), format!("refcount:1 encoding:raw serializedlength:81 lru:{} lru_seconds_idle:0\r\n", lru));
-        assert_eq!(object_tail(&mut t, "s12"), format!("refcount:1 encoding:int serializedlength:13 lru:{} lru_seconds_idle:0\r\n", lru));
+        assert_eq!(
+            object_tail(&mut t, "neg"),
+            format!("refcount:1 encoding:int serializedlength:5 lru:{} lru_seconds_idle:0\r\n", lru)
+        );
+        assert_eq!(
+            object_tail(&mut t, "big"),
+            format!("refcount:1 encoding:raw serializedlength:13 lru:{} lru_seconds_idle:0\r\n", lru)
+        );
+        assert_eq!(
+            object_tail(&mut t, "text"),
+            format!("refcount:1 encoding:raw serializedlength:40 lru:{} lru_seconds_idle:0\r\n", lru)
+        );
+        assert_eq!(
+            object_tail(&mut t, "big2"),
+            format!("refcount:1 encoding:raw serializedlength:81 lru:{} lru_seconds_idle:0\r\n", lru)
+        );
+        assert_eq!(
+            object_tail(&mut t, "s12"),
+            format!("refcount:1 encoding:int serializedlength:13 lru:{} lru_seconds_idle:0\r\n", lru)
+        );
         t.advance_ms(5000);
-        assert_eq!(object_tail(&mut t, "foo"), format!("refcount:1 encoding:embstr serializedlength:4 lru:{} lru_seconds_idle:5\r\n", lru));
+        assert_eq!(
+            object_tail(&mut t, "foo"),
+            format!("refcount:1 encoding:embstr serializedlength:4 lru:{} lru_seconds_idle:5\r\n", lru)
+        );
     }
 
     #[test]
     fn populate_creates_keys() {
         let mut t = debug_engine();
-        for bad in [&["DEBUG", "POPULATE", "x"][..], &["DEBUG", "POPULATE", "-1"], &["DEBUG", "POPULATE", "2", "p", "x"]] {
+        for bad in
+            [&["DEBUG", "POPULATE", "x"][..], &["DEBUG", "POPULATE", "-1"], &["DEBUG", "POPULATE", "2", "p", "x"]]
+        {
             assert_eq!(t.resp(bad), "-ERR value is out of range, must be positive\r\n");
         }
         put(&mut t, "key:1", "keep");

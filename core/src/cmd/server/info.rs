@@ -10,8 +10,19 @@ use crate::error::CmdResult;
 use crate::reply::Reply;
 
 /// Sections `INFO` and `INFO default` print.
-const DEFAULT_SECTIONS: &[&str] =
-    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats", "cluster", "keyspace"];
+const DEFAULT_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "module_list",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
 
 /// Which sections were asked for.
 struct Selection {
@@ -263,7 +274,10 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
             if c.calls + c.rejected + c.failed > 0 {
                 line!(
                     "cmdstat_{}:calls={},usec=0,usec_per_call=0.00,rejected_calls={},failed_calls={}",
-                    spec.name, c.calls, c.rejected, c.failed
+                    spec.name,
+                    c.calls,
+                    c.rejected,
+                    c.failed
                 );
             }
         }
@@ -338,12 +352,24 @@ mod tests {
     fn section_selection_follows_redis() {
         let mut t = TestEngine::new();
         let all = [
-            "# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# CPU", "# Modules",
-            "# Commandstats", "# Errorstats", "# Latencystats", "# Cluster", "# Keyspace",
+            "# Server",
+            "# Clients",
+            "# Memory",
+            "# Persistence",
+            "# Stats",
+            "# Replication",
+            "# CPU",
+            "# Modules",
+            "# Commandstats",
+            "# Errorstats",
+            "# Latencystats",
+            "# Cluster",
+            "# Keyspace",
         ];
         assert_eq!(headers(&info(&mut t, &["all"])), all);
         assert_eq!(headers(&info(&mut t, &["everything", "server"])), all);
-        let default: Vec<&str> = all.iter().copied().filter(|h| *h != "# Commandstats" && *h != "# Latencystats").collect();
+        let default: Vec<&str> =
+            all.iter().copied().filter(|h| *h != "# Commandstats" && *h != "# Latencystats").collect();
         assert_eq!(headers(&info(&mut t, &[])), default);
         assert_eq!(headers(&info(&mut t, &["default"])), default);
         let with_cmdstats: Vec<&str> = all.iter().copied().filter(|h| *h != "# Latencystats").collect();
@@ -410,7 +436,10 @@ mod tests {
         let text = info(&mut t, &["everything"]);
         assert_eq!(field(&text, "keyspace_hits"), "0");
         assert_eq!(field(&text, "total_error_replies"), "0");
-        assert_eq!(field(&text, "cmdstat_config|resetstat"), "calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=0");
+        assert_eq!(
+            field(&text, "cmdstat_config|resetstat"),
+            "calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=0"
+        );
         assert!(!text.contains("cmdstat_ping"));
         assert!(!text.contains("errorstat_"));
     }

@@ -43,11 +43,20 @@ pub fn memory_stats(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     let keys: usize = st.dbs.iter().map(|d| d.keys.len()).sum();
     let net = used.saturating_sub(ENGINE_BASE_BYTES).max(1);
     let mut m: Vec<(Reply, Reply)> = Vec::new();
-    let int = |m: &mut Vec<(Reply, Reply)>, k: &str, v: usize| m.push((Reply::bulk(k.as_bytes()), Reply::Int(v as i64)));
+    let int =
+        |m: &mut Vec<(Reply, Reply)>, k: &str, v: usize| m.push((Reply::bulk(k.as_bytes()), Reply::Int(v as i64)));
     int(&mut m, "peak.allocated", peak);
     int(&mut m, "total.allocated", used);
     int(&mut m, "startup.allocated", ENGINE_BASE_BYTES);
-    for k in ["replication.backlog", "clients.slaves", "clients.normal", "cluster.links", "aof.buffer", "lua.caches", "functions.caches"] {
+    for k in [
+        "replication.backlog",
+        "clients.slaves",
+        "clients.normal",
+        "cluster.links",
+        "aof.buffer",
+        "lua.caches",
+        "functions.caches",
+    ] {
         int(&mut m, k, 0);
     }
     for (i, d) in st.dbs.iter().enumerate() {
@@ -98,7 +107,8 @@ pub fn memory_doctor(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
         let big_peak = peak as f32 / used as f32 > 1.5;
         let high_frag = rss > 0 && rss as f32 / used as f32 > 1.4 && rss.saturating_sub(used) > 10 << 20;
         if !big_peak && !high_frag {
-            "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n".to_string()
+            "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n"
+                .to_string()
         } else {
             let mut s = String::from("Sam, I detected a few issues in this Redis instance memory implants:\n\n");
             if big_peak {

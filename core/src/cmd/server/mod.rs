@@ -7,7 +7,9 @@ mod debug;
 mod info;
 mod memory;
 
-pub use command::{key_positions, command, command_count, command_docs, command_getkeys, command_help, command_info, command_list};
+pub use command::{
+    command, command_count, command_docs, command_getkeys, command_help, command_info, command_list, key_positions,
+};
 pub use config::{config_get, config_help, config_resetstat, config_set};
 pub use debug::debug;
 pub use info::info;

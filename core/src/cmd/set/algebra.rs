@@ -196,10 +196,7 @@ fn sunion_diff(ctx: &mut Ctx, keys: &[&[u8]], op: Op, dst_key: Option<&[u8]>) ->
             let two: u64 = present.map(|s| s.len() as u64).sum();
             if one <= two {
                 for m in first.iter() {
-                    let elsewhere = sets[1..]
-                        .iter()
-                        .flatten()
-                        .any(|s| std::ptr::eq(*s, first) || s.contains_member(m));
+                    let elsewhere = sets[1..].iter().flatten().any(|s| std::ptr::eq(*s, first) || s.contains_member(m));
                     if !elsewhere {
                         dst.add_member(m, &lim);
                     }
@@ -273,7 +270,10 @@ mod tests {
                 (&["SINTER", "c", "b", "a"], "*1\r\n$1\r\n5\r\n"),
                 (&["SINTER", "a", "nokey"], "*0\r\n"),
                 (&["SINTER", "nokey", "str"], WRONGTYPE),
-                (&["SUNION", "a", "c"], "*7\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n$1\r\n7\r\n$1\r\n9\r\n"),
+                (
+                    &["SUNION", "a", "c"],
+                    "*7\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n$1\r\n7\r\n$1\r\n9\r\n",
+                ),
                 (&["SDIFF", "a", "b", "c"], "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"),
                 (&["SDIFF", "a", "a"], "*0\r\n"),
                 (&["SINTERCARD", "2", "a", "b"], ":2\r\n"),
@@ -300,8 +300,20 @@ mod tests {
         t.cmd(&["SADD", "small1", "a"]);
         t.cmd(&["SADD", "small2", "zz"]);
         // Work estimates 11*3/2 > 11+1+1: copy and remove.
-        run(&mut t, &[(&["SDIFFSTORE", "r", "big1", "small1", "small2"], ":10\r\n"), (&["OBJECT", "ENCODING", "r"], "$9\r\nhashtable\r\n")]);
+        run(
+            &mut t,
+            &[
+                (&["SDIFFSTORE", "r", "big1", "small1", "small2"], ":10\r\n"),
+                (&["OBJECT", "ENCODING", "r"], "$9\r\nhashtable\r\n"),
+            ],
+        );
         // 11*2/2 <= 11+1: walk the first set, adding only the result.
-        run(&mut t, &[(&["SDIFFSTORE", "r2", "big1", "small1"], ":10\r\n"), (&["OBJECT", "ENCODING", "r2"], "$6\r\nintset\r\n")]);
+        run(
+            &mut t,
+            &[
+                (&["SDIFFSTORE", "r2", "big1", "small1"], ":10\r\n"),
+                (&["OBJECT", "ENCODING", "r2"], "$6\r\nintset\r\n"),
+            ],
+        );
     }
 }

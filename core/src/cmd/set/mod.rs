@@ -8,9 +8,9 @@ mod random;
 pub use algebra::{sdiff, sdiffstore, sinter, sintercard, sinterstore, smembers, sunion, sunionstore};
 pub use random::{spop, srandmember};
 
-use crate::config::notify;
 use super::{collscan, Args, Ctx};
 use crate::bytes::SBytes;
+use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
 use crate::reply::Reply;
 use crate::types::set::{Member, Set, SetLimits};

@@ -4,9 +4,9 @@
 //! (a count covering the whole set returns it in order; SPOP of most of a set rebuilds
 //! the set from the members that stay, which can change its encoding).
 
-use crate::config::notify;
 use super::{bulk, limits, read, write};
 use crate::cmd::{Args, Ctx};
+use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
@@ -230,7 +230,9 @@ mod tests {
         let mut cursor = "0".to_string();
         let mut step = 0;
         loop {
-            let crate::reply::Reply::Array(mut parts) = t.cmd(&["SSCAN", "s", &cursor, "COUNT", "10"]) else { panic!() };
+            let crate::reply::Reply::Array(mut parts) = t.cmd(&["SSCAN", "s", &cursor, "COUNT", "10"]) else {
+                panic!()
+            };
             seen.extend(bulks(parts.pop().unwrap()));
             let crate::reply::Reply::Bulk(next) = parts.pop().unwrap() else { panic!() };
             step += 1;

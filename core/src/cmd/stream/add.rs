@@ -97,7 +97,10 @@ fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(Tr
 /// The node limits from the config.
 fn node_limits(ctx: &Ctx) -> NodeLimits {
     let c = &ctx.st.config;
-    NodeLimits { max_bytes: c.stream_node_max_bytes.max(0) as usize, max_entries: c.stream_node_max_entries.clamp(0, u32::MAX as i64) as u32 }
+    NodeLimits {
+        max_bytes: c.stream_node_max_bytes.max(0) as usize,
+        max_entries: c.stream_node_max_entries.clamp(0, u32::MAX as i64) as u32,
+    }
 }
 
 /// Redis's default LIMIT for approximate trimming.
@@ -142,7 +145,9 @@ pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let id = match s.add(a.id, fields, now, limits) {
         Ok(id) => id,
         Err(AddError::IdTooSmall) => {
-            return Err(CmdError::other("ERR The ID specified in XADD is equal or smaller than the target stream top item"))
+            return Err(CmdError::other(
+                "ERR The ID specified in XADD is equal or smaller than the target stream top item",
+            ))
         }
         Err(AddError::SeqExhausted) => return Err(CmdError::other("ERR Elements are too large to be stored")),
     };

@@ -72,11 +72,8 @@ pub fn xgroup_create(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if argv.len() > 8 {
         return Err(subcommand_syntax(args));
     }
-    let id = if argv[4] == b"$" {
-        slot.map_or(StreamId::ZERO, |s| stream(ctx, s).last_id)
-    } else {
-        parse_strict(argv[4])?
-    };
+    let id =
+        if argv[4] == b"$" { slot.map_or(StreamId::ZERO, |s| stream(ctx, s).last_id) } else { parse_strict(argv[4])? };
     let slot = match slot {
         Some(s) => s,
         None => {

@@ -95,7 +95,11 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
                     break;
                 }
                 let n = &g.pel()[id];
-                cp.push(Reply::Array(vec![id_reply(*id), Reply::Int(n.delivery_time), Reply::Int(n.delivery_count as i64)]));
+                cp.push(Reply::Array(vec![
+                    id_reply(*id),
+                    Reply::Int(n.delivery_time),
+                    Reply::Int(n.delivery_count as i64),
+                ]));
             }
             consumers.push(Reply::Map(vec![
                 field("name", Reply::bulk(cname)),

@@ -149,8 +149,14 @@ mod tests {
             t.resp(&["XRANGE", "s", "-", "+"]),
             "*2\r\n*2\r\n$3\r\n1-1\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$3\r\n1-2\r\n*2\r\n$1\r\na\r\n$1\r\n3\r\n"
         );
-        assert_eq!(t.resp(&["XREVRANGE", "s", "(1-2", "-", "COUNT", "5"]), "*1\r\n*2\r\n$3\r\n1-1\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
-        assert_eq!(t.resp(&["XADD", "s", "1-1", "a", "1"]), "-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n");
+        assert_eq!(
+            t.resp(&["XREVRANGE", "s", "(1-2", "-", "COUNT", "5"]),
+            "*1\r\n*2\r\n$3\r\n1-1\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
+        assert_eq!(
+            t.resp(&["XADD", "s", "1-1", "a", "1"]),
+            "-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n"
+        );
         assert_eq!(t.resp(&["TYPE", "s"]), "+stream\r\n");
         assert_eq!(t.resp(&["OBJECT", "ENCODING", "s"]), "$6\r\nstream\r\n");
         assert_eq!(t.resp(&["COPY", "s", "c"]), ":1\r\n");
@@ -199,13 +205,28 @@ mod tests {
         let mut t = TestEngine::new();
         let a = t.connect();
         let lines = [
-            "XADD s 1-1 f v g w", "XADD s 2-1 f v", "XGROUP CREATE s g 0", "XGROUP CREATE s g2 $ MKSTREAM",
-            "XGROUP CREATECONSUMER s g a-consumer-with-a-long-name", "XREADGROUP GROUP g c1 STREAMS s >",
-            "XCLAIM s g a-consumer-with-a-long-name 0 1-1", "XAUTOCLAIM s g c3 0 0", "XACK s g 2-1",
-            "XDEL s 1-1", "XGROUP SETID s g 0", "XREADGROUP GROUP g c2 COUNT 1 STREAMS s >",
-            "XREADGROUP GROUP g c2 STREAMS s 0", "XGROUP DELCONSUMER s g c2", "XTRIM s MAXLEN 0",
-            "XSETID s 10-0 ENTRIESADDED 10", "XGROUP DESTROY s g2", "XADD s 11-1 f v", "XRANGE s - +",
-            "XINFO STREAM s FULL", "XPENDING s g", "XLEN s",
+            "XADD s 1-1 f v g w",
+            "XADD s 2-1 f v",
+            "XGROUP CREATE s g 0",
+            "XGROUP CREATE s g2 $ MKSTREAM",
+            "XGROUP CREATECONSUMER s g a-consumer-with-a-long-name",
+            "XREADGROUP GROUP g c1 STREAMS s >",
+            "XCLAIM s g a-consumer-with-a-long-name 0 1-1",
+            "XAUTOCLAIM s g c3 0 0",
+            "XACK s g 2-1",
+            "XDEL s 1-1",
+            "XGROUP SETID s g 0",
+            "XREADGROUP GROUP g c2 COUNT 1 STREAMS s >",
+            "XREADGROUP GROUP g c2 STREAMS s 0",
+            "XGROUP DELCONSUMER s g c2",
+            "XTRIM s MAXLEN 0",
+            "XSETID s 10-0 ENTRIESADDED 10",
+            "XGROUP DESTROY s g2",
+            "XADD s 11-1 f v",
+            "XRANGE s - +",
+            "XINFO STREAM s FULL",
+            "XPENDING s g",
+            "XLEN s",
         ];
         t.cmd(&["XGROUP", "CREATE", "b", "g", "$", "MKSTREAM"]);
         assert_eq!(t.run_as(a, "XREADGROUP GROUP g blocked BLOCK 0 STREAMS b >"), Reply::Blocked);
@@ -215,7 +236,10 @@ mod tests {
             let keys = &t.eng.state.dbs[0].keys;
             assert_eq!(keys.value_bytes(), keys.recount_value_bytes(), "after {line}");
         }
-        assert_eq!(t.resp(&["XPENDING", "b", "g"]), "*4\r\n:1\r\n$3\r\n1-1\r\n$3\r\n1-1\r\n*1\r\n*2\r\n$7\r\nblocked\r\n$1\r\n1\r\n");
+        assert_eq!(
+            t.resp(&["XPENDING", "b", "g"]),
+            "*4\r\n:1\r\n$3\r\n1-1\r\n$3\r\n1-1\r\n*1\r\n*2\r\n$7\r\nblocked\r\n$1\r\n1\r\n"
+        );
     }
 
     #[test]

@@ -70,7 +70,12 @@ pub fn xpending(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             .filter(|(_, c)| !c.pel.is_empty())
             .map(|(n, c)| Reply::Array(vec![Reply::bulk(n), Reply::text(c.pel.len().to_string())]))
             .collect();
-        return Ok(Reply::Array(vec![Reply::Int(pel.len() as i64), id_reply(*first), id_reply(*last), Reply::Array(owners)]));
+        return Ok(Reply::Array(vec![
+            Reply::Int(pel.len() as i64),
+            id_reply(*first),
+            id_reply(*last),
+            Reply::Array(owners),
+        ]));
     };
     let ids: Box<dyn Iterator<Item = StreamId>> = match consumer {
         Some(name) => match g.consumer(name) {
@@ -208,7 +213,8 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `[next-cursor, claimed, deleted-ids]`.
 pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let argv = args.all();
-    let minidle = parse_i64(argv[4]).ok_or(CmdError::other("ERR Invalid min-idle-time argument for XAUTOCLAIM"))?.max(0);
+    let minidle =
+        parse_i64(argv[4]).ok_or(CmdError::other("ERR Invalid min-idle-time argument for XAUTOCLAIM"))?.max(0);
     let start = parse_bound(argv[5], false)?;
     let mut count: i64 = 100;
     let mut justid = false;
@@ -278,7 +284,11 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         .into_iter()
         .map(|id| if justid { id_reply(id) } else { one_entry(&s.entries, id).unwrap_or(Reply::Nil) })
         .collect();
-    let reply = Reply::Array(vec![id_reply(cursor), Reply::Array(claimed), Reply::Array(deleted.into_iter().map(id_reply).collect())]);
+    let reply = Reply::Array(vec![
+        id_reply(cursor),
+        Reply::Array(claimed),
+        Reply::Array(deleted.into_iter().map(id_reply).collect()),
+    ]);
     super::consumer_created(ctx, argv[1], created);
     Ok(reply)
 }

@@ -178,13 +178,17 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
             break;
         } else if opt_is(o, "GROUP") && more >= 2 {
             if !xreadgroup {
-                return Err(CmdError::other("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."));
+                return Err(CmdError::other(
+                    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
             }
             group = Some((argv[i + 1], argv[i + 2]));
             i += 2;
         } else if opt_is(o, "NOACK") {
             if !xreadgroup {
-                return Err(CmdError::other("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."));
+                return Err(CmdError::other(
+                    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
             }
             noack = true;
         } else {

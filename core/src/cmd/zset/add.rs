@@ -128,9 +128,18 @@ mod tests {
         let mut t = TestEngine::new();
         assert_eq!(t.resp(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]), ":3\r\n");
         assert_eq!(t.resp(&["ZADD", "z", "CH", "5", "a", "2", "b", "9", "new"]), ":2\r\n");
-        assert_eq!(t.resp(&["ZADD", "z", "NX", "XX", "1", "a"]), "-ERR XX and NX options at the same time are not compatible\r\n");
-        assert_eq!(t.resp(&["ZADD", "z", "nx", "gt", "1", "a"]), "-ERR GT, LT, and/or NX options at the same time are not compatible\r\n");
-        assert_eq!(t.resp(&["ZADD", "z", "INCR", "1", "a", "2", "b"]), "-ERR INCR option supports a single increment-element pair\r\n");
+        assert_eq!(
+            t.resp(&["ZADD", "z", "NX", "XX", "1", "a"]),
+            "-ERR XX and NX options at the same time are not compatible\r\n"
+        );
+        assert_eq!(
+            t.resp(&["ZADD", "z", "nx", "gt", "1", "a"]),
+            "-ERR GT, LT, and/or NX options at the same time are not compatible\r\n"
+        );
+        assert_eq!(
+            t.resp(&["ZADD", "z", "INCR", "1", "a", "2", "b"]),
+            "-ERR INCR option supports a single increment-element pair\r\n"
+        );
         assert_eq!(t.resp(&["ZADD", "z", "1", "a", "2"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZADD", "z", "1e400", "a"]), "-ERR value is not a valid float\r\n");
         assert_eq!(t.resp(&["ZADD", "z", " 1", "a"]), "-ERR value is not a valid float\r\n");
@@ -173,6 +182,9 @@ mod tests {
         let mut t = TestEngine::new();
         t.cmd(&["SET", "s", "v"]);
         assert_eq!(t.resp(&["ZADD", "s", "foo", "a"]), "-ERR value is not a valid float\r\n");
-        assert_eq!(t.resp(&["ZADD", "s", "XX", "1", "a"]), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        assert_eq!(
+            t.resp(&["ZADD", "s", "XX", "1", "a"]),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
     }
 }

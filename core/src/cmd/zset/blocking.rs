@@ -101,13 +101,19 @@ mod tests {
         t.cmd(&["SET", "s", "x"]);
         assert_eq!(t.resp(&["BZPOPMIN", "nokey", "z", "0"]), "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n");
         assert_eq!(t.resp(&["BZPOPMAX", "z", "1"]), "*3\r\n$1\r\nz\r\n$1\r\nc\r\n$1\r\n3\r\n");
-        assert_eq!(t.resp(&["BZPOPMIN", "s", "z", "0"]), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        assert_eq!(
+            t.resp(&["BZPOPMIN", "s", "z", "0"]),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
         assert_eq!(t.resp(&["BZPOPMIN", "s", "x"]), "-ERR timeout is not a float or out of range\r\n");
         assert_eq!(t.resp(&["BZPOPMIN", "z", "-1"]), "-ERR timeout is negative\r\n");
         assert_eq!(t.resp(&["BZMPOP", "x", "1", "z", "foo"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["BZMPOP", "x", "1", "z", "MIN"]), "-ERR timeout is not a float or out of range\r\n");
         assert_eq!(t.resp(&["BZMPOP", "0", "0", "z", "MIN"]), "-ERR numkeys should be greater than 0\r\n");
-        assert_eq!(t.resp(&["BZMPOP", "0", "2", "nokey", "z", "MAX", "COUNT", "5"]), "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
+        assert_eq!(
+            t.resp(&["BZMPOP", "0", "2", "nokey", "z", "MAX", "COUNT", "5"]),
+            "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
         assert_eq!(t.resp(&["EXISTS", "z"]), ":0\r\n");
         t.cmd(&["ZADD", "z", "1.5", "a"]);
         t.cmd(&["HELLO", "3"]);

@@ -19,14 +19,14 @@ pub use read::{zcard, zcount, zlexcount, zmscore, zrandmember, zrank, zrevrank, 
 pub use remove::{zrem, zremrangebylex, zremrangebyrank, zremrangebyscore};
 pub use setops::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 
-use crate::config::notify;
 use super::Ctx;
 use crate::bytes::SBytes;
+use crate::config::notify;
 use crate::error::CmdError;
-use crate::util::strtod::strtod;
 use crate::reply::{BulkArray, Reply};
 use crate::types::zset::{LexBound, LexRange, Limits, ScoreRange, ZSet};
 use crate::types::Value;
+use crate::util::strtod::strtod;
 
 /// Whether an option argument equals `word` as Redis's `strcasecmp` sees it: as a C
 /// string (up to the first NUL byte), ignoring ASCII case.
@@ -37,10 +37,7 @@ fn opt_is(arg: &[u8], word: &str) -> bool {
 
 /// The encoding thresholds from the config.
 fn limits(ctx: &Ctx) -> Limits {
-    Limits {
-        max_entries: ctx.st.config.zset_max_listpack_entries,
-        max_value: ctx.st.config.zset_max_listpack_value,
-    }
+    Limits { max_entries: ctx.st.config.zset_max_listpack_entries, max_value: ctx.st.config.zset_max_listpack_value }
 }
 
 /// `lookupKeyRead` + `checkType`: the slot of the sorted set `key`, `None` when missing.

@@ -1,6 +1,6 @@
 //! ZPOPMIN, ZPOPMAX and ZMPOP (Redis's `genericZpopCommand` and `zmpopGenericCommand`).
 
-use super::{removed_members, opt_is, write_slot, zset, Ctx};
+use super::{opt_is, removed_members, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -99,7 +99,6 @@ pub(super) struct MpopArgs<'a> {
     pub count: usize,
 }
 
-
 /// Redis's `zmpopGenericCommand` argument parsing from the `numkeys` argument at
 /// `numkeys_at`.
 pub(super) fn parse_mpop<'a>(args: &'a Args, numkeys_at: usize) -> Result<MpopArgs<'a>, CmdError> {
@@ -178,7 +177,10 @@ mod tests {
         assert_eq!(t.resp(&["ZMPOP", "1", "z", "MIN", "COUNT", "1", "COUNT", "1"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZMPOP", "2", "z", "MIN"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZMPOP", "9223372036854775807", "z", "MIN"]), "-ERR syntax error\r\n");
-        assert_eq!(t.resp(&["ZMPOP", "2", "nokey", "z", "MAX", "COUNT", "2"]), "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
+        assert_eq!(
+            t.resp(&["ZMPOP", "2", "nokey", "z", "MAX", "COUNT", "2"]),
+            "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+        );
         assert_eq!(t.resp(&["ZMPOP", "1", "nokey", "MIN"]), "*-1\r\n");
         t.cmd(&["HELLO", "3"]);
         assert_eq!(t.resp3(&["ZMPOP", "1", "z", "MIN"]), "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$1\r\na\r\n,1\r\n");

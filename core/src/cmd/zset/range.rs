@@ -2,8 +2,7 @@
 //! Z[REV]RANGEBYLEX): Redis's `zrangeGenericCommand` with its result handlers.
 
 use super::{
-    delete_key, limits, opt_is, parse_lex_range, parse_score_range, read_slot, store, sync_errno, zset, Ctx,
-    Scored,
+    delete_key, limits, opt_is, parse_lex_range, parse_score_range, read_slot, store, sync_errno, zset, Ctx, Scored,
 };
 use crate::bytes::SBytes;
 use crate::cmd::Args;
@@ -49,7 +48,14 @@ impl Sink {
 /// `zrangeGenericCommand`. `first` is the index of the source key; `dst` is the
 /// destination of ZRANGESTORE; `kind`/`rev` are fixed by the command name (or `Auto` /
 /// `None` when options choose).
-fn zrange_generic(ctx: &mut Ctx, args: &Args, first: usize, dst: Option<&[u8]>, mut kind: Kind, fixed_rev: Option<bool>) -> CmdResult {
+fn zrange_generic(
+    ctx: &mut Ctx,
+    args: &Args,
+    first: usize,
+    dst: Option<&[u8]>,
+    mut kind: Kind,
+    fixed_rev: Option<bool>,
+) -> CmdResult {
     let argv = args.all();
     let key = argv[first];
     let (mut minarg, mut maxarg) = (argv[first + 1], argv[first + 2]);
@@ -99,10 +105,9 @@ fn zrange_generic(ctx: &mut Ctx, args: &Args, first: usize, dst: Option<&[u8]>, 
     let parsed = match kind {
         Kind::Score => Parsed::Score(parse_score_range(ctx, minarg, maxarg)?),
         Kind::Lex => Parsed::Lex(parse_lex_range(minarg, maxarg)?),
-        _ => Parsed::Rank(
-            parse_i64(minarg).ok_or(CmdError::NotInteger)?,
-            parse_i64(maxarg).ok_or(CmdError::NotInteger)?,
-        ),
+        _ => {
+            Parsed::Rank(parse_i64(minarg).ok_or(CmdError::NotInteger)?, parse_i64(maxarg).ok_or(CmdError::NotInteger)?)
+        }
     };
 
     let mut sink = match dst {
@@ -214,10 +219,28 @@ fn by_lex(z: &ZSet, r: &LexRange, offset: i64, limit: i64, rev: bool, reads: boo
     };
     if rev {
         if let Some(at) = z.last_in_lex(r) {
-            emit_run(z.iter_from(at, true), offset, limit, |m, s| { read(s); r.gte_min(m) }, sink);
+            emit_run(
+                z.iter_from(at, true),
+                offset,
+                limit,
+                |m, s| {
+                    read(s);
+                    r.gte_min(m)
+                },
+                sink,
+            );
         }
     } else if let Some(at) = z.first_in_lex(r) {
-        emit_run(z.iter_from(at, false), offset, limit, |m, s| { read(s); r.lte_max(m) }, sink);
+        emit_run(
+            z.iter_from(at, false),
+            offset,
+            limit,
+            |m, s| {
+                read(s);
+                r.lte_max(m)
+            },
+            sink,
+        );
     }
 }
 
@@ -270,7 +293,10 @@ mod tests {
     #[test]
     fn rank_ranges() {
         let mut t = five();
-        assert_eq!(t.resp(&["ZRANGE", "z", "1", "2", "WITHSCORES"]), "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n");
+        assert_eq!(
+            t.resp(&["ZRANGE", "z", "1", "2", "WITHSCORES"]),
+            "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+        );
         assert_eq!(t.resp(&["ZRANGE", "z", "0", "1", "REV"]), "*2\r\n$1\r\ne\r\n$1\r\nd\r\n");
         assert_eq!(t.resp(&["ZREVRANGE", "z", "-2", "-1"]), "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
         assert_eq!(t.resp(&["ZRANGE", "z", "3", "1"]), "*0\r\n");
@@ -309,11 +335,17 @@ mod tests {
     fn score_and_lex_ranges_with_limits() {
         let mut t = five();
         assert_eq!(t.resp(&["ZRANGE", "z", "(1", "5", "BYSCORE", "LIMIT", "1", "2"]), "*2\r\n$1\r\nc\r\n$1\r\nd\r\n");
-        assert_eq!(t.resp(&["ZRANGE", "z", "5", "(1", "BYSCORE", "REV", "LIMIT", "1", "-1"]), "*3\r\n$1\r\nd\r\n$1\r\nc\r\n$1\r\nb\r\n");
+        assert_eq!(
+            t.resp(&["ZRANGE", "z", "5", "(1", "BYSCORE", "REV", "LIMIT", "1", "-1"]),
+            "*3\r\n$1\r\nd\r\n$1\r\nc\r\n$1\r\nb\r\n"
+        );
         assert_eq!(t.resp(&["ZRANGEBYSCORE", "z", "0", "inf", "LIMIT", "-1", "2"]), "*0\r\n");
         assert_eq!(t.resp(&["ZRANGEBYSCORE", "z", "", "2"]), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
         assert_eq!(t.resp(&["ZREVRANGEBYLEX", "z", "+", "-", "LIMIT", "1", "2"]), "*2\r\n$1\r\nd\r\n$1\r\nc\r\n");
-        assert_eq!(t.resp(&["ZRANGE", "z", "+", "-", "BYLEX", "REV"]), "*5\r\n$1\r\ne\r\n$1\r\nd\r\n$1\r\nc\r\n$1\r\nb\r\n$1\r\na\r\n");
+        assert_eq!(
+            t.resp(&["ZRANGE", "z", "+", "-", "BYLEX", "REV"]),
+            "*5\r\n$1\r\ne\r\n$1\r\nd\r\n$1\r\nc\r\n$1\r\nb\r\n$1\r\na\r\n"
+        );
         assert_eq!(t.resp(&["ZRANGE", "z", "-", "+", "BYLEX", "REV"]), "*0\r\n");
         assert_eq!(t.resp(&["ZRANGEBYLEX", "z", "[b", "(d"]), "*2\r\n$1\r\nb\r\n$1\r\nc\r\n");
     }
@@ -324,7 +356,10 @@ mod tests {
         t.cmd(&["SET", "d", "x"]);
         t.cmd(&["EXPIRE", "d", "100"]);
         assert_eq!(t.resp(&["ZRANGESTORE", "d", "z", "1", "2", "REV"]), ":2\r\n");
-        assert_eq!(t.resp(&["ZRANGE", "d", "0", "-1", "WITHSCORES"]), "*4\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nd\r\n$1\r\n4\r\n");
+        assert_eq!(
+            t.resp(&["ZRANGE", "d", "0", "-1", "WITHSCORES"]),
+            "*4\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nd\r\n$1\r\n4\r\n"
+        );
         assert_eq!(t.resp(&["TTL", "d"]), ":-1\r\n");
         assert_eq!(t.resp(&["OBJECT", "ENCODING", "d"]), "$8\r\nlistpack\r\n");
         assert_eq!(t.resp(&["ZRANGESTORE", "d", "z", "10", "20"]), ":0\r\n");

@@ -208,7 +208,10 @@ mod tests {
     fn randmember_shapes_and_errors() {
         let mut t = TestEngine::new();
         t.cmd(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
-        assert_eq!(t.resp(&["ZRANDMEMBER", "z", "5", "WITHSCORES"]), "*6\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(
+            t.resp(&["ZRANDMEMBER", "z", "5", "WITHSCORES"]),
+            "*6\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n"
+        );
         assert!(t.resp(&["ZRANDMEMBER", "z", "-5"]).starts_with("*5\r\n"));
         assert_eq!(t.resp(&["ZRANDMEMBER", "z", "0"]), "*0\r\n");
         assert_eq!(t.resp(&["ZRANDMEMBER", "nokey"]), "$-1\r\n");
@@ -218,8 +221,14 @@ mod tests {
             t.resp(&["ZRANDMEMBER", "z", "-9223372036854775808"]),
             "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"
         );
-        assert_eq!(t.resp(&["ZRANDMEMBER", "z", "-4611686018427387904", "WITHSCORES"]), "-ERR value is out of range\r\n");
-        assert_eq!(t.resp(&["ZRANDMEMBER", "z", "-4611686018427387903", "WITHSCORES"]), "-ERR count is too large for a single reply\r\n");
+        assert_eq!(
+            t.resp(&["ZRANDMEMBER", "z", "-4611686018427387904", "WITHSCORES"]),
+            "-ERR value is out of range\r\n"
+        );
+        assert_eq!(
+            t.resp(&["ZRANDMEMBER", "z", "-4611686018427387903", "WITHSCORES"]),
+            "-ERR count is too large for a single reply\r\n"
+        );
         let r = t.resp(&["ZRANDMEMBER", "z", "2"]);
         assert!(r.starts_with("*2\r\n"));
         let lines: Vec<&str> = r.split("\r\n").collect();
@@ -232,7 +241,10 @@ mod tests {
     fn zscan_listpack_and_errors() {
         let mut t = TestEngine::new();
         t.cmd(&["ZADD", "z", "1", "a", "2.5", "b", "-0", "c", "1e17", "big", "1e19", "huge"]);
-        assert_eq!(t.resp(&["ZSCAN", "z", "0", "MATCH", "b*"]), "*2\r\n$1\r\n0\r\n*4\r\n$1\r\nb\r\n$3\r\n2.5\r\n$3\r\nbig\r\n$18\r\n100000000000000000\r\n");
+        assert_eq!(
+            t.resp(&["ZSCAN", "z", "0", "MATCH", "b*"]),
+            "*2\r\n$1\r\n0\r\n*4\r\n$1\r\nb\r\n$3\r\n2.5\r\n$3\r\nbig\r\n$18\r\n100000000000000000\r\n"
+        );
         assert_eq!(t.resp(&["ZSCAN", "z", "0", "MATCH", "h*"]), "*2\r\n$1\r\n0\r\n*2\r\n$4\r\nhuge\r\n$5\r\n1e+19\r\n");
         assert_eq!(t.resp(&["ZSCAN", "z", "0", "COUNT", "0"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZSCAN", "z", "x"]), "-ERR invalid cursor\r\n");

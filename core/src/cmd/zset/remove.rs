@@ -1,7 +1,7 @@
 //! ZREM and ZREMRANGEBYRANK / ZREMRANGEBYSCORE / ZREMRANGEBYLEX
 //! (Redis's `zremCommand` and `zremrangeGenericCommand`).
 
-use super::{removed_members, parse_lex_range, parse_score_range, write_slot, zset, Ctx};
+use super::{parse_lex_range, parse_score_range, removed_members, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;

@@ -421,15 +421,24 @@ mod tests {
             t.resp(&["ZUNION", "2", "z1", "z2", "AGGREGATE", "MAX", "WITHSCORES"]),
             "*8\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$2\r\n10\r\n$1\r\nc\r\n$2\r\n20\r\n$1\r\nd\r\n$2\r\n30\r\n"
         );
-        assert_eq!(t.resp(&["ZINTER", "2", "z1", "z2", "WITHSCORES"]), "*4\r\n$1\r\nb\r\n$2\r\n12\r\n$1\r\nc\r\n$2\r\n23\r\n");
+        assert_eq!(
+            t.resp(&["ZINTER", "2", "z1", "z2", "WITHSCORES"]),
+            "*4\r\n$1\r\nb\r\n$2\r\n12\r\n$1\r\nc\r\n$2\r\n23\r\n"
+        );
         assert_eq!(
             t.resp(&["ZINTER", "2", "z1", "z2", "WEIGHTS", "inf", "-inf", "WITHSCORES"]),
             "*4\r\n$1\r\nb\r\n$1\r\n0\r\n$1\r\nc\r\n$1\r\n0\r\n"
         );
         assert_eq!(t.resp(&["ZDIFF", "2", "z1", "z2", "WITHSCORES"]), "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
-        assert_eq!(t.resp(&["ZINTER", "2", "z1", "z1", "WEIGHTS", "1", "2", "WITHSCORES"]), "*6\r\n$1\r\na\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n6\r\n$1\r\nc\r\n$1\r\n9\r\n");
+        assert_eq!(
+            t.resp(&["ZINTER", "2", "z1", "z1", "WEIGHTS", "1", "2", "WITHSCORES"]),
+            "*6\r\n$1\r\na\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n6\r\n$1\r\nc\r\n$1\r\n9\r\n"
+        );
         t.cmd(&["HELLO", "3"]);
-        assert_eq!(t.resp3(&["ZUNION", "1", "z1", "WITHSCORES"]), "*3\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2\r\n*2\r\n$1\r\nc\r\n,3\r\n");
+        assert_eq!(
+            t.resp3(&["ZUNION", "1", "z1", "WITHSCORES"]),
+            "*3\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2\r\n*2\r\n$1\r\nc\r\n,3\r\n"
+        );
     }
 
     #[test]
@@ -437,11 +446,17 @@ mod tests {
         let mut t = two();
         t.cmd(&["SET", "str", "x"]);
         assert_eq!(t.resp(&["ZUNION", "0", "z1"]), "-ERR at least 1 input key is needed for 'zunion' command\r\n");
-        assert_eq!(t.resp(&["ZUNIONSTORE", "d", "0", "z1"]), "-ERR at least 1 input key is needed for 'zunionstore' command\r\n");
+        assert_eq!(
+            t.resp(&["ZUNIONSTORE", "d", "0", "z1"]),
+            "-ERR at least 1 input key is needed for 'zunionstore' command\r\n"
+        );
         assert_eq!(t.resp(&["ZUNION", "3", "z1", "z2"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZUNION", "2", "z1", "z2", "WEIGHTS", "1"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZUNION", "2", "z1", "z2", "WEIGHTS", "1", " 1"]), "-ERR weight value is not a float\r\n");
-        assert_eq!(t.resp(&["ZUNION", "2", "z1", "str", "foo"]), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+        assert_eq!(
+            t.resp(&["ZUNION", "2", "z1", "str", "foo"]),
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
         assert_eq!(t.resp(&["ZDIFF", "2", "z1", "z2", "WEIGHTS", "1", "2"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZUNIONSTORE", "d", "2", "z1", "z2", "WITHSCORES"]), "-ERR syntax error\r\n");
         assert_eq!(t.resp(&["ZINTERCARD", "2", "z1", "z2", "LIMIT", "-1"]), "-ERR LIMIT can't be negative\r\n");

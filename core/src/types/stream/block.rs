@@ -157,7 +157,8 @@ impl Block {
             lp += lp_str_size(p[0]);
         }
         let start = data.len() as u32;
-        let mut b = Block { data, start, nmaster: n as u32, live: 0, total: 0, lp_bytes: lp as u32, last: id, last_at: 0 };
+        let mut b =
+            Block { data, start, nmaster: n as u32, live: 0, total: 0, lp_bytes: lp as u32, last: id, last_at: 0 };
         b.push(id, id, pairs);
         b
     }
@@ -190,7 +191,8 @@ impl Block {
     }
 
     fn same_as_master(&self, pairs: &[&[u8]]) -> bool {
-        pairs.len() / 2 == self.nmaster as usize && self.master_fields().zip(pairs.chunks_exact(2)).all(|(f, p)| f == p[0])
+        pairs.len() / 2 == self.nmaster as usize
+            && self.master_fields().zip(pairs.chunks_exact(2)).all(|(f, p)| f == p[0])
     }
 
     /// Appends entry `id` (greater than every ID in the node); `key` is the node's key.

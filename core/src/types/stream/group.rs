@@ -175,7 +175,8 @@ impl Group {
             }
             Some(nack) if nack.consumer.as_slice() != consumer => {
                 let old = std::mem::replace(&mut nack.consumer, name);
-                self.heap = self.heap + self.consumers.get_key_value(consumer).map_or(0, |(k, _)| k.heap_size()) - old.heap_size();
+                self.heap = self.heap + self.consumers.get_key_value(consumer).map_or(0, |(k, _)| k.heap_size())
+                    - old.heap_size();
                 self.cpel_remove(&old, id);
                 self.cpel_add(consumer, id);
             }
@@ -237,7 +238,8 @@ mod tests {
                 + btree_bytes(g.pel.len(), PEL_PAIR)
                 + btree_bytes(g.consumers.len(), CONSUMER_PAIR)
         };
-        let names: [&[u8]; 3] = [b"a", b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", b"cccccccccccccccccccccccccccccccccccccccccc"];
+        let names: [&[u8]; 3] =
+            [b"a", b"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", b"cccccccccccccccccccccccccccccccccccccccccc"];
         let mut x: u64 = 12345;
         let mut g = Group::new(StreamId::ZERO, 0);
         for _ in 0..20_000 {

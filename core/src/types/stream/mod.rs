@@ -7,9 +7,9 @@ mod entries;
 mod group;
 mod id;
 
+pub use block::NodeLimits;
 pub use entries::{Entries, Trim};
 pub use group::{Consumer, Group, Nack, INVALID_ENTRIES_READ};
-pub use block::NodeLimits;
 pub use id::{parse_id, ParsedId, StreamId};
 
 use crate::bytes::SBytes;
@@ -120,7 +120,13 @@ impl Stream {
 
     /// Appends an entry. `id`: `None` to generate one at `now_ms`; else the requested
     /// ID and whether its sequence was given (`ms-*` picks it). Returns the ID used.
-    pub fn add(&mut self, id: Option<ParsedId>, pairs: &[&[u8]], now_ms: u64, limits: NodeLimits) -> Result<StreamId, AddError> {
+    pub fn add(
+        &mut self,
+        id: Option<ParsedId>,
+        pairs: &[&[u8]],
+        now_ms: u64,
+        limits: NodeLimits,
+    ) -> Result<StreamId, AddError> {
         let id = match id {
             None => self.next_id(now_ms).ok_or(AddError::IdTooSmall)?,
             Some(ParsedId { id, seq_given: true }) => {

@@ -202,9 +202,7 @@ impl Arena {
     /// Bytes allocated (O(1): page capacities are kept as a running total).
     fn heap_size(&self) -> usize {
         debug_assert_eq!(self.page_bytes, self.pages.iter().map(Vec::capacity).sum::<usize>());
-        self.page_bytes
-            + self.pages.capacity() * std::mem::size_of::<Vec<u8>>()
-            + self.starts.capacity() * 8
+        self.page_bytes + self.pages.capacity() * std::mem::size_of::<Vec<u8>>() + self.starts.capacity() * 8
     }
 }
 
