@@ -203,6 +203,21 @@ impl Blocking {
         std::mem::take(&mut self.wakeups)
     }
 
+    /// Whether clients wait on `key` of database `db`.
+    #[inline]
+    pub fn is_waited(&self, db: usize, key: &[u8]) -> bool {
+        self.blocked != 0 && self.by_key.get(db).is_some_and(|m| m.contains_key(key))
+    }
+
+    /// Redis's `signalKeyAsReady` for a key that exists: queues `key` of database `db`
+    /// as ready (once) when clients wait on it.
+    pub fn signal_if_waited(&mut self, db: usize, key: &[u8]) {
+        if let Some((k, _)) = self.by_key.get(db).and_then(|m| m.get_key_value(key)) {
+            let k = k.clone();
+            self.signal(db, &k);
+        }
+    }
+
     /// Queues `key` of database `db` as ready unless it already is.
     fn signal(&mut self, db: usize, key: &SBytes) {
         let item = (db, key.clone());
@@ -257,12 +272,7 @@ impl<'a> Ctx<'a> {
     /// Redis's `signalKeyAsReady` for a key that exists (XADD, XGROUP DESTROY): queues
     /// `key` of the client's database for serving when clients wait on it.
     pub fn signal_ready(&mut self, key: &[u8]) {
-        let db = self.client.db;
-        let b = &mut self.st.blocking;
-        if let Some((k, _)) = b.by_key[db].get_key_value(key) {
-            let k = k.clone();
-            b.signal(db, &k);
-        }
+        self.record(self.client.db, key, crate::events::Effect::Ready);
     }
 
     /// Whether the running client may block (not inside MULTI/EXEC or a script).
@@ -444,7 +454,11 @@ fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &S
         }
         let reply = {
             let mut ctx = Ctx { st: &mut *st, client: &mut client, clients: &mut *clients, cmd: wait.spec };
-            wait.waiter.serve(&mut ctx, key, slot)
+            let outer_wrote = std::mem::replace(&mut ctx.st.events.wrote, false);
+            let reply = wait.waiter.serve(&mut ctx, key, slot);
+            crate::cmd::after_handler(ctx.st, db, outer_wrote, None);
+            ctx.st.propagation.end_unit();
+            reply
         };
         client.wait = Some(wait);
         if let Some(reply) = reply {

@@ -164,9 +164,7 @@ impl Client {
     }
 }
 
-/// Opaque handle a host uses to name one of its connections to the engine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ClientHandle(pub(crate) u32);
+pub use crate::handle::ClientHandle;
 
 /// All connected clients, in slots reused after disconnects.
 #[derive(Default)]

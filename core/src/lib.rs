@@ -13,9 +13,12 @@ pub mod config;
 pub mod db;
 pub mod engine;
 pub mod error;
+pub mod events;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod handle;
 pub mod numfmt;
+pub mod propagate;
 pub mod pubsub;
 pub mod reply;
 pub mod resp;

@@ -1,6 +1,5 @@
 //! Server-wide counters reported by `INFO` and reset by `CONFIG RESETSTAT`.
 
-use crate::cmd::CommandSpec;
 use crate::util::vecmap::VecMap;
 
 /// Redis keeps at most this many distinct error codes in `INFO errorstats`.
@@ -22,23 +21,29 @@ pub struct CmdStat {
 #[derive(Clone, Debug)]
 pub struct CmdStats(Box<[CmdStat]>);
 
-impl Default for CmdStats {
-    fn default() -> Self {
-        CmdStats(vec![CmdStat::default(); crate::cmd::table::COMMAND_COUNT].into_boxed_slice())
-    }
+/// Something with a dense command number below the table's size (the command table's
+/// specs): what [`CmdStats`] is indexed by, without this module knowing the table.
+pub trait CommandId {
+    /// The command's number.
+    fn command_id(&self) -> usize;
 }
 
 impl CmdStats {
-    /// The counters of `spec`.
-    #[inline]
-    pub fn get(&self, spec: &CommandSpec) -> &CmdStat {
-        &self.0[spec.id as usize]
+    /// Zeroed counters for `count` commands.
+    pub fn new(count: usize) -> CmdStats {
+        CmdStats(vec![CmdStat::default(); count].into_boxed_slice())
     }
 
-    /// The counters of `spec`, to update.
+    /// The counters of `cmd`.
     #[inline]
-    pub fn of(&mut self, spec: &CommandSpec) -> &mut CmdStat {
-        &mut self.0[spec.id as usize]
+    pub fn get(&self, cmd: &impl CommandId) -> &CmdStat {
+        &self.0[cmd.command_id()]
+    }
+
+    /// The counters of `cmd`, to update.
+    #[inline]
+    pub fn of(&mut self, cmd: &impl CommandId) -> &mut CmdStat {
+        &mut self.0[cmd.command_id()]
     }
 
     /// Zeroes every counter (`CONFIG RESETSTAT`).

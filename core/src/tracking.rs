@@ -319,9 +319,7 @@ pub fn remember_keys(st: &mut EngineState, client: &Client, spec: &CommandSpec, 
         return;
     }
     // Keys the command found expired were invalidated during it in Redis, before this.
-    if st.dbs.iter().any(|d| d.keys.has_events()) {
-        st.flush_key_events();
-    }
+    st.drain_key_events();
     for i in pos {
         st.tracking.remember(client.id, argv[i]);
     }

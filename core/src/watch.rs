@@ -1,10 +1,9 @@
 //! WATCH bookkeeping (Redis 7.0's `db->watched_keys` and `CLIENT_DIRTY_CAS`).
 //!
-//! Every change to a key goes through [`EngineState::signal_modified_key`] (Redis's
-//! `signalModifiedKey`): write commands call it after they change a key, expiry (lazy and
-//! active) calls it for each expired key (through the keyspaces' event logs,
-//! drained by [`EngineState::flush_key_events`]), FLUSHDB/FLUSHALL/SWAPDB call
-//! [`Watches::touch_all_in_db`] before they replace a database's contents.
+//! Every change to a key reaches [`Watches::touch`] through the engine's event seam
+//! (Redis's `signalModifiedKey`: a command's change, an expiry, an eviction);
+//! FLUSHDB/FLUSHALL/SWAPDB reach [`Watches::touch_all_in_db`] before they replace a
+//! database's contents. This module knows nothing of the engine.
 //!
 //! A client whose watched key is touched gets "dirty": its next EXEC fails with a null
 //! array. As in Redis 7.0, a key that was already logically expired when it was watched is
@@ -13,9 +12,8 @@
 use foldhash::fast::FixedState;
 
 use crate::bytes::SBytes;
-use crate::client::ClientHandle;
 use crate::db::Db;
-use crate::engine::EngineState;
+use crate::handle::ClientHandle;
 
 type HashMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 type HashSet<T> = hashbrown::HashSet<T, FixedState>;
@@ -180,55 +178,4 @@ impl Watches {
 /// Redis's `keyIsExpired`: the key exists with a TTL that has passed.
 pub fn key_is_expired(db: &Db, key: &[u8], now_ms: u64) -> bool {
     db.keys.find(key).and_then(|s| db.keys.expire_at(s)).is_some_and(|at| at <= now_ms)
-}
-
-impl EngineState {
-    /// Redis's `signalModifiedKey`: every command that changes `key` of database `db`
-    /// calls this after the change (WATCH invalidation, client-side caching).
-    #[inline]
-    pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
-        if self.watches.any() {
-            self.watches.touch(db, key, &self.dbs);
-        }
-        if self.tracking.engaged {
-            self.tracking.invalidate_key(key, true, self.pubsub.pushes_len());
-        }
-    }
-
-    /// Handles the key events the keyspaces recorded since the last call, in order: keys
-    /// removed by expiry (lazily in lookups or by the active cycle) are modified keys
-    /// (WATCH) and `expired` keyspace events; added keys are `new` events. Runs after
-    /// each command and tick, and before each notification so events keep Redis's order.
-    #[inline]
-    pub fn flush_key_events(&mut self) {
-        // The common case (nothing expired or added while logged): one flag, inlined.
-        if self.pending.events.get() {
-            self.flush_pending_key_events();
-        }
-    }
-
-    /// [`EngineState::flush_key_events`] once the flag is up.
-    #[inline(never)]
-    fn flush_pending_key_events(&mut self) {
-        use crate::config::notify;
-        use crate::db::keyspace::KeyEvent;
-        self.pending.events.set(false);
-        for db in 0..self.dbs.len() {
-            if !self.dbs[db].keys.has_events() {
-                continue;
-            }
-            for (ev, key) in self.dbs[db].keys.take_events() {
-                match ev {
-                    KeyEvent::Expired => {
-                        // Redis signals expiries without a client (BCAST NOLOOP).
-                        let by = std::mem::take(&mut self.tracking.current);
-                        self.signal_modified_key(db, &key);
-                        self.tracking.current = by;
-                        self.notify_keyspace_event(notify::EXPIRED, "expired", &key, db);
-                    }
-                    KeyEvent::New => self.notify_keyspace_event(notify::NEW, "new", &key, db),
-                }
-            }
-        }
-    }
 }

@@ -27,6 +27,7 @@ use crate::client::{Client, ClientTable};
 use crate::db::{access, Db};
 use crate::engine::EngineState;
 use crate::error::CmdError;
+use crate::events::Effect;
 use crate::reply::Reply;
 use crate::types::Value;
 
@@ -109,18 +110,37 @@ impl<'a> Ctx<'a> {
         self.lookup_write(key).map(|s| self.check_type(s, is_type)).transpose()
     }
 
+    /// The event seam: records that `effect` happened to `key` of database `db`. Every
+    /// key change of a command leaves through here (the shorthands below included); the
+    /// engine hands the effects to WATCH, tracking, keyspace events and blocking after
+    /// the command, in one order (see `engine/effects.rs`).
+    #[inline]
+    pub fn record(&mut self, db: usize, key: &[u8], effect: Effect) {
+        self.st.record(db, key, effect);
+    }
+
     /// Redis's `signalModifiedKey` for `key` of the selected database: call it after a
-    /// command changed the key (WATCH invalidation).
+    /// command changed the key (WATCH invalidation, client-side caching).
     #[inline]
     pub fn signal_modified_key(&mut self, key: &[u8]) {
-        self.st.signal_modified_key(self.client.db, key);
+        self.record(self.client.db, key, Effect::Modified);
     }
 
     /// Redis's `notifyKeyspaceEvent(class, event, key, db)` for the selected database
     /// (`class` from [`crate::config::notify`]).
     #[inline]
     pub fn notify(&mut self, class: u32, event: &'static str, key: &[u8]) {
-        self.st.notify_keyspace_event(class, event, key, self.client.db);
+        self.record(self.client.db, key, Effect::Notify(class, event));
+    }
+
+    /// Names this command's effect for propagation (replicas, AOF): `argv` is propagated
+    /// instead of the request when the command changed something (Redis's
+    /// `rewriteClientCommandVector`). Free when nothing consumes propagation.
+    #[inline]
+    pub fn propagate_as(&mut self, argv: &[&[u8]]) {
+        if self.st.propagation.is_enabled() {
+            self.st.propagation.set_rewrite(argv.iter().map(|a| a.to_vec()).collect());
+        }
     }
 
     /// The usual pair after a write: [`Ctx::signal_modified_key`] then [`Ctx::notify`].
@@ -318,10 +338,12 @@ pub fn call(
     let first_arg = if COMMANDS.as_ptr_range().contains(&(spec as *const CommandSpec)) { 1 } else { 2 };
     let mut ctx = Ctx { st, client, clients, cmd: spec };
     let mut args = Args::new(argv, first_arg);
+    let outer_wrote = std::mem::replace(&mut ctx.st.events.wrote, false);
     let reply = match handler(&mut ctx, &mut args) {
         Ok(r) => r,
         Err(e) => e.into(),
     };
+    after_handler(ctx.st, ctx.client.db, outer_wrote, Some(argv));
     if ctx.client.tracking.is_some() && spec.has(flags::READONLY) {
         crate::tracking::remember_keys(ctx.st, ctx.client, spec, argv);
     }
@@ -334,6 +356,37 @@ pub fn call(
         stat.failed += 1;
     }
     reply
+}
+
+/// What follows every handler (a command's, or a blocked client's serving): its key
+/// events are drained to the subsystems, then the propagation hook gets its effect.
+/// `outer_wrote` is the write flag saved before the handler (the handler ran with it
+/// cleared); `argv` is the request, `None` for a served blocked client (whose waiter
+/// names its effect with [`Ctx::propagate_as`]).
+#[inline]
+pub(crate) fn after_handler(st: &mut EngineState, db: usize, outer_wrote: bool, argv: Option<&[&[u8]]>) {
+    let wrote = std::mem::replace(&mut st.events.wrote, outer_wrote);
+    st.drain_key_events();
+    if st.propagation.is_enabled() {
+        propagate(st, db, wrote, argv);
+    }
+}
+
+/// The propagation hook after a handler: the effect it named (`Ctx::propagate_as`), or
+/// its request when it changed a key, in the database it ran in.
+#[inline(never)]
+fn propagate(st: &mut EngineState, db: usize, wrote: bool, argv: Option<&[&[u8]]>) {
+    let rewrite = st.propagation.take_rewrite();
+    if !wrote {
+        return;
+    }
+    let argv = match (rewrite, argv) {
+        (Some(r), _) if r.is_empty() => return,
+        (Some(r), _) => r,
+        (None, Some(argv)) => argv.iter().map(|a| a.to_vec()).collect(),
+        (None, None) => return,
+    };
+    st.propagation.push(db, argv);
 }
 
 #[cfg(test)]

@@ -305,3 +305,10 @@ impl CommandSpec {
         (a > 0 && argc == a as usize) || (a < 0 && argc >= (-a) as usize)
     }
 }
+
+impl crate::stats::CommandId for CommandSpec {
+    #[inline]
+    fn command_id(&self) -> usize {
+        self.id as usize
+    }
+}

@@ -11,7 +11,7 @@
 use crate::bytes::SBytes;
 use crate::config::EvictionPolicy;
 use crate::db::{access, Db};
-use crate::engine::EngineState;
+use crate::rng::Rng;
 
 /// Candidates kept in the pool (Redis's `EVPOOL_SIZE`).
 pub const POOL_SIZE: usize = 16;
@@ -83,124 +83,127 @@ fn all_keys(policy: EvictionPolicy) -> bool {
     matches!(policy, EvictionPolicy::AllKeysLru | EvictionPolicy::AllKeysLfu | EvictionPolicy::AllKeysRandom)
 }
 
-/// Bytes to free to get under `maxmemory` (0 when within it or there is no limit).
-pub fn bytes_over_limit(st: &EngineState) -> usize {
-    let max = st.config.maxmemory as usize;
-    if max == 0 {
-        return 0;
-    }
-    st.used_memory().saturating_sub(max)
+/// What eviction reads of the configuration and clock.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// `maxmemory-policy`.
+    pub policy: EvictionPolicy,
+    /// `maxmemory-samples`.
+    pub samples: i64,
+    /// `lfu-decay-time`.
+    pub lfu_decay_time: i64,
+    /// Current time in ms.
+    pub now_ms: u64,
 }
 
-/// Redis's `performEvictions`: deletes keys by `maxmemory-policy` until memory is within
-/// `maxmemory`. Returns `Fail` when still over the limit (noeviction, or nothing left to
-/// evict): denyoom commands are then refused.
-pub fn perform_evictions(st: &mut EngineState) -> EvictResult {
-    if bytes_over_limit(st) == 0 {
-        return EvictResult::Ok;
-    }
-    let policy = st.config.maxmemory_policy;
-    if policy == EvictionPolicy::NoEviction {
-        return EvictResult::Fail;
-    }
-    while bytes_over_limit(st) > 0 {
-        let picked = match policy {
-            EvictionPolicy::AllKeysRandom | EvictionPolicy::VolatileRandom => pick_random(st, all_keys(policy)),
-            _ => pick_from_pool(st, policy),
-        };
-        let Some((db, slot)) = picked else {
-            return EvictResult::Fail;
-        };
-        evict_key(st, db, slot);
-    }
-    EvictResult::Ok
+/// The databases, pool and randomness eviction works on (the engine lends them).
+pub struct Evictor<'a> {
+    /// Every database.
+    pub dbs: &'a mut [Db],
+    /// Candidates kept between evictions.
+    pub pool: &'a mut EvictionPool,
+    /// Random picks and samples.
+    pub rng: &'a mut Rng,
+    /// Policy, samples, time.
+    pub settings: Settings,
 }
 
-/// Deletes the key in `slot` of database `db` as an eviction.
-fn evict_key(st: &mut EngineState, db: usize, slot: u32) {
-    let entry = st.dbs[db].keys.remove(slot);
-    st.stats.evicted_keys += 1;
-    st.on_key_evicted(db, &entry.key);
-}
-
-/// A random key (from the keys with a TTL unless `all`), visiting databases
-/// round-robin from the one after the last pick.
-fn pick_random(st: &mut EngineState, all: bool) -> Option<(usize, u32)> {
-    let n = st.dbs.len();
-    for _ in 0..n {
-        st.evict_pool.next_db = (st.evict_pool.next_db + 1) % n;
-        let j = st.evict_pool.next_db;
-        let ks = &st.dbs[j].keys;
-        let slot = if all {
-            ks.random_slot(&mut st.rng)
-        } else if ks.expires_len() > 0 {
-            let i = st.rng.below(ks.expires_len() as u64) as usize;
-            Some(ks.expire_entry(i).0)
-        } else {
-            None
-        };
-        if let Some(s) = slot {
-            return Some((j, s));
-        }
-    }
-    None
-}
-
-/// Fills the pool from every database with keys to sample, then takes the best
-/// candidate that still exists (Redis skips "ghosts": keys deleted since sampling).
-fn pick_from_pool(st: &mut EngineState, policy: EvictionPolicy) -> Option<(usize, u32)> {
-    let all = all_keys(policy);
-    loop {
-        let mut total = 0;
-        for db in 0..st.dbs.len() {
-            let keys = if all { st.dbs[db].keys.len() } else { st.dbs[db].keys.expires_len() };
-            if keys > 0 {
-                populate(st, db, all, policy);
-                total += keys;
-            }
-        }
-        if total == 0 {
+impl Evictor<'_> {
+    /// One step of Redis's `performEvictions`: picks a key by the policy and deletes
+    /// it; returns its database and name, or `None` when nothing is left to evict. The
+    /// engine loops while memory is over `maxmemory` and signals each evicted key.
+    pub fn evict_one(&mut self) -> Option<(usize, SBytes)> {
+        let policy = self.settings.policy;
+        if policy == EvictionPolicy::NoEviction {
             return None;
         }
-        while let Some(c) = st.evict_pool.pop_best() {
-            let ks = &st.dbs[c.db].keys;
-            if let Some(slot) = ks.find(&c.key) {
-                if all || ks.expire_at(slot).is_some() {
-                    return Some((c.db, slot));
+        let (db, slot) = match policy {
+            EvictionPolicy::AllKeysRandom | EvictionPolicy::VolatileRandom => self.pick_random(all_keys(policy)),
+            _ => self.pick_from_pool(policy),
+        }?;
+        let entry = self.dbs[db].keys.remove(slot);
+        Some((db, entry.key))
+    }
+
+    /// A random key (from the keys with a TTL unless `all`), visiting databases
+    /// round-robin from the one after the last pick.
+    fn pick_random(&mut self, all: bool) -> Option<(usize, u32)> {
+        let n = self.dbs.len();
+        for _ in 0..n {
+            self.pool.next_db = (self.pool.next_db + 1) % n;
+            let j = self.pool.next_db;
+            let ks = &self.dbs[j].keys;
+            let slot = if all {
+                ks.random_slot(self.rng)
+            } else if ks.expires_len() > 0 {
+                let i = self.rng.below(ks.expires_len() as u64) as usize;
+                Some(ks.expire_entry(i).0)
+            } else {
+                None
+            };
+            if let Some(s) = slot {
+                return Some((j, s));
+            }
+        }
+        None
+    }
+
+    /// Fills the pool from every database with keys to sample, then takes the best
+    /// candidate that still exists (Redis skips "ghosts": keys deleted since sampling).
+    fn pick_from_pool(&mut self, policy: EvictionPolicy) -> Option<(usize, u32)> {
+        let all = all_keys(policy);
+        loop {
+            let mut total = 0;
+            for db in 0..self.dbs.len() {
+                let keys = if all { self.dbs[db].keys.len() } else { self.dbs[db].keys.expires_len() };
+                if keys > 0 {
+                    self.populate(db, all, policy);
+                    total += keys;
+                }
+            }
+            if total == 0 {
+                return None;
+            }
+            while let Some(c) = self.pool.pop_best() {
+                let ks = &self.dbs[c.db].keys;
+                if let Some(slot) = ks.find(&c.key) {
+                    if all || ks.expire_at(slot).is_some() {
+                        return Some((c.db, slot));
+                    }
                 }
             }
         }
     }
-}
 
-/// Samples `maxmemory-samples` keys of database `db` into the pool (Redis's
-/// `evictionPoolPopulate`).
-fn populate(st: &mut EngineState, db: usize, all: bool, policy: EvictionPolicy) {
-    let samples = st.config.maxmemory_samples.max(1) as usize;
-    let now = st.now_ms();
-    let decay = st.config.lfu_decay_time;
-    for _ in 0..samples {
-        let d: &Db = &st.dbs[db];
-        let ks = &d.keys;
-        let slot = if all {
-            match ks.random_slot(&mut st.rng) {
-                Some(s) => s,
-                None => return,
-            }
-        } else {
-            if ks.expires_len() == 0 {
-                return;
-            }
-            ks.expire_entry(st.rng.below(ks.expires_len() as u64) as usize).0
-        };
-        let e = ks.entry(slot);
-        let idle = match policy {
-            EvictionPolicy::VolatileTtl => u64::MAX - ks.expire_at(slot).unwrap_or(0),
-            p if access::is_lfu(p) => 255 - access::lfu_counter(e.access, now, decay) as u64,
-            _ => access::idle_ms(e.access, now),
-        };
-        let key = e.key.clone();
-        st.evict_pool.insert(Candidate { idle, db, key });
+    /// Samples `maxmemory-samples` keys of database `db` into the pool (Redis's
+    /// `evictionPoolPopulate`).
+    fn populate(&mut self, db: usize, all: bool, policy: EvictionPolicy) {
+        let samples = self.settings.samples.max(1) as usize;
+        let now = self.settings.now_ms;
+        let decay = self.settings.lfu_decay_time;
+        for _ in 0..samples {
+            let d: &Db = &self.dbs[db];
+            let ks = &d.keys;
+            let slot = if all {
+                match ks.random_slot(self.rng) {
+                    Some(s) => s,
+                    None => return,
+                }
+            } else {
+                if ks.expires_len() == 0 {
+                    return;
+                }
+                ks.expire_entry(self.rng.below(ks.expires_len() as u64) as usize).0
+            };
+            let e = ks.entry(slot);
+            let idle = match policy {
+                EvictionPolicy::VolatileTtl => u64::MAX - ks.expire_at(slot).unwrap_or(0),
+                p if access::is_lfu(p) => 255 - access::lfu_counter(e.access, now, decay) as u64,
+                _ => access::idle_ms(e.access, now),
+            };
+            let key = e.key.clone();
+            self.pool.insert(Candidate { idle, db, key });
+        }
     }
 }
 

@@ -78,9 +78,13 @@ fn expire_generic(ctx: &mut Ctx, args: &mut Args, base_ms: i64, seconds: bool) -
         // A time in the past deletes the key (a deletion, not an expiry, in the stats).
         db.keys.remove(slot);
         ctx.key_event(notify::GENERIC, "del", key);
+        ctx.propagate_as(&[b"DEL", key]);
     } else {
         db.keys.set_expire(slot, when as u64);
         ctx.key_event(notify::GENERIC, "expire", key);
+        // A relative time replays as the absolute one (Redis's PEXPIREAT rewrite).
+        let mut n = [0u8; 20];
+        ctx.propagate_as(&[b"PEXPIREAT", key, crate::numfmt::format_i64(when, &mut n)]);
     }
     Ok(Reply::Int(1))
 }

@@ -6,6 +6,7 @@ use crate::cmd::{is, Args, Ctx};
 use crate::config::notify;
 use crate::db::access;
 use crate::error::{CmdError, CmdResult};
+use crate::events::Effect;
 use crate::reply::Reply;
 
 /// `ERR source and destination objects are the same`.
@@ -109,8 +110,8 @@ pub fn copy(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if let Some(at) = expire {
         ks.set_expire(slot, at);
     }
-    ctx.st.signal_modified_key(dst_db, dst);
-    ctx.st.notify_keyspace_event(notify::GENERIC, "copy_to", dst, dst_db);
+    ctx.record(dst_db, dst, Effect::Modified);
+    ctx.record(dst_db, dst, Effect::Notify(notify::GENERIC, "copy_to"));
     Ok(Reply::Int(1))
 }
 
@@ -138,10 +139,10 @@ pub fn r#move(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         ks.set_expire(slot, at);
     }
     let src_db = ctx.client.db;
-    ctx.st.signal_modified_key(src_db, key);
-    ctx.st.signal_modified_key(dst_db, key);
-    ctx.st.notify_keyspace_event(notify::GENERIC, "move_from", key, src_db);
-    ctx.st.notify_keyspace_event(notify::GENERIC, "move_to", key, dst_db);
+    ctx.record(src_db, key, Effect::Modified);
+    ctx.record(dst_db, key, Effect::Modified);
+    ctx.record(src_db, key, Effect::Notify(notify::GENERIC, "move_from"));
+    ctx.record(dst_db, key, Effect::Notify(notify::GENERIC, "move_to"));
     Ok(Reply::Int(1))
 }
 

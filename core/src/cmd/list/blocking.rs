@@ -22,12 +22,46 @@ enum ListWait {
     Move { from: End, to: End, dst: Vec<u8> },
 }
 
+/// The word of an end in LMOVE's syntax.
+fn end_word(end: End) -> &'static [u8] {
+    match end {
+        End::Head => b"LEFT",
+        End::Tail => b"RIGHT",
+    }
+}
+
+impl ListWait {
+    /// Names the non-blocking command that replays this serving (Redis's
+    /// `serveClientBlockedOnList` propagates `[LR]POP key [count]` or `LMOVE`).
+    fn name_effect(&self, ctx: &mut Ctx, key: &[u8]) {
+        if !ctx.st.propagation.is_enabled() {
+            return;
+        }
+        let pop = |end: End| -> &'static [u8] {
+            match end {
+                End::Head => b"LPOP",
+                End::Tail => b"RPOP",
+            }
+        };
+        match self {
+            ListWait::Pop(end) => ctx.propagate_as(&[pop(*end), key]),
+            ListWait::MultiPop(end, count) => {
+                let mut n = [0u8; 20];
+                let count = crate::numfmt::format_i64(*count as i64, &mut n);
+                ctx.propagate_as(&[pop(*end), key, count])
+            }
+            ListWait::Move { from, to, dst } => ctx.propagate_as(&[b"LMOVE", key, dst, end_word(*from), end_word(*to)]),
+        }
+    }
+}
+
 impl Waiter for ListWait {
     fn waits_for(&self) -> WaitFor {
         WaitFor::List
     }
 
     fn serve(&self, ctx: &mut Ctx, key: &[u8], slot: u32) -> Option<Reply> {
+        self.name_effect(ctx, key);
         let r = match self {
             ListWait::Pop(end) => {
                 pop_one(ctx, slot, *end).map(|v| Reply::Array(vec![Reply::bulk(key), Reply::Bulk(v)]))

@@ -74,6 +74,7 @@ fn list_changed(ctx: &mut Ctx, slot: u32, event: &'static str) {
         if emptied {
             ctx.db().keys.remove(slot);
         }
+        ctx.st.count_change();
         return;
     }
     let key = ctx.db().keys.entry(slot).key.clone();

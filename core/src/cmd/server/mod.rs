@@ -43,9 +43,7 @@ fn flush_flags(args: &Args) -> Result<(), CmdError> {
 /// `FLUSHDB [ASYNC|SYNC]`.
 pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
-    let (db, now) = (ctx.client.db, ctx.now_ms());
-    ctx.st.watches.touch_all_in_db(db, None, &ctx.st.dbs, now);
-    ctx.st.tracking.flush(ctx.st.pubsub.pushes_len());
+    ctx.st.signal_flushed_db(Some(ctx.client.db));
     ctx.db().clear();
     Ok(Reply::ok())
 }
@@ -53,11 +51,7 @@ pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `FLUSHALL [ASYNC|SYNC]`.
 pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
-    let now = ctx.now_ms();
-    for db in 0..ctx.st.dbs.len() {
-        ctx.st.watches.touch_all_in_db(db, None, &ctx.st.dbs, now);
-    }
-    ctx.st.tracking.flush(ctx.st.pubsub.pushes_len());
+    ctx.st.signal_flushed_db(None);
     for db in ctx.st.dbs.iter_mut() {
         db.clear();
     }
@@ -81,9 +75,7 @@ pub fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         // Redis's dbSwapDatabases: nothing to do (no WATCH touched, no key signalled).
         return Ok(Reply::ok());
     }
-    let now = ctx.now_ms();
-    ctx.st.watches.touch_all_in_db(a as usize, Some(b as usize), &ctx.st.dbs, now);
-    ctx.st.watches.touch_all_in_db(b as usize, Some(a as usize), &ctx.st.dbs, now);
+    ctx.st.signal_swapped_dbs(a as usize, b as usize);
     ctx.st.dbs.swap(a as usize, b as usize);
     // Clients blocked in either database may now find their keys (Redis's
     // scanDatabaseForReadyKeys).

@@ -47,6 +47,8 @@ pub fn spop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
                 ctx.notify(notify::GENERIC, "del", args.at(1));
             }
             ctx.signal_modified_key(args.at(1));
+            // The random pick replays as its effect (Redis's SREM rewrite).
+            ctx.propagate_as(&[b"SREM", args.at(1), &m]);
             Ok(Reply::Bulk(m))
         }
         3 => spop_count(ctx, args),
@@ -70,6 +72,7 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
         let all = set.iter().map(bulk).collect();
         ctx.db().keys.remove(slot);
         ctx.notify(notify::GENERIC, "del", args.at(1));
+        ctx.propagate_as(&[b"DEL", args.at(1)]);
         return Ok(Reply::Set(all));
     }
     let remaining = size - count;
@@ -106,6 +109,15 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
             }
         }
         out.extend(popped.into_iter().map(Reply::Bulk));
+    }
+    if ctx.st.propagation.is_enabled() {
+        // The random picks replay as their effect: SREM of the popped members.
+        let mut srem: Vec<&[u8]> = vec![b"SREM", args.at(1)];
+        srem.extend(out.iter().filter_map(|r| match r {
+            Reply::Bulk(m) => Some(m.as_slice()),
+            _ => None,
+        }));
+        ctx.propagate_as(&srem);
     }
     Ok(Reply::Set(out))
 }

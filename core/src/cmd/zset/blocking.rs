@@ -37,6 +37,17 @@ impl Waiter for ZsetWait {
     }
 
     fn serve(&self, ctx: &mut Ctx, key: &[u8], slot: u32) -> Option<Reply> {
+        if ctx.st.propagation.is_enabled() {
+            // Redis's serveClientBlockedOnSortedSet propagates ZPOPMIN/ZPOPMAX.
+            let name: &[u8] = if self.max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+            let mut n = [0u8; 20];
+            let count = crate::numfmt::format_i64(self.count as i64, &mut n);
+            if self.multi {
+                ctx.propagate_as(&[name, key, count]);
+            } else {
+                ctx.propagate_as(&[name, key]);
+            }
+        }
         Some(pop_from(ctx, slot, key, self.max, self.count, self.shape()))
     }
 }

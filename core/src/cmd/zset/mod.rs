@@ -75,6 +75,7 @@ fn removed_members(ctx: &mut Ctx, slot: u32, event: &'static str) {
         if emptied {
             ctx.db().keys.remove(slot);
         }
+        ctx.st.count_change();
         return;
     }
     let key = ctx.db().keys.entry(slot).key.clone();

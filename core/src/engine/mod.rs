@@ -17,6 +17,10 @@ use crate::rng::Rng;
 use crate::stats::{CmdStats, Stats};
 use crate::watch::Watches;
 
+mod effects;
+#[cfg(test)]
+mod replica_tests;
+
 /// Largest bulk buffer [`Engine::recycle`] keeps (bigger ones are freed, not hoarded).
 const SPARE_BULK_MAX: usize = 4096;
 
@@ -125,6 +129,11 @@ pub struct EngineState {
     pub spare_bulk: Vec<u8>,
     /// Client-side caching state (see [`crate::tracking`]).
     pub tracking: crate::tracking::Tracking,
+    /// Key effects recorded and not yet drained: the event seam (see [`crate::events`]
+    /// and `engine/effects.rs`).
+    pub events: crate::events::EventLog,
+    /// The propagation hook's queue (see [`crate::propagate`]).
+    pub propagation: crate::propagate::Propagation,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -168,26 +177,46 @@ impl EngineState {
         self.host.allocated_bytes.map(|f| f())
     }
 
-    /// Called for each key eviction deletes (after it is gone): WATCH touch and the
-    /// `evicted` keyspace event, as Redis's `performEvictions`.
-    pub fn on_key_evicted(&mut self, db: usize, key: &[u8]) {
-        self.signal_modified_key(db, key);
-        self.notify_keyspace_event(crate::config::notify::EVICTED, "evicted", key, db);
+    /// Bytes to free to get under `maxmemory` (0 when within it or there is no limit).
+    pub fn bytes_over_limit(&self) -> usize {
+        match self.config.maxmemory as usize {
+            0 => 0,
+            max => self.used_memory().saturating_sub(max),
+        }
     }
 
-    /// Evicts keys if memory is over `maxmemory` (Redis's `performEvictions`). Keyspaces
-    /// are compacted again afterwards: this runs before a command, which may rely on
-    /// dense slots (KEYS, SCAN, RANDOMKEY).
+    /// Redis's `performEvictions`: deletes keys by `maxmemory-policy` until memory is
+    /// within `maxmemory`, each evicted key signalled through the event seam. Returns
+    /// `Fail` when still over the limit (noeviction, or nothing left to evict): denyoom
+    /// commands are then refused. Keyspaces are compacted again afterwards: this runs
+    /// before a command, which may rely on dense slots (KEYS, SCAN, RANDOMKEY).
     pub fn perform_evictions(&mut self) -> evict::EvictResult {
-        if self.config.maxmemory == 0 {
+        if self.config.maxmemory == 0 || self.bytes_over_limit() == 0 {
             return evict::EvictResult::Ok;
         }
-        let before = self.stats.evicted_keys;
-        let r = evict::perform_evictions(self);
-        if self.stats.evicted_keys != before {
+        let settings = evict::Settings {
+            policy: self.config.maxmemory_policy,
+            samples: self.config.maxmemory_samples,
+            lfu_decay_time: self.config.lfu_decay_time,
+            now_ms: self.now_ms(),
+        };
+        let mut result = evict::EvictResult::Ok;
+        let mut evicted = false;
+        while self.bytes_over_limit() > 0 {
+            let mut evictor =
+                evict::Evictor { dbs: &mut self.dbs, pool: &mut self.evict_pool, rng: &mut self.rng, settings };
+            let Some((db, key)) = evictor.evict_one() else {
+                result = evict::EvictResult::Fail;
+                break;
+            };
+            self.stats.evicted_keys += 1;
+            self.on_key_evicted(db, &key);
+            evicted = true;
+        }
+        if evicted {
             self.compact_keyspaces();
         }
-        r
+        result
     }
 
     /// Re-measures written entries and fills holes, in the databases that need it
@@ -246,7 +275,7 @@ impl Engine {
                 next_client_id: 1,
                 lastsave_s: opts.now_us / 1_000_000,
                 host: opts.host,
-                cmd_calls: CmdStats::default(),
+                cmd_calls: CmdStats::new(cmd::table::COMMAND_COUNT),
                 errno_erange: false,
                 blocking,
                 watches,
@@ -256,6 +285,8 @@ impl Engine {
                 pending,
                 spare_bulk: Vec::new(),
                 tracking: Default::default(),
+                events: Default::default(),
+                propagation: Default::default(),
             },
             clients: ClientTable::default(),
         }
@@ -383,9 +414,12 @@ impl Engine {
             crate::tracking::after_command(&mut client);
         }
         self.clients.put_back(h, client);
-        self.state.flush_key_events();
+        self.state.drain_key_events();
+        if self.state.propagation.is_enabled() {
+            self.state.propagation.end_unit();
+        }
         blocking::serve_ready(&mut self.state, &mut self.clients);
-        self.state.flush_key_events();
+        self.state.drain_key_events();
         if self.state.blocking.has_overdue(self.state.now_ms()) {
             blocking::expire_overdue(&mut self.state, &mut self.clients);
         }
@@ -394,7 +428,7 @@ impl Engine {
             // Redis's eviction time proc, started by CONFIG SET maxmemory.
             self.state.evict_pending = false;
             self.state.perform_evictions();
-            self.state.flush_key_events();
+            self.state.drain_key_events();
             self.compact_keyspaces();
         }
         if self.state.tracking.engaged {
@@ -434,6 +468,18 @@ impl Engine {
         }
     }
 
+    /// Turns the propagation hook on or off: when on, every command that changes data
+    /// queues its effect for [`Engine::take_propagated`] (see [`crate::propagate`]).
+    pub fn set_propagation(&mut self, on: bool) {
+        self.state.propagation.set_enabled(on);
+    }
+
+    /// Takes the operations a replica or an append-only file must apply to reach this
+    /// engine's data, in order, each with its database (see [`crate::propagate`]).
+    pub fn take_propagated(&mut self) -> Vec<crate::propagate::Op> {
+        self.state.propagation.take()
+    }
+
     /// Whether there are actions for the host.
     #[inline]
     pub fn has_actions(&self) -> bool {
@@ -456,12 +502,12 @@ impl Engine {
         let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
         let now_ms = st.now_ms();
         let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
-        st.flush_key_events();
+        st.drain_key_events();
         // Expired keys are deleted keys: XREADGROUP waits on them end (Redis's
         // signalDeletedKeyAsReady from the expire cycle).
         if self.state.blocking.blocked_clients() > 0 {
             blocking::serve_ready(&mut self.state, &mut self.clients);
-            self.state.flush_key_events();
+            self.state.drain_key_events();
         }
         self.compact_keyspaces();
         if self.state.tracking.engaged && self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {

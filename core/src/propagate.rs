@@ -1,0 +1,168 @@
+//! The propagation hook: what a replica or an append-only file needs to apply to end up
+//! with the same data, as Redis's `alsoPropagate` / `propagatePendingCommands`.
+//!
+//! Off until a consumer turns it on ([`Propagation::set_enabled`]): then each command
+//! that changed a key queues its effect, with the database it ran in, and the engine
+//! closes an *execution unit* (one command, one served blocked client) with [`Propagation::end_unit`]: a unit of more than
+//! one operation is wrapped in `MULTI` ... `EXEC`, as Redis 7.0 does. Consumers take the
+//! closed operations with [`Propagation::take`].
+//!
+//! Effects, not requests: a command whose request would not replay the same change
+//! names its effect with `Ctx::propagate_as` (SPOP as SREM, EXPIRE as PEXPIREAT, a
+//! served BLPOP as LPOP, ...); keys removed by expiry or eviction propagate as `DEL`.
+
+/// One operation for consumers: `argv` to run in database `db`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Op {
+    /// Database index the operation runs in.
+    pub db: usize,
+    /// The command and its arguments.
+    pub argv: Vec<Vec<u8>>,
+}
+
+/// The propagation queue (see the module doc).
+#[derive(Debug, Default)]
+pub struct Propagation {
+    enabled: bool,
+    /// The current unit's operations.
+    unit: Vec<Op>,
+    /// Closed units, in order, for consumers.
+    out: Vec<Op>,
+    /// The effect the running command named instead of its request.
+    rewrite: Option<Vec<Vec<u8>>>,
+}
+
+impl Propagation {
+    /// Whether a consumer wants operations.
+    #[inline]
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Turns propagation on or off (off forgets what was queued).
+    pub fn set_enabled(&mut self, on: bool) {
+        self.enabled = on;
+        if !on {
+            self.unit.clear();
+            self.out.clear();
+            self.rewrite = None;
+        }
+    }
+
+    /// Queues `argv` in database `db` in the current unit (Redis's `alsoPropagate`).
+    pub fn push(&mut self, db: usize, argv: Vec<Vec<u8>>) {
+        if self.enabled {
+            self.unit.push(Op { db, argv });
+        }
+    }
+
+    /// Queues the deletion of `key` the server did (expiry, eviction) as `DEL key`, a
+    /// unit of its own: it goes out ahead of the command whose lookup found the key
+    /// expired, unwrapped.
+    #[inline]
+    pub fn deleted_by_server(&mut self, db: usize, key: &[u8]) {
+        if self.enabled {
+            self.out.push(Op { db, argv: vec![b"DEL".to_vec(), key.to_vec()] });
+        }
+    }
+
+    /// Names the running command's effect: `argv` is propagated instead of the request
+    /// (Redis's `rewriteClientCommandVector`). An empty `argv` propagates nothing.
+    pub fn set_rewrite(&mut self, argv: Vec<Vec<u8>>) {
+        if self.enabled {
+            self.rewrite = Some(argv);
+        }
+    }
+
+    /// Takes the rewrite the running command named, if any.
+    #[inline]
+    pub fn take_rewrite(&mut self) -> Option<Vec<Vec<u8>>> {
+        self.rewrite.take()
+    }
+
+    /// Closes the current unit: its operations move to the output, wrapped in
+    /// `MULTI`/`EXEC` when there is more than one.
+    pub fn end_unit(&mut self) {
+        match self.unit.len() {
+            0 => {}
+            1 => self.out.append(&mut self.unit),
+            _ => {
+                let db = self.unit[0].db;
+                self.out.push(Op { db, argv: vec![b"MULTI".to_vec()] });
+                self.out.append(&mut self.unit);
+                let db = self.out.last().map_or(db, |o| o.db);
+                self.out.push(Op { db, argv: vec![b"EXEC".to_vec()] });
+            }
+        }
+    }
+
+    /// Whether closed operations wait for [`Propagation::take`].
+    #[inline]
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Takes the closed operations in order.
+    pub fn take(&mut self) -> Vec<Op> {
+        std::mem::take(&mut self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<Vec<u8>> {
+        words.iter().map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn nothing_is_queued_while_disabled() {
+        let mut p = Propagation::default();
+        p.push(0, argv(&["SET", "k", "v"]));
+        p.deleted_by_server(0, b"k");
+        p.set_rewrite(argv(&["DEL", "k"]));
+        p.end_unit();
+        assert!(!p.has_output());
+        assert_eq!(p.take_rewrite(), None);
+    }
+
+    #[test]
+    fn one_operation_is_sent_as_is_and_several_are_wrapped() {
+        let mut p = Propagation::default();
+        p.set_enabled(true);
+        p.push(2, argv(&["SET", "k", "v"]));
+        p.end_unit();
+        p.push(0, argv(&["INCR", "n"]));
+        p.deleted_by_server(0, b"old");
+        p.push(0, argv(&["INCR", "m"]));
+        p.end_unit();
+        let got: Vec<(usize, Vec<Vec<u8>>)> = p.take().into_iter().map(|o| (o.db, o.argv)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, argv(&["SET", "k", "v"])),
+                (0, argv(&["DEL", "old"])),
+                (0, argv(&["MULTI"])),
+                (0, argv(&["INCR", "n"])),
+                (0, argv(&["INCR", "m"])),
+                (0, argv(&["EXEC"])),
+            ]
+        );
+        assert!(!p.has_output());
+    }
+
+    #[test]
+    fn rewrite_is_taken_once_and_disabling_forgets() {
+        let mut p = Propagation::default();
+        p.set_enabled(true);
+        p.set_rewrite(argv(&["SREM", "s", "a"]));
+        assert_eq!(p.take_rewrite(), Some(argv(&["SREM", "s", "a"])));
+        assert_eq!(p.take_rewrite(), None);
+        p.push(0, argv(&["SET", "k", "v"]));
+        p.set_enabled(false);
+        p.set_enabled(true);
+        p.end_unit();
+        assert!(p.take().is_empty());
+    }
+}
