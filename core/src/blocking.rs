@@ -46,18 +46,13 @@
 //!   deadline is before the current millisecond with [`Waiter::timeout_reply`].
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fmt;
 
 use foldhash::fast::FixedState;
 
 use crate::bytes::SBytes;
-use crate::client::{Client, ClientHandle, ClientTable};
-use crate::cmd::{CommandSpec, Ctx};
-use crate::engine::EngineState;
-use crate::error::CmdError;
+use crate::handle::ClientHandle;
 use crate::reply::Reply;
 use crate::types::Value;
-use crate::util::longdouble::LongDouble;
 
 type HashMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 type HashSet<T> = hashbrown::HashSet<T, FixedState>;
@@ -82,56 +77,6 @@ impl WaitFor {
             Value::Stream(_) => Some(WaitFor::Stream),
             _ => None,
         }
-    }
-}
-
-/// How a blocked command finishes. Each family of blocking commands implements it
-/// (lists: `cmd::list`).
-pub trait Waiter {
-    /// The value type whose keys can serve this client.
-    fn waits_for(&self) -> WaitFor;
-
-    /// Serves the client from `key`, which exists in `slot` of the client's database
-    /// and holds a value of kind [`Waiter::waits_for`]. Returns the reply (the wait ends),
-    /// or `None` to keep waiting.
-    fn serve(&self, ctx: &mut Ctx, key: &[u8], slot: u32) -> Option<Reply>;
-
-    /// The reply when the wait times out or `CLIENT UNBLOCK id TIMEOUT` ends it.
-    fn timeout_reply(&self) -> Reply {
-        Reply::NilArray
-    }
-
-    /// The reply that ends the wait when a waited-on key is deleted or stops holding a
-    /// value of kind [`Waiter::waits_for`] (Redis 7.0 unblocks XREADGROUP so, with
-    /// `UNBLOCKED the stream key no longer exists`); `None` (the default): keep waiting.
-    fn key_gone_reply(&self) -> Option<Reply> {
-        None
-    }
-}
-
-/// What a blocked client waits for (kept in `Client::wait`).
-pub struct Wait {
-    /// Database of the keys (the client's selected one when it blocked).
-    pub db: usize,
-    /// The distinct keys waited on, in argument order.
-    pub keys: Vec<SBytes>,
-    /// Absolute deadline in ms; 0 means none. Can be negative after Redis's overflow.
-    pub deadline_ms: i64,
-    /// The blocked command (for its statistics).
-    pub spec: &'static CommandSpec,
-    /// How to serve it.
-    pub waiter: Box<dyn Waiter>,
-}
-
-/// Without the waiter: `Waiter` has no `Debug` (its formatting code would ride along in
-/// every build through the trait object's table).
-impl fmt::Debug for Wait {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait")
-            .field("db", &self.db)
-            .field("deadline_ms", &self.deadline_ms)
-            .field("command", &self.spec.name)
-            .finish()
     }
 }
 
@@ -203,6 +148,159 @@ impl Blocking {
         std::mem::take(&mut self.wakeups)
     }
 
+    /// Registers client `h` (id `id`) waiting on `keys` of database `db` (duplicates
+    /// count once) until `deadline_ms` (0: none); `watch_gone`: the wait also ends when
+    /// a key is deleted or stops holding a stream. Returns the distinct keys, in order.
+    pub fn register(
+        &mut self,
+        db: usize,
+        h: ClientHandle,
+        id: u64,
+        keys: &[&[u8]],
+        deadline_ms: i64,
+        watch_gone: bool,
+    ) -> Vec<SBytes> {
+        let mut uniq: Vec<SBytes> = Vec::with_capacity(keys.len());
+        for &k in keys {
+            if uniq.iter().any(|u| u.as_slice() == k) {
+                continue;
+            }
+            let key = SBytes::new(k);
+            self.by_key[db].entry(key.clone()).or_default().push_back(h);
+            uniq.push(key);
+        }
+        if deadline_ms != 0 {
+            self.deadlines.insert((deadline_ms, id), h);
+        }
+        if watch_gone {
+            for k in &uniq {
+                *self.gone_watch.entry((db, k.clone())).or_default() += 1;
+            }
+        }
+        self.blocked += 1;
+        uniq
+    }
+
+    /// Forgets a wait registered with [`Blocking::register`] (the same arguments, `keys`
+    /// as it returned them). Returns whether nobody waits in database `db` any more.
+    pub fn unregister(
+        &mut self,
+        db: usize,
+        h: ClientHandle,
+        id: u64,
+        keys: &[SBytes],
+        deadline_ms: i64,
+        watch_gone: bool,
+    ) -> bool {
+        let map = &mut self.by_key[db];
+        for k in keys {
+            if let Some(q) = map.get_mut(k.as_slice()) {
+                q.retain(|&x| x != h);
+                if q.is_empty() {
+                    map.remove(k.as_slice());
+                }
+            }
+        }
+        if deadline_ms != 0 {
+            self.deadlines.remove(&(deadline_ms, id));
+        }
+        if watch_gone {
+            for k in keys {
+                let item = (db, k.clone());
+                if let Some(n) = self.gone_watch.get_mut(&item) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.gone_watch.remove(&item);
+                    }
+                }
+            }
+        }
+        self.blocked -= 1;
+        self.by_key[db].is_empty()
+    }
+
+    /// Queues the reply of a client whose wait ended, for the host.
+    pub fn push_wakeup(&mut self, h: ClientHandle, reply: Reply) {
+        self.wakeups.push((h, reply));
+    }
+
+    /// The clients waiting on `key` of database `db`, first blocked first.
+    pub fn waiters(&self, db: usize, key: &[u8]) -> Vec<ClientHandle> {
+        self.by_key[db].get(key).map_or(Vec::new(), |q| q.iter().copied().collect())
+    }
+
+    /// Every key clients wait on in database `db`.
+    pub fn waited_keys(&self, db: usize) -> Vec<SBytes> {
+        self.by_key[db].keys().cloned().collect()
+    }
+
+    /// Whether clients wait on any key of database `db`.
+    pub fn db_is_waited(&self, db: usize) -> bool {
+        !self.by_key[db].is_empty()
+    }
+
+    /// Whether a client whose wait ends on deletion waits on `key` of `db`.
+    pub fn is_gone_watched(&self, db: usize, key: &[u8]) -> bool {
+        self.gone_watch.contains_key(&(db, SBytes::new(key)))
+    }
+
+    /// Signals the deletion-watched keys for which `gone(db, key)` holds (Redis's
+    /// `signalDeletedKeyAsReady`).
+    pub fn signal_gone(&mut self, gone: impl Fn(usize, &[u8]) -> bool) {
+        if self.gone_watch.is_empty() {
+            return;
+        }
+        let hits: Vec<(usize, SBytes)> =
+            self.gone_watch.keys().filter(|(db, k)| gone(*db, k.as_slice())).cloned().collect();
+        for (db, k) in hits {
+            self.signal(db, &k);
+        }
+    }
+
+    /// Takes the ready keys of this round, in order (each stays marked as queued until
+    /// [`Blocking::unmark_ready`], so signalling it again while it is served is a no-op).
+    pub fn take_ready(&mut self) -> Vec<(usize, SBytes)> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Whether keys wait to be served.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// Unmarks a ready key taken with [`Blocking::take_ready`], just before it is served.
+    pub fn unmark_ready(&mut self, db: usize, key: &SBytes) {
+        self.ready_set.remove(&(db, key.clone()));
+    }
+
+    /// Forgets every ready key (nobody waits).
+    pub fn clear_ready(&mut self) {
+        if !self.ready.is_empty() {
+            self.ready.clear();
+            self.ready_set.clear();
+        }
+    }
+
+    /// The earliest deadline: (deadline ms, client id, handle).
+    pub fn first_deadline(&self) -> Option<(i64, u64, ClientHandle)> {
+        self.deadlines.first_key_value().map(|(&(d, id), &h)| (d, id, h))
+    }
+
+    /// Forgets a deadline whose client is gone.
+    pub fn remove_deadline(&mut self, deadline_ms: i64, id: u64) {
+        self.deadlines.remove(&(deadline_ms, id));
+    }
+
+    /// Takes the reusable buffer for the keyspaces' added-key records.
+    pub fn take_scratch(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.scratch)
+    }
+
+    /// Gives the buffer of [`Blocking::take_scratch`] back.
+    pub fn give_scratch(&mut self, v: Vec<u32>) {
+        self.scratch = v;
+    }
+
     /// Whether clients wait on `key` of database `db`.
     #[inline]
     pub fn is_waited(&self, db: usize, key: &[u8]) -> bool {
@@ -219,297 +317,10 @@ impl Blocking {
     }
 
     /// Queues `key` of database `db` as ready unless it already is.
-    fn signal(&mut self, db: usize, key: &SBytes) {
+    pub fn signal(&mut self, db: usize, key: &SBytes) {
         let item = (db, key.clone());
         if self.ready_set.insert(item.clone()) {
             self.ready.push(item);
-        }
-    }
-}
-
-/// Redis 7.0's `getTimeoutFromObjectOrReply` in seconds: a `long double` number of
-/// seconds, times 1000 rounded up to ms (`ceill`), plus the current time unless it is 0
-/// (no timeout). Overflow wraps as in Redis (the wait then ends at the next check).
-pub fn parse_timeout(arg: &[u8], now_ms: u64) -> Result<i64, CmdError> {
-    let secs = LongDouble::parse(arg).ok_or(CmdError::other("ERR timeout is not a float or out of range"))?;
-    let ms = secs.mul_u64(1000).ceil_i64();
-    if ms < 0 {
-        return Err(CmdError::other("ERR timeout is negative"));
-    }
-    Ok(if ms > 0 { ms.wrapping_add(now_ms as i64) } else { 0 })
-}
-
-impl<'a> Ctx<'a> {
-    /// Blocks the running client on `keys` (duplicates count once) until `deadline_ms`
-    /// (0: forever); returns the [`Reply::Blocked`] marker for the handler to return.
-    pub fn block(&mut self, keys: &[&[u8]], deadline_ms: i64, waiter: Box<dyn Waiter>) -> Reply {
-        let db = self.client.db;
-        let h = self.client.handle;
-        let b = &mut self.st.blocking;
-        let mut uniq: Vec<SBytes> = Vec::with_capacity(keys.len());
-        for &k in keys {
-            if uniq.iter().any(|u| u.as_slice() == k) {
-                continue;
-            }
-            let key = SBytes::new(k);
-            b.by_key[db].entry(key.clone()).or_default().push_back(h);
-            uniq.push(key);
-        }
-        if deadline_ms != 0 {
-            b.deadlines.insert((deadline_ms, self.client.id), h);
-        }
-        if waiter.key_gone_reply().is_some() {
-            for k in &uniq {
-                *b.gone_watch.entry((db, k.clone())).or_default() += 1;
-            }
-        }
-        b.blocked += 1;
-        self.st.dbs[db].keys.set_insert_log(true);
-        self.client.wait = Some(Box::new(Wait { db, keys: uniq, deadline_ms, spec: self.cmd, waiter }));
-        Reply::Blocked
-    }
-
-    /// Redis's `signalKeyAsReady` for a key that exists (XADD, XGROUP DESTROY): queues
-    /// `key` of the client's database for serving when clients wait on it.
-    pub fn signal_ready(&mut self, key: &[u8]) {
-        self.record(self.client.db, key, crate::events::Effect::Ready);
-    }
-
-    /// Whether the running client may block (not inside MULTI/EXEC or a script).
-    #[inline]
-    pub fn may_block(&self) -> bool {
-        !self.client.deny_blocking
-    }
-}
-
-/// Removes `client`'s wait from the bookkeeping and returns it.
-fn unregister(st: &mut EngineState, client: &mut Client) -> Option<Box<Wait>> {
-    let wait = client.wait.take()?;
-    let b = &mut st.blocking;
-    let map = &mut b.by_key[wait.db];
-    for k in &wait.keys {
-        if let Some(q) = map.get_mut(k.as_slice()) {
-            q.retain(|&x| x != client.handle);
-            if q.is_empty() {
-                map.remove(k.as_slice());
-            }
-        }
-    }
-    if wait.deadline_ms != 0 {
-        b.deadlines.remove(&(wait.deadline_ms, client.id));
-    }
-    if wait.waiter.key_gone_reply().is_some() {
-        for k in &wait.keys {
-            let item = (wait.db, k.clone());
-            if let Some(n) = b.gone_watch.get_mut(&item) {
-                *n -= 1;
-                if *n == 0 {
-                    b.gone_watch.remove(&item);
-                }
-            }
-        }
-    }
-    b.blocked -= 1;
-    if map.is_empty() {
-        st.dbs[wait.db].keys.set_insert_log(false);
-    }
-    Some(wait)
-}
-
-/// Ends `client`'s wait with `reply` (Redis's `unblockClient` plus the reply): the reply
-/// goes to the host's wake-up queue after the client's `CLIENT REPLY` mode. An error
-/// reply, or `failed`, counts as a failed call of the blocked command.
-pub fn finish(st: &mut EngineState, client: &mut Client, reply: Reply, failed: bool) {
-    let Some(wait) = unregister(st, client) else {
-        return;
-    };
-    if let Reply::Error(text) = &reply {
-        st.stats.record_error(text);
-    }
-    if failed || reply.is_error() {
-        st.cmd_calls.of(wait.spec).failed += 1;
-    }
-    let reply = client.apply_reply_mode(reply);
-    st.blocking.wakeups.push((client.handle, reply));
-}
-
-/// Cancels a disconnecting client's wait (no reply).
-pub fn cancel(st: &mut EngineState, client: &mut Client) {
-    unregister(st, client);
-}
-
-/// Turns the keys added during the last command into ready keys (Redis's
-/// `signalKeyAsReady` from `dbAdd`).
-fn collect_added_keys(st: &mut EngineState) {
-    let b = &mut st.blocking;
-    // Watched keys that are gone or hold another type are signalled (Redis's
-    // signalDeletedKeyAsReady on deleting or overwriting a stream).
-    if !b.gone_watch.is_empty() {
-        for (db, key) in b.gone_watch.keys() {
-            let gone = match st.dbs[*db].keys.find(key) {
-                None => true,
-                Some(slot) => WaitFor::of(&st.dbs[*db].keys.entry(slot).value) != Some(WaitFor::Stream),
-            };
-            if gone && b.ready_set.insert((*db, key.clone())) {
-                b.ready.push((*db, key.clone()));
-            }
-        }
-    }
-    for (i, db) in st.dbs.iter_mut().enumerate() {
-        if !db.keys.has_inserted() {
-            continue;
-        }
-        db.keys.take_inserted(&mut b.scratch);
-        for &slot in &b.scratch {
-            let Some(e) = db.keys.slot(slot) else {
-                continue;
-            };
-            if WaitFor::of(&e.value).is_some() && b.by_key[i].contains_key(e.key.as_slice()) {
-                let item = (i, e.key.clone());
-                if b.ready_set.insert(item.clone()) {
-                    b.ready.push(item);
-                }
-            }
-        }
-    }
-}
-
-/// Redis's `scanDatabaseForReadyKeys` (after SWAPDB): signals every waited-for key of
-/// database `db` that exists with a type a waiter can use. Also re-arms the database's
-/// added-key record, which moved with the swapped keyspace.
-pub fn signal_existing_keys(st: &mut EngineState, db: usize) {
-    let waited = !st.blocking.by_key[db].is_empty();
-    st.dbs[db].keys.set_insert_log(waited);
-    let keys: Vec<SBytes> = st.blocking.by_key[db].keys().cloned().collect();
-    for k in keys {
-        let ks = &st.dbs[db].keys;
-        if let Some(slot) = ks.find(&k) {
-            if WaitFor::of(&ks.entry(slot).value).is_some() {
-                st.blocking.signal(db, &k);
-            }
-        }
-    }
-}
-
-/// Serves clients blocked on ready keys (Redis's `handleClientsBlockedOnKeys`), round
-/// after round while serving makes more keys ready.
-#[inline]
-pub fn serve_ready(st: &mut EngineState, clients: &mut ClientTable) {
-    if st.blocking.blocked == 0 {
-        // After every command: nothing to do unless keys were signalled.
-        if !st.blocking.ready.is_empty() {
-            st.blocking.ready.clear();
-            st.blocking.ready_set.clear();
-        }
-        return;
-    }
-    serve_ready_keys(st, clients);
-}
-
-/// [`serve_ready`] with clients blocked.
-fn serve_ready_keys(st: &mut EngineState, clients: &mut ClientTable) {
-    loop {
-        collect_added_keys(st);
-        if st.blocking.ready.is_empty() {
-            return;
-        }
-        let round = std::mem::take(&mut st.blocking.ready);
-        for (db, key) in round {
-            st.blocking.ready_set.remove(&(db, key.clone()));
-            serve_key(st, clients, db, &key);
-        }
-    }
-}
-
-/// Serves the clients waiting on one ready key, first blocked first.
-fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &SBytes) {
-    let now = st.now_ms();
-    // Redis looks the key up once, expiring it if due.
-    if st.dbs[db].lookup(key, now).is_none() {
-        unblock_key_gone(st, clients, db, key);
-        return;
-    }
-    let Some(queue) = st.blocking.by_key[db].get(key.as_slice()) else {
-        return;
-    };
-    let waiting: Vec<ClientHandle> = queue.iter().copied().collect();
-    for h in waiting {
-        let Some(slot) = st.dbs[db].keys.find(key) else {
-            break;
-        };
-        let Some(kind) = WaitFor::of(&st.dbs[db].keys.entry(slot).value) else {
-            break;
-        };
-        let Some(mut client) = clients.take(h) else {
-            continue;
-        };
-        let Some(wait) = client.wait.take() else {
-            clients.put_back(h, client);
-            continue;
-        };
-        if wait.waiter.waits_for() != kind {
-            client.wait = Some(wait);
-            clients.put_back(h, client);
-            continue;
-        }
-        let reply = {
-            let mut ctx = Ctx { st: &mut *st, client: &mut client, clients: &mut *clients, cmd: wait.spec };
-            let outer_wrote = std::mem::replace(&mut ctx.st.events.wrote, false);
-            let reply = wait.waiter.serve(&mut ctx, key, slot);
-            crate::cmd::after_handler(ctx.st, db, outer_wrote, None);
-            ctx.st.propagation.end_unit();
-            reply
-        };
-        client.wait = Some(wait);
-        if let Some(reply) = reply {
-            finish(st, &mut client, reply, false);
-        }
-        clients.put_back(h, client);
-    }
-    unblock_key_gone(st, clients, db, key);
-}
-
-/// Redis's `unblockDeletedStreamReadgroupClients`: when `key` is missing or holds a
-/// value no stream waiter can use, ends the waits that have a [`Waiter::key_gone_reply`].
-fn unblock_key_gone(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &SBytes) {
-    if !st.blocking.gone_watch.contains_key(&(db, key.clone())) {
-        return;
-    }
-    if let Some(slot) = st.dbs[db].keys.find(key) {
-        if WaitFor::of(&st.dbs[db].keys.entry(slot).value) == Some(WaitFor::Stream) {
-            return;
-        }
-    }
-    let Some(queue) = st.blocking.by_key[db].get(key.as_slice()) else {
-        return;
-    };
-    let waiting: Vec<ClientHandle> = queue.iter().copied().collect();
-    for h in waiting {
-        let Some(client) = clients.get_mut(h) else {
-            continue;
-        };
-        let Some(reply) = client.wait.as_ref().and_then(|w| w.waiter.key_gone_reply()) else {
-            continue;
-        };
-        finish(st, client, reply, false);
-    }
-}
-
-/// Ends the waits whose deadline has passed with their timeout replies.
-pub fn expire_overdue(st: &mut EngineState, clients: &mut ClientTable) {
-    let now = st.now_ms() as i64;
-    while let Some((&(d, id), &h)) = st.blocking.deadlines.first_key_value() {
-        if d >= now {
-            break;
-        }
-        match clients.get_mut(h) {
-            Some(client) if client.wait.is_some() => {
-                let reply = client.wait.as_ref().map_or(Reply::NilArray, |w| w.waiter.timeout_reply());
-                finish(st, client, reply, false);
-            }
-            _ => {
-                st.blocking.deadlines.remove(&(d, id));
-            }
         }
     }
 }
@@ -518,23 +329,82 @@ pub fn expire_overdue(st: &mut EngineState, clients: &mut ClientTable) {
 mod tests {
     use super::*;
 
+    fn h(n: u32) -> ClientHandle {
+        ClientHandle(n)
+    }
+
     #[test]
-    fn timeouts_parse_like_redis() {
-        let now = 1_000_000;
-        assert_eq!(parse_timeout(b"0", now), Ok(0));
-        assert_eq!(parse_timeout(b"1.5", now), Ok(now as i64 + 1500));
-        assert_eq!(parse_timeout(b"0.0009", now), Ok(now as i64 + 1));
-        assert_eq!(parse_timeout(b"-0.0001", now), Ok(0));
-        assert_eq!(parse_timeout(b"0x10", now), Ok(now as i64 + 16000));
-        let neg = Err(CmdError::other("ERR timeout is negative"));
-        assert_eq!(parse_timeout(b"-1", now), neg);
-        assert_eq!(parse_timeout(b"inf", now), neg);
-        assert_eq!(parse_timeout(b"1e30", now), neg);
-        let bad = Err(CmdError::other("ERR timeout is not a float or out of range"));
-        for s in ["x", "", " 1", "1 ", "nan", "\x001"] {
-            assert_eq!(parse_timeout(s.as_bytes(), now), bad, "{:?}", s);
-        }
-        // Redis adds the time without an overflow check: the deadline wraps negative.
-        assert!(parse_timeout(b"9223372036854775", now).unwrap() < 0);
+    fn waiters_queue_first_blocked_first_and_keys_count_once() {
+        let mut b = Blocking::new(2);
+        let keys = b.register(0, h(1), 11, &[b"a", b"b", b"a"], 0, false);
+        assert_eq!(keys.iter().map(|k| k.as_slice()).collect::<Vec<_>>(), vec![&b"a"[..], b"b"]);
+        b.register(0, h(2), 12, &[b"a"], 0, false);
+        assert_eq!(b.waiters(0, b"a"), vec![h(1), h(2)]);
+        assert_eq!(b.waiters(1, b"a"), vec![]);
+        assert!(b.is_waited(0, b"b") && !b.is_waited(1, b"b"));
+        assert_eq!(b.blocked_clients(), 2);
+        assert!(!b.unregister(0, h(1), 11, &keys, 0, false));
+        assert_eq!(b.waiters(0, b"a"), vec![h(2)]);
+        assert!(!b.is_waited(0, b"b"));
+        assert!(b.unregister(0, h(2), 12, &[SBytes::new(b"a")], 0, false));
+        assert_eq!(b.blocked_clients(), 0);
+        assert!(!b.is_waited(0, b"a"));
+    }
+
+    #[test]
+    fn ready_keys_are_queued_once_in_order_and_only_when_waited() {
+        let mut b = Blocking::new(1);
+        b.register(0, h(1), 1, &[b"x", b"y"], 0, false);
+        b.signal_if_waited(0, b"nobody");
+        b.signal_if_waited(0, b"y");
+        b.signal_if_waited(0, b"x");
+        b.signal_if_waited(0, b"y");
+        let round = b.take_ready();
+        assert_eq!(round.iter().map(|(_, k)| k.as_slice()).collect::<Vec<_>>(), vec![&b"y"[..], b"x"]);
+        // Still marked until unmarked: a second signal while serving is ignored.
+        b.signal_if_waited(0, b"y");
+        assert!(!b.has_ready());
+        b.unmark_ready(0, &SBytes::new(b"y"));
+        b.signal_if_waited(0, b"y");
+        assert!(b.has_ready());
+        b.clear_ready();
+        assert!(!b.has_ready());
+    }
+
+    #[test]
+    fn deadlines_order_timeouts_and_the_next_wakeup() {
+        let mut b = Blocking::new(1);
+        b.register(0, h(1), 1, &[b"k"], 500, false);
+        b.register(0, h(2), 2, &[b"k"], 200, false);
+        b.register(0, h(3), 3, &[b"k"], 0, false);
+        assert_eq!(b.clients_in_timeout_table(), 2);
+        assert_eq!(b.first_deadline(), Some((200, 2, h(2))));
+        // A wait ends once the clock is past its millisecond.
+        assert_eq!(b.next_deadline_us(), Some(201_000));
+        assert!(!b.has_overdue(200) && b.has_overdue(201));
+        b.remove_deadline(200, 2);
+        assert_eq!(b.first_deadline(), Some((500, 1, h(1))));
+    }
+
+    #[test]
+    fn deletion_watched_keys_are_signalled_when_gone() {
+        let mut b = Blocking::new(1);
+        let keys = b.register(0, h(1), 1, &[b"s", b"t"], 0, true);
+        assert!(b.is_gone_watched(0, b"s"));
+        b.signal_gone(|_, k| k == b"t");
+        assert_eq!(b.take_ready().iter().map(|(_, k)| k.as_slice()).collect::<Vec<_>>(), vec![&b"t"[..]]);
+        b.unregister(0, h(1), 1, &keys, 0, true);
+        assert!(!b.is_gone_watched(0, b"s"));
+    }
+
+    #[test]
+    fn wakeups_come_out_in_order() {
+        let mut b = Blocking::new(1);
+        assert!(!b.has_wakeups());
+        b.push_wakeup(h(2), Reply::Nil);
+        b.push_wakeup(h(1), Reply::Int(1));
+        assert!(b.has_wakeups());
+        assert_eq!(b.take_wakeups(), vec![(h(2), Reply::Nil), (h(1), Reply::Int(1))]);
+        assert!(!b.has_wakeups());
     }
 }

@@ -54,7 +54,7 @@ pub struct Client {
     /// This client's handle in the [`ClientTable`] (set when it is added).
     pub handle: ClientHandle,
     /// What the client waits for while a blocking command holds it (`flags=b`).
-    pub wait: Option<Box<crate::blocking::Wait>>,
+    pub wait: Option<Box<crate::cmd::blocking::Wait>>,
     /// Set while EXEC or a script runs commands for this client: blocking commands then
     /// answer at once as if they timed out.
     pub deny_blocking: bool,

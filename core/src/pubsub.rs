@@ -13,7 +13,7 @@
 use foldhash::fast::FixedState;
 
 use crate::bytes::SBytes;
-use crate::client::{Client, ClientHandle};
+use crate::handle::ClientHandle;
 use crate::reply::Reply;
 use crate::util::glob::glob_match;
 
@@ -177,30 +177,38 @@ impl PubSub {
         }
     }
 
-    /// Subscribes `client` to `name` and queues the confirmation.
-    pub fn subscribe(&mut self, client: &mut Client, kind: Kind, name: &[u8]) {
-        let subs = client.pubsub.get_or_insert_with(Box::default);
+    /// Subscribes client `h` (its subscriptions in `mine`) to `name` and queues the
+    /// confirmation.
+    pub fn subscribe(&mut self, h: ClientHandle, mine: &mut Option<Box<ClientSubs>>, kind: Kind, name: &[u8]) {
+        let subs = mine.get_or_insert_with(Box::default);
         if !subs.list(kind).iter().any(|c| c.as_slice() == name) {
             let key = SBytes::new(name);
             subs.list(kind).push(key.clone());
             match self.registry(kind) {
-                Some(map) => map.entry(key).or_default().push(client.handle),
+                Some(map) => map.entry(key).or_default().push(h),
                 None => match self.patterns.iter_mut().find(|(p, _)| p.as_slice() == name) {
-                    Some((_, v)) => v.push(client.handle),
-                    None => self.patterns.push((key, vec![client.handle])),
+                    Some((_, v)) => v.push(h),
+                    None => self.patterns.push((key, vec![h])),
                 },
             }
         }
         let n = subs.count(kind);
         let mut items = vec![Reply::bulk(kind.words().0.as_bytes()), Reply::bulk(name)];
         items.push(Reply::Int(n));
-        self.push(client.handle, Reply::Push(items));
+        self.push(h, Reply::Push(items));
     }
 
-    /// Unsubscribes `client` from `name`; queues the confirmation when `notify`.
-    pub fn unsubscribe(&mut self, client: &mut Client, kind: Kind, name: &[u8], notify: bool) {
-        let h = client.handle;
-        let subs = client.pubsub.get_or_insert_with(Box::default);
+    /// Unsubscribes client `h` (its subscriptions in `mine`) from `name`; queues the
+    /// confirmation when `notify`.
+    pub fn unsubscribe(
+        &mut self,
+        h: ClientHandle,
+        mine: &mut Option<Box<ClientSubs>>,
+        kind: Kind,
+        name: &[u8],
+        notify: bool,
+    ) {
+        let subs = mine.get_or_insert_with(Box::default);
         let list = subs.list(kind);
         if let Some(i) = list.iter().position(|c| c.as_slice() == name) {
             list.remove(i);
@@ -225,7 +233,7 @@ impl PubSub {
         }
         let n = subs.count(kind);
         if subs.is_empty() {
-            client.pubsub = None;
+            *mine = None;
         }
         if notify {
             let items = vec![Reply::bulk(kind.words().1.as_bytes()), Reply::bulk(name), Reply::Int(n)];
@@ -235,24 +243,24 @@ impl PubSub {
 
     /// Unsubscribes `client` from everything of `kind`; with `notify`, one confirmation
     /// per name, or `[unsubscribe, nil, count]` when there was none.
-    pub fn unsubscribe_all(&mut self, client: &mut Client, kind: Kind, notify: bool) {
-        let names: Vec<SBytes> = client.pubsub.as_mut().map_or(Vec::new(), |s| s.list(kind).clone());
+    pub fn unsubscribe_all(&mut self, h: ClientHandle, mine: &mut Option<Box<ClientSubs>>, kind: Kind, notify: bool) {
+        let names: Vec<SBytes> = mine.as_mut().map_or(Vec::new(), |s| s.list(kind).clone());
         for name in &names {
-            self.unsubscribe(client, kind, name, notify);
+            self.unsubscribe(h, mine, kind, name, notify);
         }
         if names.is_empty() && notify {
-            let n = client.pubsub.as_ref().map_or(0, |s| s.count(kind));
+            let n = mine.as_ref().map_or(0, |s| s.count(kind));
             let items = vec![Reply::bulk(kind.words().1.as_bytes()), Reply::Nil, Reply::Int(n)];
-            self.push(client.handle, Reply::Push(items));
+            self.push(h, Reply::Push(items));
         }
     }
 
-    /// Drops every subscription of a client going away (or RESET), without messages.
-    pub fn forget(&mut self, client: &mut Client) {
+    /// Drops every subscription of client `h` going away (or RESET), without messages.
+    pub fn forget(&mut self, h: ClientHandle, mine: &mut Option<Box<ClientSubs>>) {
         for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
-            self.unsubscribe_all(client, kind, false);
+            self.unsubscribe_all(h, mine, kind, false);
         }
-        client.pubsub = None;
+        *mine = None;
     }
 
     /// PUBLISH: queues the message for the channel's subscribers, then for each pattern
@@ -326,5 +334,78 @@ impl PubSub {
     /// Whether anyone subscribes to anything (keyspace events are skipped otherwise).
     pub fn any_subscriber(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(n: u32) -> ClientHandle {
+        ClientHandle(n)
+    }
+
+    fn texts(p: &mut PubSub) -> Vec<(ClientHandle, String)> {
+        p.take_pushes().into_iter().map(|(c, r)| (c, String::from_utf8_lossy(&r.to_resp(3)).into_owned())).collect()
+    }
+
+    #[test]
+    fn subscribe_confirms_with_counts_and_publish_reaches_channels_then_patterns() {
+        let mut p = PubSub::default();
+        let (mut a, mut b) = (None, None);
+        assert!(!p.any_subscriber());
+        p.subscribe(h(1), &mut a, Kind::Channel, b"news");
+        p.subscribe(h(1), &mut a, Kind::Channel, b"news");
+        p.subscribe(h(2), &mut b, Kind::Pattern, b"n*");
+        assert!(p.any_subscriber());
+        assert_eq!((p.channel_count(), p.numpat(), p.numsub(Kind::Channel, b"news")), (1, 1, 1));
+        let confirmations = texts(&mut p);
+        assert_eq!(confirmations.len(), 3);
+        assert_eq!(confirmations[1].1, ">3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+        assert_eq!(p.publish(b"news", b"hi"), 2);
+        let got = texts(&mut p);
+        assert_eq!(got[0], (h(1), ">3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n".to_string()));
+        assert_eq!(got[1].0, h(2));
+        assert!(got[1].1.starts_with(">4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n"));
+        assert_eq!(p.publish(b"other", b"x"), 0);
+    }
+
+    #[test]
+    fn unsubscribing_everything_clears_the_client_and_the_registry() {
+        let mut p = PubSub::default();
+        let mut a = None;
+        p.subscribe(h(1), &mut a, Kind::Channel, b"c1");
+        p.subscribe(h(1), &mut a, Kind::Shard, b"s1");
+        p.unsubscribe_all(h(1), &mut a, Kind::Channel, true);
+        assert!(a.is_some(), "still in a shard channel");
+        assert_eq!(p.channel_count(), 0);
+        assert_eq!(p.spublish(b"s1", b"m"), 1);
+        p.forget(h(1), &mut a);
+        assert!(a.is_none());
+        assert_eq!(p.shard_channel_count(), 0);
+        texts(&mut p);
+        // With nothing to leave, UNSUBSCRIBE still answers once, with a nil channel.
+        p.unsubscribe_all(h(1), &mut a, Kind::Channel, true);
+        assert_eq!(texts(&mut p), vec![(h(1), ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n".to_string())]);
+    }
+
+    #[test]
+    fn late_pushes_and_inserted_pushes_keep_their_places() {
+        let mut p = PubSub::default();
+        p.push(h(1), Reply::Int(1));
+        p.push(h(1), Reply::Int(3));
+        p.insert_push(1, h(2), Reply::Int(2));
+        p.push_late(h(1), Reply::Int(4));
+        assert_eq!(p.pushes_len(), 3);
+        // A host that takes the late ones apart writes them after the reply...
+        assert_eq!(p.take_late_pushes(), vec![(h(1), Reply::Int(4))]);
+        let order: Vec<Reply> = p.take_pushes().into_iter().map(|(_, r)| r).collect();
+        assert_eq!(order, vec![Reply::Int(1), Reply::Int(2), Reply::Int(3)]);
+        // ...one that does not gets them last.
+        p.push_late(h(1), Reply::Int(2));
+        p.push(h(1), Reply::Int(1));
+        let order: Vec<Reply> = p.take_pushes().into_iter().map(|(_, r)| r).collect();
+        assert_eq!(order, vec![Reply::Int(1), Reply::Int(2)]);
+        assert!(!p.has_pushes());
     }
 }

@@ -28,10 +28,7 @@
 use foldhash::fast::FixedState;
 
 use crate::bytes::SBytes;
-use crate::client::{Client, ClientHandle, ClientTable};
-use crate::cmd::spec::{flags, CommandSpec};
-use crate::engine::EngineState;
-use crate::reply::Reply;
+use crate::handle::ClientHandle;
 use crate::util::vecmap::VecMap;
 
 type HashMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
@@ -59,8 +56,8 @@ pub struct ClientTracking {
 }
 
 /// What an invalidation carries.
-#[derive(Debug, Clone)]
-enum Msg {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
     /// One key (default mode).
     Key(SBytes),
     /// Keys of one prefix (BCAST).
@@ -179,14 +176,21 @@ impl Tracking {
         Ok(())
     }
 
-    /// Redis's `enableTracking`: turns tracking on for `c` (or changes its options; the
+    /// Redis's `enableTracking`: turns tracking on for client `id` (handle `h`, its
+    /// settings in `mine`) (or changes its options; the
     /// BCAST prefixes are added to those it has).
-    pub fn enable(&mut self, c: &mut Client, opts: ClientTracking, prefixes: &[&[u8]]) {
-        let id = c.id;
-        self.tracking_ids.insert(id, c.handle);
+    pub fn enable(
+        &mut self,
+        id: u64,
+        h: ClientHandle,
+        mine: &mut Option<Box<ClientTracking>>,
+        opts: ClientTracking,
+        prefixes: &[&[u8]],
+    ) {
+        self.tracking_ids.insert(id, h);
         self.engaged = true;
         self.current = id;
-        let t = c.tracking.get_or_insert_with(Box::default);
+        let t = mine.get_or_insert_with(Box::default);
         t.redirect = opts.redirect;
         t.broken_redir = false;
         t.bcast = opts.bcast;
@@ -212,23 +216,24 @@ impl Tracking {
         }
     }
 
-    /// Redis's `disableTracking`: turns tracking off for `c` (its table entries go lazily).
-    pub fn disable(&mut self, c: &mut Client) {
-        let Some(t) = c.tracking.take() else { return };
+    /// Redis's `disableTracking`: turns tracking off for client `id` (its settings in
+    /// `mine`; its table entries go lazily).
+    pub fn disable(&mut self, id: u64, mine: &mut Option<Box<ClientTracking>>) {
+        let Some(t) = mine.take() else { return };
         for p in &t.prefixes {
             if let Some(bs) = self.prefixes.get_mut(p.as_slice()) {
-                bs.clients.retain(|&id| id != c.id);
+                bs.clients.retain(|&x| x != id);
                 if bs.clients.is_empty() {
                     self.prefixes.remove(p.as_slice());
                 }
             }
         }
-        self.tracking_ids.remove(&c.id);
+        self.tracking_ids.remove(&id);
         self.update_engaged();
     }
 
     /// Remembers that client `id` may cache `key`.
-    fn remember(&mut self, id: u64, key: &[u8]) {
+    pub fn remember(&mut self, id: u64, key: &[u8]) {
         let ids = match self.table.get_mut(key) {
             Some(ids) => ids,
             None => self.table.entry(SBytes::new(key)).or_default(),
@@ -305,349 +310,137 @@ fn c_str(b: &[u8]) -> String {
     String::from_utf8_lossy(&b[..end]).into_owned()
 }
 
-/// Redis's `trackingRememberKeys`, after a read-only command `spec` that `client` ran.
-pub fn remember_keys(st: &mut EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]]) {
-    let Some(t) = client.tracking.as_deref() else { return };
-    if t.bcast || spec.has(flags::PUBSUB) || (t.optin && !t.caching) || (t.optout && t.caching) {
-        return;
-    }
-    // SORT_RO's second key spec (BY/GET patterns) is `unknown`: Redis takes its keys
-    // with `sortROGetKeys`, the sorted key only.
-    let pos = if spec.name == "sort_ro" { Some(vec![1]) } else { crate::cmd::server::key_positions(spec, argv) };
-    let Some(pos) = pos else { return };
-    if pos.is_empty() {
-        return;
-    }
-    // Keys the command found expired were invalidated during it in Redis, before this.
-    st.drain_key_events();
-    for i in pos {
-        st.tracking.remember(client.id, argv[i]);
-    }
+/// One invalidation ready to go out: for tracking client `id` (handle `to`), placed at
+/// position `at` of the push outbox (`usize::MAX`: at the end).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalidation {
+    /// The tracking client's id.
+    pub id: u64,
+    /// Its handle.
+    pub to: ClientHandle,
+    /// What it invalidates.
+    pub msg: Msg,
+    /// Where in the push outbox it goes.
+    pub at: usize,
 }
 
-/// Redis's `resetClient` part: `CLIENT CACHING` applies to the next command only (outside
-/// MULTI; CLIENT subcommands keep it).
-#[inline]
-pub fn after_command(client: &mut Client) {
-    if let Some(t) = client.tracking.as_deref_mut() {
-        if t.caching && client.multi.is_none() && !client.last_cmd.starts_with("client|") {
-            t.caching = false;
-        }
+impl Tracking {
+    /// The client handle of tracking client `id`.
+    pub fn handle_of(&self, id: u64) -> Option<ClientHandle> {
+        self.tracking_ids.get(&id).copied()
     }
-}
 
-/// Turns the queued invalidations and BCAST keys into pushes. `current` is the client
-/// whose command just ran (its own invalidations follow its reply), if any.
-pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<ClientHandle>) {
-    let max = st.config.tracking_table_max_keys;
-    st.tracking.limit(max);
-    let tr = &mut st.tracking;
-    let mut msgs = std::mem::take(&mut tr.pending);
-    let cur_id = current.and_then(|h| clients.get(h)).map_or(0, |c| c.id);
-    if tr.bcast_dirty {
-        tr.bcast_dirty = false;
-        for bs in tr.prefixes.values_mut() {
-            if bs.keys.is_empty() {
-                continue;
-            }
-            let keys = latest_per_key(std::mem::take(&mut bs.keys));
-            for &id in &bs.clients {
-                let client = tr.tracking_ids.get(&id).and_then(|&h| clients.get(h));
-                let noloop = client.and_then(|c| c.tracking.as_deref()).is_some_and(|t| t.noloop);
-                let ks: Vec<SBytes> =
-                    keys.iter().filter(|(_, by)| !(noloop && *by == id)).map(|(k, _)| k.clone()).collect();
-                if !ks.is_empty() {
-                    msgs.push((id, Msg::Keys(ks), usize::MAX));
+    /// After a command: applies `tracking-table-max-keys` (`max_keys`), then takes the
+    /// queued invalidations and one message per BCAST client with the keys of its
+    /// prefixes changed since the last broadcast (without those it changed itself when
+    /// `noloop(id)`), in order. Clients that stopped tracking are skipped.
+    pub fn collect(&mut self, max_keys: u64, noloop: impl Fn(u64) -> bool) -> Vec<Invalidation> {
+        self.limit(max_keys);
+        let mut msgs = std::mem::take(&mut self.pending);
+        if self.bcast_dirty {
+            self.bcast_dirty = false;
+            for bs in self.prefixes.values_mut() {
+                if bs.keys.is_empty() {
+                    continue;
+                }
+                let keys = latest_per_key(std::mem::take(&mut bs.keys));
+                for &id in &bs.clients {
+                    let skip_own = self.tracking_ids.get(&id).is_some() && noloop(id);
+                    let ks: Vec<SBytes> =
+                        keys.iter().filter(|(_, by)| !(skip_own && *by == id)).map(|(k, _)| k.clone()).collect();
+                    if !ks.is_empty() {
+                        msgs.push((id, Msg::Keys(ks), usize::MAX));
+                    }
                 }
             }
         }
+        self.current = 0;
+        self.update_engaged();
+        msgs.into_iter()
+            .filter_map(|(id, msg, at)| self.handle_of(id).map(|to| Invalidation { id, to, msg, at }))
+            .collect()
     }
-    tr.current = 0;
-    tr.update_engaged();
-    if msgs.is_empty() {
-        return;
-    }
-    // Each push inserted into the outbox moves the later positions by one.
-    let mut shift = 0;
-    for (id, msg, at) in msgs {
-        let Some(&h) = st.tracking.tracking_ids.get(&id) else { continue };
-        let Some(t) = clients.get(h).and_then(|c| c.tracking.as_deref()) else { continue };
-        if let Msg::Key(_) = msg {
-            if t.bcast || (t.noloop && id == cur_id) {
-                continue;
-            }
-        }
-        let late = id == cur_id;
-        if let Some((to, push, late)) = message(clients, h, msg, late) {
-            if late {
-                st.pubsub.push_late(to, push);
-            } else {
-                st.pubsub.insert_push(at.saturating_add(shift), to, push);
-                shift += 1;
-            }
-        }
-    }
-}
-
-/// Redis's `sendTrackingMessage` for tracking client `h`: the push and its receiver, and
-/// whether it waits for the current reply (`late`: only the client's own messages do).
-fn message(clients: &mut ClientTable, h: ClientHandle, msg: Msg, late: bool) -> Option<(ClientHandle, Reply, bool)> {
-    let c = clients.get_mut(h)?;
-    let resp = c.resp;
-    let t = c.tracking.as_deref_mut()?;
-    let mut to = h;
-    let mut redirected = false;
-    if t.redirect != 0 {
-        let redirect = t.redirect;
-        // The caller itself is in the table again when messages go out.
-        let target = clients.iter().find(|(_, x)| x.id == redirect).map(|(r, _)| r);
-        let t = clients.get_mut(h)?.tracking.as_deref_mut()?;
-        match target {
-            Some(r) => {
-                to = r;
-                redirected = true;
-            }
-            None => {
-                t.broken_redir = true;
-                if resp > 2 {
-                    let p = Reply::Push(vec![Reply::bulk(b"tracking-redir-broken"), Reply::Int(t.redirect as i64)]);
-                    return Some((h, p, late));
-                }
-                return None;
-            }
-        }
-    }
-    let target = clients.get(to)?;
-    let payload = match msg {
-        Msg::Key(k) => Reply::Array(vec![Reply::bulk(k.as_slice())]),
-        Msg::Keys(ks) => Reply::Array(ks.iter().map(|k| Reply::bulk(k.as_slice())).collect()),
-        Msg::Null => Reply::Nil,
-    };
-    let push = if target.resp > 2 {
-        Reply::Push(vec![Reply::bulk(b"invalidate"), payload])
-    } else if redirected && target.pubsub.is_some() {
-        Reply::Push(vec![Reply::bulk(b"message"), Reply::bulk(b"__redis__:invalidate"), payload])
-    } else {
-        return None;
-    };
-    Some((to, push, late && to == h))
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::client::ClientHandle;
-    use crate::testkit::TestEngine;
+    use super::*;
 
-    /// (client, RESP3 text) of the pushes before and after the reply of the last command.
-    fn pushes(t: &mut TestEngine) -> (Vec<(ClientHandle, String)>, Vec<(ClientHandle, String)>) {
-        let text = |v: Vec<(ClientHandle, crate::reply::Reply)>| {
-            v.into_iter().map(|(h, r)| (h, String::from_utf8_lossy(&r.to_resp(3)).into_owned())).collect::<Vec<_>>()
-        };
-        let late = text(t.eng.take_late_pushes());
-        (text(t.eng.take_pushes()), late)
+    fn h(n: u32) -> ClientHandle {
+        ClientHandle(n)
     }
 
-    fn inv(keys: &[&str]) -> String {
-        let mut s = format!(">2\r\n$10\r\ninvalidate\r\n*{}\r\n", keys.len());
-        for k in keys {
-            s.push_str(&format!("${}\r\n{}\r\n", k.len(), k));
-        }
-        s
+    fn bcast() -> ClientTracking {
+        ClientTracking { bcast: true, ..Default::default() }
     }
 
     #[test]
-    fn default_mode_invalidates_once_and_after_own_reply() {
-        let mut t = TestEngine::new();
-        let other = t.connect();
-        t.cmd(&["HELLO", "3"]);
-        assert_eq!(t.resp(&["CLIENT", "TRACKING", "on"]), "+OK\r\n");
-        assert_eq!(t.eng.state.tracking.client_count(), 1);
-        t.cmd(&["MGET", "a", "b", "a"]);
-        assert_eq!((t.eng.state.tracking.total_keys(), t.eng.state.tracking.total_items()), (2, 2));
-        // Another client's write: the push is not for the writer.
-        t.cmd_as(other, &["SET", "a", "1"]);
-        let me = t.client;
-        assert_eq!(pushes(&mut t), (vec![(me, inv(&["a"]))], vec![]));
-        // Once only: the key is forgotten.
-        t.cmd_as(other, &["SET", "a", "2"]);
-        assert_eq!(pushes(&mut t), (vec![], vec![]));
-        // Own write: after the reply.
-        t.cmd(&["SET", "b", "1"]);
-        assert_eq!(pushes(&mut t), (vec![], vec![(me, inv(&["b"]))]));
-        assert_eq!(t.eng.state.tracking.total_keys(), 0);
-        // Writes are not reads.
-        t.cmd(&["SET", "c", "1"]);
-        t.cmd_as(other, &["SET", "c", "2"]);
-        assert_eq!(pushes(&mut t), (vec![], vec![]));
+    fn a_remembered_key_is_invalidated_once_at_its_outbox_position() {
+        let mut t = Tracking::default();
+        let mut mine = None;
+        t.enable(7, h(1), &mut mine, ClientTracking::default(), &[]);
+        assert!(t.engaged && mine.is_some());
+        t.remember(7, b"k");
+        t.remember(7, b"k");
+        assert_eq!((t.total_keys(), t.total_items()), (1, 1));
+        t.invalidate_key(b"k", true, 3);
+        t.invalidate_key(b"k", true, 4);
+        let got = t.collect(0, |_| false);
+        assert_eq!(got, vec![Invalidation { id: 7, to: h(1), msg: Msg::Key(SBytes::new(b"k")), at: 3 }]);
+        assert_eq!(t.total_keys(), 0);
     }
 
     #[test]
-    fn noloop_optin_optout() {
-        let mut t = TestEngine::new();
-        let other = t.connect();
-        let me = t.client;
-        t.cmd(&["HELLO", "3"]);
-        t.cmd(&["CLIENT", "TRACKING", "on", "NOLOOP"]);
-        t.cmd(&["GET", "a"]);
-        t.cmd(&["SET", "a", "1"]);
-        assert_eq!(pushes(&mut t), (vec![], vec![]));
-        assert_eq!(t.eng.state.tracking.total_keys(), 0);
-        t.cmd(&["CLIENT", "TRACKING", "off"]);
-        t.cmd(&["CLIENT", "TRACKING", "on", "OPTIN"]);
-        t.cmd(&["GET", "x"]);
-        t.cmd(&["CLIENT", "CACHING", "yes"]);
-        t.cmd(&["CLIENT", "TRACKINGINFO"]);
-        t.cmd(&["GET", "y"]);
-        t.cmd(&["GET", "z"]);
-        t.cmd_as(other, &["MSET", "x", "1", "y", "1", "z", "1"]);
-        assert_eq!(pushes(&mut t), (vec![(me, inv(&["y"]))], vec![]));
-        // In MULTI the flag holds for every queued command.
-        t.cmd(&["CLIENT", "CACHING", "yes"]);
-        t.cmd(&["MULTI"]);
-        t.cmd(&["GET", "x"]);
-        t.cmd(&["GET", "y"]);
-        t.cmd(&["EXEC"]);
-        t.cmd_as(other, &["MSET", "x", "1", "y", "1"]);
-        assert_eq!(pushes(&mut t), (vec![(me, inv(&["x"])), (me, inv(&["y"]))], vec![]));
-        t.cmd(&["CLIENT", "TRACKING", "off"]);
-        t.cmd(&["CLIENT", "TRACKING", "on", "OPTOUT"]);
-        t.cmd(&["CLIENT", "CACHING", "no"]);
-        t.cmd(&["GET", "x"]);
-        t.cmd(&["GET", "y"]);
-        t.cmd_as(other, &["MSET", "x", "1", "y", "1"]);
-        assert_eq!(pushes(&mut t), (vec![(me, inv(&["y"]))], vec![]));
-    }
-
-    #[test]
-    fn bcast_prefixes_and_flush() {
-        let mut t = TestEngine::new();
-        let other = t.connect();
-        let me = t.client;
-        t.cmd(&["HELLO", "3"]);
-        assert_eq!(t.resp(&["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "b", "PREFIX", "a"]), "+OK\r\n");
+    fn bcast_prefixes_collect_changed_keys_once_each_and_honour_noloop() {
+        let mut t = Tracking::default();
+        let (mut a, mut b) = (None, None);
+        t.enable(1, h(1), &mut a, bcast(), &[b"user:"]);
+        t.enable(2, h(2), &mut b, ClientTracking { noloop: true, ..bcast() }, &[]);
+        assert_eq!(t.total_prefixes(), 2);
+        t.current = 2;
+        t.invalidate_key(b"user:b", true, 0);
+        t.current = 1;
+        t.invalidate_key(b"user:a", true, 0);
+        t.invalidate_key(b"user:b", true, 0);
+        t.invalidate_key(b"other", true, 0);
+        let got = t.collect(0, |id| id == 2);
+        let keys = |v: &[&str]| Msg::Keys(v.iter().map(|k| SBytes::new(k.as_bytes())).collect());
         assert_eq!(
-            t.resp(&["CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "ab"]),
-            "-ERR Prefix 'ab' overlaps with an existing prefix 'a'. Prefixes for a single client must not overlap.\r\n"
+            got,
+            vec![
+                // Client 2 (NOLOOP, prefix "") gets the keys others changed last.
+                Invalidation { id: 2, to: h(2), msg: keys(&["other", "user:a", "user:b"]), at: usize::MAX },
+                Invalidation { id: 1, to: h(1), msg: keys(&["user:a", "user:b"]), at: usize::MAX },
+            ]
         );
-        assert_eq!(t.eng.state.tracking.total_prefixes(), 2);
-        t.cmd_as(other, &["MSET", "b2", "1", "a1", "1", "x", "1", "a0", "1"]);
-        assert_eq!(pushes(&mut t), (vec![(me, inv(&["a0", "a1"])), (me, inv(&["b2"]))], vec![]));
-        // Own change: after the reply.
-        t.cmd(&["DEL", "a1"]);
-        assert_eq!(pushes(&mut t), (vec![], vec![(me, inv(&["a1"]))]));
-        // FLUSHALL: a null for every tracking client.
-        t.cmd_as(other, &["FLUSHALL"]);
-        assert_eq!(pushes(&mut t), (vec![(me, ">2\r\n$10\r\ninvalidate\r\n_\r\n".into())], vec![]));
-        let line = t.eng.client(me).unwrap().flags_string();
-        assert_eq!(line, "tB");
-        // A client going away leaves its prefixes.
-        t.eng.disconnect(me);
-        assert_eq!((t.eng.state.tracking.total_prefixes(), t.eng.state.tracking.client_count()), (0, 0));
+        assert!(t.collect(0, |_| false).is_empty());
+        t.disable(1, &mut a);
+        t.disable(2, &mut b);
+        assert!(!t.engaged);
+        assert_eq!(t.total_prefixes(), 0);
     }
 
     #[test]
-    fn redirect_resp2_pubsub_and_broken() {
-        let mut t = TestEngine::new();
-        let sub = t.connect();
-        let other = t.connect();
-        let me = t.client;
-        t.cmd_as(sub, &["SUBSCRIBE", "__redis__:invalidate"]);
-        t.eng.take_pushes();
-        assert_eq!(t.resp(&["CLIENT", "TRACKING", "on", "REDIRECT", "2"]), "+OK\r\n");
-        assert_eq!(t.resp(&["CLIENT", "GETREDIR"]), ":2\r\n");
-        t.cmd(&["GET", "k"]);
-        t.cmd_as(other, &["SET", "k", "1"]);
-        let msg = t.eng.take_pushes();
-        assert_eq!(msg.len(), 1);
-        assert_eq!(msg[0].0, sub);
-        assert_eq!(msg[0].1.to_resp(2), b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$1\r\nk\r\n");
-        t.eng.disconnect(sub);
-        t.cmd(&["HELLO", "3"]);
-        t.cmd(&["GET", "k"]);
-        t.cmd_as(other, &["SET", "k", "2"]);
-        assert_eq!(pushes(&mut t), (vec![(me, ">2\r\n$21\r\ntracking-redir-broken\r\n:2\r\n".into())], vec![]));
-        assert_eq!(t.eng.client(me).unwrap().flags_string(), "tR");
-        assert_eq!(
-            t.resp3(&["CLIENT", "TRACKINGINFO"]),
-            "%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$15\r\nbroken_redirect\r\n$8\r\nredirect\r\n:2\r\n$8\r\nprefixes\r\n*0\r\n"
-        );
+    fn prefixes_that_overlap_are_refused() {
+        let existing = [SBytes::new(b"a:")];
+        assert!(Tracking::check_prefixes(&existing, &[b"b:"]).is_ok());
+        assert!(Tracking::check_prefixes(&existing, &[b"a:b"]).is_err());
+        assert!(Tracking::check_prefixes(&[], &[b"x", b"xy"]).is_err());
     }
 
     #[test]
-    fn argument_errors_in_redis_order() {
-        let mut t = TestEngine::new();
-        let cases = [
-            (&["on", "PREFIX", "a"][..], "-ERR PREFIX option requires BCAST mode to be enabled\r\n"),
-            (&["on", "OPTIN", "OPTOUT"], "-ERR You can't specify both OPTIN mode and OPTOUT mode\r\n"),
-            (&["on", "BCAST", "OPTIN", "OPTOUT"], "-ERR OPTIN and OPTOUT are not compatible with BCAST\r\n"),
-            (&["maybe", "REDIRECT", "99"], "-ERR The client ID you want redirect to does not exist\r\n"),
-            (&["on", "REDIRECT", "x"], "-ERR value is not an integer or out of range\r\n"),
-            (&["on", "REDIRECT", "1", "REDIRECT", "1"], "-ERR A client can only redirect to a single other client\r\n"),
-            (&["maybe"], "-ERR syntax error\r\n"),
-            (&["on", "PREFIX"], "-ERR syntax error\r\n"),
-            (&["off", "PREFIX", "a", "OPTIN", "OPTOUT"], "+OK\r\n"),
-            (
-                &["on", "BCAST", "PREFIX", "a", "PREFIX", "ab"],
-                "-ERR Prefix 'a' overlaps with another provided prefix 'ab'. Prefixes for a single client must not overlap.\r\n",
-            ),
-        ];
-        for (args, want) in cases {
-            let mut argv = vec!["CLIENT", "TRACKING"];
-            argv.extend_from_slice(args);
-            assert_eq!(t.resp(&argv), want, "{:?}", args);
-        }
-        assert_eq!(
-            t.resp(&["CLIENT", "CACHING", "yes"]),
-            "-ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled\r\n"
-        );
-        assert_eq!(t.resp(&["CLIENT", "GETREDIR"]), ":-1\r\n");
-        assert_eq!(t.eng.state.tracking.client_count(), 0);
-    }
-
-    #[test]
-    fn hooks_disengage_when_nothing_is_tracked() {
-        let mut t = TestEngine::new();
-        let other = t.connect();
-        assert!(!t.eng.state.tracking.engaged);
-        t.cmd(&["CLIENT", "TRACKING", "on"]);
-        t.cmd(&["GET", "k"]);
-        t.cmd(&["CLIENT", "TRACKING", "off"]);
-        // The key stays in the table until it changes (Redis forgets ids lazily).
-        assert!(t.eng.state.tracking.engaged);
-        assert_eq!(t.eng.state.tracking.total_keys(), 1);
-        t.cmd_as(other, &["SET", "k", "1"]);
-        assert_eq!(pushes(&mut t), (vec![], vec![]));
-        assert!(!t.eng.state.tracking.engaged);
-        t.cmd(&["CLIENT", "TRACKING", "on", "BCAST"]);
-        t.eng.disconnect(t.client);
-        assert!(!t.eng.state.tracking.engaged);
-    }
-
-    #[test]
-    fn table_limit_invalidates() {
-        let mut t = TestEngine::new();
-        t.cmd(&["HELLO", "3"]);
-        t.cmd(&["CONFIG", "SET", "tracking-table-max-keys", "1"]);
-        t.cmd(&["CLIENT", "TRACKING", "on"]);
-        t.cmd(&["GET", "a"]);
-        assert_eq!(pushes(&mut t), (vec![], vec![]));
-        t.cmd(&["GET", "b"]);
-        let (before, after) = pushes(&mut t);
-        assert!(before.is_empty() && after.len() == 1);
-        assert_eq!(t.eng.state.tracking.total_keys(), 1);
-    }
-
-    #[test]
-    fn expiry_invalidates() {
-        let mut t = TestEngine::new();
-        let other = t.connect();
-        t.cmd(&["HELLO", "3"]);
-        t.cmd(&["CLIENT", "TRACKING", "on"]);
-        t.cmd_as(other, &["SET", "e", "1", "PX", "100"]);
-        t.cmd(&["GET", "e"]);
-        t.advance_ms(200);
-        t.tick();
-        let me = t.client;
-        assert_eq!(pushes(&mut t), (vec![(me, inv(&["e"]))], vec![]));
+    fn flush_sends_null_to_everyone_and_the_limit_evicts_keys() {
+        let mut t = Tracking::default();
+        let mut a = None;
+        t.enable(1, h(1), &mut a, ClientTracking::default(), &[]);
+        t.remember(1, b"a");
+        t.remember(1, b"b");
+        t.remember(1, b"c");
+        let got = t.collect(2, |_| false);
+        assert_eq!(got.len(), 1, "one key over the limit is invalidated: {got:?}");
+        assert_eq!(t.total_keys(), 2);
+        t.flush(5);
+        assert_eq!(t.collect(0, |_| false), vec![Invalidation { id: 1, to: h(1), msg: Msg::Null, at: 5 }]);
+        assert_eq!(t.total_keys(), 0);
     }
 }

@@ -179,3 +179,78 @@ impl Watches {
 pub fn key_is_expired(db: &Db, key: &[u8], now_ms: u64) -> bool {
     db.keys.find(key).and_then(|s| db.keys.expire_at(s)).is_some_and(|at| at <= now_ms)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Value;
+
+    fn h(n: u32) -> ClientHandle {
+        ClientHandle(n)
+    }
+
+    fn dbs_with(keys: &[(&str, Option<u64>)]) -> Vec<Db> {
+        let mut dbs = vec![Db::new(1), Db::new(2)];
+        for (k, ttl) in keys {
+            let slot = dbs[0].keys.insert_new(SBytes::new(k.as_bytes()), Value::Int(1), 0);
+            if let Some(at) = ttl {
+                dbs[0].keys.set_expire(slot, *at);
+            }
+        }
+        dbs
+    }
+
+    #[test]
+    fn touching_a_watched_key_dirties_its_watchers_only() {
+        let dbs = dbs_with(&[("a", None), ("b", None)]);
+        let mut w = Watches::new(2);
+        assert!(!w.any());
+        w.watch(h(1), 0, b"a", false);
+        w.watch(h(1), 0, b"a", false);
+        w.watch(h(2), 0, b"b", false);
+        w.watch(h(2), 1, b"a", false);
+        assert!(w.any());
+        assert_eq!((w.keys_of(h(1)), w.keys_of(h(2)), w.watching_clients(), w.watched_keys()), (1, 2, 2, 3));
+        w.touch(0, b"a", &dbs);
+        assert!(w.is_dirty(h(1), &dbs, 0));
+        assert!(!w.is_dirty(h(2), &dbs, 0));
+        w.touch(1, b"zzz", &dbs);
+        assert!(!w.is_dirty(h(2), &dbs, 0));
+        w.unwatch_all(h(1));
+        assert!(!w.is_dirty(h(1), &dbs, 0));
+        assert_eq!(w.watched_keys(), 2);
+    }
+
+    #[test]
+    fn a_key_expired_when_watched_is_no_change_when_deleted() {
+        // "e" had expired (TTL at 10) when watched at time 20; its deletion changes nothing.
+        let mut dbs = dbs_with(&[("e", Some(10)), ("live", Some(100))]);
+        let mut w = Watches::new(2);
+        w.watch(h(1), 0, b"e", true);
+        w.watch(h(2), 0, b"live", false);
+        dbs[0].keys.remove_key(b"e");
+        w.touch(0, b"e", &dbs);
+        assert!(!w.is_dirty(h(1), &dbs, 20));
+        // A live key that expires since WATCH fails the transaction (isWatchedKeyExpired).
+        assert!(!w.is_dirty(h(2), &dbs, 50));
+        assert!(w.is_dirty(h(2), &dbs, 100));
+        // Recreated after the deletion: now a real change.
+        dbs[0].keys.insert_new(SBytes::new(b"e"), Value::Int(2), 0);
+        w.touch(0, b"e", &dbs);
+        assert!(w.is_dirty(h(1), &dbs, 20));
+    }
+
+    #[test]
+    fn flushing_or_swapping_touches_keys_that_exist_on_either_side() {
+        let mut dbs = dbs_with(&[("a", None)]);
+        dbs[1].keys.insert_new(SBytes::new(b"only1"), Value::Int(1), 0);
+        let mut w = Watches::new(2);
+        w.watch(h(1), 0, b"a", false);
+        w.watch(h(2), 0, b"missing", false);
+        w.watch(h(3), 0, b"only1", false);
+        w.touch_all_in_db(0, Some(1), &dbs, 0);
+        assert!(w.is_dirty(h(1), &dbs, 0));
+        assert!(!w.is_dirty(h(2), &dbs, 0));
+        assert!(w.is_dirty(h(3), &dbs, 0));
+    }
+}

@@ -46,17 +46,17 @@ fn subscribed_refusal(client: &Client, spec: &CommandSpec) -> Option<Reply> {
 
 fn subscribe_generic(ctx: &mut Ctx, args: &mut Args, kind: Kind) -> CmdResult {
     while let Some(name) = args.next() {
-        ctx.st.pubsub.subscribe(ctx.client, kind, name);
+        ctx.st.pubsub.subscribe(ctx.client.handle, &mut ctx.client.pubsub, kind, name);
     }
     Ok(Reply::NoReply)
 }
 
 fn unsubscribe_generic(ctx: &mut Ctx, args: &mut Args, kind: Kind) -> CmdResult {
     if args.argc() == 1 {
-        ctx.st.pubsub.unsubscribe_all(ctx.client, kind, true);
+        ctx.st.pubsub.unsubscribe_all(ctx.client.handle, &mut ctx.client.pubsub, kind, true);
     } else {
         while let Some(name) = args.next() {
-            ctx.st.pubsub.unsubscribe(ctx.client, kind, name, true);
+            ctx.st.pubsub.unsubscribe(ctx.client.handle, &mut ctx.client.pubsub, kind, name, true);
         }
     }
     Ok(Reply::NoReply)

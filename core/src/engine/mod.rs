@@ -4,9 +4,10 @@
 //! running commands (`set_time_us`), runs commands (`execute`) and calls `tick` about ten
 //! times a second for active expiry. Nothing here does I/O or reads a clock.
 
-use crate::blocking::{self, Blocking};
+use crate::blocking::Blocking;
 use crate::client::{Client, ClientHandle, ClientTable, ConnInfo};
 use crate::cmd;
+use crate::cmd::blocking;
 use crate::config::Config;
 use crate::db::evict::{self, EvictionPool};
 use crate::db::expire::CycleLimits;
@@ -17,6 +18,8 @@ use crate::rng::Rng;
 use crate::stats::{CmdStats, Stats};
 use crate::watch::Watches;
 
+mod caching;
+pub use caching::remember_keys;
 mod effects;
 #[cfg(test)]
 mod replica_tests;
@@ -321,8 +324,8 @@ impl Engine {
         if let Some(c) = self.clients.get_mut(h) {
             blocking::cancel(&mut self.state, c);
             cmd::transactions::discard_transaction(&mut self.state, c);
-            self.state.pubsub.forget(c);
-            self.state.tracking.disable(c);
+            self.state.pubsub.forget(c.handle, &mut c.pubsub);
+            self.state.tracking.disable(c.id, &mut c.tracking);
         }
         self.clients.remove(h);
     }
@@ -411,7 +414,7 @@ impl Engine {
             client.apply_reply_mode(reply)
         };
         if client.tracking.is_some() {
-            crate::tracking::after_command(&mut client);
+            caching::after_command(&mut client);
         }
         self.clients.put_back(h, client);
         self.state.drain_key_events();
@@ -433,7 +436,7 @@ impl Engine {
         }
         if self.state.tracking.engaged {
             if self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
-                crate::tracking::deliver(&mut self.state, &mut self.clients, Some(h));
+                caching::deliver(&mut self.state, &mut self.clients, Some(h));
             }
             self.state.tracking.current = 0;
         }
@@ -511,7 +514,7 @@ impl Engine {
         }
         self.compact_keyspaces();
         if self.state.tracking.engaged && self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
-            crate::tracking::deliver(&mut self.state, &mut self.clients, None);
+            caching::deliver(&mut self.state, &mut self.clients, None);
         }
         let st = &mut self.state;
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };

@@ -317,7 +317,7 @@ pub fn client_unblock(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         Some(w) => w.waiter.timeout_reply(),
         None => return Ok(Reply::Int(0)),
     };
-    crate::blocking::finish(ctx.st, c, reply, true);
+    crate::cmd::blocking::finish(ctx.st, c, reply, true);
     Ok(Reply::Int(1))
 }
 

@@ -71,8 +71,8 @@ pub(crate) fn request_close_self(ctx: &mut Ctx) {
 /// logged out when a password is required). Replies `+RESET`.
 pub fn reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     crate::cmd::transactions::discard_transaction(ctx.st, ctx.client);
-    ctx.st.pubsub.forget(ctx.client);
-    ctx.st.tracking.disable(ctx.client);
+    ctx.st.pubsub.forget(ctx.client.handle, &mut ctx.client.pubsub);
+    ctx.st.tracking.disable(ctx.client.id, &mut ctx.client.tracking);
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp = 2;

@@ -77,9 +77,9 @@ pub fn client_tracking(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             let existing: &[SBytes] = cur.map_or(&[], |t| &t.prefixes);
             Tracking::check_prefixes(existing, &prefixes).map_err(CmdError::other)?;
         }
-        ctx.st.tracking.enable(ctx.client, opts, &prefixes);
+        ctx.st.tracking.enable(ctx.client.id, ctx.client.handle, &mut ctx.client.tracking, opts, &prefixes);
     } else if is(argv[2], "off") {
-        ctx.st.tracking.disable(ctx.client);
+        ctx.st.tracking.disable(ctx.client.id, &mut ctx.client.tracking);
     } else {
         return Err(CmdError::Syntax);
     }

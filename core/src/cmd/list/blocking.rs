@@ -5,7 +5,8 @@
 
 use super::pop::{lmove_generic, mpop_first, parse_mpop};
 use super::{move_element, parse_end, pop_one, pop_range, write_list, Ctx};
-use crate::blocking::{parse_timeout, WaitFor, Waiter};
+use crate::blocking::WaitFor;
+use crate::cmd::blocking::{parse_timeout, Waiter};
 use crate::cmd::Args;
 use crate::error::CmdResult;
 use crate::reply::Reply;

@@ -79,8 +79,8 @@ pub fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     ctx.st.dbs.swap(a as usize, b as usize);
     // Clients blocked in either database may now find their keys (Redis's
     // scanDatabaseForReadyKeys).
-    crate::blocking::signal_existing_keys(ctx.st, a as usize);
-    crate::blocking::signal_existing_keys(ctx.st, b as usize);
+    crate::cmd::blocking::signal_existing_keys(ctx.st, a as usize);
+    crate::cmd::blocking::signal_existing_keys(ctx.st, b as usize);
     Ok(Reply::ok())
 }
 

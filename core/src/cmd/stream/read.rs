@@ -3,8 +3,9 @@
 //! XREADGROUP waiter ends with an error when its stream or group goes.
 
 use super::{c_text, entry_reply, id_reply, opt_is, parse_strict, range_replies, read_slot, stream, Ctx};
-use crate::blocking::{WaitFor, Waiter};
+use crate::blocking::WaitFor;
 use crate::bytes::SBytes;
+use crate::cmd::blocking::Waiter;
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;

@@ -5,7 +5,8 @@
 
 use super::pop::{first_nonempty, parse_mpop, pop_from, Shape};
 use super::Ctx;
-use crate::blocking::{parse_timeout, WaitFor, Waiter};
+use crate::blocking::WaitFor;
+use crate::cmd::blocking::{parse_timeout, Waiter};
 use crate::cmd::Args;
 use crate::error::CmdResult;
 use crate::reply::Reply;
