@@ -2,10 +2,15 @@
 //! with the same data, as Redis's `alsoPropagate` / `propagatePendingCommands`.
 //!
 //! Off until a consumer turns it on ([`Propagation::set_enabled`]): then each command
-//! that changed a key queues its effect, with the database it ran in, and the engine
-//! closes an *execution unit* (one command, one served blocked client) with [`Propagation::end_unit`]: a unit of more than
-//! one operation is wrapped in `MULTI` ... `EXEC`, as Redis 7.0 does. Consumers take the
-//! closed operations with [`Propagation::take`].
+//! that changed a key queues its effect, with the database it ran in. The engine opens
+//! an *execution unit* for each command it runs ([`Propagation::begin_unit`]) and closes
+//! it after the command ([`Propagation::end_unit`]); a served blocked client is a unit
+//! of its own. A unit of more than one operation is wrapped in `MULTI` ... `EXEC`, as
+//! Redis 7.0.15's `propagatePendingCommands` does: a command's writes with the keys its
+//! lookups found expired, a transaction's writes. Not wrapped, as in Redis: the
+//! deletions of the active expire cycle and of eviction (each goes out on its own), and
+//! the units of RANDOMKEY and SCAN (Redis's `CMD_TOUCHES_ARBITRARY_KEYS`). Consumers
+//! take the closed operations with [`Propagation::take`].
 //!
 //! Effects, not requests: a command whose request would not replay the same change
 //! names its effect with `Ctx::propagate_as` (SPOP as SREM, EXPIRE as PEXPIREAT, a
@@ -30,6 +35,10 @@ pub struct Propagation {
     out: Vec<Op>,
     /// The effect the running command named instead of its request.
     rewrite: Option<Vec<Vec<u8>>>,
+    /// A unit is open (a command runs): server deletions join it.
+    unit_open: bool,
+    /// The open unit is not wrapped in MULTI/EXEC.
+    no_multi: bool,
 }
 
 impl Propagation {
@@ -56,13 +65,37 @@ impl Propagation {
         }
     }
 
-    /// Queues the deletion of `key` the server did (expiry, eviction) as `DEL key`, a
-    /// unit of its own: it goes out ahead of the command whose lookup found the key
-    /// expired, unwrapped.
+    /// Opens the unit of a command; `no_multi`: its operations are never wrapped in
+    /// MULTI/EXEC (RANDOMKEY, SCAN).
     #[inline]
-    pub fn deleted_by_server(&mut self, db: usize, key: &[u8]) {
+    pub fn begin_unit(&mut self, no_multi: bool) {
+        self.unit_open = true;
+        self.no_multi = no_multi;
+    }
+
+    /// Queues the deletion of an expired `key` (Redis's `propagateDeletion`: `DEL`, or
+    /// `UNLINK` when `lazy`, i.e. `lazyfree-lazy-expire`). Found by a command's lookup,
+    /// it joins the command's unit, ahead of the command's own effect; found by the
+    /// active cycle (no unit open), it goes out on its own.
+    #[inline]
+    pub fn deleted_by_server(&mut self, db: usize, key: &[u8], lazy: bool) {
         if self.enabled {
-            self.out.push(Op { db, argv: vec![b"DEL".to_vec(), key.to_vec()] });
+            let op = Op { db, argv: vec![deletion(lazy), key.to_vec()] };
+            if self.unit_open {
+                self.unit.push(op);
+            } else {
+                self.out.push(op);
+            }
+        }
+    }
+
+    /// Queues the deletion of an evicted `key` (`UNLINK` when `lazy`, i.e.
+    /// `lazyfree-lazy-eviction`): eviction runs before a command and propagates its
+    /// deletions at once, each on its own.
+    #[inline]
+    pub fn evicted(&mut self, db: usize, key: &[u8], lazy: bool) {
+        if self.enabled {
+            self.out.push(Op { db, argv: vec![deletion(lazy), key.to_vec()] });
         }
     }
 
@@ -83,8 +116,10 @@ impl Propagation {
     /// Closes the current unit: its operations move to the output, wrapped in
     /// `MULTI`/`EXEC` when there is more than one.
     pub fn end_unit(&mut self) {
+        self.unit_open = false;
         match self.unit.len() {
             0 => {}
+            _ if self.no_multi => self.out.append(&mut self.unit),
             1 => self.out.append(&mut self.unit),
             _ => {
                 let db = self.unit[0].db;
@@ -108,6 +143,15 @@ impl Propagation {
     }
 }
 
+/// `DEL`, or `UNLINK` for a lazy-free deletion.
+fn deletion(lazy: bool) -> Vec<u8> {
+    if lazy {
+        b"UNLINK".to_vec()
+    } else {
+        b"DEL".to_vec()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,7 +164,8 @@ mod tests {
     fn nothing_is_queued_while_disabled() {
         let mut p = Propagation::default();
         p.push(0, argv(&["SET", "k", "v"]));
-        p.deleted_by_server(0, b"k");
+        p.deleted_by_server(0, b"k", false);
+        p.evicted(0, b"k", false);
         p.set_rewrite(argv(&["DEL", "k"]));
         p.end_unit();
         assert!(!p.has_output());
@@ -131,22 +176,35 @@ mod tests {
     fn one_operation_is_sent_as_is_and_several_are_wrapped() {
         let mut p = Propagation::default();
         p.set_enabled(true);
+        p.begin_unit(false);
         p.push(2, argv(&["SET", "k", "v"]));
         p.end_unit();
+        // Outside a unit (the active cycle, eviction) deletions go out on their own.
+        p.deleted_by_server(1, b"gone", true);
+        p.evicted(1, b"big", false);
+        p.begin_unit(false);
         p.push(0, argv(&["INCR", "n"]));
-        p.deleted_by_server(0, b"old");
+        p.deleted_by_server(0, b"old", false);
         p.push(0, argv(&["INCR", "m"]));
+        p.end_unit();
+        p.begin_unit(true);
+        p.deleted_by_server(0, b"a", false);
+        p.deleted_by_server(0, b"b", false);
         p.end_unit();
         let got: Vec<(usize, Vec<Vec<u8>>)> = p.take().into_iter().map(|o| (o.db, o.argv)).collect();
         assert_eq!(
             got,
             vec![
                 (2, argv(&["SET", "k", "v"])),
-                (0, argv(&["DEL", "old"])),
+                (1, argv(&["UNLINK", "gone"])),
+                (1, argv(&["DEL", "big"])),
                 (0, argv(&["MULTI"])),
                 (0, argv(&["INCR", "n"])),
+                (0, argv(&["DEL", "old"])),
                 (0, argv(&["INCR", "m"])),
                 (0, argv(&["EXEC"])),
+                (0, argv(&["DEL", "a"])),
+                (0, argv(&["DEL", "b"])),
             ]
         );
         assert!(!p.has_output());

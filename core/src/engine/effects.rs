@@ -149,7 +149,7 @@ impl EngineState {
                 let by = std::mem::take(&mut self.tracking.current);
                 self.touch_key(db, key);
                 self.tracking.current = by;
-                self.propagation.deleted_by_server(db, key);
+                self.propagation.deleted_by_server(db, key, self.config.lazyfree_lazy_expire);
             }
             Effect::Notify(_, event) => self.publish_keyspace_event(event, key, db),
             Effect::Ready => self.blocking.signal_if_waited(db, key),
@@ -199,7 +199,7 @@ impl EngineState {
         self.record(db, key, Effect::Modified);
         self.record(db, key, Effect::Notify(notify::EVICTED, "evicted"));
         self.drain_key_events();
-        self.propagation.deleted_by_server(db, key);
+        self.propagation.evicted(db, key, self.config.lazyfree_lazy_eviction);
     }
 
     /// Publishes keyspace event `event` for `key` of `db` (Redis's
@@ -229,5 +229,78 @@ impl EngineState {
             chan.extend_from_slice(event.as_bytes());
             self.pubsub.publish(&chan, key);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::events::Effect;
+    use crate::reply::Reply;
+    use crate::testkit::TestEngine;
+
+    fn texts(v: Vec<(crate::ClientHandle, Reply)>) -> Vec<String> {
+        v.into_iter().map(|(_, r)| String::from_utf8_lossy(&r.to_resp(3)).into_owned()).collect()
+    }
+
+    #[test]
+    fn one_change_reaches_watch_tracking_and_events_in_that_order() {
+        let mut t = TestEngine::new();
+        let (watcher, reader) = (t.connect(), t.connect());
+        t.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+        t.cmd(&["SET", "k", "1"]);
+        t.run_as(watcher, "WATCH k");
+        t.run_as(reader, "HELLO 3");
+        t.run_as(reader, "CLIENT TRACKING ON");
+        t.run_as(reader, "GET k");
+        t.run_as(reader, "SUBSCRIBE __keyspace@0__:k");
+        t.eng.take_pushes();
+        t.cmd(&["INCR", "k"]);
+        // The invalidation (signalModifiedKey) comes before the event (notifyKeyspaceEvent).
+        assert_eq!(
+            texts(t.eng.take_pushes()),
+            vec![
+                ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n".to_string(),
+                ">3\r\n$7\r\nmessage\r\n$16\r\n__keyspace@0__:k\r\n$6\r\nincrby\r\n".into(),
+            ]
+        );
+        t.run_as(watcher, "MULTI");
+        t.run_as(watcher, "PING");
+        assert_eq!(t.run_as(watcher, "EXEC"), Reply::NilArray);
+    }
+
+    #[test]
+    fn keys_expired_by_a_lookup_come_before_the_commands_own_events() {
+        let mut t = TestEngine::new();
+        let sub = t.connect();
+        t.cmd(&["CONFIG", "SET", "notify-keyspace-events", "Exg$"]);
+        t.cmd(&["SET", "old", "1", "PX", "5"]);
+        t.run_as(sub, "PSUBSCRIBE __keyevent@0__:*");
+        t.eng.take_pushes();
+        t.advance_ms(10);
+        // APPEND looks the key up (expiring it), then writes: expired, then append.
+        t.cmd(&["APPEND", "old", "x"]);
+        let got = texts(t.eng.take_pushes());
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].contains("__keyevent@0__:expired"), "{got:?}");
+        assert!(got[1].contains("__keyevent@0__:append"), "{got:?}");
+    }
+
+    #[test]
+    fn unheard_effects_are_not_logged_but_changes_are_counted() {
+        let mut t = TestEngine::new();
+        let st = &mut t.eng.state;
+        let before = st.events.dirty;
+        st.record(0, b"k", Effect::Modified);
+        st.record(0, b"k", Effect::Notify(crate::config::notify::GENERIC, "del"));
+        st.record(0, b"k", Effect::Ready);
+        assert!(st.events.is_empty());
+        assert_eq!(st.events.dirty, before + 1);
+        st.watches.watch(t.client, 0, b"k", false);
+        let st = &mut t.eng.state;
+        st.record(0, b"k", Effect::Modified);
+        assert_eq!(st.events.len(), 1);
+        st.drain_key_events();
+        assert!(st.events.is_empty());
+        assert!(st.watches.is_dirty(t.client, &st.dbs, 0));
     }
 }

@@ -6,8 +6,8 @@
 
 use crate::blocking::Blocking;
 use crate::client::{Client, ClientHandle, ClientTable, ConnInfo};
-use crate::cmd;
 use crate::cmd::blocking;
+use crate::cmd::{self, is};
 use crate::config::Config;
 use crate::db::evict::{self, EvictionPool};
 use crate::db::expire::CycleLimits;
@@ -393,6 +393,11 @@ impl Engine {
             return Reply::error("ERR client is blocked");
         }
         self.state.sync_key_event_logs();
+        if self.state.propagation.is_enabled() {
+            // Redis's CMD_TOUCHES_ARBITRARY_KEYS: their expired keys go out unwrapped.
+            let arbitrary = argv.first().is_some_and(|n| is(n, "randomkey") || is(n, "scan"));
+            self.state.propagation.begin_unit(arbitrary);
+        }
         if self.state.tracking.engaged {
             self.state.tracking.current = client.id;
         }
