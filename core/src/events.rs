@@ -38,18 +38,15 @@ pub struct KeyEvent {
     pub effect: Effect,
 }
 
-/// The ordered log of key events not yet handed to the subsystems, and the count of
-/// changes (Redis's `server.dirty`).
+/// The ordered log of key events not yet handed to the subsystems, and whether a key
+/// changed (what decides a command's propagation).
 #[derive(Debug, Default)]
 pub struct EventLog {
     events: Vec<KeyEvent>,
-    /// Key changes so far ([`Effect::Modified`] and [`Effect::Expired`] count one each,
-    /// whether or not anyone listens): a command that raised it wrote something, which
-    /// is what decides its propagation.
-    pub dirty: u64,
-    /// Whether the running command changed a key: set by every change, saved and
-    /// cleared by `cmd::call` around each handler (so EXEC's own flag is not raised by
-    /// the commands it runs).
+    /// A key changed since the flag was last taken (Redis's `server.dirty` moved): set
+    /// by each [`Effect::Modified`] whether or not anyone listens, taken after each
+    /// handler by the propagation hook (only while propagation is on: it is cleared when
+    /// propagation is turned on).
     pub wrote: bool,
 }
 

@@ -2,10 +2,9 @@
 //! with the same data, as Redis's `alsoPropagate` / `propagatePendingCommands`.
 //!
 //! Off until a consumer turns it on ([`Propagation::set_enabled`]): then each command
-//! that changed a key queues its effect, with the database it ran in. The engine opens
-//! an *execution unit* for each command it runs ([`Propagation::begin_unit`]) and closes
-//! it after the command ([`Propagation::end_unit`]); a served blocked client is a unit
-//! of its own. A unit of more than one operation is wrapped in `MULTI` ... `EXEC`, as
+//! that changed a key queues its effect, with the database it ran in, in the current
+//! *execution unit*, which the engine closes after each command it runs and after each
+//! served blocked client ([`Propagation::end_unit`]). A unit of more than one operation is wrapped in `MULTI` ... `EXEC`, as
 //! Redis 7.0.15's `propagatePendingCommands` does: a command's writes with the keys its
 //! lookups found expired, a transaction's writes. Not wrapped, as in Redis: the
 //! deletions of the active expire cycle and of eviction (each goes out on its own), and
@@ -35,9 +34,9 @@ pub struct Propagation {
     out: Vec<Op>,
     /// The effect the running command named instead of its request.
     rewrite: Option<Vec<Vec<u8>>>,
-    /// A unit is open (a command runs): server deletions join it.
-    unit_open: bool,
-    /// The open unit is not wrapped in MULTI/EXEC.
+    /// The active expire cycle runs: its deletions go out one by one, outside units.
+    in_cycle: bool,
+    /// The current unit is not wrapped in MULTI/EXEC.
     no_multi: bool,
 }
 
@@ -65,26 +64,29 @@ impl Propagation {
         }
     }
 
-    /// Opens the unit of a command; `no_multi`: its operations are never wrapped in
-    /// MULTI/EXEC (RANDOMKEY, SCAN).
-    #[inline]
-    pub fn begin_unit(&mut self, no_multi: bool) {
-        self.unit_open = true;
-        self.no_multi = no_multi;
+    /// Marks the current unit as never wrapped in MULTI/EXEC (the unit of RANDOMKEY or
+    /// SCAN, Redis's `CMD_TOUCHES_ARBITRARY_KEYS`).
+    pub fn no_multi(&mut self) {
+        self.no_multi = true;
+    }
+
+    /// Starts or ends the active expire cycle (its deletions go out one by one).
+    pub fn set_in_cycle(&mut self, on: bool) {
+        self.in_cycle = on;
     }
 
     /// Queues the deletion of an expired `key` (Redis's `propagateDeletion`: `DEL`, or
     /// `UNLINK` when `lazy`, i.e. `lazyfree-lazy-expire`). Found by a command's lookup,
     /// it joins the command's unit, ahead of the command's own effect; found by the
-    /// active cycle (no unit open), it goes out on its own.
+    /// active cycle, it goes out on its own.
     #[inline]
     pub fn deleted_by_server(&mut self, db: usize, key: &[u8], lazy: bool) {
         if self.enabled {
             let op = Op { db, argv: vec![deletion(lazy), key.to_vec()] };
-            if self.unit_open {
-                self.unit.push(op);
-            } else {
+            if self.in_cycle {
                 self.out.push(op);
+            } else {
+                self.unit.push(op);
             }
         }
     }
@@ -115,11 +117,20 @@ impl Propagation {
 
     /// Closes the current unit: its operations move to the output, wrapped in
     /// `MULTI`/`EXEC` when there is more than one.
+    #[inline]
     pub fn end_unit(&mut self) {
-        self.unit_open = false;
+        if !self.unit.is_empty() {
+            self.close_unit();
+        }
+    }
+
+    /// [`Propagation::end_unit`] with operations in the unit.
+    #[inline(never)]
+    fn close_unit(&mut self) {
+        let no_multi = std::mem::take(&mut self.no_multi);
         match self.unit.len() {
             0 => {}
-            _ if self.no_multi => self.out.append(&mut self.unit),
+            _ if no_multi => self.out.append(&mut self.unit),
             1 => self.out.append(&mut self.unit),
             _ => {
                 let db = self.unit[0].db;
@@ -176,19 +187,19 @@ mod tests {
     fn one_operation_is_sent_as_is_and_several_are_wrapped() {
         let mut p = Propagation::default();
         p.set_enabled(true);
-        p.begin_unit(false);
         p.push(2, argv(&["SET", "k", "v"]));
         p.end_unit();
-        // Outside a unit (the active cycle, eviction) deletions go out on their own.
+        // The active cycle's and eviction's deletions go out on their own.
+        p.set_in_cycle(true);
         p.deleted_by_server(1, b"gone", true);
+        p.set_in_cycle(false);
         p.evicted(1, b"big", false);
-        p.begin_unit(false);
         p.push(0, argv(&["INCR", "n"]));
         p.deleted_by_server(0, b"old", false);
         p.push(0, argv(&["INCR", "m"]));
         p.end_unit();
-        p.begin_unit(true);
         p.deleted_by_server(0, b"a", false);
+        p.no_multi();
         p.deleted_by_server(0, b"b", false);
         p.end_unit();
         let got: Vec<(usize, Vec<Vec<u8>>)> = p.take().into_iter().map(|o| (o.db, o.argv)).collect();

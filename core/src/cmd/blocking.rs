@@ -197,6 +197,8 @@ fn serve_ready_keys(st: &mut EngineState, clients: &mut ClientTable) {
     loop {
         collect_added_keys(st);
         if !st.blocking.has_ready() {
+            // Keys a serving pass expired or events it left are handed out now.
+            st.drain_key_events();
             return;
         }
         for (db, key) in st.blocking.take_ready() {
@@ -235,9 +237,9 @@ fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &S
         }
         let reply = {
             let mut ctx = Ctx { st: &mut *st, client: &mut client, clients: &mut *clients, cmd: wait.spec };
-            let outer_wrote = std::mem::replace(&mut ctx.st.events.wrote, false);
+            ctx.st.events.wrote = false;
             let reply = wait.waiter.serve(&mut ctx, key, slot);
-            crate::cmd::after_handler(ctx.st, db, outer_wrote, None);
+            crate::cmd::after_handler(ctx.st, db, wait.spec, None);
             ctx.st.propagation.end_unit();
             reply
         };

@@ -71,11 +71,18 @@ impl<'a> Ctx<'a> {
             None => {
                 self.st.stats.keyspace_misses += 1;
                 if self.st.config.notify_keyspace_events & crate::config::notify::KEY_MISS != 0 {
-                    self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
+                    self.notify_miss(key);
                 }
                 None
             }
         }
+    }
+
+    /// The `keymiss` event, out of line (the read path stays small enough to inline).
+    #[cold]
+    #[inline(never)]
+    fn notify_miss(&mut self, key: &[u8]) {
+        self.notify(crate::config::notify::KEY_MISS, "keymiss", key);
     }
 
     /// Looks up a key for writing: lazy expiry and access time, no hit/miss counting.
@@ -339,12 +346,11 @@ pub fn call(
     let first_arg = if COMMANDS.as_ptr_range().contains(&(spec as *const CommandSpec)) { 1 } else { 2 };
     let mut ctx = Ctx { st, client, clients, cmd: spec };
     let mut args = Args::new(argv, first_arg);
-    let outer_wrote = std::mem::replace(&mut ctx.st.events.wrote, false);
     let reply = match handler(&mut ctx, &mut args) {
         Ok(r) => r,
         Err(e) => e.into(),
     };
-    after_handler(ctx.st, ctx.client.db, outer_wrote, Some(argv));
+    after_handler(ctx.st, ctx.client.db, spec, Some(argv));
     if ctx.client.tracking.is_some() && spec.has(flags::READONLY) {
         crate::engine::remember_keys(ctx.st, ctx.client, spec, argv);
     }
@@ -361,24 +367,31 @@ pub fn call(
 
 /// What follows every handler (a command's, or a blocked client's serving): its key
 /// events are drained to the subsystems, then the propagation hook gets its effect.
-/// `outer_wrote` is the write flag saved before the handler (the handler ran with it
-/// cleared); `argv` is the request, `None` for a served blocked client (whose waiter
-/// names its effect with [`Ctx::propagate_as`]).
+/// `argv` is the request, `None` for a served blocked client (whose waiter names its
+/// effect with [`Ctx::propagate_as`]). Whether the handler changed a key is the event
+/// log's `wrote` flag, taken here (a nested command, run by EXEC, takes its own first).
 #[inline]
-pub(crate) fn after_handler(st: &mut EngineState, db: usize, outer_wrote: bool, argv: Option<&[&[u8]]>) {
-    let wrote = std::mem::replace(&mut st.events.wrote, outer_wrote);
+pub(crate) fn after_handler(st: &mut EngineState, db: usize, spec: &CommandSpec, argv: Option<&[&[u8]]>) {
     st.drain_key_events();
     if st.propagation.is_enabled() {
-        propagate(st, db, wrote, argv);
+        let wrote = std::mem::take(&mut st.events.wrote);
+        propagate(st, db, spec, wrote, argv);
     }
 }
 
-/// The propagation hook after a handler: the effect it named (`Ctx::propagate_as`), or
-/// its request when it changed a key, in the database it ran in.
+/// The propagation hook after a handler (Redis's `call()`): the effect it named
+/// (`Ctx::propagate_as`), or its request when it changed a key, in the database it ran
+/// in. EXEC is never propagated itself: the commands it ran were, each in its own
+/// `call`.
 #[inline(never)]
-fn propagate(st: &mut EngineState, db: usize, wrote: bool, argv: Option<&[&[u8]]>) {
+fn propagate(st: &mut EngineState, db: usize, spec: &CommandSpec, wrote: bool, argv: Option<&[&[u8]]>) {
     let rewrite = st.propagation.take_rewrite();
-    if !wrote {
+    if matches!(spec.name, "randomkey" | "scan") {
+        // Redis's CMD_TOUCHES_ARBITRARY_KEYS: the keys their lookups expired go out
+        // unwrapped.
+        st.propagation.no_multi();
+    }
+    if !wrote || spec.name == "exec" {
         return;
     }
     let argv = match (rewrite, argv) {

@@ -49,7 +49,8 @@ impl EngineState {
                 self.watches.any() || self.tracking.engaged
             }
             Effect::Expired => self.watches.any() || self.tracking.engaged || self.propagation.is_enabled(),
-            Effect::Notify(class, _) => self.config.notify_keyspace_events & class != 0 && self.pubsub.any_subscriber(),
+            // Whether anybody subscribes is checked out of line.
+            Effect::Notify(class, _) => self.config.notify_keyspace_events & class != 0,
             Effect::Ready => self.blocking.is_waited(db, key),
         };
         if heard {
@@ -62,17 +63,21 @@ impl EngineState {
     /// the key name would be wasted); it still counts for propagation.
     #[inline]
     pub fn count_change(&mut self) {
-        self.events.dirty += 1;
         self.events.wrote = true;
     }
 
     /// [`EngineState::record`] once someone listens.
     #[inline(never)]
     fn record_heard(&mut self, db: usize, key: &[u8], effect: Effect) {
+        if matches!(effect, Effect::Notify(..)) && !self.pubsub.any_subscriber() {
+            return;
+        }
         if self.pending.events.get() {
             self.pull_keyspace_events();
         }
         self.events.push(db, key, effect);
+        // One flag says "something to drain" for both logs.
+        self.pending.events.set(true);
     }
 
     /// Whether a key change can matter to anyone: a WATCH exists, a client tracks keys,
@@ -100,6 +105,7 @@ impl EngineState {
     /// Moves what the keyspaces logged (expired keys, added keys) into the event log.
     fn pull_keyspace_events(&mut self) {
         self.pending.events.set(false);
+        let recorded = !self.events.is_empty();
         for db in 0..self.dbs.len() {
             if !self.dbs[db].keys.has_events() {
                 continue;
@@ -114,15 +120,15 @@ impl EngineState {
                 }
             }
         }
+        // Recorded events still wait for the drain.
+        self.pending.events.set(recorded || !self.events.is_empty());
     }
 
     /// Hands every recorded effect to the subsystems, in order (see the module doc).
     #[inline]
     pub fn drain_key_events(&mut self) {
+        // One flag covers the keyspaces' logs and the recorded events.
         if self.pending.events.get() {
-            self.pull_keyspace_events();
-        }
-        if !self.events.is_empty() {
             self.drain_recorded();
         }
     }
@@ -130,6 +136,8 @@ impl EngineState {
     /// [`EngineState::drain_key_events`] once there is something to hand out.
     #[inline(never)]
     fn drain_recorded(&mut self) {
+        self.pull_keyspace_events();
+        self.pending.events.set(false);
         while !self.events.is_empty() {
             let batch = self.events.take();
             for ev in &batch {
@@ -196,7 +204,10 @@ impl EngineState {
     /// Called for each key eviction deletes (after it is gone): WATCH touch, the
     /// `evicted` keyspace event and a propagated `DEL`, as Redis's `performEvictions`.
     pub fn on_key_evicted(&mut self, db: usize, key: &[u8]) {
+        // Eviction runs before a command: its deletions are not the command's writes.
+        let wrote = self.events.wrote;
         self.record(db, key, Effect::Modified);
+        self.events.wrote = wrote;
         self.record(db, key, Effect::Notify(notify::EVICTED, "evicted"));
         self.drain_key_events();
         self.propagation.evicted(db, key, self.config.lazyfree_lazy_eviction);
@@ -289,12 +300,12 @@ mod tests {
     fn unheard_effects_are_not_logged_but_changes_are_counted() {
         let mut t = TestEngine::new();
         let st = &mut t.eng.state;
-        let before = st.events.dirty;
+        st.events.wrote = false;
         st.record(0, b"k", Effect::Modified);
         st.record(0, b"k", Effect::Notify(crate::config::notify::GENERIC, "del"));
         st.record(0, b"k", Effect::Ready);
         assert!(st.events.is_empty());
-        assert_eq!(st.events.dirty, before + 1);
+        assert!(st.events.wrote);
         st.watches.watch(t.client, 0, b"k", false);
         let st = &mut t.eng.state;
         st.record(0, b"k", Effect::Modified);

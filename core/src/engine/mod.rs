@@ -6,8 +6,8 @@
 
 use crate::blocking::Blocking;
 use crate::client::{Client, ClientHandle, ClientTable, ConnInfo};
+use crate::cmd;
 use crate::cmd::blocking;
-use crate::cmd::{self, is};
 use crate::config::Config;
 use crate::db::evict::{self, EvictionPool};
 use crate::db::expire::CycleLimits;
@@ -393,11 +393,7 @@ impl Engine {
             return Reply::error("ERR client is blocked");
         }
         self.state.sync_key_event_logs();
-        if self.state.propagation.is_enabled() {
-            // Redis's CMD_TOUCHES_ARBITRARY_KEYS: their expired keys go out unwrapped.
-            let arbitrary = argv.first().is_some_and(|n| is(n, "randomkey") || is(n, "scan"));
-            self.state.propagation.begin_unit(arbitrary);
-        }
+
         if self.state.tracking.engaged {
             self.state.tracking.current = client.id;
         }
@@ -422,12 +418,10 @@ impl Engine {
             caching::after_command(&mut client);
         }
         self.clients.put_back(h, client);
-        self.state.drain_key_events();
-        if self.state.propagation.is_enabled() {
-            self.state.propagation.end_unit();
-        }
+        // The command's key events were drained by `cmd::call`, and serving blocked
+        // clients drains its own.
+        self.state.propagation.end_unit();
         blocking::serve_ready(&mut self.state, &mut self.clients);
-        self.state.drain_key_events();
         if self.state.blocking.has_overdue(self.state.now_ms()) {
             blocking::expire_overdue(&mut self.state, &mut self.clients);
         }
@@ -480,6 +474,7 @@ impl Engine {
     /// queues its effect for [`Engine::take_propagated`] (see [`crate::propagate`]).
     pub fn set_propagation(&mut self, on: bool) {
         self.state.propagation.set_enabled(on);
+        self.state.events.wrote = false;
     }
 
     /// Takes the operations a replica or an append-only file must apply to reach this
@@ -510,7 +505,10 @@ impl Engine {
         let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
         let now_ms = st.now_ms();
         let r = st.expire_cycle.run(&mut st.dbs, now_ms, limits);
+        // The cycle's deletions propagate one by one (Redis's propagate_no_multi).
+        st.propagation.set_in_cycle(true);
         st.drain_key_events();
+        st.propagation.set_in_cycle(false);
         // Expired keys are deleted keys: XREADGROUP waits on them end (Redis's
         // signalDeletedKeyAsReady from the expire cycle).
         if self.state.blocking.blocked_clients() > 0 {
