@@ -2,7 +2,7 @@
 //! seeded random and mutated inputs for a fixed time per driver; a panic fails the run.
 //!
 //! ```sh
-//! cargo run -p cinder-core --example fuzz_smoke                      # 15 s per driver
+//! cargo run -p cinder-core --example fuzz_smoke                      # 45 s in all
 //! cargo run -p cinder-core --example fuzz_smoke -- --seconds 5 --seed 42 --driver inline_split
 //! cargo run -p cinder-core --example fuzz_smoke -- --driver resp_request FILE...   # replay inputs
 //! ```
@@ -13,7 +13,8 @@
 //! present) run first and seed the mutations. A failing input is written to
 //! `fuzz/artifacts/<target>/smoke-crash-<seed>-<n>`, so later runs replay it.
 //!
-//! Options: `--seconds S` per driver (default 15, or `FUZZ_SMOKE_SECONDS`), `--seed N` (default
+//! Options: `--seconds S` per driver (default `FUZZ_SMOKE_SECONDS`, else 45 s shared by the
+//! drivers run, at most 15 s each), `--seed N` (default
 //! `FUZZ_SMOKE_SEED` or the clock; printed either way), `--iterations N` (at most N generated
 //! inputs per driver), `--driver NAME` (repeatable; default all).
 use std::panic::{self, AssertUnwindSafe};
@@ -28,6 +29,10 @@ use cinder_core::rng::Rng;
 const MAX_LEN: usize = 4096;
 /// Inputs kept to mutate, besides the corpus.
 const POOL: usize = 256;
+
+/// Default time budget: shared by the drivers run, at most `DRIVER_SECONDS` each.
+const TOTAL_SECONDS: f64 = 45.0;
+const DRIVER_SECONDS: f64 = 15.0;
 
 struct Options {
     seconds: f64,
@@ -47,9 +52,10 @@ fn usage(msg: &str) -> ! {
 fn parse_options() -> Options {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let clock = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let mut seconds: Option<f64> =
+        env("FUZZ_SMOKE_SECONDS").map(|v| v.parse().unwrap_or_else(|_| usage("bad FUZZ_SMOKE_SECONDS")));
     let mut o = Options {
-        seconds: env("FUZZ_SMOKE_SECONDS")
-            .map_or(15.0, |v| v.parse().unwrap_or_else(|_| usage("bad FUZZ_SMOKE_SECONDS"))),
+        seconds: 0.0,
         seed: env("FUZZ_SMOKE_SEED").map_or(clock, |v| v.parse().unwrap_or_else(|_| usage("bad FUZZ_SMOKE_SEED"))),
         iterations: u64::MAX,
         drivers: Vec::new(),
@@ -59,7 +65,7 @@ fn parse_options() -> Options {
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().unwrap_or_else(|| usage(&format!("{name} needs a value")));
         match a.as_str() {
-            "--seconds" => o.seconds = value("--seconds").parse().unwrap_or_else(|_| usage("bad --seconds")),
+            "--seconds" => seconds = Some(value("--seconds").parse().unwrap_or_else(|_| usage("bad --seconds"))),
             "--seed" => o.seed = value("--seed").parse().unwrap_or_else(|_| usage("bad --seed")),
             "--iterations" => {
                 o.iterations = value("--iterations").parse().unwrap_or_else(|_| usage("bad --iterations"))
@@ -77,12 +83,17 @@ fn parse_options() -> Options {
     if o.drivers.is_empty() {
         o.drivers = DRIVERS.iter().collect();
     }
+    o.seconds = seconds.unwrap_or((TOTAL_SECONDS / o.drivers.len() as f64).min(DRIVER_SECONDS));
+    if !(o.seconds >= 0.0 && o.seconds.is_finite()) {
+        usage("the time per driver must be a number of seconds");
+    }
     o
 }
 
 /// `fuzz/` of the repository (the example is built from `core/`).
 fn fuzz_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+    let core = Path::new(env!("CARGO_MANIFEST_DIR"));
+    core.parent().unwrap_or(core).join("fuzz")
 }
 
 /// The cargo-fuzz targets that have no driver in `DRIVERS`.
