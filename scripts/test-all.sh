@@ -2,15 +2,16 @@
 # The test command of the project: `bash scripts/test-all.sh`.
 #
 # Idempotently installs what is missing (Debian's redis-server and redis-tools, the
-# reference for the parity tests; the wasm32 Rust target; for the npm package: node deps
-# via `npm ci`, wasm-bindgen-cli at Cargo.lock's version, Debian's chromium), builds the
-# workspace, checks formatting (rustfmt) and lints (clippy, warnings denied, every crate and
-# target, the wasm crate for wasm32 and the fuzz crate too), runs every test (`cargo test
-# --workspace`, parity tests against real Redis included), fuzzes every fuzz driver for a bounded
-# time on stable Rust (core/examples/fuzz_smoke.rs, 15 s per driver: FUZZ_SMOKE_SECONDS,
-# FUZZ_SMOKE_SEED), then builds the npm package and tests it in Node, Chromium, workerd and Deno.
-# Runs every step even after a failure, then exits non-zero if any step failed. Works unattended
-# (CI=true, no stdin, as root or with sudo).
+# reference for the parity tests; the wasm32 Rust target; rustfmt and clippy; a C++ compiler
+# for libfuzzer-sys; for the npm package: node deps via `npm ci`, wasm-bindgen-cli at
+# Cargo.lock's version, Debian's chromium), checks formatting (rustfmt), builds the workspace,
+# lints it (clippy with warnings denied: every package and target, the wasm crate for wasm32,
+# the fuzz crate), runs every test (`cargo test --workspace`, parity tests against real Redis
+# included), fuzzes every fuzz driver for a bounded time on stable Rust
+# (core/examples/fuzz_smoke.rs: 45 s shared by the drivers; FUZZ_SMOKE_SECONDS per driver and
+# FUZZ_SMOKE_SEED to change), then builds the npm package and tests it in Node, Chromium,
+# workerd and Deno. Runs every step even after a failure, then exits non-zero if any step
+# failed. Works unattended (CI=true, no stdin, as root or with sudo).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
