@@ -2,11 +2,16 @@
 # The test command of the project: `bash scripts/test-all.sh`.
 #
 # Idempotently installs what is missing (Debian's redis-server and redis-tools, the
-# reference for the parity tests; the wasm32 Rust target; for the npm package: node deps
-# via `npm ci`, wasm-bindgen-cli at Cargo.lock's version, Debian's chromium), builds the
-# workspace, runs every test (`cargo test --workspace`, parity tests against real Redis
-# included), then builds the npm package and tests it in Node, Chromium, workerd and Deno. Runs every step even after a failure, then exits non-zero if
-# any step failed. Works unattended (CI=true, no stdin, as root or with sudo).
+# reference for the parity tests; the wasm32 Rust target; rustfmt and clippy; a C++ compiler
+# for libfuzzer-sys; for the npm package: node deps via `npm ci`, wasm-bindgen-cli at
+# Cargo.lock's version, Debian's chromium), checks formatting (rustfmt), builds the workspace,
+# lints it (clippy with warnings denied: every package and target, the wasm crate for wasm32,
+# the fuzz crate), runs every test (`cargo test --workspace`, parity tests against real Redis
+# included), fuzzes every fuzz driver for a bounded time on stable Rust
+# (core/examples/fuzz_smoke.rs: 45 s shared by the drivers; FUZZ_SMOKE_SECONDS per driver and
+# FUZZ_SMOKE_SEED to change), then builds the npm package and tests it in Node, Chromium,
+# workerd and Deno. Runs every step even after a failure, then exits non-zero if any step
+# failed. Works unattended (CI=true, no stdin, as root or with sudo).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +60,29 @@ install_wasm_target() {
     rustup target add wasm32-unknown-unknown </dev/null
 }
 
+# rustfmt and clippy (rustup components of the active toolchain).
+install_rust_components() {
+    local missing=()
+    cargo fmt --version >/dev/null 2>&1 || missing+=(rustfmt)
+    cargo clippy --version >/dev/null 2>&1 || missing+=(clippy)
+    if [ ${#missing[@]} -eq 0 ]; then
+        echo "rustfmt and clippy present: $(cargo clippy --version)"
+        return 0
+    fi
+    rustup component add "${missing[@]}" </dev/null
+}
+
+# A C++ compiler: libfuzzer-sys (the fuzz crate, linted below) builds libFuzzer from source.
+install_cxx() {
+    if command -v c++ >/dev/null; then
+        echo "c++ present: $(c++ --version | head -n1)"
+        return 0
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -q </dev/null &&
+        as_root apt-get install -y -q --no-install-recommends g++ </dev/null
+}
+
 # Node packages from the committed package-lock.json; skipped when node_modules matches it.
 install_node_deps() {
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -98,14 +126,46 @@ install_chromium() {
         as_root apt-get install -y -q --no-install-recommends chromium </dev/null
 }
 
+# rustfmt over the workspace and the fuzz crate (its own workspace).
+check_format() {
+    local rc=0
+    cargo fmt --all --check || rc=1
+    cargo fmt --manifest-path fuzz/Cargo.toml --check || rc=1
+    return $rc
+}
+
+# clippy with warnings denied: every package and target of the workspace, the wasm crate for
+# wasm32 too (its host code is cfg'd per target), and the fuzz crate. One package at a time with
+# --no-deps, so that lint errors in one package do not stop its dependents from being linted.
+# Lint levels: [workspace.lints] in Cargo.toml.
+check_clippy() {
+    local rc=0 pkg packages
+    packages=$(cargo metadata --no-deps --format-version 1 |
+        python3 -c 'import json, sys; print(*(p["name"] for p in json.load(sys.stdin)["packages"]))') || return 1
+    for pkg in $packages; do
+        echo "--- clippy -p $pkg"
+        cargo clippy -p "$pkg" --all-targets --no-deps -- -D warnings || rc=1
+    done
+    echo "--- clippy -p cinder-wasm --target wasm32-unknown-unknown"
+    cargo clippy -p cinder-wasm --target wasm32-unknown-unknown --all-targets --no-deps -- -D warnings || rc=1
+    echo "--- clippy fuzz/"
+    cargo clippy --manifest-path fuzz/Cargo.toml --all-targets --no-deps -- -D warnings || rc=1
+    return $rc
+}
+
 step "install redis" install_redis
 step "install wasm target" install_wasm_target
+step "install rustfmt and clippy" install_rust_components
+step "install c++ compiler" install_cxx
 step "install node deps" install_node_deps
 step "install wasm-bindgen" install_wasm_bindgen
 step "install chromium" install_chromium
 step "command table up to date" python3 tools/gen_command_table.py --check
+step "format" check_format
 step "build" cargo build --workspace --all-targets
+step "clippy" check_clippy
 step "test" cargo test --workspace --no-fail-fast
+step "fuzz smoke" cargo run -q -p cinder-core --example fuzz_smoke
 step "npm build" npm run build
 step "npm test" npm test
 

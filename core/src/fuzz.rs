@@ -1,6 +1,7 @@
 //! Fuzz drivers: functions that take arbitrary bytes and panic when an invariant breaks.
-//! The cargo-fuzz targets in `fuzz/` call them with coverage guidance; the tests below call
-//! them with seeded random inputs so `cargo test` exercises them too (no nightly needed).
+//! The cargo-fuzz targets in `fuzz/` call them with coverage guidance; [`DRIVERS`] lists them
+//! with input generators for `core/examples/fuzz_smoke.rs` (seeded random and mutated inputs for
+//! a bounded time, on stable Rust), and the tests below call them briefly in `cargo test`.
 //!
 //! - [`request_parser`]: parsing a stream whole and in arbitrary chunks gives the same
 //!   commands and the same final outcome, and never panics.
@@ -14,6 +15,7 @@ use crate::client::ConnInfo;
 use crate::engine::{Engine, EngineOptions};
 use crate::reply::Reply;
 use crate::resp::{quote_arg, split_args, Parse, ParseLimits, ProtocolError, RequestParser};
+use crate::rng::Rng;
 
 /// The final state of a parsed stream: bytes left over, or the error that ended it.
 #[derive(Debug, PartialEq, Eq)]
@@ -85,10 +87,13 @@ pub fn inline_split(data: &[u8]) {
     let Ok(args) = split_args(data) else {
         return;
     };
+    // A raw NUL ends the line (the C string ends there); a `\x00` escape inside double quotes
+    // still puts a NUL byte in an argument, as in Redis's sdssplitargs.
+    if let Some(nul) = data.iter().position(|&b| b == 0) {
+        assert_eq!(split_args(&data[..nul]).as_ref(), Ok(&args), "a raw NUL does not end the line");
+    }
     let mut line = Vec::new();
     for a in &args {
-        // A split argument never holds a NUL (the C string ends there).
-        assert!(!a.contains(&0));
         quote_arg(a, &mut line);
         line.push(b' ');
     }
@@ -284,37 +289,139 @@ pub fn engine_ops(data: &[u8]) {
     }
 }
 
+/// A fuzz driver with a generator of plausible inputs for it.
+pub struct Driver {
+    /// The cargo-fuzz target that calls it (`fuzz/fuzz_targets/<name>.rs`).
+    pub name: &'static str,
+    /// The driver: panics when an invariant breaks.
+    pub run: fn(&[u8]),
+    /// A random input shaped for the driver (mutations of it and of corpus inputs do the rest).
+    pub generate: fn(&mut Rng) -> Vec<u8>,
+}
+
+/// Every driver, by cargo-fuzz target name. `core/examples/fuzz_smoke.rs` runs them all on
+/// stable Rust and fails when a target in `fuzz/fuzz_targets/` is missing here.
+pub const DRIVERS: &[Driver] = &[
+    Driver { name: "resp_request", run: request_parser, generate: |rng| protocol_bytes(rng, 120) },
+    Driver { name: "inline_split", run: inline_split, generate: |rng| protocol_bytes(rng, 60) },
+    Driver { name: "engine_execute", run: engine_ops, generate: |rng| random_bytes(rng, 600) },
+];
+
+/// Up to `max - 1` uniformly random bytes.
+pub fn random_bytes(rng: &mut Rng, max: usize) -> Vec<u8> {
+    let len = rng.below(max as u64) as usize;
+    (0..len).map(|_| rng.next_u64() as u8).collect()
+}
+
+/// Bytes that mean something to the RESP and inline parsers.
+const PROTOCOL_ALPHABET: &[u8] = b"*$\r\n\r\n0123456789-+ \"'\\xaF\0";
+
+/// Random inputs biased towards protocol bytes.
+pub fn protocol_bytes(rng: &mut Rng, max: usize) -> Vec<u8> {
+    let len = rng.below(max as u64) as usize;
+    let mut v: Vec<u8> = (0..len)
+        .map(|_| {
+            if rng.below(4) == 0 {
+                rng.next_u64() as u8
+            } else {
+                PROTOCOL_ALPHABET[rng.below(PROTOCOL_ALPHABET.len() as u64) as usize]
+            }
+        })
+        .collect();
+    // Often start from a well-formed command, then mutate it.
+    if rng.below(2) == 0 {
+        let mut good = b"\x00*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\nPING \"a\\x41\" 'b'\r\n".to_vec();
+        good[0] = rng.next_u64() as u8;
+        for _ in 0..rng.below(4) {
+            let i = rng.below(good.len() as u64) as usize;
+            good[i] = PROTOCOL_ALPHABET[rng.below(PROTOCOL_ALPHABET.len() as u64) as usize];
+        }
+        good.extend_from_slice(&v);
+        v = good;
+    }
+    v
+}
+
+/// Byte strings worth splicing into inputs: protocol framing and edge numbers.
+const TOKENS: &[&[u8]] = &[
+    b"\r\n",
+    b"*",
+    b"$",
+    b"*-1\r\n",
+    b"$-1\r\n",
+    b"*0\r\n",
+    b"$0\r\n\r\n",
+    b"*1\r\n$4\r\nPING\r\n",
+    b"\"",
+    b"'",
+    b"\\x",
+    b"\\",
+    b" ",
+    b"\0",
+    b"-1",
+    b"0",
+    b"2147483648",
+    b"9223372036854775807",
+    b"18446744073709551616",
+];
+
+/// Changes `data` in place by one to four random edits (bit flips, byte values, inserts, deletes,
+/// duplicated ranges, protocol tokens, splices from `pool`), as a coverage-blind libFuzzer would.
+/// The result is at most `max_len` bytes.
+pub fn mutate(rng: &mut Rng, data: &mut Vec<u8>, pool: &[Vec<u8>], max_len: usize) {
+    for _ in 0..1 + rng.below(4) {
+        let len = data.len();
+        let at = |rng: &mut Rng| rng.below(len as u64 + 1) as usize;
+        match rng.below(9) {
+            0 if len > 0 => {
+                let i = rng.below(len as u64) as usize;
+                data[i] ^= 1 << rng.below(8);
+            }
+            1 if len > 0 => {
+                let i = rng.below(len as u64) as usize;
+                data[i] = [0, 0xff, 0x7f, 0x80, b'0', b'9', b'\r', b'\n'][rng.below(8) as usize];
+            }
+            2 => {
+                let i = at(rng);
+                let n = 1 + rng.below(8) as usize;
+                let bytes: Vec<u8> = (0..n).map(|_| rng.next_u64() as u8).collect();
+                data.splice(i..i, bytes);
+            }
+            3 if len > 0 => {
+                let i = rng.below(len as u64) as usize;
+                let n = 1 + rng.below((len - i).min(16) as u64) as usize;
+                data.drain(i..i + n);
+            }
+            4 if len > 0 => {
+                let i = rng.below(len as u64) as usize;
+                let n = 1 + rng.below((len - i).min(32) as u64) as usize;
+                let copy = data[i..i + n].to_vec();
+                let to = at(rng);
+                data.splice(to..to, copy);
+            }
+            5 | 6 => {
+                let i = at(rng);
+                let t = TOKENS[rng.below(TOKENS.len() as u64) as usize];
+                data.splice(i..i, t.iter().copied());
+            }
+            7 if !pool.is_empty() => {
+                let other = &pool[rng.below(pool.len() as u64) as usize];
+                let from = rng.below(other.len() as u64 + 1) as usize;
+                let to = from + rng.below((other.len() - from) as u64 + 1) as usize;
+                let i = at(rng);
+                data.splice(i..i, other[from..to].iter().copied());
+            }
+            _ => {
+                data.truncate(at(rng));
+            }
+        }
+    }
+    data.truncate(max_len);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
-
-    /// Random inputs biased towards protocol bytes.
-    fn protocol_bytes(rng: &mut Rng, max: usize) -> Vec<u8> {
-        const ALPHABET: &[u8] = b"*$\r\n\r\n0123456789-+ \"'\\xaF\0";
-        let len = rng.below(max as u64) as usize;
-        let mut v: Vec<u8> = (0..len)
-            .map(|_| {
-                if rng.below(4) == 0 {
-                    rng.next_u64() as u8
-                } else {
-                    ALPHABET[rng.below(ALPHABET.len() as u64) as usize]
-                }
-            })
-            .collect();
-        // Often start from a well-formed command, then mutate it.
-        if rng.below(2) == 0 {
-            let mut good = b"\x00*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\nPING \"a\\x41\" 'b'\r\n".to_vec();
-            good[0] = rng.next_u64() as u8;
-            for _ in 0..rng.below(4) {
-                let i = rng.below(good.len() as u64) as usize;
-                good[i] = ALPHABET[rng.below(ALPHABET.len() as u64) as usize];
-            }
-            good.extend_from_slice(&v);
-            v = good;
-        }
-        v
-    }
 
     #[test]
     fn request_parser_random() {
@@ -336,9 +443,7 @@ mod tests {
     fn engine_ops_random() {
         let mut rng = Rng::new(0xE161);
         for _ in 0..1000 {
-            let len = rng.below(600) as usize;
-            let data: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
-            engine_ops(&data);
+            engine_ops(&random_bytes(&mut rng, 600));
         }
     }
 
@@ -348,6 +453,8 @@ mod tests {
         request_parser(b"\x00*1\r\n$1\r\n");
         request_parser(b"\x02*11\r\n");
         inline_split(b"\"\\");
+        inline_split(b"PING \"a\\x00\" 'b'"); // an escaped NUL is kept (found by fuzz_smoke)
+        inline_split(b"PING a\0b");
         engine_ops(b"");
     }
 }

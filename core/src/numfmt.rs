@@ -119,7 +119,7 @@ pub fn fmt_g(d: f64, precision: usize) -> String {
     let p = precision.max(1);
     let e_form = format!("{:.*e}", p - 1, d);
     let epos = e_form.find('e').expect("exponent");
-    let exp = parse_i64(e_form[epos + 1..].as_bytes()).unwrap_or(0) as i32;
+    let exp = parse_i64(&e_form.as_bytes()[epos + 1..]).unwrap_or(0) as i32;
     if exp < -4 || exp >= p as i32 {
         let mant = strip_zeros(&e_form[..epos]);
         let sign = if exp < 0 { '-' } else { '+' };

@@ -373,7 +373,7 @@ impl Keyspace {
     }
 
     fn trim_trailing_holes(&mut self) {
-        while self.entries.len() > 0 && self.entries.get(self.entries.len() - 1).is_none() {
+        while !self.entries.is_empty() && self.entries.get(self.entries.len() - 1).is_none() {
             self.entries.pop();
         }
     }

@@ -45,7 +45,7 @@ fn elem(g: &mut Gen) -> Vec<u8> {
 }
 
 fn word(g: &mut Gen, items: &[&str]) -> Vec<u8> {
-    b(*g.rng.pick(items))
+    g.rng.pick(items).as_bytes().to_vec()
 }
 
 fn side(g: &mut Gen) -> Vec<u8> {

@@ -19,7 +19,7 @@ fn b(s: &str) -> Vec<u8> {
 }
 
 fn word(g: &mut Gen, items: &[&str]) -> Vec<u8> {
-    b(*g.rng.pick(items))
+    g.rng.pick(items).as_bytes().to_vec()
 }
 
 fn key(g: &mut Gen) -> Vec<u8> {

@@ -80,7 +80,7 @@ fn pick(g: &mut Gen, items: &[&[u8]]) -> Vec<u8> {
 }
 
 fn word(g: &mut Gen, items: &[&str]) -> Vec<u8> {
-    b(*g.rng.pick(items))
+    g.rng.pick(items).as_bytes().to_vec()
 }
 
 /// A key: the shared pool, this generator's own keys, or (only where `lex_ok`) a lex key.
