@@ -27,9 +27,7 @@ fn allowed_in_subscribed_mode(spec: &CommandSpec) -> bool {
 /// The error for a command a RESP2 client in subscribed mode may not run, if it may not.
 #[inline]
 pub fn subscribed_mode_error(client: &Client, spec: &CommandSpec) -> Option<Reply> {
-    if client.pubsub.is_none() {
-        return None;
-    }
+    client.pubsub.as_ref()?;
     subscribed_refusal(client, spec)
 }
 

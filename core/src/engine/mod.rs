@@ -62,7 +62,7 @@ pub struct HostInfo {
 }
 
 /// Options a host chooses when creating an engine.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct EngineOptions {
     /// Seed of the RNG (random picks, hash keys). Hosts pass OS randomness; tests a constant.
     pub seed: u64,
@@ -72,12 +72,6 @@ pub struct EngineOptions {
     pub config: Config,
     /// Facts about the host for INFO.
     pub host: HostInfo,
-}
-
-impl Default for EngineOptions {
-    fn default() -> Self {
-        EngineOptions { seed: 0, now_us: 0, config: Config::default(), host: HostInfo::default() }
-    }
 }
 
 /// Everything but the client table: what command handlers work on.

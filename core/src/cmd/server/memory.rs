@@ -73,7 +73,7 @@ pub fn memory_stats(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     }
     int(&mut m, "overhead.total", overhead);
     int(&mut m, "keys.count", keys);
-    int(&mut m, "keys.bytes-per-key", if keys == 0 { 0 } else { net / keys });
+    int(&mut m, "keys.bytes-per-key", net.checked_div(keys).unwrap_or(0));
     int(&mut m, "dataset.bytes", dataset);
     let dbl = |m: &mut Vec<(Reply, Reply)>, k: &str, v: f64| m.push((Reply::bulk(k.as_bytes()), Reply::Double(v)));
     dbl(&mut m, "dataset.percentage", f32_pct(dataset, net));

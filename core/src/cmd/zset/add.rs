@@ -40,7 +40,7 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
         at += 1;
     }
     let pairs = &argv[at..];
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }
     if flags.nx && flags.xx {

@@ -236,7 +236,7 @@ mod tests {
         assert_eq!(b(b"2\0junk"), Some((2.0, false)));
         assert_eq!(b(b"nan"), None);
         assert_eq!(b(b"1e400"), Some((f64::INFINITY, false)));
-        assert_eq!(parse_score_bound(b"1e400").1, true);
+        assert!(parse_score_bound(b"1e400").1);
         assert_eq!(b(b"-inf"), Some((f64::NEG_INFINITY, false)));
     }
 

@@ -105,7 +105,7 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if argc > 4 || (withscores && !opt_is(args.at(3), "withscores")) {
         return Err(CmdError::Syntax);
     }
-    if withscores && (count < -(i64::MAX / 2) || count > i64::MAX / 2) {
+    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
         return Err(CmdError::other("ERR value is out of range"));
     }
     let Some(slot) = read_slot(ctx, args.at(1))? else { return Ok(Reply::Array(Vec::new())) };
