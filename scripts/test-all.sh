@@ -4,7 +4,9 @@
 # Idempotently installs what is missing (Debian's redis-server and redis-tools, the
 # reference for the parity tests; the wasm32 Rust target; rustfmt and clippy; a C++ compiler
 # for libfuzzer-sys; for the npm package: node deps via `npm ci`, wasm-bindgen-cli at
-# Cargo.lock's version, Debian's chromium), checks formatting (rustfmt), builds the workspace,
+# Cargo.lock's version, Debian's chromium), checks formatting (rustfmt) and that core/src has no
+# import cycle through the engine other than engine <-> cmd <-> client (tools/import_graph.py),
+# builds the workspace,
 # lints it (clippy with warnings denied: every package and target, the wasm crate for wasm32,
 # the fuzz crate), runs every test (`cargo test --workspace`, parity tests against real Redis
 # included), fuzzes every fuzz driver for a bounded time on stable Rust
@@ -162,6 +164,7 @@ step "install wasm-bindgen" install_wasm_bindgen
 step "install chromium" install_chromium
 step "command table up to date" python3 tools/gen_command_table.py --check
 step "format" check_format
+step "module graph" python3 tools/import_graph.py --check
 step "build" cargo build --workspace --all-targets
 step "clippy" check_clippy
 step "test" cargo test --workspace --no-fail-fast
