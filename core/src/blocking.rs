@@ -22,28 +22,33 @@
 //!
 //! # Inside the core
 //!
-//! - A handler that cannot serve its client now calls [`Ctx::block`] with the keys, the
-//!   deadline and a [`Waiter`]: what the client waits for (the value type that can serve
-//!   it) and how to serve it. The client's [`Wait`] lives in `Client::wait`; per database,
+//! This module is the bookkeeping only ([`Blocking`]: per-key queues, deadlines, ready
+//! keys, wake-ups); it knows nothing of commands or the engine. The blocking commands'
+//! side (`Waiter`, `Ctx::block`, serving) is `cmd::blocking`.
+//!
+//! - A handler that cannot serve its client now calls `Ctx::block` with the keys, the
+//!   deadline and a `Waiter`: what the client waits for (the value type that can serve
+//!   it) and how to serve it. The client's `Wait` lives in `Client::wait`; per database,
 //!   each key has the FIFO of clients waiting for it (Redis's `db->blocking_keys`).
 //! - Keys become ready as with Redis's `signalKeyAsReady` in `dbAdd`: while clients wait
 //!   in a database, its keyspace records the keys added to it; after each command the
 //!   engine turns the added keys that have waiters and hold a type some waiter can use
 //!   into *ready keys* (in order, each once). SWAPDB signals the keys that exist under
-//!   waited-for names ([`signal_existing_keys`]). Deleting a key or replacing it with a
-//!   value of another type signals nothing: its waiters keep waiting, as in Redis, except
-//!   waiters with a [`Waiter::key_gone_reply`] (XREADGROUP): their keys are checked after
+//!   waited-for names (`cmd::blocking::signal_existing_keys`). Deleting a key or replacing
+//!   it with a value of another type signals nothing: its waiters keep waiting, as in
+//!   Redis, except waiters with a `Waiter::key_gone_reply` (XREADGROUP): their keys are checked after
 //!   each command and, once gone or not a stream, signalled (Redis's
 //!   `signalDeletedKeyAsReady`); those waiters then end with that reply. XADD and XGROUP
-//!   DESTROY signal existing keys ([`Ctx::signal_ready`]).
+//!   DESTROY signal existing keys (`Ctx::signal_ready`, an [`crate::events::Effect::Ready`]
+//!   through the event seam).
 //! - After each command (for MULTI/EXEC and scripts: after the whole block),
-//!   [`serve_ready`] runs Redis's `handleClientsBlockedOnKeys`: for each ready key in
-//!   order, the clients waiting on it, first blocked first; those waiting for the key's
-//!   type are served by [`Waiter::serve`] with their own client context, until the key is
+//!   `cmd::blocking::serve_ready` runs Redis's `handleClientsBlockedOnKeys`: for each ready
+//!   key in order, the clients waiting on it, first blocked first; those waiting for the
+//!   key's type are served by `Waiter::serve` with their own client context, until the key is
 //!   gone. A served client stops waiting on all its keys. Serving can add keys (BLMOVE's
 //!   destination), which become ready for a further round.
 //! - Timeouts: deadlines in ms (0: none); `set_time_us`/`tick` end the waits whose
-//!   deadline is before the current millisecond with [`Waiter::timeout_reply`].
+//!   deadline is before the current millisecond with `Waiter::timeout_reply`.
 
 use std::collections::{BTreeMap, VecDeque};
 

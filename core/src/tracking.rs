@@ -2,9 +2,9 @@
 //!
 //! # Model
 //! - Default mode: after a read-only command of a tracking client, its key arguments are
-//!   remembered in a table key -> client ids ([`remember_keys`], called from `cmd::call`).
-//!   When a key changes ([`Tracking::invalidate_key`], called from
-//!   `EngineState::signal_modified_key`), each client in its entry gets one invalidation
+//!   remembered in a table key -> client ids (`engine::remember_keys`, called from `cmd::call`).
+//!   When a key changes ([`Tracking::invalidate_key`], reached through the event seam's
+//!   [`crate::events::Effect::Modified`]), each client in its entry gets one invalidation
 //!   and the entry is dropped. The table is global: key names, not databases.
 //! - BCAST mode: clients subscribe to prefixes; changed keys matching a prefix are
 //!   collected and sent, one message per prefix, after the command (Redis sends them in
@@ -13,8 +13,8 @@
 //!
 //! # Delivery
 //! Invalidations are queued with the id of the tracking client and the push outbox's
-//! length at that moment, and turned into pushes by [`deliver`] after each command and
-//! tick, when the client table can be read, at their place in the outbox (Redis sends
+//! length at that moment, and handed out by [`Tracking::collect`], which the engine
+//! (`engine::caching`) turns into pushes after each command and tick, when the client table can be read, at their place in the outbox (Redis sends
 //! them at once, so they precede the keyspace events of the same change): RESP3
 //! clients get `>2 invalidate [keys]`; with `REDIRECT` the target gets it instead (as a
 //! `__redis__:invalidate` pub/sub message when it is a subscribed RESP2 client), or the
@@ -127,7 +127,7 @@ impl Tracking {
             || self.bcast_dirty;
     }
 
-    /// Whether [`deliver`] has work: invalidations to send, or more than `max_keys`
+    /// Whether the delivery after a command has work: invalidations to send, or more than `max_keys`
     /// keys (`tracking-table-max-keys`, 0: no limit) in the table.
     #[inline]
     pub fn has_work(&self, max_keys: u64) -> bool {

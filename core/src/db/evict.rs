@@ -16,7 +16,7 @@ use crate::rng::Rng;
 /// Candidates kept in the pool (Redis's `EVPOOL_SIZE`).
 pub const POOL_SIZE: usize = 16;
 
-/// What [`perform_evictions`] achieved (Redis's `EVICT_OK` / `EVICT_FAIL`).
+/// What `EngineState::perform_evictions` achieved (Redis's `EVICT_OK` / `EVICT_FAIL`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EvictResult {
     /// Memory is within the limit (or there is no limit).
