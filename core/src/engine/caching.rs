@@ -334,4 +334,22 @@ mod tests {
         let me = t.client;
         assert_eq!(pushes(&mut t), (vec![(me, inv(&["e"]))], vec![]));
     }
+
+    #[test]
+    fn list_pops_and_sorted_set_removals_invalidate_without_other_hooks() {
+        let mut t = TestEngine::new();
+        let other = t.connect();
+        t.cmd(&["HELLO", "3"]);
+        t.cmd(&["CLIENT", "TRACKING", "on"]);
+        t.cmd_as(other, &["RPUSH", "l", "a", "b"]);
+        t.cmd_as(other, &["ZADD", "z", "1", "m"]);
+        t.cmd(&["LRANGE", "l", "0", "-1"]);
+        t.cmd(&["ZRANGE", "z", "0", "-1"]);
+        pushes(&mut t);
+        let me = t.client;
+        t.cmd_as(other, &["LPOP", "l"]);
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["l"]))], vec![]));
+        t.cmd_as(other, &["ZREM", "z", "m"]);
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["z"]))], vec![]));
+    }
 }
