@@ -2,7 +2,7 @@
 //! the same validation order (syntax, then expire values, then types), the same
 //! encodings (`int` / `embstr` / `raw`) and the same TTL rules.
 
-use super::{Args, Ctx};
+use super::{is_c, Args, Ctx};
 use crate::bytes::SBytes;
 use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
@@ -16,21 +16,13 @@ use crate::util::longdouble::LongDouble;
 // Shared helpers
 // ---------------------------------------------------------------------------------------
 
-/// Whether an option argument equals `word` as Redis compares it: as a C string
-/// (up to the first NUL byte), ignoring ASCII case.
-fn opt_is(arg: &[u8], word: &str) -> bool {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    arg[..end].eq_ignore_ascii_case(word.as_bytes())
-}
-
 /// The bytes of a string value (integers formatted into `buf`), or `WRONGTYPE`.
 fn str_bytes<'a>(v: &'a Value, buf: &'a mut [u8; 20]) -> Result<&'a [u8], CmdError> {
     match v {
         Value::Int(n) => Ok(format_i64(*n, buf)),
         Value::Str(s) => Ok(s.as_slice()),
         Value::Raw(r) => Ok(r.as_slice()),
-        #[allow(unreachable_patterns)]
-        _ => Err(CmdError::WrongType),
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => Err(CmdError::WrongType),
     }
 }
 
@@ -137,15 +129,15 @@ fn parse_set_options<'a>(rest: &'a [&'a [u8]], for_set: bool) -> Result<SetOptio
         let has_expire = o.expire.is_some();
         let unit = o.expire.map(|(u, _)| u);
         let expire_ok = |u: ExpireUnit| !o.keep_ttl && !o.persist && (unit.is_none() || unit == Some(u));
-        if for_set && opt_is(opt, "NX") && !o.xx {
+        if for_set && is_c(opt, "NX") && !o.xx {
             o.nx = true;
-        } else if for_set && opt_is(opt, "XX") && !o.nx {
+        } else if for_set && is_c(opt, "XX") && !o.nx {
             o.xx = true;
-        } else if for_set && opt_is(opt, "GET") {
+        } else if for_set && is_c(opt, "GET") {
             o.get = true;
-        } else if for_set && opt_is(opt, "KEEPTTL") && !has_expire {
+        } else if for_set && is_c(opt, "KEEPTTL") && !has_expire {
             o.keep_ttl = true;
-        } else if !for_set && opt_is(opt, "PERSIST") && !has_expire {
+        } else if !for_set && is_c(opt, "PERSIST") && !has_expire {
             o.persist = true;
         } else if let (Some(u), Some(v)) = (expire_word(opt), next) {
             if !expire_ok(u) {
@@ -163,13 +155,13 @@ fn parse_set_options<'a>(rest: &'a [&'a [u8]], for_set: bool) -> Result<SetOptio
 
 /// The expire option an argument names, if any.
 fn expire_word(opt: &[u8]) -> Option<ExpireUnit> {
-    if opt_is(opt, "EX") {
+    if is_c(opt, "EX") {
         Some(ExpireUnit::Ex)
-    } else if opt_is(opt, "PX") {
+    } else if is_c(opt, "PX") {
         Some(ExpireUnit::Px)
-    } else if opt_is(opt, "EXAT") {
+    } else if is_c(opt, "EXAT") {
         Some(ExpireUnit::ExAt)
-    } else if opt_is(opt, "PXAT") {
+    } else if is_c(opt, "PXAT") {
         Some(ExpireUnit::PxAt)
     } else {
         None
@@ -508,8 +500,9 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
         Value::Int(n) => *n,
         Value::Str(s) => parse_i64(s).ok_or(CmdError::NotInteger)?,
         Value::Raw(r) => parse_i64(r).ok_or(CmdError::NotInteger)?,
-        #[allow(unreachable_patterns)]
-        _ => return Err(CmdError::WrongType),
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+            return Err(CmdError::WrongType)
+        }
     };
     let new = current.checked_add(delta).ok_or(CmdError::Overflow)?;
     match value {
@@ -562,8 +555,9 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             Value::Int(n) => LongDouble::from_i64(*n),
             Value::Str(s) => LongDouble::parse(s).ok_or(CmdError::NotFloat)?,
             Value::Raw(r) => LongDouble::parse(r).ok_or(CmdError::NotFloat)?,
-            #[allow(unreachable_patterns)]
-            _ => return Err(CmdError::WrongType),
+            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+                return Err(CmdError::WrongType)
+            }
         },
     };
     let incr = LongDouble::parse(args.at(2)).ok_or(CmdError::NotFloat)?;
@@ -603,13 +597,13 @@ pub fn lcs(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut i = 0;
     while i < rest.len() {
         let opt = rest[i];
-        if opt_is(opt, "IDX") {
+        if is_c(opt, "IDX") {
             get_idx = true;
-        } else if opt_is(opt, "LEN") {
+        } else if is_c(opt, "LEN") {
             get_len = true;
-        } else if opt_is(opt, "WITHMATCHLEN") {
+        } else if is_c(opt, "WITHMATCHLEN") {
             with_match_len = true;
-        } else if opt_is(opt, "MINMATCHLEN") && i + 1 < rest.len() {
+        } else if is_c(opt, "MINMATCHLEN") && i + 1 < rest.len() {
             min_match_len = parse_i64(rest[i + 1]).ok_or(CmdError::NotInteger)?.max(0);
             i += 1;
         } else {

@@ -1,6 +1,6 @@
 //! XADD, XTRIM (Redis's `streamParseAddOrTrimArgsOrReply` and `streamTrim`) and XSETID.
 
-use super::{id_reply, opt_is, parse_strict, stream, write_slot, Ctx};
+use super::{id_reply, is_c, parse_strict, stream, write_slot, Ctx};
 use crate::bytes::SBytes;
 use crate::cmd::Args;
 use crate::config::notify;
@@ -37,7 +37,7 @@ fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(Tr
         let opt = argv[i];
         if xadd && opt.first() == Some(&b'*') && (opt.len() == 1 || opt[1] == 0) {
             break;
-        } else if (opt_is(opt, "maxlen") || opt_is(opt, "minid")) && more > 0 {
+        } else if (is_c(opt, "maxlen") || is_c(opt, "minid")) && more > 0 {
             if a.trim.is_some() {
                 return Err(syntax("ERR syntax error, MAXLEN and MINID options at the same time are not compatible"));
             }
@@ -50,7 +50,7 @@ fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(Tr
             } else if more >= 2 && c_is(b'=') {
                 i += 1;
             }
-            if opt_is(opt, "maxlen") {
+            if is_c(opt, "maxlen") {
                 let n = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
                 if n < 0 {
                     return Err(syntax("ERR The MAXLEN argument must be >= 0."));
@@ -60,14 +60,14 @@ fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(Tr
                 a.trim = Some(Trim::MinId(super::parse_strict(argv[i + 1])?));
             }
             i += 1;
-        } else if opt_is(opt, "limit") && more > 0 {
+        } else if is_c(opt, "limit") && more > 0 {
             let n = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
             if n < 0 {
                 return Err(syntax("ERR The LIMIT argument must be >= 0."));
             }
             limit = Some(n);
             i += 1;
-        } else if xadd && opt_is(opt, "nomkstream") {
+        } else if xadd && is_c(opt, "nomkstream") {
             a.nomkstream = true;
         } else if xadd {
             a.id = Some(parse_id(opt, 0, true, true).ok_or_else(super::invalid_id)?);
@@ -181,13 +181,13 @@ pub fn xsetid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut i = 3;
     while i < argv.len() {
         let more = argv.len() - 1 - i;
-        if opt_is(argv[i], "ENTRIESADDED") && more > 0 {
+        if is_c(argv[i], "ENTRIESADDED") && more > 0 {
             entries_added = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
             if entries_added < 0 {
                 return Err(CmdError::other("ERR entries_added must be positive"));
             }
             i += 2;
-        } else if opt_is(argv[i], "MAXDELETEDID") && more > 0 {
+        } else if is_c(argv[i], "MAXDELETEDID") && more > 0 {
             max_xdel = parse_strict(argv[i + 1])?;
             if id < max_xdel {
                 return Err(CmdError::other(

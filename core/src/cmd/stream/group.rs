@@ -1,7 +1,7 @@
 //! XGROUP CREATE | SETID | DESTROY | CREATECONSUMER | DELCONSUMER | HELP (Redis's
 //! `xgroupCommand`: options first, then the key and group checks).
 
-use super::{c_text, opt_is, parse_loose, parse_strict, stream, subcommand_syntax, write_slot, Ctx};
+use super::{c_text, is_c, parse_loose, parse_strict, stream, subcommand_syntax, write_slot, Ctx};
 use crate::bytes::SBytes;
 use crate::cmd::Args;
 use crate::config::notify;
@@ -58,10 +58,10 @@ pub fn xgroup_create(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut read = INVALID_ENTRIES_READ;
     let mut i = 5;
     while i < argv.len() {
-        if opt_is(argv[i], "MKSTREAM") {
+        if is_c(argv[i], "MKSTREAM") {
             mkstream = true;
             i += 1;
-        } else if opt_is(argv[i], "ENTRIESREAD") && i + 1 < argv.len() {
+        } else if is_c(argv[i], "ENTRIESREAD") && i + 1 < argv.len() {
             read = entries_read(argv[i + 1])?;
             i += 2;
         } else {
@@ -94,7 +94,7 @@ pub fn xgroup_setid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let argv = args.all();
     let mut read = INVALID_ENTRIES_READ;
     if argv.len() == 7 {
-        if !opt_is(argv[5], "ENTRIESREAD") {
+        if !is_c(argv[5], "ENTRIESREAD") {
             return Err(subcommand_syntax(args));
         }
         read = entries_read(argv[6])?;

@@ -1,6 +1,6 @@
 //! XINFO STREAM [FULL [COUNT n]] | GROUPS | CONSUMERS | HELP.
 
-use super::{c_text, id_reply, opt_is, range_replies, read_slot, stream_ref as stream, Ctx};
+use super::{c_text, id_reply, is_c, range_replies, read_slot, stream_ref as stream, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -36,12 +36,12 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut full = false;
     let mut count: i64 = 10;
     if !opts.is_empty() {
-        if !opt_is(opts[0], "full") {
+        if !is_c(opts[0], "full") {
             return Err(super::subcommand_syntax(args));
         }
         full = true;
         if opts.len() == 3 {
-            if !opt_is(opts[1], "count") {
+            if !is_c(opts[1], "count") {
                 return Err(super::subcommand_syntax(args));
             }
             count = parse_i64(opts[2]).ok_or(CmdError::NotInteger)?;

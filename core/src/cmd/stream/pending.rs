@@ -1,6 +1,6 @@
 //! XACK, XPENDING, XCLAIM, XAUTOCLAIM: the pending entries lists of consumer groups.
 
-use super::{c_text, id_reply, one_entry, opt_is, parse_bound, parse_strict, read_slot, stream, Ctx};
+use super::{c_text, id_reply, is_c, one_entry, parse_bound, parse_strict, read_slot, stream, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -43,7 +43,7 @@ pub fn xpending(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if argc >= 6 {
         let mut at = 3;
         let mut minidle = 0;
-        if opt_is(argv[3], "IDLE") {
+        if is_c(argv[3], "IDLE") {
             minidle = parse_i64(argv[4]).ok_or(CmdError::NotInteger)?;
             if argc < 8 {
                 return Err(CmdError::Syntax);
@@ -130,20 +130,20 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         let int = |a: &[u8], what: &str| {
             parse_i64(a).ok_or_else(|| CmdError::other(format!("ERR Invalid {} option argument for XCLAIM", what)))
         };
-        if opt_is(opt, "FORCE") {
+        if is_c(opt, "FORCE") {
             force = true;
-        } else if opt_is(opt, "JUSTID") {
+        } else if is_c(opt, "JUSTID") {
             justid = true;
-        } else if opt_is(opt, "IDLE") && more > 0 {
+        } else if is_c(opt, "IDLE") && more > 0 {
             j += 1;
             deliverytime = now.wrapping_sub(int(argv[j], "IDLE")?);
-        } else if opt_is(opt, "TIME") && more > 0 {
+        } else if is_c(opt, "TIME") && more > 0 {
             j += 1;
             deliverytime = int(argv[j], "TIME")?;
-        } else if opt_is(opt, "RETRYCOUNT") && more > 0 {
+        } else if is_c(opt, "RETRYCOUNT") && more > 0 {
             j += 1;
             retrycount = int(argv[j], "RETRYCOUNT")?;
-        } else if opt_is(opt, "LASTID") && more > 0 {
+        } else if is_c(opt, "LASTID") && more > 0 {
             j += 1;
             last_id = parse_strict(argv[j])?;
         } else {
@@ -221,14 +221,14 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut j = 6;
     while j < argv.len() {
         let more = argv.len() - 1 - j;
-        if opt_is(argv[j], "COUNT") && more > 0 {
+        if is_c(argv[j], "COUNT") && more > 0 {
             let max = i64::MAX / 16;
             count = match parse_i64(argv[j + 1]) {
                 Some(n) if (1..=max).contains(&n) => n,
                 _ => return Err(CmdError::other("ERR COUNT must be > 0")),
             };
             j += 1;
-        } else if opt_is(argv[j], "JUSTID") {
+        } else if is_c(argv[j], "JUSTID") {
             justid = true;
         } else {
             return Err(CmdError::Syntax);

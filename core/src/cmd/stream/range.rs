@@ -23,7 +23,7 @@ fn xrange_generic(ctx: &mut Ctx, args: &Args, rev: bool) -> CmdResult {
     let mut count: i64 = -1;
     let mut j = 4;
     while j < argv.len() {
-        if super::opt_is(argv[j], "COUNT") && j + 1 < argv.len() {
+        if super::is_c(argv[j], "COUNT") && j + 1 < argv.len() {
             count = parse_i64(argv[j + 1]).ok_or(CmdError::NotInteger)?.max(0);
             j += 2;
         } else {

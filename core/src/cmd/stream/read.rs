@@ -2,7 +2,7 @@
 //! blocks is served as Redis 7.0's `serveClientsBlockedOnStreamKey` does it, and an
 //! XREADGROUP waiter ends with an error when its stream or group goes.
 
-use super::{c_text, entry_reply, id_reply, opt_is, parse_strict, range_replies, read_slot, stream, Ctx};
+use super::{c_text, entry_reply, id_reply, is_c, parse_strict, range_replies, read_slot, stream, Ctx};
 use crate::blocking::{WaitFor, Waiter};
 use crate::bytes::SBytes;
 use crate::cmd::Args;
@@ -162,13 +162,13 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
     while i < argv.len() {
         let more = argv.len() - i - 1;
         let o = argv[i];
-        if opt_is(o, "BLOCK") && more > 0 {
+        if is_c(o, "BLOCK") && more > 0 {
             i += 1;
             timeout = Some(parse_ms_timeout(argv[i], ctx.now_ms())?);
-        } else if opt_is(o, "COUNT") && more > 0 {
+        } else if is_c(o, "COUNT") && more > 0 {
             i += 1;
             count = parse_i64(argv[i]).ok_or(CmdError::NotInteger)?.max(0);
-        } else if opt_is(o, "STREAMS") && more > 0 {
+        } else if is_c(o, "STREAMS") && more > 0 {
             streams_arg = i + 1;
             if !(argv.len() - streams_arg).is_multiple_of(2) {
                 return Err(CmdError::other(
@@ -176,7 +176,7 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
                 ));
             }
             break;
-        } else if opt_is(o, "GROUP") && more >= 2 {
+        } else if is_c(o, "GROUP") && more >= 2 {
             if !xreadgroup {
                 return Err(CmdError::other(
                     "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
@@ -184,7 +184,7 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
             }
             group = Some((argv[i + 1], argv[i + 2]));
             i += 2;
-        } else if opt_is(o, "NOACK") {
+        } else if is_c(o, "NOACK") {
             if !xreadgroup {
                 return Err(CmdError::other(
                     "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",

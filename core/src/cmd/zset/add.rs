@@ -1,6 +1,6 @@
 //! ZADD and ZINCRBY (Redis's `zaddGenericCommand`).
 
-use super::{limits, opt_is, parse_double, sync_errno, write_slot, zset, Ctx};
+use super::{is_c, limits, parse_double, sync_errno, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::reply::Reply;
@@ -22,17 +22,17 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
     let mut at = 2;
     while at < argv.len() {
         let opt = argv[at];
-        if opt_is(opt, "nx") {
+        if is_c(opt, "nx") {
             flags.nx = true;
-        } else if opt_is(opt, "xx") {
+        } else if is_c(opt, "xx") {
             flags.xx = true;
-        } else if opt_is(opt, "ch") {
+        } else if is_c(opt, "ch") {
             ch = true;
-        } else if opt_is(opt, "incr") {
+        } else if is_c(opt, "incr") {
             flags.incr = true;
-        } else if opt_is(opt, "gt") {
+        } else if is_c(opt, "gt") {
             flags.gt = true;
-        } else if opt_is(opt, "lt") {
+        } else if is_c(opt, "lt") {
             flags.lt = true;
         } else {
             break;

@@ -1,6 +1,6 @@
 //! ZPOPMIN, ZPOPMAX and ZMPOP (Redis's `genericZpopCommand` and `zmpopGenericCommand`).
 
-use super::{opt_is, removed_members, write_slot, zset, Ctx};
+use super::{is_c, removed_members, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -112,9 +112,9 @@ pub(super) fn parse_mpop<'a>(args: &'a Args, numkeys_at: usize) -> Result<MpopAr
         return Err(CmdError::Syntax);
     }
     let where_at = where_at as usize;
-    let max = if opt_is(argv[where_at], "min") {
+    let max = if is_c(argv[where_at], "min") {
         false
-    } else if opt_is(argv[where_at], "max") {
+    } else if is_c(argv[where_at], "max") {
         true
     } else {
         return Err(CmdError::Syntax);
@@ -123,7 +123,7 @@ pub(super) fn parse_mpop<'a>(args: &'a Args, numkeys_at: usize) -> Result<MpopAr
     let mut j = where_at + 1;
     while j < argv.len() {
         let more = argv.len() - 1 - j;
-        if count.is_none() && opt_is(argv[j], "count") && more > 0 {
+        if count.is_none() && is_c(argv[j], "count") && more > 0 {
             j += 1;
             match parse_i64(argv[j]) {
                 Some(n) if n >= 1 => count = Some(usize::try_from(n).unwrap_or(usize::MAX)),

@@ -2,7 +2,7 @@
 //! Z[REV]RANGEBYLEX): Redis's `zrangeGenericCommand` with its result handlers.
 
 use super::{
-    delete_key, limits, opt_is, parse_lex_range, parse_score_range, read_slot, store, sync_errno, zset, Ctx, Scored,
+    delete_key, is_c, limits, parse_lex_range, parse_score_range, read_slot, store, sync_errno, zset, Ctx, Scored,
 };
 use crate::bytes::SBytes;
 use crate::cmd::Args;
@@ -66,17 +66,17 @@ fn zrange_generic(
     while j < argv.len() {
         let opt = argv[j];
         let left = argv.len() - j - 1;
-        if dst.is_none() && opt_is(opt, "withscores") {
+        if dst.is_none() && is_c(opt, "withscores") {
             withscores = true;
-        } else if opt_is(opt, "limit") && left >= 2 {
+        } else if is_c(opt, "limit") && left >= 2 {
             offset = parse_i64(argv[j + 1]).ok_or(CmdError::NotInteger)?;
             limit = parse_i64(argv[j + 2]).ok_or(CmdError::NotInteger)?;
             j += 2;
-        } else if fixed_rev.is_none() && !rev && opt_is(opt, "rev") {
+        } else if fixed_rev.is_none() && !rev && is_c(opt, "rev") {
             rev = true;
-        } else if kind == Kind::Auto && opt_is(opt, "bylex") {
+        } else if kind == Kind::Auto && is_c(opt, "bylex") {
             kind = Kind::Lex;
-        } else if kind == Kind::Auto && opt_is(opt, "byscore") {
+        } else if kind == Kind::Auto && is_c(opt, "byscore") {
             kind = Kind::Score;
         } else {
             return Err(CmdError::Syntax);

@@ -1,7 +1,7 @@
 //! Read-only sorted-set commands: ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT ZLEXCOUNT
 //! ZRANDMEMBER ZSCAN.
 
-use super::{opt_is, parse_lex_range, parse_score_range, read_slot, scan_score, sync_errno, zset, Ctx, Scored};
+use super::{is_c, parse_lex_range, parse_score_range, read_slot, scan_score, sync_errno, zset, Ctx, Scored};
 use crate::cmd::{collscan, Args};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -102,7 +102,7 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         ));
     }
     let withscores = argc == 4;
-    if argc > 4 || (withscores && !opt_is(args.at(3), "withscores")) {
+    if argc > 4 || (withscores && !is_c(args.at(3), "withscores")) {
         return Err(CmdError::Syntax);
     }
     if withscores && (count < -(i64::MAX / 2) || count > i64::MAX / 2) {

@@ -13,7 +13,7 @@ use foldhash::fast::FixedState;
 /// A hash map keyed by member bytes (private to one command, so a fixed seed is fine).
 type HashMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 
-use super::{delete_key, limits, opt_is, parse_double, store, Ctx, Scored};
+use super::{delete_key, is_c, limits, parse_double, store, Ctx, Scored};
 use crate::bytes::SBytes;
 use crate::cmd::Args;
 use crate::db::Keyspace;
@@ -170,29 +170,29 @@ fn zsetop(ctx: &mut Ctx, args: &Args, op: Op, dst: Option<&[u8]>, cardinality_on
     while j < argv.len() {
         let remaining = argv.len() - j;
         let opt = argv[j];
-        if op != Op::Diff && !cardinality_only && remaining > setnum && opt_is(opt, "weights") {
+        if op != Op::Diff && !cardinality_only && remaining > setnum && is_c(opt, "weights") {
             j += 1;
             for src in srcs.iter_mut() {
                 src.weight =
                     parse_double(ctx, argv[j]).ok_or_else(|| CmdError::other("ERR weight value is not a float"))?;
                 j += 1;
             }
-        } else if op != Op::Diff && !cardinality_only && remaining >= 2 && opt_is(opt, "aggregate") {
+        } else if op != Op::Diff && !cardinality_only && remaining >= 2 && is_c(opt, "aggregate") {
             let a = argv[j + 1];
-            agg = if opt_is(a, "sum") {
+            agg = if is_c(a, "sum") {
                 Aggregate::Sum
-            } else if opt_is(a, "min") {
+            } else if is_c(a, "min") {
                 Aggregate::Min
-            } else if opt_is(a, "max") {
+            } else if is_c(a, "max") {
                 Aggregate::Max
             } else {
                 return Err(CmdError::Syntax);
             };
             j += 2;
-        } else if dst.is_none() && !cardinality_only && opt_is(opt, "withscores") {
+        } else if dst.is_none() && !cardinality_only && is_c(opt, "withscores") {
             withscores = true;
             j += 1;
-        } else if cardinality_only && remaining >= 2 && opt_is(opt, "limit") {
+        } else if cardinality_only && remaining >= 2 && is_c(opt, "limit") {
             match parse_i64(argv[j + 1]) {
                 Some(n) if n >= 0 => limit = usize::try_from(n).unwrap_or(usize::MAX),
                 _ => return Err(CmdError::other("ERR LIMIT can't be negative")),
