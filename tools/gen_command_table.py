@@ -164,6 +164,7 @@ def spec(name, info, docs, implemented, handlers, indent, ids):
     out.extend(s + "," for s in sub_specs)
     out.append(pad + "    ],")
     out.append(pad + "    handler: %s," % handler)
+    out.append(pad + "    first_arg: %d," % (2 if "|" in name else 1))
     out.append(pad + "}")
     return "\n".join(out)
 
