@@ -120,12 +120,10 @@ struct SetOptions<'a> {
 /// Redis's `parseExtendedStringArgumentsOrReply`: options may repeat (the last expire
 /// wins) but conflicting ones, unknown words and a missing expire value are syntax
 /// errors. `for_set` selects SET's options, otherwise GETEX's.
-fn parse_set_options<'a>(rest: &'a [&'a [u8]], for_set: bool) -> Result<SetOptions<'a>, CmdError> {
+fn parse_set_options<'a>(args: &mut Args<'a>, for_set: bool) -> Result<SetOptions<'a>, CmdError> {
     let mut o = SetOptions::default();
-    let mut i = 0;
-    while i < rest.len() {
-        let opt = rest[i];
-        let next = rest.get(i + 1).copied();
+    while let Some(opt) = args.next() {
+        let next = args.peek();
         let has_expire = o.expire.is_some();
         let unit = o.expire.map(|(u, _)| u);
         let expire_ok = |u: ExpireUnit| !o.keep_ttl && !o.persist && (unit.is_none() || unit == Some(u));
@@ -144,11 +142,10 @@ fn parse_set_options<'a>(rest: &'a [&'a [u8]], for_set: bool) -> Result<SetOptio
                 return Err(CmdError::Syntax);
             }
             o.expire = Some((u, v));
-            i += 1;
+            args.skip(1);
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
     Ok(o)
 }
@@ -244,27 +241,29 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]`.
 pub fn set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (key, val) = (args.at(1), args.at(2));
-    let opts = parse_set_options(&args.all()[3..], true)?;
+    let (key, val) = (args.take(), args.take());
+    let opts = parse_set_options(args, true)?;
     set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `SETNX key value`: 1 when set, 0 when the key exists.
 pub fn setnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let opts = SetOptions { nx: true, ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(2), &opts, SetReplies::OneOrZero)
+    set_generic(ctx, args.take(), args.take(), &opts, SetReplies::OneOrZero)
 }
 
 /// `SETEX key seconds value`.
 pub fn setex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let opts = SetOptions { expire: Some((ExpireUnit::Ex, args.at(2))), ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(3), &opts, SetReplies::OkOrNil)
+    let (key, expire, val) = (args.take(), args.take(), args.take());
+    let opts = SetOptions { expire: Some((ExpireUnit::Ex, expire)), ..Default::default() };
+    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `PSETEX key milliseconds value`.
 pub fn psetex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let opts = SetOptions { expire: Some((ExpireUnit::Px, args.at(2))), ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(3), &opts, SetReplies::OkOrNil)
+    let (key, expire, val) = (args.take(), args.take(), args.take());
+    let opts = SetOptions { expire: Some((ExpireUnit::Px, expire)), ..Default::default() };
+    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -273,14 +272,14 @@ pub fn psetex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GET key`.
 pub fn get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(get_generic(ctx, args.at(1))?.0)
+    Ok(get_generic(ctx, args.take())?.0)
 }
 
 /// `GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST]`: the value, then the TTL change.
 /// A past `EXAT`/`PXAT` deletes the key.
 pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
-    let opts = parse_set_options(&args.all()[2..], false)?;
+    let key = args.take();
+    let opts = parse_set_options(args, false)?;
     let Some(slot) = ctx.lookup_read(key) else {
         return Ok(Reply::Nil);
     };
@@ -308,7 +307,7 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GETDEL key`.
 pub fn getdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (reply, slot) = get_generic(ctx, args.at(1))?;
+    let (reply, slot) = get_generic(ctx, args.take())?;
     if let Some(slot) = slot {
         ctx.db().keys.remove(slot);
         ctx.key_event(notify::GENERIC, "del", args.at(1));
@@ -318,16 +317,16 @@ pub fn getdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GETSET key value`: the old value; the new one replaces it and any TTL.
 pub fn getset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
+    let (key, value) = (args.take(), args.take());
     let (reply, slot) = get_generic(ctx, key)?;
-    store(ctx, slot, key, Value::from_bytes(args.at(2)), false);
+    store(ctx, slot, key, Value::from_bytes(value), false);
     ctx.key_event(notify::STRING, "set", key);
     Ok(reply)
 }
 
 /// `MGET key [key ...]`: nil for missing keys and non-strings.
 pub fn mget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let keys = &args.all()[1..];
+    let keys = args.take_rest();
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
         let item = match ctx.lookup_read(key) {
@@ -349,13 +348,13 @@ pub fn msetnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     mset_generic(ctx, args, true)
 }
 
-fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
-    let argv = args.all();
-    // An even count means a key without its value.
-    if argv.len() & 1 == 0 {
+fn mset_generic(ctx: &mut Ctx, args: &mut Args, nx: bool) -> CmdResult {
+    let rest = args.take_rest();
+    // An odd count means a key without its value.
+    if rest.len() & 1 == 1 {
         return Err(CmdError::Arity(ctx.cmd.name.to_string()));
     }
-    let pairs = argv[1..].chunks_exact(2);
+    let pairs = rest.chunks_exact(2);
     if nx {
         for p in pairs.clone() {
             if ctx.lookup_write(p[0]).is_some() {
@@ -375,7 +374,7 @@ fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
 
 /// `STRLEN key`.
 pub fn strlen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = ctx.lookup_read(args.at(1)) else {
+    let Some(slot) = ctx.lookup_read(args.take()) else {
         return Ok(Reply::Int(0));
     };
     let mut buf = [0u8; 20];
@@ -385,10 +384,10 @@ pub fn strlen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GETRANGE key start end` (inclusive, negative counts from the end).
 pub fn getrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let start = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
-    let end = parse_i64(args.at(3)).ok_or(CmdError::NotInteger)?;
+    let key = args.take();
+    let (start, end) = (args.next_i64()?, args.next_i64()?);
     let empty = || Ok(Reply::Bulk(Vec::new()));
-    let Some(slot) = ctx.lookup_read(args.at(1)) else {
+    let Some(slot) = ctx.lookup_read(key) else {
         return empty();
     };
     let mut buf = [0u8; 20];
@@ -427,7 +426,7 @@ pub fn substr(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `APPEND key value`: the new length. A new key gets SET's encoding; an existing one
 /// becomes `raw`. The TTL stays.
 pub fn append(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (key, tail) = (args.at(1), args.at(2));
+    let (key, tail) = (args.take(), args.take());
     let Some(slot) = ctx.lookup_write(key) else {
         store(ctx, None, key, Value::from_bytes(tail), false);
         ctx.key_event(notify::STRING, "append", key);
@@ -446,8 +445,8 @@ pub fn append(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `SETRANGE key offset value`: overwrites from `offset`, zero-padding as needed;
 /// the new length. The TTL stays.
 pub fn setrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (key, value) = (args.at(1), args.at(3));
-    let offset = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    let (key, offset, value) = (args.take(), args.take(), args.take());
+    let offset = parse_i64(offset).ok_or(CmdError::NotInteger)?;
     if offset < 0 {
         return Err(CmdError::other("ERR offset is out of range"));
     }
@@ -516,33 +515,35 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
 
 /// `INCR key`.
 pub fn incr(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    incr_decr(ctx, args.at(1), 1)
+    incr_decr(ctx, args.take(), 1)
 }
 
 /// `DECR key`.
 pub fn decr(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    incr_decr(ctx, args.at(1), -1)
+    incr_decr(ctx, args.take(), -1)
 }
 
 /// `INCRBY key increment`.
 pub fn incrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let delta = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
-    incr_decr(ctx, args.at(1), delta)
+    let key = args.take();
+    let delta = args.next_i64()?;
+    incr_decr(ctx, key, delta)
 }
 
 /// `DECRBY key decrement`.
 pub fn decrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let delta = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    let key = args.take();
+    let delta = args.next_i64()?;
     if delta == i64::MIN {
         return Err(CmdError::other("ERR decrement would overflow"));
     }
-    incr_decr(ctx, args.at(1), -delta)
+    incr_decr(ctx, key, -delta)
 }
 
 /// `INCRBYFLOAT key increment`: C `long double` arithmetic, stored and replied in
 /// Redis's human-friendly form (`%.17Lf` without trailing zeros), never `int`-encoded.
 pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
+    let (key, incr) = (args.take(), args.take());
     let slot = ctx.lookup_write(key);
     if slot.is_some_and(|s| ctx.db().keys.entry(s).value.is_string()) || slot.is_none() {
         // string2ld clears errno before strtold (a long-double range error, beyond
@@ -560,7 +561,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             }
         },
     };
-    let incr = LongDouble::parse(args.at(2)).ok_or(CmdError::NotFloat)?;
+    let incr = LongDouble::parse(incr).ok_or(CmdError::NotFloat)?;
     let sum = current + incr;
     if sum.is_nan_or_inf() {
         return Err(CmdError::other("ERR increment would produce NaN or Infinity"));
@@ -578,8 +579,8 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]`.
 pub fn lcs(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let sa = ctx.lookup_read(args.at(1));
-    let sb = ctx.lookup_read(args.at(2));
+    let sa = ctx.lookup_read(args.take());
+    let sb = ctx.lookup_read(args.take());
     let (mut buf_a, mut buf_b) = ([0u8; 20], [0u8; 20]);
     let db = &ctx.st.dbs[ctx.client.db];
     let not_strings = || CmdError::other("ERR The specified keys must contain string values");
@@ -593,23 +594,18 @@ pub fn lcs(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let (mut get_len, mut get_idx, mut with_match_len) = (false, false, false);
     let mut min_match_len: i64 = 0;
-    let rest = &args.all()[3..];
-    let mut i = 0;
-    while i < rest.len() {
-        let opt = rest[i];
+    while let Some(opt) = args.next() {
         if is_c(opt, "IDX") {
             get_idx = true;
         } else if is_c(opt, "LEN") {
             get_len = true;
         } else if is_c(opt, "WITHMATCHLEN") {
             with_match_len = true;
-        } else if is_c(opt, "MINMATCHLEN") && i + 1 < rest.len() {
-            min_match_len = parse_i64(rest[i + 1]).ok_or(CmdError::NotInteger)?.max(0);
-            i += 1;
+        } else if is_c(opt, "MINMATCHLEN") && args.has_more() {
+            min_match_len = args.next_i64()?.max(0);
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
     if get_len && get_idx {
         return Err(CmdError::other("ERR If you want both the length and indexes, please just use IDX."));

@@ -85,13 +85,11 @@ struct Options<'a> {
     gets: Vec<&'a [u8]>,
 }
 
-fn parse<'a>(args: &Args<'a>, readonly: bool) -> Result<Options<'a>, CmdError> {
+/// SORT's options after the key, in Redis's order of checks.
+fn parse<'a>(args: &mut Args<'a>, readonly: bool) -> Result<Options<'a>, CmdError> {
     let mut o = Options { limit_count: -1, ..Default::default() };
-    let argc = args.argc();
-    let mut j = 2;
-    while j < argc {
-        let left = argc - j - 1;
-        let a = args.at(j);
+    while let Some(a) = args.next() {
+        let left = args.remaining();
         if is_c(a, "asc") {
             o.desc = false;
         } else if is_c(a, "desc") {
@@ -99,27 +97,22 @@ fn parse<'a>(args: &Args<'a>, readonly: bool) -> Result<Options<'a>, CmdError> {
         } else if is_c(a, "alpha") {
             o.alpha = true;
         } else if is_c(a, "limit") && left >= 2 {
-            o.limit_start = parse_i64(args.at(j + 1)).ok_or(CmdError::NotInteger)?;
-            o.limit_count = parse_i64(args.at(j + 2)).ok_or(CmdError::NotInteger)?;
-            j += 2;
+            o.limit_start = args.next_i64()?;
+            o.limit_count = args.next_i64()?;
         } else if !readonly && is_c(a, "store") && left >= 1 {
-            o.store = Some(args.at(j + 1));
-            j += 1;
+            o.store = Some(args.take());
         } else if is_c(a, "by") && left >= 1 {
-            let p = args.at(j + 1);
+            let p = args.take();
             o.by = Some(p);
             // A later pattern with `*` does not undo an earlier "don't sort".
             if !c_str(p).contains(&b'*') {
                 o.dont_sort = true;
             }
-            j += 1;
         } else if is_c(a, "get") && left >= 1 {
-            o.gets.push(args.at(j + 1));
-            j += 1;
+            o.gets.push(args.take());
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
     Ok(o)
 }
@@ -208,9 +201,10 @@ pub fn sort_ro(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     sort_generic(ctx, args, true)
 }
 
-fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
+fn sort_generic(ctx: &mut Ctx, args: &mut Args, readonly: bool) -> CmdResult {
+    let key = args.take();
     let mut o = parse(args, readonly)?;
-    let src = match ctx.lookup_read(args.at(1)) {
+    let src = match ctx.lookup_read(key) {
         None => Source { kind: Kind::List, elements: Vec::new() },
         Some(slot) => {
             let value = &mut ctx.db().keys.entry_mut(slot).value;
