@@ -117,11 +117,10 @@ fn one_entry(entries: &Entries, id: StreamId) -> Option<Reply> {
 
 /// Redis's `addReplySubcommandSyntaxError` for `XGROUP`/`XINFO`.
 fn subcommand_syntax(args: &crate::cmd::Args) -> CmdError {
-    let argv = args.all();
     CmdError::other(format!(
         "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        crate::cmd::c_str_128(argv[1]),
-        c_text(argv[0]).to_ascii_uppercase()
+        crate::cmd::c_str_128(args.subcommand_name()),
+        c_text(args.name()).to_ascii_uppercase()
     ))
 }
 
