@@ -60,26 +60,6 @@ impl<'a> Args<'a> {
         self.argv[1]
     }
 
-    /// Total argument count including the command name.
-    pub fn argc(&self) -> usize {
-        self.argv.len()
-    }
-
-    /// The read position.
-    pub fn pos(&self) -> usize {
-        self.pos
-    }
-
-    /// The unread arguments.
-    pub fn rest(&self) -> &'a [&'a [u8]] {
-        &self.argv[self.pos..]
-    }
-
-    /// The next argument, or `ERR syntax error` when there is none.
-    pub fn next_or_syntax(&mut self) -> Result<&'a [u8], CmdError> {
-        self.next().ok_or(CmdError::Syntax)
-    }
-
     /// Arguments not read yet.
     #[inline]
     pub fn remaining(&self) -> usize {
