@@ -35,13 +35,14 @@ PREFERRED = ["ping_mbulk", "set", "get", "incr", "mset"]
 
 
 def implemented_commands():
-    """Command names listed in tools/commands.txt (containers and subcommands alike)."""
+    """Command names listed in tools/commands.txt (containers and subcommands alike): the
+    first word of each line (the second is the handler)."""
     names = set()
     with open(os.path.join(ROOT, "tools", "commands.txt")) as f:
         for line in f:
-            line = line.split("#", 1)[0].strip()
-            if line:
-                names.add(line.split("|", 1)[0].lower())
+            words = line.split()
+            if words and not words[0].startswith("#"):
+                names.add(words[0].split("|", 1)[0].lower())
     return names
 
 

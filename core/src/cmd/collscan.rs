@@ -9,7 +9,6 @@
 use crate::cmd::keyspace::parse_cursor;
 use crate::cmd::{is, Args, Ctx};
 use crate::error::CmdError;
-use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 use crate::util::glob::glob_match;
 
@@ -32,11 +31,11 @@ impl ScanOptions<'_> {
     }
 }
 
-/// The cursor argument (argument 2): `ERR invalid cursor` unless `strtoul` accepts it.
+/// The cursor argument: `ERR invalid cursor` unless `strtoul` accepts it.
 /// Like Redis, the parse clears the emulated `errno` first (see `cursor_errno`).
-pub fn cursor(ctx: &mut Ctx, args: &Args) -> Result<u64, CmdError> {
-    ctx.st.errno_erange = cursor_erange(args.at(2));
-    parse_cursor(args.at(2)).ok_or_else(|| CmdError::other("ERR invalid cursor"))
+pub fn cursor(ctx: &mut Ctx, arg: &[u8]) -> Result<u64, CmdError> {
+    ctx.st.errno_erange = cursor_erange(arg);
+    parse_cursor(arg).ok_or_else(|| CmdError::other("ERR invalid cursor"))
 }
 
 /// Whether Redis's `parseScanCursorOrReply` (`errno = 0`, then `strtoul`) leaves `errno`
@@ -57,26 +56,24 @@ pub fn cursor_erange(arg: &[u8]) -> bool {
     false
 }
 
-/// Parses `[MATCH pattern] [COUNT count]` from argument 3 on (TYPE is a syntax error
-/// for collections).
-pub fn options<'a>(args: &Args<'a>) -> Result<ScanOptions<'a>, CmdError> {
+/// Parses the remaining `[MATCH pattern] [COUNT count]` (TYPE is a syntax error for
+/// collections).
+pub fn options<'a>(args: &mut Args<'a>) -> Result<ScanOptions<'a>, CmdError> {
     let mut opts = ScanOptions { count: DEFAULT_COUNT, pattern: None };
-    let mut i = 3;
-    while i < args.argc() {
-        let (opt, has_value) = (args.at(i), i + 1 < args.argc());
+    while let Some(opt) = args.next() {
+        let has_value = args.has_more();
         if is(opt, "count") && has_value {
-            let n = parse_i64(args.at(i + 1)).ok_or(CmdError::NotInteger)?;
+            let n = args.next_i64()?;
             if n < 1 {
                 return Err(CmdError::Syntax);
             }
             opts.count = usize::try_from(n).unwrap_or(usize::MAX);
         } else if is(opt, "match") && has_value {
-            let p = args.at(i + 1);
+            let p = args.take();
             opts.pattern = (p != b"*").then_some(p);
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 2;
     }
     Ok(opts)
 }

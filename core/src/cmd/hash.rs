@@ -63,16 +63,18 @@ fn hash_at<'a>(ctx: &'a mut Ctx, slot: u32) -> &'a mut Hash {
 // Setting and reading fields
 // ---------------------------------------------------------------------------------------
 
-/// Sets the field/value pairs from argument 2 on; returns how many fields were new.
-fn set_pairs(ctx: &mut Ctx, args: &Args) -> Result<i64, CmdError> {
-    if args.argc() % 2 == 1 {
+/// Sets the key's field/value pairs; returns how many fields were new.
+fn set_pairs(ctx: &mut Ctx, args: &mut Args) -> Result<i64, CmdError> {
+    let key = args.take();
+    let pairs = args.take_rest();
+    if pairs.len() % 2 == 1 {
         return Err(CmdError::Arity(ctx.cmd.name.to_string()));
     }
-    let slot = write_or_create(ctx, args.at(1))?;
+    let slot = write_or_create(ctx, key)?;
     let lim = limits(ctx);
     let h = hash_at(ctx, slot);
     let mut added = 0;
-    for pair in args.all()[2..].chunks_exact(2) {
+    for pair in pairs.chunks_exact(2) {
         if h.set(pair[0], pair[1], &lim) {
             added += 1;
         }
@@ -93,22 +95,24 @@ pub fn hmset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HSETNX key field value`: 1 if the field was set, 0 if it existed.
 pub fn hsetnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let slot = write_or_create(ctx, args.at(1))?;
+    let (key, field, value) = (args.take(), args.take(), args.take());
+    let slot = write_or_create(ctx, key)?;
     let lim = limits(ctx);
     let h = hash_at(ctx, slot);
-    if h.contains(args.at(2)) {
+    if h.contains(field) {
         return Ok(Reply::Int(0));
     }
-    h.set(args.at(2), args.at(3), &lim);
+    h.set(field, value, &lim);
     ctx.key_event(notify::HASH, "hset", args.at(1));
     Ok(Reply::Int(1))
 }
 
 /// `HGET key field`: the value or nil.
 pub fn hget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Nil) };
+    let (key, field) = (args.take(), args.take());
+    let Some(slot) = read(ctx, key)? else { return Ok(Reply::Nil) };
     let spare = std::mem::take(&mut ctx.st.spare_bulk);
-    match hash_at(ctx, slot).get(args.at(2)) {
+    match hash_at(ctx, slot).get(field) {
         Some(v) => Ok(Reply::bulk_into(spare, v)),
         None => {
             ctx.st.spare_bulk = spare;
@@ -119,8 +123,9 @@ pub fn hget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HMGET key field [field ...]`: one value or nil per field.
 pub fn hmget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let fields = &args.all()[2..];
-    let Some(slot) = read(ctx, args.at(1))? else {
+    let key = args.take();
+    let fields = args.take_rest();
+    let Some(slot) = read(ctx, key)? else {
         return Ok(Reply::Array(vec![Reply::Nil; fields.len()]));
     };
     let h = hash_at(ctx, slot);
@@ -129,11 +134,11 @@ pub fn hmget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HDEL key field [field ...]`: how many fields were removed; an emptied key is deleted.
 pub fn hdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let Some(slot) = write(ctx, args.take())? else { return Ok(Reply::Int(0)) };
     let h = hash_at(ctx, slot);
     let mut removed = 0;
     let mut key_removed = false;
-    for f in &args.all()[2..] {
+    for f in args.take_rest() {
         if h.remove(f) {
             removed += 1;
             if h.is_empty() {
@@ -154,37 +159,39 @@ pub fn hdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HLEN key`: the number of fields.
 pub fn hlen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let Some(slot) = read(ctx, args.take())? else { return Ok(Reply::Int(0)) };
     Ok(Reply::Int(hash_at(ctx, slot).len() as i64))
 }
 
 /// `HEXISTS key field`: 1 or 0.
 pub fn hexists(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
-    Ok(Reply::Int(hash_at(ctx, slot).contains(args.at(2)) as i64))
+    let (key, field) = (args.take(), args.take());
+    let Some(slot) = read(ctx, key)? else { return Ok(Reply::Int(0)) };
+    Ok(Reply::Int(hash_at(ctx, slot).contains(field) as i64))
 }
 
 /// `HSTRLEN key field`: the value's length, 0 when missing.
 pub fn hstrlen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
-    Ok(Reply::Int(hash_at(ctx, slot).get(args.at(2)).map_or(0, |v| v.len() as i64)))
+    let (key, field) = (args.take(), args.take());
+    let Some(slot) = read(ctx, key)? else { return Ok(Reply::Int(0)) };
+    Ok(Reply::Int(hash_at(ctx, slot).get(field).map_or(0, |v| v.len() as i64)))
 }
 
 /// `HKEYS key`: every field.
 pub fn hkeys(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Array(Vec::new())) };
+    let Some(slot) = read(ctx, args.take())? else { return Ok(Reply::Array(Vec::new())) };
     Ok(Reply::Array(hash_at(ctx, slot).iter().map(|(f, _)| Reply::bulk(f)).collect()))
 }
 
 /// `HVALS key`: every value.
 pub fn hvals(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Array(Vec::new())) };
+    let Some(slot) = read(ctx, args.take())? else { return Ok(Reply::Array(Vec::new())) };
     Ok(Reply::Array(hash_at(ctx, slot).iter().map(|(_, v)| Reply::bulk(v)).collect()))
 }
 
 /// `HGETALL key`: a map of fields to values (a flat array in RESP2).
 pub fn hgetall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Map(Vec::new())) };
+    let Some(slot) = read(ctx, args.take())? else { return Ok(Reply::Map(Vec::new())) };
     Ok(Reply::Map(hash_at(ctx, slot).iter().map(|(f, v)| (Reply::bulk(f), Reply::bulk(v))).collect()))
 }
 
@@ -194,11 +201,11 @@ pub fn hgetall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HINCRBY key field increment`: the new integer value.
 pub fn hincrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let incr = parse_i64(args.at(3)).ok_or(CmdError::NotInteger)?;
-    let slot = write_or_create(ctx, args.at(1))?;
+    let (key, field) = (args.take(), args.take());
+    let incr = args.next_i64()?;
+    let slot = write_or_create(ctx, key)?;
     let lim = limits(ctx);
     let h = hash_at(ctx, slot);
-    let field = args.at(2);
     let current = match h.get(field) {
         Some(v) => parse_i64(v).ok_or_else(|| CmdError::other("ERR hash value is not an integer"))?,
         None => 0,
@@ -214,14 +221,14 @@ pub fn hincrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 pub fn hincrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     // string2ld clears errno before strtold (see `EngineState::errno_erange`).
     ctx.st.errno_erange = false;
-    let incr = LongDouble::parse(args.at(3)).ok_or(CmdError::NotFloat)?;
+    let (key, field) = (args.take(), args.take());
+    let incr = LongDouble::parse(args.take()).ok_or(CmdError::NotFloat)?;
     if incr.is_nan_or_inf() {
         return Err(CmdError::other("ERR value is NaN or Infinity"));
     }
-    let slot = write_or_create(ctx, args.at(1))?;
+    let slot = write_or_create(ctx, key)?;
     let lim = limits(ctx);
     let h = hash_at(ctx, slot);
-    let field = args.at(2);
     let current = match h.get(field) {
         Some(v) => LongDouble::parse(v).ok_or_else(|| CmdError::other("ERR hash value is not a float"))?,
         None => LongDouble::ZERO,
@@ -255,30 +262,28 @@ fn push_pick(out: &mut Vec<Reply>, f: &[u8], v: &[u8], with_values: bool, resp3:
 /// `HRANDFIELD key [count [WITHVALUES]]`: one random field (nil when missing), or with a
 /// count: up to `count` distinct fields, or `-count` fields that may repeat.
 pub fn hrandfield(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    if args.argc() == 2 {
-        let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Nil) };
+    let key = args.take();
+    let Some(count) = args.next() else {
+        let Some(slot) = read(ctx, key)? else { return Ok(Reply::Nil) };
         let st = &mut *ctx.st;
         let h = match &st.dbs[ctx.client.db].keys.entry(slot).value {
             Value::Hash(h) => h,
             _ => unreachable!("slot was checked to hold a hash"),
         };
         return Ok(Reply::bulk(h.random_pair(&mut st.rng).0));
-    }
-    let l = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    };
+    let l = parse_i64(count).ok_or(CmdError::NotInteger)?;
     if l == i64::MIN {
         return Err(CmdError::other(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         ));
     }
-    let with_values = match args.argc() {
-        3 => false,
-        4 if super::is(args.at(3), "withvalues") => true,
-        _ => return Err(CmdError::Syntax),
-    };
+    let with_values = args.eat("withvalues");
+    args.finish()?;
     if with_values && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
         return Err(CmdError::other("ERR value is out of range"));
     }
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Array(Vec::new())) };
+    let Some(slot) = read(ctx, key)? else { return Ok(Reply::Array(Vec::new())) };
     let resp3 = ctx.client.resp >= 3;
     let (count, unique) = (l.unsigned_abs(), l >= 0);
     if count == 0 {
@@ -344,8 +349,9 @@ pub fn hrandfield(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HSCAN key cursor [MATCH pattern] [COUNT count]`: `[cursor, [field, value, ...]]`.
 pub fn hscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let cursor = collscan::cursor(ctx, args)?;
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(collscan::empty()) };
+    let key = args.take();
+    let cursor = collscan::cursor(ctx, args.take())?;
+    let Some(slot) = read(ctx, key)? else { return Ok(collscan::empty()) };
     let opts = collscan::options(args)?;
     let mut out = Vec::new();
     let mut push = |f: &[u8], v: &[u8]| {

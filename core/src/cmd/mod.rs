@@ -342,10 +342,8 @@ pub fn call(
     let Some(handler) = spec.handler else {
         return CmdError::Arity(spec.name.to_string()).into();
     };
-    // A subcommand (`container|sub`) is not one of the top-level specs.
-    let first_arg = if COMMANDS.as_ptr_range().contains(&(spec as *const CommandSpec)) { 1 } else { 2 };
     let mut ctx = Ctx { st, client, clients, cmd: spec };
-    let mut args = Args::new(argv, first_arg);
+    let mut args = Args::new(argv, spec.first_arg);
     let reply = match handler(&mut ctx, &mut args) {
         Ok(r) => r,
         Err(e) => e.into(),

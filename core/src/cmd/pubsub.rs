@@ -50,7 +50,7 @@ fn subscribe_generic(ctx: &mut Ctx, args: &mut Args, kind: Kind) -> CmdResult {
 }
 
 fn unsubscribe_generic(ctx: &mut Ctx, args: &mut Args, kind: Kind) -> CmdResult {
-    if args.argc() == 1 {
+    if !args.has_more() {
         ctx.st.pubsub.unsubscribe_all(ctx.client.handle, &mut ctx.client.pubsub, kind, true);
     } else {
         while let Some(name) = args.next() {
@@ -96,23 +96,23 @@ pub fn sunsubscribe(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `PUBLISH channel message`: the number of clients that received it.
 pub fn publish(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(Reply::Int(ctx.st.pubsub.publish(args.at(1), args.at(2))))
+    Ok(Reply::Int(ctx.st.pubsub.publish(args.take(), args.take())))
 }
 
 /// `SPUBLISH shardchannel message`: the number of clients that received it.
 pub fn spublish(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(Reply::Int(ctx.st.pubsub.spublish(args.at(1), args.at(2))))
+    Ok(Reply::Int(ctx.st.pubsub.spublish(args.take(), args.take())))
 }
 
 /// PUBSUB CHANNELS / SHARDCHANNELS: at most one pattern.
 fn channels_generic(ctx: &mut Ctx, args: &mut Args, kind: Kind) -> CmdResult {
-    if args.argc() > 3 {
+    let pattern = args.next();
+    if args.has_more() {
         return Err(CmdError::other(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
-            super::c_str_128(args.at(1))
+            super::c_str_128(args.subcommand_name())
         )));
     }
-    let pattern = (args.argc() == 3).then(|| args.at(2));
     let names = ctx.st.pubsub.active(kind, pattern);
     Ok(Reply::Array(names.into_iter().map(Reply::bulk).collect()))
 }
@@ -128,8 +128,9 @@ pub fn pubsub_shardchannels(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 }
 
 fn numsub_generic(ctx: &mut Ctx, args: &mut Args, kind: Kind) -> CmdResult {
-    let mut out = Vec::with_capacity((args.argc() - 2) * 2);
-    for ch in &args.all()[2..] {
+    let channels = args.take_rest();
+    let mut out = Vec::with_capacity(channels.len() * 2);
+    for ch in channels {
         out.push(Reply::bulk(ch));
         out.push(Reply::Int(ctx.st.pubsub.numsub(kind, ch)));
     }

@@ -283,6 +283,9 @@ pub struct CommandSpec {
     pub subcommands: &'static [CommandSpec],
     /// Implementation; `None` for a container that needs a subcommand.
     pub handler: Option<Handler>,
+    /// Where the handler's [`Args`] cursor starts: 1, or 2 for a subcommand (after the
+    /// container and subcommand names).
+    pub first_arg: usize,
 }
 
 impl CommandSpec {

@@ -2,7 +2,7 @@
 //! the same validation order (syntax, then expire values, then types), the same
 //! encodings (`int` / `embstr` / `raw`) and the same TTL rules.
 
-use super::{Args, Ctx};
+use super::{is_c, Args, Ctx};
 use crate::bytes::SBytes;
 use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
@@ -16,21 +16,13 @@ use crate::util::longdouble::LongDouble;
 // Shared helpers
 // ---------------------------------------------------------------------------------------
 
-/// Whether an option argument equals `word` as Redis compares it: as a C string
-/// (up to the first NUL byte), ignoring ASCII case.
-fn opt_is(arg: &[u8], word: &str) -> bool {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    arg[..end].eq_ignore_ascii_case(word.as_bytes())
-}
-
 /// The bytes of a string value (integers formatted into `buf`), or `WRONGTYPE`.
 fn str_bytes<'a>(v: &'a Value, buf: &'a mut [u8; 20]) -> Result<&'a [u8], CmdError> {
     match v {
         Value::Int(n) => Ok(format_i64(*n, buf)),
         Value::Str(s) => Ok(s.as_slice()),
         Value::Raw(r) => Ok(r.as_slice()),
-        #[allow(unreachable_patterns)]
-        _ => Err(CmdError::WrongType),
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => Err(CmdError::WrongType),
     }
 }
 
@@ -128,48 +120,45 @@ struct SetOptions<'a> {
 /// Redis's `parseExtendedStringArgumentsOrReply`: options may repeat (the last expire
 /// wins) but conflicting ones, unknown words and a missing expire value are syntax
 /// errors. `for_set` selects SET's options, otherwise GETEX's.
-fn parse_set_options<'a>(rest: &'a [&'a [u8]], for_set: bool) -> Result<SetOptions<'a>, CmdError> {
+fn parse_set_options<'a>(args: &mut Args<'a>, for_set: bool) -> Result<SetOptions<'a>, CmdError> {
     let mut o = SetOptions::default();
-    let mut i = 0;
-    while i < rest.len() {
-        let opt = rest[i];
-        let next = rest.get(i + 1).copied();
+    while let Some(opt) = args.next() {
+        let next = args.peek();
         let has_expire = o.expire.is_some();
         let unit = o.expire.map(|(u, _)| u);
         let expire_ok = |u: ExpireUnit| !o.keep_ttl && !o.persist && (unit.is_none() || unit == Some(u));
-        if for_set && opt_is(opt, "NX") && !o.xx {
+        if for_set && is_c(opt, "NX") && !o.xx {
             o.nx = true;
-        } else if for_set && opt_is(opt, "XX") && !o.nx {
+        } else if for_set && is_c(opt, "XX") && !o.nx {
             o.xx = true;
-        } else if for_set && opt_is(opt, "GET") {
+        } else if for_set && is_c(opt, "GET") {
             o.get = true;
-        } else if for_set && opt_is(opt, "KEEPTTL") && !has_expire {
+        } else if for_set && is_c(opt, "KEEPTTL") && !has_expire {
             o.keep_ttl = true;
-        } else if !for_set && opt_is(opt, "PERSIST") && !has_expire {
+        } else if !for_set && is_c(opt, "PERSIST") && !has_expire {
             o.persist = true;
         } else if let (Some(u), Some(v)) = (expire_word(opt), next) {
             if !expire_ok(u) {
                 return Err(CmdError::Syntax);
             }
             o.expire = Some((u, v));
-            i += 1;
+            args.skip(1);
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
     Ok(o)
 }
 
 /// The expire option an argument names, if any.
 fn expire_word(opt: &[u8]) -> Option<ExpireUnit> {
-    if opt_is(opt, "EX") {
+    if is_c(opt, "EX") {
         Some(ExpireUnit::Ex)
-    } else if opt_is(opt, "PX") {
+    } else if is_c(opt, "PX") {
         Some(ExpireUnit::Px)
-    } else if opt_is(opt, "EXAT") {
+    } else if is_c(opt, "EXAT") {
         Some(ExpireUnit::ExAt)
-    } else if opt_is(opt, "PXAT") {
+    } else if is_c(opt, "PXAT") {
         Some(ExpireUnit::PxAt)
     } else {
         None
@@ -252,27 +241,29 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]`.
 pub fn set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (key, val) = (args.at(1), args.at(2));
-    let opts = parse_set_options(&args.all()[3..], true)?;
+    let (key, val) = (args.take(), args.take());
+    let opts = parse_set_options(args, true)?;
     set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `SETNX key value`: 1 when set, 0 when the key exists.
 pub fn setnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let opts = SetOptions { nx: true, ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(2), &opts, SetReplies::OneOrZero)
+    set_generic(ctx, args.take(), args.take(), &opts, SetReplies::OneOrZero)
 }
 
 /// `SETEX key seconds value`.
 pub fn setex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let opts = SetOptions { expire: Some((ExpireUnit::Ex, args.at(2))), ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(3), &opts, SetReplies::OkOrNil)
+    let (key, expire, val) = (args.take(), args.take(), args.take());
+    let opts = SetOptions { expire: Some((ExpireUnit::Ex, expire)), ..Default::default() };
+    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `PSETEX key milliseconds value`.
 pub fn psetex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let opts = SetOptions { expire: Some((ExpireUnit::Px, args.at(2))), ..Default::default() };
-    set_generic(ctx, args.at(1), args.at(3), &opts, SetReplies::OkOrNil)
+    let (key, expire, val) = (args.take(), args.take(), args.take());
+    let opts = SetOptions { expire: Some((ExpireUnit::Px, expire)), ..Default::default() };
+    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -281,14 +272,14 @@ pub fn psetex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GET key`.
 pub fn get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(get_generic(ctx, args.at(1))?.0)
+    Ok(get_generic(ctx, args.take())?.0)
 }
 
 /// `GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST]`: the value, then the TTL change.
 /// A past `EXAT`/`PXAT` deletes the key.
 pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
-    let opts = parse_set_options(&args.all()[2..], false)?;
+    let key = args.take();
+    let opts = parse_set_options(args, false)?;
     let Some(slot) = ctx.lookup_read(key) else {
         return Ok(Reply::Nil);
     };
@@ -316,7 +307,7 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GETDEL key`.
 pub fn getdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (reply, slot) = get_generic(ctx, args.at(1))?;
+    let (reply, slot) = get_generic(ctx, args.take())?;
     if let Some(slot) = slot {
         ctx.db().keys.remove(slot);
         ctx.key_event(notify::GENERIC, "del", args.at(1));
@@ -326,16 +317,16 @@ pub fn getdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GETSET key value`: the old value; the new one replaces it and any TTL.
 pub fn getset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
+    let (key, value) = (args.take(), args.take());
     let (reply, slot) = get_generic(ctx, key)?;
-    store(ctx, slot, key, Value::from_bytes(args.at(2)), false);
+    store(ctx, slot, key, Value::from_bytes(value), false);
     ctx.key_event(notify::STRING, "set", key);
     Ok(reply)
 }
 
 /// `MGET key [key ...]`: nil for missing keys and non-strings.
 pub fn mget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let keys = &args.all()[1..];
+    let keys = args.take_rest();
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
         let item = match ctx.lookup_read(key) {
@@ -357,13 +348,13 @@ pub fn msetnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     mset_generic(ctx, args, true)
 }
 
-fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
-    let argv = args.all();
-    // An even count means a key without its value.
-    if argv.len() & 1 == 0 {
+fn mset_generic(ctx: &mut Ctx, args: &mut Args, nx: bool) -> CmdResult {
+    let rest = args.take_rest();
+    // An odd count means a key without its value.
+    if rest.len() & 1 == 1 {
         return Err(CmdError::Arity(ctx.cmd.name.to_string()));
     }
-    let pairs = argv[1..].chunks_exact(2);
+    let pairs = rest.chunks_exact(2);
     if nx {
         for p in pairs.clone() {
             if ctx.lookup_write(p[0]).is_some() {
@@ -383,7 +374,7 @@ fn mset_generic(ctx: &mut Ctx, args: &Args, nx: bool) -> CmdResult {
 
 /// `STRLEN key`.
 pub fn strlen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = ctx.lookup_read(args.at(1)) else {
+    let Some(slot) = ctx.lookup_read(args.take()) else {
         return Ok(Reply::Int(0));
     };
     let mut buf = [0u8; 20];
@@ -393,10 +384,10 @@ pub fn strlen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GETRANGE key start end` (inclusive, negative counts from the end).
 pub fn getrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let start = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
-    let end = parse_i64(args.at(3)).ok_or(CmdError::NotInteger)?;
+    let key = args.take();
+    let (start, end) = (args.next_i64()?, args.next_i64()?);
     let empty = || Ok(Reply::Bulk(Vec::new()));
-    let Some(slot) = ctx.lookup_read(args.at(1)) else {
+    let Some(slot) = ctx.lookup_read(key) else {
         return empty();
     };
     let mut buf = [0u8; 20];
@@ -435,7 +426,7 @@ pub fn substr(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `APPEND key value`: the new length. A new key gets SET's encoding; an existing one
 /// becomes `raw`. The TTL stays.
 pub fn append(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (key, tail) = (args.at(1), args.at(2));
+    let (key, tail) = (args.take(), args.take());
     let Some(slot) = ctx.lookup_write(key) else {
         store(ctx, None, key, Value::from_bytes(tail), false);
         ctx.key_event(notify::STRING, "append", key);
@@ -454,8 +445,8 @@ pub fn append(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `SETRANGE key offset value`: overwrites from `offset`, zero-padding as needed;
 /// the new length. The TTL stays.
 pub fn setrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (key, value) = (args.at(1), args.at(3));
-    let offset = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    let (key, offset, value) = (args.take(), args.take(), args.take());
+    let offset = parse_i64(offset).ok_or(CmdError::NotInteger)?;
     if offset < 0 {
         return Err(CmdError::other("ERR offset is out of range"));
     }
@@ -508,8 +499,9 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
         Value::Int(n) => *n,
         Value::Str(s) => parse_i64(s).ok_or(CmdError::NotInteger)?,
         Value::Raw(r) => parse_i64(r).ok_or(CmdError::NotInteger)?,
-        #[allow(unreachable_patterns)]
-        _ => return Err(CmdError::WrongType),
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+            return Err(CmdError::WrongType)
+        }
     };
     let new = current.checked_add(delta).ok_or(CmdError::Overflow)?;
     match value {
@@ -523,33 +515,35 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult {
 
 /// `INCR key`.
 pub fn incr(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    incr_decr(ctx, args.at(1), 1)
+    incr_decr(ctx, args.take(), 1)
 }
 
 /// `DECR key`.
 pub fn decr(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    incr_decr(ctx, args.at(1), -1)
+    incr_decr(ctx, args.take(), -1)
 }
 
 /// `INCRBY key increment`.
 pub fn incrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let delta = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
-    incr_decr(ctx, args.at(1), delta)
+    let key = args.take();
+    let delta = args.next_i64()?;
+    incr_decr(ctx, key, delta)
 }
 
 /// `DECRBY key decrement`.
 pub fn decrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let delta = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    let key = args.take();
+    let delta = args.next_i64()?;
     if delta == i64::MIN {
         return Err(CmdError::other("ERR decrement would overflow"));
     }
-    incr_decr(ctx, args.at(1), -delta)
+    incr_decr(ctx, key, -delta)
 }
 
 /// `INCRBYFLOAT key increment`: C `long double` arithmetic, stored and replied in
 /// Redis's human-friendly form (`%.17Lf` without trailing zeros), never `int`-encoded.
 pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
+    let (key, incr) = (args.take(), args.take());
     let slot = ctx.lookup_write(key);
     if slot.is_some_and(|s| ctx.db().keys.entry(s).value.is_string()) || slot.is_none() {
         // string2ld clears errno before strtold (a long-double range error, beyond
@@ -562,11 +556,12 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             Value::Int(n) => LongDouble::from_i64(*n),
             Value::Str(s) => LongDouble::parse(s).ok_or(CmdError::NotFloat)?,
             Value::Raw(r) => LongDouble::parse(r).ok_or(CmdError::NotFloat)?,
-            #[allow(unreachable_patterns)]
-            _ => return Err(CmdError::WrongType),
+            Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) | Value::Stream(_) => {
+                return Err(CmdError::WrongType)
+            }
         },
     };
-    let incr = LongDouble::parse(args.at(2)).ok_or(CmdError::NotFloat)?;
+    let incr = LongDouble::parse(incr).ok_or(CmdError::NotFloat)?;
     let sum = current + incr;
     if sum.is_nan_or_inf() {
         return Err(CmdError::other("ERR increment would produce NaN or Infinity"));
@@ -584,8 +579,8 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]`.
 pub fn lcs(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let sa = ctx.lookup_read(args.at(1));
-    let sb = ctx.lookup_read(args.at(2));
+    let sa = ctx.lookup_read(args.take());
+    let sb = ctx.lookup_read(args.take());
     let (mut buf_a, mut buf_b) = ([0u8; 20], [0u8; 20]);
     let db = &ctx.st.dbs[ctx.client.db];
     let not_strings = || CmdError::other("ERR The specified keys must contain string values");
@@ -599,23 +594,18 @@ pub fn lcs(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let (mut get_len, mut get_idx, mut with_match_len) = (false, false, false);
     let mut min_match_len: i64 = 0;
-    let rest = &args.all()[3..];
-    let mut i = 0;
-    while i < rest.len() {
-        let opt = rest[i];
-        if opt_is(opt, "IDX") {
+    while let Some(opt) = args.next() {
+        if is_c(opt, "IDX") {
             get_idx = true;
-        } else if opt_is(opt, "LEN") {
+        } else if is_c(opt, "LEN") {
             get_len = true;
-        } else if opt_is(opt, "WITHMATCHLEN") {
+        } else if is_c(opt, "WITHMATCHLEN") {
             with_match_len = true;
-        } else if opt_is(opt, "MINMATCHLEN") && i + 1 < rest.len() {
-            min_match_len = parse_i64(rest[i + 1]).ok_or(CmdError::NotInteger)?.max(0);
-            i += 1;
+        } else if is_c(opt, "MINMATCHLEN") && args.has_more() {
+            min_match_len = args.next_i64()?.max(0);
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
     if get_len && get_idx {
         return Err(CmdError::other("ERR If you want both the length and indexes, please just use IDX."));

@@ -26,6 +26,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::append),
+        first_arg: 1,
     },
     CommandSpec {
         name: "auth",
@@ -46,6 +47,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::connection::auth),
+        first_arg: 1,
     },
     CommandSpec {
         name: "blmove",
@@ -66,6 +68,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::blmove),
+        first_arg: 1,
     },
     CommandSpec {
         name: "blmpop",
@@ -86,6 +89,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::blmpop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "blpop",
@@ -106,6 +110,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::blpop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "brpop",
@@ -126,6 +131,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::brpop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "brpoplpush",
@@ -146,6 +152,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::brpoplpush),
+        first_arg: 1,
     },
     CommandSpec {
         name: "bzmpop",
@@ -166,6 +173,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::bzmpop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "bzpopmax",
@@ -186,6 +194,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::bzpopmax),
+        first_arg: 1,
     },
     CommandSpec {
         name: "bzpopmin",
@@ -206,6 +215,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::bzpopmin),
+        first_arg: 1,
     },
     CommandSpec {
         name: "client",
@@ -243,6 +253,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_id),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|unblock",
@@ -263,6 +274,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_unblock),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|tracking",
@@ -283,6 +295,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_tracking),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|getredir",
@@ -303,6 +316,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_getredir),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|info",
@@ -323,6 +337,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_info),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|kill",
@@ -343,6 +358,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_kill),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|help",
@@ -363,6 +379,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_help),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|reply",
@@ -383,6 +400,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_reply),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|list",
@@ -403,6 +421,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_list),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|setname",
@@ -423,6 +442,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_setname),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|getname",
@@ -443,6 +463,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_getname),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|trackinginfo",
@@ -463,6 +484,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_trackinginfo),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|caching",
@@ -483,6 +505,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_caching),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "client|no-evict",
@@ -503,9 +526,11 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::connection::client_no_evict),
+                first_arg: 2,
             },
         ],
         handler: None,
+        first_arg: 1,
     },
     CommandSpec {
         name: "command",
@@ -543,6 +568,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::command_docs),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "command|info",
@@ -563,6 +589,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::command_info),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "command|count",
@@ -583,6 +610,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::command_count),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "command|getkeys",
@@ -603,6 +631,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::command_getkeys),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "command|help",
@@ -623,6 +652,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::command_help),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "command|list",
@@ -643,9 +673,11 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::command_list),
+                first_arg: 2,
             },
         ],
         handler: Some(crate::cmd::server::command),
+        first_arg: 1,
     },
     CommandSpec {
         name: "config",
@@ -683,6 +715,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::config_resetstat),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "config|help",
@@ -703,6 +736,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::config_help),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "config|get",
@@ -723,6 +757,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::config_get),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "config|set",
@@ -743,9 +778,11 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::config_set),
+                first_arg: 2,
             },
         ],
         handler: None,
+        first_arg: 1,
     },
     CommandSpec {
         name: "copy",
@@ -766,6 +803,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::copy),
+        first_arg: 1,
     },
     CommandSpec {
         name: "dbsize",
@@ -786,6 +824,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::dbsize),
+        first_arg: 1,
     },
     CommandSpec {
         name: "debug",
@@ -806,6 +845,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::debug),
+        first_arg: 1,
     },
     CommandSpec {
         name: "decr",
@@ -826,6 +866,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::decr),
+        first_arg: 1,
     },
     CommandSpec {
         name: "decrby",
@@ -846,6 +887,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::decrby),
+        first_arg: 1,
     },
     CommandSpec {
         name: "del",
@@ -866,6 +908,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::del),
+        first_arg: 1,
     },
     CommandSpec {
         name: "discard",
@@ -886,6 +929,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::transactions::discard),
+        first_arg: 1,
     },
     CommandSpec {
         name: "echo",
@@ -906,6 +950,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::connection::echo),
+        first_arg: 1,
     },
     CommandSpec {
         name: "exec",
@@ -926,6 +971,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::transactions::exec),
+        first_arg: 1,
     },
     CommandSpec {
         name: "exists",
@@ -946,6 +992,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::exists),
+        first_arg: 1,
     },
     CommandSpec {
         name: "expire",
@@ -966,6 +1013,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::expire),
+        first_arg: 1,
     },
     CommandSpec {
         name: "expireat",
@@ -986,6 +1034,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::expireat),
+        first_arg: 1,
     },
     CommandSpec {
         name: "expiretime",
@@ -1006,6 +1055,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::expiretime),
+        first_arg: 1,
     },
     CommandSpec {
         name: "flushall",
@@ -1026,6 +1076,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::flushall),
+        first_arg: 1,
     },
     CommandSpec {
         name: "flushdb",
@@ -1046,6 +1097,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::flushdb),
+        first_arg: 1,
     },
     CommandSpec {
         name: "get",
@@ -1066,6 +1118,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::get),
+        first_arg: 1,
     },
     CommandSpec {
         name: "getdel",
@@ -1086,6 +1139,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::getdel),
+        first_arg: 1,
     },
     CommandSpec {
         name: "getex",
@@ -1106,6 +1160,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::getex),
+        first_arg: 1,
     },
     CommandSpec {
         name: "getrange",
@@ -1126,6 +1181,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::getrange),
+        first_arg: 1,
     },
     CommandSpec {
         name: "getset",
@@ -1146,6 +1202,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::getset),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hdel",
@@ -1166,6 +1223,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hdel),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hello",
@@ -1186,6 +1244,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::connection::hello),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hexists",
@@ -1206,6 +1265,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hexists),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hget",
@@ -1226,6 +1286,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hget),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hgetall",
@@ -1246,6 +1307,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hgetall),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hincrby",
@@ -1266,6 +1328,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hincrby),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hincrbyfloat",
@@ -1286,6 +1349,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hincrbyfloat),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hkeys",
@@ -1306,6 +1370,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hkeys),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hlen",
@@ -1326,6 +1391,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hlen),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hmget",
@@ -1346,6 +1412,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hmget),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hmset",
@@ -1366,6 +1433,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hmset),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hrandfield",
@@ -1386,6 +1454,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hrandfield),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hscan",
@@ -1406,6 +1475,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hscan),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hset",
@@ -1426,6 +1496,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hset),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hsetnx",
@@ -1446,6 +1517,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hsetnx),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hstrlen",
@@ -1466,6 +1538,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hstrlen),
+        first_arg: 1,
     },
     CommandSpec {
         name: "hvals",
@@ -1486,6 +1559,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::hash::hvals),
+        first_arg: 1,
     },
     CommandSpec {
         name: "incr",
@@ -1506,6 +1580,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::incr),
+        first_arg: 1,
     },
     CommandSpec {
         name: "incrby",
@@ -1526,6 +1601,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::incrby),
+        first_arg: 1,
     },
     CommandSpec {
         name: "incrbyfloat",
@@ -1546,6 +1622,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::incrbyfloat),
+        first_arg: 1,
     },
     CommandSpec {
         name: "info",
@@ -1566,6 +1643,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::info),
+        first_arg: 1,
     },
     CommandSpec {
         name: "keys",
@@ -1586,6 +1664,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::keys),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lastsave",
@@ -1606,6 +1685,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::lastsave),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lcs",
@@ -1626,6 +1706,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::lcs),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lindex",
@@ -1646,6 +1727,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lindex),
+        first_arg: 1,
     },
     CommandSpec {
         name: "linsert",
@@ -1666,6 +1748,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::linsert),
+        first_arg: 1,
     },
     CommandSpec {
         name: "llen",
@@ -1686,6 +1769,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::llen),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lmove",
@@ -1706,6 +1790,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lmove),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lmpop",
@@ -1726,6 +1811,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lmpop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lpop",
@@ -1746,6 +1832,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lpop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lpos",
@@ -1766,6 +1853,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lpos),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lpush",
@@ -1786,6 +1874,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lpush),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lpushx",
@@ -1806,6 +1895,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lpushx),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lrange",
@@ -1826,6 +1916,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lrange),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lrem",
@@ -1846,6 +1937,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lrem),
+        first_arg: 1,
     },
     CommandSpec {
         name: "lset",
@@ -1866,6 +1958,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::lset),
+        first_arg: 1,
     },
     CommandSpec {
         name: "ltrim",
@@ -1886,6 +1979,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::ltrim),
+        first_arg: 1,
     },
     CommandSpec {
         name: "memory",
@@ -1923,6 +2017,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::memory_purge),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "memory|malloc-stats",
@@ -1943,6 +2038,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::memory_malloc_stats),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "memory|usage",
@@ -1963,6 +2059,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::memory_usage),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "memory|stats",
@@ -1983,6 +2080,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::memory_stats),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "memory|doctor",
@@ -2003,6 +2101,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::memory_doctor),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "memory|help",
@@ -2023,9 +2122,11 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::server::memory_help),
+                first_arg: 2,
             },
         ],
         handler: None,
+        first_arg: 1,
     },
     CommandSpec {
         name: "mget",
@@ -2046,6 +2147,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::mget),
+        first_arg: 1,
     },
     CommandSpec {
         name: "move",
@@ -2066,6 +2168,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::r#move),
+        first_arg: 1,
     },
     CommandSpec {
         name: "mset",
@@ -2086,6 +2189,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::mset),
+        first_arg: 1,
     },
     CommandSpec {
         name: "msetnx",
@@ -2106,6 +2210,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::msetnx),
+        first_arg: 1,
     },
     CommandSpec {
         name: "multi",
@@ -2126,6 +2231,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::transactions::multi),
+        first_arg: 1,
     },
     CommandSpec {
         name: "object",
@@ -2163,6 +2269,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::keyspace::object_idletime),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "object|help",
@@ -2183,6 +2290,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::keyspace::object_help),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "object|freq",
@@ -2203,6 +2311,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::keyspace::object_freq),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "object|encoding",
@@ -2223,6 +2332,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::keyspace::object_encoding),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "object|refcount",
@@ -2243,9 +2353,11 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::keyspace::object_refcount),
+                first_arg: 2,
             },
         ],
         handler: None,
+        first_arg: 1,
     },
     CommandSpec {
         name: "persist",
@@ -2266,6 +2378,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::persist),
+        first_arg: 1,
     },
     CommandSpec {
         name: "pexpire",
@@ -2286,6 +2399,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::pexpire),
+        first_arg: 1,
     },
     CommandSpec {
         name: "pexpireat",
@@ -2306,6 +2420,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::pexpireat),
+        first_arg: 1,
     },
     CommandSpec {
         name: "pexpiretime",
@@ -2326,6 +2441,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::pexpiretime),
+        first_arg: 1,
     },
     CommandSpec {
         name: "ping",
@@ -2346,6 +2462,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::connection::ping),
+        first_arg: 1,
     },
     CommandSpec {
         name: "psetex",
@@ -2366,6 +2483,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::psetex),
+        first_arg: 1,
     },
     CommandSpec {
         name: "psubscribe",
@@ -2386,6 +2504,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::pubsub::psubscribe),
+        first_arg: 1,
     },
     CommandSpec {
         name: "pttl",
@@ -2406,6 +2525,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::pttl),
+        first_arg: 1,
     },
     CommandSpec {
         name: "publish",
@@ -2426,6 +2546,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::pubsub::publish),
+        first_arg: 1,
     },
     CommandSpec {
         name: "pubsub",
@@ -2463,6 +2584,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::pubsub::pubsub_help),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "pubsub|numsub",
@@ -2483,6 +2605,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::pubsub::pubsub_numsub),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "pubsub|numpat",
@@ -2503,6 +2626,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::pubsub::pubsub_numpat),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
@@ -2523,6 +2647,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::pubsub::pubsub_shardnumsub),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "pubsub|channels",
@@ -2543,6 +2668,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::pubsub::pubsub_channels),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
@@ -2563,9 +2689,11 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::pubsub::pubsub_shardchannels),
+                first_arg: 2,
             },
         ],
         handler: None,
+        first_arg: 1,
     },
     CommandSpec {
         name: "punsubscribe",
@@ -2586,6 +2714,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::pubsub::punsubscribe),
+        first_arg: 1,
     },
     CommandSpec {
         name: "quit",
@@ -2606,6 +2735,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::connection::quit),
+        first_arg: 1,
     },
     CommandSpec {
         name: "randomkey",
@@ -2626,6 +2756,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::randomkey),
+        first_arg: 1,
     },
     CommandSpec {
         name: "rename",
@@ -2646,6 +2777,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::rename),
+        first_arg: 1,
     },
     CommandSpec {
         name: "renamenx",
@@ -2666,6 +2798,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::renamenx),
+        first_arg: 1,
     },
     CommandSpec {
         name: "reset",
@@ -2686,6 +2819,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::connection::reset),
+        first_arg: 1,
     },
     CommandSpec {
         name: "rpop",
@@ -2706,6 +2840,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::rpop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "rpoplpush",
@@ -2726,6 +2861,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::rpoplpush),
+        first_arg: 1,
     },
     CommandSpec {
         name: "rpush",
@@ -2746,6 +2882,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::rpush),
+        first_arg: 1,
     },
     CommandSpec {
         name: "rpushx",
@@ -2766,6 +2903,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::list::rpushx),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sadd",
@@ -2786,6 +2924,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sadd),
+        first_arg: 1,
     },
     CommandSpec {
         name: "scan",
@@ -2806,6 +2945,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::scan),
+        first_arg: 1,
     },
     CommandSpec {
         name: "scard",
@@ -2826,6 +2966,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::scard),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sdiff",
@@ -2846,6 +2987,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sdiff),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sdiffstore",
@@ -2866,6 +3008,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sdiffstore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "select",
@@ -2886,6 +3029,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::connection::select),
+        first_arg: 1,
     },
     CommandSpec {
         name: "set",
@@ -2906,6 +3050,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::set),
+        first_arg: 1,
     },
     CommandSpec {
         name: "setex",
@@ -2926,6 +3071,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::setex),
+        first_arg: 1,
     },
     CommandSpec {
         name: "setnx",
@@ -2946,6 +3092,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::setnx),
+        first_arg: 1,
     },
     CommandSpec {
         name: "setrange",
@@ -2966,6 +3113,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::setrange),
+        first_arg: 1,
     },
     CommandSpec {
         name: "shutdown",
@@ -2986,6 +3134,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::shutdown),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sinter",
@@ -3006,6 +3155,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sinter),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sintercard",
@@ -3026,6 +3176,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sintercard),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sinterstore",
@@ -3046,6 +3197,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sinterstore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sismember",
@@ -3066,6 +3218,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sismember),
+        first_arg: 1,
     },
     CommandSpec {
         name: "smembers",
@@ -3086,6 +3239,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::smembers),
+        first_arg: 1,
     },
     CommandSpec {
         name: "smismember",
@@ -3106,6 +3260,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::smismember),
+        first_arg: 1,
     },
     CommandSpec {
         name: "smove",
@@ -3126,6 +3281,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::smove),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sort",
@@ -3146,6 +3302,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::sort),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sort_ro",
@@ -3166,6 +3323,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::sort_ro),
+        first_arg: 1,
     },
     CommandSpec {
         name: "spop",
@@ -3186,6 +3344,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::spop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "spublish",
@@ -3206,6 +3365,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::pubsub::spublish),
+        first_arg: 1,
     },
     CommandSpec {
         name: "srandmember",
@@ -3226,6 +3386,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::srandmember),
+        first_arg: 1,
     },
     CommandSpec {
         name: "srem",
@@ -3246,6 +3407,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::srem),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sscan",
@@ -3266,6 +3428,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sscan),
+        first_arg: 1,
     },
     CommandSpec {
         name: "ssubscribe",
@@ -3286,6 +3449,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::pubsub::ssubscribe),
+        first_arg: 1,
     },
     CommandSpec {
         name: "strlen",
@@ -3306,6 +3470,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::strlen),
+        first_arg: 1,
     },
     CommandSpec {
         name: "subscribe",
@@ -3326,6 +3491,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::pubsub::subscribe),
+        first_arg: 1,
     },
     CommandSpec {
         name: "substr",
@@ -3346,6 +3512,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::string::substr),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sunion",
@@ -3366,6 +3533,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sunion),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sunionstore",
@@ -3386,6 +3554,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::set::sunionstore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "sunsubscribe",
@@ -3406,6 +3575,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::pubsub::sunsubscribe),
+        first_arg: 1,
     },
     CommandSpec {
         name: "swapdb",
@@ -3426,6 +3596,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::swapdb),
+        first_arg: 1,
     },
     CommandSpec {
         name: "time",
@@ -3446,6 +3617,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::server::time),
+        first_arg: 1,
     },
     CommandSpec {
         name: "touch",
@@ -3466,6 +3638,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::touch),
+        first_arg: 1,
     },
     CommandSpec {
         name: "ttl",
@@ -3486,6 +3659,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::ttl),
+        first_arg: 1,
     },
     CommandSpec {
         name: "type",
@@ -3506,6 +3680,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::r#type),
+        first_arg: 1,
     },
     CommandSpec {
         name: "unlink",
@@ -3526,6 +3701,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::keyspace::unlink),
+        first_arg: 1,
     },
     CommandSpec {
         name: "unsubscribe",
@@ -3546,6 +3722,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::pubsub::unsubscribe),
+        first_arg: 1,
     },
     CommandSpec {
         name: "unwatch",
@@ -3566,6 +3743,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::transactions::unwatch),
+        first_arg: 1,
     },
     CommandSpec {
         name: "watch",
@@ -3586,6 +3764,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::transactions::watch),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xack",
@@ -3606,6 +3785,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xack),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xadd",
@@ -3626,6 +3806,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xadd),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xautoclaim",
@@ -3646,6 +3827,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xautoclaim),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xclaim",
@@ -3666,6 +3848,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xclaim),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xdel",
@@ -3686,6 +3869,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xdel),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xgroup",
@@ -3723,6 +3907,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xgroup_destroy),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
@@ -3743,6 +3928,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xgroup_createconsumer),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "xgroup|create",
@@ -3763,6 +3949,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xgroup_create),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "xgroup|setid",
@@ -3783,6 +3970,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xgroup_setid),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
@@ -3803,6 +3991,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xgroup_delconsumer),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "xgroup|help",
@@ -3823,9 +4012,11 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xgroup_help),
+                first_arg: 2,
             },
         ],
         handler: None,
+        first_arg: 1,
     },
     CommandSpec {
         name: "xinfo",
@@ -3863,6 +4054,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xinfo_help),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "xinfo|stream",
@@ -3883,6 +4075,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xinfo_stream),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "xinfo|groups",
@@ -3903,6 +4096,7 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xinfo_groups),
+                first_arg: 2,
             },
             CommandSpec {
                 name: "xinfo|consumers",
@@ -3923,9 +4117,11 @@ pub static COMMANDS: &[CommandSpec] = &[
                 subcommands: &[
                 ],
                 handler: Some(crate::cmd::stream::xinfo_consumers),
+                first_arg: 2,
             },
         ],
         handler: None,
+        first_arg: 1,
     },
     CommandSpec {
         name: "xlen",
@@ -3946,6 +4142,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xlen),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xpending",
@@ -3966,6 +4163,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xpending),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xrange",
@@ -3986,6 +4184,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xrange),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xread",
@@ -4006,6 +4205,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xread),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xreadgroup",
@@ -4026,6 +4226,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xreadgroup),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xrevrange",
@@ -4046,6 +4247,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xrevrange),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xsetid",
@@ -4066,6 +4268,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xsetid),
+        first_arg: 1,
     },
     CommandSpec {
         name: "xtrim",
@@ -4086,6 +4289,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::stream::xtrim),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zadd",
@@ -4106,6 +4310,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zadd),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zcard",
@@ -4126,6 +4331,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zcard),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zcount",
@@ -4146,6 +4352,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zcount),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zdiff",
@@ -4166,6 +4373,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zdiff),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zdiffstore",
@@ -4186,6 +4394,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zdiffstore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zincrby",
@@ -4206,6 +4415,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zincrby),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zinter",
@@ -4226,6 +4436,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zinter),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zintercard",
@@ -4246,6 +4457,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zintercard),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zinterstore",
@@ -4266,6 +4478,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zinterstore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zlexcount",
@@ -4286,6 +4499,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zlexcount),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zmpop",
@@ -4306,6 +4520,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zmpop),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zmscore",
@@ -4326,6 +4541,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zmscore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zpopmax",
@@ -4346,6 +4562,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zpopmax),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zpopmin",
@@ -4366,6 +4583,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zpopmin),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrandmember",
@@ -4386,6 +4604,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrandmember),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrange",
@@ -4406,6 +4625,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrange),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrangebylex",
@@ -4426,6 +4646,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrangebylex),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrangebyscore",
@@ -4446,6 +4667,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrangebyscore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrangestore",
@@ -4466,6 +4688,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrangestore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrank",
@@ -4486,6 +4709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrank),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrem",
@@ -4506,6 +4730,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrem),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zremrangebylex",
@@ -4526,6 +4751,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zremrangebylex),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zremrangebyrank",
@@ -4546,6 +4772,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zremrangebyrank),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zremrangebyscore",
@@ -4566,6 +4793,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zremrangebyscore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrevrange",
@@ -4586,6 +4814,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrevrange),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrevrangebylex",
@@ -4606,6 +4835,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrevrangebylex),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrevrangebyscore",
@@ -4626,6 +4856,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrevrangebyscore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zrevrank",
@@ -4646,6 +4877,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zrevrank),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zscan",
@@ -4666,6 +4898,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zscan),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zscore",
@@ -4686,6 +4919,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zscore),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zunion",
@@ -4706,6 +4940,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zunion),
+        first_arg: 1,
     },
     CommandSpec {
         name: "zunionstore",
@@ -4726,6 +4961,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
         ],
         handler: Some(crate::cmd::zset::zunionstore),
+        first_arg: 1,
     },
 ];
 

@@ -138,7 +138,7 @@ pub fn client_getname(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
 
 /// `CLIENT SETNAME name` (empty clears it).
 pub fn client_setname(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    set_name(ctx.client, args.at(2))?;
+    set_name(ctx.client, args.take())?;
     Ok(Reply::ok())
 }
 
@@ -168,6 +168,7 @@ fn type_matches_normal(name: &[u8]) -> Result<bool, CmdError> {
 /// `CLIENT LIST [TYPE type] | [ID id ...]`.
 pub fn client_list(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let now = ctx.now_ms();
+    // The whole command sizes the caller's query buffer in its line.
     let argv = args.all();
     let mut out = String::new();
     let mut push = |c: &Client| {
@@ -175,13 +176,13 @@ pub fn client_list(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         out.push_str(&info_line(c, now, current));
         out.push('\n');
     };
-    if argv.len() == 4 && is(argv[2], "type") {
-        if type_matches_normal(argv[3])? {
+    if args.remaining() == 2 && args.eat("type") {
+        if type_matches_normal(args.take())? {
             open_clients(ctx).into_iter().for_each(&mut push);
         }
-    } else if argv.len() > 3 && is(argv[2], "id") {
-        let mut ids = Vec::with_capacity(argv.len() - 3);
-        for a in &argv[3..] {
+    } else if args.remaining() > 1 && args.eat("id") {
+        let mut ids = Vec::with_capacity(args.remaining());
+        for a in args.take_rest() {
             ids.push(parse_i64(a).ok_or(CmdError::other("ERR Invalid client ID"))?);
         }
         let clients = open_clients(ctx);
@@ -190,7 +191,7 @@ pub fn client_list(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
                 push(c);
             }
         }
-    } else if argv.len() != 2 {
+    } else if args.has_more() {
         return Err(CmdError::Syntax);
     } else {
         open_clients(ctx).into_iter().for_each(&mut push);
@@ -220,13 +221,11 @@ impl KillFilter<'_> {
 }
 
 /// Parses the filter form `CLIENT KILL <option> <value> ...`.
-fn parse_kill_filter<'a>(argv: &[&'a [u8]]) -> Result<KillFilter<'a>, CmdError> {
+fn parse_kill_filter<'a>(args: &mut Args<'a>) -> Result<KillFilter<'a>, CmdError> {
     let mut f = KillFilter { skipme: true, ..Default::default() };
-    let mut i = 2;
-    while i < argv.len() {
-        let (opt, val) = match argv.get(i + 1) {
-            Some(v) => (argv[i], *v),
-            None => return Err(CmdError::Syntax),
+    while let Some(opt) = args.next() {
+        let Some(val) = args.next() else {
+            return Err(CmdError::Syntax);
         };
         if is(opt, "id") {
             match parse_i64(val) {
@@ -256,7 +255,6 @@ fn parse_kill_filter<'a>(argv: &[&'a [u8]]) -> Result<KillFilter<'a>, CmdError> 
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 2;
     }
     Ok(f)
 }
@@ -265,10 +263,9 @@ fn parse_kill_filter<'a>(argv: &[&'a [u8]]) -> Result<KillFilter<'a>, CmdError> 
 /// `CLIENT KILL <filter> <value> ...` (replies the number killed). Killed connections
 /// are closed by the host; the caller's own after its reply.
 pub fn client_kill(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let old_form = argv.len() == 3;
+    let old_form = args.remaining() == 1;
     let filter =
-        if old_form { KillFilter { addr: Some(argv[2]), ..Default::default() } } else { parse_kill_filter(argv)? };
+        if old_form { KillFilter { addr: Some(args.take()), ..Default::default() } } else { parse_kill_filter(args)? };
     let mut killed = 0i64;
     for (h, c) in ctx.clients.iter_mut() {
         if !c.close_requested && filter.matches(c, false) {
@@ -294,20 +291,20 @@ pub fn client_kill(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// timeout reply (default) or `-UNBLOCKED client unblocked via CLIENT UNBLOCK`. Replies 1
 /// if that client was blocked, else 0. The reason is checked before the id, as in Redis.
 pub fn client_unblock(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    if argv.len() > 4 {
+    let (id, reason) = (args.take(), args.next());
+    if args.has_more() {
         return Err(CmdError::other(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-            crate::cmd::c_str_128(argv[1])
+            crate::cmd::c_str_128(args.subcommand_name())
         )));
     }
-    let as_error = match argv.get(3) {
+    let as_error = match reason {
         None => false,
         Some(r) if is_c(r, "timeout") => false,
         Some(r) if is_c(r, "error") => true,
         Some(_) => return Err(CmdError::other("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
     };
-    let id = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
+    let id = parse_i64(id).ok_or(CmdError::NotInteger)?;
     let target = ctx.clients.iter_mut().find(|(_, c)| c.id as i64 == id && c.is_blocked());
     let Some((_, c)) = target else {
         return Ok(Reply::Int(0));
@@ -323,7 +320,7 @@ pub fn client_unblock(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `CLIENT NO-EVICT ON|OFF`.
 pub fn client_no_evict(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let v = args.at(2);
+    let v = args.take();
     ctx.client.no_evict = if is(v, "on") {
         true
     } else if is(v, "off") {
@@ -336,7 +333,7 @@ pub fn client_no_evict(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `CLIENT REPLY ON|OFF|SKIP`: only `ON` is answered.
 pub fn client_reply(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let v = args.at(2);
+    let v = args.take();
     let c = &mut *ctx.client;
     if is(v, "on") {
         c.reply_mode = ReplyMode::On;

@@ -22,14 +22,15 @@ const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is dis
 
 /// `PING [message]`: `+PONG`, or the message as a bulk string.
 pub fn ping(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    if args.argc() > 2 {
+    let message = args.next();
+    if args.has_more() {
         return Err(CmdError::Arity(ctx.cmd.name.to_string()));
     }
     if ctx.client.pubsub.is_some() && ctx.client.resp == 2 {
         // Subscribed RESP2 clients get an array they can tell from a message.
-        return Ok(Reply::Array(vec![Reply::bulk(b"pong"), Reply::bulk(args.next().unwrap_or(b""))]));
+        return Ok(Reply::Array(vec![Reply::bulk(b"pong"), Reply::bulk(message.unwrap_or(b""))]));
     }
-    Ok(match args.next() {
+    Ok(match message {
         None => Reply::simple("PONG"),
         Some(msg) => Reply::bulk(msg),
     })
@@ -37,12 +38,12 @@ pub fn ping(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ECHO message`.
 pub fn echo(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(Reply::bulk(args.at(1)))
+    Ok(Reply::bulk(args.take()))
 }
 
 /// `SELECT index`.
 pub fn select(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let id = parse_i64(args.at(1)).ok_or(CmdError::NotInteger)?;
+    let id = args.next_i64()?;
     if i32::try_from(id).is_err() {
         return Err(CmdError::other("ERR value is out of range, value must between -2147483648 and 2147483647"));
     }
@@ -93,19 +94,18 @@ fn credentials_ok(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
 
 /// `AUTH [username] password`.
 pub fn auth(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    if args.argc() > 3 {
-        return Err(CmdError::Syntax);
-    }
-    let (user, pass): (&[u8], &[u8]) = if args.argc() == 2 {
+    let (first, second) = (args.take(), args.next());
+    args.finish()?;
+    let (user, pass): (&[u8], &[u8]) = if let Some(pass) = second {
+        (first, pass)
+    } else {
         if ctx.st.config.requirepass.is_none() {
             return Err(CmdError::other(
                 "ERR AUTH <password> called without any password configured for the default user. \
                  Are you sure your configuration is correct?",
             ));
         }
-        (b"default", args.at(1))
-    } else {
-        (args.at(1), args.at(2))
+        (b"default", first)
     };
     if !credentials_ok(ctx, user, pass) {
         return Err(CmdError::other(WRONGPASS));
@@ -129,9 +129,9 @@ pub fn hello(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut name = None;
     while let Some(opt) = args.next() {
         if is(opt, "AUTH") && args.remaining() >= 2 {
-            credentials = Some((args.next_or_syntax()?, args.next_or_syntax()?));
+            credentials = Some((args.take(), args.take()));
         } else if is(opt, "SETNAME") && args.has_more() {
-            name = Some(args.next_or_syntax()?);
+            name = Some(args.take());
         } else {
             return Err(CmdError::other(format!(
                 "ERR Syntax error in HELLO option '{}'",

@@ -4,7 +4,6 @@
 use crate::bytes::SBytes;
 use crate::cmd::{is, Args, Ctx};
 use crate::error::{CmdError, CmdResult};
-use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 use crate::tracking::{ClientTracking, Tracking};
 
@@ -17,19 +16,16 @@ fn client_exists(ctx: &Ctx, id: i64) -> bool {
 /// with Redis 7.0's checks in its order: options (REDIRECT checked as it is parsed),
 /// then ON/OFF, then the combinations.
 pub fn client_tracking(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
+    let on_off = args.take();
     let mut opts = ClientTracking::default();
     let mut prefixes: Vec<&[u8]> = Vec::new();
-    let mut j = 3;
-    while j < argv.len() {
-        let more = j + 1 < argv.len();
-        let a = argv[j];
+    while let Some(a) = args.next() {
+        let more = args.has_more();
         if is(a, "redirect") && more {
-            j += 1;
             if opts.redirect != 0 {
                 return Err(CmdError::other("ERR A client can only redirect to a single other client"));
             }
-            let id = parse_i64(argv[j]).ok_or(CmdError::NotInteger)?;
+            let id = args.next_i64()?;
             if !client_exists(ctx, id) {
                 return Err(CmdError::other("ERR The client ID you want redirect to does not exist"));
             }
@@ -43,14 +39,12 @@ pub fn client_tracking(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         } else if is(a, "noloop") {
             opts.noloop = true;
         } else if is(a, "prefix") && more {
-            j += 1;
-            prefixes.push(argv[j]);
+            prefixes.push(args.take());
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
-    if is(argv[2], "on") {
+    if is(on_off, "on") {
         if !opts.bcast && !prefixes.is_empty() {
             return Err(CmdError::other("ERR PREFIX option requires BCAST mode to be enabled"));
         }
@@ -78,7 +72,7 @@ pub fn client_tracking(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             Tracking::check_prefixes(existing, &prefixes).map_err(CmdError::other)?;
         }
         ctx.st.tracking.enable(ctx.client.id, ctx.client.handle, &mut ctx.client.tracking, opts, &prefixes);
-    } else if is(argv[2], "off") {
+    } else if is(on_off, "off") {
         ctx.st.tracking.disable(ctx.client.id, &mut ctx.client.tracking);
     } else {
         return Err(CmdError::Syntax);
@@ -93,7 +87,7 @@ pub fn client_caching(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
         ));
     };
-    let v = args.at(2);
+    let v = args.take();
     if is(v, "yes") {
         if !t.optin {
             return Err(CmdError::other(

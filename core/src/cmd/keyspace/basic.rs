@@ -12,7 +12,7 @@ use crate::util::glob::glob_match;
 fn delete_keys(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let now = ctx.now_ms();
     let mut n = 0;
-    for key in args.rest() {
+    for key in args.take_rest() {
         if ctx.db().remove(key, now).is_some() {
             ctx.key_event(notify::GENERIC, "del", key);
             n += 1;
@@ -34,7 +34,7 @@ pub fn unlink(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `EXISTS key [key ...]`: how many of the arguments exist (duplicates count each time).
 pub fn exists(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut n = 0;
-    for key in args.rest() {
+    for key in args.take_rest() {
         if lookup_notouch(ctx, key).is_some() {
             n += 1;
         }
@@ -44,7 +44,7 @@ pub fn exists(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `TYPE key`: the value's type name, `none` when missing.
 pub fn r#type(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
+    let key = args.take();
     let name = match lookup_notouch(ctx, key) {
         Some(slot) => ctx.db().keys.entry(slot).value.type_name(),
         None => "none",
@@ -55,7 +55,7 @@ pub fn r#type(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `TOUCH key [key ...]`: updates access times; the number of keys that exist.
 pub fn touch(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut n = 0;
-    for key in args.rest() {
+    for key in args.take_rest() {
         if ctx.lookup_read(key).is_some() {
             n += 1;
         }
@@ -67,7 +67,7 @@ pub fn touch(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// even the empty one (the matcher alone would not). Expired keys are skipped, not
 /// removed (Redis 7.0 `keyIsExpired`).
 pub fn keys(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let pattern = args.at(1);
+    let pattern = args.take();
     let all = pattern == b"*";
     let now = ctx.now_ms();
     let ks = &ctx.db().keys;

@@ -57,9 +57,10 @@ impl Conditions {
 /// The common body of the EXPIRE family (Redis's `expireGenericCommand`): `base_ms` is
 /// added to the time argument, which is in seconds when `seconds`.
 fn expire_generic(ctx: &mut Ctx, args: &mut Args, base_ms: i64, seconds: bool) -> CmdResult {
-    let key = args.at(1);
-    let cond = Conditions::parse(&args.all()[3..])?;
-    let mut when = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    let (key, when) = (args.take(), args.take());
+    // The options are checked before the time.
+    let cond = Conditions::parse(args.take_rest())?;
+    let mut when = parse_i64(when).ok_or(CmdError::NotInteger)?;
     let invalid = || CmdError::InvalidExpire(ctx.cmd.name.to_string());
     if seconds {
         when = when.checked_mul(1000).ok_or_else(invalid)?;
@@ -120,7 +121,7 @@ pub fn pexpireat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// key, -1 without a TTL, else the remaining (or absolute, `absolute`) time in ms or in
 /// seconds rounded to nearest.
 fn ttl_generic(ctx: &mut Ctx, args: &mut Args, millis: bool, absolute: bool) -> CmdResult {
-    let Some(slot) = lookup_notouch(ctx, args.at(1)) else {
+    let Some(slot) = lookup_notouch(ctx, args.take()) else {
         return Ok(Reply::Int(-2));
     };
     let now = ctx.now_ms();
@@ -154,7 +155,7 @@ pub fn pexpiretime(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `PERSIST key`: 1 if a TTL was removed.
 pub fn persist(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = ctx.lookup_write(args.at(1)) else {
+    let Some(slot) = ctx.lookup_write(args.take()) else {
         return Ok(Reply::Int(0));
     };
     if !ctx.db().keys.clear_expire(slot) {

@@ -15,8 +15,8 @@ const SHARED_INTEGERS: i64 = 10_000;
 
 /// Looks up the key argument without touching it; `Err(nil)` when missing (OBJECT
 /// replies nil for a missing key before any policy check).
-fn lookup(ctx: &mut Ctx, args: &Args) -> Result<u32, Reply> {
-    lookup_notouch(ctx, args.at(2)).ok_or(Reply::Nil)
+fn lookup(ctx: &mut Ctx, args: &mut Args) -> Result<u32, Reply> {
+    lookup_notouch(ctx, args.take()).ok_or(Reply::Nil)
 }
 
 /// `OBJECT ENCODING key`: the value's internal representation name.

@@ -29,7 +29,7 @@ fn lookup_write_in(ctx: &mut Ctx, db: usize, key: &[u8]) -> Option<u32> {
 /// The common body of RENAME and RENAMENX (Redis's `renameGenericCommand`). The value
 /// keeps its TTL and access bits under the new name.
 fn rename_generic(ctx: &mut Ctx, args: &mut Args, nx: bool) -> CmdResult {
-    let (src, dst) = (args.at(1), args.at(2));
+    let (src, dst) = (args.take(), args.take());
     let Some(slot) = ctx.lookup_write(src) else {
         return Err(CmdError::NoSuchKey);
     };
@@ -72,22 +72,18 @@ pub fn renamenx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `COPY source destination [DB destination-db] [REPLACE]`: 1 if copied. The copy is a
 /// new object (fresh access bits) with the source's TTL.
 pub fn copy(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (src, dst) = (args.at(1), args.at(2));
+    let (src, dst) = (args.take(), args.take());
     let src_db = ctx.client.db;
     let mut dst_db = src_db;
     let mut replace = false;
-    let mut i = 3;
-    while i < args.argc() {
-        let opt = args.at(i);
+    while let Some(opt) = args.next() {
         if is(opt, "replace") {
             replace = true;
-        } else if is(opt, "db") && i + 1 < args.argc() {
-            dst_db = db_index(ctx, args.at(i + 1))?;
-            i += 1;
+        } else if is(opt, "db") && args.has_more() {
+            dst_db = db_index(ctx, args.take())?;
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
     if src_db == dst_db && src == dst {
         return Err(same_object());
@@ -118,8 +114,8 @@ pub fn copy(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `MOVE key db`: 1 if the key moved to database `db` (with its TTL), 0 when it is
 /// missing or `db` already has it.
 pub fn r#move(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
-    let dst_db = db_index(ctx, args.at(2))?;
+    let key = args.take();
+    let dst_db = db_index(ctx, args.take())?;
     if dst_db == ctx.client.db {
         return Err(same_object());
     }

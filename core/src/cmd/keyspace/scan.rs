@@ -7,7 +7,6 @@
 use super::lookup_notouch;
 use crate::cmd::{is, Args, Ctx};
 use crate::error::{CmdError, CmdResult};
-use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 use crate::util::glob::glob_match;
 
@@ -39,30 +38,27 @@ pub(crate) fn parse_cursor(s: &[u8]) -> Option<u64> {
 
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`: `[next-cursor, [key ...]]`.
 pub fn scan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    ctx.st.errno_erange = crate::cmd::collscan::cursor_erange(args.at(1));
-    let cursor = parse_cursor(args.at(1)).ok_or_else(|| CmdError::other("ERR invalid cursor"))?;
+    let cursor = crate::cmd::collscan::cursor(ctx, args.take())?;
     let mut count = DEFAULT_COUNT;
     let mut pattern: Option<&[u8]> = None;
     let mut type_name: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < args.argc() {
-        let (opt, has_value) = (args.at(i), i + 1 < args.argc());
+    while let Some(opt) = args.next() {
+        let has_value = args.has_more();
         if is(opt, "count") && has_value {
-            let n = parse_i64(args.at(i + 1)).ok_or(CmdError::NotInteger)?;
+            let n = args.next_i64()?;
             if n < 1 {
                 return Err(CmdError::Syntax);
             }
             count = usize::try_from(n).unwrap_or(usize::MAX);
         } else if is(opt, "match") && has_value {
-            let p = args.at(i + 1);
+            let p = args.take();
             // A lone `*` matches everything, the empty key included.
             pattern = (p != b"*").then_some(p);
         } else if is(opt, "type") && has_value {
-            type_name = Some(args.at(i + 1));
+            type_name = Some(args.take());
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 2;
     }
 
     let ks = &ctx.db().keys;

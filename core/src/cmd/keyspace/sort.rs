@@ -11,7 +11,7 @@ use crate::config::notify;
 use std::cmp::Ordering;
 
 use crate::bytes::SBytes;
-use crate::cmd::{Args, Ctx};
+use crate::cmd::{is_c, Args, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
@@ -60,12 +60,6 @@ fn list_value(items: Vec<Vec<u8>>) -> Value {
     Value::List(Box::new(l))
 }
 
-/// Whether `arg`, read as a C string (up to a NUL byte), equals `word` ignoring case.
-fn opt_is(arg: &[u8], word: &str) -> bool {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    arg[..end].eq_ignore_ascii_case(word.as_bytes())
-}
-
 /// `arg` as a C string: the bytes before the first NUL.
 fn c_str(arg: &[u8]) -> &[u8] {
     &arg[..arg.iter().position(|&c| c == 0).unwrap_or(arg.len())]
@@ -91,41 +85,34 @@ struct Options<'a> {
     gets: Vec<&'a [u8]>,
 }
 
-fn parse<'a>(args: &Args<'a>, readonly: bool) -> Result<Options<'a>, CmdError> {
+/// SORT's options after the key, in Redis's order of checks.
+fn parse<'a>(args: &mut Args<'a>, readonly: bool) -> Result<Options<'a>, CmdError> {
     let mut o = Options { limit_count: -1, ..Default::default() };
-    let argc = args.argc();
-    let mut j = 2;
-    while j < argc {
-        let left = argc - j - 1;
-        let a = args.at(j);
-        if opt_is(a, "asc") {
+    while let Some(a) = args.next() {
+        let left = args.remaining();
+        if is_c(a, "asc") {
             o.desc = false;
-        } else if opt_is(a, "desc") {
+        } else if is_c(a, "desc") {
             o.desc = true;
-        } else if opt_is(a, "alpha") {
+        } else if is_c(a, "alpha") {
             o.alpha = true;
-        } else if opt_is(a, "limit") && left >= 2 {
-            o.limit_start = parse_i64(args.at(j + 1)).ok_or(CmdError::NotInteger)?;
-            o.limit_count = parse_i64(args.at(j + 2)).ok_or(CmdError::NotInteger)?;
-            j += 2;
-        } else if !readonly && opt_is(a, "store") && left >= 1 {
-            o.store = Some(args.at(j + 1));
-            j += 1;
-        } else if opt_is(a, "by") && left >= 1 {
-            let p = args.at(j + 1);
+        } else if is_c(a, "limit") && left >= 2 {
+            o.limit_start = args.next_i64()?;
+            o.limit_count = args.next_i64()?;
+        } else if !readonly && is_c(a, "store") && left >= 1 {
+            o.store = Some(args.take());
+        } else if is_c(a, "by") && left >= 1 {
+            let p = args.take();
             o.by = Some(p);
             // A later pattern with `*` does not undo an earlier "don't sort".
             if !c_str(p).contains(&b'*') {
                 o.dont_sort = true;
             }
-            j += 1;
-        } else if opt_is(a, "get") && left >= 1 {
-            o.gets.push(args.at(j + 1));
-            j += 1;
+        } else if is_c(a, "get") && left >= 1 {
+            o.gets.push(args.take());
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
     Ok(o)
 }
@@ -214,9 +201,10 @@ pub fn sort_ro(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     sort_generic(ctx, args, true)
 }
 
-fn sort_generic(ctx: &mut Ctx, args: &Args, readonly: bool) -> CmdResult {
+fn sort_generic(ctx: &mut Ctx, args: &mut Args, readonly: bool) -> CmdResult {
+    let key = args.take();
     let mut o = parse(args, readonly)?;
-    let src = match ctx.lookup_read(args.at(1)) {
+    let src = match ctx.lookup_read(key) {
         None => Source { kind: Kind::List, elements: Vec::new() },
         Some(slot) => {
             let value = &mut ctx.db().keys.entry_mut(slot).value;

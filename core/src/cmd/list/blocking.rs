@@ -107,22 +107,22 @@ fn blocking_pop(ctx: &mut Ctx, keys: &[&[u8]], timeout: &[u8], end: End, count: 
 
 /// `BLPOP key [key ...] timeout`.
 pub fn blpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    blocking_pop(ctx, &argv[1..argv.len() - 1], argv[argv.len() - 1], End::Head, None)
+    let (timeout, keys) = args.take_rest().split_last().expect("arity");
+    blocking_pop(ctx, keys, timeout, End::Head, None)
 }
 
 /// `BRPOP key [key ...] timeout`.
 pub fn brpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    blocking_pop(ctx, &argv[1..argv.len() - 1], argv[argv.len() - 1], End::Tail, None)
+    let (timeout, keys) = args.take_rest().split_last().expect("arity");
+    blocking_pop(ctx, keys, timeout, End::Tail, None)
 }
 
 /// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`: the arguments after
 /// the timeout are checked before it.
 pub fn blmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let a = parse_mpop(argv, 2)?;
-    blocking_pop(ctx, a.keys, argv[1], a.end, Some(a.count))
+    let timeout = args.take();
+    let a = parse_mpop(args)?;
+    blocking_pop(ctx, a.keys, timeout, a.end, Some(a.count))
 }
 
 /// Redis's `blmoveGenericCommand`: LMOVE when the source has elements, else blocks.
@@ -141,16 +141,16 @@ fn blmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End, tim
 
 /// `BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout`.
 pub fn blmove(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let from = parse_end(argv[3])?;
-    let to = parse_end(argv[4])?;
-    blmove_generic(ctx, argv[1], argv[2], from, to, argv[5])
+    let (src, dst) = (args.take(), args.take());
+    let from = parse_end(args.take())?;
+    let to = parse_end(args.take())?;
+    blmove_generic(ctx, src, dst, from, to, args.take())
 }
 
 /// `BRPOPLPUSH source destination timeout`.
 pub fn brpoplpush(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    blmove_generic(ctx, argv[1], argv[2], End::Tail, End::Head, argv[3])
+    let (src, dst, timeout) = (args.take(), args.take(), args.take());
+    blmove_generic(ctx, src, dst, End::Tail, End::Head, timeout)
 }
 
 #[cfg(test)]

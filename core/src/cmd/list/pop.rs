@@ -9,16 +9,16 @@ use crate::types::list::{End, Needle};
 
 /// Redis's `popGenericCommand`: one element (bulk or nil) or, with a count, an array
 /// (nil array for a missing key, empty for count 0). The count is parsed first.
-fn pop_generic(ctx: &mut Ctx, args: &Args, end: End) -> CmdResult {
-    let argv = args.all();
-    if argv.len() > 3 {
+fn pop_generic(ctx: &mut Ctx, args: &mut Args, end: End) -> CmdResult {
+    let (key, count) = (args.take(), args.next());
+    if args.has_more() {
         return Err(CmdError::Arity(ctx.cmd.name.to_string()));
     }
-    let count = match argv.get(2) {
+    let count = match count {
         None => None,
         Some(a) => Some(parse_i64(a).filter(|n| *n >= 0).ok_or(CmdError::MustBePositive)?),
     };
-    let Some(slot) = write_list(ctx, argv[1])? else {
+    let Some(slot) = write_list(ctx, key)? else {
         return Ok(if count.is_some() { Reply::NilArray } else { Reply::Nil });
     };
     match count {
@@ -47,30 +47,27 @@ pub(super) struct MpopArgs<'a> {
     pub count: usize,
 }
 
-/// Redis's `lmpopGenericCommand` argument parsing, `numkeys` at `numkeys_idx`.
-pub(super) fn parse_mpop<'a>(argv: &'a [&'a [u8]], numkeys_idx: usize) -> Result<MpopArgs<'a>, CmdError> {
-    let numkeys = parse_i64(argv[numkeys_idx])
+/// Redis's `lmpopGenericCommand` argument parsing, from `numkeys` on.
+pub(super) fn parse_mpop<'a>(args: &mut Args<'a>) -> Result<MpopArgs<'a>, CmdError> {
+    let numkeys = parse_i64(args.take())
         .filter(|n| *n >= 1)
         .ok_or(CmdError::other("ERR numkeys should be greater than 0"))? as u64;
-    let where_idx = (numkeys_idx as u64).saturating_add(numkeys).saturating_add(1);
-    if where_idx >= argv.len() as u64 {
+    // The keys and then the LEFT|RIGHT word must be there.
+    if numkeys >= args.remaining() as u64 {
         return Err(CmdError::Syntax);
     }
-    let where_idx = where_idx as usize;
-    let end = parse_end(argv[where_idx])?;
+    let keys = args.take_n(numkeys as usize);
+    let end = parse_end(args.take())?;
     let mut count = None;
-    let mut j = where_idx + 1;
-    while j < argv.len() {
-        if count.is_none() && is_c(argv[j], "count") && j + 1 < argv.len() {
-            j += 1;
-            let n = parse_i64(argv[j]).filter(|n| *n >= 1);
+    while let Some(a) = args.next() {
+        if count.is_none() && is_c(a, "count") && args.has_more() {
+            let n = parse_i64(args.take()).filter(|n| *n >= 1);
             count = Some(n.ok_or(CmdError::other("ERR count should be greater than 0"))? as usize);
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
-    Ok(MpopArgs { keys: &argv[numkeys_idx + 1..where_idx], end, count: count.unwrap_or(1) })
+    Ok(MpopArgs { keys, end, count: count.unwrap_or(1) })
 }
 
 /// Pops from the first non-empty list among `keys`: `[key, [elements]]`, or `None`
@@ -87,7 +84,7 @@ pub(super) fn mpop_first(ctx: &mut Ctx, keys: &[&[u8]], end: End, count: usize) 
 
 /// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
 pub fn lmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let a = parse_mpop(args.all(), 1)?;
+    let a = parse_mpop(args)?;
     Ok(mpop_first(ctx, a.keys, a.end, a.count)?.unwrap_or(Reply::NilArray))
 }
 
@@ -101,27 +98,28 @@ pub(super) fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to
 
 /// `LMOVE source destination LEFT|RIGHT LEFT|RIGHT`.
 pub fn lmove(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let from = parse_end(argv[3])?;
-    let to = parse_end(argv[4])?;
-    lmove_generic(ctx, argv[1], argv[2], from, to)
+    let (src, dst) = (args.take(), args.take());
+    let from = parse_end(args.take())?;
+    let to = parse_end(args.take())?;
+    lmove_generic(ctx, src, dst, from, to)
 }
 
 /// `RPOPLPUSH source destination`.
 pub fn rpoplpush(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    lmove_generic(ctx, args.at(1), args.at(2), End::Tail, End::Head)
+    lmove_generic(ctx, args.take(), args.take(), End::Tail, End::Head)
 }
 
 /// `LREM key count element`: removes up to `count` matches from the head (negative:
 /// from the tail; 0: all). The count is parsed before the key is looked up.
 pub fn lrem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let count = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
-    let Some(slot) = write_list(ctx, argv[1])? else {
+    let key = args.take();
+    let count = args.next_i64()?;
+    let element = args.take();
+    let Some(slot) = write_list(ctx, key)? else {
         return Ok(Reply::Int(0));
     };
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
-    let removed = list_mut(ctx, slot)?.remove_matching(&Needle::new(argv[3]), limit, count < 0);
+    let removed = list_mut(ctx, slot)?.remove_matching(&Needle::new(element), limit, count < 0);
     if removed > 0 {
         super::list_changed(ctx, slot, "lrem");
     }
@@ -131,10 +129,9 @@ pub fn lrem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `LTRIM key start stop`: keeps `start..=stop` (Redis's index rules); OK also for a
 /// missing key.
 pub fn ltrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let start = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
-    let end = parse_i64(argv[3]).ok_or(CmdError::NotInteger)?;
-    let Some(slot) = write_list(ctx, argv[1])? else {
+    let key = args.take();
+    let (start, end) = (args.next_i64()?, args.next_i64()?);
+    let Some(slot) = write_list(ctx, key)? else {
         return Ok(Reply::ok());
     };
     let l = list_mut(ctx, slot)?;

@@ -1,6 +1,6 @@
 //! LPUSH RPUSH LPUSHX RPUSHX LINSERT LSET.
 
-use super::{create_list, is_c, list_mut, write_list, Ctx};
+use super::{create_list, list_mut, write_list, Ctx};
 use crate::cmd::Args;
 use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
@@ -10,16 +10,15 @@ use crate::types::list::{End, Needle};
 
 /// Redis's `pushGenericCommand`: pushes every element at `end`, creating the list unless
 /// `existing_only` (the X variants reply 0 for a missing key). Replies the new length.
-fn push_generic(ctx: &mut Ctx, args: &Args, end: End, existing_only: bool) -> CmdResult {
-    let argv = args.all();
-    let key = argv[1];
+fn push_generic(ctx: &mut Ctx, args: &mut Args, end: End, existing_only: bool) -> CmdResult {
+    let key = args.take();
     let slot = match write_list(ctx, key)? {
         Some(s) => s,
         None if existing_only => return Ok(Reply::Int(0)),
         None => create_list(ctx, key),
     };
     let l = list_mut(ctx, slot)?;
-    for v in &argv[2..] {
+    for v in args.take_rest() {
         l.push(end, v);
     }
     let n = l.len();
@@ -50,19 +49,21 @@ pub fn rpushx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `LINSERT key BEFORE|AFTER pivot element`: the new length, -1 when the pivot is not
 /// found, 0 for a missing key. The position word is checked first.
 pub fn linsert(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let after = if is_c(argv[2], "after") {
+    let argv = args.all(); // only for the keyspace-event line below
+    let key = args.take();
+    let after = if args.eat_c("after") {
         true
-    } else if is_c(argv[2], "before") {
+    } else if args.eat_c("before") {
         false
     } else {
         return Err(CmdError::Syntax);
     };
-    let Some(slot) = write_list(ctx, argv[1])? else {
+    let (pivot, element) = (args.take(), args.take());
+    let Some(slot) = write_list(ctx, key)? else {
         return Ok(Reply::Int(0));
     };
     let l = list_mut(ctx, slot)?;
-    if l.insert_by_pivot(&Needle::new(argv[3]), argv[4], after) {
+    if l.insert_by_pivot(&Needle::new(pivot), element, after) {
         let n = l.len();
         ctx.key_event(notify::LIST, "linsert", argv[1]);
         Ok(Reply::Int(n as i64))
@@ -74,12 +75,13 @@ pub fn linsert(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `LSET key index element`: `ERR no such key` for a missing key (checked before the
 /// index), `ERR index out of range`.
 pub fn lset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let Some(slot) = write_list(ctx, argv[1])? else {
+    let argv = args.all(); // only for the keyspace-event line below
+    let (key, index, element) = (args.take(), args.take(), args.take());
+    let Some(slot) = write_list(ctx, key)? else {
         return Err(CmdError::NoSuchKey);
     };
-    let index = parse_i64(argv[2]).ok_or(CmdError::NotInteger)?;
-    if list_mut(ctx, slot)?.set(index, argv[3]) {
+    let index = parse_i64(index).ok_or(CmdError::NotInteger)?;
+    if list_mut(ctx, slot)?.set(index, element) {
         ctx.key_event(notify::LIST, "lset", argv[1]);
         Ok(Reply::ok())
     } else {

@@ -9,7 +9,7 @@ use crate::types::list::{List, Needle};
 
 /// `LLEN key`: 0 for a missing key.
 pub fn llen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    match read_list(ctx, args.at(1))? {
+    match read_list(ctx, args.take())? {
         None => Ok(Reply::Int(0)),
         Some(slot) => Ok(Reply::Int(list_mut(ctx, slot)?.len() as i64)),
     }
@@ -40,9 +40,9 @@ pub(super) fn range_reply(l: &List, start: i64, end: i64) -> Reply {
 
 /// `LRANGE key start stop`: the indexes are parsed before the key is looked up.
 pub fn lrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let start = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
-    let end = parse_i64(args.at(3)).ok_or(CmdError::NotInteger)?;
-    match read_list(ctx, args.at(1))? {
+    let key = args.take();
+    let (start, end) = (args.next_i64()?, args.next_i64()?);
+    match read_list(ctx, key)? {
         None => Ok(Reply::Array(Vec::new())),
         Some(slot) => Ok(range_reply(list_mut(ctx, slot)?, start, end)),
     }
@@ -51,10 +51,11 @@ pub fn lrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `LINDEX key index`: nil when missing or out of range; the key is looked up before the
 /// index is parsed.
 pub fn lindex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read_list(ctx, args.at(1))? else {
+    let (key, index) = (args.take(), args.take());
+    let Some(slot) = read_list(ctx, key)? else {
         return Ok(Reply::Nil);
     };
-    let index = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    let index = parse_i64(index).ok_or(CmdError::NotInteger)?;
     Ok(list_mut(ctx, slot)?.get(index).map_or(Reply::Nil, bulk))
 }
 
@@ -68,16 +69,13 @@ struct LposOptions {
 
 /// Parses LPOS's options in Redis's order and wording (each non-negative option's
 /// parse failure also says "can't be negative").
-fn lpos_options(argv: &[&[u8]]) -> Result<LposOptions, CmdError> {
+fn lpos_options(args: &mut Args) -> Result<LposOptions, CmdError> {
     let mut o = LposOptions { rank: 1, count: -1, maxlen: 0 };
     let non_negative = |a: &[u8], msg: &'static str| parse_i64(a).filter(|n| *n >= 0).ok_or(CmdError::other(msg));
-    let mut j = 3;
-    while j < argv.len() {
-        let more = j + 1 < argv.len();
-        let opt = argv[j];
+    while let Some(opt) = args.next() {
+        let more = args.has_more();
         if is_c(opt, "rank") && more {
-            j += 1;
-            o.rank = parse_i64(argv[j]).ok_or(CmdError::NotInteger)?;
+            o.rank = args.next_i64()?;
             if o.rank == 0 {
                 return Err(CmdError::other(
                     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... \
@@ -85,15 +83,12 @@ fn lpos_options(argv: &[&[u8]]) -> Result<LposOptions, CmdError> {
                 ));
             }
         } else if is_c(opt, "count") && more {
-            j += 1;
-            o.count = non_negative(argv[j], "ERR COUNT can't be negative")?;
+            o.count = non_negative(args.take(), "ERR COUNT can't be negative")?;
         } else if is_c(opt, "maxlen") && more {
-            j += 1;
-            o.maxlen = non_negative(argv[j], "ERR MAXLEN can't be negative")?;
+            o.maxlen = non_negative(args.take(), "ERR MAXLEN can't be negative")?;
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
     Ok(o)
 }
@@ -103,12 +98,12 @@ fn lpos_options(argv: &[&[u8]]) -> Result<LposOptions, CmdError> {
 /// (all for 0). Redis's arithmetic is kept for RANK -9223372036854775808 (it stays
 /// negative when negated: every match from the tail counts).
 pub fn lpos(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let needle = Needle::new(argv[2]);
-    let o = lpos_options(argv)?;
+    let (key, element) = (args.take(), args.take());
+    let needle = Needle::new(element);
+    let o = lpos_options(args)?;
     let from_tail = o.rank < 0;
     let rank = if from_tail { o.rank.wrapping_neg() } else { o.rank };
-    let Some(slot) = read_list(ctx, argv[1])? else {
+    let Some(slot) = read_list(ctx, key)? else {
         return Ok(if o.count != -1 { Reply::Array(Vec::new()) } else { Reply::Nil });
     };
     let l = list_mut(ctx, slot)?;

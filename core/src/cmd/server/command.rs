@@ -104,13 +104,13 @@ pub fn command_info(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if !args.has_more() {
         return Ok(Reply::Array(COMMANDS.iter().map(info_reply).collect()));
     }
-    Ok(Reply::Array(args.rest().iter().map(|n| lookup_full_name(n).map_or(Reply::Nil, info_reply)).collect()))
+    Ok(Reply::Array(args.take_rest().iter().map(|n| lookup_full_name(n).map_or(Reply::Nil, info_reply)).collect()))
 }
 
 /// `COMMAND DOCS [name ...]`: a map name -> docs; unknown names are left out.
 pub fn command_docs(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let pick: Vec<&CommandSpec> = if args.has_more() {
-        args.rest().iter().filter_map(|n| lookup_full_name(n)).collect()
+        args.take_rest().iter().filter_map(|n| lookup_full_name(n)).collect()
     } else {
         COMMANDS.iter().collect()
     };
@@ -135,7 +135,7 @@ pub fn command_list(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         if !(is(opt, "filterby") && args.remaining() == 2) {
             return Err(CmdError::Syntax);
         }
-        let (kind, arg) = (args.at(args.pos()), args.at(args.pos() + 1));
+        let (kind, arg) = (args.take(), args.take());
         filter = if is(kind, "module") {
             Filter::Module
         } else if is(kind, "aclcat") {
@@ -145,8 +145,6 @@ pub fn command_list(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         } else {
             return Err(CmdError::Syntax);
         };
-        args.next();
-        args.next();
     }
     let keep = |c: &CommandSpec| match filter {
         Filter::All => true,
@@ -242,7 +240,7 @@ pub fn key_positions(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<usize>> {
 
 /// `COMMAND GETKEYS command [arg ...]`: the key arguments of a full command.
 pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.rest();
+    let argv = args.take_rest();
     let invalid = || CmdError::other("ERR Invalid command specified");
     let top = lookup(argv[0]).ok_or_else(invalid)?;
     let c = if top.subcommands.is_empty() { top } else { top.subcommand(argv[1]).ok_or_else(invalid)? };

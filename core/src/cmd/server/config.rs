@@ -32,7 +32,7 @@ pub fn config_help(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
 pub fn config_get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut found: Vec<(Vec<u8>, &'static Param)> = Vec::new();
     let seen = |found: &Vec<(Vec<u8>, &Param)>, name: &[u8]| found.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    for pattern in args.rest() {
+    for pattern in args.take_rest() {
         if !pattern.iter().any(|b| b"[*?".contains(b)) {
             if seen(&found, pattern) {
                 continue;
@@ -55,7 +55,7 @@ pub fn config_get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `CONFIG SET name value [name value ...]`: all or nothing, with Redis 7.0's checks in
 /// its order (unknown name, immutable/protected, duplicate; then values in order).
 pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let pairs = args.rest();
+    let pairs = args.take_rest();
     if pairs.len() % 2 == 1 {
         return Err(CmdError::Syntax);
     }

@@ -142,40 +142,41 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if !allowed {
         return Err(CmdError::other(NOT_ALLOWED));
     }
-    let sub = args.at(1);
-    let argc = args.argc();
-    if is(sub, "help") && argc == 2 {
+    let sub = args.take();
+    // Arguments after the subcommand.
+    let n = args.remaining();
+    if is(sub, "help") && n == 0 {
         Ok(help_reply(HELP))
-    } else if is(sub, "sleep") && argc == 3 {
+    } else if is(sub, "sleep") && n == 1 {
         // Redis: strtod with no error check; negative or junk sleeps 0.
-        let secs = parse_f64(args.at(2)).unwrap_or(0.0);
+        let secs = parse_f64(args.take()).unwrap_or(0.0);
         let us = (secs * 1_000_000.0) as i64;
         if us > 0 {
             ctx.st.actions.push(HostAction::Sleep(us as u64));
         }
         Ok(Reply::ok())
-    } else if is(sub, "set-active-expire") && argc == 3 {
-        ctx.st.active_expire_enabled = atoi(args.at(2)) != 0;
+    } else if is(sub, "set-active-expire") && n == 1 {
+        ctx.st.active_expire_enabled = atoi(args.take()) != 0;
         Ok(Reply::ok())
-    } else if is(sub, "object") && argc == 3 {
-        object(ctx, args.at(2))
-    } else if (is(sub, "log") || is(sub, "error")) && argc == 3 {
+    } else if is(sub, "object") && n == 1 {
+        object(ctx, args.take())
+    } else if (is(sub, "log") || is(sub, "error")) && n == 1 {
         if is(sub, "log") {
             Ok(Reply::ok())
         } else {
-            Ok(Reply::error(String::from_utf8_lossy(args.at(2)).into_owned()))
+            Ok(Reply::error(String::from_utf8_lossy(args.take()).into_owned()))
         }
     } else if is(sub, "reload") {
         // No persistence: the data set already is what a save and reload would give.
-        for opt in &args.all()[2..] {
+        for opt in args.take_rest() {
             if !(is(opt, "merge") || is(opt, "noflush") || is(opt, "nosave")) {
                 return Err(CmdError::other("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."));
             }
         }
         Ok(Reply::ok())
-    } else if is(sub, "change-repl-id") && argc == 2 {
+    } else if is(sub, "change-repl-id") && n == 0 {
         Ok(Reply::ok())
-    } else if is(sub, "populate") && (3..=5).contains(&argc) {
+    } else if is(sub, "populate") && (1..=3).contains(&n) {
         populate(ctx, args)
     } else {
         Err(CmdError::other(format!(
@@ -307,9 +308,12 @@ fn quicklist_facts(l: &crate::types::list::List) -> (usize, String) {
 /// zero bytes or cut to `size`), skipping keys that exist.
 fn populate(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let positive = |a: &[u8]| parse_i64(a).filter(|n| *n >= 0).ok_or(CmdError::MustBePositive);
-    let count = positive(args.at(2))?;
-    let size = if args.argc() == 5 { positive(args.at(4))? as usize } else { 0 };
-    let prefix: &[u8] = if args.argc() == 3 { b"key" } else { args.at(3) };
+    let count = positive(args.take())?;
+    let prefix: &[u8] = args.next().unwrap_or(b"key");
+    let size = match args.next() {
+        Some(size) => positive(size)? as usize,
+        None => 0,
+    };
     let now = ctx.now_ms();
     let lru = ctx.st.lru_clock();
     for j in 0..count {

@@ -57,7 +57,7 @@ impl Selection {
 
 /// `INFO`: a verbatim text reply (a bulk string in RESP2).
 pub fn info(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let sel = Selection::parse(args.rest());
+    let sel = Selection::parse(args.take_rest());
     let text = report(ctx.st, ctx.clients.len(), &sel);
     Ok(Reply::Verbatim("txt", text.into_bytes()))
 }

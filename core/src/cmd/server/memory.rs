@@ -6,27 +6,25 @@ use crate::cmd::{is, Args, Ctx};
 use crate::db::keyspace::SLOT_BYTES;
 use crate::engine::ENGINE_BASE_BYTES;
 use crate::error::{CmdError, CmdResult};
-use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 
 /// `MEMORY USAGE key [SAMPLES count]`: bytes the key and its value hold, with their share
 /// of the keyspace structures. Cinder's sizes are kept exactly, so SAMPLES (validated as
 /// Redis does) changes nothing. The key is found without expiry, as Redis's `dictFind`.
 pub fn memory_usage(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let mut j = 3;
-    while j < args.argc() {
-        if is(args.at(j), "samples") && j + 1 < args.argc() {
-            let n = parse_i64(args.at(j + 1)).ok_or(CmdError::NotInteger)?;
+    let key = args.take();
+    while let Some(opt) = args.next() {
+        if is(opt, "samples") && args.has_more() {
+            let n = args.next_i64()?;
             if n < 0 {
                 return Err(CmdError::Syntax);
             }
-            j += 2;
         } else {
             return Err(CmdError::Syntax);
         }
     }
     let ks = &ctx.db().keys;
-    Ok(match ks.find(args.at(2)) {
+    Ok(match ks.find(key) {
         Some(slot) => Reply::Int((ks.entry(slot).heap_bytes() + SLOT_BYTES) as i64),
         None => Reply::Nil,
     })

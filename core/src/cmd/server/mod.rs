@@ -32,12 +32,9 @@ pub fn dbsize(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
 }
 
 /// Checks FLUSHDB/FLUSHALL's optional `ASYNC|SYNC` (both free memory at once here).
-fn flush_flags(args: &Args) -> Result<(), CmdError> {
-    match args.argc() {
-        1 => Ok(()),
-        2 if is(args.at(1), "sync") || is(args.at(1), "async") => Ok(()),
-        _ => Err(CmdError::Syntax),
-    }
+fn flush_flags(args: &mut Args) -> Result<(), CmdError> {
+    let _ = args.eat("sync") || args.eat("async");
+    args.finish()
 }
 
 /// `FLUSHDB [ASYNC|SYNC]`.
@@ -65,8 +62,8 @@ fn db_index(arg: &[u8], msg: &'static str) -> Result<i64, CmdError> {
 
 /// `SWAPDB index1 index2`.
 pub fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let a = db_index(args.at(1), "ERR invalid first DB index")?;
-    let b = db_index(args.at(2), "ERR invalid second DB index")?;
+    let a = db_index(args.take(), "ERR invalid first DB index")?;
+    let b = db_index(args.take(), "ERR invalid second DB index")?;
     let n = ctx.st.dbs.len() as i64;
     if a < 0 || a >= n || b < 0 || b >= n {
         return Err(CmdError::DbIndex);

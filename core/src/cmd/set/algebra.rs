@@ -115,44 +115,42 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[&[u8]], out: InterOut, dst_key: Option<
 
 /// `SMEMBERS key`: every member (Redis 7.0 runs SINTER with one key).
 pub fn smembers(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    sinter_generic(ctx, &args.all()[1..2], InterOut::Reply, None)
+    sinter_generic(ctx, args.take_n(1), InterOut::Reply, None)
 }
 
 /// `SINTER key [key ...]`: the members present in every set.
 pub fn sinter(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    sinter_generic(ctx, &args.all()[1..], InterOut::Reply, None)
+    sinter_generic(ctx, args.take_rest(), InterOut::Reply, None)
 }
 
 /// `SINTERSTORE destination key [key ...]`: stores the intersection; its size.
 pub fn sinterstore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    sinter_generic(ctx, &args.all()[2..], InterOut::Store, Some(args.at(1)))
+    let dst = args.take();
+    sinter_generic(ctx, args.take_rest(), InterOut::Store, Some(dst))
 }
 
 /// `SINTERCARD numkeys key [key ...] [LIMIT limit]`: the intersection's size, counting
 /// at most `limit` (0: no limit).
 pub fn sintercard(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let numkeys = parse_i64(args.at(1))
+    let numkeys = parse_i64(args.take())
         .filter(|&n| n >= 1)
         .ok_or_else(|| CmdError::other("ERR numkeys should be greater than 0"))?;
-    if numkeys > (args.argc() - 2) as i64 {
+    if numkeys > args.remaining() as i64 {
         return Err(CmdError::other("ERR Number of keys can't be greater than number of args"));
     }
-    let numkeys = numkeys as usize;
+    let keys = args.take_n(numkeys as usize);
     let mut limit = 0usize;
-    let mut j = 2 + numkeys;
-    while j < args.argc() {
-        if is(args.at(j), "limit") && j + 1 < args.argc() {
-            j += 1;
-            let l = parse_i64(args.at(j))
+    while let Some(opt) = args.next() {
+        if is(opt, "limit") && args.has_more() {
+            let l = parse_i64(args.take())
                 .filter(|&n| n >= 0)
                 .ok_or_else(|| CmdError::other("ERR LIMIT can't be negative"))?;
             limit = usize::try_from(l).unwrap_or(usize::MAX);
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
-    sinter_generic(ctx, &args.all()[2..2 + numkeys], InterOut::Count(limit), None)
+    sinter_generic(ctx, keys, InterOut::Count(limit), None)
 }
 
 /// Union or difference.
@@ -234,22 +232,24 @@ fn sunion_diff(ctx: &mut Ctx, keys: &[&[u8]], op: Op, dst_key: Option<&[u8]>) ->
 
 /// `SUNION key [key ...]`: members of any set.
 pub fn sunion(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    sunion_diff(ctx, &args.all()[1..], Op::Union, None)
+    sunion_diff(ctx, args.take_rest(), Op::Union, None)
 }
 
 /// `SUNIONSTORE destination key [key ...]`: stores the union; its size.
 pub fn sunionstore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    sunion_diff(ctx, &args.all()[2..], Op::Union, Some(args.at(1)))
+    let dst = args.take();
+    sunion_diff(ctx, args.take_rest(), Op::Union, Some(dst))
 }
 
 /// `SDIFF key [key ...]`: members of the first set in none of the others.
 pub fn sdiff(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    sunion_diff(ctx, &args.all()[1..], Op::Diff, None)
+    sunion_diff(ctx, args.take_rest(), Op::Diff, None)
 }
 
 /// `SDIFFSTORE destination key [key ...]`: stores the difference; its size.
 pub fn sdiffstore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    sunion_diff(ctx, &args.all()[2..], Op::Diff, Some(args.at(1)))
+    let dst = args.take();
+    sunion_diff(ctx, args.take_rest(), Op::Diff, Some(dst))
 }
 
 #[cfg(test)]

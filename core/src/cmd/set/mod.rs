@@ -79,18 +79,19 @@ fn bulk(m: Member<'_>) -> Reply {
 
 /// `SADD key member [member ...]`: the number of members added.
 pub fn sadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let key = args.at(1);
+    let key = args.take();
+    let members = args.take_rest();
     let lim = limits(ctx);
     let slot = match write(ctx, key)? {
         Some(s) => s,
         None => {
-            let set = Set::new_for(args.at(2), lim.seed);
+            let set = Set::new_for(members[0], lim.seed);
             let access = ctx.st.new_access();
             ctx.db().keys.insert_new(SBytes::new(key), Value::Set(Box::new(set)), access)
         }
     };
     let set = set_at(ctx, slot);
-    let added = args.all()[2..].iter().filter(|m| set.add(m, &lim)).count();
+    let added = members.iter().filter(|m| set.add(m, &lim)).count();
     if added > 0 {
         ctx.key_event(notify::SET, "sadd", key);
     }
@@ -99,11 +100,11 @@ pub fn sadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `SREM key member [member ...]`: the number removed; an emptied key is deleted.
 pub fn srem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let Some(slot) = write(ctx, args.take())? else { return Ok(Reply::Int(0)) };
     let set = set_at(ctx, slot);
     let mut removed = 0;
     let mut key_removed = false;
-    for m in &args.all()[2..] {
+    for m in args.take_rest() {
         if set.remove(m) {
             removed += 1;
             if set.is_empty() {
@@ -124,14 +125,16 @@ pub fn srem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `SISMEMBER key member`: 1 or 0.
 pub fn sismember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
-    Ok(Reply::Int(set_at(ctx, slot).contains(args.at(2)) as i64))
+    let (key, member) = (args.take(), args.take());
+    let Some(slot) = read(ctx, key)? else { return Ok(Reply::Int(0)) };
+    Ok(Reply::Int(set_at(ctx, slot).contains(member) as i64))
 }
 
 /// `SMISMEMBER key member [member ...]`: 1 or 0 per member.
 pub fn smismember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let members = &args.all()[2..];
-    let Some(slot) = read(ctx, args.at(1))? else {
+    let key = args.take();
+    let members = args.take_rest();
+    let Some(slot) = read(ctx, key)? else {
         return Ok(Reply::Array(vec![Reply::Int(0); members.len()]));
     };
     let set = set_at(ctx, slot);
@@ -140,14 +143,14 @@ pub fn smismember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `SCARD key`: the number of members.
 pub fn scard(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let Some(slot) = read(ctx, args.take())? else { return Ok(Reply::Int(0)) };
     Ok(Reply::Int(set_at(ctx, slot).len() as i64))
 }
 
 /// `SMOVE source destination member`: 1 if moved (or present when both are the same
 /// key), 0 otherwise. A missing source answers 0 before the destination's type is checked.
 pub fn smove(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (src_key, dst_key, member) = (args.at(1), args.at(2), args.at(3));
+    let (src_key, dst_key, member) = (args.take(), args.take(), args.take());
     let src = ctx.lookup_write(src_key);
     let dst = ctx.lookup_write(dst_key);
     let Some(src) = src else { return Ok(Reply::Int(0)) };
@@ -186,8 +189,9 @@ pub fn smove(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `SSCAN key cursor [MATCH pattern] [COUNT count]`: `[cursor, [member ...]]`.
 pub fn sscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let cursor = collscan::cursor(ctx, args)?;
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(collscan::empty()) };
+    let key = args.take();
+    let cursor = collscan::cursor(ctx, args.take())?;
+    let Some(slot) = read(ctx, key)? else { return Ok(collscan::empty()) };
     let opts = collscan::options(args)?;
     let mut out = Vec::new();
     let next = match &*set_at(ctx, slot) {

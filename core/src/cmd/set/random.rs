@@ -35,9 +35,10 @@ fn pop_one(set: &mut Set, rng: &mut crate::rng::Rng) -> Vec<u8> {
 /// `SPOP key [count]`: removes and returns one random member (nil when missing), or up
 /// to `count` distinct members as a set.
 pub fn spop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    match args.argc() {
-        2 => {
-            let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Nil) };
+    let key = args.take();
+    match (args.next(), args.has_more()) {
+        (None, _) => {
+            let Some(slot) = write(ctx, key)? else { return Ok(Reply::Nil) };
             let (set, rng) = set_and_rng(ctx, slot);
             let m = pop_one(set, rng);
             let emptied = set.is_empty();
@@ -51,14 +52,15 @@ pub fn spop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             ctx.propagate_as(&[b"SREM", args.at(1), &m]);
             Ok(Reply::Bulk(m))
         }
-        3 => spop_count(ctx, args),
-        _ => Err(CmdError::Syntax),
+        (Some(count), false) => spop_count(ctx, args, key, count),
+        (Some(_), true) => Err(CmdError::Syntax),
     }
 }
 
-fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
-    let count = parse_i64(args.at(2)).filter(|&n| n >= 0).ok_or(CmdError::MustBePositive)? as u64;
-    let Some(slot) = write(ctx, args.at(1))? else { return Ok(Reply::Set(Vec::new())) };
+/// `SPOP key count` (`args` for the keyspace-event lines).
+fn spop_count(ctx: &mut Ctx, args: &Args, key: &[u8], count: &[u8]) -> CmdResult {
+    let count = parse_i64(count).filter(|&n| n >= 0).ok_or(CmdError::MustBePositive)? as u64;
+    let Some(slot) = write(ctx, key)? else { return Ok(Reply::Set(Vec::new())) };
     if count == 0 {
         return Ok(Reply::Set(Vec::new()));
     }
@@ -125,21 +127,20 @@ fn spop_count(ctx: &mut Ctx, args: &Args) -> CmdResult {
 /// `SRANDMEMBER key [count]`: one random member (nil when missing), or up to `count`
 /// distinct members, or `-count` members that may repeat, as an array.
 pub fn srandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    if args.argc() > 3 {
-        return Err(CmdError::Syntax);
-    }
-    if args.argc() == 2 {
-        let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Nil) };
+    let (key, count) = (args.take(), args.next());
+    args.finish()?;
+    let Some(count) = count else {
+        let Some(slot) = read(ctx, key)? else { return Ok(Reply::Nil) };
         let (set, rng) = set_and_rng(ctx, slot);
         return Ok(bulk(set.random(rng)));
-    }
-    let l = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    };
+    let l = parse_i64(count).ok_or(CmdError::NotInteger)?;
     if l == i64::MIN {
         return Err(CmdError::other(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         ));
     }
-    let Some(slot) = read(ctx, args.at(1))? else { return Ok(Reply::Array(Vec::new())) };
+    let Some(slot) = read(ctx, key)? else { return Ok(Reply::Array(Vec::new())) };
     let (count, unique) = (l.unsigned_abs(), l >= 0);
     if count == 0 {
         return Ok(Reply::Array(Vec::new()));

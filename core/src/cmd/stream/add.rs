@@ -1,6 +1,6 @@
 //! XADD, XTRIM (Redis's `streamParseAddOrTrimArgsOrReply` and `streamTrim`) and XSETID.
 
-use super::{id_reply, opt_is, parse_strict, stream, write_slot, Ctx};
+use super::{id_reply, is_c, parse_strict, stream, write_slot, Ctx};
 use crate::bytes::SBytes;
 use crate::cmd::Args;
 use crate::config::notify;
@@ -25,49 +25,46 @@ fn syntax(msg: &'static str) -> CmdError {
     CmdError::other(msg)
 }
 
-/// Parses options from argument 2; for XADD stops at the ID (returns its index).
-/// `default_limit` is LIMIT for `~` without LIMIT (100 × `stream-node-max-entries`,
-/// 10,000 when that is out of 1..=10,000).
-fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(TrimArgs, usize), CmdError> {
+/// Parses the options after the key; for XADD stops after the ID (the field/value
+/// pairs stay unread). `default_limit` is LIMIT for `~` without LIMIT (100 ×
+/// `stream-node-max-entries`, 10,000 when that is out of 1..=10,000).
+fn parse_trim_args(args: &mut Args, xadd: bool, default_limit: u64) -> Result<TrimArgs, CmdError> {
     let mut a = TrimArgs::default();
     let mut limit: Option<i64> = None;
-    let mut i = 2;
-    while i < argv.len() {
-        let more = argv.len() - 1 - i;
-        let opt = argv[i];
+    while let Some(opt) = args.next() {
+        let more = args.remaining();
         if xadd && opt.first() == Some(&b'*') && (opt.len() == 1 || opt[1] == 0) {
             break;
-        } else if (opt_is(opt, "maxlen") || opt_is(opt, "minid")) && more > 0 {
+        } else if (is_c(opt, "maxlen") || is_c(opt, "minid")) && more > 0 {
             if a.trim.is_some() {
                 return Err(syntax("ERR syntax error, MAXLEN and MINID options at the same time are not compatible"));
             }
             a.approx = false;
-            let next = argv[i + 1];
+            let next = args.peek().expect("more > 0");
             let c_is = |c: u8| next.first() == Some(&c) && (next.len() == 1 || next[1] == 0);
             if more >= 2 && c_is(b'~') {
                 a.approx = true;
-                i += 1;
+                args.skip(1);
             } else if more >= 2 && c_is(b'=') {
-                i += 1;
+                args.skip(1);
             }
-            if opt_is(opt, "maxlen") {
-                let n = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
+            let threshold = args.take();
+            if is_c(opt, "maxlen") {
+                let n = parse_i64(threshold).ok_or(CmdError::NotInteger)?;
                 if n < 0 {
                     return Err(syntax("ERR The MAXLEN argument must be >= 0."));
                 }
                 a.trim = Some(Trim::MaxLen(n as u64));
             } else {
-                a.trim = Some(Trim::MinId(super::parse_strict(argv[i + 1])?));
+                a.trim = Some(Trim::MinId(super::parse_strict(threshold)?));
             }
-            i += 1;
-        } else if opt_is(opt, "limit") && more > 0 {
-            let n = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
+        } else if is_c(opt, "limit") && more > 0 {
+            let n = args.next_i64()?;
             if n < 0 {
                 return Err(syntax("ERR The LIMIT argument must be >= 0."));
             }
             limit = Some(n);
-            i += 1;
-        } else if xadd && opt_is(opt, "nomkstream") {
+        } else if xadd && is_c(opt, "nomkstream") {
             a.nomkstream = true;
         } else if xadd {
             a.id = Some(parse_id(opt, 0, true, true).ok_or_else(super::invalid_id)?);
@@ -75,7 +72,6 @@ fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(Tr
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
     if limit.is_some_and(|l| l != 0) && a.trim.is_none() {
         return Err(syntax("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"));
@@ -91,7 +87,7 @@ fn parse_trim_args(argv: &[&[u8]], xadd: bool, default_limit: u64) -> Result<(Tr
         None if a.approx => a.limit = default_limit,
         None => a.limit = 0,
     }
-    Ok((a, i))
+    Ok(a)
 }
 
 /// The node limits from the config.
@@ -116,9 +112,9 @@ fn default_limit(ctx: &Ctx) -> u64 {
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value
 /// [field value ...]`: the new entry's ID.
 pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let (a, idpos) = parse_trim_args(argv, true, default_limit(ctx))?;
-    let fields = &argv[(idpos + 1).min(argv.len())..];
+    let key = args.take();
+    let a = parse_trim_args(args, true, default_limit(ctx))?;
+    let fields = args.take_rest();
     if fields.len() < 2 || fields.len() % 2 == 1 {
         return Err(CmdError::Arity("xadd".into()));
     }
@@ -127,7 +123,6 @@ pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             return Err(CmdError::other("ERR The ID specified in XADD must be greater than 0-0"));
         }
     }
-    let key = argv[1];
     let slot = match write_slot(ctx, key)? {
         Some(s) => s,
         None if a.nomkstream => return Ok(Reply::Nil),
@@ -162,8 +157,9 @@ pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`: entries removed.
 pub fn xtrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (a, _) = parse_trim_args(args.all(), false, default_limit(ctx))?;
-    let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let key = args.take();
+    let a = parse_trim_args(args, false, default_limit(ctx))?;
+    let Some(slot) = write_slot(ctx, key)? else { return Ok(Reply::Int(0)) };
     let how = a.trim.expect("XTRIM has a strategy");
     let deleted = stream(ctx, slot).trim(how, a.approx, a.limit);
     if deleted > 0 {
@@ -174,32 +170,30 @@ pub fn xtrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]`.
 pub fn xsetid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let id = parse_strict(argv[2])?;
+    let argv = args.all(); // only for the keyspace-event line below
+    let key = args.take();
+    let id = parse_strict(args.take())?;
     let mut entries_added: i64 = -1;
     let mut max_xdel = StreamId::ZERO;
-    let mut i = 3;
-    while i < argv.len() {
-        let more = argv.len() - 1 - i;
-        if opt_is(argv[i], "ENTRIESADDED") && more > 0 {
-            entries_added = parse_i64(argv[i + 1]).ok_or(CmdError::NotInteger)?;
+    while let Some(opt) = args.next() {
+        let more = args.remaining();
+        if is_c(opt, "ENTRIESADDED") && more > 0 {
+            entries_added = args.next_i64()?;
             if entries_added < 0 {
                 return Err(CmdError::other("ERR entries_added must be positive"));
             }
-            i += 2;
-        } else if opt_is(argv[i], "MAXDELETEDID") && more > 0 {
-            max_xdel = parse_strict(argv[i + 1])?;
+        } else if is_c(opt, "MAXDELETEDID") && more > 0 {
+            max_xdel = parse_strict(args.take())?;
             if id < max_xdel {
                 return Err(CmdError::other(
                     "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id",
                 ));
             }
-            i += 2;
         } else {
             return Err(CmdError::Syntax);
         }
     }
-    let slot = write_slot(ctx, argv[1])?.ok_or(CmdError::NoSuchKey)?;
+    let slot = write_slot(ctx, key)?.ok_or(CmdError::NoSuchKey)?;
     let s: &mut Stream = stream(ctx, slot);
     if !s.is_empty() {
         if id < s.last_valid_id() {

@@ -1,7 +1,7 @@
 //! XGROUP CREATE | SETID | DESTROY | CREATECONSUMER | DELCONSUMER | HELP (Redis's
 //! `xgroupCommand`: options first, then the key and group checks).
 
-use super::{c_text, opt_is, parse_loose, parse_strict, stream, subcommand_syntax, write_slot, Ctx};
+use super::{c_text, is_c, parse_loose, parse_strict, stream, subcommand_syntax, write_slot, Ctx};
 use crate::bytes::SBytes;
 use crate::cmd::Args;
 use crate::config::notify;
@@ -32,19 +32,18 @@ enum Sub {
 
 /// The common part of Redis's `xgroupCommand`: the stream slot (`None` only for CREATE
 /// with MKSTREAM on a missing key); errors for a missing key or group.
-fn lookup(ctx: &mut Ctx, args: &Args, sub: Sub, mkstream: bool) -> Result<Option<u32>, CmdError> {
-    let argv = args.all();
-    let slot = write_slot(ctx, argv[2])?;
+fn lookup(ctx: &mut Ctx, key: &[u8], group: &[u8], sub: Sub, mkstream: bool) -> Result<Option<u32>, CmdError> {
+    let slot = write_slot(ctx, key)?;
     if !mkstream {
         let Some(slot) = slot else {
             return Err(CmdError::other("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."));
         };
-        let missing = stream(ctx, slot).group(argv[3]).is_none();
+        let missing = stream(ctx, slot).group(group).is_none();
         if missing && matches!(sub, Sub::SetId | Sub::CreateConsumer | Sub::DelConsumer) {
             return Err(CmdError::other(format!(
                 "NOGROUP No such consumer group '{}' for key name '{}'",
-                c_text(argv[3]),
-                c_text(argv[2])
+                c_text(group),
+                c_text(key)
             )));
         }
     }
@@ -53,35 +52,34 @@ fn lookup(ctx: &mut Ctx, args: &Args, sub: Sub, mkstream: bool) -> Result<Option
 
 /// `XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD entries-read]`.
 pub fn xgroup_create(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
+    let argv = args.all(); // only for the keyspace-event line below
+    let (key, group, id) = (args.take(), args.take(), args.take());
+    // Redis refuses more than 8 arguments (3 options) only after the key lookup.
+    let too_many = args.remaining() > 3;
     let mut mkstream = false;
     let mut read = INVALID_ENTRIES_READ;
-    let mut i = 5;
-    while i < argv.len() {
-        if opt_is(argv[i], "MKSTREAM") {
+    while let Some(opt) = args.next() {
+        if is_c(opt, "MKSTREAM") {
             mkstream = true;
-            i += 1;
-        } else if opt_is(argv[i], "ENTRIESREAD") && i + 1 < argv.len() {
-            read = entries_read(argv[i + 1])?;
-            i += 2;
+        } else if is_c(opt, "ENTRIESREAD") && args.has_more() {
+            read = entries_read(args.take())?;
         } else {
             return Err(subcommand_syntax(args));
         }
     }
-    let slot = lookup(ctx, args, Sub::Create, mkstream)?;
-    if argv.len() > 8 {
+    let slot = lookup(ctx, key, group, Sub::Create, mkstream)?;
+    if too_many {
         return Err(subcommand_syntax(args));
     }
-    let id =
-        if argv[4] == b"$" { slot.map_or(StreamId::ZERO, |s| stream(ctx, s).last_id) } else { parse_strict(argv[4])? };
+    let id = if id == b"$" { slot.map_or(StreamId::ZERO, |s| stream(ctx, s).last_id) } else { parse_strict(id)? };
     let slot = match slot {
         Some(s) => s,
         None => {
             let access = ctx.st.new_access();
-            ctx.db().keys.insert_new(SBytes::new(argv[2]), Value::Stream(Box::new(Stream::new())), access)
+            ctx.db().keys.insert_new(SBytes::new(key), Value::Stream(Box::new(Stream::new())), access)
         }
     };
-    if stream(ctx, slot).create_group(argv[3], id, read) {
+    if stream(ctx, slot).create_group(group, id, read) {
         ctx.notify(notify::STREAM, "xgroup-create", argv[2]);
         Ok(Reply::ok())
     } else {
@@ -91,21 +89,19 @@ pub fn xgroup_create(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XGROUP SETID key group id|$ [ENTRIESREAD entries-read]`.
 pub fn xgroup_setid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
+    let argv = args.all(); // only for the keyspace-event line below
+    let (key, group, id) = (args.take(), args.take(), args.take());
     let mut read = INVALID_ENTRIES_READ;
-    if argv.len() == 7 {
-        if !opt_is(argv[5], "ENTRIESREAD") {
-            return Err(subcommand_syntax(args));
-        }
-        read = entries_read(argv[6])?;
-    } else if argv.len() != 5 {
-        return Err(subcommand_syntax(args));
+    match args.remaining() {
+        0 => {}
+        2 if args.eat_c("ENTRIESREAD") => read = entries_read(args.take())?,
+        _ => return Err(subcommand_syntax(args)),
     }
-    let slot = lookup(ctx, args, Sub::SetId, false)?.expect("key exists");
+    let slot = lookup(ctx, key, group, Sub::SetId, false)?.expect("key exists");
     let s = stream(ctx, slot);
-    let id = if argv[4] == b"$" { s.last_id } else { parse_loose(argv[4], 0)? };
+    let id = if id == b"$" { s.last_id } else { parse_loose(id, 0)? };
     {
-        let mut g = s.group_mut(argv[3]).expect("group exists");
+        let mut g = s.group_mut(group).expect("group exists");
         g.last_id = id;
         g.entries_read = read;
     }
@@ -116,8 +112,9 @@ pub fn xgroup_setid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `XGROUP DESTROY key group`: 1 if it existed. Clients blocked on the group are
 /// unblocked with an error.
 pub fn xgroup_destroy(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let slot = lookup(ctx, args, Sub::Destroy, false)?.expect("key exists");
-    if stream(ctx, slot).destroy_group(args.at(3)) {
+    let (key, group) = (args.take(), args.take());
+    let slot = lookup(ctx, key, group, Sub::Destroy, false)?.expect("key exists");
+    if stream(ctx, slot).destroy_group(group) {
         ctx.notify(notify::STREAM, "xgroup-destroy", args.at(2));
         ctx.signal_ready(args.at(2));
         Ok(Reply::Int(1))
@@ -128,9 +125,10 @@ pub fn xgroup_destroy(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XGROUP CREATECONSUMER key group consumer`: 1 if created.
 pub fn xgroup_createconsumer(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let slot = lookup(ctx, args, Sub::CreateConsumer, false)?.expect("key exists");
+    let (key, group, consumer) = (args.take(), args.take(), args.take());
+    let slot = lookup(ctx, key, group, Sub::CreateConsumer, false)?.expect("key exists");
     let now = ctx.now_ms() as i64;
-    let created = stream(ctx, slot).group_mut(args.at(3)).expect("group").create_consumer(args.at(4), now);
+    let created = stream(ctx, slot).group_mut(group).expect("group").create_consumer(consumer, now);
     if created {
         ctx.notify(notify::STREAM, "xgroup-createconsumer", args.at(2));
     }
@@ -139,8 +137,9 @@ pub fn xgroup_createconsumer(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XGROUP DELCONSUMER key group consumer`: the consumer's pending count.
 pub fn xgroup_delconsumer(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let slot = lookup(ctx, args, Sub::DelConsumer, false)?.expect("key exists");
-    let n = stream(ctx, slot).group_mut(args.at(3)).expect("group").delete_consumer(args.at(4));
+    let (key, group, consumer) = (args.take(), args.take(), args.take());
+    let slot = lookup(ctx, key, group, Sub::DelConsumer, false)?.expect("key exists");
+    let n = stream(ctx, slot).group_mut(group).expect("group").delete_consumer(consumer);
     if n.is_some() {
         ctx.notify(notify::STREAM, "xgroup-delconsumer", args.at(2));
     }

@@ -1,9 +1,8 @@
 //! XINFO STREAM [FULL [COUNT n]] | GROUPS | CONSUMERS | HELP.
 
-use super::{c_text, id_reply, opt_is, range_replies, read_slot, stream_ref as stream, Ctx};
+use super::{c_text, id_reply, range_replies, read_slot, stream_ref as stream, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
-use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 use crate::types::stream::{Group, Stream, StreamId, INVALID_ENTRIES_READ};
 
@@ -30,26 +29,23 @@ fn lag(s: &Stream, g: &Group) -> Reply {
 
 /// `XINFO STREAM key [FULL [COUNT count]]`.
 pub fn xinfo_stream(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let slot = info_slot(ctx, argv[2])?;
-    let opts = &argv[3..];
+    let slot = info_slot(ctx, args.take())?;
     let mut full = false;
     let mut count: i64 = 10;
-    if !opts.is_empty() {
-        if !opt_is(opts[0], "full") {
+    if args.has_more() {
+        if !args.eat_c("full") {
             return Err(super::subcommand_syntax(args));
         }
         full = true;
-        if opts.len() == 3 {
-            if !opt_is(opts[1], "count") {
-                return Err(super::subcommand_syntax(args));
+        match args.remaining() {
+            0 => {}
+            2 if args.eat_c("count") => {
+                count = args.next_i64()?;
+                if count < 0 {
+                    count = 10;
+                }
             }
-            count = parse_i64(opts[2]).ok_or(CmdError::NotInteger)?;
-            if count < 0 {
-                count = 10;
-            }
-        } else if opts.len() != 1 {
-            return Err(super::subcommand_syntax(args));
+            _ => return Err(super::subcommand_syntax(args)),
         }
     }
     let s = stream(ctx, slot);
@@ -124,7 +120,7 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XINFO GROUPS key`.
 pub fn xinfo_groups(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let slot = info_slot(ctx, args.at(2))?;
+    let slot = info_slot(ctx, args.take())?;
     let s = stream(ctx, slot);
     let out = s
         .groups()
@@ -145,7 +141,7 @@ pub fn xinfo_groups(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XINFO CONSUMERS key group`.
 pub fn xinfo_consumers(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (key, group) = (args.at(2), args.at(3));
+    let (key, group) = (args.take(), args.take());
     let slot = info_slot(ctx, key)?;
     let now = ctx.now_ms() as i64;
     let s = stream(ctx, slot);

@@ -16,7 +16,7 @@ pub use pending::{xack, xautoclaim, xclaim, xpending};
 pub use range::{xdel, xlen, xrange, xrevrange};
 pub use read::{xread, xreadgroup};
 
-use super::Ctx;
+use super::{is_c, Ctx};
 use crate::config::notify;
 use crate::error::CmdError;
 use crate::reply::{BulkArray, Reply};
@@ -26,11 +26,6 @@ use crate::types::Value;
 /// `ERR Invalid stream ID specified as stream command argument`.
 fn invalid_id() -> CmdError {
     CmdError::other("ERR Invalid stream ID specified as stream command argument")
-}
-
-/// Whether an option argument equals `word` as `strcasecmp` sees it (C string).
-fn opt_is(arg: &[u8], word: &str) -> bool {
-    crate::cmd::is_c(arg, word)
 }
 
 /// An argument as C's `%s` prints it (up to a NUL byte).
@@ -122,11 +117,10 @@ fn one_entry(entries: &Entries, id: StreamId) -> Option<Reply> {
 
 /// Redis's `addReplySubcommandSyntaxError` for `XGROUP`/`XINFO`.
 fn subcommand_syntax(args: &crate::cmd::Args) -> CmdError {
-    let argv = args.all();
     CmdError::other(format!(
         "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        crate::cmd::c_str_128(argv[1]),
-        c_text(argv[0]).to_ascii_uppercase()
+        crate::cmd::c_str_128(args.subcommand_name()),
+        c_text(args.name()).to_ascii_uppercase()
     ))
 }
 

@@ -1,6 +1,6 @@
 //! XACK, XPENDING, XCLAIM, XAUTOCLAIM: the pending entries lists of consumer groups.
 
-use super::{c_text, id_reply, one_entry, opt_is, parse_bound, parse_strict, read_slot, stream, Ctx};
+use super::{c_text, id_reply, is_c, one_entry, parse_bound, parse_strict, read_slot, stream, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -22,43 +22,44 @@ fn group_slot(ctx: &mut Ctx, key: &[u8], group: &[u8]) -> Result<u32, CmdError> 
 
 /// `XACK key group id [id ...]`: how many were pending.
 pub fn xack(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let slot = match read_slot(ctx, argv[1])? {
-        Some(slot) if stream(ctx, slot).group(argv[2]).is_some() => slot,
+    let (key, group) = (args.take(), args.take());
+    let slot = match read_slot(ctx, key)? {
+        Some(slot) if stream(ctx, slot).group(group).is_some() => slot,
         _ => return Ok(Reply::Int(0)),
     };
-    let ids = argv[3..].iter().map(|a| parse_strict(a)).collect::<Result<Vec<_>, _>>()?;
-    let mut g = stream(ctx, slot).group_mut(argv[2]).expect("group");
+    let ids = args.take_rest().iter().map(|a| parse_strict(a)).collect::<Result<Vec<_>, _>>()?;
+    let mut g = stream(ctx, slot).group_mut(group).expect("group");
     Ok(Reply::Int(ids.into_iter().filter(|&id| g.ack(id)).count() as i64))
 }
 
 /// `XPENDING key group [[IDLE min-idle-time] start end count [consumer]]`.
 pub fn xpending(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let argc = argv.len();
-    if argc != 3 && !(6..=9).contains(&argc) {
+    let (key, group) = (args.take(), args.take());
+    // Redis accepts 3 or 6 to 9 arguments (and ignores any after the consumer).
+    let extra = args.remaining();
+    if extra != 0 && !(3..=6).contains(&extra) {
         return Err(CmdError::Syntax);
     }
     let mut range = None;
-    if argc >= 6 {
-        let mut at = 3;
+    if extra >= 3 {
         let mut minidle = 0;
-        if opt_is(argv[3], "IDLE") {
-            minidle = parse_i64(argv[4]).ok_or(CmdError::NotInteger)?;
-            if argc < 8 {
+        if args.eat_c("IDLE") {
+            minidle = args.next_i64()?;
+            if extra < 5 {
                 return Err(CmdError::Syntax);
             }
-            at += 2;
         }
-        let count = parse_i64(argv[at + 2]).ok_or(CmdError::NotInteger)?.max(0);
-        let start = parse_bound(argv[at], false)?;
-        let end = parse_bound(argv[at + 1], true)?;
-        let consumer = argv.get(at + 3).copied();
+        let (start, end) = (args.take(), args.take());
+        // The count is checked before the bounds.
+        let count = args.next_i64()?.max(0);
+        let start = parse_bound(start, false)?;
+        let end = parse_bound(end, true)?;
+        let consumer = args.next();
         range = Some((minidle, start, end, count, consumer));
     }
-    let slot = group_slot(ctx, argv[1], argv[2])?;
+    let slot = group_slot(ctx, key, group)?;
     let now = ctx.now_ms() as i64;
-    let g = super::stream_ref(ctx, slot).group(argv[2]).expect("group");
+    let g = super::stream_ref(ctx, slot).group(group).expect("group");
     let Some((minidle, start, end, mut count, consumer)) = range else {
         let pel = g.pel();
         let (Some((first, _)), Some((last, _))) = (pel.first_key_value(), pel.last_key_value()) else {
@@ -107,49 +108,39 @@ pub fn xpending(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-ms]
 /// [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]`.
 pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let slot = group_slot(ctx, argv[1], argv[2])?;
-    let minidle = parse_i64(argv[4]).ok_or(CmdError::other("ERR Invalid min-idle-time argument for XCLAIM"))?.max(0);
-    let mut j = 5;
+    let (key, group, name, minidle) = (args.take(), args.take(), args.take(), args.take());
+    let slot = group_slot(ctx, key, group)?;
+    let minidle = parse_i64(minidle).ok_or(CmdError::other("ERR Invalid min-idle-time argument for XCLAIM"))?.max(0);
     let mut ids = Vec::new();
-    while j < argv.len() {
-        match parse_strict(argv[j]) {
-            Ok(id) => ids.push(id),
-            Err(_) => break,
-        }
-        j += 1;
+    while let Some(Ok(id)) = args.peek().map(parse_strict) {
+        ids.push(id);
+        args.skip(1);
     }
     let now = ctx.now_ms() as i64;
     let (mut force, mut justid) = (false, false);
     let mut retrycount: i64 = -1;
     let mut deliverytime: i64 = -1;
     let mut last_id = StreamId::ZERO;
-    while j < argv.len() {
-        let more = argv.len() - 1 - j;
-        let opt = argv[j];
+    while let Some(opt) = args.next() {
+        let more = args.remaining();
         let int = |a: &[u8], what: &str| {
             parse_i64(a).ok_or_else(|| CmdError::other(format!("ERR Invalid {} option argument for XCLAIM", what)))
         };
-        if opt_is(opt, "FORCE") {
+        if is_c(opt, "FORCE") {
             force = true;
-        } else if opt_is(opt, "JUSTID") {
+        } else if is_c(opt, "JUSTID") {
             justid = true;
-        } else if opt_is(opt, "IDLE") && more > 0 {
-            j += 1;
-            deliverytime = now.wrapping_sub(int(argv[j], "IDLE")?);
-        } else if opt_is(opt, "TIME") && more > 0 {
-            j += 1;
-            deliverytime = int(argv[j], "TIME")?;
-        } else if opt_is(opt, "RETRYCOUNT") && more > 0 {
-            j += 1;
-            retrycount = int(argv[j], "RETRYCOUNT")?;
-        } else if opt_is(opt, "LASTID") && more > 0 {
-            j += 1;
-            last_id = parse_strict(argv[j])?;
+        } else if is_c(opt, "IDLE") && more > 0 {
+            deliverytime = now.wrapping_sub(int(args.take(), "IDLE")?);
+        } else if is_c(opt, "TIME") && more > 0 {
+            deliverytime = int(args.take(), "TIME")?;
+        } else if is_c(opt, "RETRYCOUNT") && more > 0 {
+            retrycount = int(args.take(), "RETRYCOUNT")?;
+        } else if is_c(opt, "LASTID") && more > 0 {
+            last_id = parse_strict(args.take())?;
         } else {
             return Err(CmdError::other(format!("ERR Unrecognized XCLAIM option '{}'", c_text(opt))));
         }
-        j += 1;
     }
     if deliverytime != -1 {
         if deliverytime < 0 || deliverytime > now {
@@ -158,13 +149,12 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     } else {
         deliverytime = now;
     }
-    let name = argv[3];
     let s = stream(ctx, slot);
     let mut out = Vec::new();
     let mut claimed = Vec::new();
     // Decide per ID against the entries first, then apply to the group.
     let exists: Vec<bool> = ids.iter().map(|&id| s.entries.contains(id)).collect();
-    let mut g = s.group_mut(argv[2]).expect("group");
+    let mut g = s.group_mut(group).expect("group");
     if last_id > g.last_id {
         g.last_id = last_id;
     }
@@ -205,43 +195,38 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             out.push(one_entry(&s.entries, id).unwrap_or(Reply::Nil));
         }
     }
-    super::consumer_created(ctx, argv[1], created);
+    super::consumer_created(ctx, key, created);
     Ok(Reply::Array(out))
 }
 
 /// `XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]`:
 /// `[next-cursor, claimed, deleted-ids]`.
 pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
+    let (key, group, name) = (args.take(), args.take(), args.take());
     let minidle =
-        parse_i64(argv[4]).ok_or(CmdError::other("ERR Invalid min-idle-time argument for XAUTOCLAIM"))?.max(0);
-    let start = parse_bound(argv[5], false)?;
+        parse_i64(args.take()).ok_or(CmdError::other("ERR Invalid min-idle-time argument for XAUTOCLAIM"))?.max(0);
+    let start = parse_bound(args.take(), false)?;
     let mut count: i64 = 100;
     let mut justid = false;
-    let mut j = 6;
-    while j < argv.len() {
-        let more = argv.len() - 1 - j;
-        if opt_is(argv[j], "COUNT") && more > 0 {
+    while let Some(opt) = args.next() {
+        if is_c(opt, "COUNT") && args.has_more() {
             let max = i64::MAX / 16;
-            count = match parse_i64(argv[j + 1]) {
+            count = match parse_i64(args.take()) {
                 Some(n) if (1..=max).contains(&n) => n,
                 _ => return Err(CmdError::other("ERR COUNT must be > 0")),
             };
-            j += 1;
-        } else if opt_is(argv[j], "JUSTID") {
+        } else if is_c(opt, "JUSTID") {
             justid = true;
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
-    let slot = group_slot(ctx, argv[1], argv[2])?;
+    let slot = group_slot(ctx, key, group)?;
     let now = ctx.now_ms() as i64;
-    let name = argv[3];
     let s = stream(ctx, slot);
     let mut attempts = count.saturating_mul(10);
     let candidates: Vec<(StreamId, i64, bool)> = {
-        let g = s.group(argv[2]).expect("group");
+        let g = s.group(group).expect("group");
         // At most `attempts` PEL entries are examined, plus one for the cursor.
         g.pel()
             .range(start..)
@@ -249,7 +234,7 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             .map(|(id, n)| (*id, n.delivery_time, s.entries.contains(*id)))
             .collect()
     };
-    let mut g = s.group_mut(argv[2]).expect("group");
+    let mut g = s.group_mut(group).expect("group");
     let mut claimed = Vec::new();
     let mut deleted = Vec::new();
     let mut created = false;
@@ -289,6 +274,6 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         Reply::Array(claimed),
         Reply::Array(deleted.into_iter().map(id_reply).collect()),
     ]);
-    super::consumer_created(ctx, argv[1], created);
+    super::consumer_created(ctx, key, created);
     Ok(reply)
 }

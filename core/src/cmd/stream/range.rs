@@ -3,34 +3,31 @@
 use super::{parse_bound, parse_strict, range_replies, read_slot, stream, stream_ref, write_slot, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
-use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 
 /// `XLEN key`.
 pub fn xlen(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(match read_slot(ctx, args.at(1))? {
+    Ok(match read_slot(ctx, args.take())? {
         Some(slot) => Reply::Int(stream_ref(ctx, slot).len() as i64),
         None => Reply::Int(0),
     })
 }
 
 /// Redis's `xrangeGenericCommand`.
-fn xrange_generic(ctx: &mut Ctx, args: &Args, rev: bool) -> CmdResult {
-    let argv = args.all();
-    let (start_arg, end_arg) = if rev { (argv[3], argv[2]) } else { (argv[2], argv[3]) };
+fn xrange_generic(ctx: &mut Ctx, args: &mut Args, rev: bool) -> CmdResult {
+    let (key, first, second) = (args.take(), args.take(), args.take());
+    let (start_arg, end_arg) = if rev { (second, first) } else { (first, second) };
     let start = parse_bound(start_arg, false)?;
     let end = parse_bound(end_arg, true)?;
     let mut count: i64 = -1;
-    let mut j = 4;
-    while j < argv.len() {
-        if super::opt_is(argv[j], "COUNT") && j + 1 < argv.len() {
-            count = parse_i64(argv[j + 1]).ok_or(CmdError::NotInteger)?.max(0);
-            j += 2;
+    while let Some(opt) = args.next() {
+        if super::is_c(opt, "COUNT") && args.has_more() {
+            count = args.next_i64()?.max(0);
         } else {
             return Err(CmdError::Syntax);
         }
     }
-    let Some(slot) = read_slot(ctx, argv[1])? else { return Ok(Reply::Array(vec![])) };
+    let Some(slot) = read_slot(ctx, key)? else { return Ok(Reply::Array(vec![])) };
     if count == 0 {
         return Ok(Reply::NilArray);
     }
@@ -51,9 +48,9 @@ pub fn xrevrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XDEL key id [id ...]`: entries deleted.
 pub fn xdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let Some(slot) = write_slot(ctx, argv[1])? else { return Ok(Reply::Int(0)) };
-    let ids = argv[2..].iter().map(|a| parse_strict(a)).collect::<Result<Vec<_>, _>>()?;
+    let argv = args.all(); // only for the keyspace-event line below
+    let Some(slot) = write_slot(ctx, args.take())? else { return Ok(Reply::Int(0)) };
+    let ids = args.take_rest().iter().map(|a| parse_strict(a)).collect::<Result<Vec<_>, _>>()?;
     let s = stream(ctx, slot);
     let mut deleted = 0;
     let mut first = false;

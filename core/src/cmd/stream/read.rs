@@ -2,7 +2,7 @@
 //! blocks is served as Redis 7.0's `serveClientsBlockedOnStreamKey` does it, and an
 //! XREADGROUP waiter ends with an error when its stream or group goes.
 
-use super::{c_text, entry_reply, id_reply, opt_is, parse_strict, range_replies, read_slot, stream, Ctx};
+use super::{c_text, entry_reply, id_reply, is_c, parse_strict, range_replies, read_slot, stream, Ctx};
 use crate::blocking::WaitFor;
 use crate::bytes::SBytes;
 use crate::cmd::blocking::Waiter;
@@ -152,40 +152,35 @@ fn parse_ms_timeout(arg: &[u8], now_ms: u64) -> Result<i64, CmdError> {
 }
 
 /// Redis's `xreadCommand` for both commands.
-fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
-    let argv = args.all();
+fn xread_generic(ctx: &mut Ctx, args: &mut Args, xreadgroup: bool) -> CmdResult {
     let mut timeout: Option<i64> = None;
     let mut count: i64 = 0;
-    let mut streams_arg = 0;
+    let mut streams: Option<&[&[u8]]> = None;
     let mut group: Option<(&[u8], &[u8])> = None;
     let mut noack = false;
-    let mut i = 1;
-    while i < argv.len() {
-        let more = argv.len() - i - 1;
-        let o = argv[i];
-        if opt_is(o, "BLOCK") && more > 0 {
-            i += 1;
-            timeout = Some(parse_ms_timeout(argv[i], ctx.now_ms())?);
-        } else if opt_is(o, "COUNT") && more > 0 {
-            i += 1;
-            count = parse_i64(argv[i]).ok_or(CmdError::NotInteger)?.max(0);
-        } else if opt_is(o, "STREAMS") && more > 0 {
-            streams_arg = i + 1;
-            if !(argv.len() - streams_arg).is_multiple_of(2) {
+    while let Some(o) = args.next() {
+        let more = args.remaining();
+        if is_c(o, "BLOCK") && more > 0 {
+            timeout = Some(parse_ms_timeout(args.take(), ctx.now_ms())?);
+        } else if is_c(o, "COUNT") && more > 0 {
+            count = args.next_i64()?.max(0);
+        } else if is_c(o, "STREAMS") && more > 0 {
+            let rest = args.take_rest();
+            streams = Some(rest);
+            if !rest.len().is_multiple_of(2) {
                 return Err(CmdError::other(
                     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));
             }
             break;
-        } else if opt_is(o, "GROUP") && more >= 2 {
+        } else if is_c(o, "GROUP") && more >= 2 {
             if !xreadgroup {
                 return Err(CmdError::other(
                     "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
                 ));
             }
-            group = Some((argv[i + 1], argv[i + 2]));
-            i += 2;
-        } else if opt_is(o, "NOACK") {
+            group = Some((args.take(), args.take()));
+        } else if is_c(o, "NOACK") {
             if !xreadgroup {
                 return Err(CmdError::other(
                     "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
@@ -195,20 +190,17 @@ fn xread_generic(ctx: &mut Ctx, args: &Args, xreadgroup: bool) -> CmdResult {
         } else {
             return Err(CmdError::Syntax);
         }
-        i += 1;
     }
-    if streams_arg == 0 {
+    let Some(streams) = streams else {
         return Err(CmdError::Syntax);
-    }
+    };
     if xreadgroup && group.is_none() {
         return Err(CmdError::other("ERR Missing GROUP option for XREADGROUP"));
     }
-    let n = (argv.len() - streams_arg) / 2;
-    let keys = &argv[streams_arg..streams_arg + n];
+    let (keys, id_args) = streams.split_at(streams.len() / 2);
     // Per key: the slot (if the stream exists) and the ID (">" is MAX).
-    let mut ids = Vec::with_capacity(n);
-    for (k, &key) in keys.iter().enumerate() {
-        let arg = argv[streams_arg + n + k];
+    let mut ids = Vec::with_capacity(keys.len());
+    for (&key, &arg) in keys.iter().zip(id_args) {
         let slot = read_slot(ctx, key)?;
         if let Some((gname, _)) = group {
             if slot.is_none_or(|s| stream(ctx, s).group(gname).is_none()) {

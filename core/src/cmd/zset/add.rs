@@ -1,6 +1,6 @@
 //! ZADD and ZINCRBY (Redis's `zaddGenericCommand`).
 
-use super::{limits, opt_is, parse_double, sync_errno, write_slot, zset, Ctx};
+use super::{limits, parse_double, sync_errno, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::reply::Reply;
@@ -15,31 +15,27 @@ fn nan_error() -> CmdError {
 /// The body of ZADD and ZINCRBY (`incr` set): options, then score/member pairs. Every
 /// score is parsed before the key is touched, so a bad one changes nothing.
 fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
-    let argv = args.all();
-    let key = argv[1];
+    let key = args.take();
     let mut flags = AddFlags { incr, ..AddFlags::default() };
     let mut ch = false;
-    let mut at = 2;
-    while at < argv.len() {
-        let opt = argv[at];
-        if opt_is(opt, "nx") {
+    loop {
+        if args.eat_c("nx") {
             flags.nx = true;
-        } else if opt_is(opt, "xx") {
+        } else if args.eat_c("xx") {
             flags.xx = true;
-        } else if opt_is(opt, "ch") {
+        } else if args.eat_c("ch") {
             ch = true;
-        } else if opt_is(opt, "incr") {
+        } else if args.eat_c("incr") {
             flags.incr = true;
-        } else if opt_is(opt, "gt") {
+        } else if args.eat_c("gt") {
             flags.gt = true;
-        } else if opt_is(opt, "lt") {
+        } else if args.eat_c("lt") {
             flags.lt = true;
         } else {
             break;
         }
-        at += 1;
     }
-    let pairs = &argv[at..];
+    let pairs = args.take_rest();
     if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }

@@ -71,25 +71,25 @@ fn blocking_zpop(ctx: &mut Ctx, keys: &[&[u8]], timeout: &[u8], wait: ZsetWait) 
 
 /// `BZPOPMIN key [key ...] timeout`: `[key, member, score]`, or a nil array on timeout.
 pub fn bzpopmin(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
+    let (timeout, keys) = args.take_rest().split_last().expect("arity");
     let wait = ZsetWait { max: false, count: 1, multi: false };
-    blocking_zpop(ctx, &argv[1..argv.len() - 1], argv[argv.len() - 1], wait)
+    blocking_zpop(ctx, keys, timeout, wait)
 }
 
 /// `BZPOPMAX key [key ...] timeout`.
 pub fn bzpopmax(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
+    let (timeout, keys) = args.take_rest().split_last().expect("arity");
     let wait = ZsetWait { max: true, count: 1, multi: false };
-    blocking_zpop(ctx, &argv[1..argv.len() - 1], argv[argv.len() - 1], wait)
+    blocking_zpop(ctx, keys, timeout, wait)
 }
 
 /// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`: `[key, [[member,
 /// score], ...]]`, or a nil array on timeout.
 pub fn bzmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all();
-    let p = parse_mpop(args, 2)?;
+    let timeout = args.take();
+    let p = parse_mpop(args)?;
     let wait = ZsetWait { max: p.max, count: p.count, multi: true };
-    blocking_zpop(ctx, p.keys, argv[1], wait)
+    blocking_zpop(ctx, p.keys, timeout, wait)
 }
 
 #[cfg(test)]

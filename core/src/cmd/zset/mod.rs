@@ -19,7 +19,7 @@ pub use read::{zcard, zcount, zlexcount, zmscore, zrandmember, zrank, zrevrank, 
 pub use remove::{zrem, zremrangebylex, zremrangebyrank, zremrangebyscore};
 pub use setops::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 
-use super::Ctx;
+use super::{is_c, Ctx};
 use crate::bytes::SBytes;
 use crate::config::notify;
 use crate::error::CmdError;
@@ -27,13 +27,6 @@ use crate::reply::{BulkArray, Reply};
 use crate::types::zset::{LexBound, LexRange, Limits, ScoreRange, ZSet};
 use crate::types::Value;
 use crate::util::strtod::strtod;
-
-/// Whether an option argument equals `word` as Redis's `strcasecmp` sees it: as a C
-/// string (up to the first NUL byte), ignoring ASCII case.
-fn opt_is(arg: &[u8], word: &str) -> bool {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    arg[..end].eq_ignore_ascii_case(word.as_bytes())
-}
 
 /// The encoding thresholds from the config.
 fn limits(ctx: &Ctx) -> Limits {

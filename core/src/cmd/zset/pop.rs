@@ -1,6 +1,6 @@
 //! ZPOPMIN, ZPOPMAX and ZMPOP (Redis's `genericZpopCommand` and `zmpopGenericCommand`).
 
-use super::{opt_is, removed_members, write_slot, zset, Ctx};
+use super::{is_c, removed_members, write_slot, zset, Ctx};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -57,19 +57,14 @@ pub(super) fn first_nonempty(ctx: &mut Ctx, keys: &[&[u8]]) -> Result<Option<(u3
 }
 
 /// ZPOPMIN and ZPOPMAX.
-fn zpop_generic(ctx: &mut Ctx, args: &Args, max: bool) -> CmdResult {
-    if args.argc() > 3 {
-        return Err(CmdError::Syntax);
-    }
-    let count = if args.argc() == 3 {
-        match parse_i64(args.at(2)) {
-            Some(n) if n >= 0 => Some(n as u64),
-            _ => return Err(CmdError::MustBePositive),
-        }
-    } else {
-        None
+fn zpop_generic(ctx: &mut Ctx, args: &mut Args, max: bool) -> CmdResult {
+    let (key, count) = (args.take(), args.next());
+    args.finish()?;
+    let count = match count.map(parse_i64) {
+        None => None,
+        Some(Some(n)) if n >= 0 => Some(n as u64),
+        Some(_) => return Err(CmdError::MustBePositive),
     };
-    let key = args.at(1);
     let Some(slot) = write_slot(ctx, key)? else { return Ok(Reply::Array(Vec::new())) };
     if count == Some(0) {
         return Ok(Reply::Array(Vec::new()));
@@ -99,48 +94,42 @@ pub(super) struct MpopArgs<'a> {
     pub count: usize,
 }
 
-/// Redis's `zmpopGenericCommand` argument parsing from the `numkeys` argument at
-/// `numkeys_at`.
-pub(super) fn parse_mpop<'a>(args: &'a Args, numkeys_at: usize) -> Result<MpopArgs<'a>, CmdError> {
-    let argv = args.all();
-    let numkeys = match parse_i64(argv[numkeys_at]) {
+/// Redis's `zmpopGenericCommand` argument parsing, from the `numkeys` argument on.
+pub(super) fn parse_mpop<'a>(args: &mut Args<'a>) -> Result<MpopArgs<'a>, CmdError> {
+    let numkeys = match parse_i64(args.take()) {
         Some(n) if n >= 1 => n as u64,
         _ => return Err(CmdError::other("ERR numkeys should be greater than 0")),
     };
-    let where_at = (numkeys_at as u64 + 1).saturating_add(numkeys);
-    if where_at >= argv.len() as u64 {
+    // The keys and then the MIN|MAX word must be there.
+    if numkeys >= args.remaining() as u64 {
         return Err(CmdError::Syntax);
     }
-    let where_at = where_at as usize;
-    let max = if opt_is(argv[where_at], "min") {
+    let keys = args.take_n(numkeys as usize);
+    let max = if args.eat_c("min") {
         false
-    } else if opt_is(argv[where_at], "max") {
+    } else if args.eat_c("max") {
         true
     } else {
         return Err(CmdError::Syntax);
     };
     let mut count: Option<usize> = None;
-    let mut j = where_at + 1;
-    while j < argv.len() {
-        let more = argv.len() - 1 - j;
-        if count.is_none() && opt_is(argv[j], "count") && more > 0 {
-            j += 1;
-            match parse_i64(argv[j]) {
+    while let Some(opt) = args.next() {
+        if count.is_none() && is_c(opt, "count") && args.has_more() {
+            match parse_i64(args.take()) {
                 Some(n) if n >= 1 => count = Some(usize::try_from(n).unwrap_or(usize::MAX)),
                 _ => return Err(CmdError::other("ERR count should be greater than 0")),
             }
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
-    Ok(MpopArgs { keys: &argv[numkeys_at + 1..where_at], max, count: count.unwrap_or(1) })
+    Ok(MpopArgs { keys, max, count: count.unwrap_or(1) })
 }
 
 /// `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]`: pops from the first non-empty
 /// sorted set; `[key, [[member, score], ...]]`, or a nil array.
 pub fn zmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let p = parse_mpop(args, 1)?;
+    let p = parse_mpop(args)?;
     match first_nonempty(ctx, p.keys)? {
         Some((slot, i)) => Ok(pop_from(ctx, slot, p.keys[i], p.max, p.count, Shape::WithKey)),
         None => Ok(Reply::NilArray),

@@ -2,7 +2,7 @@
 //! Z[REV]RANGEBYLEX): Redis's `zrangeGenericCommand` with its result handlers.
 
 use super::{
-    delete_key, limits, opt_is, parse_lex_range, parse_score_range, read_slot, store, sync_errno, zset, Ctx, Scored,
+    delete_key, is_c, limits, parse_lex_range, parse_score_range, read_slot, store, sync_errno, zset, Ctx, Scored,
 };
 use crate::bytes::SBytes;
 use crate::cmd::Args;
@@ -45,43 +45,37 @@ impl Sink {
     }
 }
 
-/// `zrangeGenericCommand`. `first` is the index of the source key; `dst` is the
-/// destination of ZRANGESTORE; `kind`/`rev` are fixed by the command name (or `Auto` /
+/// `zrangeGenericCommand`, from the source key on. `dst` is the destination of
+/// ZRANGESTORE; `kind`/`rev` are fixed by the command name (or `Auto` /
 /// `None` when options choose).
 fn zrange_generic(
     ctx: &mut Ctx,
-    args: &Args,
-    first: usize,
+    args: &mut Args,
     dst: Option<&[u8]>,
     mut kind: Kind,
     fixed_rev: Option<bool>,
 ) -> CmdResult {
-    let argv = args.all();
-    let key = argv[first];
-    let (mut minarg, mut maxarg) = (argv[first + 1], argv[first + 2]);
+    let key = args.take();
+    let (mut minarg, mut maxarg) = (args.take(), args.take());
     let mut withscores = false;
     let (mut offset, mut limit) = (0i64, -1i64);
     let mut rev = fixed_rev.unwrap_or(false);
-    let mut j = first + 3;
-    while j < argv.len() {
-        let opt = argv[j];
-        let left = argv.len() - j - 1;
-        if dst.is_none() && opt_is(opt, "withscores") {
+    while let Some(opt) = args.next() {
+        let left = args.remaining();
+        if dst.is_none() && is_c(opt, "withscores") {
             withscores = true;
-        } else if opt_is(opt, "limit") && left >= 2 {
-            offset = parse_i64(argv[j + 1]).ok_or(CmdError::NotInteger)?;
-            limit = parse_i64(argv[j + 2]).ok_or(CmdError::NotInteger)?;
-            j += 2;
-        } else if fixed_rev.is_none() && !rev && opt_is(opt, "rev") {
+        } else if is_c(opt, "limit") && left >= 2 {
+            offset = args.next_i64()?;
+            limit = args.next_i64()?;
+        } else if fixed_rev.is_none() && !rev && is_c(opt, "rev") {
             rev = true;
-        } else if kind == Kind::Auto && opt_is(opt, "bylex") {
+        } else if kind == Kind::Auto && is_c(opt, "bylex") {
             kind = Kind::Lex;
-        } else if kind == Kind::Auto && opt_is(opt, "byscore") {
+        } else if kind == Kind::Auto && is_c(opt, "byscore") {
             kind = Kind::Score;
         } else {
             return Err(CmdError::Syntax);
         }
-        j += 1;
     }
     if kind == Kind::Auto {
         kind = Kind::Rank;
@@ -246,38 +240,38 @@ fn by_lex(z: &ZSet, r: &LexRange, offset: i64, limit: i64, rev: bool, reads: boo
 
 /// `ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]`.
 pub fn zrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, 1, None, Kind::Auto, None)
+    zrange_generic(ctx, args, None, Kind::Auto, None)
 }
 
 /// `ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]`.
 pub fn zrangestore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let dst = args.at(1);
-    zrange_generic(ctx, args, 2, Some(dst), Kind::Auto, None)
+    let dst = args.take();
+    zrange_generic(ctx, args, Some(dst), Kind::Auto, None)
 }
 
 /// `ZREVRANGE key start stop [WITHSCORES]`.
 pub fn zrevrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, 1, None, Kind::Rank, Some(true))
+    zrange_generic(ctx, args, None, Kind::Rank, Some(true))
 }
 
 /// `ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]`.
 pub fn zrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, 1, None, Kind::Score, Some(false))
+    zrange_generic(ctx, args, None, Kind::Score, Some(false))
 }
 
 /// `ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]`.
 pub fn zrevrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, 1, None, Kind::Score, Some(true))
+    zrange_generic(ctx, args, None, Kind::Score, Some(true))
 }
 
 /// `ZRANGEBYLEX key min max [LIMIT offset count]`.
 pub fn zrangebylex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, 1, None, Kind::Lex, Some(false))
+    zrange_generic(ctx, args, None, Kind::Lex, Some(false))
 }
 
 /// `ZREVRANGEBYLEX key max min [LIMIT offset count]`.
 pub fn zrevrangebylex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    zrange_generic(ctx, args, 1, None, Kind::Lex, Some(true))
+    zrange_generic(ctx, args, None, Kind::Lex, Some(true))
 }
 
 #[cfg(test)]

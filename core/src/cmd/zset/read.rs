@@ -1,7 +1,7 @@
 //! Read-only sorted-set commands: ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK ZCOUNT ZLEXCOUNT
 //! ZRANDMEMBER ZSCAN.
 
-use super::{opt_is, parse_lex_range, parse_score_range, read_slot, scan_score, sync_errno, zset, Ctx, Scored};
+use super::{parse_lex_range, parse_score_range, read_slot, scan_score, sync_errno, zset, Ctx, Scored};
 use crate::cmd::{collscan, Args};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -11,7 +11,7 @@ use crate::util::sample::{distinct_indexes, MAX_RANDOM_PICKS};
 
 /// `ZCARD key`: the number of members (0 when missing).
 pub fn zcard(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(match read_slot(ctx, args.at(1))? {
+    Ok(match read_slot(ctx, args.take())? {
         Some(slot) => Reply::Int(zset(ctx, slot).len() as i64),
         None => Reply::Int(0),
     })
@@ -19,16 +19,17 @@ pub fn zcard(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZSCORE key member`: the score, or nil.
 pub fn zscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = read_slot(ctx, args.at(1))? else { return Ok(Reply::Nil) };
-    let reply = zset(ctx, slot).score(args.at(2)).map_or(Reply::Nil, Reply::Double);
+    let (key, member) = (args.take(), args.take());
+    let Some(slot) = read_slot(ctx, key)? else { return Ok(Reply::Nil) };
+    let reply = zset(ctx, slot).score(member).map_or(Reply::Nil, Reply::Double);
     sync_errno(ctx, slot);
     Ok(reply)
 }
 
 /// `ZMSCORE key member [member ...]`: one score or nil per member.
 pub fn zmscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let slot = read_slot(ctx, args.at(1))?;
-    let members = &args.all()[2..];
+    let slot = read_slot(ctx, args.take())?;
+    let members = args.take_rest();
     let out = match slot {
         Some(slot) => {
             let z = zset(ctx, slot);
@@ -42,11 +43,12 @@ pub fn zmscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 }
 
 /// ZRANK and ZREVRANK.
-fn rank_generic(ctx: &mut Ctx, args: &Args, rev: bool) -> CmdResult {
-    let Some(slot) = read_slot(ctx, args.at(1))? else { return Ok(Reply::Nil) };
+fn rank_generic(ctx: &mut Ctx, args: &mut Args, rev: bool) -> CmdResult {
+    let (key, member) = (args.take(), args.take());
+    let Some(slot) = read_slot(ctx, key)? else { return Ok(Reply::Nil) };
     let z = zset(ctx, slot);
     let len = z.len();
-    Ok(match z.rank(args.at(2)) {
+    Ok(match z.rank(member) {
         Some((r, _)) => Reply::Int(if rev { len - 1 - r } else { r } as i64),
         None => Reply::Nil,
     })
@@ -64,8 +66,9 @@ pub fn zrevrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZCOUNT key min max`: members with a score in the range.
 pub fn zcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let range = parse_score_range(ctx, args.at(2), args.at(3))?;
-    Ok(match read_slot(ctx, args.at(1))? {
+    let (key, min, max) = (args.take(), args.take(), args.take());
+    let range = parse_score_range(ctx, min, max)?;
+    Ok(match read_slot(ctx, key)? {
         Some(slot) => {
             let n = zset(ctx, slot).count_in_score(&range);
             sync_errno(ctx, slot);
@@ -77,8 +80,9 @@ pub fn zcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZLEXCOUNT key min max`: members in the lexicographic range.
 pub fn zlexcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let range = parse_lex_range(args.at(2), args.at(3))?;
-    Ok(match read_slot(ctx, args.at(1))? {
+    let (key, min, max) = (args.take(), args.take(), args.take());
+    let range = parse_lex_range(min, max)?;
+    Ok(match read_slot(ctx, key)? {
         Some(slot) => Reply::Int(zset(ctx, slot).count_in_lex(&range) as i64),
         None => Reply::Int(0),
     })
@@ -88,27 +92,25 @@ pub fn zlexcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// with a count: that many distinct members (positive), or that many picks with
 /// repetitions (negative).
 pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argc = args.argc();
-    if argc == 2 {
-        let Some(slot) = read_slot(ctx, args.at(1))? else { return Ok(Reply::Nil) };
+    let key = args.take();
+    let Some(count) = args.next() else {
+        let Some(slot) = read_slot(ctx, key)? else { return Ok(Reply::Nil) };
         let len = zset(ctx, slot).len() as u64;
         let r = ctx.st.rng.below(len) as usize;
         return Ok(Reply::bulk(zset(ctx, slot).at_rank(r).0));
-    }
-    let count = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
+    };
+    let count = parse_i64(count).ok_or(CmdError::NotInteger)?;
     if count == i64::MIN {
         return Err(CmdError::other(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
         ));
     }
-    let withscores = argc == 4;
-    if argc > 4 || (withscores && !opt_is(args.at(3), "withscores")) {
-        return Err(CmdError::Syntax);
-    }
+    let withscores = args.eat_c("withscores");
+    args.finish()?;
     if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
         return Err(CmdError::other("ERR value is out of range"));
     }
-    let Some(slot) = read_slot(ctx, args.at(1))? else { return Ok(Reply::Array(Vec::new())) };
+    let Some(slot) = read_slot(ctx, key)? else { return Ok(Reply::Array(Vec::new())) };
     if count == 0 {
         return Ok(Reply::Array(Vec::new()));
     }
@@ -161,8 +163,9 @@ pub fn zrandmember(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// with scores as strings. A listpack is returned whole (cursor 0); a skiplist is walked
 /// by its own cursor.
 pub fn zscan(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let cursor = collscan::cursor(ctx, args)?;
-    let Some(slot) = read_slot(ctx, args.at(1))? else { return Ok(collscan::empty()) };
+    let key = args.take();
+    let cursor = collscan::cursor(ctx, args.take())?;
+    let Some(slot) = read_slot(ctx, key)? else { return Ok(collscan::empty()) };
     let opts = collscan::options(args)?;
     let mut items = Vec::new();
     let z = zset(ctx, slot);

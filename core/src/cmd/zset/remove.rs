@@ -3,16 +3,15 @@
 
 use super::{parse_lex_range, parse_score_range, removed_members, write_slot, zset, Ctx};
 use crate::cmd::Args;
-use crate::error::{CmdError, CmdResult};
-use crate::numfmt::parse_i64;
+use crate::error::CmdResult;
 use crate::reply::Reply;
 
 /// `ZREM key member [member ...]`: how many members were removed.
 pub fn zrem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let Some(slot) = write_slot(ctx, args.take())? else { return Ok(Reply::Int(0)) };
     let z = zset(ctx, slot);
     let mut removed = 0;
-    for m in &args.all()[2..] {
+    for m in args.take_rest() {
         if z.remove(m) {
             removed += 1;
             if z.is_empty() {
@@ -28,9 +27,9 @@ pub fn zrem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZREMRANGEBYRANK key start stop`.
 pub fn zremrangebyrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let start = parse_i64(args.at(2)).ok_or(CmdError::NotInteger)?;
-    let end = parse_i64(args.at(3)).ok_or(CmdError::NotInteger)?;
-    let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let key = args.take();
+    let (start, end) = (args.next_i64()?, args.next_i64()?);
+    let Some(slot) = write_slot(ctx, key)? else { return Ok(Reply::Int(0)) };
     let z = zset(ctx, slot);
     let len = z.len() as i64;
     let mut start = if start < 0 { len + start } else { start };
@@ -53,8 +52,9 @@ pub fn zremrangebyrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZREMRANGEBYSCORE key min max`.
 pub fn zremrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let range = parse_score_range(ctx, args.at(2), args.at(3))?;
-    let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let (key, min, max) = (args.take(), args.take(), args.take());
+    let range = parse_score_range(ctx, min, max)?;
+    let Some(slot) = write_slot(ctx, key)? else { return Ok(Reply::Int(0)) };
     let n = zset(ctx, slot).remove_score_range(&range);
     if n > 0 {
         removed_members(ctx, slot, "zremrangebyscore");
@@ -66,8 +66,9 @@ pub fn zremrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZREMRANGEBYLEX key min max`.
 pub fn zremrangebylex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let range = parse_lex_range(args.at(2), args.at(3))?;
-    let Some(slot) = write_slot(ctx, args.at(1))? else { return Ok(Reply::Int(0)) };
+    let (key, min, max) = (args.take(), args.take(), args.take());
+    let range = parse_lex_range(min, max)?;
+    let Some(slot) = write_slot(ctx, key)? else { return Ok(Reply::Int(0)) };
     let n = zset(ctx, slot).remove_lex_range(&range);
     if n > 0 {
         removed_members(ctx, slot, "zremrangebylex");

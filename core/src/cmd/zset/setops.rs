@@ -13,7 +13,7 @@ use foldhash::fast::FixedState;
 /// A hash map keyed by member bytes (private to one command, so a fixed seed is fine).
 type HashMap<K, V> = hashbrown::HashMap<K, V, FixedState>;
 
-use super::{delete_key, limits, opt_is, parse_double, store, Ctx, Scored};
+use super::{delete_key, is_c, limits, parse_double, store, Ctx, Scored};
 use crate::bytes::SBytes;
 use crate::cmd::Args;
 use crate::db::Keyspace;
@@ -140,20 +140,19 @@ struct Outcome {
     cardinality: usize,
 }
 
-/// `zunionInterDiffGenericCommand`. `dst` is the destination of the STORE forms.
-fn zsetop(ctx: &mut Ctx, args: &Args, op: Op, dst: Option<&[u8]>, cardinality_only: bool) -> CmdResult {
-    let argv = args.all();
-    let numkeys_at = if dst.is_some() { 2 } else { 1 };
-    let setnum = parse_i64(argv[numkeys_at]).ok_or(CmdError::NotInteger)?;
+/// `zunionInterDiffGenericCommand`, from `numkeys` on. `dst` is the destination of the
+/// STORE forms.
+fn zsetop(ctx: &mut Ctx, args: &mut Args, op: Op, dst: Option<&[u8]>, cardinality_only: bool) -> CmdResult {
+    let setnum = args.next_i64()?;
     if setnum < 1 {
         return Err(CmdError::other(format!("ERR at least 1 input key is needed for '{}' command", ctx.cmd.name)));
     }
-    if setnum as u64 > (argv.len() - numkeys_at - 1) as u64 {
+    if setnum as u64 > args.remaining() as u64 {
         return Err(CmdError::Syntax);
     }
     let setnum = setnum as usize;
     let mut srcs = Vec::with_capacity(setnum);
-    for key in &argv[numkeys_at + 1..numkeys_at + 1 + setnum] {
+    for key in args.take_n(setnum) {
         let slot = if dst.is_some() { ctx.lookup_write(key) } else { ctx.lookup_read(key) };
         if let Some(s) = slot {
             if !accepts(&ctx.db().keys.entry(s).value) {
@@ -166,38 +165,32 @@ fn zsetop(ctx: &mut Ctx, args: &Args, op: Op, dst: Option<&[u8]>, cardinality_on
     let mut agg = Aggregate::Sum;
     let mut withscores = false;
     let mut limit = 0usize;
-    let mut j = numkeys_at + 1 + setnum;
-    while j < argv.len() {
-        let remaining = argv.len() - j;
-        let opt = argv[j];
-        if op != Op::Diff && !cardinality_only && remaining > setnum && opt_is(opt, "weights") {
-            j += 1;
+    while let Some(opt) = args.next() {
+        // This option and the arguments after it.
+        let remaining = args.remaining() + 1;
+        if op != Op::Diff && !cardinality_only && remaining > setnum && is_c(opt, "weights") {
             for src in srcs.iter_mut() {
                 src.weight =
-                    parse_double(ctx, argv[j]).ok_or_else(|| CmdError::other("ERR weight value is not a float"))?;
-                j += 1;
+                    parse_double(ctx, args.take()).ok_or_else(|| CmdError::other("ERR weight value is not a float"))?;
             }
-        } else if op != Op::Diff && !cardinality_only && remaining >= 2 && opt_is(opt, "aggregate") {
-            let a = argv[j + 1];
-            agg = if opt_is(a, "sum") {
+        } else if op != Op::Diff && !cardinality_only && remaining >= 2 && is_c(opt, "aggregate") {
+            let a = args.take();
+            agg = if is_c(a, "sum") {
                 Aggregate::Sum
-            } else if opt_is(a, "min") {
+            } else if is_c(a, "min") {
                 Aggregate::Min
-            } else if opt_is(a, "max") {
+            } else if is_c(a, "max") {
                 Aggregate::Max
             } else {
                 return Err(CmdError::Syntax);
             };
-            j += 2;
-        } else if dst.is_none() && !cardinality_only && opt_is(opt, "withscores") {
+        } else if dst.is_none() && !cardinality_only && is_c(opt, "withscores") {
             withscores = true;
-            j += 1;
-        } else if cardinality_only && remaining >= 2 && opt_is(opt, "limit") {
-            match parse_i64(argv[j + 1]) {
+        } else if cardinality_only && remaining >= 2 && is_c(opt, "limit") {
+            match parse_i64(args.take()) {
                 Some(n) if n >= 0 => limit = usize::try_from(n).unwrap_or(usize::MAX),
                 _ => return Err(CmdError::other("ERR LIMIT can't be negative")),
             }
-            j += 2;
         } else {
             return Err(CmdError::Syntax);
         }
@@ -378,19 +371,19 @@ pub fn zdiff(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `ZUNIONSTORE dst numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]`.
 pub fn zunionstore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let dst = args.at(1);
+    let dst = args.take();
     zsetop(ctx, args, Op::Union, Some(dst), false)
 }
 
 /// `ZINTERSTORE dst numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]`.
 pub fn zinterstore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let dst = args.at(1);
+    let dst = args.take();
     zsetop(ctx, args, Op::Inter, Some(dst), false)
 }
 
 /// `ZDIFFSTORE dst numkeys key [key ...]`.
 pub fn zdiffstore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let dst = args.at(1);
+    let dst = args.take();
     zsetop(ctx, args, Op::Diff, Some(dst), false)
 }
 
