@@ -23,33 +23,16 @@ const all = !['--ops', '--memory', '--size', '--startup', '--floor'].some((s) =>
 const BOX_MS = quick ? 150 : 400;
 /** Measurement rounds per row (contenders alternate; medians are reported). */
 const ROUNDS = quick ? 1 : 3;
-const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const COLLECTION = 100_000;
 
 const { Cinder } = await import(path.join(ROOT, 'dist/node.js'));
 const { default: RedisMock } = await import('ioredis-mock');
 const { benchFloor } = await import('./floor.mjs');
+const { COLLECTION, KEYS, VALUE, MEMBERS, ROWS, fillCinder } = await import('./rows.mjs');
+const { median, makeOpsSync } = await import('./timing.mjs');
+const opsSync = makeOpsSync(BOX_MS);
 
 const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0));
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-
-/** Never returned by a contender: comparing each result with it keeps the JIT from
- * dropping a call whose value is unused (a bare `Map.get` otherwise measures 500M/s). */
-const SINK = Symbol('sink');
-
-/** Runs `fn(i)` in batches until the time box is spent, consuming every result; returns ops/s. */
-function opsSync(fn) {
-  let seen = 0;
-  for (let i = 0; i < 2000; i++) if (fn(i) === SINK) seen++;
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < BOX_MS) {
-    for (let j = 0; j < 1000; j++) if (fn(n++) === SINK) seen++;
-    t = performance.now();
-  }
-  return (n * 1000 + seen) / (t - t0); // `seen` stays 0; using it keeps the comparisons live
-}
 
 async function opsAsync(fn, perCall = 1) {
   // Warm up briefly and check the clock after every call: with big collections one
@@ -64,53 +47,6 @@ async function opsAsync(fn, perCall = 1) {
     t = performance.now();
   }
   return (n * perCall * 1000) / (t - t0);
-}
-
-const KEYS = Array.from({ length: 10_000 }, (_, i) => `key:${i}`);
-const VALUE = 'v'.repeat(16);
-const MEMBERS = Array.from({ length: COLLECTION }, (_, i) => `member:${i}`);
-
-/**
- * One row per command: setup (fill collections), then one op as `call` arguments, a typed
- * method call, an ioredis-mock call, and the Map equivalent. `i` is the op counter.
- */
-const ROWS = [
-  { name: 'SET', cmd: 'set', call: (db, i) => db.call('SET', KEYS[i % 10000], VALUE), typed: (db, i) => db.set(KEYS[i % 10000], VALUE),
-    mock: (r, i) => r.set(KEYS[i % 10000], VALUE), pipe: (p, i) => p.set(KEYS[i % 10000], VALUE), map: (m, i) => m.set(KEYS[i % 10000], VALUE) },
-  { name: 'GET', cmd: 'get', call: (db, i) => db.call('GET', KEYS[i % 10000]), typed: (db, i) => db.get(KEYS[i % 10000]),
-    mock: (r, i) => r.get(KEYS[i % 10000]), pipe: (p, i) => p.get(KEYS[i % 10000]), map: (m, i) => m.get(KEYS[i % 10000]) },
-  { name: 'INCR', cmd: 'incr', call: (db, i) => db.call('INCR', `n:${i % 100}`), typed: (db, i) => db.incr(`n:${i % 100}`),
-    mock: (r, i) => r.incr(`n:${i % 100}`), pipe: (p, i) => p.incr(`n:${i % 100}`), map: (m, i) => m.set(`n:${i % 100}`, (m.get(`n:${i % 100}`) ?? 0) + 1) },
-  { name: 'LPUSH (100k list)', cmd: 'lpush', coll: 'list', call: (db, i) => db.call('LPUSH', 'list', VALUE), typed: (db) => db.lpush('list', VALUE),
-    mock: (r) => r.lpush('list', VALUE), pipe: (p) => p.lpush('list', VALUE), map: (m) => m.get('list').push(VALUE) },
-  { name: 'RPOP (100k list)', cmd: 'rpop', coll: 'list', call: (db, i) => db.call('RPOP', 'list'), typed: (db) => db.rpop('list'),
-    mock: (r) => r.rpop('list'), pipe: (p) => p.rpop('list'), map: (m) => m.get('list').pop(), refill: true },
-  { name: 'HSET (100k hash)', cmd: 'hset', coll: 'hash', call: (db, i) => db.call('HSET', 'hash', MEMBERS[i % COLLECTION], VALUE), typed: (db, i) => db.hset('hash', [MEMBERS[i % COLLECTION], VALUE]),
-    mock: (r, i) => r.hset('hash', MEMBERS[i % COLLECTION], VALUE), pipe: (p, i) => p.hset('hash', MEMBERS[i % COLLECTION], VALUE), map: (m, i) => m.get('hash').set(MEMBERS[i % COLLECTION], VALUE) },
-  { name: 'HGET (100k hash)', cmd: 'hget', coll: 'hash', call: (db, i) => db.call('HGET', 'hash', MEMBERS[i % COLLECTION]), typed: (db, i) => db.hget('hash', MEMBERS[i % COLLECTION]),
-    mock: (r, i) => r.hget('hash', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.hget('hash', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('hash').get(MEMBERS[i % COLLECTION]) },
-  { name: 'SADD (100k set)', cmd: 'sadd', coll: 'set', call: (db, i) => db.call('SADD', 'set', MEMBERS[i % COLLECTION]), typed: (db, i) => db.sadd('set', MEMBERS[i % COLLECTION]),
-    mock: (r, i) => r.sadd('set', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.sadd('set', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('set').add(MEMBERS[i % COLLECTION]) },
-  { name: 'SISMEMBER (100k set)', cmd: 'sismember', coll: 'set', call: (db, i) => db.call('SISMEMBER', 'set', MEMBERS[i % COLLECTION]), typed: (db, i) => db.sismember('set', MEMBERS[i % COLLECTION]),
-    mock: (r, i) => r.sismember('set', MEMBERS[i % COLLECTION]), pipe: (p, i) => p.sismember('set', MEMBERS[i % COLLECTION]), map: (m, i) => m.get('set').has(MEMBERS[i % COLLECTION]) },
-  { name: 'ZADD (100k zset)', cmd: 'zadd', coll: 'zset', call: (db, i) => db.call('ZADD', 'zset', i % COLLECTION, MEMBERS[i % COLLECTION]), typed: (db, i) => db.zadd('zset', [[i % COLLECTION, MEMBERS[i % COLLECTION]]]),
-    mock: (r, i) => r.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), pipe: (p, i) => p.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), map: null },
-  { name: 'ZRANGE 10 (100k zset)', cmd: 'zrange', coll: 'zset', call: (db, i) => db.call('ZRANGE', 'zset', i % 1000, (i % 1000) + 9), typed: (db, i) => db.zrange('zset', i % 1000, (i % 1000) + 9),
-    mock: (r, i) => r.zrange('zset', i % 1000, (i % 1000) + 9), pipe: (p, i) => p.zrange('zset', i % 1000, (i % 1000) + 9), map: null },
-];
-
-function fillCinder(db, coll) {
-  const batch = (cmd, key, mk) => {
-    for (let s = 0; s < COLLECTION; s += 10_000) {
-      const args = [];
-      for (let i = s; i < Math.min(s + 10_000, COLLECTION); i++) args.push(...mk(i));
-      db.call(cmd, key, ...args);
-    }
-  };
-  if (coll === 'list') batch('RPUSH', 'list', () => [VALUE]);
-  if (coll === 'hash') batch('HSET', 'hash', (i) => [MEMBERS[i], VALUE]);
-  if (coll === 'set') batch('SADD', 'set', (i) => [MEMBERS[i]]);
-  if (coll === 'zset') batch('ZADD', 'zset', (i) => [i, MEMBERS[i]]);
 }
 
 async function fillMock(r, coll) {
