@@ -239,7 +239,9 @@ pub fn hincrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let text = sum.to_human();
     h.set(field, &text, &lim);
-    ctx.key_event(notify::HASH, "hincrbyfloat", args.at(1));
+    ctx.key_event(notify::HASH, "hincrbyfloat", key);
+    // Always replicated as HSET with the final value.
+    ctx.propagate_as(&[b"HSET", key, field, &text]);
     Ok(Reply::Bulk(text))
 }
 

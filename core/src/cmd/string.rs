@@ -212,8 +212,15 @@ impl SetReplies {
     }
 }
 
-/// Redis's `setGenericCommand`.
-fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies: SetReplies) -> CmdResult {
+/// Redis's `setGenericCommand`. `argv` is the request, for its propagated form.
+fn set_generic(
+    ctx: &mut Ctx,
+    argv: &[&[u8]],
+    key: &[u8],
+    val: &[u8],
+    opts: &SetOptions,
+    replies: SetReplies,
+) -> CmdResult {
     let expire_at = match opts.expire {
         Some((unit, arg)) => Some(expire_at_ms(ctx, unit, arg)?),
         None => None,
@@ -236,34 +243,54 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies
     if expire_at.is_some() {
         ctx.notify(notify::GENERIC, "expire", key);
     }
+    if ctx.st.propagation.is_enabled() {
+        name_set_effect(ctx, argv, key, val, expire_at, opts.get);
+    }
     Ok(old.unwrap_or_else(|| replies.ok()))
+}
+
+/// How Redis 7.0.15's `setGenericCommand` propagates a SET that wrote: with an expiry,
+/// as `SET key value PXAT <ms>` (the other options dropped); with GET and no expiry,
+/// as the request without its GET words; else as the request.
+#[cold]
+fn name_set_effect(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8], val: &[u8], expire_at: Option<u64>, get: bool) {
+    if let Some(at) = expire_at {
+        let mut n = [0u8; 20];
+        let at = crate::numfmt::format_i64(at as i64, &mut n);
+        ctx.propagate_as(&[b"SET", key, val, b"PXAT", at]);
+    } else if get {
+        // Redis skips every argument from the fourth on that reads "get" as a C string.
+        let kept: Vec<&[u8]> =
+            argv.iter().enumerate().filter(|&(j, a)| j < 3 || !is_c(a, "get")).map(|(_, a)| *a).collect();
+        ctx.propagate_as(&kept);
+    }
 }
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]`.
 pub fn set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, val) = (args.take(), args.take());
     let opts = parse_set_options(args, true)?;
-    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
+    set_generic(ctx, args.all(), key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `SETNX key value`: 1 when set, 0 when the key exists.
 pub fn setnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let opts = SetOptions { nx: true, ..Default::default() };
-    set_generic(ctx, args.take(), args.take(), &opts, SetReplies::OneOrZero)
+    set_generic(ctx, args.all(), args.take(), args.take(), &opts, SetReplies::OneOrZero)
 }
 
 /// `SETEX key seconds value`.
 pub fn setex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, expire, val) = (args.take(), args.take(), args.take());
     let opts = SetOptions { expire: Some((ExpireUnit::Ex, expire)), ..Default::default() };
-    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
+    set_generic(ctx, args.all(), key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `PSETEX key milliseconds value`.
 pub fn psetex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, expire, val) = (args.take(), args.take(), args.take());
     let opts = SetOptions { expire: Some((ExpireUnit::Px, expire)), ..Default::default() };
-    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
+    set_generic(ctx, args.all(), key, val, &opts, SetReplies::OkOrNil)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -292,13 +319,19 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             if absolute && at <= now {
                 ctx.db().keys.remove(slot);
                 ctx.key_event(notify::GENERIC, "del", key);
+                // Never propagated as is: DEL (UNLINK under lazyfree-lazy-expire).
+                let del: &[u8] = if ctx.st.config.lazyfree_lazy_expire { b"UNLINK" } else { b"DEL" };
+                ctx.propagate_as(&[del, key]);
             } else {
                 ctx.db().keys.set_expire(slot, at);
                 ctx.key_event(notify::GENERIC, "expire", key);
+                let mut n = [0u8; 20];
+                ctx.propagate_as(&[b"PEXPIREAT", key, crate::numfmt::format_i64(at as i64, &mut n)]);
             }
         }
         None if opts.persist && ctx.db().keys.clear_expire(slot) => {
             ctx.key_event(notify::GENERIC, "persist", key);
+            ctx.propagate_as(&[b"PERSIST", key]);
         }
         None => {}
     }
@@ -307,10 +340,14 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GETDEL key`.
 pub fn getdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (reply, slot) = get_generic(ctx, args.take())?;
+    let key = args.take();
+    let (reply, slot) = get_generic(ctx, key)?;
     if let Some(slot) = slot {
         ctx.db().keys.remove(slot);
-        ctx.key_event(notify::GENERIC, "del", args.at(1));
+        ctx.key_event(notify::GENERIC, "del", key);
+        // Propagated as DEL (UNLINK under lazyfree-lazy-user-del).
+        let del: &[u8] = if ctx.st.config.lazyfree_lazy_user_del { b"UNLINK" } else { b"DEL" };
+        ctx.propagate_as(&[del, key]);
     }
     Ok(reply)
 }
@@ -321,6 +358,8 @@ pub fn getset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (reply, slot) = get_generic(ctx, key)?;
     store(ctx, slot, key, Value::from_bytes(value), false);
     ctx.key_event(notify::STRING, "set", key);
+    // Propagated as SET (Redis rewrites the command name only).
+    ctx.propagate_as(&[b"SET", key, value]);
     Ok(reply)
 }
 
@@ -568,6 +607,11 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let text = sum.to_human();
     let reply = Reply::bulk(&text);
+    if ctx.st.propagation.is_enabled() {
+        // Always replicated as SET with the final value, so float formatting cannot
+        // differ on a replica or after an AOF reload.
+        ctx.propagate_as(&[b"SET", key, &text, b"KEEPTTL"]);
+    }
     store(ctx, slot, key, Value::Str(SBytes::from_vec(text)), true);
     ctx.key_event(notify::STRING, "incrbyfloat", key);
     Ok(reply)

@@ -249,7 +249,8 @@ fn effects_not_requests_are_propagated() {
     p.run(0, &[b"SET", b"k2", b"v", b"PX", b"5"]);
     p.advance_ms(6, false);
     p.run(0, &[b"GET", b"k2"]);
-    assert_eq!(ops(&mut p), vec!["SET k2 v PX 5", "DEL k2"]);
+    let at = (T0_US / 1000 + 10_001 + 5).to_string();
+    assert_eq!(ops(&mut p), vec![format!("SET k2 v PXAT {at}"), "DEL k2".into()]);
     // A transaction with two writes is wrapped; a served BLPOP replays as LPOP.
     p.run(0, &[b"MULTI"]);
     p.run(0, &[b"INCR", b"n"]);
