@@ -431,6 +431,7 @@ fn propagate(st: &mut EngineState, db: usize, spec: &CommandSpec, wrote: bool, a
     let argv = match (rewrite, argv) {
         (Some(r), _) if r.is_empty() => return,
         (Some(r), _) => r,
+        (None, Some(argv)) if matches!(spec.name, "set" | "setex" | "psetex") => string::set_effect(st, db, argv),
         (None, Some(argv)) => argv.iter().map(|a| a.to_vec()).collect(),
         (None, None) => return,
     };

@@ -212,15 +212,8 @@ impl SetReplies {
     }
 }
 
-/// Redis's `setGenericCommand`. `argv` is the request, for its propagated form.
-fn set_generic(
-    ctx: &mut Ctx,
-    argv: &[&[u8]],
-    key: &[u8],
-    val: &[u8],
-    opts: &SetOptions,
-    replies: SetReplies,
-) -> CmdResult {
+/// Redis's `setGenericCommand`.
+fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies: SetReplies) -> CmdResult {
     let expire_at = match opts.expire {
         Some((unit, arg)) => Some(expire_at_ms(ctx, unit, arg)?),
         None => None,
@@ -243,54 +236,71 @@ fn set_generic(
     if expire_at.is_some() {
         ctx.notify(notify::GENERIC, "expire", key);
     }
-    if ctx.st.propagation.is_enabled() {
-        name_set_effect(ctx, argv, key, val, expire_at, opts.get);
-    }
     Ok(old.unwrap_or_else(|| replies.ok()))
 }
 
-/// How Redis 7.0.15's `setGenericCommand` propagates a SET that wrote: with an expiry,
-/// as `SET key value PXAT <ms>` (the other options dropped); with GET and no expiry,
-/// as the request without its GET words; else as the request.
-#[cold]
-fn name_set_effect(ctx: &mut Ctx, argv: &[&[u8]], key: &[u8], val: &[u8], expire_at: Option<u64>, get: bool) {
-    if let Some(at) = expire_at {
+/// What a SET, SETEX or PSETEX that wrote propagates, as Redis 7.0.15's
+/// `setGenericCommand` rewrites it: with an expiry, `SET key value PXAT <ms>` (the other
+/// options dropped); SET with GET and no expiry, the request without its GET words;
+/// else the request. Worked out from the request and the key's new TTL once the command
+/// ran (by the propagation hook, so SET pays nothing when nobody consumes propagation).
+pub(crate) fn set_effect(st: &crate::engine::EngineState, db: usize, argv: &[&[u8]]) -> Vec<Vec<u8>> {
+    let owned = |v: &[&[u8]]| v.iter().map(|a| a.to_vec()).collect();
+    let (key, val, expire, get) = if is_c(argv[0], "set") {
+        let (mut expire, mut get) = (false, false);
+        let mut i = 3;
+        while i < argv.len() {
+            // (Matched here rather than with `expire_word`, which stays SET's parser's own.)
+            if ["ex", "px", "exat", "pxat"].iter().any(|w| is_c(argv[i], w)) {
+                expire = true;
+                i += 2;
+            } else {
+                get |= is_c(argv[i], "get");
+                i += 1;
+            }
+        }
+        (argv[1], argv[2], expire, get)
+    } else {
+        // SETEX / PSETEX key ttl value.
+        (argv[1], argv[3], true, false)
+    };
+    let at = expire.then(|| st.dbs[db].keys.find(key).and_then(|slot| st.dbs[db].keys.expire_at(slot))).flatten();
+    if let Some(at) = at {
         let mut n = [0u8; 20];
-        let at = crate::numfmt::format_i64(at as i64, &mut n);
-        ctx.propagate_as(&[b"SET", key, val, b"PXAT", at]);
-    } else if get {
-        // Redis skips every argument from the fourth on that reads "get" as a C string.
-        let kept: Vec<&[u8]> =
-            argv.iter().enumerate().filter(|&(j, a)| j < 3 || !is_c(a, "get")).map(|(_, a)| *a).collect();
-        ctx.propagate_as(&kept);
+        return owned(&[b"SET", key, val, b"PXAT", format_i64(at as i64, &mut n)]);
     }
+    if get {
+        // Redis skips every argument from the fourth on that reads "get" as a C string.
+        return argv.iter().enumerate().filter(|&(j, a)| j < 3 || !is_c(a, "get")).map(|(_, a)| a.to_vec()).collect();
+    }
+    owned(argv)
 }
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]`.
 pub fn set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, val) = (args.take(), args.take());
     let opts = parse_set_options(args, true)?;
-    set_generic(ctx, args.all(), key, val, &opts, SetReplies::OkOrNil)
+    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `SETNX key value`: 1 when set, 0 when the key exists.
 pub fn setnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let opts = SetOptions { nx: true, ..Default::default() };
-    set_generic(ctx, args.all(), args.take(), args.take(), &opts, SetReplies::OneOrZero)
+    set_generic(ctx, args.take(), args.take(), &opts, SetReplies::OneOrZero)
 }
 
 /// `SETEX key seconds value`.
 pub fn setex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, expire, val) = (args.take(), args.take(), args.take());
     let opts = SetOptions { expire: Some((ExpireUnit::Ex, expire)), ..Default::default() };
-    set_generic(ctx, args.all(), key, val, &opts, SetReplies::OkOrNil)
+    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 /// `PSETEX key milliseconds value`.
 pub fn psetex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, expire, val) = (args.take(), args.take(), args.take());
     let opts = SetOptions { expire: Some((ExpireUnit::Px, expire)), ..Default::default() };
-    set_generic(ctx, args.all(), key, val, &opts, SetReplies::OkOrNil)
+    set_generic(ctx, key, val, &opts, SetReplies::OkOrNil)
 }
 
 // ---------------------------------------------------------------------------------------
