@@ -156,6 +156,10 @@ pub fn ltrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     l.trim(ltrim as usize, rtrim as usize);
     super::list_changed(ctx, slot, "ltrim");
+    if ltrim + rtrim == 0 {
+        // Redis signals the key but counts no change: nothing is propagated.
+        ctx.prevent_propagation();
+    }
     Ok(Reply::ok())
 }
 
