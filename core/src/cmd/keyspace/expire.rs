@@ -163,13 +163,14 @@ pub fn pexpiretime(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `PERSIST key`: 1 if a TTL was removed.
 pub fn persist(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = ctx.lookup_write(args.take()) else {
+    let key = args.take();
+    let Some(slot) = ctx.lookup_write(key) else {
         return Ok(Reply::Int(0));
     };
     if !ctx.db().keys.clear_expire(slot) {
         return Ok(Reply::Int(0));
     }
-    ctx.key_event(notify::GENERIC, "persist", args.at(1));
+    ctx.key_event(notify::GENERIC, "persist", key);
     Ok(Reply::Int(1))
 }
 
