@@ -15,7 +15,11 @@
 //! names its effect with `Ctx::propagate_as` (SPOP as SREM, EXPIRE as PEXPIREAT, a
 //! served BLPOP as LPOP, ...); keys removed by expiry or eviction propagate as `DEL`.
 
-/// Who an operation is for (Redis's `PROPAGATE_AOF` / `PROPAGATE_REPL`).
+/// Who an operation is for (Redis's `PROPAGATE_AOF` / `PROPAGATE_REPL`). A unit is
+/// wrapped in MULTI/EXEC by its count of operations of any target, as Redis does when
+/// replicas are attached (with none, Redis drops replica-only operations before
+/// counting, so an AOF writer of a server without replicas may unwrap a unit left with
+/// one operation).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Target {
     /// The append-only file and the replicas.
@@ -264,6 +268,21 @@ mod tests {
             ]
         );
         assert!(!p.has_output());
+    }
+
+    #[test]
+    fn replica_only_operations_keep_their_target_in_units() {
+        let mut p = Propagation::default();
+        p.set_enabled(true);
+        p.replicas_only();
+        assert_eq!(p.take_target(), Target::Replicas);
+        assert_eq!(p.take_target(), Target::All);
+        p.push_to(0, argv(&["PUBLISH", "c", "m"]), Target::Replicas);
+        p.push(0, argv(&["SET", "k", "v"]));
+        p.end_unit();
+        let got: Vec<Target> = p.take().into_iter().map(|o| o.target).collect();
+        // MULTI and EXEC are for every consumer, as Redis's propagatePendingCommands.
+        assert_eq!(got, vec![Target::All, Target::Replicas, Target::All, Target::All]);
     }
 
     #[test]
