@@ -259,8 +259,7 @@ impl Pair {
         let outcome = if block {
             self.conns[c].send(&cinder_parity::resp::encode_command(&argv)).unwrap();
             self.pending.push(c);
-            // Give Redis the time to block the client before anything else arrives.
-            std::thread::sleep(Duration::from_millis(100));
+            self.wait_blocked(self.pending.len());
             Outcome::NoReply
         } else {
             self.conns[c].call(&argv)
@@ -274,6 +273,22 @@ impl Pair {
             assert_eq!(reply, Reply::Blocked, "{line}: the engine did not block");
         }
         (outcome, reply)
+    }
+
+    /// Waits until Redis reports `n` blocked clients (so the next command, on another
+    /// connection, arrives after the block), asking on a connection of its own.
+    fn wait_blocked(&mut self, n: usize) {
+        let mut probe = Conn::connect(self.redis.port).expect("connect");
+        let want = format!("blocked_clients:{n}\r\n");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let info = probe.call(&words("INFO clients"));
+            if info.bytes().is_some_and(|b| String::from_utf8_lossy(b).contains(&want)) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "redis did not block the client: {}", info.show(0));
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// Reads the replies of Redis clients that were blocked and that the engine served
