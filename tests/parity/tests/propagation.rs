@@ -6,7 +6,8 @@
 //! the same way, replica-only operations left out as the AOF leaves them out) must be
 //! the same, op by op: exactly, except that absolute millisecond times (PXAT,
 //! PEXPIREAT, XCLAIM's TIME, generated stream IDs) may differ by the clock skew, and
-//! random picks (SPOP) are compared by shape (same commands, keys and counts).
+//! random picks (SPOP) are compared by shape (same commands, keys and counts), and the
+//! deletions of keys met in hash or random order (SCAN, RANDOMKEY) in any order.
 //!
 //! Redis's active expiry is switched off (`DEBUG SET-ACTIVE-EXPIRE 0`) so a key with a
 //! TTL goes only when a command finds it expired, as in the engine (never ticked here).
@@ -121,6 +122,9 @@ enum Mode {
     Exact,
     /// Random picks: the same commands on the same keys with as many arguments.
     Shape,
+    /// Keys met in a random or hash order (SCAN, RANDOMKEY): the same operations in any
+    /// order.
+    Unordered,
 }
 
 /// The two sides: a redis-server with its AOF, and an engine with propagation on.
@@ -176,10 +180,17 @@ fn same_word(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn same_ops(mode: Mode, r: &[Vec<Vec<u8>>], c: &[Vec<Vec<u8>>]) -> bool {
+    if mode == Mode::Unordered {
+        let (mut r, mut c) = (r.to_vec(), c.to_vec());
+        r.sort();
+        c.sort();
+        return same_ops(Mode::Exact, &r, &c);
+    }
     r.len() == c.len()
         && r.iter().zip(c).all(|(r, c)| match mode {
             Mode::Exact => r.len() == c.len() && r.iter().zip(c).all(|(a, b)| same_word(a, b)),
             Mode::Shape => r.len() == c.len() && r[0] == c[0] && r.get(1) == c.get(1),
+            Mode::Unordered => unreachable!(),
         })
 }
 
@@ -337,8 +348,8 @@ impl Pair {
         }
     }
 
-    /// Runs steps written as `[<client>:] [~|&] command`: `~` compares by shape (random
-    /// picks), `&` sends a command that blocks.
+    /// Runs steps written as `[<client>:] [~|%|&] command`: `~` compares by shape (random
+    /// picks), `%` in any order, `&` sends a command that blocks; `@sleep <ms>` waits.
     fn run(&mut self, steps: &[&str]) {
         for s in steps {
             let (c, rest) = match s.split_once(": ") {
@@ -351,6 +362,8 @@ impl Pair {
             }
             let (mode, block, line) = if let Some(l) = rest.strip_prefix("~ ") {
                 (Mode::Shape, false, l)
+            } else if let Some(l) = rest.strip_prefix("% ") {
+                (Mode::Unordered, false, l)
             } else if let Some(l) = rest.strip_prefix("& ") {
                 (Mode::Exact, true, l)
             } else {
@@ -490,6 +503,19 @@ fn transactions_and_lazy_expiry_make_units_as_redis_does() {
         "GET x",
         "SET w 1",
         "EXEC",
+        // SCAN and RANDOMKEY units are never wrapped (CMD_TOUCHES_ARBITRARY_KEYS).
+        "FLUSHALL",
+        "SET r1 1 PX 50",
+        "SET r2 1 PX 50",
+        "SET r3 1",
+        "@sleep 200",
+        "% SCAN 0 COUNT 100",
+        "SET r1 1 PX 50",
+        "SET r2 1 PX 50",
+        "DEL r3",
+        "@sleep 200",
+        "% RANDOMKEY",
+        "RANDOMKEY",
     ]);
 }
 
