@@ -15,6 +15,20 @@
 //! names its effect with `Ctx::propagate_as` (SPOP as SREM, EXPIRE as PEXPIREAT, a
 //! served BLPOP as LPOP, ...); keys removed by expiry or eviction propagate as `DEL`.
 
+/// Who an operation is for (Redis's `PROPAGATE_AOF` / `PROPAGATE_REPL`). A unit is
+/// wrapped in MULTI/EXEC by its count of operations of any target, as Redis does when
+/// replicas are attached (with none, Redis drops replica-only operations before
+/// counting, so an AOF writer of a server without replicas may unwrap a unit left with
+/// one operation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Target {
+    /// The append-only file and the replicas.
+    #[default]
+    All,
+    /// The replicas only (PUBLISH and SPUBLISH, which change no data).
+    Replicas,
+}
+
 /// One operation for consumers: `argv` to run in database `db`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Op {
@@ -22,6 +36,15 @@ pub struct Op {
     pub db: usize,
     /// The command and its arguments.
     pub argv: Vec<Vec<u8>>,
+    /// Who it is for: an AOF writer skips [`Target::Replicas`] operations.
+    pub target: Target,
+}
+
+impl Op {
+    /// An operation for every consumer.
+    pub fn new(db: usize, argv: Vec<Vec<u8>>) -> Op {
+        Op { db, argv, target: Target::All }
+    }
 }
 
 /// The propagation queue (see the module doc).
@@ -38,6 +61,8 @@ pub struct Propagation {
     in_cycle: bool,
     /// The current unit is not wrapped in MULTI/EXEC.
     no_multi: bool,
+    /// The running command's own operation goes to the replicas only.
+    replicas_only: bool,
 }
 
 impl Propagation {
@@ -54,13 +79,37 @@ impl Propagation {
             self.unit.clear();
             self.out.clear();
             self.rewrite = None;
+            self.replicas_only = false;
         }
     }
 
     /// Queues `argv` in database `db` in the current unit (Redis's `alsoPropagate`).
     pub fn push(&mut self, db: usize, argv: Vec<Vec<u8>>) {
+        self.push_to(db, argv, Target::All);
+    }
+
+    /// [`Propagation::push`] for `target` only.
+    pub fn push_to(&mut self, db: usize, argv: Vec<Vec<u8>>, target: Target) {
         if self.enabled {
-            self.unit.push(Op { db, argv });
+            self.unit.push(Op { db, argv, target });
+        }
+    }
+
+    /// Sends the running command's own operation to the replicas only (Redis's
+    /// `forceCommandPropagation(c, PROPAGATE_REPL)` for PUBLISH).
+    pub fn replicas_only(&mut self) {
+        if self.enabled {
+            self.replicas_only = true;
+        }
+    }
+
+    /// Takes the target of the running command's own operation.
+    #[inline]
+    pub fn take_target(&mut self) -> Target {
+        if std::mem::take(&mut self.replicas_only) {
+            Target::Replicas
+        } else {
+            Target::All
         }
     }
 
@@ -82,7 +131,7 @@ impl Propagation {
     #[inline]
     pub fn deleted_by_server(&mut self, db: usize, key: &[u8], lazy: bool) {
         if self.enabled {
-            let op = Op { db, argv: vec![deletion(lazy), key.to_vec()] };
+            let op = Op::new(db, vec![deletion(lazy), key.to_vec()]);
             if self.in_cycle {
                 self.out.push(op);
             } else {
@@ -97,7 +146,7 @@ impl Propagation {
     #[inline]
     pub fn evicted(&mut self, db: usize, key: &[u8], lazy: bool) {
         if self.enabled {
-            self.out.push(Op { db, argv: vec![deletion(lazy), key.to_vec()] });
+            self.out.push(Op::new(db, vec![deletion(lazy), key.to_vec()]));
         }
     }
 
@@ -134,10 +183,10 @@ impl Propagation {
             1 => self.out.append(&mut self.unit),
             _ => {
                 let db = self.unit[0].db;
-                self.out.push(Op { db, argv: vec![b"MULTI".to_vec()] });
+                self.out.push(Op::new(db, vec![b"MULTI".to_vec()]));
                 self.out.append(&mut self.unit);
                 let db = self.out.last().map_or(db, |o| o.db);
-                self.out.push(Op { db, argv: vec![b"EXEC".to_vec()] });
+                self.out.push(Op::new(db, vec![b"EXEC".to_vec()]));
             }
         }
     }
@@ -219,6 +268,21 @@ mod tests {
             ]
         );
         assert!(!p.has_output());
+    }
+
+    #[test]
+    fn replica_only_operations_keep_their_target_in_units() {
+        let mut p = Propagation::default();
+        p.set_enabled(true);
+        p.replicas_only();
+        assert_eq!(p.take_target(), Target::Replicas);
+        assert_eq!(p.take_target(), Target::All);
+        p.push_to(0, argv(&["PUBLISH", "c", "m"]), Target::Replicas);
+        p.push(0, argv(&["SET", "k", "v"]));
+        p.end_unit();
+        let got: Vec<Target> = p.take().into_iter().map(|o| o.target).collect();
+        // MULTI and EXEC are for every consumer, as Redis's propagatePendingCommands.
+        assert_eq!(got, vec![Target::All, Target::Replicas, Target::All, Target::All]);
     }
 
     #[test]

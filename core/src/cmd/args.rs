@@ -39,15 +39,10 @@ impl<'a> Args<'a> {
     }
 
     /// The whole command as sent, name included: for reports about the command itself
-    /// (`CLIENT LIST`'s query-buffer size), not for reading arguments.
+    /// (`CLIENT LIST`'s query-buffer size) and its propagated form (XADD's rewrite), not
+    /// for reading arguments.
     pub fn all(&self) -> &'a [&'a [u8]] {
         self.argv
-    }
-
-    /// Argument `i` (absolute index). Only for re-reading an argument the cursor already
-    /// parsed, as Redis reads `c->argv[1]` in its keyspace-event calls.
-    pub fn at(&self, i: usize) -> &'a [u8] {
-        self.argv[i]
     }
 
     /// The command name as the client sent it (`argv[0]`).
@@ -193,7 +188,6 @@ mod tests {
         assert_eq!(a.next_i64(), Err(CmdError::Syntax));
         assert_eq!(a.take_rest().len(), 0);
         assert_eq!(a.finish(), Ok(()));
-        assert_eq!(a.at(1), b"key");
     }
 
     #[test]

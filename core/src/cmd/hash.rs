@@ -79,7 +79,7 @@ fn set_pairs(ctx: &mut Ctx, args: &mut Args) -> Result<i64, CmdError> {
             added += 1;
         }
     }
-    ctx.key_event(notify::HASH, "hset", args.at(1));
+    ctx.key_event(notify::HASH, "hset", key);
     Ok(added)
 }
 
@@ -103,7 +103,7 @@ pub fn hsetnx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Ok(Reply::Int(0));
     }
     h.set(field, value, &lim);
-    ctx.key_event(notify::HASH, "hset", args.at(1));
+    ctx.key_event(notify::HASH, "hset", key);
     Ok(Reply::Int(1))
 }
 
@@ -134,7 +134,8 @@ pub fn hmget(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `HDEL key field [field ...]`: how many fields were removed; an emptied key is deleted.
 pub fn hdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = write(ctx, args.take())? else { return Ok(Reply::Int(0)) };
+    let key = args.take();
+    let Some(slot) = write(ctx, key)? else { return Ok(Reply::Int(0)) };
     let h = hash_at(ctx, slot);
     let mut removed = 0;
     let mut key_removed = false;
@@ -149,9 +150,9 @@ pub fn hdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     if removed > 0 {
-        ctx.key_event(notify::HASH, "hdel", args.at(1));
+        ctx.key_event(notify::HASH, "hdel", key);
         if key_removed {
-            ctx.notify(notify::GENERIC, "del", args.at(1));
+            ctx.notify(notify::GENERIC, "del", key);
         }
     }
     Ok(Reply::Int(removed))
@@ -212,7 +213,7 @@ pub fn hincrby(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let new = current.checked_add(incr).ok_or(CmdError::Overflow)?;
     h.set(field, &i64_bytes(new), &lim);
-    ctx.key_event(notify::HASH, "hincrby", args.at(1));
+    ctx.key_event(notify::HASH, "hincrby", key);
     Ok(Reply::Int(new))
 }
 
@@ -239,7 +240,9 @@ pub fn hincrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let text = sum.to_human();
     h.set(field, &text, &lim);
-    ctx.key_event(notify::HASH, "hincrbyfloat", args.at(1));
+    ctx.key_event(notify::HASH, "hincrbyfloat", key);
+    // Always replicated as HSET with the final value.
+    ctx.propagate_as(&[b"HSET", key, field, &text]);
     Ok(Reply::Bulk(text))
 }
 

@@ -151,6 +151,41 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Queues `argv` for propagation in the selected database now, beside the command's
+    /// own effect (Redis's `alsoPropagate`: SPOP's SREMs, XREADGROUP's XCLAIMs). Usually
+    /// paired with [`Ctx::prevent_propagation`]. Free when nothing consumes propagation.
+    #[inline]
+    pub fn also_propagate(&mut self, argv: &[&[u8]]) {
+        if self.st.propagation.is_enabled() {
+            let db = self.client.db;
+            self.st.propagation.push(db, argv.iter().map(|a| a.to_vec()).collect());
+        }
+    }
+
+    /// The command itself is not propagated, whatever it changed (Redis's
+    /// `preventCommandPropagation`); what it queued with [`Ctx::also_propagate`] is.
+    #[inline]
+    pub fn prevent_propagation(&mut self) {
+        self.propagate_as(&[]);
+    }
+
+    /// Counts a change that touches no key's value (Redis's `server.dirty++`: XACK,
+    /// XGROUP, SWAPDB of a database with itself): the command is propagated.
+    #[inline]
+    pub fn dirty(&mut self) {
+        self.st.count_change();
+    }
+
+    /// Propagates the command to the replicas only, though it changed nothing (Redis's
+    /// `forceCommandPropagation(c, PROPAGATE_REPL)`: PUBLISH, SPUBLISH).
+    #[inline]
+    pub fn propagate_to_replicas(&mut self) {
+        if self.st.propagation.is_enabled() {
+            self.st.count_change();
+            self.st.propagation.replicas_only();
+        }
+    }
+
     /// The usual pair after a write: [`Ctx::signal_modified_key`] then [`Ctx::notify`].
     #[inline]
     pub fn key_event(&mut self, class: u32, event: &'static str, key: &[u8]) {
@@ -384,6 +419,7 @@ pub(crate) fn after_handler(st: &mut EngineState, db: usize, spec: &CommandSpec,
 #[inline(never)]
 fn propagate(st: &mut EngineState, db: usize, spec: &CommandSpec, wrote: bool, argv: Option<&[&[u8]]>) {
     let rewrite = st.propagation.take_rewrite();
+    let target = st.propagation.take_target();
     if matches!(spec.name, "randomkey" | "scan") {
         // Redis's CMD_TOUCHES_ARBITRARY_KEYS: the keys their lookups expired go out
         // unwrapped.
@@ -395,10 +431,11 @@ fn propagate(st: &mut EngineState, db: usize, spec: &CommandSpec, wrote: bool, a
     let argv = match (rewrite, argv) {
         (Some(r), _) if r.is_empty() => return,
         (Some(r), _) => r,
+        (None, Some(argv)) if matches!(spec.name, "set" | "setex" | "psetex") => string::set_effect(st, db, argv),
         (None, Some(argv)) => argv.iter().map(|a| a.to_vec()).collect(),
         (None, None) => return,
     };
-    st.propagation.push(db, argv);
+    st.propagation.push_to(db, argv, target);
 }
 
 #[cfg(test)]

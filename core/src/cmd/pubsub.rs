@@ -96,12 +96,18 @@ pub fn sunsubscribe(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `PUBLISH channel message`: the number of clients that received it.
 pub fn publish(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(Reply::Int(ctx.st.pubsub.publish(args.take(), args.take())))
+    let n = ctx.st.pubsub.publish(args.take(), args.take());
+    // Forced to the replicas (not the AOF), as Redis does outside cluster mode.
+    ctx.propagate_to_replicas();
+    Ok(Reply::Int(n))
 }
 
 /// `SPUBLISH shardchannel message`: the number of clients that received it.
 pub fn spublish(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    Ok(Reply::Int(ctx.st.pubsub.spublish(args.take(), args.take())))
+    let n = ctx.st.pubsub.spublish(args.take(), args.take());
+    // Forced to the replicas (not the AOF), as Redis does outside cluster mode.
+    ctx.propagate_to_replicas();
+    Ok(Reply::Int(n))
 }
 
 /// PUBSUB CHANNELS / SHARDCHANNELS: at most one pattern.

@@ -239,6 +239,43 @@ fn set_generic(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: &SetOptions, replies
     Ok(old.unwrap_or_else(|| replies.ok()))
 }
 
+/// What a SET, SETEX or PSETEX that wrote propagates, as Redis 7.0.15's
+/// `setGenericCommand` rewrites it: with an expiry, `SET key value PXAT <ms>` (the other
+/// options dropped); SET with GET and no expiry, the request without its GET words;
+/// else the request. Worked out from the request and the key's new TTL once the command
+/// ran (by the propagation hook, so SET pays nothing when nobody consumes propagation).
+pub(crate) fn set_effect(st: &crate::engine::EngineState, db: usize, argv: &[&[u8]]) -> Vec<Vec<u8>> {
+    let owned = |v: &[&[u8]]| v.iter().map(|a| a.to_vec()).collect();
+    let (key, val, expire, get) = if is_c(argv[0], "set") {
+        let (mut expire, mut get) = (false, false);
+        let mut i = 3;
+        while i < argv.len() {
+            // (Matched here rather than with `expire_word`, which stays SET's parser's own.)
+            if ["ex", "px", "exat", "pxat"].iter().any(|w| is_c(argv[i], w)) {
+                expire = true;
+                i += 2;
+            } else {
+                get |= is_c(argv[i], "get");
+                i += 1;
+            }
+        }
+        (argv[1], argv[2], expire, get)
+    } else {
+        // SETEX / PSETEX key ttl value.
+        (argv[1], argv[3], true, false)
+    };
+    let at = expire.then(|| st.dbs[db].keys.find(key).and_then(|slot| st.dbs[db].keys.expire_at(slot))).flatten();
+    if let Some(at) = at {
+        let mut n = [0u8; 20];
+        return owned(&[b"SET", key, val, b"PXAT", format_i64(at as i64, &mut n)]);
+    }
+    if get {
+        // Redis skips every argument from the fourth on that reads "get" as a C string.
+        return argv.iter().enumerate().filter(|&(j, a)| j < 3 || !is_c(a, "get")).map(|(_, a)| a.to_vec()).collect();
+    }
+    owned(argv)
+}
+
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]`.
 pub fn set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, val) = (args.take(), args.take());
@@ -292,13 +329,19 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             if absolute && at <= now {
                 ctx.db().keys.remove(slot);
                 ctx.key_event(notify::GENERIC, "del", key);
+                // Never propagated as is: DEL (UNLINK under lazyfree-lazy-expire).
+                let del: &[u8] = if ctx.st.config.lazyfree_lazy_expire { b"UNLINK" } else { b"DEL" };
+                ctx.propagate_as(&[del, key]);
             } else {
                 ctx.db().keys.set_expire(slot, at);
                 ctx.key_event(notify::GENERIC, "expire", key);
+                let mut n = [0u8; 20];
+                ctx.propagate_as(&[b"PEXPIREAT", key, crate::numfmt::format_i64(at as i64, &mut n)]);
             }
         }
         None if opts.persist && ctx.db().keys.clear_expire(slot) => {
             ctx.key_event(notify::GENERIC, "persist", key);
+            ctx.propagate_as(&[b"PERSIST", key]);
         }
         None => {}
     }
@@ -307,10 +350,14 @@ pub fn getex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `GETDEL key`.
 pub fn getdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (reply, slot) = get_generic(ctx, args.take())?;
+    let key = args.take();
+    let (reply, slot) = get_generic(ctx, key)?;
     if let Some(slot) = slot {
         ctx.db().keys.remove(slot);
-        ctx.key_event(notify::GENERIC, "del", args.at(1));
+        ctx.key_event(notify::GENERIC, "del", key);
+        // Propagated as DEL (UNLINK under lazyfree-lazy-user-del).
+        let del: &[u8] = if ctx.st.config.lazyfree_lazy_user_del { b"UNLINK" } else { b"DEL" };
+        ctx.propagate_as(&[del, key]);
     }
     Ok(reply)
 }
@@ -321,6 +368,8 @@ pub fn getset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (reply, slot) = get_generic(ctx, key)?;
     store(ctx, slot, key, Value::from_bytes(value), false);
     ctx.key_event(notify::STRING, "set", key);
+    // Propagated as SET (Redis rewrites the command name only).
+    ctx.propagate_as(&[b"SET", key, value]);
     Ok(reply)
 }
 
@@ -568,6 +617,11 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let text = sum.to_human();
     let reply = Reply::bulk(&text);
+    if ctx.st.propagation.is_enabled() {
+        // Always replicated as SET with the final value, so float formatting cannot
+        // differ on a replica or after an AOF reload.
+        ctx.propagate_as(&[b"SET", key, &text, b"KEEPTTL"]);
+    }
     store(ctx, slot, key, Value::Str(SBytes::from_vec(text)), true);
     ctx.key_event(notify::STRING, "incrbyfloat", key);
     Ok(reply)

@@ -59,7 +59,8 @@ impl Conditions {
 fn expire_generic(ctx: &mut Ctx, args: &mut Args, base_ms: i64, seconds: bool) -> CmdResult {
     let (key, when) = (args.take(), args.take());
     // The options are checked before the time.
-    let cond = Conditions::parse(args.take_rest())?;
+    let opts = args.take_rest();
+    let cond = Conditions::parse(opts)?;
     let mut when = parse_i64(when).ok_or(CmdError::NotInteger)?;
     let invalid = || CmdError::InvalidExpire(ctx.cmd.name.to_string());
     if seconds {
@@ -79,13 +80,20 @@ fn expire_generic(ctx: &mut Ctx, args: &mut Args, base_ms: i64, seconds: bool) -
         // A time in the past deletes the key (a deletion, not an expiry, in the stats).
         db.keys.remove(slot);
         ctx.key_event(notify::GENERIC, "del", key);
-        ctx.propagate_as(&[b"DEL", key]);
+        // Replicated as an explicit DEL (UNLINK under lazyfree-lazy-expire).
+        let del: &[u8] = if ctx.st.config.lazyfree_lazy_expire { b"UNLINK" } else { b"DEL" };
+        ctx.propagate_as(&[del, key]);
     } else {
         db.keys.set_expire(slot, when as u64);
         ctx.key_event(notify::GENERIC, "expire", key);
-        // A relative time replays as the absolute one (Redis's PEXPIREAT rewrite).
-        let mut n = [0u8; 20];
-        ctx.propagate_as(&[b"PEXPIREAT", key, crate::numfmt::format_i64(when, &mut n)]);
+        // A relative time replays as the absolute one (Redis's PEXPIREAT rewrite of the
+        // name and the time; the options stay). PEXPIREAT goes out as sent.
+        if (base_ms != 0 || seconds) && ctx.st.propagation.is_enabled() {
+            let mut n = [0u8; 20];
+            let mut argv: Vec<&[u8]> = vec![b"PEXPIREAT", key, crate::numfmt::format_i64(when, &mut n)];
+            argv.extend_from_slice(opts);
+            ctx.propagate_as(&argv);
+        }
     }
     Ok(Reply::Int(1))
 }
@@ -155,13 +163,14 @@ pub fn pexpiretime(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `PERSIST key`: 1 if a TTL was removed.
 pub fn persist(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = ctx.lookup_write(args.take()) else {
+    let key = args.take();
+    let Some(slot) = ctx.lookup_write(key) else {
         return Ok(Reply::Int(0));
     };
     if !ctx.db().keys.clear_expire(slot) {
         return Ok(Reply::Int(0));
     }
-    ctx.key_event(notify::GENERIC, "persist", args.at(1));
+    ctx.key_event(notify::GENERIC, "persist", key);
     Ok(Reply::Int(1))
 }
 

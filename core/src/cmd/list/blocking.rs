@@ -4,7 +4,7 @@
 //! that became ready, not by re-running the command.
 
 use super::pop::{lmove_generic, mpop_first, parse_mpop};
-use super::{move_element, parse_end, pop_one, pop_range, write_list, Ctx};
+use super::{list_mut, move_element, name_pop, parse_end, pop_one, pop_range, write_list, Ctx};
 use crate::blocking::WaitFor;
 use crate::cmd::blocking::{parse_timeout, Waiter};
 use crate::cmd::Args;
@@ -19,39 +19,36 @@ enum ListWait {
     Pop(End),
     /// BLMPOP: `[key, [elements]]`, up to `count`.
     MultiPop(End, usize),
-    /// BLMOVE/BRPOPLPUSH: move one element to `dst`, reply with it.
-    Move { from: End, to: End, dst: Vec<u8> },
+    /// BLMOVE/BRPOPLPUSH (`rpoplpush`): move one element to `dst`, reply with it.
+    Move { from: End, to: End, dst: Vec<u8>, rpoplpush: bool },
 }
 
-/// The word of an end in LMOVE's syntax.
+/// The word of an end as Redis's `getStringObjectFromListPosition` writes it.
 fn end_word(end: End) -> &'static [u8] {
     match end {
-        End::Head => b"LEFT",
-        End::Tail => b"RIGHT",
+        End::Head => b"left",
+        End::Tail => b"right",
     }
 }
 
 impl ListWait {
     /// Names the non-blocking command that replays this serving (Redis's
     /// `serveClientBlockedOnList` propagates `[LR]POP key [count]` or `LMOVE`).
-    fn name_effect(&self, ctx: &mut Ctx, key: &[u8]) {
+    fn name_effect(&self, ctx: &mut Ctx, key: &[u8], slot: u32) {
         if !ctx.st.propagation.is_enabled() {
             return;
         }
-        let pop = |end: End| -> &'static [u8] {
-            match end {
-                End::Head => b"LPOP",
-                End::Tail => b"RPOP",
-            }
-        };
         match self {
-            ListWait::Pop(end) => ctx.propagate_as(&[pop(*end), key]),
+            ListWait::Pop(end) => name_pop(ctx, *end, key, None),
             ListWait::MultiPop(end, count) => {
-                let mut n = [0u8; 20];
-                let count = crate::numfmt::format_i64(*count as i64, &mut n);
-                ctx.propagate_as(&[pop(*end), key, count])
+                // The count is capped at the list's length.
+                let len = list_mut(ctx, slot).map_or(0, |l| l.len());
+                name_pop(ctx, *end, key, Some((*count).min(len)))
             }
-            ListWait::Move { from, to, dst } => ctx.propagate_as(&[b"LMOVE", key, dst, end_word(*from), end_word(*to)]),
+            ListWait::Move { dst, rpoplpush: true, .. } => ctx.propagate_as(&[b"RPOPLPUSH", key, dst]),
+            ListWait::Move { from, to, dst, .. } => {
+                ctx.propagate_as(&[b"LMOVE", key, dst, end_word(*from), end_word(*to)])
+            }
         }
     }
 }
@@ -62,7 +59,7 @@ impl Waiter for ListWait {
     }
 
     fn serve(&self, ctx: &mut Ctx, key: &[u8], slot: u32) -> Option<Reply> {
-        self.name_effect(ctx, key);
+        self.name_effect(ctx, key, slot);
         let r = match self {
             ListWait::Pop(end) => {
                 pop_one(ctx, slot, *end).map(|v| Reply::Array(vec![Reply::bulk(key), Reply::Bulk(v)]))
@@ -72,7 +69,7 @@ impl Waiter for ListWait {
             }
             // A destination of another type: the client gets WRONGTYPE, the source is
             // left alone and the next client is served.
-            ListWait::Move { from, to, dst } => move_element(ctx, slot, dst, *from, *to),
+            ListWait::Move { from, to, dst, .. } => move_element(ctx, slot, dst, *from, *to),
         };
         Some(r.unwrap_or_else(Reply::from))
     }
@@ -90,6 +87,8 @@ fn blocking_pop(ctx: &mut Ctx, keys: &[&[u8]], timeout: &[u8], end: End, count: 
     } else {
         for &key in keys {
             if let Some(slot) = write_list(ctx, key)? {
+                // Replicated as an [LR]POP instead of B[LR]POP.
+                name_pop(ctx, end, key, None);
                 let v = pop_one(ctx, slot, end)?;
                 return Ok(Reply::Array(vec![Reply::bulk(key), Reply::Bulk(v)]));
             }
@@ -126,31 +125,44 @@ pub fn blmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 }
 
 /// Redis's `blmoveGenericCommand`: LMOVE when the source has elements, else blocks.
-fn blmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End, timeout: &[u8]) -> CmdResult {
+/// `effect` is what an immediate move replicates as (LMOVE with the request's end
+/// words, or RPOPLPUSH); `None` for BRPOPLPUSH.
+fn blmove_generic(
+    ctx: &mut Ctx,
+    src: &[u8],
+    dst: &[u8],
+    (from, to): (End, End),
+    effect: Option<(&[u8], &[u8])>,
+    timeout: &[u8],
+) -> CmdResult {
     ctx.st.errno_erange = false; // the timeout is parsed with string2ld, which clears errno
     let deadline = parse_timeout(timeout, ctx.now_ms())?;
     if write_list(ctx, src)?.is_some() {
+        match effect {
+            Some((w_from, w_to)) => ctx.propagate_as(&[b"LMOVE", src, dst, w_from, w_to]),
+            None => ctx.propagate_as(&[b"RPOPLPUSH", src, dst]),
+        }
         return lmove_generic(ctx, src, dst, from, to);
     }
     if !ctx.may_block() {
         return Ok(Reply::Nil);
     }
-    let wait = ListWait::Move { from, to, dst: dst.to_vec() };
+    let wait = ListWait::Move { from, to, dst: dst.to_vec(), rpoplpush: effect.is_none() };
     Ok(ctx.block(&[src], deadline, Box::new(wait)))
 }
 
 /// `BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout`.
 pub fn blmove(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (src, dst) = (args.take(), args.take());
-    let from = parse_end(args.take())?;
-    let to = parse_end(args.take())?;
-    blmove_generic(ctx, src, dst, from, to, args.take())
+    let (src, dst, w_from, w_to) = (args.take(), args.take(), args.take(), args.take());
+    let from = parse_end(w_from)?;
+    let to = parse_end(w_to)?;
+    blmove_generic(ctx, src, dst, (from, to), Some((w_from, w_to)), args.take())
 }
 
 /// `BRPOPLPUSH source destination timeout`.
 pub fn brpoplpush(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (src, dst, timeout) = (args.take(), args.take(), args.take());
-    blmove_generic(ctx, src, dst, End::Tail, End::Head, timeout)
+    blmove_generic(ctx, src, dst, (End::Tail, End::Head), None, timeout)
 }
 
 #[cfg(test)]

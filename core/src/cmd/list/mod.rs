@@ -129,6 +129,22 @@ fn pop_range(ctx: &mut Ctx, slot: u32, end: End, count: usize) -> Result<Reply, 
     Ok(Reply::BulkArray(out))
 }
 
+/// Names a pop's effect for propagation: `LPOP`/`RPOP key [count]` (what Redis
+/// replicates for B[LR]POP, [B]LMPOP and their served waits).
+pub(super) fn name_pop(ctx: &mut Ctx, end: End, key: &[u8], count: Option<usize>) {
+    let name: &[u8] = match end {
+        End::Head => b"LPOP",
+        End::Tail => b"RPOP",
+    };
+    match count {
+        Some(n) => {
+            let mut buf = [0u8; 20];
+            ctx.propagate_as(&[name, key, crate::numfmt::format_i64(n as i64, &mut buf)]);
+        }
+        None => ctx.propagate_as(&[name, key]),
+    }
+}
+
 /// Pops one element from `end` of the list in `slot`, deleting the key if it empties.
 fn pop_one(ctx: &mut Ctx, slot: u32, end: End) -> Result<Vec<u8>, CmdError> {
     let v = list_mut(ctx, slot)?.pop(end).unwrap_or_default();

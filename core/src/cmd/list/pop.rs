@@ -75,6 +75,11 @@ pub(super) fn parse_mpop<'a>(args: &mut Args<'a>) -> Result<MpopArgs<'a>, CmdErr
 pub(super) fn mpop_first(ctx: &mut Ctx, keys: &[&[u8]], end: End, count: usize) -> Result<Option<Reply>, CmdError> {
     for &key in keys {
         if let Some(slot) = write_list(ctx, key)? {
+            if ctx.st.propagation.is_enabled() {
+                // Replicated as [LR]POP key count, the count capped at the length.
+                let len = super::list_mut(ctx, slot)?.len();
+                super::name_pop(ctx, end, key, Some(count.min(len)));
+            }
             let items = pop_range(ctx, slot, end, count)?;
             return Ok(Some(Reply::Array(vec![Reply::bulk(key), items])));
         }
@@ -151,6 +156,10 @@ pub fn ltrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     l.trim(ltrim as usize, rtrim as usize);
     super::list_changed(ctx, slot, "ltrim");
+    if ltrim + rtrim == 0 {
+        // Redis signals the key but counts no change: nothing is propagated.
+        ctx.prevent_propagation();
+    }
     Ok(Reply::ok())
 }
 

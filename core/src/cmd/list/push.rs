@@ -49,7 +49,6 @@ pub fn rpushx(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `LINSERT key BEFORE|AFTER pivot element`: the new length, -1 when the pivot is not
 /// found, 0 for a missing key. The position word is checked first.
 pub fn linsert(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all(); // only for the keyspace-event line below
     let key = args.take();
     let after = if args.eat_c("after") {
         true
@@ -65,7 +64,7 @@ pub fn linsert(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let l = list_mut(ctx, slot)?;
     if l.insert_by_pivot(&Needle::new(pivot), element, after) {
         let n = l.len();
-        ctx.key_event(notify::LIST, "linsert", argv[1]);
+        ctx.key_event(notify::LIST, "linsert", key);
         Ok(Reply::Int(n as i64))
     } else {
         Ok(Reply::Int(-1))
@@ -75,14 +74,13 @@ pub fn linsert(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `LSET key index element`: `ERR no such key` for a missing key (checked before the
 /// index), `ERR index out of range`.
 pub fn lset(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all(); // only for the keyspace-event line below
     let (key, index, element) = (args.take(), args.take(), args.take());
     let Some(slot) = write_list(ctx, key)? else {
         return Err(CmdError::NoSuchKey);
     };
     let index = parse_i64(index).ok_or(CmdError::NotInteger)?;
     if list_mut(ctx, slot)?.set(index, element) {
-        ctx.key_event(notify::LIST, "lset", argv[1]);
+        ctx.key_event(notify::LIST, "lset", key);
         Ok(Reply::ok())
     } else {
         Err(CmdError::other("ERR index out of range"))

@@ -69,7 +69,9 @@ pub fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Err(CmdError::DbIndex);
     }
     if a == b {
-        // Redis's dbSwapDatabases: nothing to do (no WATCH touched, no key signalled).
+        // Redis's dbSwapDatabases: nothing to do (no WATCH touched, no key signalled),
+        // but the command still counts as a change and is propagated.
+        ctx.dirty();
         return Ok(Reply::ok());
     }
     ctx.st.signal_swapped_dbs(a as usize, b as usize);

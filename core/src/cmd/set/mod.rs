@@ -100,7 +100,8 @@ pub fn sadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `SREM key member [member ...]`: the number removed; an emptied key is deleted.
 pub fn srem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let Some(slot) = write(ctx, args.take())? else { return Ok(Reply::Int(0)) };
+    let key = args.take();
+    let Some(slot) = write(ctx, key)? else { return Ok(Reply::Int(0)) };
     let set = set_at(ctx, slot);
     let mut removed = 0;
     let mut key_removed = false;
@@ -115,9 +116,9 @@ pub fn srem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     if removed > 0 {
-        ctx.key_event(notify::SET, "srem", args.at(1));
+        ctx.key_event(notify::SET, "srem", key);
         if key_removed {
-            ctx.notify(notify::GENERIC, "del", args.at(1));
+            ctx.notify(notify::GENERIC, "del", key);
         }
     }
     Ok(Reply::Int(removed))

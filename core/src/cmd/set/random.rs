@@ -42,39 +42,39 @@ pub fn spop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             let (set, rng) = set_and_rng(ctx, slot);
             let m = pop_one(set, rng);
             let emptied = set.is_empty();
-            ctx.notify(notify::SET, "spop", args.at(1));
+            ctx.notify(notify::SET, "spop", key);
             if emptied {
                 ctx.db().keys.remove(slot);
-                ctx.notify(notify::GENERIC, "del", args.at(1));
+                ctx.notify(notify::GENERIC, "del", key);
             }
-            ctx.signal_modified_key(args.at(1));
+            ctx.signal_modified_key(key);
             // The random pick replays as its effect (Redis's SREM rewrite).
-            ctx.propagate_as(&[b"SREM", args.at(1), &m]);
+            ctx.propagate_as(&[b"SREM", key, &m]);
             Ok(Reply::Bulk(m))
         }
-        (Some(count), false) => spop_count(ctx, args, key, count),
+        (Some(count), false) => spop_count(ctx, key, count),
         (Some(_), true) => Err(CmdError::Syntax),
     }
 }
 
-/// `SPOP key count` (`args` for the keyspace-event lines).
-fn spop_count(ctx: &mut Ctx, args: &Args, key: &[u8], count: &[u8]) -> CmdResult {
+/// `SPOP key count`.
+fn spop_count(ctx: &mut Ctx, key: &[u8], count: &[u8]) -> CmdResult {
     let count = parse_i64(count).filter(|&n| n >= 0).ok_or(CmdError::MustBePositive)? as u64;
     let Some(slot) = write(ctx, key)? else { return Ok(Reply::Set(Vec::new())) };
     if count == 0 {
         return Ok(Reply::Set(Vec::new()));
     }
     let lim = limits(ctx);
-    ctx.notify(notify::SET, "spop", args.at(1));
-    ctx.signal_modified_key(args.at(1));
+    ctx.notify(notify::SET, "spop", key);
+    ctx.signal_modified_key(key);
     let (set, rng) = set_and_rng(ctx, slot);
     let size = set.len() as u64;
     if count >= size {
         // The whole set, in order; the key goes away.
         let all = set.iter().map(bulk).collect();
         ctx.db().keys.remove(slot);
-        ctx.notify(notify::GENERIC, "del", args.at(1));
-        ctx.propagate_as(&[b"DEL", args.at(1)]);
+        ctx.notify(notify::GENERIC, "del", key);
+        ctx.propagate_as(&[b"DEL", key]);
         return Ok(Reply::Set(all));
     }
     let remaining = size - count;
@@ -113,13 +113,14 @@ fn spop_count(ctx: &mut Ctx, args: &Args, key: &[u8], count: &[u8]) -> CmdResult
         out.extend(popped.into_iter().map(Reply::Bulk));
     }
     if ctx.st.propagation.is_enabled() {
-        // The random picks replay as their effect: SREM of the popped members.
-        let mut srem: Vec<&[u8]> = vec![b"SREM", args.at(1)];
-        srem.extend(out.iter().filter_map(|r| match r {
-            Reply::Bulk(m) => Some(m.as_slice()),
-            _ => None,
-        }));
-        ctx.propagate_as(&srem);
+        // The random picks replay as their effect: one SREM per popped member (Redis's
+        // alsoPropagate), and not the SPOP itself.
+        for r in &out {
+            if let Reply::Bulk(m) = r {
+                ctx.also_propagate(&[b"SREM", key, m]);
+            }
+        }
+        ctx.prevent_propagation();
     }
     Ok(Reply::Set(out))
 }

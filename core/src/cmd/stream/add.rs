@@ -19,6 +19,8 @@ struct TrimArgs {
     nomkstream: bool,
     /// XADD's explicit ID (`None`: `*`).
     id: Option<ParsedId>,
+    /// Index in argv of the trim threshold (after `~` when `approx`).
+    threshold_at: usize,
 }
 
 fn syntax(msg: &'static str) -> CmdError {
@@ -48,6 +50,7 @@ fn parse_trim_args(args: &mut Args, xadd: bool, default_limit: u64) -> Result<Tr
             } else if more >= 2 && c_is(b'=') {
                 args.skip(1);
             }
+            a.threshold_at = args.all().len() - args.remaining();
             let threshold = args.take();
             if is_c(opt, "maxlen") {
                 let n = parse_i64(threshold).ok_or(CmdError::NotInteger)?;
@@ -147,12 +150,43 @@ pub fn xadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         Err(AddError::SeqExhausted) => return Err(CmdError::other("ERR Elements are too large to be stored")),
     };
     let trimmed = a.trim.is_some_and(|how| s.trim(how, a.approx, a.limit) > 0);
+    if ctx.st.propagation.is_enabled() {
+        let argv = args.all();
+        let id_at = argv.len() - fields.len() - 1;
+        let generated = !matches!(a.id, Some(ParsedId { seq_given: true, .. }));
+        name_trim_effect(ctx, slot, argv, &a, generated.then_some((id_at, id)));
+    }
     ctx.key_event(notify::STREAM, "xadd", key);
     if trimmed {
         ctx.notify(notify::STREAM, "xtrim", key);
     }
     ctx.signal_ready(key);
     Ok(id_reply(id))
+}
+
+/// Names the propagated form of an XADD or XTRIM that wrote (Redis's
+/// `streamRewriteApproxSpecifier` / `streamRewriteTrimArgument` and XADD's ID rewrite):
+/// an approximate trim goes out exact (`~` becomes `=`, the threshold the resulting
+/// length, or the first remaining ID for MINID), a generated ID (`*`, `<ms>-*`) as the
+/// ID it became. Nothing is named when the request replays as is.
+fn name_trim_effect(ctx: &mut Ctx, slot: u32, argv: &[&[u8]], a: &TrimArgs, generated: Option<(usize, StreamId)>) {
+    if !a.approx && generated.is_none() {
+        return;
+    }
+    let mut out: Vec<Vec<u8>> = argv.iter().map(|w| w.to_vec()).collect();
+    if a.approx {
+        let s = stream(ctx, slot);
+        out[a.threshold_at - 1] = b"=".to_vec();
+        out[a.threshold_at] = match a.trim {
+            Some(Trim::MinId(_)) => s.entries.edge(false).unwrap_or(StreamId::MAX).to_bytes(),
+            _ => s.len().to_string().into_bytes(),
+        };
+    }
+    if let Some((at, id)) = generated {
+        out[at] = id.to_bytes();
+    }
+    let out: Vec<&[u8]> = out.iter().map(|w| w.as_slice()).collect();
+    ctx.propagate_as(&out);
 }
 
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`: entries removed.
@@ -163,14 +197,16 @@ pub fn xtrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let how = a.trim.expect("XTRIM has a strategy");
     let deleted = stream(ctx, slot).trim(how, a.approx, a.limit);
     if deleted > 0 {
-        ctx.key_event(notify::STREAM, "xtrim", args.at(1));
+        ctx.key_event(notify::STREAM, "xtrim", key);
+        if ctx.st.propagation.is_enabled() {
+            name_trim_effect(ctx, slot, args.all(), &a, None);
+        }
     }
     Ok(Reply::Int(deleted as i64))
 }
 
 /// `XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]`.
 pub fn xsetid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all(); // only for the keyspace-event line below
     let key = args.take();
     let id = parse_strict(args.take())?;
     let mut entries_added: i64 = -1;
@@ -213,6 +249,7 @@ pub fn xsetid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         s.max_deleted_id = max_xdel;
     }
     // Redis 7.0.15 notifies but does not signal WATCH here (checked against the server).
-    ctx.notify(notify::STREAM, "xsetid", argv[1]);
+    ctx.notify(notify::STREAM, "xsetid", key);
+    ctx.dirty();
     Ok(Reply::ok())
 }

@@ -52,7 +52,6 @@ fn lookup(ctx: &mut Ctx, key: &[u8], group: &[u8], sub: Sub, mkstream: bool) -> 
 
 /// `XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD entries-read]`.
 pub fn xgroup_create(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all(); // only for the keyspace-event line below
     let (key, group, id) = (args.take(), args.take(), args.take());
     // Redis refuses more than 8 arguments (3 options) only after the key lookup.
     let too_many = args.remaining() > 3;
@@ -80,7 +79,8 @@ pub fn xgroup_create(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     };
     if stream(ctx, slot).create_group(group, id, read) {
-        ctx.notify(notify::STREAM, "xgroup-create", argv[2]);
+        ctx.notify(notify::STREAM, "xgroup-create", key);
+        ctx.dirty();
         Ok(Reply::ok())
     } else {
         Err(CmdError::other("BUSYGROUP Consumer Group name already exists"))
@@ -89,7 +89,6 @@ pub fn xgroup_create(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XGROUP SETID key group id|$ [ENTRIESREAD entries-read]`.
 pub fn xgroup_setid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all(); // only for the keyspace-event line below
     let (key, group, id) = (args.take(), args.take(), args.take());
     let mut read = INVALID_ENTRIES_READ;
     match args.remaining() {
@@ -105,7 +104,8 @@ pub fn xgroup_setid(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         g.last_id = id;
         g.entries_read = read;
     }
-    ctx.notify(notify::STREAM, "xgroup-setid", argv[2]);
+    ctx.notify(notify::STREAM, "xgroup-setid", key);
+    ctx.dirty();
     Ok(Reply::ok())
 }
 
@@ -115,8 +115,9 @@ pub fn xgroup_destroy(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (key, group) = (args.take(), args.take());
     let slot = lookup(ctx, key, group, Sub::Destroy, false)?.expect("key exists");
     if stream(ctx, slot).destroy_group(group) {
-        ctx.notify(notify::STREAM, "xgroup-destroy", args.at(2));
-        ctx.signal_ready(args.at(2));
+        ctx.notify(notify::STREAM, "xgroup-destroy", key);
+        ctx.signal_ready(key);
+        ctx.dirty();
         Ok(Reply::Int(1))
     } else {
         Ok(Reply::Int(0))
@@ -130,7 +131,8 @@ pub fn xgroup_createconsumer(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let now = ctx.now_ms() as i64;
     let created = stream(ctx, slot).group_mut(group).expect("group").create_consumer(consumer, now);
     if created {
-        ctx.notify(notify::STREAM, "xgroup-createconsumer", args.at(2));
+        ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
+        ctx.dirty();
     }
     Ok(Reply::Int(created as i64))
 }
@@ -141,7 +143,8 @@ pub fn xgroup_delconsumer(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let slot = lookup(ctx, key, group, Sub::DelConsumer, false)?.expect("key exists");
     let n = stream(ctx, slot).group_mut(group).expect("group").delete_consumer(consumer);
     if n.is_some() {
-        ctx.notify(notify::STREAM, "xgroup-delconsumer", args.at(2));
+        ctx.notify(notify::STREAM, "xgroup-delconsumer", key);
+        ctx.dirty();
     }
     Ok(Reply::Int(n.unwrap_or(0) as i64))
 }

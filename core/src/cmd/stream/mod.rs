@@ -300,3 +300,50 @@ pub(super) fn consumer_created(ctx: &mut Ctx, key: &[u8], created: bool) {
         ctx.notify(notify::STREAM, "xgroup-createconsumer", key);
     }
 }
+
+/// One pending entry as Redis's `streamPropagateXCLAIM` replicates it: `XCLAIM key group
+/// consumer 0 id TIME <delivery-time> RETRYCOUNT <delivery-count> FORCE JUSTID LASTID
+/// <group-last-id>`, which a replica applies idempotently (and which deletes the
+/// pending entry there when the stream entry is gone).
+pub(super) struct ClaimEffect {
+    /// The consumer owning the entry.
+    pub consumer: Vec<u8>,
+    /// The entry's ID as the command named it.
+    pub id: Vec<u8>,
+    /// Last delivery time (ms).
+    pub time: i64,
+    /// Delivery count.
+    pub count: u64,
+    /// The group's last delivered ID at the time.
+    pub last_id: StreamId,
+}
+
+/// Queues the XCLAIMs of `claims` on `key`'s `group` (Redis's alsoPropagate).
+pub(super) fn propagate_claims(ctx: &mut Ctx, key: &[u8], group: &[u8], claims: &[ClaimEffect]) {
+    for c in claims {
+        let (time, count, last) = (c.time.to_string(), c.count.to_string(), c.last_id.to_bytes());
+        ctx.also_propagate(&[
+            b"XCLAIM",
+            key,
+            group,
+            &c.consumer,
+            b"0",
+            &c.id,
+            b"TIME",
+            time.as_bytes(),
+            b"RETRYCOUNT",
+            count.as_bytes(),
+            b"FORCE",
+            b"JUSTID",
+            b"LASTID",
+            &last,
+        ]);
+    }
+}
+
+/// Queues `XGROUP SETID key group <last-id> ENTRIESREAD <entries-read>` (Redis's
+/// `streamPropagateGroupID`).
+pub(super) fn propagate_group_id(ctx: &mut Ctx, key: &[u8], group: &[u8], last_id: StreamId, entries_read: i64) {
+    let (last, read) = (last_id.to_bytes(), entries_read.to_string());
+    ctx.also_propagate(&[b"XGROUP", b"SETID", key, group, &last, b"ENTRIESREAD", read.as_bytes()]);
+}

@@ -1,6 +1,9 @@
 //! XACK, XPENDING, XCLAIM, XAUTOCLAIM: the pending entries lists of consumer groups.
 
-use super::{c_text, id_reply, is_c, one_entry, parse_bound, parse_strict, read_slot, stream, Ctx};
+use super::{
+    c_text, id_reply, is_c, one_entry, parse_bound, parse_strict, propagate_claims, propagate_group_id, read_slot,
+    stream, ClaimEffect, Ctx,
+};
 use crate::cmd::Args;
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -29,7 +32,12 @@ pub fn xack(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let ids = args.take_rest().iter().map(|a| parse_strict(a)).collect::<Result<Vec<_>, _>>()?;
     let mut g = stream(ctx, slot).group_mut(group).expect("group");
-    Ok(Reply::Int(ids.into_iter().filter(|&id| g.ack(id)).count() as i64))
+    let acked = ids.into_iter().filter(|&id| g.ack(id)).count();
+    drop(g);
+    if acked > 0 {
+        ctx.dirty();
+    }
+    Ok(Reply::Int(acked as i64))
 }
 
 /// `XPENDING key group [[IDLE min-idle-time] start end count [consumer]]`.
@@ -112,9 +120,10 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let slot = group_slot(ctx, key, group)?;
     let minidle = parse_i64(minidle).ok_or(CmdError::other("ERR Invalid min-idle-time argument for XCLAIM"))?.max(0);
     let mut ids = Vec::new();
+    let mut raw_ids: Vec<&[u8]> = Vec::new();
     while let Some(Ok(id)) = args.peek().map(parse_strict) {
         ids.push(id);
-        args.skip(1);
+        raw_ids.push(args.take());
     }
     let now = ctx.now_ms() as i64;
     let (mut force, mut justid) = (false, false);
@@ -149,20 +158,37 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     } else {
         deliverytime = now;
     }
+    let ctx_propagating = ctx.st.propagation.is_enabled();
     let s = stream(ctx, slot);
     let mut out = Vec::new();
     let mut claimed = Vec::new();
     // Decide per ID against the entries first, then apply to the group.
     let exists: Vec<bool> = ids.iter().map(|&id| s.entries.contains(id)).collect();
     let mut g = s.group_mut(group).expect("group");
+    // The group's new last ID goes out with the XCLAIMs, or alone when none is.
+    let mut propagate_last_id = false;
     if last_id > g.last_id {
         g.last_id = last_id;
+        propagate_last_id = true;
     }
+    let propagating = ctx_propagating;
+    let mut effects = Vec::new();
+    let effect = |n: &crate::types::stream::Nack, raw: &[u8], last_id: StreamId| ClaimEffect {
+        consumer: n.consumer.to_vec(),
+        id: raw.to_vec(),
+        time: n.delivery_time,
+        count: n.delivery_count,
+        last_id,
+    };
     let mut created = false;
-    for (&id, &live) in ids.iter().zip(&exists) {
+    for ((&id, &live), &raw) in ids.iter().zip(&exists).zip(&raw_ids) {
         let pending = g.pel().get(&id).map(|n| n.delivery_time);
         if !live {
             if pending.is_some() {
+                if propagating {
+                    effects.push(effect(&g.pel()[&id], raw, g.last_id));
+                    propagate_last_id = false;
+                }
                 g.ack(id);
             }
             continue;
@@ -186,7 +212,13 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             nack.delivery_count += 1;
         }
         claimed.push(id);
+        if propagating {
+            let last = g.last_id;
+            effects.push(effect(&g.pel()[&id], raw, last));
+            propagate_last_id = false;
+        }
     }
+    let group_state = (g.last_id, g.entries_read);
     drop(g);
     for id in claimed {
         if justid {
@@ -196,6 +228,14 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     super::consumer_created(ctx, key, created);
+    if propagating {
+        // Redis propagates the effects and never the XCLAIM itself.
+        propagate_claims(ctx, key, group, &effects);
+        if propagate_last_id {
+            propagate_group_id(ctx, key, group, group_state.0, group_state.1);
+        }
+        ctx.prevent_propagation();
+    }
     Ok(Reply::Array(out))
 }
 
@@ -223,6 +263,7 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let slot = group_slot(ctx, key, group)?;
     let now = ctx.now_ms() as i64;
+    let propagating = ctx.st.propagation.is_enabled();
     let s = stream(ctx, slot);
     let mut attempts = count.saturating_mul(10);
     let candidates: Vec<(StreamId, i64, bool)> = {
@@ -235,6 +276,14 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             .collect()
     };
     let mut g = s.group_mut(group).expect("group");
+    let mut effects = Vec::new();
+    let effect = |n: &crate::types::stream::Nack, id: StreamId, last_id: StreamId| ClaimEffect {
+        consumer: n.consumer.to_vec(),
+        id: id.to_bytes(),
+        time: n.delivery_time,
+        count: n.delivery_count,
+        last_id,
+    };
     let mut claimed = Vec::new();
     let mut deleted = Vec::new();
     let mut created = false;
@@ -244,6 +293,9 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         let (id, t, live) = candidates[next];
         next += 1;
         if !live {
+            if propagating {
+                effects.push(effect(&g.pel()[&id], id, g.last_id));
+            }
             g.ack(id);
             deleted.push(id);
             count -= 1;
@@ -262,6 +314,10 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
         claimed.push(id);
         count -= 1;
+        if propagating {
+            let last = g.last_id;
+            effects.push(effect(&g.pel()[&id], id, last));
+        }
     }
     drop(g);
     let cursor = candidates.get(next).map_or(StreamId::ZERO, |c| c.0);
@@ -275,5 +331,9 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         Reply::Array(deleted.into_iter().map(id_reply).collect()),
     ]);
     super::consumer_created(ctx, key, created);
+    if propagating {
+        propagate_claims(ctx, key, group, &effects);
+        ctx.prevent_propagation();
+    }
     Ok(reply)
 }

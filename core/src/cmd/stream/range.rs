@@ -48,8 +48,8 @@ pub fn xrevrange(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `XDEL key id [id ...]`: entries deleted.
 pub fn xdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.all(); // only for the keyspace-event line below
-    let Some(slot) = write_slot(ctx, args.take())? else { return Ok(Reply::Int(0)) };
+    let key = args.take();
+    let Some(slot) = write_slot(ctx, key)? else { return Ok(Reply::Int(0)) };
     let ids = args.take_rest().iter().map(|a| parse_strict(a)).collect::<Result<Vec<_>, _>>()?;
     let s = stream(ctx, slot);
     let mut deleted = 0;
@@ -64,7 +64,7 @@ pub fn xdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         s.refresh_first_id();
     }
     if deleted > 0 {
-        ctx.key_event(crate::config::notify::STREAM, "xdel", argv[1]);
+        ctx.key_event(crate::config::notify::STREAM, "xdel", key);
     }
     Ok(Reply::Int(deleted))
 }

@@ -2,7 +2,10 @@
 //! blocks is served as Redis 7.0's `serveClientsBlockedOnStreamKey` does it, and an
 //! XREADGROUP waiter ends with an error when its stream or group goes.
 
-use super::{c_text, entry_reply, id_reply, is_c, parse_strict, range_replies, read_slot, stream, Ctx};
+use super::{
+    c_text, entry_reply, id_reply, is_c, parse_strict, propagate_claims, propagate_group_id, range_replies, read_slot,
+    stream, ClaimEffect, Ctx,
+};
 use crate::blocking::WaitFor;
 use crate::bytes::SBytes;
 use crate::cmd::blocking::Waiter;
@@ -35,8 +38,17 @@ fn keyed_reply(resp: u8, items: Vec<(Reply, Reply)>) -> Reply {
 
 /// Serves entries after `gt` from the stream in `slot`: plain (XREAD), new entries for a
 /// group (`>`: PEL entries created unless NOACK, group last ID moved), or the
-/// consumer's own pending history (`history`).
-fn serve(ctx: &mut Ctx, slot: u32, gt: StreamId, count: usize, group: Option<&GroupRead>, history: bool) -> Reply {
+/// consumer's own pending history (`history`). New entries delivered to a group are
+/// propagated as Redis does: an XCLAIM per entry, or with NOACK an XGROUP SETID.
+fn serve(
+    ctx: &mut Ctx,
+    key: &[u8],
+    slot: u32,
+    gt: StreamId,
+    count: usize,
+    group: Option<&GroupRead>,
+    history: bool,
+) -> Reply {
     let now = ctx.now_ms() as i64;
     let s = stream(ctx, slot);
     let Some(start) = gt.incr() else { return Reply::Array(vec![]) };
@@ -82,15 +94,54 @@ fn serve(ctx: &mut Ctx, slot: u32, gt: StreamId, count: usize, group: Option<&Gr
     for &id in &ids {
         s.advance_read(&mut last, &mut read, id);
     }
+    let moved = last != s.group(&g.group).expect("group exists").last_id;
     let mut gm = s.group_mut(&g.group).expect("group exists");
     gm.last_id = last;
     gm.entries_read = read;
     if !g.noack {
-        for id in ids {
+        for &id in &ids {
             gm.deliver(id, &g.consumer, now);
         }
     }
+    drop(gm);
+    if ctx.st.propagation.is_enabled() {
+        propagate_delivery(ctx, key, g, &ids, now, moved.then_some((last, read)));
+    }
     Reply::Array(out)
+}
+
+/// Redis's propagation of XREADGROUP's new deliveries: an XCLAIM per entry (each with
+/// the group's last ID as it moved to that entry), or with NOACK the group's new last
+/// ID and read counter (`moved`) as XGROUP SETID.
+#[cold]
+fn propagate_delivery(
+    ctx: &mut Ctx,
+    key: &[u8],
+    g: &GroupRead,
+    ids: &[StreamId],
+    now: i64,
+    moved: Option<(StreamId, i64)>,
+) {
+    if g.noack {
+        if let Some((last, read)) = moved {
+            propagate_group_id(ctx, key, &g.group, last, read);
+        }
+        return;
+    }
+    let claims: Vec<ClaimEffect> = ids
+        .iter()
+        .map(|&id| ClaimEffect { consumer: g.consumer.to_vec(), id: id.to_bytes(), time: now, count: 1, last_id: id })
+        .collect();
+    propagate_claims(ctx, key, &g.group, &claims);
+}
+
+/// A consumer XREADGROUP created: with NOACK no XCLAIM will create it on a replica, so
+/// Redis propagates `XGROUP CREATECONSUMER`.
+fn consumer_created(ctx: &mut Ctx, key: &[u8], g: &GroupRead, created: bool) {
+    super::consumer_created(ctx, key, created);
+    if created && g.noack {
+        ctx.also_propagate(&[b"XGROUP", b"CREATECONSUMER", key, &g.group, &g.consumer]);
+    }
 }
 
 /// What a client blocked in XREAD/XREADGROUP waits for.
@@ -124,9 +175,9 @@ impl Waiter for StreamWait {
         }
         if let Some(g) = &self.group {
             let created = s.group_mut(&g.group).expect("group").touch_consumer(&g.consumer, now);
-            super::consumer_created(ctx, key, created);
+            consumer_created(ctx, key, g, created);
         }
-        let entries = serve(ctx, slot, gt, self.count, self.group.as_ref(), false);
+        let entries = serve(ctx, key, slot, gt, self.count, self.group.as_ref(), false);
         Some(keyed_reply(ctx.client.resp, vec![(Reply::bulk(key), entries)]))
     }
 
@@ -227,6 +278,11 @@ fn xread_generic(ctx: &mut Ctx, args: &mut Args, xreadgroup: bool) -> CmdResult 
         ids.push(id);
     }
     let gread = group.map(|(g, c)| GroupRead { group: SBytes::new(g), consumer: SBytes::new(c), noack });
+    // What XREADGROUP changes goes out as its effects (queued as they happen), never as
+    // the request (Redis's preventCommandPropagation).
+    if xreadgroup {
+        ctx.prevent_propagation();
+    }
     let now = ctx.now_ms() as i64;
     let mut served = Vec::new();
     for (k, &key) in keys.iter().enumerate() {
@@ -254,9 +310,9 @@ fn xread_generic(ctx: &mut Ctx, args: &mut Args, xreadgroup: bool) -> CmdResult 
             if let Some(g) = &gread {
                 // The consumer is created (or seen) only when served, as in Redis 7.0.
                 let created = s.group_mut(&g.group).expect("checked").touch_consumer(&g.consumer, now);
-                super::consumer_created(ctx, key, created);
+                consumer_created(ctx, key, g, created);
             }
-            let entries = serve(ctx, slot, gt, count as usize, gread.as_ref(), history);
+            let entries = serve(ctx, key, slot, gt, count as usize, gread.as_ref(), history);
             served.push((Reply::bulk(key), entries));
         }
     }

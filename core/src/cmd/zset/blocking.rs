@@ -3,7 +3,7 @@
 //! becomes ready, the way Redis 7.0's `serveClientsBlockedOnSortedSetKey` does it: from
 //! the key that became ready.
 
-use super::pop::{first_nonempty, parse_mpop, pop_from, Shape};
+use super::pop::{first_nonempty, name_zpop, parse_mpop, pop_from, Shape};
 use super::Ctx;
 use crate::blocking::WaitFor;
 use crate::cmd::blocking::{parse_timeout, Waiter};
@@ -23,6 +23,11 @@ struct ZsetWait {
 }
 
 impl ZsetWait {
+    /// The count of the replicated ZPOPMIN/ZPOPMAX (BZMPOP's), none for BZPOPMIN/MAX.
+    fn effect_count(&self) -> Option<usize> {
+        self.multi.then_some(self.count)
+    }
+
     fn shape(&self) -> Shape {
         if self.multi {
             Shape::WithKey
@@ -38,17 +43,8 @@ impl Waiter for ZsetWait {
     }
 
     fn serve(&self, ctx: &mut Ctx, key: &[u8], slot: u32) -> Option<Reply> {
-        if ctx.st.propagation.is_enabled() {
-            // Redis's serveClientBlockedOnSortedSet propagates ZPOPMIN/ZPOPMAX.
-            let name: &[u8] = if self.max { b"ZPOPMAX" } else { b"ZPOPMIN" };
-            let mut n = [0u8; 20];
-            let count = crate::numfmt::format_i64(self.count as i64, &mut n);
-            if self.multi {
-                ctx.propagate_as(&[name, key, count]);
-            } else {
-                ctx.propagate_as(&[name, key]);
-            }
-        }
+        // Redis's serveClientsBlockedOnSortedSetKey propagates ZPOPMIN/ZPOPMAX.
+        name_zpop(ctx, slot, key, self.max, self.effect_count());
         Some(pop_from(ctx, slot, key, self.max, self.count, self.shape()))
     }
 }
@@ -61,6 +57,8 @@ fn blocking_zpop(ctx: &mut Ctx, keys: &[&[u8]], timeout: &[u8], wait: ZsetWait) 
     ctx.st.errno_erange = false;
     let deadline = parse_timeout(timeout, ctx.now_ms())?;
     if let Some((slot, i)) = first_nonempty(ctx, keys)? {
+        // Replicated as ZPOPMIN/ZPOPMAX instead of the blocking form.
+        name_zpop(ctx, slot, keys[i], wait.max, wait.effect_count());
         return Ok(pop_from(ctx, slot, keys[i], wait.max, wait.count, wait.shape()));
     }
     if !ctx.may_block() {

@@ -45,6 +45,24 @@ pub(super) fn pop_from(ctx: &mut Ctx, slot: u32, key: &[u8], max: bool, count: u
     }
 }
 
+/// Names a pop's effect for propagation: `ZPOPMIN`/`ZPOPMAX key [count]`, the count
+/// capped at the size of the sorted set in `slot` (what Redis replicates for BZPOPMIN,
+/// BZPOPMAX, [B]ZMPOP and their served waits).
+pub(super) fn name_zpop(ctx: &mut Ctx, slot: u32, key: &[u8], max: bool, count: Option<usize>) {
+    if !ctx.st.propagation.is_enabled() {
+        return;
+    }
+    let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    match count {
+        Some(n) => {
+            let n = n.min(zset(ctx, slot).len());
+            let mut buf = [0u8; 20];
+            ctx.propagate_as(&[name, key, crate::numfmt::format_i64(n as i64, &mut buf)]);
+        }
+        None => ctx.propagate_as(&[name, key]),
+    }
+}
+
 /// The first of `keys` holding a sorted set (type-checked in order, stopping at the
 /// first existing key of another type).
 pub(super) fn first_nonempty(ctx: &mut Ctx, keys: &[&[u8]]) -> Result<Option<(u32, usize)>, CmdError> {
@@ -131,7 +149,11 @@ pub(super) fn parse_mpop<'a>(args: &mut Args<'a>) -> Result<MpopArgs<'a>, CmdErr
 pub fn zmpop(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let p = parse_mpop(args)?;
     match first_nonempty(ctx, p.keys)? {
-        Some((slot, i)) => Ok(pop_from(ctx, slot, p.keys[i], p.max, p.count, Shape::WithKey)),
+        Some((slot, i)) => {
+            // Always replicated as ZPOPMIN/ZPOPMAX with a count.
+            name_zpop(ctx, slot, p.keys[i], p.max, Some(p.count));
+            Ok(pop_from(ctx, slot, p.keys[i], p.max, p.count, Shape::WithKey))
+        }
         None => Ok(Reply::NilArray),
     }
 }
