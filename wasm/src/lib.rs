@@ -71,7 +71,7 @@ impl CinderCore {
         self.meta[1] = self.host.output.len() as u32;
         self.meta[2] = self.host.input.as_ptr() as usize as u32;
         self.meta[3] = self.host.input.len() as u32;
-        self.meta[4] = self.host.wakeup_count;
+        self.meta[4] = self.host.wakeup_count();
     }
 
     /// Address of the five `u32`s describing the shared buffers and pending wake-ups
