@@ -25,6 +25,7 @@ use cinder_core::session::{Hooks, Outcome, Session};
 use cinder_core::{ClientHandle, ConnInfo, Engine, EngineOptions, HostInfo, Reply};
 
 use crate::clock::{Clock, ClockMode};
+use crate::layout::RECORD_HEADER;
 
 /// A command call that produced no reply now, as JS sees it (negative so it cannot be
 /// mistaken for a length).
@@ -487,8 +488,9 @@ fn reply_record(out: &mut Vec<u8>, conn: u32, resp: u8, reply: &Reply) {
     let at = out.len();
     push_record(out, conn, 0, &[]);
     reply.encode(resp, out);
-    let len = (out.len() - at - 8) as u32;
-    out[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
+    let header = RECORD_HEADER as usize;
+    let len = (out.len() - at - header) as u32;
+    out[at + 4..at + header].copy_from_slice(&len.to_le_bytes());
 }
 
 #[cfg(test)]
