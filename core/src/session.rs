@@ -140,7 +140,9 @@ impl Session {
                     parser.argv(rest, &mut argv);
                     let reply = engine.execute(h, &argv);
                     self.keep_argv(argv);
-                    let outcome = finish(engine, h, reply, out, hooks, true);
+                    let outcome = finish::<H, true>(engine, h, &reply, out, hooks);
+                    // GET/HGET reuse the buffer of the last bulk reply.
+                    engine.recycle(reply);
                     if outcome != Outcome::Done {
                         return Fed { used, outcome };
                     }
@@ -164,7 +166,9 @@ impl Session {
         hooks: &mut H,
     ) -> Outcome {
         let reply = engine.execute(h, argv);
-        finish(engine, h, reply, out, hooks, false)
+        let outcome = finish::<H, false>(engine, h, &reply, out, hooks);
+        engine.recycle(reply);
+        outcome
     }
 
     /// Splits `line` like redis-cli (and Redis's inline commands: quotes and escapes) and
@@ -193,7 +197,9 @@ impl Session {
         let reply = engine.execute(h, &argv);
         let argv: Vec<&'static [u8]> = recycle(argv);
         self.keep_argv(argv);
-        finish(engine, h, reply, out, hooks, false)
+        let outcome = finish::<H, false>(engine, h, &reply, out, hooks);
+        engine.recycle(reply);
+        outcome
     }
 
     /// Hands what the engine holds for clients to the host: pushes through [`Hooks::push`],
@@ -230,19 +236,18 @@ fn deliver_pending<H: Hooks>(engine: &mut Engine, hooks: &mut H) {
     }
 }
 
-/// Everything after `execute` for client `h`: pushes, reply, late pushes, host actions,
-/// recycling. With `inline_pushes` the client's own pushes go into `out` around the reply
-/// (a socket); without, every push stays with the engine for [`Session::deliver`].
+/// Everything after `execute` for client `h` but the recycling of `reply`: pushes, reply,
+/// late pushes, host actions. With `INLINE` the client's own pushes go into `out` around
+/// the reply (a socket); without, every push stays with the engine for [`Session::deliver`].
 #[inline(always)]
-fn finish<H: Hooks>(
+fn finish<H: Hooks, const INLINE: bool>(
     engine: &mut Engine,
     h: ClientHandle,
-    reply: Reply,
+    reply: &Reply,
     out: &mut Vec<u8>,
     hooks: &mut H,
-    inline_pushes: bool,
 ) -> Outcome {
-    let late = if inline_pushes {
+    let late = if INLINE {
         // Taken before the others: they follow the reply (own client-side caching
         // invalidations); the rest of the outbox precedes it.
         let late = engine.take_late_pushes();
@@ -277,7 +282,6 @@ fn finish<H: Hooks>(
     }
     if outcome == Outcome::Shutdown {
         // SHUTDOWN's reply is not sent.
-        engine.recycle(reply);
         return outcome;
     }
     let client = engine.client(h);
@@ -285,18 +289,18 @@ fn finish<H: Hooks>(
     if outcome != Outcome::Blocked {
         reply.encode(resp, out);
     }
-    for (to, push) in late {
-        if to == h {
-            push.encode(resp, out);
-        } else {
-            hooks.push(engine, to, push);
+    if INLINE {
+        for (to, push) in late {
+            if to == h {
+                push.encode(resp, out);
+            } else {
+                hooks.push(engine, to, push);
+            }
         }
     }
     if outcome == Outcome::Done && !matches!(client, Some(c) if !c.close_requested) {
         outcome = Outcome::Close;
     }
-    // GET/HGET reuse the buffer of the last bulk reply.
-    engine.recycle(reply);
     outcome
 }
 
