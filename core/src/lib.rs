@@ -23,6 +23,7 @@ pub mod pubsub;
 pub mod reply;
 pub mod resp;
 pub mod rng;
+pub mod session;
 pub mod stats;
 #[cfg(test)]
 pub mod testkit;

@@ -8,6 +8,7 @@ import type { InitOutput } from './wasm/cinder_wasm.js';
 import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8Text, writeArgs, writeString, writeStringArgs } from './codec.js';
 import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
 import { CinderError, ReplyError } from './errors.js';
+import { CLOSED, MetaWord, PUSH_FLAG, RECORD_HEADER, Status } from './layout.js';
 
 export { type Arg, type Reply, type ReplyBuffer } from './codec.js';
 export { CinderError, ReplyError } from './errors.js';
@@ -116,7 +117,7 @@ class Engine {
   memory: WebAssembly.Memory;
   u8: Uint8Array;
   u32: Uint32Array;
-  /** Index in `u32` of the engine's `[output address, output length, input address, input length]`. */
+  /** Index in `u32` of the engine's metadata block (words: `MetaWord` in layout.ts). */
   meta: number;
   /** The input buffer (its address and size change only through `reserveInput`). */
   inPtr: number;
@@ -124,11 +125,11 @@ class Engine {
   decoder = new ReplyDecoder();
   freed = false;
   /**
-   * The module's `call` export and this engine's object address: calling the export
+   * The module's `callInstance` export and this engine's instance id: calling the export
    * directly skips a property lookup in the (dictionary-mode) exports object per call.
    */
-  rawCall: (ptr: number, conn: number, argc: number, len: number, nowMs: number) => number;
-  ptr: number;
+  rawCall: (instance: number, conn: number, argc: number, len: number, nowMs: number) => number;
+  instance: number;
   /** Connections whose blocking command waits, with the Promise to settle. */
   waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void; buffers: boolean }>();
   /** Real clock: the timer that ends the earliest blocked command's wait. */
@@ -142,16 +143,16 @@ class Engine {
 
   constructor(core: CinderCore, manual: boolean, exports: InitOutput) {
     const memory = exports.memory;
-    this.rawCall = exports.cindercore_call;
-    this.ptr = (core as unknown as { __wbg_ptr: number }).__wbg_ptr;
+    this.rawCall = exports.callInstance;
+    this.instance = core.instanceId();
     this.core = core;
     this.manual = manual;
     this.memory = memory;
     this.u8 = new Uint8Array(memory.buffer);
     this.u32 = new Uint32Array(memory.buffer);
     this.meta = core.ioMeta() >>> 2;
-    this.inPtr = this.u32[this.meta + 2];
-    this.inCap = this.u32[this.meta + 3];
+    this.inPtr = this.u32[this.meta + MetaWord.InputAddr];
+    this.inCap = this.u32[this.meta + MetaWord.InputLen];
   }
 
   /** Growing wasm memory detaches the old views (their length drops to 0): renew them. */
@@ -172,7 +173,7 @@ class Engine {
       if (n > 0xffff_ffff) throw new CinderError(`cinderkv: a command of ${n} bytes does not fit in wasm memory`);
       this.inPtr = this.core.reserveInput(n);
       this.refresh();
-      this.inCap = this.u32[this.meta + 3];
+      this.inCap = this.u32[this.meta + MetaWord.InputLen];
       if (n > this.inCap) throw new CinderError(`cinderkv: could not make room for a command of ${n} bytes`);
     }
     return this.inPtr;
@@ -190,7 +191,7 @@ class Engine {
   reply(len: number, buffers: boolean): any {
     let u8 = this.u8;
     if (u8.length === 0) u8 = this.views();
-    const at = this.u32[this.meta];
+    const at = this.u32[this.meta + MetaWord.OutputAddr];
     const t = len === 0 ? 0 : u8[at];
     let v: any;
     if (t === 43 && len === 5 && u8[at + 1] === 79 && u8[at + 2] === 75) {
@@ -214,7 +215,7 @@ class Engine {
     } else {
       v = this.decoder.decode(u8, at, at + len, buffers);
     }
-    if (this.u32[this.meta + 4] !== 0) this.drain();
+    if (this.u32[this.meta + MetaWord.PendingRecords] !== 0) this.drain();
     if (v instanceof ReplyError) throw v;
     return v;
   }
@@ -222,7 +223,7 @@ class Engine {
   /** A Promise for connection `id`'s blocked command. */
   block(id: number, buffers: boolean): Promise<any> {
     const p = new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject, buffers }));
-    if (this.u32[this.meta + 4] !== 0) this.drain();
+    if (this.u32[this.meta + MetaWord.PendingRecords] !== 0) this.drain();
     this.schedule();
     return p;
   }
@@ -236,13 +237,13 @@ class Engine {
     const len = this.core.takeWakeups();
     this.refresh();
     const u8 = this.u8;
-    let at = this.u32[this.meta];
+    let at = this.u32[this.meta + MetaWord.OutputAddr];
     const end = at + len;
     const pushes: [(v: any) => void, any][] = [];
     while (at < end) {
       const conn = (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
       const n = (u8[at + 4] | (u8[at + 5] << 8) | (u8[at + 6] << 16) | (u8[at + 7] << 24)) >>> 0;
-      at += 8;
+      at += RECORD_HEADER;
       if (conn >= PUSH_FLAG) {
         const v = this.decoder.decode(u8, at, at + n, false);
         at += n;
@@ -252,7 +253,7 @@ class Engine {
       }
       const w = this.waiting.get(conn);
       this.waiting.delete(conn);
-      if (n === 0xffff_ffff) {
+      if (n === CLOSED) {
         w?.reject(new CinderError('cinderkv: the connection was closed while its blocking command waited'));
         continue;
       }
@@ -279,7 +280,7 @@ class Engine {
           return;
         }
         this.refresh();
-        if (this.u32[this.meta + 4] !== 0) this.drain();
+        if (this.u32[this.meta + MetaWord.PendingRecords] !== 0) this.drain();
       }, 100);
       (this.ticker as any).unref?.();
     } else if (!on && this.ticker !== null) {
@@ -306,7 +307,7 @@ class Engine {
         this.failAll(err);
         return;
       }
-      if (this.u32[this.meta + 4] !== 0) this.drain();
+      if (this.u32[this.meta + MetaWord.PendingRecords] !== 0) this.drain();
       else this.schedule();
     }, Math.max(0, deadline - Date.now()));
   }
@@ -319,12 +320,6 @@ class Engine {
     this.timer = null;
   }
 }
-
-/** `call` result: the command blocks (wasm/src/host.rs `Status::Blocked`). */
-const BLOCKED = -6;
-
-/** Set in a record's connection word: a push (wasm/src/host.rs `PUSH_FLAG`). */
-const PUSH_FLAG = 0x8000_0000;
 
 /** Listener of `subscribe`: a message and the channel it was published on. */
 export type MessageListener = (message: string, channel: string) => void;
@@ -455,15 +450,15 @@ function isBlocking(name: unknown): boolean {
 }
 
 function refusal(code: number): never {
-  if (code === -5) {
+  if (code === Status.Waiting) {
     throw new CinderError('cinderkv: this connection waits for a blocking command; run other commands on another connection');
   }
-  if (code === -4) {
+  if (code === Status.Panicked) {
     // The module panicked during an earlier call that did not trap here (another instance).
     rethrow(new WebAssembly.RuntimeError('panicked'));
   }
-  if (code === -1) throw new CinderError('cinderkv: the connection is closed (QUIT, CLIENT KILL or close())');
-  if (code === -2) throw new CinderError('cinderkv: the instance was shut down (SHUTDOWN)');
+  if (code === Status.ConnectionClosed) throw new CinderError('cinderkv: the connection is closed (QUIT, CLIENT KILL or close())');
+  if (code === Status.ShutDown) throw new CinderError('cinderkv: the instance was shut down (SHUTDOWN)');
   throw new CinderError(`cinderkv: the engine refused the call (code ${code})`);
 }
 
@@ -501,12 +496,12 @@ export class Connection extends Commands {
         const at2 = e.input(bound);
         len = writeArgs(e.views(), at2, args as (string | Uint8Array)[]) - at2;
       }
-      r = e.rawCall(e.ptr, this.id, args.length, len, e.manual ? 0 : Date.now());
+      r = e.rawCall(e.instance, this.id, args.length, len, e.manual ? 0 : Date.now());
     } catch (err) {
       rethrow(err);
     }
     if (r < 0) {
-      if (r === BLOCKED) return e.block(this.id, buffers);
+      if (r === Status.Blocked) return e.block(this.id, buffers);
       refusal(r);
     }
     return e.reply(r, buffers);
@@ -637,7 +632,7 @@ export class Connection extends Commands {
       rethrow(err);
     }
     if (r < 0) {
-      if (r === BLOCKED) return e.block(this.id, false);
+      if (r === Status.Blocked) return e.block(this.id, false);
       refusal(r);
     }
     return e.reply(r, false);
@@ -670,9 +665,9 @@ export class Connection extends Commands {
     }
     if (r < 0) refusal(r);
     e.refresh();
-    const out = e.u32[e.meta];
+    const out = e.u32[e.meta + MetaWord.OutputAddr];
     const bytes = e.u8.slice(out, out + r);
-    if (e.u32[e.meta + 4] !== 0) e.drain();
+    if (e.u32[e.meta + MetaWord.PendingRecords] !== 0) e.drain();
     return bytes;
   }
 
@@ -690,7 +685,7 @@ export class Connection extends Commands {
     } catch (err) {
       rethrow(err);
     }
-    if (e.u32[e.meta + 4] !== 0) e.drain();
+    if (e.u32[e.meta + MetaWord.PendingRecords] !== 0) e.drain();
   }
 }
 
@@ -793,7 +788,7 @@ export class Cinder extends Connection {
       rethrow(err);
     }
     this.engine.refresh();
-    if (this.engine.u32[this.engine.meta + 4] !== 0) this.engine.drain();
+    if (this.engine.u32[this.engine.meta + MetaWord.PendingRecords] !== 0) this.engine.drain();
   }
 
   /** Manual clock: sets the time (ms since the Unix epoch); moving forward runs the due cycles. */
@@ -806,7 +801,7 @@ export class Cinder extends Connection {
       rethrow(err);
     }
     this.engine.refresh();
-    if (this.engine.u32[this.engine.meta + 4] !== 0) this.engine.drain();
+    if (this.engine.u32[this.engine.meta + MetaWord.PendingRecords] !== 0) this.engine.drain();
   }
 
   /** Frees the engine and all its data; every connection is closed. */

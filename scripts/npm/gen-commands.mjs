@@ -33,6 +33,9 @@ const RESERVED = new Set(['call', 'callBuffer', 'exec', 'resp', 'close', 'connec
   'advanceTime', 'setTime', 'currentTime', 'constructor', 'engine', 'id', 'multi', 'subscribe', 'psubscribe',
   'onKeyspaceEvent']);
 
+/** The metadata word holding the output buffer's address (`MetaWord.OutputAddr`, js/src/layout.ts). */
+const OUTPUT_ADDR = Number(readFileSync(path.join(ROOT, 'js/src/layout.ts'), 'utf8').match(/OutputAddr = (\d+)/)[1]);
+
 /** Asks the engine (the built wasm) for a RESP3 reply to one command. */
 async function engineQuery(argvs) {
   const glue = await import(GLUE);
@@ -45,8 +48,8 @@ async function engineQuery(argvs) {
     const at = core.reserveInput(req.length);
     new Uint8Array(wasm.memory.buffer).set(req, at);
     const n = core.feed(0, req.length, 0);
-    const meta = new Uint32Array(wasm.memory.buffer, core.ioMeta(), 4);
-    return Buffer.from(new Uint8Array(wasm.memory.buffer, meta[0], n));
+    const meta = new Uint32Array(wasm.memory.buffer, core.ioMeta(), OUTPUT_ADDR + 1);
+    return Buffer.from(new Uint8Array(wasm.memory.buffer, meta[OUTPUT_ADDR], n));
   };
   run(['HELLO', '3']);
   return argvs.map((argv) => parseResp3(run(argv)));

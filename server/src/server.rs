@@ -1,12 +1,13 @@
 //! The event loop: one thread, `mio` (epoll, edge-triggered) over listeners and client
 //! sockets, driving a `cinder_core::Engine`.
 //!
-//! For each readable client: read, parse every complete command, run them in order, append
-//! the replies to one output buffer and write it with one `write(2)` (pipelining). The engine
+//! For each readable client: read, let the core's [`Session`] parse and run every complete
+//! command in order, appending the replies to one output buffer, and write it with one
+//! `write(2)` (pipelining). The engine
 //! clock is set from the OS clock after every wakeup and `Engine::tick` runs `hz` times a
 //! second. A blocking command (BLPOP ...) parks its connection (`Conn::blocked`): its input
 //! then waits in its buffer while the loop serves the others. When the core ends the wait
-//! (a push, a timeout, CLIENT UNBLOCK), [`Server::deliver_wakeups`] writes the reply and
+//! (a push, a timeout, CLIENT UNBLOCK), [`Server::deliver`] writes the reply and
 //! runs the waiting input; the poll timeout never passes the engine's next block deadline.
 
 use std::collections::HashMap;
@@ -16,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use cinder_core::resp::{Parse, ParseLimits};
-use cinder_core::{ClientHandle, ConnInfo, Engine, HostAction, Reply};
+use cinder_core::session::{Hooks, Outcome, Session};
+use cinder_core::{ClientHandle, ConnInfo, Engine, Reply};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
@@ -66,22 +67,37 @@ fn now_us() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
-/// An empty vector reusing `v`'s allocation for borrowed slices of another lifetime (the
-/// argument vector is rebuilt for every command without allocating).
-fn recycle<'b>(mut v: Vec<&[u8]>) -> Vec<&'b [u8]> {
-    v.clear();
-    v.into_iter().map(|_| -> &'b [u8] { unreachable!("the vector is empty") }).collect()
-}
-
-/// What running the commands of one connection asks of the loop.
+/// What running commands asks of the loop: the session's [`Hooks`] in this host, collected
+/// while a connection's input runs and carried out by the loop afterwards.
 #[derive(Default)]
 struct Effects {
     /// Other clients to disconnect now (CLIENT KILL).
     kill: Vec<ClientHandle>,
     /// SHUTDOWN ran.
     shutdown: bool,
-    /// Pushes (pub/sub messages) for other connections, written by `deliver_pushes`.
+    /// Pushes (pub/sub messages) for other connections, written by `deliver`.
     pushes: Vec<(ClientHandle, Reply)>,
+    /// Replies of blocked clients whose wait ended, written by `deliver`.
+    wakeups: Vec<(ClientHandle, Reply)>,
+}
+
+impl Hooks for Effects {
+    fn push(&mut self, _: &Engine, to: ClientHandle, push: Reply) {
+        self.pushes.push((to, push));
+    }
+
+    fn wakeup(&mut self, _: &Engine, to: ClientHandle, reply: Reply) {
+        self.wakeups.push((to, reply));
+    }
+
+    fn close(&mut self, _: &mut Engine, h: ClientHandle) {
+        self.kill.push(h);
+    }
+
+    fn sleep(&mut self, engine: &mut Engine, us: u64) {
+        std::thread::sleep(Duration::from_micros(us));
+        engine.set_time_us(now_us());
+    }
 }
 
 /// The server: listeners, connections, engine.
@@ -93,7 +109,8 @@ pub struct Server {
     by_handle: HashMap<ClientHandle, usize>,
     /// The engine all commands run on.
     pub engine: Engine,
-    argv_cache: Vec<&'static [u8]>,
+    /// The per-command sequence around the engine (parsing, replies, pushes, actions).
+    session: Session,
     effects: Effects,
     /// Connections that still had input when their turn ended (edge-triggered polling will
     /// not report them again): served again on the next loop iteration.
@@ -117,7 +134,7 @@ impl Server {
             free_slots: Vec::new(),
             by_handle: HashMap::new(),
             engine,
-            argv_cache: Vec::new(),
+            session: Session::new(),
             effects: Effects::default(),
             read_again: Vec::new(),
             signals,
@@ -187,30 +204,43 @@ impl Server {
                 self.tick();
                 next_tick = now + self.tick_period();
             }
-            self.deliver_wakeups();
-            self.deliver_pushes();
+            self.deliver();
             if self.effects.shutdown {
                 return Ok(StopReason::ShutdownCommand);
             }
         }
     }
 
-    /// Writes the pub/sub pushes (messages, keyspace events) queued for connections other
-    /// than the one whose command caused them, and those the engine made outside a
-    /// command (expiry in `tick`, served blocked clients), then flushes those connections.
-    fn deliver_pushes(&mut self) {
-        if self.effects.pushes.is_empty() && !self.engine.has_pushes() {
+    /// Writes what commands and ticks left for other connections: pub/sub pushes (messages,
+    /// keyspace events), then the replies of clients whose wait ended (served by another
+    /// client's write, timed out, CLIENT UNBLOCK), running the input those accumulated
+    /// meanwhile, until nothing is left (that input may wake others in turn); then flushes
+    /// the connections written to.
+    fn deliver(&mut self) {
+        if self.effects.pushes.is_empty() && !self.engine.has_pushes() && !self.engine.has_wakeups() {
             return;
         }
-        let mut pushes = std::mem::take(&mut self.effects.pushes);
-        pushes.extend(self.engine.take_pushes());
         let mut touched: Vec<usize> = Vec::new();
-        for (h, reply) in pushes {
-            let Some(idx) = self.queue_reply(h, &reply) else {
-                continue;
-            };
-            if !touched.contains(&idx) {
-                touched.push(idx);
+        while !self.effects.shutdown {
+            self.session.deliver(&mut self.engine, &mut self.effects);
+            for (h, reply) in std::mem::take(&mut self.effects.pushes) {
+                if let Some(idx) = self.queue_reply(h, &reply) {
+                    if !touched.contains(&idx) {
+                        touched.push(idx);
+                    }
+                }
+            }
+            if self.effects.wakeups.is_empty() {
+                break;
+            }
+            for (h, reply) in std::mem::take(&mut self.effects.wakeups) {
+                if self.queue_reply(h, &reply).is_none() {
+                    continue;
+                }
+                self.resume(h);
+                if self.effects.shutdown {
+                    return;
+                }
             }
         }
         for idx in touched {
@@ -233,23 +263,6 @@ impl Server {
         match self.engine.next_block_deadline() {
             None => Duration::MAX,
             Some(at_us) => Duration::from_micros(at_us.saturating_sub(now_us())),
-        }
-    }
-
-    /// Sends the replies of clients whose wait ended (served by another client's write,
-    /// timed out, CLIENT UNBLOCK) and runs the input they accumulated meanwhile, until no
-    /// wake-up is left (that input may wake others in turn).
-    fn deliver_wakeups(&mut self) {
-        while self.engine.has_wakeups() && !self.effects.shutdown {
-            for (h, reply) in self.engine.take_wakeups() {
-                if self.queue_reply(h, &reply).is_none() {
-                    continue;
-                }
-                self.resume(h);
-                if self.effects.shutdown {
-                    return;
-                }
-            }
         }
     }
 
@@ -392,7 +405,7 @@ impl Server {
                         self.close_now(idx);
                         return;
                     }
-                    run_input(&mut self.engine, conn, &mut self.argv_cache, &mut self.effects);
+                    run_input(&mut self.engine, &mut self.session, conn, &mut self.effects);
                     if self.effects.shutdown {
                         return;
                     }
@@ -465,118 +478,28 @@ impl Server {
         };
         if let Some(conn) = self.conns[idx].as_mut() {
             conn.blocked = false;
-            run_input(&mut self.engine, conn, &mut self.argv_cache, &mut self.effects);
+            run_input(&mut self.engine, &mut self.session, conn, &mut self.effects);
         }
         self.apply_kills();
         self.flush(idx);
     }
 }
 
-/// Parses and runs every complete command in `conn`'s query buffer, in order, appending the
+/// Runs every complete command in `conn`'s query buffer through the session, appending the
 /// replies to its output buffer. Stops at a protocol error (reply, then close), when the
 /// client must close (QUIT), is parked, or SHUTDOWN ran.
-fn run_input(engine: &mut Engine, conn: &mut Conn, argv_cache: &mut Vec<&'static [u8]>, effects: &mut Effects) {
-    let Conn { rbuf, rstart, rend, parser, wbuf, close_after_write, blocked, handle, .. } = conn;
-    let h = *handle;
-    while !*close_after_write && !*blocked && *rstart < *rend {
-        let input = &rbuf[*rstart..*rend];
-        let Some(client) = engine.client(h) else {
-            break;
-        };
-        let limits = ParseLimits {
-            proto_max_bulk_len: engine.state.config.proto_max_bulk_len,
-            auth_required: engine.state.config.requirepass.is_some() && !client.authenticated,
-        };
-        match parser.parse(input, &limits) {
-            Parse::Incomplete => break,
-            Parse::Error(e) => {
-                e.write_reply(wbuf);
-                // Counted like any error reply (total_error_replies, errorstat_ERR).
-                engine.state.stats.record_error("ERR");
-                *close_after_write = true;
-                *rstart = *rend;
-                break;
-            }
-            Parse::Command(used) => {
-                if parser.argc() > 0 {
-                    let mut argv = recycle(std::mem::take(argv_cache));
-                    parser.argv(input, &mut argv);
-                    let reply = engine.execute(h, &argv);
-                    *argv_cache = recycle(argv);
-                    // Pushes that follow the reply (own client-side caching invalidations).
-                    let late = engine.take_late_pushes();
-                    if engine.has_pushes() {
-                        // This client's own pushes go before its reply; others' wait for
-                        // the loop's `deliver_pushes`.
-                        let resp = engine.client(h).map_or(2, |c| c.resp);
-                        for (to, push) in engine.take_pushes() {
-                            if to == h {
-                                push.encode(resp, wbuf);
-                            } else {
-                                effects.pushes.push((to, push));
-                            }
-                        }
-                    }
-                    if reply == Reply::Blocked {
-                        // Parked: the reply comes with the wake-up; later input waits.
-                        *blocked = true;
-                    }
-                    if argv_cache.capacity() > 4096 {
-                        // Do not keep the vector of a huge command (MSET with a million keys).
-                        *argv_cache = Vec::new();
-                    }
-                    let client = engine.client(h);
-                    reply.encode(client.map_or(2, |c| c.resp), wbuf);
-                    for (to, push) in late {
-                        if to == h {
-                            push.encode(client.map_or(2, |c| c.resp), wbuf);
-                        } else {
-                            effects.pushes.push((to, push));
-                        }
-                    }
-                    match client {
-                        Some(c) if !c.close_requested => {}
-                        _ => *close_after_write = true,
-                    }
-                    // GET/HGET reuse the buffer of the last bulk reply.
-                    engine.recycle(reply);
-                    if engine.has_actions() {
-                        for action in engine.take_actions() {
-                            match action {
-                                HostAction::Close(x) if x == h => *close_after_write = true,
-                                HostAction::Close(x) => effects.kill.push(x),
-                                HostAction::Shutdown => effects.shutdown = true,
-                                HostAction::Sleep(us) => {
-                                    std::thread::sleep(Duration::from_micros(us));
-                                    engine.set_time_us(now_us());
-                                }
-                            }
-                        }
-                    }
-                }
-                *rstart += used;
-                if effects.shutdown {
-                    break;
-                }
-            }
+fn run_input(engine: &mut Engine, session: &mut Session, conn: &mut Conn, effects: &mut Effects) {
+    if !conn.close_after_write && !conn.blocked && conn.rstart < conn.rend {
+        let Conn { rbuf, rstart, rend, parser, wbuf, handle, .. } = conn;
+        let fed = session.run_input(engine, *handle, parser, &rbuf[*rstart..*rend], wbuf, effects);
+        conn.rstart += fed.used;
+        match fed.outcome {
+            Outcome::Done => {}
+            // Parked: the reply comes with the wake-up; later input waits.
+            Outcome::Blocked => conn.blocked = true,
+            Outcome::Close | Outcome::ProtocolError => conn.close_after_write = true,
+            Outcome::Shutdown => effects.shutdown = true,
         }
     }
     conn.after_input();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recycle_keeps_the_allocation() {
-        let data = vec![1u8, 2, 3];
-        let mut v: Vec<&[u8]> = Vec::with_capacity(16);
-        v.push(&data);
-        let ptr = v.as_ptr() as usize;
-        let w: Vec<&'static [u8]> = recycle(v);
-        assert!(w.is_empty());
-        assert_eq!(w.capacity(), 16);
-        assert_eq!(w.as_ptr() as usize, ptr);
-    }
 }

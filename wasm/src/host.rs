@@ -1,6 +1,9 @@
 //! `Host`: what the JS package drives, in plain Rust (testable natively). It owns the
 //! engine, the package's connections, the clock, and two byte buffers shared with JS:
-//! JS writes a command into `input`, the reply comes back RESP-encoded in `output`.
+//! JS writes a command into `input`, the reply comes back RESP-encoded in `output`. The
+//! per-command sequence (parsing, replies and pushes in order, host actions) is the core's
+//! [`Session`]; this module keeps what is particular to the JS side: the argument layout,
+//! the connections' buffers and the record format of wake-ups and pushes.
 //!
 //! Argument layout in `input` for [`Host::call`]: for each argument a little-endian `u32`
 //! length followed by its bytes.
@@ -17,10 +20,12 @@
 //! the command that caused them), like a socket.
 
 use cinder_core::config::{find_param, Config};
-use cinder_core::resp::{split_args_into, Parse, ParseLimits, ProtocolError, RequestParser};
-use cinder_core::{ClientHandle, ConnInfo, Engine, EngineOptions, HostAction, HostInfo, Reply};
+use cinder_core::resp::RequestParser;
+use cinder_core::session::{Hooks, Outcome, Session};
+use cinder_core::{ClientHandle, ConnInfo, Engine, EngineOptions, HostInfo, Reply};
 
 use crate::clock::{Clock, ClockMode};
+use crate::layout::RECORD_HEADER;
 
 /// A command call that produced no reply now, as JS sees it (negative so it cannot be
 /// mistaken for a length).
@@ -64,7 +69,7 @@ struct Conn {
     /// Raw RESP bytes received but not yet run (an incomplete command, or input that
     /// arrived while a blocking command waits).
     pending: Vec<u8>,
-    /// Wake-up replies for the next `feed`.
+    /// Wake-up replies and pushes for the next `feed`.
     outbox: Vec<u8>,
     wait: Wait,
     closed: bool,
@@ -72,25 +77,28 @@ struct Conn {
     raw: bool,
 }
 
-/// Engine plus connections, clock and shared buffers.
-pub struct Host {
-    engine: Engine,
+/// The connections, the clock and the records for JS: what the session's [`Hooks`] reach.
+struct Io {
     conns: Vec<Conn>,
     clock: Clock,
     shut_down: bool,
+    /// Wake-up records not yet taken by JS (see the module docs).
+    wakeups: Vec<u8>,
+    /// Number of records in `wakeups`.
+    wakeup_count: u32,
+}
+
+/// Engine plus session, connections, clock and shared buffers.
+pub struct Host {
+    engine: Engine,
+    session: Session,
+    io: Io,
     /// Bytes JS writes a command into.
     pub input: Vec<u8>,
     /// RESP encoding of the last reply (or replies, for `feed`).
     pub output: Vec<u8>,
-    /// Kept between calls so argument slices need no allocation.
+    /// Kept between calls so the argument slices of a long command need no allocation.
     argv_cache: Vec<&'static [u8]>,
-    /// Scratch for `exec` (unescaped arguments).
-    split_buf: Vec<u8>,
-    split_spans: Vec<std::ops::Range<usize>>,
-    /// Wake-up records not yet taken by JS (see the module docs).
-    wakeups: Vec<u8>,
-    /// Number of records in `wakeups`.
-    pub wakeup_count: u32,
 }
 
 /// Empties a vector of slices and gives it back with another lifetime, keeping its allocation.
@@ -112,6 +120,84 @@ pub fn config_from_pairs(pairs: &[(String, String)]) -> Result<Config, String> {
     Ok(config)
 }
 
+impl Io {
+    /// The index of the open connection of client `h`. A closed connection's handle can be
+    /// reused by a later one: only open ones match.
+    fn find(&self, h: ClientHandle) -> Option<usize> {
+        self.conns.iter().position(|c| c.handle == h && !c.closed)
+    }
+
+    /// Closes connection `id` (no effect when already closed). A wait it was in ends with
+    /// a [`CLOSED`] wake-up record.
+    fn disconnect(&mut self, engine: &mut Engine, id: u32) {
+        if let Some(c) = self.conns.get_mut(id as usize) {
+            if !c.closed {
+                c.closed = true;
+                c.pending = Vec::new();
+                c.outbox = Vec::new();
+                if c.wait == Wait::Record {
+                    push_record(&mut self.wakeups, id, CLOSED, &[]);
+                    self.wakeup_count += 1;
+                }
+                c.wait = Wait::None;
+                engine.disconnect(c.handle);
+            }
+        }
+    }
+
+    /// SHUTDOWN: every connection closes and nothing runs any more.
+    fn shut_down(&mut self, engine: &mut Engine) {
+        self.shut_down = true;
+        for id in 0..self.conns.len() as u32 {
+            self.disconnect(engine, id);
+        }
+    }
+}
+
+impl Hooks for Io {
+    /// Raw connections get the push in their next (or running) `feed` output; others as a
+    /// push record.
+    fn push(&mut self, engine: &Engine, to: ClientHandle, push: Reply) {
+        let Some(i) = self.find(to) else { return };
+        let resp = engine.client(to).map_or(2, |c| c.resp);
+        let c = &mut self.conns[i];
+        if c.raw {
+            push.encode(resp, &mut c.outbox);
+        } else {
+            reply_record(&mut self.wakeups, i as u32 | PUSH_FLAG, resp, &push);
+            self.wakeup_count += 1;
+        }
+    }
+
+    fn wakeup(&mut self, engine: &Engine, to: ClientHandle, reply: Reply) {
+        let Some(i) = self.find(to) else { return };
+        let resp = engine.client(to).map_or(2, |c| c.resp);
+        let c = &mut self.conns[i];
+        match c.wait {
+            Wait::Record => {
+                reply_record(&mut self.wakeups, i as u32, resp, &reply);
+                self.wakeup_count += 1;
+            }
+            Wait::Stream => reply.encode(resp, &mut c.outbox),
+            Wait::None => {}
+        }
+        c.wait = Wait::None;
+    }
+
+    fn close(&mut self, engine: &mut Engine, h: ClientHandle) {
+        if let Some(i) = self.find(h) {
+            self.disconnect(engine, i as u32);
+        }
+    }
+
+    /// DEBUG SLEEP moves a manual clock; a real one has moved by itself.
+    fn sleep(&mut self, engine: &mut Engine, us: u64) {
+        if self.clock.mode == ClockMode::Manual {
+            self.clock.advance(engine, us);
+        }
+    }
+}
+
 impl Host {
     /// A new engine with `config`, RNG `seed`, starting at `now_us`, with connection 0 open.
     pub fn new(config: Config, seed: u64, now_us: u64, mode: ClockMode) -> Result<Host, String> {
@@ -125,16 +211,11 @@ impl Host {
         let clock = Clock::new(mode, &engine, now_us);
         let mut h = Host {
             engine,
-            conns: Vec::new(),
-            clock,
-            shut_down: false,
+            session: Session::new(),
+            io: Io { conns: Vec::new(), clock, shut_down: false, wakeups: Vec::new(), wakeup_count: 0 },
             input: Vec::new(),
             output: Vec::new(),
             argv_cache: Vec::new(),
-            split_buf: Vec::new(),
-            split_spans: Vec::new(),
-            wakeups: Vec::new(),
-            wakeup_count: 0,
         };
         h.connect()?;
         Ok(h)
@@ -142,13 +223,13 @@ impl Host {
 
     /// Opens a connection; `Err` is the engine's refusal (`maxclients`).
     pub fn connect(&mut self) -> Result<u32, String> {
-        let n = self.conns.len() + 1;
+        let n = self.io.conns.len() + 1;
         let info = ConnInfo { addr: format!("js:{}", n), laddr: "js:0".into(), fd: -1 };
         let handle = self.engine.connect(info).map_err(|r| match r {
             Reply::Error(e) => e.into_owned(),
             _ => "ERR the engine refused the connection".to_string(),
         })?;
-        self.conns.push(Conn {
+        self.io.conns.push(Conn {
             handle,
             parser: RequestParser::new(),
             pending: Vec::new(),
@@ -157,30 +238,18 @@ impl Host {
             closed: false,
             raw: false,
         });
-        Ok((self.conns.len() - 1) as u32)
+        Ok((self.io.conns.len() - 1) as u32)
     }
 
     /// Closes connection `id` (no effect when already closed). A wait it was in ends with
     /// a [`CLOSED`] wake-up record.
     pub fn disconnect(&mut self, id: u32) {
-        if let Some(c) = self.conns.get_mut(id as usize) {
-            if !c.closed {
-                c.closed = true;
-                c.pending = Vec::new();
-                c.outbox = Vec::new();
-                if c.wait == Wait::Record {
-                    push_record(&mut self.wakeups, id, CLOSED, &[]);
-                    self.wakeup_count += 1;
-                }
-                c.wait = Wait::None;
-                self.engine.disconnect(c.handle);
-            }
-        }
+        self.io.disconnect(&mut self.engine, id);
     }
 
     /// Whether connection `id` waits for a blocking command's reply.
     pub fn is_waiting(&self, id: u32) -> bool {
-        self.conns.get(id as usize).is_some_and(|c| c.wait != Wait::None)
+        self.io.conns.get(id as usize).is_some_and(|c| c.wait != Wait::None)
     }
 
     /// When (ms since the epoch) the earliest blocked command times out, if one waits.
@@ -191,79 +260,40 @@ impl Host {
     /// Real clock: reads the time (ending the waits whose timeout passed) and runs a tick
     /// when one is due, then collects wake-ups. No effect under a manual clock.
     pub fn poll(&mut self, now_us: u64) {
-        if self.clock.mode == ClockMode::Real && !self.shut_down {
-            self.clock.observe(&mut self.engine, now_us);
-            self.collect_wakeups();
+        if self.io.clock.mode == ClockMode::Real && !self.io.shut_down {
+            self.io.clock.observe(&mut self.engine, now_us);
+            self.deliver();
         }
+    }
+
+    /// Number of wake-up and push records waiting for [`Host::take_wakeups`].
+    #[inline]
+    pub fn wakeup_count(&self) -> u32 {
+        self.io.wakeup_count
     }
 
     /// Moves the wake-up records into `output` for JS; returns their total length.
     pub fn take_wakeups(&mut self) -> usize {
         self.output.clear();
-        self.output.append(&mut self.wakeups);
-        self.wakeup_count = 0;
+        self.output.append(&mut self.io.wakeups);
+        self.io.wakeup_count = 0;
         self.output.len()
     }
 
-    /// Turns the engine's pushes into push records, or output of raw connections (the
-    /// current output for the connection running `feed`, else its next `feed`'s).
-    fn collect_pushes(&mut self) {
-        if !self.engine.has_pushes() {
-            return;
-        }
-        for (h, reply) in self.engine.take_pushes() {
-            let Some(i) = self.conns.iter().position(|c| c.handle == h && !c.closed) else { continue };
-            let resp = self.engine.client(h).map_or(2, |c| c.resp);
-            let c = &mut self.conns[i];
-            if c.raw {
-                // The next `feed` (or the running one, right away) outputs them.
-                reply.encode(resp, &mut c.outbox);
-            } else {
-                reply_record(&mut self.wakeups, i as u32 | PUSH_FLAG, resp, &reply);
-                self.wakeup_count += 1;
-            }
-        }
-    }
-
-    /// Turns the engine's ended waits into wake-up records or `feed` output, and its
-    /// pushes into push records.
+    /// Turns the engine's pushes and ended waits into records or `feed` output.
     #[inline]
-    fn collect_wakeups(&mut self) {
-        if self.engine.has_pushes() || self.engine.has_wakeups() {
-            self.collect_pending();
-        }
-    }
-
-    #[inline(never)]
-    fn collect_pending(&mut self) {
-        self.collect_pushes();
-        if !self.engine.has_wakeups() {
-            return;
-        }
-        for (h, reply) in self.engine.take_wakeups() {
-            let Some(i) = self.conns.iter().position(|c| c.handle == h && !c.closed) else { continue };
-            let resp = self.engine.client(h).map_or(2, |c| c.resp);
-            let c = &mut self.conns[i];
-            match c.wait {
-                Wait::Record => {
-                    reply_record(&mut self.wakeups, i as u32, resp, &reply);
-                    self.wakeup_count += 1;
-                }
-                Wait::Stream => reply.encode(resp, &mut c.outbox),
-                Wait::None => {}
-            }
-            c.wait = Wait::None;
-        }
+    fn deliver(&mut self) {
+        self.session.deliver(&mut self.engine, &mut self.io);
     }
 
     /// Whether connection `id` can run commands.
     pub fn is_open(&self, id: u32) -> bool {
-        !self.shut_down && self.conns.get(id as usize).is_some_and(|c| !c.closed)
+        !self.io.shut_down && self.io.conns.get(id as usize).is_some_and(|c| !c.closed)
     }
 
     /// The clock mode.
     pub fn clock_mode(&self) -> ClockMode {
-        self.clock.mode
+        self.io.clock.mode
     }
 
     /// The engine's time in microseconds.
@@ -274,14 +304,14 @@ impl Host {
     /// Manual clock: moves forward by `delta_us`, running the ticks due (and ending the
     /// waits that time out on the way).
     pub fn advance(&mut self, delta_us: u64) {
-        self.clock.advance(&mut self.engine, delta_us);
-        self.collect_wakeups();
+        self.io.clock.advance(&mut self.engine, delta_us);
+        self.deliver();
     }
 
     /// Manual clock: sets the time (forward moves run the ticks due).
     pub fn set_time(&mut self, now_us: u64) {
-        self.clock.set(&mut self.engine, now_us);
-        self.collect_wakeups();
+        self.io.clock.set(&mut self.engine, now_us);
+        self.deliver();
     }
 
     /// Makes sure `input` can hold `len` bytes; JS then writes straight into it.
@@ -292,46 +322,54 @@ impl Host {
     }
 
     /// Shared start of every command entry: output cleared, connection checked, clock read.
+    #[inline]
     fn begin(&mut self, id: u32, now_us: u64) -> Result<usize, Status> {
         if self.output.capacity() > 1 << 20 {
             self.output = Vec::new();
         } else {
             self.output.clear();
         }
-        if self.shut_down {
+        if self.io.shut_down {
             return Err(Status::ShutDown);
         }
-        match self.conns.get(id as usize) {
+        match self.io.conns.get(id as usize) {
             Some(c) if !c.closed => {}
             _ => return Err(Status::ConnectionClosed),
         }
-        if self.clock.mode == ClockMode::Real {
-            self.clock.observe(&mut self.engine, now_us);
+        if self.io.clock.mode == ClockMode::Real {
+            self.io.clock.observe(&mut self.engine, now_us);
         }
         Ok(id as usize)
+    }
+
+    /// Like [`Host::begin`], for the request/response entries: refuses a waiting connection.
+    #[inline]
+    fn begin_call(&mut self, id: u32, now_us: u64) -> Result<usize, Status> {
+        let i = self.begin(id, now_us)?;
+        if self.io.conns[i].wait != Wait::None {
+            return Err(Status::Waiting);
+        }
+        Ok(i)
     }
 
     /// Runs the command whose `argc` arguments are laid out in `input[..len]` on connection
     /// `id` (`now_us`: the real time, ignored by a manual clock). Returns the length of the
     /// RESP reply in `output` (0: no reply, e.g. `CLIENT REPLY OFF`).
     pub fn call(&mut self, id: u32, argc: usize, len: usize, now_us: u64) -> Result<usize, Status> {
-        let i = self.begin(id, now_us)?;
-        if self.conns[i].wait != Wait::None {
-            return Err(Status::Waiting);
-        }
+        let i = self.begin_call(id, now_us)?;
         let input = self.input.get(..len).ok_or(Status::BadInput)?;
         if argc == 0 {
             return Ok(0);
         }
-        let handle = self.conns[i].handle;
+        let handle = self.io.conns[i].handle;
         let mut at = 0usize;
-        let reply = if argc <= SMALL_ARGC {
+        let outcome = if argc <= SMALL_ARGC {
             // Most commands: the argument slices live on the stack.
             let mut small: [&[u8]; SMALL_ARGC] = [&[]; SMALL_ARGC];
             for slot in &mut small[..argc] {
                 *slot = next_arg(input, &mut at)?;
             }
-            self.engine.execute(handle, &small[..argc])
+            self.session.run_command(&mut self.engine, handle, &small[..argc], &mut self.output, &mut self.io)
         } else {
             let mut argv = recycle(std::mem::take(&mut self.argv_cache));
             for _ in 0..argc {
@@ -343,39 +381,21 @@ impl Host {
                     }
                 }
             }
-            let reply = self.engine.execute(handle, &argv);
+            let outcome = self.session.run_command(&mut self.engine, handle, &argv, &mut self.output, &mut self.io);
             self.argv_cache = recycle(argv);
-            reply
+            outcome
         };
-        let r = self.finish(i, &reply, Wait::Record);
-        self.engine.recycle(reply);
-        r
+        self.finish(i, outcome)
     }
 
     /// Splits `input[..len]` like redis-cli / an inline command and runs it on connection `id`.
     /// A blank line runs nothing (returns 0); unbalanced quotes give Redis's protocol error.
     pub fn exec_line(&mut self, id: u32, len: usize, now_us: u64) -> Result<usize, Status> {
-        let i = self.begin(id, now_us)?;
-        if self.conns[i].wait != Wait::None {
-            return Err(Status::Waiting);
-        }
+        let i = self.begin_call(id, now_us)?;
         let line = self.input.get(..len).ok_or(Status::BadInput)?;
-        self.split_buf.clear();
-        self.split_spans.clear();
-        if split_args_into(line, &mut self.split_buf, &mut self.split_spans).is_err() {
-            ProtocolError::UnbalancedQuotes.write_reply(&mut self.output);
-            return Ok(self.output.len());
-        }
-        if self.split_spans.is_empty() {
-            return Ok(0);
-        }
-        let buf = &self.split_buf;
-        let mut argv = recycle(std::mem::take(&mut self.argv_cache));
-        argv.extend(self.split_spans.iter().map(|r| &buf[r.clone()]));
-        let handle = self.conns[i].handle;
-        let reply = self.engine.execute(handle, &argv);
-        self.argv_cache = recycle(argv);
-        self.finish(i, &reply, Wait::Record)
+        let handle = self.io.conns[i].handle;
+        let outcome = self.session.run_line(&mut self.engine, handle, line, &mut self.output, &mut self.io);
+        self.finish(i, outcome)
     }
 
     /// Feeds raw RESP bytes `input[..len]` to connection `id` as if they arrived on a socket:
@@ -386,122 +406,57 @@ impl Host {
     /// later feed (possibly of no bytes).
     pub fn feed(&mut self, id: u32, len: usize, now_us: u64) -> Result<usize, Status> {
         let i = self.begin(id, now_us)?;
-        self.conns[i].raw = true;
         let bytes = self.input.get(..len).ok_or(Status::BadInput)?;
-        let mut conn_pending = std::mem::take(&mut self.conns[i].pending);
-        conn_pending.extend_from_slice(bytes);
-        self.output.append(&mut self.conns[i].outbox);
-        let mut parser = std::mem::take(&mut self.conns[i].parser);
-        let handle = self.conns[i].handle;
-        let mut start = 0usize;
-        let mut argv = recycle(std::mem::take(&mut self.argv_cache));
-        while start < conn_pending.len() && !self.shut_down && !self.conns[i].closed && self.conns[i].wait == Wait::None
-        {
-            let Some(client) = self.engine.client(handle) else { break };
-            let limits = ParseLimits {
-                proto_max_bulk_len: self.engine.state.config.proto_max_bulk_len,
-                auth_required: self.engine.state.config.requirepass.is_some() && !client.authenticated,
-            };
-            let input = &conn_pending[start..];
-            match parser.parse(input, &limits) {
-                Parse::Incomplete => break,
-                Parse::Error(e) => {
-                    e.write_reply(&mut self.output);
-                    self.engine.state.stats.record_error("ERR");
-                    parser.reset();
-                    start = conn_pending.len();
-                }
-                Parse::Command(used) => {
-                    if parser.argc() > 0 {
-                        parser.argv(input, &mut argv);
-                        let reply = self.engine.execute(handle, &argv);
-                        argv = recycle(argv);
-                        let late = self.engine.take_late_pushes();
-                        self.collect_pushes();
-                        // This connection's pushes come before its reply.
-                        self.output.append(&mut self.conns[i].outbox);
-                        // A Blocked result sets the wait and is not an error here.
-                        let _ = self.finish_encoded(i, &reply, Wait::Stream);
-                        if !late.is_empty() {
-                            self.write_late_pushes(i, late);
-                        }
-                    }
-                    start += used;
-                }
+        let c = &mut self.io.conns[i];
+        c.raw = true;
+        let mut pending = std::mem::take(&mut c.pending);
+        pending.extend_from_slice(bytes);
+        // Wake-up replies and pushes that came since the last feed lead.
+        self.output.append(&mut c.outbox);
+        if c.wait == Wait::None && !pending.is_empty() {
+            let handle = c.handle;
+            let mut parser = std::mem::take(&mut c.parser);
+            let fed =
+                self.session.run_input(&mut self.engine, handle, &mut parser, &pending, &mut self.output, &mut self.io);
+            pending.drain(..fed.used);
+            let c = &mut self.io.conns[i];
+            c.parser = parser;
+            match fed.outcome {
+                Outcome::Done | Outcome::ProtocolError => {}
+                Outcome::Blocked => c.wait = Wait::Stream,
+                Outcome::Close => self.io.disconnect(&mut self.engine, id),
+                Outcome::Shutdown => self.io.shut_down(&mut self.engine),
             }
         }
-        self.argv_cache = recycle(argv);
-        if !self.conns[i].closed {
-            conn_pending.drain(..start);
-            self.conns[i].pending = conn_pending;
-            self.conns[i].parser = parser;
+        let c = &mut self.io.conns[i];
+        if !c.closed {
+            c.pending = pending;
         }
-        self.collect_wakeups();
+        self.deliver();
         Ok(self.output.len())
     }
 
-    /// After a command of `call`/`exec_line`: as [`Host::finish_encoded`], then wake-ups.
-    fn finish(&mut self, i: usize, reply: &Reply, wait: Wait) -> Result<usize, Status> {
-        let r = self.finish_encoded(i, reply, wait);
-        self.collect_wakeups();
+    /// After a command of `call`/`exec_line`: what its outcome means for connection `i`,
+    /// then the pushes and wake-ups it caused.
+    #[inline]
+    fn finish(&mut self, i: usize, outcome: Outcome) -> Result<usize, Status> {
+        let r = match outcome {
+            Outcome::Done | Outcome::ProtocolError => Ok(self.output.len()),
+            Outcome::Blocked => {
+                self.io.conns[i].wait = Wait::Record;
+                Err(Status::Blocked)
+            }
+            Outcome::Close => {
+                self.io.disconnect(&mut self.engine, i as u32);
+                Ok(self.output.len())
+            }
+            Outcome::Shutdown => {
+                self.io.shut_down(&mut self.engine);
+                Ok(self.output.len())
+            }
+        };
+        self.deliver();
         r
-    }
-
-    /// Encodes `reply` for connection `i` (or, when it blocked, marks the connection as
-    /// waiting the `wait` way) and carries out what the command asked of the host (QUIT and
-    /// CLIENT KILL close connections, SHUTDOWN stops everything, DEBUG SLEEP).
-    /// Writes the pushes that follow the reply of connection `i`'s command (its own
-    /// client-side caching invalidations); others' go the usual way.
-    fn write_late_pushes(&mut self, i: usize, late: Vec<(ClientHandle, Reply)>) {
-        let own = self.conns[i].handle;
-        let resp = self.engine.client(own).map_or(2, |c| c.resp);
-        for (h, reply) in late {
-            if h == own && !self.conns[i].closed {
-                reply.encode(resp, &mut self.output);
-            } else {
-                self.engine.state.pubsub.push(h, reply);
-            }
-        }
-        self.collect_pushes();
-    }
-
-    fn finish_encoded(&mut self, i: usize, reply: &Reply, wait: Wait) -> Result<usize, Status> {
-        let resp = self.engine.client(self.conns[i].handle).map_or(2, |c| c.resp);
-        let blocked = matches!(reply, Reply::Blocked);
-        if blocked {
-            self.conns[i].wait = wait;
-        }
-        if self.engine.has_actions() {
-            for action in self.engine.take_actions() {
-                match action {
-                    HostAction::Close(h) => self.close_handle(h),
-                    HostAction::Shutdown => self.shut_down = true,
-                    HostAction::Sleep(us) => {
-                        if self.clock.mode == ClockMode::Manual {
-                            self.clock.advance(&mut self.engine, us);
-                        }
-                    }
-                }
-            }
-        }
-        if self.shut_down {
-            for id in 0..self.conns.len() as u32 {
-                self.disconnect(id);
-            }
-            return Ok(self.output.len());
-        }
-        if blocked {
-            return Err(Status::Blocked);
-        }
-        reply.encode(resp, &mut self.output);
-        Ok(self.output.len())
-    }
-
-    fn close_handle(&mut self, h: ClientHandle) {
-        // A closed connection's handle can be reused by a later one: match open ones only.
-        if let Some(i) = self.conns.iter().position(|c| c.handle == h && !c.closed) {
-            self.disconnect(i as u32);
-        }
     }
 }
 
@@ -533,8 +488,9 @@ fn reply_record(out: &mut Vec<u8>, conn: u32, resp: u8, reply: &Reply) {
     let at = out.len();
     push_record(out, conn, 0, &[]);
     reply.encode(resp, out);
-    let len = (out.len() - at - 8) as u32;
-    out[at + 4..at + 8].copy_from_slice(&len.to_le_bytes());
+    let header = RECORD_HEADER as usize;
+    let len = (out.len() - at - header) as u32;
+    out[at + 4..at + header].copy_from_slice(&len.to_le_bytes());
 }
 
 #[cfg(test)]
@@ -763,11 +719,11 @@ mod tests {
         assert_eq!(call(&mut h, c, &["BLPOP", "list", "0"]), Err(Status::Blocked));
         assert!(h.is_waiting(c));
         assert_eq!(call(&mut h, c, &["PING"]), Err(Status::Waiting));
-        assert_eq!(h.wakeup_count, 0);
+        assert_eq!(h.wakeup_count(), 0);
         assert_eq!(call(&mut h, 0, &["RPUSH", "list", "a", "b"]).unwrap(), ":2\r\n");
-        assert_eq!(h.wakeup_count, 1);
+        assert_eq!(h.wakeup_count(), 1);
         assert_eq!(wakeups(&mut h), vec![(c, Some("*2\r\n$4\r\nlist\r\n$1\r\na\r\n".into()))]);
-        assert_eq!(h.wakeup_count, 0);
+        assert_eq!(h.wakeup_count(), 0);
         assert!(!h.is_waiting(c));
         assert_eq!(call(&mut h, c, &["LLEN", "list"]).unwrap(), ":1\r\n");
     }
@@ -779,7 +735,7 @@ mod tests {
         assert_eq!(call(&mut h, c, &["BRPOP", "list", "1.5"]), Err(Status::Blocked));
         assert_eq!(h.next_deadline_ms(), Some(1_000_000 + 1500 + 1), "the first ms past the deadline");
         h.advance(1_500_000);
-        assert_eq!(h.wakeup_count, 0, "Redis ends the wait once the clock is past the deadline");
+        assert_eq!(h.wakeup_count(), 0, "Redis ends the wait once the clock is past the deadline");
         h.advance(1000);
         assert_eq!(wakeups(&mut h), vec![(c, Some("*-1\r\n".into()))]);
         assert_eq!(h.next_deadline_ms(), None);
@@ -792,7 +748,7 @@ mod tests {
         let len = pack(&mut h, &argv);
         assert_eq!(h.call(0, 3, len, 5_000_000), Err(Status::Blocked));
         h.poll(5_050_000);
-        assert_eq!(h.wakeup_count, 0);
+        assert_eq!(h.wakeup_count(), 0);
         h.poll(5_101_000);
         assert_eq!(wakeups(&mut h), vec![(0, Some("*-1\r\n".into()))]);
     }
@@ -808,7 +764,7 @@ mod tests {
         assert_eq!(call(&mut h, 0, &["CLIENT", "KILL", "ID", "3"]).unwrap(), ":1\r\n");
         assert_eq!(wakeups(&mut h), vec![(a, None), (b, None)]);
         assert_eq!(call(&mut h, 0, &["RPUSH", "x", "1"]).unwrap(), ":1\r\n");
-        assert_eq!(h.wakeup_count, 0);
+        assert_eq!(h.wakeup_count(), 0);
     }
 
     #[test]
@@ -827,7 +783,7 @@ mod tests {
         assert_eq!(feed(&mut h, c, b"PING\r\nBLPOP q 0\r\nPING\r\n"), "+PONG\r\n");
         assert_eq!(feed(&mut h, c, b"ECHO later\r\n"), "");
         assert_eq!(call(&mut h, 0, &["LPUSH", "q", "job"]).unwrap(), ":1\r\n");
-        assert_eq!(h.wakeup_count, 0, "feed connections get their wake-ups in their output");
+        assert_eq!(h.wakeup_count(), 0, "feed connections get their wake-ups in their output");
         assert_eq!(feed(&mut h, c, b""), "*2\r\n$1\r\nq\r\n$3\r\njob\r\n+PONG\r\n$5\r\nlater\r\n");
     }
 
