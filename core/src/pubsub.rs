@@ -123,6 +123,12 @@ impl PubSub {
         v
     }
 
+    /// Whether pushes wait to be written after the reply of the command that just ran.
+    #[inline]
+    pub fn has_late_pushes(&self) -> bool {
+        !self.late.is_empty()
+    }
+
     /// Takes the pushes to write after the reply of the command that just ran.
     #[inline]
     pub fn take_late_pushes(&mut self) -> Vec<(ClientHandle, Reply)> {

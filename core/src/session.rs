@@ -247,10 +247,11 @@ fn finish<H: Hooks, const INLINE: bool>(
     out: &mut Vec<u8>,
     hooks: &mut H,
 ) -> Outcome {
+    // Without INLINE, `late` is statically `None`: no vector to drop on every command.
     let late = if INLINE {
         // Taken before the others: they follow the reply (own client-side caching
         // invalidations); the rest of the outbox precedes it.
-        let late = engine.take_late_pushes();
+        let late = if engine.has_late_pushes() { Some(engine.take_late_pushes()) } else { None };
         if engine.has_pushes() {
             let resp = resp_of(engine, h);
             for (to, push) in engine.take_pushes() {
@@ -263,7 +264,7 @@ fn finish<H: Hooks, const INLINE: bool>(
         }
         late
     } else {
-        Vec::new()
+        None
     };
     let mut outcome = if matches!(reply, Reply::Blocked) { Outcome::Blocked } else { Outcome::Done };
     if engine.has_actions() {
@@ -289,7 +290,7 @@ fn finish<H: Hooks, const INLINE: bool>(
     if outcome != Outcome::Blocked {
         reply.encode(resp, out);
     }
-    if INLINE {
+    if let Some(late) = late {
         for (to, push) in late {
             if to == h {
                 push.encode(resp, out);

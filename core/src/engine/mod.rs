@@ -363,6 +363,12 @@ impl Engine {
         self.state.pubsub.take_late_pushes()
     }
 
+    /// Whether pushes wait for [`Engine::take_late_pushes`].
+    #[inline]
+    pub fn has_late_pushes(&self) -> bool {
+        self.state.pubsub.has_late_pushes()
+    }
+
     /// When (µs) the earliest blocked client times out: call `set_time_us` or `tick` then.
     pub fn next_block_deadline(&self) -> Option<u64> {
         self.state.blocking.next_deadline_us()
