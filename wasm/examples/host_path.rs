@@ -4,17 +4,9 @@ use cinder_core::config::Config;
 use cinder_wasm::clock::ClockMode;
 use cinder_wasm::host::Host;
 
-/// Lays `args` out in `input` as [`Host::call`] expects; returns the length.
+/// Lays `args` out in the host's input buffer the way the JS wrapper does.
 fn pack(h: &mut Host, args: &[&[u8]]) -> usize {
-    let len: usize = args.iter().map(|a| 4 + a.len()).sum();
-    h.reserve_input(len);
-    let mut at = 0;
-    for a in args {
-        h.input[at..at + 4].copy_from_slice(&(a.len() as u32).to_le_bytes());
-        h.input[at + 4..at + 4 + a.len()].copy_from_slice(a);
-        at += 4 + a.len();
-    }
-    len
+    h.write_args(args)
 }
 
 fn main() {

@@ -321,6 +321,21 @@ impl Host {
         }
     }
 
+    /// Lays `args` out in `input` as [`Host::call`] reads them (each argument's length as a
+    /// little-endian `u32`, then its bytes), as the JS wrapper does; returns the length.
+    /// For native tests and probes.
+    pub fn write_args(&mut self, args: &[&[u8]]) -> usize {
+        let len: usize = args.iter().map(|a| 4 + a.len()).sum();
+        self.reserve_input(len);
+        let mut at = 0;
+        for a in args {
+            self.input[at..at + 4].copy_from_slice(&(a.len() as u32).to_le_bytes());
+            self.input[at + 4..at + 4 + a.len()].copy_from_slice(a);
+            at += 4 + a.len();
+        }
+        len
+    }
+
     /// Shared start of every command entry: output cleared, connection checked, clock read.
     #[inline]
     fn begin(&mut self, id: u32, now_us: u64) -> Result<usize, Status> {
@@ -502,14 +517,7 @@ mod tests {
     }
 
     fn pack(h: &mut Host, args: &[&[u8]]) -> usize {
-        let mut v = Vec::new();
-        for a in args {
-            v.extend_from_slice(&(a.len() as u32).to_le_bytes());
-            v.extend_from_slice(a);
-        }
-        h.reserve_input(v.len());
-        h.input[..v.len()].copy_from_slice(&v);
-        v.len()
+        h.write_args(args)
     }
 
     fn call(h: &mut Host, id: u32, args: &[&str]) -> Result<String, Status> {
