@@ -87,8 +87,9 @@ pub struct Tracking {
     /// Whether some prefix has keys to broadcast.
     bcast_dirty: bool,
     /// Invalidations waiting for [`deliver`]: (tracking client id, message, position in
-    /// the push outbox when it was made: Redis sends it at once, before later pushes).
-    pending: Vec<(u64, Msg, usize)>,
+    /// the push outbox when it was made: Redis sends it at once, before later pushes,
+    /// whether it was made before the current command ran: see [`Invalidation::early`]).
+    pending: Vec<(u64, Msg, usize, bool)>,
     /// Id of the client running a command (0 outside commands; set while `engaged`).
     pub current: u64,
     /// Whether anything is tracked: a tracking client, remembered keys, prefixes or
@@ -127,11 +128,17 @@ impl Tracking {
             || self.bcast_dirty;
     }
 
-    /// Whether the delivery after a command has work: invalidations to send, or more than `max_keys`
-    /// keys (`tracking-table-max-keys`, 0: no limit) in the table.
+    /// Whether the delivery after a command has work: invalidations to send.
     #[inline]
-    pub fn has_work(&self, max_keys: u64) -> bool {
-        !self.pending.is_empty() || self.bcast_dirty || (max_keys != 0 && self.table.len() as u64 > max_keys)
+    pub fn has_work(&self) -> bool {
+        !self.pending.is_empty() || self.bcast_dirty
+    }
+
+    /// Whether `tracking-table-max-keys` (`max_keys`, 0: no limit) is exceeded while some
+    /// client tracks (Redis's `server.tracking_clients` test before `trackingLimitUsedSlots`).
+    #[inline]
+    pub fn over_limit(&self, max_keys: u64) -> bool {
+        max_keys != 0 && !self.tracking_ids.is_empty() && self.table.len() as u64 > max_keys
     }
 
     /// Clients with tracking on (`INFO` `tracking_clients`).
@@ -260,7 +267,7 @@ impl Tracking {
             self.items -= ids.len() as u64;
             let k = SBytes::new(key);
             for id in ids {
-                self.pending.push((id, Msg::Key(k.clone()), at));
+                self.pending.push((id, Msg::Key(k.clone()), at, false));
             }
         }
     }
@@ -269,23 +276,29 @@ impl Tracking {
     /// client (at position `at` of the push outbox), and the table is emptied.
     pub fn flush(&mut self, at: usize) {
         for &id in self.tracking_ids.keys() {
-            self.pending.push((id, Msg::Null, at));
+            self.pending.push((id, Msg::Null, at, false));
         }
         self.table.clear();
         self.items = 0;
     }
 
-    /// Redis's `trackingLimitUsedSlots`: forgets keys (invalidating them) until the table
-    /// has at most `max` keys (0: no limit).
-    fn limit(&mut self, max: u64) {
-        if max == 0 {
+    /// Redis's `trackingLimitUsedSlots`: forgets keys (invalidating them, at position `at`
+    /// of the push outbox) until the table has at most `max` keys (0: no limit). Redis runs
+    /// it in `processCommand`, before a command runs (its client is `current`, so a NOLOOP
+    /// client gets no message for its own keys and the others go before its reply), and in
+    /// `serverCron` (no current client): never after a command, where the message for a
+    /// NOLOOP caller would be lost until the next cron.
+    pub fn limit(&mut self, max: u64, at: usize) {
+        if !self.over_limit(max) {
             return;
         }
+        let from = self.pending.len();
         while self.table.len() as u64 > max {
             let Some(k) = self.table.keys().next().cloned() else { break };
-            let cur = std::mem::take(&mut self.current);
-            self.invalidate_key(k.as_slice(), false, usize::MAX);
-            self.current = cur;
+            self.invalidate_key(k.as_slice(), false, at);
+        }
+        for p in &mut self.pending[from..] {
+            p.3 = true;
         }
     }
 }
@@ -322,6 +335,9 @@ pub struct Invalidation {
     pub msg: Msg,
     /// Where in the push outbox it goes.
     pub at: usize,
+    /// Made before the current command ran (the table limit in Redis's `processCommand`):
+    /// sent at once even to the command's own client, not after its reply.
+    pub early: bool,
 }
 
 impl Tracking {
@@ -330,12 +346,10 @@ impl Tracking {
         self.tracking_ids.get(&id).copied()
     }
 
-    /// After a command: applies `tracking-table-max-keys` (`max_keys`), then takes the
-    /// queued invalidations and one message per BCAST client with the keys of its
+    /// After a command or a tick: takes the queued invalidations and one message per BCAST client with the keys of its
     /// prefixes changed since the last broadcast (without those it changed itself when
     /// `noloop(id)`), in order. Clients that stopped tracking are skipped.
-    pub fn collect(&mut self, max_keys: u64, noloop: impl Fn(u64) -> bool) -> Vec<Invalidation> {
-        self.limit(max_keys);
+    pub fn collect(&mut self, noloop: impl Fn(u64) -> bool) -> Vec<Invalidation> {
         let mut msgs = std::mem::take(&mut self.pending);
         if self.bcast_dirty {
             self.bcast_dirty = false;
@@ -349,7 +363,7 @@ impl Tracking {
                     let ks: Vec<SBytes> =
                         keys.iter().filter(|(_, by)| !(skip_own && *by == id)).map(|(k, _)| k.clone()).collect();
                     if !ks.is_empty() {
-                        msgs.push((id, Msg::Keys(ks), usize::MAX));
+                        msgs.push((id, Msg::Keys(ks), usize::MAX, false));
                     }
                 }
             }
@@ -357,7 +371,7 @@ impl Tracking {
         self.current = 0;
         self.update_engaged();
         msgs.into_iter()
-            .filter_map(|(id, msg, at)| self.handle_of(id).map(|to| Invalidation { id, to, msg, at }))
+            .filter_map(|(id, msg, at, early)| self.handle_of(id).map(|to| Invalidation { id, to, msg, at, early }))
             .collect()
     }
 }
@@ -385,8 +399,8 @@ mod tests {
         assert_eq!((t.total_keys(), t.total_items()), (1, 1));
         t.invalidate_key(b"k", true, 3);
         t.invalidate_key(b"k", true, 4);
-        let got = t.collect(0, |_| false);
-        assert_eq!(got, vec![Invalidation { id: 7, to: h(1), msg: Msg::Key(SBytes::new(b"k")), at: 3 }]);
+        let got = t.collect(|_| false);
+        assert_eq!(got, vec![Invalidation { id: 7, to: h(1), msg: Msg::Key(SBytes::new(b"k")), at: 3, early: false }]);
         assert_eq!(t.total_keys(), 0);
     }
 
@@ -403,17 +417,23 @@ mod tests {
         t.invalidate_key(b"user:a", true, 0);
         t.invalidate_key(b"user:b", true, 0);
         t.invalidate_key(b"other", true, 0);
-        let got = t.collect(0, |id| id == 2);
+        let got = t.collect(|id| id == 2);
         let keys = |v: &[&str]| Msg::Keys(v.iter().map(|k| SBytes::new(k.as_bytes())).collect());
         assert_eq!(
             got,
             vec![
                 // Client 2 (NOLOOP, prefix "") gets the keys others changed last.
-                Invalidation { id: 2, to: h(2), msg: keys(&["other", "user:a", "user:b"]), at: usize::MAX },
-                Invalidation { id: 1, to: h(1), msg: keys(&["user:a", "user:b"]), at: usize::MAX },
+                Invalidation {
+                    id: 2,
+                    to: h(2),
+                    msg: keys(&["other", "user:a", "user:b"]),
+                    at: usize::MAX,
+                    early: false
+                },
+                Invalidation { id: 1, to: h(1), msg: keys(&["user:a", "user:b"]), at: usize::MAX, early: false },
             ]
         );
-        assert!(t.collect(0, |_| false).is_empty());
+        assert!(t.collect(|_| false).is_empty());
         t.disable(1, &mut a);
         t.disable(2, &mut b);
         assert!(!t.engaged);
@@ -436,11 +456,13 @@ mod tests {
         t.remember(1, b"a");
         t.remember(1, b"b");
         t.remember(1, b"c");
-        let got = t.collect(2, |_| false);
+        t.limit(2, 4);
+        let got = t.collect(|_| false);
         assert_eq!(got.len(), 1, "one key over the limit is invalidated: {got:?}");
+        assert!(got[0].early && got[0].at == 4);
         assert_eq!(t.total_keys(), 2);
         t.flush(5);
-        assert_eq!(t.collect(0, |_| false), vec![Invalidation { id: 1, to: h(1), msg: Msg::Null, at: 5 }]);
+        assert_eq!(t.collect(|_| false), vec![Invalidation { id: 1, to: h(1), msg: Msg::Null, at: 5, early: false }]);
         assert_eq!(t.total_keys(), 0);
     }
 }

@@ -356,6 +356,11 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
         transactions::flag_transaction(client);
         return transactions::reject_exec(st, client, spec, e);
     }
+    // Redis's `processCommand`: a reasonable size for client-side caching's table, after
+    // the OOM check (the client is the current one: see `caching::limit_table`).
+    if st.tracking.engaged {
+        crate::engine::limit_table(st);
+    }
     if let Some(r) = transactions::intercept(st, client, spec, argv) {
         if r.is_error() {
             st.cmd_calls.of(spec).rejected += 1;

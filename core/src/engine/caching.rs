@@ -40,28 +40,40 @@ pub fn after_command(client: &mut Client) {
     }
 }
 
+/// Redis's `trackingLimitUsedSlots` where Redis calls it: in `processCommand`, before the
+/// command of the client that is `st.tracking.current` runs, and in `serverCron` (no
+/// current client). Its invalidations go out with the next [`deliver`].
+#[inline]
+pub fn limit_table(st: &mut EngineState) {
+    let max = st.config.tracking_table_max_keys;
+    if st.tracking.over_limit(max) {
+        let at = st.pubsub.pushes_len();
+        st.tracking.limit(max, at);
+    }
+}
+
 /// Turns the queued invalidations and BCAST keys into pushes. `current` is the client
 /// whose command just ran (its own invalidations follow its reply), if any.
 pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<ClientHandle>) {
-    let max = st.config.tracking_table_max_keys;
     // BCAST NOLOOP clients get no keys they changed themselves.
     let noloop: Vec<u64> =
         clients.iter().filter(|(_, c)| c.tracking.as_deref().is_some_and(|t| t.noloop)).map(|(_, c)| c.id).collect();
-    let msgs = st.tracking.collect(max, |id| noloop.contains(&id));
+    let msgs = st.tracking.collect(|id| noloop.contains(&id));
     if msgs.is_empty() {
         return;
     }
     let cur_id = current.and_then(|h| clients.get(h)).map_or(0, |c| c.id);
     // Each push inserted into the outbox moves the later positions by one.
     let mut shift = 0;
-    for Invalidation { id, to: h, msg, at } in msgs {
+    for Invalidation { id, to: h, msg, at, early } in msgs {
         let Some(t) = clients.get(h).and_then(|c| c.tracking.as_deref()) else { continue };
         if let Msg::Key(_) = msg {
             if t.bcast || (t.noloop && id == cur_id) {
                 continue;
             }
         }
-        let late = id == cur_id;
+        // Redis's `tracking_pending_keys`: only while the client's own command runs.
+        let late = id == cur_id && !early;
         if let Some((to, push, late)) = message(clients, h, msg, late) {
             if late {
                 st.pubsub.push_late(to, push);
@@ -308,16 +320,61 @@ mod tests {
     }
 
     #[test]
-    fn table_limit_invalidates() {
+    fn table_limit_applies_before_the_next_command_and_in_the_tick() {
         let mut t = TestEngine::new();
+        let me = t.client;
         t.cmd(&["HELLO", "3"]);
         t.cmd(&["CONFIG", "SET", "tracking-table-max-keys", "1"]);
         t.cmd(&["CLIENT", "TRACKING", "on"]);
         t.cmd(&["GET", "a"]);
         assert_eq!(pushes(&mut t), (vec![], vec![]));
+        // Over the limit after GET b: nothing until the next command...
         t.cmd(&["GET", "b"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
+        assert_eq!(t.eng.state.tracking.total_keys(), 2);
+        // ...whose reply the invalidation precedes (Redis's `processCommand`).
+        assert_eq!(t.resp3(&["PING"]), "+PONG\r\n");
         let (before, after) = pushes(&mut t);
-        assert!(before.is_empty() && after.len() == 1);
+        assert!(after.is_empty(), "{after:?}");
+        assert!(before == vec![(me, inv(&["a"]))] || before == vec![(me, inv(&["b"]))], "{before:?}");
+        assert_eq!(t.eng.state.tracking.total_keys(), 1);
+        // Or the tick (Redis's `serverCron`), when the client stays idle.
+        t.cmd(&["GET", "c"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
+        t.tick();
+        let (before, after) = pushes(&mut t);
+        assert!(before.len() == 1 && before[0].0 == me && after.is_empty(), "{before:?} {after:?}");
+        assert_eq!(t.eng.state.tracking.total_keys(), 1);
+    }
+
+    /// unit/tracking "Tracking gets notification on tracking table key eviction": a NOLOOP
+    /// client lowers the limit with CONFIG SET and waits on its redirect target. The
+    /// eviction is not its own change: the target must get it (it waited forever when the
+    /// limit ran right after CONFIG SET, where NOLOOP dropped the message).
+    #[test]
+    fn table_limit_lowered_by_a_noloop_client_reaches_its_redirect_target() {
+        let mut t = TestEngine::new();
+        let sub = t.connect();
+        t.cmd_as(sub, &["SUBSCRIBE", "__redis__:invalidate"]);
+        t.eng.take_pushes();
+        let sub_id = t.eng.client(sub).unwrap().id.to_string();
+        assert_eq!(t.resp(&["CLIENT", "TRACKING", "on", "REDIRECT", &sub_id, "NOLOOP"]), "+OK\r\n");
+        t.cmd(&["MSET", "key1", "1", "key2", "2"]);
+        t.cmd(&["MGET", "key1", "key2"]);
+        assert_eq!(t.resp(&["CONFIG", "SET", "tracking-table-max-keys", "1"]), "+OK\r\n");
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
+        t.tick();
+        let msg = t.eng.take_pushes();
+        assert_eq!(msg.len(), 1, "{msg:?}");
+        assert_eq!(msg[0].0, sub);
+        let text = String::from_utf8_lossy(&msg[0].1.to_resp(2)).into_owned();
+        assert!(text.starts_with("*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$4\r\nkey"), "{text}");
+        assert_eq!(t.eng.state.tracking.total_keys(), 1);
+        // Before the NOLOOP client's own next command, its evicted keys are its own:
+        // Redis skips them (the client is `current_client`).
+        t.cmd(&["GET", "key3"]);
+        t.cmd(&["PING"]);
+        assert_eq!(pushes(&mut t), (vec![], vec![]));
         assert_eq!(t.eng.state.tracking.total_keys(), 1);
     }
 

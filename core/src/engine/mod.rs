@@ -19,7 +19,7 @@ use crate::stats::{CmdStats, Stats};
 use crate::watch::Watches;
 
 mod caching;
-pub use caching::remember_keys;
+pub use caching::{limit_table, remember_keys};
 mod effects;
 #[cfg(test)]
 mod replica_tests;
@@ -434,7 +434,7 @@ impl Engine {
             self.compact_keyspaces();
         }
         if self.state.tracking.engaged {
-            if self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
+            if self.state.tracking.has_work() {
                 caching::deliver(&mut self.state, &mut self.clients, Some(h));
             }
             self.state.tracking.current = 0;
@@ -498,6 +498,15 @@ impl Engine {
     /// (Redis's slow `activeExpireCycle`, see `db::expire`).
     pub fn tick(&mut self, now_us: u64) {
         self.set_time_us(now_us);
+        if self.state.tracking.engaged {
+            // Redis's `serverCron` keeps the table within `tracking-table-max-keys` even
+            // when idle (after a CONFIG SET lowering it), with no current client.
+            self.state.tracking.current = 0;
+            caching::limit_table(&mut self.state);
+            if self.state.tracking.has_work() {
+                caching::deliver(&mut self.state, &mut self.clients, None);
+            }
+        }
         if !self.state.active_expire_enabled {
             return;
         }
@@ -516,7 +525,7 @@ impl Engine {
             self.state.drain_key_events();
         }
         self.compact_keyspaces();
-        if self.state.tracking.engaged && self.state.tracking.has_work(self.state.config.tracking_table_max_keys) {
+        if self.state.tracking.engaged && self.state.tracking.has_work() {
             caching::deliver(&mut self.state, &mut self.clients, None);
         }
         let st = &mut self.state;
