@@ -393,7 +393,6 @@ impl Engine {
             return Reply::error("ERR client is blocked");
         }
         self.state.sync_key_event_logs();
-
         if self.state.tracking.engaged {
             self.state.tracking.current = client.id;
         }
