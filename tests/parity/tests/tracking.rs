@@ -217,3 +217,28 @@ fn invalidations_and_keyspace_events_interleave() {
         ],
     );
 }
+
+/// Pops and removals that empty or shrink a collection invalidate tracked keys with no
+/// WATCH and no keyspace notification on (Cinder's fast path used to skip the hook).
+#[test]
+fn pops_and_removals_invalidate() {
+    scenario(
+        "tracking-pops",
+        &[
+            "1: @quiet HELLO 3",
+            "1: CLIENT TRACKING on",
+            "2: RPUSH l a b c",
+            "2: ZADD z 1 m 2 n",
+            "1: LRANGE l 0 -1",
+            "1: ZRANGE z 0 -1",
+            "2: LPOP l",
+            "1: LLEN l",
+            "2: RPOP l 2",
+            "1: ZCARD z",
+            "2: ZREM z m",
+            "1: ZSCORE z n",
+            "2: ZPOPMIN z",
+            "1: PING",
+        ],
+    );
+}
