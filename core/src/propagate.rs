@@ -170,6 +170,9 @@ impl Propagation {
     pub fn end_unit(&mut self) {
         if !self.unit.is_empty() {
             self.close_unit();
+        } else {
+            // A RANDOMKEY or SCAN that expired nothing leaves no mark on the next unit.
+            self.no_multi = false;
         }
     }
 
@@ -178,7 +181,6 @@ impl Propagation {
     fn close_unit(&mut self) {
         let no_multi = std::mem::take(&mut self.no_multi);
         match self.unit.len() {
-            0 => {}
             _ if no_multi => self.out.append(&mut self.unit),
             1 => self.out.append(&mut self.unit),
             _ => {
@@ -218,6 +220,20 @@ mod tests {
 
     fn argv(words: &[&str]) -> Vec<Vec<u8>> {
         words.iter().map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn an_empty_unfolded_unit_does_not_unfold_the_next_one() {
+        let mut p = Propagation::default();
+        p.set_enabled(true);
+        // A SCAN that expired nothing.
+        p.no_multi();
+        p.end_unit();
+        p.push(0, argv(&["INCR", "a"]));
+        p.push(0, argv(&["INCR", "b"]));
+        p.end_unit();
+        let words: Vec<Vec<Vec<u8>>> = p.take().into_iter().map(|o| o.argv).collect();
+        assert_eq!(words, vec![argv(&["MULTI"]), argv(&["INCR", "a"]), argv(&["INCR", "b"]), argv(&["EXEC"])]);
     }
 
     #[test]
