@@ -155,10 +155,6 @@ static void push_error_buff(lua_State *L, const char *err) {
     while (len && (msg[len - 1] == '\r' || msg[len - 1] == '\n')) len--;
     lua_newtable(L);
     lua_pushstring(L, "err");
-    if (err[0] == '-' && strchr(err, ' ')) {
-        /* error_code is "err_buffer + 1" as an sds: the whole string from after '-', then " " msg */
-        code_len = strlen(code);
-    }
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     luaL_addlstring(&b, code, code_len);
@@ -704,7 +700,7 @@ static int redis_log(lua_State *L) {
     luaL_buffinit(L, &b);
     for (int j = 1; j < argc; j++) {
         size_t len;
-        const char *s = lua_tolstring(L, (-argc) + j, &len);
+        const char *s = lua_tolstring(L, j + 1, &len);
         if (s) {
             if (j != 1) luaL_addchar(&b, ' ');
             luaL_addlstring(&b, s, len);
@@ -1154,34 +1150,25 @@ static void call_function(lua_State *L, cinder_run *r) {
             r->status = 1;
             out_raw(r, buf, n);
         } else {
-            luaL_Buffer b;
-            const char *msg = NULL;
-            lua_getfield(L, -1, "err");
-            if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
-            luaL_buffinit(L, &b);
-            if (msg) luaL_addstring(&b, msg);
-            else luaL_addstring(&b, "(null)");
-            lua_getfield(L, -3, "source");
-            lua_getfield(L, -4, "line");
+            /* stack: [..., errT] */
+            lua_getfield(L, -1, "err");    /* errT msg */
+            lua_getfield(L, -2, "source"); /* errT msg source */
+            lua_getfield(L, -3, "line");   /* errT msg source line */
+            const char *msg = lua_isstring(L, -3) ? lua_tostring(L, -3) : "(null)";
             if (lua_isstring(L, -1) && lua_isstring(L, -2)) {
-                const char *src = lua_tostring(L, -2), *line = lua_tostring(L, -1);
-                luaL_addstring(&b, " script: ");
-                luaL_addstring(&b, r->funcname);
-                luaL_addstring(&b, ", on ");
-                luaL_addstring(&b, src);
-                luaL_addstring(&b, ":");
-                luaL_addstring(&b, line);
-                luaL_addstring(&b, ".");
+                lua_pushfstring(L, "%s script: %s, on %s:%s.", msg, r->funcname, lua_tostring(L, -2),
+                                lua_tostring(L, -1));
+            } else {
+                lua_pushstring(L, msg);
             }
-            lua_pop(L, 2);
-            luaL_pushresult(&b);
             size_t n;
             const char *text = lua_tolstring(L, -1, &n);
             r->status = 1;
             out_raw(r, text, n);
-            lua_getfield(L, -3, "ignore_error_stats_update");
+            lua_pop(L, 4); /* errT */
+            lua_getfield(L, -1, "ignore_error_stats_update");
             if (lua_isboolean(L, -1)) r->ignore_stats = lua_toboolean(L, -1);
-            lua_pop(L, 3);
+            lua_pop(L, 1);
         }
         lua_pop(L, 1);
     } else {
