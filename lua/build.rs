@@ -177,11 +177,26 @@ fn collect_c(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The directory of the Lua 5.1.5 sources inside the `lua-src` package (found through `cargo metadata`, which
-/// knows registries, vendored sources and path overrides alike).
+/// The directory of the Lua 5.1.5 sources inside the `lua-src` package: `CINDER_LUA_SRC_DIR`, else the registry's
+/// unpacked copy, else what `cargo metadata` says (vendored sources, path overrides).
 fn lua_src_dir() -> PathBuf {
+    println!("cargo:rerun-if-env-changed=CINDER_LUA_SRC_DIR");
     if let Ok(dir) = std::env::var("CINDER_LUA_SRC_DIR") {
         return PathBuf::from(dir);
+    }
+    // The registry's unpacked sources (the usual case): $CARGO_HOME/registry/src/<index>/lua-src-<version>.
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(home) = cargo_home {
+        if let Ok(indexes) = std::fs::read_dir(home.join("registry/src")) {
+            for index in indexes.flatten() {
+                let dir = index.path().join(concat!("lua-src-", "551.1.0")).join("lua-5.1.5");
+                if dir.join("lapi.c").exists() {
+                    return dir;
+                }
+            }
+        }
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)

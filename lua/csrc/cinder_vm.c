@@ -180,9 +180,24 @@ static void push_error_text(lua_State *L, const char *text, size_t len) {
 }
 
 /* ---- Lua -> Redis reply (luaReplyToRedisReply) ---- */
+/* Nesting cap of a converted result: Redis nests until the Lua C stack limit (7995 levels of a self-referencing
+ * table); Cinder stops at this depth with the same error, so the Rust side (decoding, dropping, serializing,
+ * recursive) stays far from the 1 MB stack of wasm32. */
+#define CINDER_MAX_REPLY_DEPTH 1000
+
+static void reply_to_wire_inner(lua_State *L, cinder_run *r);
+
+static int reply_depth;
+
 static void reply_to_wire(lua_State *L, cinder_run *r) {
+    reply_depth++;
+    reply_to_wire_inner(L, r);
+    reply_depth--;
+}
+
+static void reply_to_wire_inner(lua_State *L, cinder_run *r) {
     int t = lua_type(L, -1);
-    if (!lua_checkstack(L, 4)) {
+    if (reply_depth > CINDER_MAX_REPLY_DEPTH || !lua_checkstack(L, 4)) {
         const char *m = "ERR reached lua stack limit";
         out_str(r, 'e', m, strlen(m));
         lua_pop(L, 1);
@@ -1409,6 +1424,7 @@ static int load_library(lua_State *L) {
 
 /* ---- entry points for Rust: each runs protected; the results are in r->out / r->status ---- */
 static int run_protected(lua_State *L, lua_CFunction f, cinder_run *r) {
+    reply_depth = 0;
     int rc = lua_cpcall(L, f, r);
     if (rc != 0) {
         /* an error outside the script's own pcall (out of memory while converting, ...) */
