@@ -314,3 +314,69 @@ fn functions_load_and_call() {
     assert!(matches!(lua.call_library_function(b"lib", b"f1", &[], &[], Resp::Two, &mut h), Value::Error(_)));
     assert!(lua.used_memory() > 0);
 }
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn memory_limit_gives_lua_memory_error() {
+    let mut lua = Lua::new_for_eval();
+    let mut h = TestHost::default();
+    lua.set_memory_limit(lua.allocated_bytes() + (4 << 20));
+    let (v, sha) = eval_with(&mut lua, &mut h, "local t = {} for i = 1, 1e8 do t[i] = i end return #t", &[], &[]);
+    assert_eq!(v, err(&format!("ERR Error running script {sha}, not enough memory")));
+    lua.set_memory_limit(0);
+    assert_eq!(eval_with(&mut lua, &mut h, "return 3", &[], &[]).0, Value::Int(3));
+    assert!(lua.used_memory() > 0 && lua.allocated_bytes() > 0);
+}
+
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn load_hook_error_and_function_errors() {
+    let mut lua = Lua::new_for_functions();
+    let mut h = TestHost { kill_after: Some(1), ..Default::default() };
+    struct Timeout;
+    impl Host for Timeout {
+        fn call(&mut self, _: &[&[u8]], _: Resp) -> Value {
+            Value::Nil
+        }
+        fn log(&mut self, _: LogLevel, _: &[u8]) {}
+        fn set_repl(&mut self, _: i32) -> Result<(), Vec<u8>> {
+            Ok(())
+        }
+        fn acl_check_cmd(&mut self, _: &[&[u8]]) -> Result<bool, Vec<u8>> {
+            Ok(true)
+        }
+        fn on_hook(&mut self) -> Result<(), Vec<u8>> {
+            Err(b"ERR FUNCTION LOAD timeout".to_vec())
+        }
+    }
+    let e = lua.load_library(b"l", b"while true do end", &mut Timeout).unwrap_err();
+    assert_eq!(String::from_utf8(e).unwrap(), "ERR Error registering functions: ERR FUNCTION LOAD timeout");
+    let code = b"redis.register_function('a', function() return x end)\n\
+                 redis.register_function('b', function() return redis.call('nosuch') end)\n\
+                 redis.register_function('c', function() y = 1 end)";
+    lua.load_library(b"lib5", code, &mut h).unwrap();
+    let mut h = TestHost::default();
+    let call =
+        |lua: &mut Lua, h: &mut TestHost, f: &[u8]| lua.call_library_function(b"lib5", f, &[], &[], Resp::Two, h);
+    assert_eq!(
+        call(&mut lua, &mut h, b"a"),
+        err("ERR user_function:1: Script attempted to access nonexistent global variable 'x' script: a, on @user_function:1.")
+    );
+    assert_eq!(
+        call(&mut lua, &mut h, b"b"),
+        err("ERR Unknown Redis command called from script script: b, on @user_function:2.")
+    );
+    assert_eq!(
+        call(&mut lua, &mut h, b"c"),
+        err("ERR user_function:3: Attempt to modify a readonly table script: c, on @user_function:3.")
+    );
+    for (code, text) in [
+        (&b"redis.register_function('f-x', function() return 1 end)"[..], "ERR Error registering functions: ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"),
+        (b"redis.register_function{function_name='a', callback=function() return 1 end, flags={'bad'}}", "ERR Error registering functions: ERR unknown flag given"),
+        (b"redis.call('ping')", "ERR Error registering functions: ERR user_function:1: Script attempted to access nonexistent global variable 'call'"),
+        (b"error('boom')", "ERR Error registering functions: ERR user_function:1: Script attempted to access nonexistent global variable 'error'"),
+        (b"redis.register_function('q', function() return 1 end)\nredis.register_function('q', function() return 1 end)", "ERR Error registering functions: ERR Function already exists in the library"),
+    ] {
+        assert_eq!(String::from_utf8(lua.load_library(b"lx", code, &mut h).unwrap_err()).unwrap(), text);
+    }
+}
