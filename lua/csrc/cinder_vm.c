@@ -592,9 +592,7 @@ static int redis_lua_pcall(lua_State *L) {
             lua_getfield(L, -1, "err");
             if (lua_isstring(L, -1)) {
                 lua_replace(L, -2);
-            } else {
-                lua_pop(L, 1);
-            }
+            } /* else the nil stays: Redis returns false, the table, nil */
         }
         lua_pushboolean(L, 0);
         lua_insert(L, 1);
