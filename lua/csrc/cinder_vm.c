@@ -1327,15 +1327,13 @@ static int register_function(lua_State *L) {
         const char *fl = lua_isnil(L, -1) ? "" : lua_tolstring(L, -1, &flen);
         const char *rerr;
         size_t rerrlen;
-        if (cinder_rs_register(r->host, name, strlen(name), desc, has_desc ? strlen(desc) : 0, has_desc, fl, flen,
-                               ref, &rerr, &rerrlen)) {
+        if (cinder_rs_register(r->host, name, nlen, desc, has_desc ? dlen : 0, has_desc, fl, flen, ref, &rerr,
+                               &rerrlen)) {
             luaL_unref(L, LUA_REGISTRYINDEX, ref);
             lua_pushlstring(L, rerr, rerrlen);
             push_error(L, lua_tostring(L, -1));
             return lua_error(L);
         }
-        (void)nlen;
-        (void)dlen;
         return 0;
     }
     /* positional: name, callback */
@@ -1352,7 +1350,7 @@ static int register_function(lua_State *L) {
     {
         const char *rerr;
         size_t rerrlen;
-        if (cinder_rs_register(r->host, name, strlen(name), NULL, 0, 0, "", 0, ref, &rerr, &rerrlen)) {
+        if (cinder_rs_register(r->host, name, nlen, NULL, 0, 0, "", 0, ref, &rerr, &rerrlen)) {
             luaL_unref(L, LUA_REGISTRYINDEX, ref);
             lua_pushlstring(L, rerr, rerrlen);
             push_error(L, lua_tostring(L, -1));
