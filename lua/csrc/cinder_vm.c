@@ -48,6 +48,7 @@ typedef struct cinder_run {
     int out_oom;
     int ignore_stats;
     int status;          /* 0 ok, 1 error (out holds the error text), 2 no such function */
+    int depth;           /* nesting of the result being converted */
 } cinder_run;
 
 /* Memory accounting of one interpreter (lua_Alloc's ud). */
@@ -187,17 +188,15 @@ static void push_error_text(lua_State *L, const char *text, size_t len) {
 
 static void reply_to_wire_inner(lua_State *L, cinder_run *r);
 
-static int reply_depth;
-
 static void reply_to_wire(lua_State *L, cinder_run *r) {
-    reply_depth++;
+    r->depth++;
     reply_to_wire_inner(L, r);
-    reply_depth--;
+    r->depth--;
 }
 
 static void reply_to_wire_inner(lua_State *L, cinder_run *r) {
     int t = lua_type(L, -1);
-    if (reply_depth > CINDER_MAX_REPLY_DEPTH || !lua_checkstack(L, 4)) {
+    if (r->depth > CINDER_MAX_REPLY_DEPTH || !lua_checkstack(L, 4)) {
         const char *m = "ERR reached lua stack limit";
         out_str(r, 'e', m, strlen(m));
         lua_pop(L, 1);
@@ -766,8 +765,9 @@ static int redis_replicate_commands(lua_State *L) {
     return 1;
 }
 
-/* ---- math.random with Redis's redisLrand48 (rand.c): one process-wide sequence, as in Redis ---- */
-static uint32_t rx[3] = {0x330E, 0xABCD, 0x1234};
+/* ---- math.random with Redis's redisLrand48 (rand.c): one sequence shared by every interpreter of the thread (the
+ * process in Redis), never reseeded except by math.randomseed ---- */
+static _Thread_local uint32_t rx[3] = {0x330E, 0xABCD, 0x1234};
 static const uint32_t ra[3] = {0xE66D, 0xDEEC, 0x5};
 static const uint32_t rc = 0xB;
 #define RMASK 0xffffu
@@ -1419,7 +1419,7 @@ static int load_library(lua_State *L) {
 
 /* ---- entry points for Rust: each runs protected; the results are in r->out / r->status ---- */
 static int run_protected(lua_State *L, lua_CFunction f, cinder_run *r) {
-    reply_depth = 0;
+    r->depth = 0;
     int rc = lua_cpcall(L, f, r);
     if (rc != 0) {
         /* an error outside the script's own pcall (out of memory while converting, ...) */

@@ -42,6 +42,7 @@ struct Run {
     out_oom: c_int,
     ignore_stats: c_int,
     status: c_int,
+    depth: c_int,
 }
 
 impl Run {
@@ -68,6 +69,7 @@ impl Run {
             out_oom: 0,
             ignore_stats: 0,
             status: 0,
+            depth: 0,
         }
     }
 
