@@ -548,11 +548,19 @@ static int args_to_argv(lua_State *L, int argc) {
     return 1;
 }
 
-static int collect_argv(lua_State *L, int argc, const char ***argv, size_t **lens) {
-    *argv = lua_newuserdata(L, sizeof(char *) * argc + sizeof(size_t) * argc);
-    *lens = (size_t *)(*argv + argc);
+/* Points argv/lens at the stack's strings: a caller-provided array for up to 16 arguments, a userdata (freed by the
+ * collector) beyond. */
+#define SMALL_ARGC 16
+static void collect_argv(lua_State *L, int argc, const char **small_argv, size_t *small_lens, const char ***argv,
+                         size_t **lens) {
+    if (argc <= SMALL_ARGC) {
+        *argv = small_argv;
+        *lens = small_lens;
+    } else {
+        *argv = lua_newuserdata(L, sizeof(char *) * argc + sizeof(size_t) * argc);
+        *lens = (size_t *)(*argv + argc);
+    }
     for (int j = 0; j < argc; j++) (*argv)[j] = lua_tolstring(L, j + 1, &(*lens)[j]);
-    return 1;
 }
 
 static int redis_generic_command(lua_State *L, int raise_error) {
@@ -563,9 +571,9 @@ static int redis_generic_command(lua_State *L, int raise_error) {
     }
     int argc = lua_gettop(L);
     if (!args_to_argv(L, argc)) return raise_error ? lua_error(L) : 1;
-    const char **argv;
-    size_t *lens;
-    collect_argv(L, argc, &argv, &lens);
+    const char **argv, *small_argv[SMALL_ARGC];
+    size_t *lens, small_lens[SMALL_ARGC];
+    collect_argv(L, argc, small_argv, small_lens, &argv, &lens);
     const char *out;
     size_t outlen;
     cinder_rs_call(r->host, argc, argv, lens, r->resp, &out, &outlen);
@@ -680,9 +688,9 @@ static int redis_acl_check_cmd(lua_State *L) {
     }
     int argc = lua_gettop(L);
     if (!args_to_argv(L, argc)) return lua_error(L);
-    const char **argv;
-    size_t *lens;
-    collect_argv(L, argc, &argv, &lens);
+    const char **argv, *small_argv[SMALL_ARGC];
+    size_t *lens, small_lens[SMALL_ARGC];
+    collect_argv(L, argc, small_argv, small_lens, &argv, &lens);
     const char *err;
     size_t errlen;
     int res = cinder_rs_acl(r->host, argc, argv, lens, &err, &errlen);
