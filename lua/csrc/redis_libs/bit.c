@@ -100,11 +100,11 @@ static int bit_tohex(lua_State *L) {
     char buf[8];
     int i;
     if (n < 0) {
-        n = n == INT32_MIN ? INT32_MIN : -n;
+        /* -(-2^31) overflows; Redis's build treats it as large (8 upper-case digits) */
+        n = n == INT32_MIN ? 8 : -n;
         digits = "0123456789ABCDEF";
     }
     if (n > 8) n = 8;
-    if (n < 0) n = 0; /* -2^31 stays negative (LuaBitOp reads past its buffer there) */
     for (i = n; --i >= 0;) {
         buf[i] = digits[b & 15];
         b >>= 4;

@@ -443,7 +443,10 @@ static const char *cj_strtod(const char *p, double *out) {
         return s;
     }
     if (cj_prefix_ci(s, "nan")) {
-        double zero = 0.0, nan = zero / zero;
+        /* strtod's NaN is positive (0.0/0.0 has the sign bit set on x86) */
+        uint64_t bits = 0x7ff8000000000000ULL;
+        double nan;
+        memcpy(&nan, &bits, sizeof(nan));
         s += 3;
         if (*s == '(') {
             const char *q = s + 1;
