@@ -538,3 +538,44 @@ fn random_cases_match_live_redis() {
     }
     assert!(failures.is_empty(), "{} of {count} differ:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Finalisers (newproxy __gc) that call the libraries while the same libraries are busy in the main code: the
+/// reentrant calls must not share the busy call's scratch memory.
+#[test]
+fn reentrant_calls_from_finalisers() {
+    let state = State::new();
+    let body = r#"
+        collectgarbage('setpause', 50) collectgarbage('setstepmul', 1000)
+        local sink = 0
+        local function garbage()
+          for i = 1, 20 do
+            local p = newproxy(true)
+            getmetatable(p).__gc = function()
+              sink = sink + #cjson.encode({i, 'x', {y = i}}) + #cmsgpack.pack({i, 'z'})
+              local t = cjson.decode('[1,2,{"a":"b"}]') local u = cmsgpack.unpack(cmsgpack.pack({1, 2, 3}))
+              sink = sink + #t + #u
+            end
+          end
+        end
+        local big = {}
+        for i = 1, 300 do big[i] = {k = string.rep('v', i % 50), n = i, list = {i, i + 1, 'w'}} end
+        local want_json = cjson.encode(big)
+        local want_mp = cmsgpack.pack(big)
+        local want_json2 = cjson.encode(cjson.decode(want_json))
+        local want_mp2 = cmsgpack.pack(cmsgpack.unpack(want_mp))
+        for round = 1, 60 do
+          garbage()
+          if cjson.encode(big) ~= want_json then error('cjson.encode differs in round ' .. round) end
+          garbage()
+          if cmsgpack.pack(big) ~= want_mp then error('cmsgpack.pack differs in round ' .. round) end
+          garbage()
+          if cjson.encode(cjson.decode(want_json)) ~= want_json2 then error('cjson.decode differs') end
+          garbage()
+          if cmsgpack.pack(cmsgpack.unpack(want_mp)) ~= want_mp2 then error('cmsgpack.unpack differs') end
+        end
+        collectgarbage()
+        return sink > 0
+    "#;
+    let got = state.run(&PRELUDE.replace("--[[CASE]]", body));
+    assert_eq!(got, "ok true");
+}

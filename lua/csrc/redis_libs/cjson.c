@@ -261,71 +261,109 @@ static int cj_array_length(cj_enc *e) {
     return max;
 }
 
-static void cj_encode_value(cj_enc *e, int depth);
+/* A table being written: arrays count their elements, objects keep their lua_next key on the stack. */
+typedef struct cj_enc_frame {
+    int is_array;
+    int len;
+    int i;
+} cj_enc_frame;
 
-static void cj_encode_table(cj_enc *e, int depth) {
-    lua_State *L = e->L;
-    int len, i;
-    depth++;
-    if (depth > e->cfg->encode_max_depth || !lua_checkstack(L, 3)) {
+static cj_enc_frame *cj_enc_push_frame(cj_enc *e, int is_array, int len) {
+    cj_enc_frame *f;
+    if (!rl_buf_reserve(&e->s.b, sizeof(cj_enc_frame))) {
         cj_enc_release(e);
-        luaL_error(L, "Cannot serialise, excessive nesting (%d)", depth);
+        luaL_error(e->L, "not enough memory");
     }
-    len = cj_array_length(e);
-    if (len > 0) {
-        cj_putc(e, '[');
-        for (i = 1; i <= len; i++) {
-            if (i > 1) cj_putc(e, ',');
-            lua_rawgeti(L, -1, i);
-            cj_encode_value(e, depth);
-            lua_pop(L, 1);
-        }
-        cj_putc(e, ']');
-        return;
-    }
-    cj_putc(e, '{');
-    lua_pushnil(L);
-    i = 0;
-    while (lua_next(L, -2) != 0) {
-        int kt = lua_type(L, -2);
-        if (i++) cj_putc(e, ',');
-        if (kt == LUA_TNUMBER) {
-            cj_putc(e, '"');
-            cj_put_number(e, -2);
-            cj_put(e, "\":", 2);
-        } else if (kt == LUA_TSTRING) {
-            cj_put_string(e, -2);
-            cj_putc(e, ':');
-        } else {
-            cj_enc_fail(e, -2, "table key must be a number or string");
-        }
-        cj_encode_value(e, depth);
-        lua_pop(L, 1);
-    }
-    cj_putc(e, '}');
+    f = (cj_enc_frame *)(e->s.b.p + e->s.b.len);
+    e->s.b.len += sizeof(cj_enc_frame);
+    f->is_array = is_array;
+    f->len = len;
+    f->i = 0;
+    return f;
 }
 
-/* Appends the value on top of the stack (left there). */
-static void cj_encode_value(cj_enc *e, int depth) {
+/* Appends the value on top of the stack (left there). Nested tables are walked with an explicit frame stack
+ * (no C recursion, so a deep configured nesting cannot exhaust the C stack), with the same Lua stack use and
+ * checks, in the same order, as CJSON's recursive walk: nesting and stack errors come out identical. */
+static void cj_encode_value(cj_enc *e) {
     lua_State *L = e->L;
-    switch (lua_type(L, -1)) {
-    case LUA_TSTRING: cj_put_string(e, -1); break;
-    case LUA_TNUMBER: cj_put_number(e, -1); break;
-    case LUA_TBOOLEAN:
-        if (lua_toboolean(L, -1))
-            cj_put(e, "true", 4);
-        else
-            cj_put(e, "false", 5);
-        break;
-    case LUA_TTABLE: cj_encode_table(e, depth); break;
-    case LUA_TNIL: cj_put(e, "null", 4); break;
-    case LUA_TLIGHTUSERDATA:
-        if (lua_touserdata(L, -1) == NULL) {
-            cj_put(e, "null", 4);
+    size_t nframes;
+    int depth;
+    for (;;) {
+        /* a value is on top */
+        switch (lua_type(L, -1)) {
+        case LUA_TSTRING: cj_put_string(e, -1); break;
+        case LUA_TNUMBER: cj_put_number(e, -1); break;
+        case LUA_TBOOLEAN:
+            if (lua_toboolean(L, -1))
+                cj_put(e, "true", 4);
+            else
+                cj_put(e, "false", 5);
             break;
+        case LUA_TNIL: cj_put(e, "null", 4); break;
+        case LUA_TLIGHTUSERDATA:
+            if (lua_touserdata(L, -1) == NULL) {
+                cj_put(e, "null", 4);
+                break;
+            }
+            cj_enc_fail(e, -1, "type not supported");
+            break;
+        case LUA_TTABLE: {
+            int len;
+            depth = (int)(e->s.b.len / sizeof(cj_enc_frame)) + 1;
+            if (depth > e->cfg->encode_max_depth || !lua_checkstack(L, 3)) {
+                cj_enc_release(e);
+                luaL_error(L, "Cannot serialise, excessive nesting (%d)", depth);
+            }
+            len = cj_array_length(e);
+            if (len > 0) {
+                cj_putc(e, '[');
+                cj_enc_push_frame(e, 1, len);
+            } else {
+                cj_putc(e, '{');
+                lua_pushnil(L);
+                cj_enc_push_frame(e, 0, 0);
+            }
+            goto advance;
         }
-        /* fall through */
-    default: cj_enc_fail(e, -1, "type not supported");
+        default: cj_enc_fail(e, -1, "type not supported");
+        }
+    done:
+        /* the value on top is written: it goes (unless it is the outermost one) and its container moves on */
+        if (e->s.b.len == 0) return;
+        lua_pop(L, 1);
+    advance:
+        nframes = e->s.b.len / sizeof(cj_enc_frame);
+        {
+            cj_enc_frame *f = (cj_enc_frame *)e->s.b.p + (nframes - 1);
+            if (f->is_array) {
+                if (f->i < f->len) {
+                    if (f->i++ > 0) cj_putc(e, ',');
+                    lua_rawgeti(L, -1, f->i);
+                    continue;
+                }
+                cj_putc(e, ']');
+            } else {
+                if (lua_next(L, -2) != 0) {
+                    int kt = lua_type(L, -2);
+                    if (f->i++ > 0) cj_putc(e, ',');
+                    if (kt == LUA_TNUMBER) {
+                        cj_putc(e, '"');
+                        cj_put_number(e, -2);
+                        cj_put(e, "\":", 2);
+                    } else if (kt == LUA_TSTRING) {
+                        cj_put_string(e, -2);
+                        cj_putc(e, ':');
+                    } else {
+                        cj_enc_fail(e, -2, "table key must be a number or string");
+                    }
+                    continue;
+                }
+                cj_putc(e, '}');
+            }
+            e->s.b.len -= sizeof(cj_enc_frame);
+            goto done;
+        }
     }
 }
 
@@ -335,7 +373,7 @@ static int cj_encode(lua_State *L) {
     e.cfg = cj_config_of(L);
     luaL_argcheck(L, lua_gettop(L) == 1, 1, "expected 1 argument");
     rl_scratch_take(&e.cfg->scratch, &e.s);
-    cj_encode_value(&e, 0);
+    cj_encode_value(&e);
     /* Copy the text out before giving the buffer back: pushing may run the collector (and a finaliser). */
     lua_pushlstring(L, e.s.a.p ? e.s.a.p : "", e.s.a.len);
     cj_enc_release(&e);
@@ -738,70 +776,86 @@ static void cj_descend(cj_dec *d, int slots) {
                (int)(d->p - d->data));
 }
 
-static void cj_value(cj_dec *d, cj_tok *t);
-
-static void cj_object(cj_dec *d) {
-    lua_State *L = d->L;
-    cj_tok t;
-    cj_descend(d, 3);
-    lua_newtable(L);
-    cj_next(d, &t);
-    if (t.kind == TK_OBJ_END) {
-        d->depth--;
-        return;
+/* An open container: objects have 0 in `index`, arrays the position of the element being read. */
+static int *cj_dec_push_frame(cj_dec *d, int index) {
+    int *f;
+    if (!rl_buf_reserve(&d->s.b, sizeof(int))) {
+        cj_dec_release(d);
+        luaL_error(d->L, "not enough memory");
     }
-    for (;;) {
-        if (t.kind != TK_STRING) cj_syntax_error(d, "object key string", &t);
-        lua_pushlstring(L, d->s.a.p, t.str_len);
-        cj_next(d, &t);
-        if (t.kind != TK_COLON) cj_syntax_error(d, "colon", &t);
-        cj_next(d, &t);
-        cj_value(d, &t);
-        lua_rawset(L, -3);
-        cj_next(d, &t);
-        if (t.kind == TK_OBJ_END) {
-            d->depth--;
-            return;
-        }
-        if (t.kind != TK_COMMA) cj_syntax_error(d, "comma or object end", &t);
-        cj_next(d, &t);
-    }
+    f = (int *)(d->s.b.p + d->s.b.len);
+    d->s.b.len += sizeof(int);
+    *f = index;
+    return f;
 }
 
-static void cj_array(cj_dec *d) {
-    lua_State *L = d->L;
-    cj_tok t;
-    int i;
-    cj_descend(d, 2);
-    lua_newtable(L);
-    cj_next(d, &t);
-    if (t.kind == TK_ARR_END) {
-        d->depth--;
-        return;
-    }
-    for (i = 1;; i++) {
-        cj_value(d, &t);
-        lua_rawseti(L, -2, i);
-        cj_next(d, &t);
-        if (t.kind == TK_ARR_END) {
-            d->depth--;
-            return;
-        }
-        if (t.kind != TK_COMMA) cj_syntax_error(d, "comma or array end", &t);
-        cj_next(d, &t);
-    }
-}
-
+/* Parses the value starting with token `t` and pushes it. Containers are handled with an explicit frame stack
+ * (no C recursion), with the same Lua stack use, checks and errors, in the same order, as CJSON's recursive
+ * descent. */
 static void cj_value(cj_dec *d, cj_tok *t) {
     lua_State *L = d->L;
-    switch (t->kind) {
-    case TK_STRING: lua_pushlstring(L, d->s.a.p, t->str_len); break;
-    case TK_NUMBER: lua_pushnumber(L, t->number); break;
-    case TK_BOOLEAN: lua_pushboolean(L, t->boolean); break;
-    case TK_OBJ_BEGIN: cj_object(d); break;
-    case TK_ARR_BEGIN: cj_array(d); break;
-    case TK_NULL: lua_pushlightuserdata(L, NULL); break;
-    default: cj_syntax_error(d, "value", t);
+    for (;;) {
+        switch (t->kind) {
+        case TK_STRING: lua_pushlstring(L, d->s.a.p, t->str_len); goto complete;
+        case TK_NUMBER: lua_pushnumber(L, t->number); goto complete;
+        case TK_BOOLEAN: lua_pushboolean(L, t->boolean); goto complete;
+        case TK_NULL: lua_pushlightuserdata(L, NULL); goto complete;
+        case TK_OBJ_BEGIN:
+            cj_descend(d, 3);
+            lua_newtable(L);
+            cj_next(d, t);
+            if (t->kind == TK_OBJ_END) {
+                d->depth--;
+                goto complete;
+            }
+            cj_dec_push_frame(d, 0);
+            goto object_key;
+        case TK_ARR_BEGIN:
+            cj_descend(d, 2);
+            lua_newtable(L);
+            cj_next(d, t);
+            if (t->kind == TK_ARR_END) {
+                d->depth--;
+                goto complete;
+            }
+            cj_dec_push_frame(d, 1);
+            continue;
+        default: cj_syntax_error(d, "value", t);
+        }
+    object_key:
+        if (t->kind != TK_STRING) cj_syntax_error(d, "object key string", t);
+        lua_pushlstring(L, d->s.a.p, t->str_len);
+        cj_next(d, t);
+        if (t->kind != TK_COLON) cj_syntax_error(d, "colon", t);
+        cj_next(d, t);
+        continue;
+    complete:
+        /* a value was pushed: store it in the innermost open container, which then continues or closes */
+        for (;;) {
+            int *f;
+            if (d->s.b.len == 0) return;
+            f = (int *)(d->s.b.p + d->s.b.len) - 1;
+            if (*f == 0) {
+                lua_rawset(L, -3);
+                cj_next(d, t);
+                if (t->kind != TK_OBJ_END) {
+                    if (t->kind != TK_COMMA) cj_syntax_error(d, "comma or object end", t);
+                    cj_next(d, t);
+                    goto object_key;
+                }
+            } else {
+                lua_rawseti(L, -2, *f);
+                cj_next(d, t);
+                if (t->kind != TK_ARR_END) {
+                    if (t->kind != TK_COMMA) cj_syntax_error(d, "comma or array end", t);
+                    cj_next(d, t);
+                    (*f)++;
+                    break; /* parse the next element */
+                }
+            }
+            d->s.b.len -= sizeof(int);
+            d->depth--;
+        }
     }
 }
 
