@@ -14,7 +14,14 @@ type lua_State = c_void;
 
 extern "C" {
     fn luaL_newstate() -> *mut lua_State;
-    fn luaL_openlibs(l: *mut lua_State);
+    fn luaopen_base(l: *mut lua_State) -> c_int;
+    fn luaopen_table(l: *mut lua_State) -> c_int;
+    fn luaopen_string(l: *mut lua_State) -> c_int;
+    fn luaopen_math(l: *mut lua_State) -> c_int;
+    fn luaopen_debug(l: *mut lua_State) -> c_int;
+    fn lua_pushcclosure(l: *mut lua_State, f: unsafe extern "C" fn(*mut lua_State) -> c_int, n: c_int);
+    fn lua_pushstring(l: *mut lua_State, s: *const c_char);
+    fn lua_call(l: *mut lua_State, nargs: c_int, nresults: c_int);
     fn lua_close(l: *mut lua_State);
     fn luaL_loadbuffer(l: *mut lua_State, buf: *const c_char, sz: usize, name: *const c_char) -> c_int;
     fn lua_pcall(l: *mut lua_State, nargs: c_int, nresults: c_int, errfunc: c_int) -> c_int;
@@ -23,7 +30,8 @@ extern "C" {
     fn cinder_open_redis_libs(l: *mut lua_State);
 }
 
-/// A Lua state with the standard libraries and Redis's four extra ones.
+/// A Lua state with the libraries Redis 7.0 loads for scripts (base, table, string, math, debug, opened as
+/// its luaLoadLibraries does) and the four extra ones.
 struct State(*mut lua_State);
 
 impl State {
@@ -31,9 +39,20 @@ impl State {
         // SAFETY: plain state creation; the pointer is checked and owned by the returned value.
         let l = unsafe { luaL_newstate() };
         assert!(!l.is_null());
-        // SAFETY: `l` is a fresh valid state; both calls run in unprotected mode but cannot fail short of OOM.
+        let libs: [(&std::ffi::CStr, unsafe extern "C" fn(*mut lua_State) -> c_int); 5] = [
+            (c"", luaopen_base),
+            (c"table", luaopen_table),
+            (c"string", luaopen_string),
+            (c"math", luaopen_math),
+            (c"debug", luaopen_debug),
+        ];
+        // SAFETY: `l` is a fresh valid state; the calls run unprotected but cannot fail short of OOM.
         unsafe {
-            luaL_openlibs(l);
+            for (name, open) in libs {
+                lua_pushcclosure(l, open, 0);
+                lua_pushstring(l, name.as_ptr());
+                lua_call(l, 1, 0);
+            }
             cinder_open_redis_libs(l);
         }
         State(l)
