@@ -469,16 +469,74 @@ fn random_bit_case(rng: &mut Rng) -> String {
     format!("return bit.{f}({})", args.join(", "))
 }
 
+/// A random cjson configuration call (its results are part of the compared output).
+fn random_cjson_config(rng: &mut Rng) -> String {
+    let arg = |rng: &mut Rng| -> String {
+        match rng.below(8) {
+            0 => "nil".into(),
+            1 => "true".into(),
+            2 => "false".into(),
+            3 => ["'on'", "'off'", "'null'", "'x'"][rng.below(4) as usize].into(),
+            4 => format!("{}", rng.below(5) as i64 - 1),
+            5 => format!("{}", rng.below(20)),
+            6 => ["2^31", "2^32+3", "1.5", "'7'", "{}"][rng.below(5) as usize].into(),
+            _ => format!("{}", rng.below(3)),
+        }
+    };
+    let f = [
+        "encode_sparse_array",
+        "encode_max_depth",
+        "decode_max_depth",
+        "encode_number_precision",
+        "encode_keep_buffer",
+        "encode_invalid_numbers",
+        "decode_invalid_numbers",
+    ][rng.below(7) as usize];
+    let n = rng.below(if f == "encode_sparse_array" { 5 } else { 3 });
+    let args: Vec<String> = (0..n).map(|_| arg(rng)).collect();
+    format!("cjson.{f}({})", args.join(", "))
+}
+
+/// A table with integer keys and holes (the sparse array rules).
+fn random_sparse_table(rng: &mut Rng) -> String {
+    let mut parts = Vec::new();
+    for _ in 0..rng.below(6) {
+        let key = match rng.below(6) {
+            0 => format!("{}", rng.below(3) as i64 - 1),
+            1 => format!("{}", rng.below(40) + 1),
+            2 => ["0.5", "2^31", "2^53", "1e300", "1/0", "-1/0", "3"][rng.below(7) as usize].into(),
+            _ => format!("{}", rng.below(12) + 1),
+        };
+        parts.push(format!("[{key}]={}", rng.below(9)));
+    }
+    format!("{{{}}}", parts.join(","))
+}
+
 /// One random case for the comparison with a live Redis.
 fn random_diff_case(rng: &mut Rng) -> String {
-    match rng.below(8) {
+    if rng.chance(8) {
+        let config = random_cjson_config(rng);
+        let then = if rng.chance(50) {
+            format!("cjson.encode({})", random_sparse_table(rng))
+        } else {
+            let mut text = String::new();
+            random_json_text(rng, 0, &mut text);
+            format!("cjson.decode({})", lua_string(text.as_bytes()))
+        };
+        return format!("local a, b, c = {config} return a, b, c, {then}");
+    }
+    match rng.below(9) {
+        8 => format!("return cjson.encode({})", random_sparse_table(rng)),
         0 | 1 => format!("return cjson.encode({})", random_value(rng, 0, Flavor::Any)),
         2 | 3 => {
             let mut text = String::new();
             random_json_text(rng, 0, &mut text);
             format!("return cjson.decode({})", lua_string(text.as_bytes()))
         }
-        4 => format!("return cmsgpack.pack({})", random_value(rng, 0, Flavor::Any)),
+        4 => {
+            let args: Vec<String> = (0..rng.below(3) + 1).map(|_| random_value(rng, 0, Flavor::Any)).collect();
+            format!("return cmsgpack.pack({})", args.join(", "))
+        }
         5 => {
             let mut bytes = Vec::new();
             for _ in 0..rng.below(3) + 1 {
@@ -541,13 +599,18 @@ fn random_cases_match_live_redis() {
     let seed: u64 = std::env::var("CINDER_REDIS_LIBS_SEED").ok().and_then(|c| c.parse().ok()).unwrap_or(7);
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().expect("port"))).expect("connect");
     let mut rng = Rng(0x2545_F491_4F6C_DD1D ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let state = State::new();
+    let mut state = State::new();
     let mut failures = Vec::new();
     for i in 0..count {
         if i % 200 == 0 {
+            // Both sides start over (the cjson configuration lives as long as the interpreter).
             redis_command(&mut stream, &[b"SCRIPT", b"FLUSH"]);
+            state = State::new();
         }
         let body = random_diff_case(&mut rng);
+        if std::env::var_os("CINDER_REDIS_LIBS_VERBOSE").is_some() {
+            eprintln!("case {i}: {body}");
+        }
         let script = PRELUDE.replace("--[[CASE]]", &body);
         let want = redis_command(&mut stream, &[b"EVAL", script.as_bytes(), b"0"]);
         let got = state.run(&script);

@@ -133,15 +133,22 @@ static void cj_enc_release(cj_enc *e) {
     if (!e->cfg->encode_keep_buffer) rl_buf_free(&e->cfg->scratch.a);
 }
 
+/* Raising an error: the scratch goes back and the stack is emptied first, so that the message has room even
+ * when the walk filled the stack (the values on it are of no further use). */
+static void cj_enc_abort(cj_enc *e) {
+    cj_enc_release(e);
+    lua_settop(e->L, 0);
+}
+
 static void cj_enc_fail(cj_enc *e, int idx, const char *reason) {
     const char *tname = lua_typename(e->L, lua_type(e->L, idx));
-    cj_enc_release(e);
+    cj_enc_abort(e);
     luaL_error(e->L, "Cannot serialise %s: %s", tname, reason);
 }
 
 static void cj_put(cj_enc *e, const char *p, size_t n) {
     if (!rl_buf_reserve(&e->s.a, n)) {
-        cj_enc_release(e);
+        cj_enc_abort(e);
         luaL_error(e->L, "not enough memory");
     }
     memcpy(e->s.a.p + e->s.a.len, p, n);
@@ -271,7 +278,7 @@ typedef struct cj_enc_frame {
 static cj_enc_frame *cj_enc_push_frame(cj_enc *e, int is_array, int len) {
     cj_enc_frame *f;
     if (!rl_buf_reserve(&e->s.b, sizeof(cj_enc_frame))) {
-        cj_enc_release(e);
+        cj_enc_abort(e);
         luaL_error(e->L, "not enough memory");
     }
     f = (cj_enc_frame *)(e->s.b.p + e->s.b.len);
@@ -312,7 +319,7 @@ static void cj_encode_value(cj_enc *e) {
             int len;
             depth = (int)(e->s.b.len / sizeof(cj_enc_frame)) + 1;
             if (depth > e->cfg->encode_max_depth || !lua_checkstack(L, 3)) {
-                cj_enc_release(e);
+                cj_enc_abort(e);
                 luaL_error(L, "Cannot serialise, excessive nesting (%d)", depth);
             }
             len = cj_array_length(e);
@@ -761,17 +768,23 @@ static void cj_dec_release(cj_dec *d) {
     rl_scratch_give_back(&d->cfg->scratch, &d->s);
 }
 
+/* Before raising: the scratch goes back and the stack is emptied (room for the message). */
+static void cj_dec_abort(cj_dec *d) {
+    cj_dec_release(d);
+    lua_settop(d->L, 0);
+}
+
 static void cj_syntax_error(cj_dec *d, const char *expected, cj_tok *t) {
     const char *found = t->kind == TK_ERROR ? t->err : cj_tok_names[t->kind];
     int at = (int)(t->index + 1);
-    cj_dec_release(d);
+    cj_dec_abort(d);
     luaL_error(d->L, "Expected %s but found %s at character %d", expected, found, at);
 }
 
 static void cj_descend(cj_dec *d, int slots) {
     d->depth++;
     if (d->depth <= d->cfg->decode_max_depth && lua_checkstack(d->L, slots)) return;
-    cj_dec_release(d);
+    cj_dec_abort(d);
     luaL_error(d->L, "Found too many nested data structures (%d) at character %d", d->depth,
                (int)(d->p - d->data));
 }
@@ -780,7 +793,7 @@ static void cj_descend(cj_dec *d, int slots) {
 static int *cj_dec_push_frame(cj_dec *d, int index) {
     int *f;
     if (!rl_buf_reserve(&d->s.b, sizeof(int))) {
-        cj_dec_release(d);
+        cj_dec_abort(d);
         luaL_error(d->L, "not enough memory");
     }
     f = (int *)(d->s.b.p + d->s.b.len);
@@ -872,7 +885,7 @@ static int cj_decode(lua_State *L) {
     if (len >= 2 && (!d.data[0] || !d.data[1])) luaL_error(L, "JSON parser does not support UTF-16 or UTF-32");
     rl_scratch_take(&d.cfg->scratch, &d.s);
     if (!rl_buf_reserve(&d.s.a, len + 1)) {
-        cj_dec_release(&d);
+        cj_dec_abort(&d);
         luaL_error(L, "not enough memory");
     }
     cj_next(&d, &t);

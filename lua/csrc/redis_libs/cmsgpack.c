@@ -22,9 +22,15 @@ static void mp_enc_release(mp_enc *e) {
     rl_scratch_give_back(e->holder, &e->s);
 }
 
+/* Before raising: the scratch goes back and the stack is emptied (room for the message). */
+static void mp_enc_abort(mp_enc *e) {
+    mp_enc_release(e);
+    lua_settop(e->L, 0);
+}
+
 static void mp_put(mp_enc *e, const void *p, size_t n) {
     if (!rl_buf_reserve(&e->s.a, n)) {
-        mp_enc_release(e);
+        mp_enc_abort(e);
         luaL_error(e->L, "not enough memory");
     }
     memcpy(e->s.a.p + e->s.a.len, p, n);
@@ -34,7 +40,7 @@ static void mp_put(mp_enc *e, const void *p, size_t n) {
 /* luaL_checkstack, releasing the scratch before raising. */
 static void mp_enc_checkstack(mp_enc *e, int n, const char *what) {
     if (!lua_checkstack(e->L, n)) {
-        mp_enc_release(e);
+        mp_enc_abort(e);
         luaL_error(e->L, "stack overflow (%s)", what);
     }
 }
@@ -244,9 +250,15 @@ static void mp_dec_release(mp_dec *d) {
     rl_scratch_give_back(d->holder, &d->s);
 }
 
+/* Before raising: the scratch goes back and the stack is emptied (room for the message). */
+static void mp_dec_abort(mp_dec *d) {
+    mp_dec_release(d);
+    lua_settop(d->L, 0);
+}
+
 static void mp_dec_checkstack(mp_dec *d, int n, const char *what) {
     if (!lua_checkstack(d->L, n)) {
-        mp_dec_release(d);
+        mp_dec_abort(d);
         luaL_error(d->L, "stack overflow (%s)", what);
     }
 }
@@ -272,7 +284,7 @@ static void mp_push_frame(mp_dec *d, uint64_t len, int is_map) {
     f.is_map = is_map;
     f.have_key = 0;
     if (!rl_buf_reserve(&d->s.b, sizeof(f))) {
-        mp_dec_release(d);
+        mp_dec_abort(d);
         luaL_error(d->L, "not enough memory");
     }
     memcpy(d->s.b.p + d->s.b.len, &f, sizeof(f));
@@ -414,12 +426,12 @@ static void mp_read_value(mp_dec *d) {
                 /* stack: table key value; a nil or NaN key is refused as lua_settable refuses it (a runtime
                  * error raised in a C function: no position prefix) */
                 if (lua_isnil(L, -2)) {
-                    mp_dec_release(d);
+                    mp_dec_abort(d);
                     lua_pushliteral(L, "table index is nil");
                     lua_error(L);
                 }
                 if (lua_type(L, -2) == LUA_TNUMBER && lua_tonumber(L, -2) != lua_tonumber(L, -2)) {
-                    mp_dec_release(d);
+                    mp_dec_abort(d);
                     lua_pushliteral(L, "table index is NaN");
                     lua_error(L);
                 }
@@ -460,10 +472,10 @@ static int mp_unpack_full(lua_State *L, int64_t limit, int64_t offset) {
     for (cnt = 0; d.left > 0 && cnt < limit; cnt++) {
         mp_read_value(&d);
         if (d.err == MP_EOF) {
-            mp_dec_release(&d);
+            mp_dec_abort(&d);
             return luaL_error(L, "Missing bytes in input.");
         } else if (d.err == MP_BADFMT) {
-            mp_dec_release(&d);
+            mp_dec_abort(&d);
             return luaL_error(L, "Bad data format in input.");
         }
     }

@@ -212,7 +212,10 @@ static int st_unpack(lua_State *L) {
         uint64_t size = st_optsize(L, opt, &fmt);
         pos += st_toalign(pos, &h, opt, size);
         luaL_argcheck(L, size <= ld && pos <= ld - size, 2, "data string too short");
-        luaL_checkstack(L, 2, "too many results");
+        if (!lua_checkstack(L, 2)) { /* luaL_checkstack's error, with room for the message */
+            lua_settop(L, 0);
+            luaL_error(L, "stack overflow (%s)", "too many results");
+        }
         switch (opt) {
         case 'b':
         case 'B':
