@@ -127,7 +127,7 @@ typedef struct cj_enc {
     rl_scratch s; /* leased scratch; s.a is the output */
 } cj_enc;
 
-/* Releases the leased scratch and raises `fmt` (a luaL_error format with one string or int argument). */
+/* Gives the leased scratch back (dropping the output buffer when encode_keep_buffer is off). */
 static void cj_enc_release(cj_enc *e) {
     rl_scratch_give_back(&e->cfg->scratch, &e->s);
     if (!e->cfg->encode_keep_buffer) rl_buf_free(&e->cfg->scratch.a);
@@ -140,6 +140,7 @@ static void cj_enc_abort(cj_enc *e) {
     lua_settop(e->L, 0);
 }
 
+/* Raises CJSON's "Cannot serialise <type of value idx>: <reason>". */
 static void cj_enc_fail(cj_enc *e, int idx, const char *reason) {
     const char *tname = lua_typename(e->L, lua_type(e->L, idx));
     cj_enc_abort(e);
