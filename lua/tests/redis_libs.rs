@@ -599,10 +599,15 @@ fn random_cases_match_live_redis() {
     let seed: u64 = std::env::var("CINDER_REDIS_LIBS_SEED").ok().and_then(|c| c.parse().ok()).unwrap_or(7);
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().expect("port"))).expect("connect");
     let mut rng = Rng(0x2545_F491_4F6C_DD1D ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    // $CINDER_REDIS_LIBS_DUMP=<file>: every case runs in a fresh interpreter on both sides and the cases with
+    // Redis's answers are written to <file> in the format of redis_libs_cases.txt (to replay them elsewhere,
+    // e.g. on the wasm build).
+    let dump = std::env::var("CINDER_REDIS_LIBS_DUMP").ok();
+    let mut dumped = String::new();
     let mut state = State::new();
     let mut failures = Vec::new();
     for i in 0..count {
-        if i % 200 == 0 {
+        if i % 200 == 0 || dump.is_some() {
             // Both sides start over (the cjson configuration lives as long as the interpreter).
             redis_command(&mut stream, &[b"SCRIPT", b"FLUSH"]);
             state = State::new();
@@ -617,6 +622,12 @@ fn random_cases_match_live_redis() {
         if got != want {
             failures.push(format!("case {i}: {body}\n   want: {want}\n    got: {got}"));
         }
+        if dump.is_some() {
+            dumped.push_str(&format!("case: {body}\nwant: {want}\n"));
+        }
+    }
+    if let Some(path) = dump {
+        std::fs::write(path, dumped).expect("write the dump");
     }
     assert!(failures.is_empty(), "{} of {count} differ:\n{}", failures.len(), failures.join("\n"));
 }
