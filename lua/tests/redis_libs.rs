@@ -3,7 +3,8 @@
 //! `redis_libs_cases.txt` holds Lua chunk bodies (`case:`) and what real Redis returned for them (`want:`),
 //! both run inside `redis_libs_prelude.lua`, which pcalls the body and renders every result (or the error
 //! message) as one line. `gen_redis_libs_expected.py` regenerates the `want:` lines from a live server.
-//! The C API is declared here directly: the test drives the crate's C, not its safe API.
+//! The C API is declared here directly: the test drives the crate's C, not its safe API. The tests also run on
+//! wasm32 under wasm-bindgen-test (the live comparison is skipped there: no sockets).
 
 use std::ffi::{c_char, c_int, c_void};
 
@@ -108,7 +109,8 @@ fn cases() -> Vec<(usize, &'static str, &'static str)> {
     out
 }
 
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn redis_libs_match_redis() {
     let cases = cases();
     assert!(cases.len() >= 120, "only {} cases", cases.len());
@@ -263,7 +265,8 @@ const DEEP_EQ: &str = "local function eq(a, b) if type(a) ~= type(b) then return
     for k, v in pairs(a) do if not eq(v, b[k]) then return false end end \
     for k in pairs(b) do if a[k] == nil then return false end end return true end ";
 
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn random_values_round_trip() {
     let state = State::new();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -589,7 +592,8 @@ fn redis_command(stream: &mut std::net::TcpStream, args: &[&[u8]]) -> String {
 /// unset): `redis-server --port 6410 --save '' --appendonly no`, then
 /// `CINDER_REDIS_LIBS_PORT=6410 cargo test -p cinder-lua --test redis_libs random_cases_match_live_redis`.
 /// $CINDER_REDIS_LIBS_CASES sets the count (default 3000).
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn random_cases_match_live_redis() {
     let Ok(port) = std::env::var("CINDER_REDIS_LIBS_PORT") else {
         eprintln!("CINDER_REDIS_LIBS_PORT unset: skipped");
@@ -634,7 +638,8 @@ fn random_cases_match_live_redis() {
 
 /// Finalisers (newproxy __gc) that call the libraries while the same libraries are busy in the main code: the
 /// reentrant calls must not share the busy call's scratch memory.
-#[test]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
 fn reentrant_calls_from_finalisers() {
     let state = State::new();
     let body = r#"
