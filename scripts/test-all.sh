@@ -182,6 +182,9 @@ step "module graph" python3 tools/import_graph.py --check
 step "build" cargo build --workspace --all-targets
 step "clippy" check_clippy
 step "test" cargo test --workspace --no-fail-fast
+# The Lua VM as the npm package runs it: the same tests compiled to wasm32, in Node.
+step "lua on wasm (node)" env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test -p cinder-lua --target wasm32-unknown-unknown --test vm --test redis_libs
 step "fuzz smoke" cargo run -q -p cinder-core --example fuzz_smoke
 step "npm build" npm run build
 step "npm test" npm test
