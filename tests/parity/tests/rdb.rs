@@ -92,7 +92,8 @@ struct Cinder {
 
 impl Cinder {
     fn new() -> Cinder {
-        let mut eng = Engine::new(EngineOptions { seed: 42, now_us: now_us(), ..Default::default() });
+        let config = cinder_core::config::Config { enable_debug_command: "yes".into(), ..Default::default() };
+        let mut eng = Engine::new(EngineOptions { seed: 42, now_us: now_us(), config, ..Default::default() });
         let client = eng.connect(ConnInfo::default()).unwrap();
         Cinder { eng, client }
     }
@@ -151,7 +152,14 @@ fn describe(s: &mut dyn Side, dump_bytes: bool) -> Vec<String> {
                 _ => vec![b"?".to_vec()],
             };
             let deterministic = !enc.starts_with(b"$9\r\nhashtable");
-            let dump = if dump_bytes && deterministic { s.call(&[b"DUMP", &key]) } else { Vec::new() };
+            let mut dump = if dump_bytes && deterministic { s.call(&[b"DUMP", &key]) } else { Vec::new() };
+            if dump_bytes && deterministic {
+                // DEBUG OBJECT's serializedlength is the RDB size of the value.
+                let dbg = s.call(&[b"DEBUG", b"OBJECT", &key]);
+                let text = String::from_utf8_lossy(&dbg).into_owned();
+                let len = text.split(' ').find(|w| w.starts_with("serializedlength:")).unwrap_or("?").to_string();
+                dump.extend_from_slice(len.as_bytes());
+            }
             out.push(format!(
                 "db{} {} {} {} ttl {} value {} dump {}",
                 db,
