@@ -41,7 +41,7 @@ pub fn load(engine: &mut Engine, bytes: &[u8], opts: &LoadOptions) -> Result<Loa
     let mut rng = st.rng.clone();
     let mut seed = || rng.next_u64();
     let mut opts = opts.clone();
-    opts.verify_checksum &= st.config.rdbchecksum;
+    opts.verify_checksum &= st.config.rdbchecksum && !st.config.skip_checksum_validation;
     let loaded = rdb::load_dbs(bytes, dbnum, &st.config, now, &mut seed, &opts)?;
     restore_functions(st, &loaded.info.functions)?;
     if opts.replace {

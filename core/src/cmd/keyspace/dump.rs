@@ -61,7 +61,7 @@ pub fn restore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if ctx.st.config.sanitize_dump_payload != "no" && payload.len() >= 10 {
         ctx.st.stats.dump_payload_sanitizations += 1;
     }
-    let value = match rdb::restore_value(payload, &lim) {
+    let value = match rdb::restore_value_with(payload, &lim, ctx.st.config.skip_checksum_validation) {
         Ok(v) => v,
         Err(RestoreError::VersionOrChecksum) => {
             return Err(CmdError::other("ERR DUMP payload version or checksum are wrong"))
