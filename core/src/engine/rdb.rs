@@ -48,6 +48,9 @@ pub fn load(engine: &mut Engine, bytes: &[u8], opts: &LoadOptions) -> Result<Loa
         st.signal_flushed_db(None);
         for (db, mut ks) in st.dbs.iter_mut().zip(loaded.dbs) {
             ks.share_pending(st.pending.clone());
+            // Who listens for added keys does not change with the data.
+            ks.log_new = db.keys.log_new;
+            ks.set_insert_log(db.keys.insert_log());
             db.keys = ks;
         }
     } else {
