@@ -84,7 +84,7 @@ pub fn write_object(out: &mut Vec<u8>, v: &Value, compress: bool) {
             ZSet::Skiplist(_) => {
                 put_len(out, z.len() as u64);
                 // Greatest to smallest, as Redis walks its skiplist from the tail.
-                for (m, s) in z.iter_from(z.len() - 1, true) {
+                for (m, s) in z.iter_from(z.len().saturating_sub(1), true).take(z.len()) {
                     put_string(out, m, compress);
                     put_binary_double(out, s);
                 }
