@@ -237,11 +237,13 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         field(&mut out, "pubsubshard_channels", &(st.pubsub.shard_channel_count()));
         out.push_str("latest_fork_usec:0\r\n");
         out.push_str("total_forks:0\r\n");
+        out.push_str("migrate_cached_sockets:0\r\n");
         field(&mut out, "tracking_total_keys", &(st.tracking.total_keys()));
         field(&mut out, "tracking_total_items", &(st.tracking.total_items()));
         field(&mut out, "tracking_total_prefixes", &(st.tracking.total_prefixes()));
         out.push_str("unexpected_error_replies:0\r\n");
         field(&mut out, "total_error_replies", &s.error_replies);
+        field(&mut out, "dump_payload_sanitizations", &s.dump_payload_sanitizations);
     }
     if sel.has("replication") {
         section(&mut out, "Replication");
