@@ -20,6 +20,7 @@ pub mod handle;
 pub mod numfmt;
 pub mod propagate;
 pub mod pubsub;
+pub mod rdb;
 pub mod reply;
 pub mod resp;
 pub mod rng;

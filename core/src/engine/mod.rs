@@ -131,6 +131,8 @@ pub struct EngineState {
     pub events: crate::events::EventLog,
     /// The propagation hook's queue (see [`crate::propagate`]).
     pub propagation: crate::propagate::Propagation,
+    /// Scripts and functions (see [`crate::cmd::scripting`]).
+    pub scripting: crate::cmd::scripting::Scripting,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -284,6 +286,7 @@ impl Engine {
                 tracking: Default::default(),
                 events: Default::default(),
                 propagation: Default::default(),
+                scripting: Default::default(),
             },
             clients: ClientTable::default(),
         }
