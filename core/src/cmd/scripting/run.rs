@@ -81,6 +81,16 @@ impl Busy<'_> {
         self.clients.get(h).map_or(2, |c| c.resp)
     }
 
+    /// The request limits for client `h` (see `Session::parse_limits`); `None` when it
+    /// is gone.
+    pub fn parse_limits(&self, h: ClientHandle) -> Option<crate::resp::ParseLimits> {
+        let c = self.clients.get(h)?;
+        Some(crate::resp::ParseLimits {
+            proto_max_bulk_len: self.st.config.proto_max_bulk_len,
+            auth_required: self.st.config.requirepass.is_some() && !c.authenticated,
+        })
+    }
+
     /// The actions commands run while busy asked for (SHUTDOWN, closing a client).
     pub fn take_actions(&mut self) -> Vec<HostAction> {
         std::mem::take(&mut self.st.actions)

@@ -1,0 +1,112 @@
+//! Serving other clients while a script is busy (Redis's `processEventsWhileBlocked`).
+//!
+//! The core calls [`ServerBusy::serve`] from a running script's count hook once the script
+//! has run past `busy-reply-threshold`. The connections are lent to it for the duration
+//! of each command batch (`Server::run_conn`; the running connection stays out): it reads
+//! what every other connection has sent, runs each complete command through
+//! `Busy::execute` (`-BUSY` but for SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE and the
+//! other `allow-busy` commands) and writes the replies at once. SHUTDOWN NOSAVE ends the
+//! process there, as in Redis.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cinder_core::cmd::scripting::run::Busy;
+use cinder_core::cmd::scripting::BusyHost;
+use cinder_core::resp::Parse;
+use cinder_core::{HostAction, Reply};
+
+use crate::conn::{Conn, ReadResult};
+
+/// The connections lent by the loop, and what serving them left for it.
+#[derive(Default)]
+pub struct Lent {
+    /// The loop's connection slots (the running connection's slot is empty).
+    pub conns: Vec<Option<Conn>>,
+    /// Slots whose peer went away while the script ran: the loop closes them.
+    pub closed: Vec<usize>,
+}
+
+/// The loop's [`BusyHost`]: the OS clock, and the lent connections.
+pub struct ServerBusy {
+    /// Shared with the loop, which lends its connections here around each command batch.
+    pub lent: Rc<RefCell<Lent>>,
+}
+
+impl BusyHost for ServerBusy {
+    fn now_us(&mut self) -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+    }
+
+    fn serve(&mut self, busy: &mut Busy<'_>) -> Result<(), Vec<u8>> {
+        let Ok(mut lent) = self.lent.try_borrow_mut() else {
+            return Ok(());
+        };
+        let Lent { conns, closed } = &mut *lent;
+        for (idx, slot) in conns.iter_mut().enumerate() {
+            let Some(conn) = slot.as_mut() else { continue };
+            if conn.blocked || conn.close_after_write || closed.contains(&idx) {
+                continue;
+            }
+            loop {
+                match conn.read_some() {
+                    Ok(ReadResult::Data { drained }) => {
+                        if drained {
+                            break;
+                        }
+                    }
+                    Ok(ReadResult::WouldBlock) => break,
+                    Ok(ReadResult::Eof) | Err(_) => {
+                        closed.push(idx);
+                        break;
+                    }
+                }
+            }
+            run_busy_input(conn, busy);
+            if conn.write_pending().is_err() {
+                closed.push(idx);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs every complete command in `conn`'s query buffer while a script is busy.
+fn run_busy_input(conn: &mut Conn, busy: &mut Busy<'_>) {
+    while conn.rstart < conn.rend && !conn.close_after_write {
+        let Some(limits) = busy.parse_limits(conn.handle) else {
+            conn.close_after_write = true;
+            return;
+        };
+        let rest = &conn.rbuf[conn.rstart..conn.rend];
+        match conn.parser.parse(rest, &limits) {
+            Parse::Incomplete => break,
+            Parse::Error(e) => {
+                e.write_reply(&mut conn.wbuf);
+                conn.parser.reset();
+                conn.rstart = conn.rend;
+                conn.close_after_write = true;
+            }
+            Parse::Command(n) => {
+                conn.rstart += n;
+                if conn.parser.argc() == 0 {
+                    continue;
+                }
+                let mut argv: Vec<&[u8]> = Vec::new();
+                conn.parser.argv(rest, &mut argv);
+                let reply = busy.execute(conn.handle, &argv);
+                for action in busy.take_actions() {
+                    if action == HostAction::Shutdown {
+                        // SHUTDOWN NOSAVE while busy: Redis exits at once.
+                        std::process::exit(0);
+                    }
+                }
+                if !matches!(reply, Reply::NoReply | Reply::Blocked) {
+                    reply.encode(busy.resp_of(conn.handle), &mut conn.wbuf);
+                }
+            }
+        }
+    }
+    conn.after_input();
+}
