@@ -322,6 +322,20 @@ class Engine {
 }
 
 /** Listener of `subscribe`: a message and the channel it was published on. */
+/**
+ * A script defined with `defineScript`: call it with its keys and arguments. `R` is the
+ * reply type the script is known to return.
+ */
+export interface ScriptFunction<R = Reply> {
+  (keys?: Arg[], args?: Arg[]): R;
+  /** The name given to `defineScript`. */
+  readonly name: string;
+  /** The Lua source. */
+  readonly source: string;
+  /** Its SHA-1 once loaded (`undefined` before the first call). */
+  readonly sha1: string | undefined;
+}
+
 export type MessageListener = (message: string, channel: string) => void;
 /** Listener of `psubscribe`: a message, its channel and the pattern that matched. */
 export type PatternListener = (message: string, channel: string, pattern: string) => void;
@@ -544,6 +558,51 @@ export class Connection extends Commands {
   /** @internal A command run synchronously (also a blocking one: inside MULTI it does not block). */
   _runSync(args: unknown[]): any {
     return this._run(args, false);
+  }
+
+  /**
+   * Runs a Lua script (EVAL): `db.eval('return redis.call("INCR", KEYS[1])', ['counter'])`.
+   * `keys` become `KEYS`, `args` become `ARGV`. Error replies are thrown as `ReplyError`.
+   */
+  eval(script: string, keys: Arg[] = [], args: Arg[] = []): Reply {
+    return this._run(['EVAL', script, keys.length, ...keys, ...args], false);
+  }
+
+  /** Runs a cached script by its SHA-1 (EVALSHA); `NOSCRIPT` is thrown when it is not cached. */
+  evalsha(sha1: string, keys: Arg[] = [], args: Arg[] = []): Reply {
+    return this._run(['EVALSHA', sha1, keys.length, ...keys, ...args], false);
+  }
+
+  /** Calls a function of a loaded library (FCALL): load libraries with `call('FUNCTION', 'LOAD', code)`. */
+  fcall(fn: string, keys: Arg[] = [], args: Arg[] = []): Reply {
+    return this._run(['FCALL', fn, keys.length, ...keys, ...args], false);
+  }
+
+  /**
+   * Defines a script once and returns a function that runs it: the first call loads it
+   * (SCRIPT LOAD), every call runs EVALSHA (loading it again after a SCRIPT FLUSH).
+   *
+   * ```ts
+   * const allow = db.defineScript<number>('rateLimit', RATE_LIMIT_LUA);
+   * if (allow(['rl:user:1'], [10, 60]) === 1) { ... }
+   * ```
+   */
+  defineScript<R = Reply>(name: string, source: string): ScriptFunction<R> {
+    let sha1: string | undefined;
+    const load = (): string => (sha1 = this._run(['SCRIPT', 'LOAD', source], false) as string);
+    const run = (keys: Arg[] = [], args: Arg[] = []): R => {
+      const h = sha1 ?? load();
+      try {
+        return this._run(['EVALSHA', h, keys.length, ...keys, ...args], false) as R;
+      } catch (err) {
+        if (!(err instanceof ReplyError) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return this._run(['EVALSHA', load(), keys.length, ...keys, ...args], false) as R;
+      }
+    };
+    Object.defineProperty(run, 'name', { value: name });
+    Object.defineProperty(run, 'source', { value: source });
+    Object.defineProperty(run, 'sha1', { get: () => sha1 });
+    return run as ScriptFunction<R>;
   }
 
   /**

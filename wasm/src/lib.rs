@@ -10,6 +10,7 @@
 //! once in [`layout`], which generates `js/src/layout.ts`.
 #![deny(unsafe_code)]
 
+pub mod busy;
 pub mod clock;
 pub mod host;
 pub mod instances;
