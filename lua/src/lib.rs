@@ -9,6 +9,8 @@
 //! trampoline and C raises the error.
 
 mod sha1;
+mod shim;
+mod wire;
 
 pub use sha1::sha1_hex;
 
