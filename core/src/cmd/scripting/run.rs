@@ -194,7 +194,14 @@ pub(crate) fn run(ctx: &mut Ctx, target: Target, script_flags: u32, ro: bool, ke
 fn script_client(now_ms: u64) -> Box<Client> {
     let mut c = Client::new(0, ConnInfo { addr: String::new(), laddr: String::new(), fd: -1 }, now_ms, true);
     c.deny_blocking = true;
+    c.script = true;
     Box::new(c)
+}
+
+/// Commands Redis 7.0 flags `CMD_MAY_REPLICATE` (COMMAND INFO does not show the flag,
+/// so the table built from it lacks it): read-only scripts may not run them.
+fn may_replicate(name: &str) -> bool {
+    matches!(name, "pfcount" | "publish" | "spublish" | "eval" | "evalsha" | "fcall")
 }
 
 /// The Lua crate's view of the engine while a script runs.
@@ -229,7 +236,7 @@ impl ScriptHost<'_> {
         let maxmemory = self.st.config.maxmemory;
         let oom = self.st.scripting.pre_command_oom;
         let r = self.running();
-        if r.read_only && spec.has(flags::WRITE | flags::MAY_REPLICATE) {
+        if r.read_only && (spec.has(flags::WRITE | flags::MAY_REPLICATE) || may_replicate(spec.name)) {
             return Err("ERR Write commands are not allowed from read-only scripts.");
         }
         if !r.allow_oom && maxmemory != 0 && !r.write_dirty && oom && spec.has(flags::DENYOOM) {
