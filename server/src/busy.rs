@@ -15,7 +15,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use cinder_core::cmd::scripting::run::Busy;
 use cinder_core::cmd::scripting::BusyHost;
 use cinder_core::resp::Parse;
-use cinder_core::{HostAction, Reply};
+use cinder_core::{ConnInfo, HostAction, Reply};
+use mio::net::TcpListener;
+use mio::{Interest, Registry, Token};
+use std::os::fd::AsRawFd;
 
 use crate::conn::{Conn, ReadResult};
 
@@ -26,24 +29,52 @@ pub struct Lent {
     pub conns: Vec<Option<Conn>>,
     /// Slots whose peer went away while the script ran: the loop closes them.
     pub closed: Vec<usize>,
+    /// The loop's listeners (connections arriving while a script is busy are accepted).
+    pub listeners: Vec<TcpListener>,
+    /// Slots of connections accepted while the script ran: the loop indexes them.
+    pub accepted: Vec<usize>,
 }
 
 /// The loop's [`BusyHost`]: the OS clock, and the lent connections.
 pub struct ServerBusy {
     /// Shared with the loop, which lends its connections here around each command batch.
     pub lent: Rc<RefCell<Lent>>,
+    /// The loop's poll registry, for connections accepted while busy.
+    pub registry: Registry,
+    /// The clock reading (ms) of the last call.
+    pub now_ms: u64,
 }
 
 impl BusyHost for ServerBusy {
     fn now_us(&mut self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+        let us = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64);
+        self.now_ms = us / 1000;
+        us
     }
 
     fn serve(&mut self, busy: &mut Busy<'_>) -> Result<(), Vec<u8>> {
         let Ok(mut lent) = self.lent.try_borrow_mut() else {
             return Ok(());
         };
-        let Lent { conns, closed } = &mut *lent;
+        let Lent { conns, closed, listeners, accepted } = &mut *lent;
+        for l in listeners.iter() {
+            while let Ok((mut stream, peer)) = l.accept() {
+                let _ = stream.set_nodelay(true);
+                let info = ConnInfo {
+                    addr: peer.to_string(),
+                    laddr: stream.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+                    fd: stream.as_raw_fd() as i64,
+                };
+                let Ok(handle) = busy.connect(info) else { continue };
+                let idx = conns.len();
+                if self.registry.register(&mut stream, Token(idx), Interest::READABLE).is_err() {
+                    busy.disconnect(handle);
+                    continue;
+                }
+                conns.push(Some(Conn::new(stream, handle, self.now_ms)));
+                accepted.push(idx);
+            }
+        }
         for (idx, slot) in conns.iter_mut().enumerate() {
             let Some(conn) = slot.as_mut() else { continue };
             if conn.blocked || conn.close_after_write || closed.contains(&idx) {

@@ -128,7 +128,8 @@ impl Server {
     pub fn new(mut engine: Engine, listeners: Vec<TcpListener>, signals: SignalFlags) -> io::Result<Server> {
         let poll = Poll::new()?;
         let lent = std::rc::Rc::new(std::cell::RefCell::new(Lent::default()));
-        engine.state.scripting.busy_host = Some(Box::new(ServerBusy { lent: lent.clone() }));
+        let registry = poll.registry().try_clone()?;
+        engine.state.scripting.busy_host = Some(Box::new(ServerBusy { lent: lent.clone(), registry, now_ms: 0 }));
         let mut listeners = listeners;
         for (i, l) in listeners.iter_mut().enumerate() {
             poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;
@@ -476,14 +477,24 @@ impl Server {
         let Some(mut conn) = self.conns.get_mut(idx).and_then(Option::take) else {
             return;
         };
-        self.lent.borrow_mut().conns = std::mem::take(&mut self.conns);
+        {
+            let mut lent = self.lent.borrow_mut();
+            lent.conns = std::mem::take(&mut self.conns);
+            lent.listeners = std::mem::take(&mut self.listeners);
+        }
         run_input(&mut self.engine, &mut self.session, &mut conn, &mut self.effects);
-        let closed = {
+        let (closed, accepted) = {
             let mut lent = self.lent.borrow_mut();
             self.conns = std::mem::take(&mut lent.conns);
-            std::mem::take(&mut lent.closed)
+            self.listeners = std::mem::take(&mut lent.listeners);
+            (std::mem::take(&mut lent.closed), std::mem::take(&mut lent.accepted))
         };
         self.conns[idx] = Some(conn);
+        for i in accepted {
+            if let Some(c) = self.conns[i].as_ref() {
+                self.by_handle.insert(c.handle, i);
+            }
+        }
         for i in closed {
             self.close_now(i);
         }

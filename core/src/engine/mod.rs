@@ -238,6 +238,23 @@ impl EngineState {
     }
 }
 
+/// [`Engine::connect`] on the engine's parts (also used while a script is busy).
+pub(crate) fn connect_client(
+    st: &mut EngineState,
+    clients: &mut ClientTable,
+    conn: ConnInfo,
+) -> Result<ClientHandle, Reply> {
+    if clients.len() as u64 >= st.config.maxclients {
+        st.stats.rejected_connections += 1;
+        return Err(Reply::error("ERR max number of clients reached"));
+    }
+    let id = st.next_client_id;
+    st.next_client_id += 1;
+    st.stats.connections_received += 1;
+    let auth = st.config.requirepass.is_none();
+    Ok(clients.add(Client::new(id, conn, st.now_ms(), auth)))
+}
+
 /// The engine: state plus connected clients.
 pub struct Engine {
     /// Data, config, stats.
@@ -305,15 +322,7 @@ impl Engine {
     /// Registers a connection. `Err` carries the error reply to send before closing it
     /// (`ERR max number of clients reached`).
     pub fn connect(&mut self, conn: ConnInfo) -> Result<ClientHandle, Reply> {
-        if self.clients.len() as u64 >= self.state.config.maxclients {
-            self.state.stats.rejected_connections += 1;
-            return Err(Reply::error("ERR max number of clients reached"));
-        }
-        let id = self.state.next_client_id;
-        self.state.next_client_id += 1;
-        self.state.stats.connections_received += 1;
-        let auth = self.state.config.requirepass.is_none();
-        Ok(self.clients.add(Client::new(id, conn, self.state.now_ms(), auth)))
+        connect_client(&mut self.state, &mut self.clients, conn)
     }
 
     /// Forgets a connection (cancelling its wait if it is blocked).

@@ -76,6 +76,23 @@ impl Busy<'_> {
         reply
     }
 
+    /// Registers a connection accepted while the script is busy (see `Engine::connect`).
+    pub fn connect(&mut self, conn: ConnInfo) -> Result<ClientHandle, Reply> {
+        crate::engine::connect_client(self.st, self.clients, conn)
+    }
+
+    /// Forgets a connection that went away while the script is busy (see
+    /// `Engine::disconnect`; the caller's own connection is kept until the script ends).
+    pub fn disconnect(&mut self, h: ClientHandle) {
+        if let Some(c) = self.clients.get_mut(h) {
+            crate::cmd::blocking::cancel(self.st, c);
+            crate::cmd::transactions::discard_transaction(self.st, c);
+            self.st.pubsub.forget(c.handle, &mut c.pubsub);
+            self.st.tracking.disable(c.id, &mut c.tracking);
+        }
+        self.clients.remove(h);
+    }
+
     /// The RESP version client `h` speaks.
     pub fn resp_of(&self, h: ClientHandle) -> u8 {
         self.clients.get(h).map_or(2, |c| c.resp)
