@@ -351,8 +351,79 @@ impl Host for ScriptHost<'_> {
     }
 }
 
-/// A script's result as a reply to its caller.
+/// A script's result as a reply to its caller. Iterative: a script may return thousands
+/// of nested tables (Redis stops at its Lua stack limit, about 8,000 levels).
 pub(crate) fn value_to_reply(v: Value) -> Reply {
+    /// A container being filled.
+    enum Open {
+        Array(Vec<Reply>, std::vec::IntoIter<Value>, bool),
+        Map(Vec<(Reply, Reply)>, std::vec::IntoIter<(Value, Value)>, Option<Value>),
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    let mut next = Some(v);
+    loop {
+        // Descend into `next`, or produce a finished reply.
+        let mut done = match next.take() {
+            Some(Value::Array(items)) => {
+                stack.push(Open::Array(Vec::with_capacity(items.len()), items.into_iter(), false));
+                None
+            }
+            Some(Value::Set(items)) => {
+                stack.push(Open::Array(Vec::with_capacity(items.len()), items.into_iter(), true));
+                None
+            }
+            Some(Value::Map(pairs)) => {
+                stack.push(Open::Map(Vec::with_capacity(pairs.len()), pairs.into_iter(), None));
+                None
+            }
+            Some(leaf) => Some(leaf_to_reply(leaf)),
+            None => None,
+        };
+        // Hand finished replies to their parents; find the next child to convert.
+        loop {
+            let Some(top) = stack.last_mut() else {
+                return done.unwrap_or(Reply::Nil);
+            };
+            match top {
+                Open::Array(out, it, _) => {
+                    if let Some(r) = done.take() {
+                        out.push(r);
+                    }
+                    if let Some(child) = it.next() {
+                        next = Some(child);
+                        break;
+                    }
+                }
+                Open::Map(out, it, value) => {
+                    if let Some(r) = done.take() {
+                        match out.last_mut() {
+                            Some((_, v)) if matches!(v, Reply::NoReply) => *v = r,
+                            _ => out.push((r, Reply::NoReply)),
+                        }
+                    }
+                    if let Some(v) = value.take() {
+                        next = Some(v);
+                        break;
+                    }
+                    if let Some((k, v)) = it.next() {
+                        *value = Some(v);
+                        next = Some(k);
+                        break;
+                    }
+                }
+            }
+            done = Some(match stack.pop() {
+                Some(Open::Array(out, _, false)) => Reply::Array(out),
+                Some(Open::Array(out, _, true)) => Reply::Set(out),
+                Some(Open::Map(out, _, _)) => Reply::Map(out),
+                None => Reply::Nil,
+            });
+        }
+    }
+}
+
+/// A value that holds no other values, as a reply.
+fn leaf_to_reply(v: Value) -> Reply {
     match v {
         Value::Nil => Reply::Nil,
         Value::NilArray => Reply::NilArray,
@@ -360,15 +431,11 @@ pub(crate) fn value_to_reply(v: Value) -> Reply {
         Value::Bulk(b) => Reply::Bulk(b),
         Value::Status(s) => Reply::Simple(String::from_utf8_lossy(&s).into_owned().into()),
         Value::Error(e) => Reply::Error(String::from_utf8_lossy(&e).into_owned().into()),
-        Value::Array(items) => Reply::Array(items.into_iter().map(value_to_reply).collect()),
-        Value::Map(pairs) => {
-            Reply::Map(pairs.into_iter().map(|(k, v)| (value_to_reply(k), value_to_reply(v))).collect())
-        }
-        Value::Set(items) => Reply::Set(items.into_iter().map(value_to_reply).collect()),
         Value::Bool(b) => Reply::Bool(b),
         Value::Double(d) => Reply::Double(d),
         Value::BigNumber(n) => Reply::BigNumber(n),
         Value::Verbatim(fmt, b) => Reply::Verbatim(if &fmt == b"mkd" { "mkd" } else { "txt" }, b),
+        Value::Array(_) | Value::Set(_) | Value::Map(_) => Reply::Nil,
     }
 }
 
@@ -473,5 +540,23 @@ mod tests {
     fn values_to_replies() {
         let v = Value::Array(vec![Value::Status(b"OK".to_vec()), Value::BigNumber(b"1".to_vec()), Value::Bool(false)]);
         assert_eq!(value_to_reply(v).to_resp(2), b"*3\r\n+OK\r\n$1\r\n1\r\n:0\r\n");
+        let m = Value::Map(vec![
+            (Value::Bulk(b"a".to_vec()), Value::Array(vec![Value::Int(1), Value::Set(vec![])])),
+            (Value::Int(2), Value::Map(vec![])),
+        ]);
+        assert_eq!(value_to_reply(m).to_resp(3), b"%2\r\n$1\r\na\r\n*2\r\n:1\r\n~0\r\n:2\r\n%0\r\n");
+        assert_eq!(value_to_reply(Value::Array(vec![])).to_resp(2), b"*0\r\n");
+        // Deep nesting (a script returning a table that holds itself): the conversion
+        // does not recurse; encoding and dropping the reply do, within a main thread's
+        // stack (the test thread's default is smaller).
+        let t = std::thread::Builder::new().stack_size(16 << 20).spawn(|| {
+            let mut deep = Value::Error(b"ERR reached lua stack limit".to_vec());
+            for _ in 0..8000 {
+                deep = Value::Array(vec![deep]);
+            }
+            let r = value_to_reply(deep);
+            assert!(r.to_resp(2).starts_with(b"*1\r\n*1\r\n"));
+        });
+        t.unwrap().join().unwrap();
     }
 }
