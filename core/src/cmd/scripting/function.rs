@@ -372,7 +372,7 @@ fn fcall_generic(ctx: &mut Ctx, args: &mut Args, ro: bool) -> CmdResult {
     let Some((lib, f)) = ctx.st.scripting.libraries.function(name) else {
         return Err(CmdError::other("ERR Function not found"));
     };
-    let (library, flags) = (lib.name.clone(), f.flags);
+    let (library, function, flags) = (lib.name.clone(), f.name.clone(), f.flags);
     let n = numkeys(args, Some("ERR Bad number of keys provided"))?;
     let keys = args.take_n(n);
     let argv = args.take_rest();
@@ -380,7 +380,7 @@ fn fcall_generic(ctx: &mut Ctx, args: &mut Args, ro: bool) -> CmdResult {
         return Ok(e);
     }
     let command = args.all();
-    Ok(run(ctx, Target::Function { library: &library, name, command }, flags, ro, keys, argv))
+    Ok(run(ctx, Target::Function { library: &library, name: &function, command }, flags, ro, keys, argv))
 }
 
 /// `FCALL function numkeys [key ...] [arg ...]`.

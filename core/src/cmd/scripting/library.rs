@@ -33,8 +33,14 @@ pub struct Library {
 #[derive(Default, Debug, Clone)]
 pub struct Libraries {
     libs: Vec<Library>,
-    /// Function name -> library name.
+    /// Function name (ASCII lowercased: Redis's function names ignore case, library
+    /// names do not) -> library name.
     index: HashMap<Vec<u8>, Vec<u8>>,
+}
+
+/// A function name as the index keys it.
+fn fold(name: &[u8]) -> Vec<u8> {
+    name.to_ascii_lowercase()
 }
 
 impl Libraries {
@@ -50,8 +56,8 @@ impl Libraries {
 
     /// The function called `name` and its library.
     pub fn function(&self, name: &[u8]) -> Option<(&Library, &Function)> {
-        let lib = self.get(self.index.get(name)?)?;
-        Some((lib, lib.functions.iter().find(|f| f.name == name)?))
+        let lib = self.get(self.index.get(&fold(name))?)?;
+        Some((lib, lib.functions.iter().find(|f| f.name.eq_ignore_ascii_case(name))?))
     }
 
     /// The name of a function of another library than `except` that one of `lib`'s
@@ -59,7 +65,7 @@ impl Libraries {
     pub fn collision(&self, lib: &Library, except: Option<&[u8]>) -> Option<Vec<u8>> {
         lib.functions
             .iter()
-            .find(|f| self.index.get(&f.name).is_some_and(|owner| Some(owner.as_slice()) != except))
+            .find(|f| self.index.get(&fold(&f.name)).is_some_and(|owner| Some(owner.as_slice()) != except))
             .map(|f| f.name.clone())
     }
 
@@ -67,7 +73,7 @@ impl Libraries {
     pub fn link(&mut self, lib: Library) {
         self.unlink(&lib.name.clone());
         for f in &lib.functions {
-            self.index.insert(f.name.clone(), lib.name.clone());
+            self.index.insert(fold(&f.name), lib.name.clone());
         }
         self.libs.push(lib);
     }
@@ -77,7 +83,7 @@ impl Libraries {
         let i = self.libs.iter().position(|l| l.name == name)?;
         let lib = self.libs.remove(i);
         for f in &lib.functions {
-            self.index.remove(&f.name);
+            self.index.remove(&fold(&f.name));
         }
         Some(lib)
     }
