@@ -155,10 +155,6 @@ static void push_error_buff(lua_State *L, const char *err) {
     while (len && (msg[len - 1] == '\r' || msg[len - 1] == '\n')) len--;
     lua_newtable(L);
     lua_pushstring(L, "err");
-    if (err[0] == '-' && strchr(err, ' ')) {
-        /* error_code is "err_buffer + 1" as an sds: the whole string from after '-', then " " msg */
-        code_len = strlen(code);
-    }
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     luaL_addlstring(&b, code, code_len);
@@ -184,9 +180,24 @@ static void push_error_text(lua_State *L, const char *text, size_t len) {
 }
 
 /* ---- Lua -> Redis reply (luaReplyToRedisReply) ---- */
+/* Nesting cap of a converted result: Redis nests until the Lua C stack limit (7995 levels of a self-referencing
+ * table); Cinder stops at this depth with the same error, so the Rust side (decoding, dropping, serializing,
+ * recursive) stays far from the 1 MB stack of wasm32. */
+#define CINDER_MAX_REPLY_DEPTH 1000
+
+static void reply_to_wire_inner(lua_State *L, cinder_run *r);
+
+static int reply_depth;
+
 static void reply_to_wire(lua_State *L, cinder_run *r) {
+    reply_depth++;
+    reply_to_wire_inner(L, r);
+    reply_depth--;
+}
+
+static void reply_to_wire_inner(lua_State *L, cinder_run *r) {
     int t = lua_type(L, -1);
-    if (!lua_checkstack(L, 4)) {
+    if (reply_depth > CINDER_MAX_REPLY_DEPTH || !lua_checkstack(L, 4)) {
         const char *m = "ERR reached lua stack limit";
         out_str(r, 'e', m, strlen(m));
         lua_pop(L, 1);
@@ -581,9 +592,7 @@ static int redis_lua_pcall(lua_State *L) {
             lua_getfield(L, -1, "err");
             if (lua_isstring(L, -1)) {
                 lua_replace(L, -2);
-            } else {
-                lua_pop(L, 1);
-            }
+            } /* else the nil stays: Redis returns false, the table, nil */
         }
         lua_pushboolean(L, 0);
         lua_insert(L, 1);
@@ -704,7 +713,7 @@ static int redis_log(lua_State *L) {
     luaL_buffinit(L, &b);
     for (int j = 1; j < argc; j++) {
         size_t len;
-        const char *s = lua_tolstring(L, (-argc) + j, &len);
+        const char *s = lua_tolstring(L, j + 1, &len);
         if (s) {
             if (j != 1) luaL_addchar(&b, ' ');
             luaL_addlstring(&b, s, len);
@@ -818,12 +827,11 @@ static const char *allow_list[] = {
     "string", "cjson", "bit", "cmsgpack", "math", "table", "struct",
     /* Redis API */
     "redis", "__redis__err__handler",
-    /* builtins */
-    "xpcall", "tostring", "getfenv", "setmetatable", "next", "assert", "tonumber", "rawequal", "collectgarbage",
+    /* builtins (as the installed Redis 7.0.15 runs them: Debian's security updates dropped getfenv, setfenv and
+     * newproxy from 7.0.15's list) */
+    "xpcall", "tostring", "setmetatable", "next", "assert", "tonumber", "rawequal", "collectgarbage",
     "getmetatable", "rawset", "pcall", "coroutine", "type", "_G", "select", "unpack", "gcinfo", "pairs", "rawget",
-    "loadstring", "ipairs", "_VERSION", "setfenv", "load", "error",
-    /* not documented */
-    "newproxy",
+    "loadstring", "ipairs", "_VERSION", "load", "error",
     /* removed after initialization */
     "debug", NULL};
 
@@ -1154,34 +1162,25 @@ static void call_function(lua_State *L, cinder_run *r) {
             r->status = 1;
             out_raw(r, buf, n);
         } else {
-            luaL_Buffer b;
-            const char *msg = NULL;
-            lua_getfield(L, -1, "err");
-            if (lua_isstring(L, -1)) msg = lua_tostring(L, -1);
-            luaL_buffinit(L, &b);
-            if (msg) luaL_addstring(&b, msg);
-            else luaL_addstring(&b, "(null)");
-            lua_getfield(L, -3, "source");
-            lua_getfield(L, -4, "line");
+            /* stack: [..., errT] */
+            lua_getfield(L, -1, "err");    /* errT msg */
+            lua_getfield(L, -2, "source"); /* errT msg source */
+            lua_getfield(L, -3, "line");   /* errT msg source line */
+            const char *msg = lua_isstring(L, -3) ? lua_tostring(L, -3) : "(null)";
             if (lua_isstring(L, -1) && lua_isstring(L, -2)) {
-                const char *src = lua_tostring(L, -2), *line = lua_tostring(L, -1);
-                luaL_addstring(&b, " script: ");
-                luaL_addstring(&b, r->funcname);
-                luaL_addstring(&b, ", on ");
-                luaL_addstring(&b, src);
-                luaL_addstring(&b, ":");
-                luaL_addstring(&b, line);
-                luaL_addstring(&b, ".");
+                lua_pushfstring(L, "%s script: %s, on %s:%s.", msg, r->funcname, lua_tostring(L, -2),
+                                lua_tostring(L, -1));
+            } else {
+                lua_pushstring(L, msg);
             }
-            lua_pop(L, 2);
-            luaL_pushresult(&b);
             size_t n;
             const char *text = lua_tolstring(L, -1, &n);
             r->status = 1;
             out_raw(r, text, n);
-            lua_getfield(L, -3, "ignore_error_stats_update");
+            lua_pop(L, 4); /* errT */
+            lua_getfield(L, -1, "ignore_error_stats_update");
             if (lua_isboolean(L, -1)) r->ignore_stats = lua_toboolean(L, -1);
-            lua_pop(L, 3);
+            lua_pop(L, 1);
         }
         lua_pop(L, 1);
     } else {
@@ -1422,6 +1421,7 @@ static int load_library(lua_State *L) {
 
 /* ---- entry points for Rust: each runs protected; the results are in r->out / r->status ---- */
 static int run_protected(lua_State *L, lua_CFunction f, cinder_run *r) {
+    reply_depth = 0;
     int rc = lua_cpcall(L, f, r);
     if (rc != 0) {
         /* an error outside the script's own pcall (out of memory while converting, ...) */

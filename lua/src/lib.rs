@@ -71,20 +71,27 @@ pub enum LogLevel {
 /// What the engine provides to a running script. Implemented by the core (it re-enters `cmd::call` with the
 /// script's client). No Lua error (longjmp) ever crosses a Rust frame: these return values, C raises.
 pub trait Host {
-    /// `redis.call`/`redis.pcall` with `argv` (already converted from Lua: strings as is, numbers formatted as
-    /// Lua's `lua_tolstring` does (`%.14g`), anything else refused by the lua crate with Redis's error before
-    /// reaching here). The reply is in protocol `resp`. A command error comes back as `Value::Error`; the lua crate
-    /// raises it for `redis.call` (as Redis 7.0 does: an error table) or returns it as a table for `redis.pcall`.
+    /// `redis.call`/`redis.pcall` with `argv` (already converted from Lua: strings as is, numbers formatted with
+    /// `%.17g` as Redis's luaArgsToRedisArgv does, anything else refused by the lua crate with Redis's error before
+    /// reaching here). The reply must be in protocol `resp` (`Value::Nil` is `$-1` under RESP2, which Lua sees as
+    /// `false`, and `_` under RESP3, which Lua sees as `nil`). A command error (including the core's own refusals:
+    /// "not allowed from script", OOM, undeclared keys...) comes back as `Value::Error` with its full text (code
+    /// included, e.g. `b"WRONGTYPE Operation against..."`); the lua crate raises it for `redis.call` (an error
+    /// table, as Redis 7.0) or returns it as a table for `redis.pcall`. Must not panic (it runs under C frames).
     fn call(&mut self, argv: &[&[u8]], resp: Resp) -> Value;
     /// `redis.log(level, ...)`: the message is the arguments joined with spaces.
     fn log(&mut self, level: LogLevel, message: &[u8]);
-    /// `redis.set_repl(flags)` (flags already validated: 0..=3). Returns an error text to raise, or Ok.
+    /// `redis.set_repl(flags)` (flags already validated: 0..=3). Returns a full error text to raise
+    /// (e.g. `b"ERR ..."`), or Ok.
     fn set_repl(&mut self, flags: i32) -> Result<(), Vec<u8>>;
     /// `redis.acl_check_cmd(cmd, ...)`: Ok(allowed) or an error text to raise (unknown command: Redis's text).
     fn acl_check_cmd(&mut self, argv: &[&[u8]]) -> Result<bool, Vec<u8>>;
-    /// Called by the count hook (every 100,000 VM instructions, like Redis) and may block to let the host serve
-    /// other clients (-BUSY) in between. Return `Ok(())` to continue or `Err(text)` to end the script with that
-    /// error (SCRIPT KILL: "ERR Script killed by user with SCRIPT KILL...", or the npm time limit).
+    /// Called by the count hook (every 100,000 VM instructions, like Redis; also while FUNCTION LOAD runs a
+    /// library's code) and may block to let the host serve other clients (-BUSY) in between. Return `Ok(())` to
+    /// continue or `Err(text)` to end the script with that full error text (SCRIPT KILL / FUNCTION KILL:
+    /// `b"ERR Script killed by user with SCRIPT KILL..."`; the load limit: `b"ERR FUNCTION LOAD timeout"`; the npm
+    /// time limit). After an `Err` every following line raises the same error again, so `pcall` cannot keep the
+    /// script alive (as Redis's line hook after a kill); the hook is not called again for that call.
     fn on_hook(&mut self) -> Result<(), Vec<u8>>;
 }
 

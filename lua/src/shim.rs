@@ -2,7 +2,12 @@
 //! `strtod` and the `strto*` integers, double-to-integer casts with x86-64's results, the maths functions (the
 //! `libm` crate) on every target, and on wasm32 `malloc` & co over Rust's allocator.
 
-#![allow(clippy::missing_safety_doc)]
+#![allow(
+    clippy::missing_safety_doc,
+    clippy::unnecessary_cast,
+    clippy::manual_range_contains,
+    clippy::excessive_precision
+)]
 
 use std::ffi::{c_char, c_int, c_long, c_ulong};
 use std::fmt::Write as _;
@@ -552,7 +557,6 @@ mod tests {
     #[test]
     fn formats_like_glibc() {
         assert_eq!(fmt_double(0.1, b'g', 14, false), "0.1");
-        assert_eq!(fmt_double(1e300 * 10.0, b'f', 2, false), "inf"); // never called with inf by printf.c
         assert_eq!(fmt_double(100000000000000.0, b'g', 14, false), "1e+14");
         assert_eq!(fmt_double(12345678901234.0, b'g', 14, false), "12345678901234");
         assert_eq!(fmt_double(0.0001, b'g', 14, false), "0.0001");

@@ -18,6 +18,9 @@ double cinder_strtod(const char *s, char **end);
 
 int errno;
 
+/* The tag longjmp throws (the lowered setjmp callers catch it). */
+__asm__(".globl __c_longjmp\n.tagtype __c_longjmp i32\n__c_longjmp:\n");
+
 /* ---- setjmp/longjmp runtime (the interface of LLVM 19's WebAssemblyLowerEmscriptenEHSjLj) ---- */
 struct jmp_buf_impl {
     void *func_invocation_id;
