@@ -417,7 +417,11 @@ impl Engine {
             Err(_) => Reply::error("ERR internal error while running the command"),
         };
         if let Reply::Error(text) = &reply {
-            self.state.stats.record_error(text);
+            // A script's error raised from a `redis.call` error was counted when the
+            // call failed (Redis's `ignore_error_stats_update`).
+            if !std::mem::take(&mut self.state.scripting.error_counted) {
+                self.state.stats.record_error(text);
+            }
         }
         // A blocked command's reply mode applies when its reply comes.
         let reply = if matches!(reply, Reply::Blocked) || client.reply_mode == crate::client::ReplyMode::On {

@@ -51,6 +51,9 @@ pub struct Scripting {
     /// Whether memory was over `maxmemory` before the current command (Redis's
     /// `pre_command_oom_state`), set by the dispatcher.
     pub pre_command_oom: bool,
+    /// The error the last script returned was already counted in the error statistics
+    /// (it came from a failed `redis.call`): whoever records the script's reply skips it.
+    pub error_counted: bool,
     /// The host's clock and busy-script handler (none: time stands still during a script,
     /// so no script is ever busy).
     pub busy_host: Option<Box<dyn BusyHost>>,

@@ -195,6 +195,7 @@ pub(crate) fn run(ctx: &mut Ctx, target: Target, script_flags: u32, ro: bool, ke
     };
     let st = &mut *ctx.st;
     st.scripting.running = None;
+    st.scripting.error_counted = matches!(value, Value::Error(_)) && vm.last_error_ignores_stats();
     if eval {
         st.scripting.eval_vm = Some(vm);
     } else {
@@ -273,11 +274,19 @@ impl Host for ScriptHost<'_> {
         }
         let spec = match cmd::lookup_argv(argv) {
             Ok(s) if s.arity_ok(argv.len()) => s,
-            Ok(_) => return Value::Error(b"ERR Wrong number of args calling Redis command from script".to_vec()),
-            Err(_) => return Value::Error(b"ERR Unknown Redis command called from script".to_vec()),
+            Ok(s) => {
+                self.st.cmd_calls.of(s).rejected += 1;
+                self.st.stats.record_error("ERR");
+                return Value::Error(b"ERR Wrong number of args calling Redis command from script".to_vec());
+            }
+            Err(_) => {
+                self.st.stats.record_error("ERR");
+                return Value::Error(b"ERR Unknown Redis command called from script".to_vec());
+            }
         };
         if let Err(e) = self.check(spec) {
             self.st.cmd_calls.of(spec).rejected += 1;
+            self.st.stats.record_error(e);
             return Value::Error(e.as_bytes().to_vec());
         }
         let repl = self.running().repl;
