@@ -20,6 +20,8 @@ pub mod function;
 pub mod library;
 pub mod payload;
 pub mod run;
+#[cfg(test)]
+mod tests;
 
 pub use eval::{
     eval, eval_ro, evalsha, evalsha_ro, script_debug, script_exists, script_flush, script_help, script_kill,
