@@ -160,6 +160,20 @@ fn load_one(st: &mut EngineState, code: &[u8], replace: bool) -> Result<Vec<u8>,
     result
 }
 
+/// For RDB loading (`RDB_OPCODE_FUNCTION2`): loads a library's code (shebang included)
+/// as FUNCTION LOAD [REPLACE] does; its name, or the error text.
+pub fn load_library_code(st: &mut EngineState, code: &[u8], replace: bool) -> Result<Vec<u8>, String> {
+    load_one(st, code, replace).map_err(|e| match e {
+        Reply::Error(t) => t.into_owned(),
+        _ => "ERR Failed creating the library".into(),
+    })
+}
+
+/// For RDB saving: every library's code, in load order (what FUNCTION DUMP writes).
+pub fn library_codes(st: &EngineState) -> Vec<&[u8]> {
+    st.scripting.libraries.iter().map(|l| l.code.as_slice()).collect()
+}
+
 /// Loads an accepted library's code into `vm` again (it loaded before, so it loads now).
 fn reload(st: &mut EngineState, vm: &mut Lua, lib: &Library) {
     let meta_len = library_meta(&lib.code).map_or(0, |m| m.shebang_len);
