@@ -48,6 +48,7 @@ typedef struct cinder_run {
     int out_oom;
     int ignore_stats;
     int status;          /* 0 ok, 1 error (out holds the error text), 2 no such function */
+    int depth;           /* nesting of the result being converted */
 } cinder_run;
 
 /* Memory accounting of one interpreter (lua_Alloc's ud). */
@@ -187,17 +188,15 @@ static void push_error_text(lua_State *L, const char *text, size_t len) {
 
 static void reply_to_wire_inner(lua_State *L, cinder_run *r);
 
-static int reply_depth;
-
 static void reply_to_wire(lua_State *L, cinder_run *r) {
-    reply_depth++;
+    r->depth++;
     reply_to_wire_inner(L, r);
-    reply_depth--;
+    r->depth--;
 }
 
 static void reply_to_wire_inner(lua_State *L, cinder_run *r) {
     int t = lua_type(L, -1);
-    if (reply_depth > CINDER_MAX_REPLY_DEPTH || !lua_checkstack(L, 4)) {
+    if (r->depth > CINDER_MAX_REPLY_DEPTH || !lua_checkstack(L, 4)) {
         const char *m = "ERR reached lua stack limit";
         out_str(r, 'e', m, strlen(m));
         lua_pop(L, 1);
@@ -549,11 +548,19 @@ static int args_to_argv(lua_State *L, int argc) {
     return 1;
 }
 
-static int collect_argv(lua_State *L, int argc, const char ***argv, size_t **lens) {
-    *argv = lua_newuserdata(L, sizeof(char *) * argc + sizeof(size_t) * argc);
-    *lens = (size_t *)(*argv + argc);
+/* Points argv/lens at the stack's strings: a caller-provided array for up to 16 arguments, a userdata (freed by the
+ * collector) beyond. */
+#define SMALL_ARGC 16
+static void collect_argv(lua_State *L, int argc, const char **small_argv, size_t *small_lens, const char ***argv,
+                         size_t **lens) {
+    if (argc <= SMALL_ARGC) {
+        *argv = small_argv;
+        *lens = small_lens;
+    } else {
+        *argv = lua_newuserdata(L, sizeof(char *) * argc + sizeof(size_t) * argc);
+        *lens = (size_t *)(*argv + argc);
+    }
     for (int j = 0; j < argc; j++) (*argv)[j] = lua_tolstring(L, j + 1, &(*lens)[j]);
-    return 1;
 }
 
 static int redis_generic_command(lua_State *L, int raise_error) {
@@ -564,9 +571,9 @@ static int redis_generic_command(lua_State *L, int raise_error) {
     }
     int argc = lua_gettop(L);
     if (!args_to_argv(L, argc)) return raise_error ? lua_error(L) : 1;
-    const char **argv;
-    size_t *lens;
-    collect_argv(L, argc, &argv, &lens);
+    const char **argv, *small_argv[SMALL_ARGC];
+    size_t *lens, small_lens[SMALL_ARGC];
+    collect_argv(L, argc, small_argv, small_lens, &argv, &lens);
     const char *out;
     size_t outlen;
     cinder_rs_call(r->host, argc, argv, lens, r->resp, &out, &outlen);
@@ -681,9 +688,9 @@ static int redis_acl_check_cmd(lua_State *L) {
     }
     int argc = lua_gettop(L);
     if (!args_to_argv(L, argc)) return lua_error(L);
-    const char **argv;
-    size_t *lens;
-    collect_argv(L, argc, &argv, &lens);
+    const char **argv, *small_argv[SMALL_ARGC];
+    size_t *lens, small_lens[SMALL_ARGC];
+    collect_argv(L, argc, small_argv, small_lens, &argv, &lens);
     const char *err;
     size_t errlen;
     int res = cinder_rs_acl(r->host, argc, argv, lens, &err, &errlen);
@@ -766,8 +773,9 @@ static int redis_replicate_commands(lua_State *L) {
     return 1;
 }
 
-/* ---- math.random with Redis's redisLrand48 (rand.c): one process-wide sequence, as in Redis ---- */
-static uint32_t rx[3] = {0x330E, 0xABCD, 0x1234};
+/* ---- math.random with Redis's redisLrand48 (rand.c): one sequence shared by every interpreter of the thread (the
+ * process in Redis), never reseeded except by math.randomseed ---- */
+static _Thread_local uint32_t rx[3] = {0x330E, 0xABCD, 0x1234};
 static const uint32_t ra[3] = {0xE66D, 0xDEEC, 0x5};
 static const uint32_t rc = 0xB;
 #define RMASK 0xffffu
@@ -1327,15 +1335,13 @@ static int register_function(lua_State *L) {
         const char *fl = lua_isnil(L, -1) ? "" : lua_tolstring(L, -1, &flen);
         const char *rerr;
         size_t rerrlen;
-        if (cinder_rs_register(r->host, name, strlen(name), desc, has_desc ? strlen(desc) : 0, has_desc, fl, flen,
-                               ref, &rerr, &rerrlen)) {
+        if (cinder_rs_register(r->host, name, nlen, desc, has_desc ? dlen : 0, has_desc, fl, flen, ref, &rerr,
+                               &rerrlen)) {
             luaL_unref(L, LUA_REGISTRYINDEX, ref);
             lua_pushlstring(L, rerr, rerrlen);
             push_error(L, lua_tostring(L, -1));
             return lua_error(L);
         }
-        (void)nlen;
-        (void)dlen;
         return 0;
     }
     /* positional: name, callback */
@@ -1352,7 +1358,7 @@ static int register_function(lua_State *L) {
     {
         const char *rerr;
         size_t rerrlen;
-        if (cinder_rs_register(r->host, name, strlen(name), NULL, 0, 0, "", 0, ref, &rerr, &rerrlen)) {
+        if (cinder_rs_register(r->host, name, nlen, NULL, 0, 0, "", 0, ref, &rerr, &rerrlen)) {
             luaL_unref(L, LUA_REGISTRYINDEX, ref);
             lua_pushlstring(L, rerr, rerrlen);
             push_error(L, lua_tostring(L, -1));
@@ -1421,7 +1427,7 @@ static int load_library(lua_State *L) {
 
 /* ---- entry points for Rust: each runs protected; the results are in r->out / r->status ---- */
 static int run_protected(lua_State *L, lua_CFunction f, cinder_run *r) {
-    reply_depth = 0;
+    r->depth = 0;
     int rc = lua_cpcall(L, f, r);
     if (rc != 0) {
         /* an error outside the script's own pcall (out of memory while converting, ...) */

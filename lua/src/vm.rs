@@ -42,6 +42,7 @@ struct Run {
     out_oom: c_int,
     ignore_stats: c_int,
     status: c_int,
+    depth: c_int,
 }
 
 impl Run {
@@ -68,6 +69,7 @@ impl Run {
             out_oom: 0,
             ignore_stats: 0,
             status: 0,
+            depth: 0,
         }
     }
 
@@ -496,7 +498,8 @@ impl Lua {
         }
     }
 
-    /// FCALL: runs a registered function with (keys, args) as its two table arguments. An unknown
+    /// FCALL: runs a registered function with (keys, args) as its two table arguments. `function` matches the
+    /// registered name exactly or else case-insensitively, as Redis's function dictionary. An unknown
     /// (library, function) gives an error value (the core checks names first, as Redis does).
     pub fn call_library_function(
         &mut self,
@@ -508,9 +511,12 @@ impl Lua {
         host: &mut dyn Host,
     ) -> Value {
         let _ = client_resp;
-        let Some(fref) =
-            self.libraries.get(library).and_then(|fs| fs.iter().find(|(n, _)| n == function)).map(|(_, r)| *r)
-        else {
+        // Redis looks functions up case-insensitively (functionDictType); a loaded library's names are unique that way.
+        let fs = self.libraries.get(library);
+        let found = fs
+            .and_then(|fs| fs.iter().find(|(n, _)| n == function))
+            .or_else(|| fs.and_then(|fs| fs.iter().find(|(n, _)| n.eq_ignore_ascii_case(function))));
+        let Some(fref) = found.map(|(_, r)| *r) else {
             return Value::Error(b"ERR Function not found".to_vec());
         };
         let name = c_name(function);

@@ -310,6 +310,10 @@ fn functions_load_and_call() {
     assert!(String::from_utf8(e).unwrap().contains("nonexistent global variable 'string'"));
     let v = lua.call_library_function(b"lib", b"f1", &[], &[], Resp::Two, &mut h);
     assert_eq!(v, Value::Array(vec![]));
+    let v = lua.call_library_function(b"lib", b"F2", &[], &[], Resp::Two, &mut h);
+    assert_eq!(v, Value::Status(b"PONG".to_vec()));
+    let e = lua.load_library(b"lib3", b"redis.register_function('bad\\0format', function() return 1 end)", &mut h);
+    assert!(String::from_utf8(e.unwrap_err()).unwrap().contains("Library names can only contain letters"));
     lua.drop_library(b"lib");
     assert!(matches!(lua.call_library_function(b"lib", b"f1", &[], &[], Resp::Two, &mut h), Value::Error(_)));
     assert!(lua.used_memory() > 0);
