@@ -196,3 +196,50 @@ fn busy_scripts_answer_busy_and_can_be_killed_until_they_write() {
          script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.\r\n"
     );
 }
+
+#[test]
+fn keyspace_events_and_tracking_see_script_writes() {
+    let mut t = TestEngine::new();
+    let sub = t.connect();
+    t.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]);
+    t.run_as(sub, "SUBSCRIBE __keyevent@0__:set");
+    t.eng.take_pushes();
+    t.cmd(&["EVAL", "return redis.call('set', 'ev', 1)", "0"]);
+    let pushes: Vec<String> = t
+        .eng
+        .take_pushes()
+        .into_iter()
+        .filter(|(to, _)| *to == sub)
+        .map(|(_, p)| String::from_utf8(p.to_resp(2)).unwrap())
+        .collect();
+    assert_eq!(pushes, ["*3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:set\r\n$2\r\nev\r\n"]);
+    // A RESP3 tracking client reading a key inside a script is told when it changes.
+    let reader = t.connect();
+    t.run_as(reader, "HELLO 3");
+    t.run_as(reader, "CLIENT TRACKING on");
+    t.cmd_as(reader, &["EVAL", "return redis.call('get', 'ev')", "0"]);
+    t.eng.take_pushes();
+    t.cmd(&["SET", "ev", "2"]);
+    let inval = t.eng.take_pushes().into_iter().chain(t.eng.take_late_pushes()).filter(|(to, _)| *to == reader).count();
+    assert_eq!(inval, 1);
+}
+
+#[test]
+fn function_stats_while_a_function_is_busy() {
+    let mut t = TestEngine::new();
+    let other = t.connect();
+    let replies = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let host = KillingHost { now_us: 0, killer: other, command: vec!["FUNCTION", "STATS"], replies: replies.clone() };
+    t.eng.state.scripting.busy_host = Some(Box::new(host));
+    t.cmd(&["FUNCTION", "LOAD", "#!lua name=l\nredis.register_function('spin', function() local i = 0 while i < 2000000 do i = i + 1 end return i end)"]);
+    assert_eq!(t.resp(&["FCALL", "spin", "0"]), ":2000000\r\n");
+    let log = replies.borrow();
+    assert_eq!(log[0], "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n");
+    assert!(
+        log[1].starts_with(
+            "*4\r\n$14\r\nrunning_script\r\n*6\r\n$4\r\nname\r\n$4\r\nspin\r\n$7\r\ncommand\r\n*3\r\n$5\r\nFCALL\r\n"
+        ),
+        "{}",
+        log[1]
+    );
+}
