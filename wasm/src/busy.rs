@@ -10,6 +10,10 @@ use cinder_core::cmd::scripting::BusyHost;
 pub const TIME_LIMIT_ERROR: &[u8] =
     b"ERR Script killed: it ran past busy-reply-threshold (lua-time-limit) and this host cannot serve other clients meanwhile";
 
+/// The most memory one Lua interpreter may hold in the package (wasm32 has 4 GiB at most,
+/// shared with the data): past it a script gets Lua's "not enough memory" error.
+pub const LUA_MEMORY_LIMIT: usize = 256 << 20;
+
 /// The package's [`BusyHost`].
 pub struct WasmBusy;
 

@@ -56,6 +56,7 @@ test('bad scripts get errors, never a crash', () => {
   assert.throws(() => db.eval('local function f() return f() + 1 end return f()'), /stack overflow/);
   assert.throws(() => db.eval('error("boom")'), /boom/);
   assert.equal(db.eval('local t = {} for i = 1, 100000 do t[i] = i end return t').length, 100000);
+  assert.throws(() => db.eval("local t = {} while true do t[#t + 1] = string.rep('x', 1000000) .. #t end"), /not enough memory/);
   const deep = db.callBuffer('EVAL', 'local a = {} local b = {a} a[1] = b return a', '0');
   assert.ok(Array.isArray(deep));
   assert.equal(db.ping(), 'PONG');

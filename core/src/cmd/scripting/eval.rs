@@ -30,7 +30,10 @@ pub(crate) fn create_function(st: &mut EngineState, body: &[u8]) -> Result<[u8; 
         return Ok(sha);
     }
     let shebang = eval_shebang(body).map_err(|e| err_reply(e.as_bytes()))?;
-    let vm = st.scripting.eval_vm.get_or_insert_with(|| Box::new(cinder_lua::Lua::new_for_eval()));
+    if st.scripting.eval_vm.is_none() {
+        st.scripting.eval_vm = Some(st.scripting.new_vm(true));
+    }
+    let vm = st.scripting.eval_vm.as_mut().expect("created above");
     vm.create_eval_function(&sha, &body[shebang.len..]).map_err(|e| err_reply(&e))?;
     st.scripting.scripts.insert(sha, Script { body: body.to_vec(), flags: shebang.flags });
     Ok(sha)

@@ -124,7 +124,7 @@ pub fn function_load(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// Loads one library into the engine's libraries (replacing one of the same name with
 /// `replace`); its name, or the error reply. On error nothing changes.
 fn load_one(st: &mut EngineState, code: &[u8], replace: bool) -> Result<Vec<u8>, Reply> {
-    let mut vm = st.scripting.func_vm.take().unwrap_or_else(|| Box::new(Lua::new_for_functions()));
+    let mut vm = st.scripting.func_vm.take().unwrap_or_else(|| st.scripting.new_vm(false));
     let mut libs = std::mem::take(&mut st.scripting.libraries);
     let name = library_meta(code).ok().map(|m| m.name);
     // The old library leaves the bookkeeping while the new one loads (the interpreter
@@ -296,7 +296,7 @@ pub fn function_restore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let codes = payload::libraries(data).map_err(|e| CmdError::other(format!("ERR {}", e)))?;
     // Every library loads into a fresh context and interpreter first (errors leave the
     // current ones as they are), then joins the current ones by the policy.
-    let mut vm = Box::new(Lua::new_for_functions());
+    let mut vm = ctx.st.scripting.new_vm(false);
     let mut fresh = Libraries::default();
     for code in &codes {
         let lib = match create_library(ctx.st, &mut vm, &fresh, code, false) {
@@ -335,7 +335,7 @@ pub fn function_restore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     // Accepted: the libraries load into the engine's interpreter (they compiled above).
-    let mut vm = st.scripting.func_vm.take().unwrap_or_else(|| Box::new(Lua::new_for_functions()));
+    let mut vm = st.scripting.func_vm.take().unwrap_or_else(|| st.scripting.new_vm(false));
     for lib in fresh.iter() {
         reload(st, &mut vm, lib);
         joined.link(lib.clone());

@@ -56,6 +56,10 @@ pub struct Scripting {
     /// The error the last script returned was already counted in the error statistics
     /// (it came from a failed `redis.call`): whoever records the script's reply skips it.
     pub error_counted: bool,
+    /// A cap on each interpreter's memory in bytes (0: none, as Redis); a host without
+    /// room to spare (the wasm package) sets one, so a script that allocates without end
+    /// gets Lua's "not enough memory" error instead of taking the instance down.
+    pub vm_memory_limit: usize,
     /// The host's clock and busy-script handler (none: time stands still during a script,
     /// so no script is ever busy).
     pub busy_host: Option<Box<dyn BusyHost>>,
@@ -72,6 +76,16 @@ impl std::fmt::Debug for Scripting {
 }
 
 impl Scripting {
+    /// A fresh interpreter for EVAL (`eval`) or for functions, with the memory cap.
+    pub(crate) fn new_vm(&self, eval: bool) -> Box<cinder_lua::Lua> {
+        let mut vm =
+            Box::new(if eval { cinder_lua::Lua::new_for_eval() } else { cinder_lua::Lua::new_for_functions() });
+        if self.vm_memory_limit != 0 {
+            vm.set_memory_limit(self.vm_memory_limit);
+        }
+        vm
+    }
+
     /// Bytes the EVAL interpreter holds (`used_memory_lua`, `used_memory_vm_eval`).
     pub fn eval_vm_memory(&self) -> usize {
         self.eval_vm.as_ref().map_or(EMPTY_VM_BYTES, |l| l.used_memory())

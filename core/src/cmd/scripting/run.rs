@@ -162,8 +162,7 @@ pub(crate) fn run(ctx: &mut Ctx, target: Target, script_flags: u32, ro: bool, ke
     let st = &mut *ctx.st;
     let mut vm = match if eval { st.scripting.eval_vm.take() } else { st.scripting.func_vm.take() } {
         Some(vm) => vm,
-        None if eval => Box::new(cinder_lua::Lua::new_for_eval()),
-        None => Box::new(cinder_lua::Lua::new_for_functions()),
+        None => st.scripting.new_vm(eval),
     };
     let now = st.scripting.busy_host.as_mut().map_or(st.now_us, |b| b.now_us());
     let mut sc = st.scripting.script_client.take().unwrap_or_else(|| script_client(st.now_ms()));

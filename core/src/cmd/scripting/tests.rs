@@ -243,3 +243,12 @@ fn function_stats_while_a_function_is_busy() {
         log[1]
     );
 }
+
+#[test]
+fn a_memory_cap_stops_a_script_that_allocates_without_end() {
+    let mut t = TestEngine::new();
+    t.eng.state.scripting.vm_memory_limit = 16 << 20;
+    let r = t.resp(&["EVAL", "local t = {} while true do t[#t + 1] = string.rep('x', 1000000) .. #t end", "0"]);
+    assert!(r.starts_with("-ERR ") && r.contains("not enough memory"), "{r}");
+    assert_eq!(t.resp(&["EVAL", "return 'fine'", "0"]), "$4\r\nfine\r\n");
+}
