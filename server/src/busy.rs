@@ -95,8 +95,10 @@ impl BusyHost for ServerBusy {
                 }
             }
             run_busy_input(conn, busy);
-            if conn.write_pending().is_err() {
-                closed.push(idx);
+            match conn.write_pending() {
+                Ok(true) if conn.close_after_write => closed.push(idx),
+                Ok(_) => {}
+                Err(_) => closed.push(idx),
             }
         }
         Ok(())
@@ -128,9 +130,12 @@ fn run_busy_input(conn: &mut Conn, busy: &mut Busy<'_>) {
                 conn.parser.argv(rest, &mut argv);
                 let reply = busy.execute(conn.handle, &argv);
                 for action in busy.take_actions() {
-                    if action == HostAction::Shutdown {
+                    match action {
                         // SHUTDOWN NOSAVE while busy: Redis exits at once.
-                        std::process::exit(0);
+                        HostAction::Shutdown => std::process::exit(0),
+                        // QUIT (allowed while busy): close once the reply is written.
+                        HostAction::Close(h) if h == conn.handle => conn.close_after_write = true,
+                        _ => {}
                     }
                 }
                 if !matches!(reply, Reply::NoReply | Reply::Blocked) {
