@@ -161,9 +161,13 @@ impl EngineState {
 
     /// Bytes in use (Redis's `used_memory`), from the engine's running accounting: the
     /// fixed base, each database's structures and every key and value as sized after
-    /// its last write. O(databases); the same in every host, so eviction is too.
+    /// its last write, and the script cache (Redis counts its bodies; the Lua
+    /// interpreters' own memory is reported apart, as `used_memory_lua`). O(databases);
+    /// the same in every host, so eviction is too.
     pub fn used_memory(&self) -> usize {
-        ENGINE_BASE_BYTES + self.dbs.iter().map(|d| d.overhead_bytes() + d.keys.value_bytes()).sum::<usize>()
+        ENGINE_BASE_BYTES
+            + self.dbs.iter().map(|d| d.overhead_bytes() + d.keys.value_bytes()).sum::<usize>()
+            + self.scripting.scripts_memory()
     }
 
     /// Bytes of keys and values only (`used_memory_dataset`).

@@ -65,6 +65,9 @@ impl ScriptCache {
     /// Bytes as Redis's `evalScriptsMemory` counts them: keys and bodies, an entry and a
     /// script record per script, and the bucket array.
     pub fn memory(&self) -> usize {
+        if self.scripts.is_empty() {
+            return 0;
+        }
         self.bytes + self.scripts.len() * (24 + 16) + self.scripts.capacity().next_power_of_two() * 8
     }
 }
