@@ -3,7 +3,7 @@
  * connection) and `Connection`. Each runtime entry (node, browser, workerd, deno) only
  * tells this module how to find the wasm bytes.
  */
-import init, { initSync, CinderCore, panicMessage, __panicForTests } from './wasm/cinder_wasm.js';
+import init, { initSync, CinderCore, panicMessage, panicBuffer, __panicForTests } from './wasm/cinder_wasm.js';
 import type { InitOutput } from './wasm/cinder_wasm.js';
 import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8Text, writeArgs, writeString, writeStringArgs } from './codec.js';
 import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
@@ -48,6 +48,15 @@ let wasm: InitOutput | null = null;
 let initializing: Promise<void> | null = null;
 /** Set once the engine panicked: the module's memory can no longer be trusted. */
 let panicked: string | null = null;
+/** Where the panic hook leaves its message: [length word address, bytes address]. */
+let panicAt: [number, number] | null = null;
+
+/** Asks the freshly loaded module where its panic message will be (before any panic). */
+function loaded(out: InitOutput): InitOutput {
+  const [len, bytes] = panicBuffer();
+  panicAt = [len, bytes];
+  return out;
+}
 
 /** Called by a runtime entry to say how the wasm module is found. */
 export function setWasmLoader(l: WasmLoader): void {
@@ -67,6 +76,17 @@ function rethrow(e: unknown): never {
       let msg: string | undefined;
       try {
         msg = panicMessage() ?? undefined;
+      } catch {
+        msg = undefined;
+      }
+      try {
+        // A module that trapped refuses calls (wasm-bindgen's guard with exception
+        // handling in): read the message the panic hook left in memory instead.
+        if (msg === undefined && wasm !== null && panicAt !== null) {
+          const mem = new DataView(wasm.memory.buffer);
+          const len = mem.getUint32(panicAt[0], true);
+          if (len > 0) msg = new TextDecoder().decode(new Uint8Array(wasm.memory.buffer, panicAt[1], len));
+        }
       } catch {
         msg = undefined;
       }
@@ -763,7 +783,7 @@ export class Cinder extends Connection {
     if (!initializing) {
       initializing = (async () => {
         const src = source ?? (await requireLoader().async());
-        wasm = await init({ module_or_path: src as any });
+        wasm = loaded(await init({ module_or_path: src as any }));
       })();
       initializing.catch(() => {
         initializing = null;
@@ -785,7 +805,7 @@ export class Cinder extends Connection {
       }
       src = l.sync();
     }
-    wasm = initSync({ module: src });
+    wasm = loaded(initSync({ module: src }));
   }
 
   /** A new database. Loads the wasm module on first use. */
