@@ -9,6 +9,24 @@ export const KEYS = Array.from({ length: 10_000 }, (_, i) => `key:${i}`);
 export const VALUE = 'v'.repeat(16);
 export const MEMBERS = Array.from({ length: COLLECTION }, (_, i) => `member:${i}`);
 
+/** The EVALSHA row's script (the issue's INCR+EXPIRE rate-limit step) and its SHA-1. */
+const INCR_EXPIRE = "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], 60) return n";
+const INCR_EXPIRE_SHA = 'e7fb793085a6712633dcedd18b7b1d3ea4eaef44';
+const loaded = new WeakSet();
+/** The SHA-1, the script loaded into `db` on first use. */
+const shaIn = (db) => {
+  if (!loaded.has(db)) {
+    db.call('SCRIPT', 'LOAD', INCR_EXPIRE);
+    loaded.add(db);
+  }
+  return INCR_EXPIRE_SHA;
+};
+/** ioredis-mock runs scripts through `defineCommand` (it has no SCRIPT LOAD). */
+const mockScript = (r) => {
+  if (!r.incrExpire) r.defineCommand('incrExpire', { numberOfKeys: 1, lua: INCR_EXPIRE });
+  return r;
+};
+
 /**
  * One row per command: setup (fill collections), then one op as `call` arguments, a typed
  * method call, an ioredis-mock call, and the Map equivalent. `i` is the op counter.
@@ -36,6 +54,8 @@ export const ROWS = [
     mock: (r, i) => r.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), pipe: (p, i) => p.zadd('zset', i % COLLECTION, MEMBERS[i % COLLECTION]), map: null },
   { name: 'ZRANGE 10 (100k zset)', cmd: 'zrange', coll: 'zset', call: (db, i) => db.call('ZRANGE', 'zset', i % 1000, (i % 1000) + 9), typed: (db, i) => db.zrange('zset', i % 1000, (i % 1000) + 9),
     mock: (r, i) => r.zrange('zset', i % 1000, (i % 1000) + 9), pipe: (p, i) => p.zrange('zset', i % 1000, (i % 1000) + 9), map: null },
+  { name: 'EVALSHA (INCR+EXPIRE script)', cmd: 'evalsha', call: (db, i) => db.call('EVALSHA', shaIn(db), 1, `n:${i % 100}`), typed: (db, i) => db.evalsha(shaIn(db), [`n:${i % 100}`]),
+    mock: (r, i) => mockScript(r).incrExpire(`n:${i % 100}`), pipe: (p, i) => p.incrExpire(`n:${i % 100}`), map: null },
 ];
 
 export function fillCinder(db, coll) {

@@ -58,6 +58,8 @@ pub struct Client {
     /// Set while EXEC or a script runs commands for this client: blocking commands then
     /// answer at once as if they timed out.
     pub deny_blocking: bool,
+    /// The client a script's commands run as (Redis's `CLIENT_SCRIPT`).
+    pub script: bool,
     /// The open transaction between MULTI and EXEC/DISCARD (`flags=x`).
     pub multi: Option<Box<crate::cmd::transactions::MultiState>>,
     /// Pub/sub subscriptions (`flags=P`); `None` when there is none.
@@ -85,6 +87,7 @@ impl Client {
             handle: ClientHandle(u32::MAX),
             wait: None,
             deny_blocking: false,
+            script: false,
             multi: None,
             pubsub: None,
             tracking: None,

@@ -14,6 +14,9 @@
 //!   checksum passes) or as a whole RDB file: an error or a value, never a panic; a value
 //!   accepted serializes back to a payload that restores to the same bytes, and every read
 //!   command on it answers without an internal error; a file accepted saves and reloads.
+//! - [`lua_eval`]: EVAL of random Lua chunks (tokens of Lua, `redis.call`/`pcall` with random
+//!   commands and arguments, the Redis libraries, nesting, loops) and random FUNCTION LOADs:
+//!   the same invariants, and a script never hangs (a test busy host stops it).
 
 use crate::client::ConnInfo;
 use crate::engine::{Engine, EngineOptions};
@@ -293,6 +296,135 @@ pub fn engine_ops(data: &[u8]) {
     }
 }
 
+/// Pieces of Lua that random chunks are made of.
+const LUA: &[&str] = &[
+    "return ",
+    "local x = ",
+    "x = ",
+    "redis.call(",
+    "redis.pcall(",
+    "'set', ",
+    "'get', ",
+    "'incr', ",
+    "'lpush', ",
+    "'hset', ",
+    "'zadd', ",
+    "'select', ",
+    "'multi'",
+    "'blpop', ",
+    "'eval', ",
+    "'del', ",
+    "KEYS[1]",
+    "ARGV[1]",
+    "KEYS[2]",
+    ", ",
+    ")",
+    "{",
+    "}",
+    "1",
+    "-1",
+    "0.5",
+    "1e300",
+    "'a'",
+    " .. ",
+    " + ",
+    "#",
+    "while true do ",
+    " do ",
+    " end ",
+    "for i = 1, 100 do ",
+    "if x then ",
+    " else ",
+    "nil",
+    "true",
+    "false",
+    "cjson.encode(",
+    "cjson.decode(",
+    "cmsgpack.pack(",
+    "cmsgpack.unpack(",
+    "bit.band(",
+    "struct.pack('>I', ",
+    "tostring(",
+    "tonumber(",
+    "type(",
+    "pcall(",
+    "error(",
+    "redis.error_reply(",
+    "redis.status_reply(",
+    "table.insert(",
+    "string.rep('x', 100)",
+    "redis.setresp(3) ",
+    "{map={a=1}}",
+    "{double=1.5}",
+    "{err='E x'}",
+    "{ok='fine'}",
+    "; ",
+    "\n",
+    "x[1]",
+    "setmetatable(",
+    "function() ",
+    "loadstring(",
+    "math.random()",
+    "redis.sha1hex(",
+    "unpack(",
+    "(",
+];
+
+/// A busy host whose clock jumps a second per reading and that stops a busy script: random
+/// chunks may loop forever.
+struct StopHost(u64);
+
+impl crate::cmd::scripting::BusyHost for StopHost {
+    fn now_us(&mut self) -> u64 {
+        self.0 += 1_000_000;
+        self.0
+    }
+    fn serve(&mut self, _busy: &mut crate::cmd::scripting::run::Busy<'_>) -> Result<(), Vec<u8>> {
+        Err(b"ERR stopped by the fuzz driver".to_vec())
+    }
+}
+
+/// EVAL (and FUNCTION LOAD, FCALL) of random Lua chunks on a fresh engine.
+pub fn lua_eval(data: &[u8]) {
+    let mut eng = Engine::new(EngineOptions { seed: 7, now_us: 1_700_000_000_000_000, ..Default::default() });
+    eng.state.scripting.busy_host = Some(Box::new(StopHost(0)));
+    let client = eng.connect(ConnInfo::default()).expect("connect");
+    let mut b = Bytes { data };
+    let mut steps = 0;
+    while !b.is_empty() && steps < 30 {
+        steps += 1;
+        let mut chunk = String::new();
+        for _ in 0..b.u8() % 40 {
+            chunk.push_str(LUA[b.u8() as usize % LUA.len()]);
+        }
+        let keys = b.u8() as usize % 3;
+        let mut argv: Vec<Vec<u8>> = match b.u8() % 8 {
+            0 => vec![b"FUNCTION".to_vec(), b"LOAD".to_vec(), b"REPLACE".to_vec(), {
+                let mut code = b"#!lua name=fz\nredis.register_function('f', function(KEYS, ARGV) ".to_vec();
+                code.extend_from_slice(chunk.as_bytes());
+                code.extend_from_slice(b" end)");
+                code
+            }],
+            1 => vec![b"FCALL".to_vec(), b"f".to_vec(), keys.to_string().into_bytes()],
+            2 => vec![b"HELLO".to_vec(), if b.u8() & 1 == 0 { b"2".to_vec() } else { b"3".to_vec() }],
+            _ => vec![b"EVAL".to_vec(), chunk.into_bytes(), keys.to_string().into_bytes()],
+        };
+        if argv[0] != b"HELLO" && argv[0] != b"FUNCTION" {
+            for _ in 0..keys + b.u8() as usize % 3 {
+                argv.push(match b.u8() % 3 {
+                    0 => KEYS[b.u8() as usize % KEYS.len()].as_bytes().to_vec(),
+                    1 => NUMBERS[b.u8() as usize % NUMBERS.len()].as_bytes().to_vec(),
+                    _ => b.take(8).to_vec(),
+                });
+            }
+        }
+        let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+        let reply = eng.execute(client, &refs);
+        check_reply(&reply, &argv);
+        let _ = eng.take_actions();
+    }
+}
+
 /// Reads every part of `key` through commands: none may fail with an internal error.
 fn read_all(eng: &mut Engine, c: crate::ClientHandle, key: &[u8]) {
     let cmds: &[&[&[u8]]] = &[
@@ -462,6 +594,7 @@ pub const DRIVERS: &[Driver] = &[
     Driver { name: "inline_split", run: inline_split, generate: |rng| protocol_bytes(rng, 60) },
     Driver { name: "engine_execute", run: engine_ops, generate: |rng| random_bytes(rng, 600) },
     Driver { name: "rdb_payload", run: rdb_payload, generate: rdb_generate },
+    Driver { name: "lua_eval", run: lua_eval, generate: |rng| random_bytes(rng, 400) },
 ];
 
 /// Up to `max - 1` uniformly random bytes.
@@ -601,6 +734,14 @@ mod tests {
         let mut rng = Rng::new(0xE161);
         for _ in 0..1000 {
             engine_ops(&random_bytes(&mut rng, 600));
+        }
+    }
+
+    #[test]
+    fn lua_eval_random() {
+        let mut rng = Rng::new(0x1A5C);
+        for _ in 0..200 {
+            lua_eval(&random_bytes(&mut rng, 400));
         }
     }
 

@@ -193,6 +193,21 @@ impl Propagation {
         }
     }
 
+    /// Operations in the current unit so far (a mark for [`Propagation::retarget_since`]).
+    #[inline]
+    pub fn unit_len(&self) -> usize {
+        self.unit.len()
+    }
+
+    /// Drops the current unit's operations queued after `mark` (`target` `None`), or
+    /// sends them to `target` only: a script's `redis.set_repl`.
+    pub fn retarget_since(&mut self, mark: usize, target: Option<Target>) {
+        match target {
+            None => self.unit.truncate(mark.min(self.unit.len())),
+            Some(t) => self.unit.iter_mut().skip(mark).for_each(|op| op.target = t),
+        }
+    }
+
     /// Whether closed operations wait for [`Propagation::take`].
     #[inline]
     pub fn has_output(&self) -> bool {

@@ -38,6 +38,9 @@ pub enum Reply {
     Bool(bool),
     /// Verbatim string (`=` with a 3-letter format) in RESP3, bulk in RESP2.
     Verbatim(&'static str, Vec<u8>),
+    /// Big number (`(` in RESP3, a bulk string in RESP2): what a script returns as
+    /// `{big_number=...}`.
+    BigNumber(Vec<u8>),
     /// Out-of-band push message (`>` in RESP3, an array in RESP2).
     Push(Vec<Reply>),
     /// Nothing is sent (e.g. `CLIENT REPLY OFF`).
@@ -163,6 +166,13 @@ impl Reply {
                     out.extend_from_slice(b"\r\n");
                 } else {
                     bulk(out, b);
+                }
+            }
+            Reply::BigNumber(n) => {
+                if v3 {
+                    line(out, b'(', n);
+                } else {
+                    bulk(out, n);
                 }
             }
             Reply::NoReply | Reply::Blocked => {}

@@ -3,7 +3,7 @@
  * connection) and `Connection`. Each runtime entry (node, browser, workerd, deno) only
  * tells this module how to find the wasm bytes.
  */
-import init, { initSync, CinderCore, panicMessage, __panicForTests } from './wasm/cinder_wasm.js';
+import init, { initSync, CinderCore, panicMessage, panicBuffer, __panicForTests } from './wasm/cinder_wasm.js';
 import type { InitOutput } from './wasm/cinder_wasm.js';
 import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8Text, writeArgs, writeString, writeStringArgs } from './codec.js';
 import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
@@ -48,6 +48,15 @@ let wasm: InitOutput | null = null;
 let initializing: Promise<void> | null = null;
 /** Set once the engine panicked: the module's memory can no longer be trusted. */
 let panicked: string | null = null;
+/** Where the panic hook leaves its message: [length word address, bytes address]. */
+let panicAt: [number, number] | null = null;
+
+/** Asks the freshly loaded module where its panic message will be (before any panic). */
+function loaded(out: InitOutput): InitOutput {
+  const [len, bytes] = panicBuffer();
+  panicAt = [len, bytes];
+  return out;
+}
 
 /** Called by a runtime entry to say how the wasm module is found. */
 export function setWasmLoader(l: WasmLoader): void {
@@ -67,6 +76,17 @@ function rethrow(e: unknown): never {
       let msg: string | undefined;
       try {
         msg = panicMessage() ?? undefined;
+      } catch {
+        msg = undefined;
+      }
+      try {
+        // A module that trapped refuses calls (wasm-bindgen's guard with exception
+        // handling in): read the message the panic hook left in memory instead.
+        if (msg === undefined && wasm !== null && panicAt !== null) {
+          const mem = new DataView(wasm.memory.buffer);
+          const len = mem.getUint32(panicAt[0], true);
+          if (len > 0) msg = new TextDecoder().decode(new Uint8Array(wasm.memory.buffer, panicAt[1], len));
+        }
       } catch {
         msg = undefined;
       }
@@ -322,6 +342,20 @@ class Engine {
 }
 
 /** Listener of `subscribe`: a message and the channel it was published on. */
+/**
+ * A script defined with `defineScript`: call it with its keys and arguments. `R` is the
+ * reply type the script is known to return.
+ */
+export interface ScriptFunction<R = Reply> {
+  (keys?: Arg[], args?: Arg[]): R;
+  /** The name given to `defineScript`. */
+  readonly name: string;
+  /** The Lua source. */
+  readonly source: string;
+  /** Its SHA-1 once loaded (`undefined` before the first call). */
+  readonly sha1: string | undefined;
+}
+
 export type MessageListener = (message: string, channel: string) => void;
 /** Listener of `psubscribe`: a message, its channel and the pattern that matched. */
 export type PatternListener = (message: string, channel: string, pattern: string) => void;
@@ -547,6 +581,51 @@ export class Connection extends Commands {
   }
 
   /**
+   * Runs a Lua script (EVAL): `db.eval('return redis.call("INCR", KEYS[1])', ['counter'])`.
+   * `keys` become `KEYS`, `args` become `ARGV`. Error replies are thrown as `ReplyError`.
+   */
+  eval(script: string, keys: Arg[] = [], args: Arg[] = []): Reply {
+    return this._run(['EVAL', script, keys.length, ...keys, ...args], false);
+  }
+
+  /** Runs a cached script by its SHA-1 (EVALSHA); `NOSCRIPT` is thrown when it is not cached. */
+  evalsha(sha1: string, keys: Arg[] = [], args: Arg[] = []): Reply {
+    return this._run(['EVALSHA', sha1, keys.length, ...keys, ...args], false);
+  }
+
+  /** Calls a function of a loaded library (FCALL): load libraries with `call('FUNCTION', 'LOAD', code)`. */
+  fcall(fn: string, keys: Arg[] = [], args: Arg[] = []): Reply {
+    return this._run(['FCALL', fn, keys.length, ...keys, ...args], false);
+  }
+
+  /**
+   * Defines a script once and returns a function that runs it: the first call loads it
+   * (SCRIPT LOAD), every call runs EVALSHA (loading it again after a SCRIPT FLUSH).
+   *
+   * ```ts
+   * const allow = db.defineScript<number>('rateLimit', RATE_LIMIT_LUA);
+   * if (allow(['rl:user:1'], [10, 60]) === 1) { ... }
+   * ```
+   */
+  defineScript<R = Reply>(name: string, source: string): ScriptFunction<R> {
+    let sha1: string | undefined;
+    const load = (): string => (sha1 = this._run(['SCRIPT', 'LOAD', source], false) as string);
+    const run = (keys: Arg[] = [], args: Arg[] = []): R => {
+      const h = sha1 ?? load();
+      try {
+        return this._run(['EVALSHA', h, keys.length, ...keys, ...args], false) as R;
+      } catch (err) {
+        if (!(err instanceof ReplyError) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return this._run(['EVALSHA', load(), keys.length, ...keys, ...args], false) as R;
+      }
+    };
+    Object.defineProperty(run, 'name', { value: name });
+    Object.defineProperty(run, 'source', { value: source });
+    Object.defineProperty(run, 'sha1', { get: () => sha1 });
+    return run as ScriptFunction<R>;
+  }
+
+  /**
    * A transaction on this connection: `db.multi().call('INCR', 'n').call('GET', 'n').exec()`
    * runs MULTI, the commands and EXEC atomically. Use `watch(...keys)` first for optimistic
    * locking: `exec()` then returns `null` if another connection changed a watched key.
@@ -704,7 +783,7 @@ export class Cinder extends Connection {
     if (!initializing) {
       initializing = (async () => {
         const src = source ?? (await requireLoader().async());
-        wasm = await init({ module_or_path: src as any });
+        wasm = loaded(await init({ module_or_path: src as any }));
       })();
       initializing.catch(() => {
         initializing = null;
@@ -726,7 +805,7 @@ export class Cinder extends Connection {
       }
       src = l.sync();
     }
-    wasm = initSync({ module: src });
+    wasm = loaded(initSync({ module: src }));
   }
 
   /** A new database. Loads the wasm module on first use. */

@@ -31,7 +31,7 @@ const OUT = path.join(ROOT, 'js/src/commands.generated.ts');
 // `subscribe`/`psubscribe` take a listener (see js/src/cinder.ts).
 const RESERVED = new Set(['call', 'callBuffer', 'exec', 'resp', 'close', 'connection', 'isOpen',
   'advanceTime', 'setTime', 'currentTime', 'constructor', 'engine', 'id', 'multi', 'subscribe', 'psubscribe',
-  'onKeyspaceEvent']);
+  'onKeyspaceEvent', 'eval', 'evalsha', 'fcall', 'defineScript']);
 
 /** The metadata word holding the output buffer's address (`MetaWord.OutputAddr`, js/src/layout.ts). */
 const OUTPUT_ADDR = Number(readFileSync(path.join(ROOT, 'js/src/layout.ts'), 'utf8').match(/OutputAddr = (\d+)/)[1]);

@@ -2,6 +2,7 @@
 //! `cinder-server [/path/to/redis.conf] [--port 6379] [--name value ...]`.
 
 mod alloc;
+mod busy;
 mod conn;
 mod hostinfo;
 mod listen;

@@ -22,6 +22,7 @@ use cinder_core::{ClientHandle, ConnInfo, Engine, Reply};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 
+use crate::busy::{Lent, ServerBusy};
 use crate::conn::{Conn, ReadResult};
 use crate::listen::{is_local_peer, DENIED_MESSAGE, MAX_CLIENTS_MESSAGE};
 
@@ -117,12 +118,18 @@ pub struct Server {
     read_again: Vec<usize>,
     signals: SignalFlags,
     now_ms: u64,
+    /// Where the connections are lent while a command batch runs, so a busy script can
+    /// serve the others (see [`crate::busy`]).
+    lent: std::rc::Rc<std::cell::RefCell<Lent>>,
 }
 
 impl Server {
     /// A server over `engine` accepting on `listeners`.
-    pub fn new(engine: Engine, listeners: Vec<TcpListener>, signals: SignalFlags) -> io::Result<Server> {
+    pub fn new(mut engine: Engine, listeners: Vec<TcpListener>, signals: SignalFlags) -> io::Result<Server> {
         let poll = Poll::new()?;
+        let lent = std::rc::Rc::new(std::cell::RefCell::new(Lent::default()));
+        let registry = poll.registry().try_clone()?;
+        engine.state.scripting.busy_host = Some(Box::new(ServerBusy { lent: lent.clone(), registry, now_ms: 0 }));
         let mut listeners = listeners;
         for (i, l) in listeners.iter_mut().enumerate() {
             poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;
@@ -139,6 +146,7 @@ impl Server {
             read_again: Vec::new(),
             signals,
             now_ms: 0,
+            lent,
         })
     }
 
@@ -405,7 +413,7 @@ impl Server {
                         self.close_now(idx);
                         return;
                     }
-                    run_input(&mut self.engine, &mut self.session, conn, &mut self.effects);
+                    self.run_conn(idx);
                     if self.effects.shutdown {
                         return;
                     }
@@ -463,6 +471,35 @@ impl Server {
         }
     }
 
+    /// Runs connection `idx`'s input ([`run_input`]) with the other connections lent to
+    /// the busy-script host meanwhile; closes those whose peer left during a busy script.
+    fn run_conn(&mut self, idx: usize) {
+        let Some(mut conn) = self.conns.get_mut(idx).and_then(Option::take) else {
+            return;
+        };
+        {
+            let mut lent = self.lent.borrow_mut();
+            lent.conns = std::mem::take(&mut self.conns);
+            lent.listeners = std::mem::take(&mut self.listeners);
+        }
+        run_input(&mut self.engine, &mut self.session, &mut conn, &mut self.effects);
+        let (closed, accepted) = {
+            let mut lent = self.lent.borrow_mut();
+            self.conns = std::mem::take(&mut lent.conns);
+            self.listeners = std::mem::take(&mut lent.listeners);
+            (std::mem::take(&mut lent.closed), std::mem::take(&mut lent.accepted))
+        };
+        self.conns[idx] = Some(conn);
+        for i in accepted {
+            if let Some(c) = self.conns[i].as_ref() {
+                self.by_handle.insert(c.handle, i);
+            }
+        }
+        for i in closed {
+            self.close_now(i);
+        }
+    }
+
     fn apply_kills(&mut self) {
         while let Some(h) = self.effects.kill.pop() {
             if let Some(&idx) = self.by_handle.get(&h) {
@@ -478,7 +515,7 @@ impl Server {
         };
         if let Some(conn) = self.conns[idx].as_mut() {
             conn.blocked = false;
-            run_input(&mut self.engine, &mut self.session, conn, &mut self.effects);
+            self.run_conn(idx);
         }
         self.apply_kills();
         self.flush(idx);

@@ -207,7 +207,9 @@ impl Host {
             executable: "cinderkv".into(),
             ..Default::default()
         };
-        let engine = Engine::new(EngineOptions { seed, now_us, config, host });
+        let mut engine = Engine::new(EngineOptions { seed, now_us, config, host });
+        engine.state.scripting.busy_host = Some(Box::new(crate::busy::WasmBusy));
+        engine.state.scripting.vm_memory_limit = crate::busy::LUA_MEMORY_LIMIT;
         let clock = Clock::new(mode, &engine, now_us);
         let mut h = Host {
             engine,

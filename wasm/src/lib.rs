@@ -10,6 +10,7 @@
 //! once in [`layout`], which generates `js/src/layout.ts`.
 #![deny(unsafe_code)]
 
+pub mod busy;
 pub mod clock;
 pub mod host;
 pub mod instances;
@@ -243,6 +244,15 @@ impl CinderCore {
 #[wasm_bindgen(js_name = panicMessage)]
 pub fn panic_message() -> Option<String> {
     panic::message()
+}
+
+/// Where the panic message is kept in memory: `[length word address, bytes address]`.
+/// JS asks once, before any panic, and reads the message there after a trap (calls into a
+/// module that trapped are refused).
+#[wasm_bindgen(js_name = panicBuffer)]
+pub fn panic_buffer() -> Vec<u32> {
+    let (len, bytes) = panic::buffer();
+    vec![len, bytes]
 }
 
 /// Panics on purpose, so tests can check that a panic stops the instance cleanly.

@@ -2,7 +2,7 @@
 //! updated. The hook records the message (and prints it with `console.error`); from then
 //! on every entry point refuses to run, so no caller ever gets data from a broken engine.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::{Mutex, Once};
 
 use wasm_bindgen::prelude::*;
@@ -11,6 +11,30 @@ static MESSAGE: Mutex<Option<String>> = Mutex::new(None);
 static INSTALL: Once = Once::new();
 /// Set by the hook: the cheap check every call makes.
 static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Bytes of the panic message kept where JS can read them without calling into the module
+/// (with the Lua VM's exception handling in, wasm-bindgen refuses every call once a call
+/// trapped): [`PANIC_LEN`] then the UTF-8 bytes, cut at [`PANIC_CAP`].
+pub const PANIC_CAP: usize = 1020;
+static PANIC_LEN: AtomicU32 = AtomicU32::new(0);
+static PANIC_BYTES: [AtomicU8; PANIC_CAP] = [const { AtomicU8::new(0) }; PANIC_CAP];
+
+/// Addresses of the message's length word and bytes in the module's memory.
+pub fn buffer() -> (u32, u32) {
+    (PANIC_LEN.as_ptr() as u32, PANIC_BYTES.as_ptr() as u32)
+}
+
+/// Copies the message into the buffer JS reads after the trap.
+fn keep(msg: &str) {
+    let mut n = msg.len().min(PANIC_CAP);
+    while !msg.is_char_boundary(n) {
+        n -= 1;
+    }
+    for (slot, b) in PANIC_BYTES.iter().zip(&msg.as_bytes()[..n]) {
+        slot.store(*b, Ordering::SeqCst);
+    }
+    PANIC_LEN.store(n as u32, Ordering::SeqCst);
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -27,6 +51,7 @@ pub fn install_hook() {
             if cfg!(target_arch = "wasm32") {
                 console_error(&format!("cinderkv: the engine panicked: {}", msg));
             }
+            keep(&msg);
             if let Ok(mut m) = MESSAGE.lock() {
                 m.get_or_insert(msg);
             }

@@ -244,6 +244,44 @@ export const LESSONS = [
     ],
   },
   {
+    id: 'scripting',
+    title: 'Lua scripts: an atomic rate limiter',
+    needs: ['eval', 'evalsha', 'script', 'function', 'fcall'],
+    steps: [
+      {
+        text: 'EVAL runs a Lua script inside the server. KEYS and ARGV hold the keys and arguments after the key count; redis.call runs a command.',
+        try: ['EVAL "return \'hello from Lua\'" 0', 'EVAL "return redis.call(\'SET\', KEYS[1], ARGV[1])" 1 greeting hi', 'GET greeting'],
+        goal: 'greeting was set by a script',
+        check: (q) => q('GET', 'greeting') === 'hi',
+      },
+      {
+        text: 'A rate limiter: INCR a counter per user, start its window with EXPIRE on the first hit, allow while under the limit. SCRIPT LOAD caches it and returns its SHA-1; EVALSHA runs it by that name. Allow 3 hits per 60 s: the fourth call answers 0.',
+        try: [
+          'SCRIPT LOAD "local n = redis.call(\'INCR\', KEYS[1]) if n == 1 then redis.call(\'EXPIRE\', KEYS[1], ARGV[2]) end if n > tonumber(ARGV[1]) then return 0 end return 1"',
+          'EVALSHA 3b17113211c99a8461af5e3ef79b8493fadb73d6 1 rl:alice 3 60\nEVALSHA 3b17113211c99a8461af5e3ef79b8493fadb73d6 1 rl:alice 3 60\nEVALSHA 3b17113211c99a8461af5e3ef79b8493fadb73d6 1 rl:alice 3 60\nEVALSHA 3b17113211c99a8461af5e3ef79b8493fadb73d6 1 rl:alice 3 60',
+        ],
+        goal: 'alice made 4 calls; the limiter counted them',
+        check: (q) => num(q('GET', 'rl:alice')) >= 4,
+      },
+      {
+        text: 'Why a script: the INCR, the EXPIRE and the decision run as one atomic step, so two clients can never both take the last slot, and the key always gets its expiry. Its window is running:',
+        try: ['TTL rl:alice', 'GET rl:alice'],
+        goal: 'rl:alice expires within 60 s',
+        check: (q) => { const t = num(q('TTL', 'rl:alice')); return t > 0 && t <= 60; },
+      },
+      {
+        text: 'Functions (Redis 7) keep named scripts in the server, surviving SCRIPT FLUSH and FLUSHALL: FUNCTION LOAD a library that registers "allow", then FCALL it like a command.',
+        try: [
+          'FUNCTION LOAD REPLACE "#!lua name=limiter\\nredis.register_function(\'allow\', function(keys, args) local n = redis.call(\'INCR\', keys[1]) if n == 1 then redis.call(\'EXPIRE\', keys[1], args[2]) end return n <= tonumber(args[1]) and 1 or 0 end)"',
+          'FCALL allow 1 rl:bob 2 60\nFCALL allow 1 rl:bob 2 60\nFCALL allow 1 rl:bob 2 60',
+          'FUNCTION LIST',
+        ],
+        goal: 'the limiter library is loaded and bob was limited',
+        check: (q) => num(q('GET', 'rl:bob')) >= 3 && Array.isArray(q('FUNCTION', 'LIST')) && q('FUNCTION', 'LIST').length >= 1,
+      },
+    ],
+  },
+  {
     id: 'pubsub',
     title: 'Pub/sub',
     needs: ['subscribe', 'publish', 'pubsub'],

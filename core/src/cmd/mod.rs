@@ -13,6 +13,7 @@ pub mod hash;
 pub mod keyspace;
 pub mod list;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod stream;
@@ -319,12 +320,26 @@ pub fn resolve(argv: &[&[u8]]) -> Result<&'static CommandSpec, Reply> {
 /// Inside MULTI every command but EXEC/DISCARD/QUIT/RESET is refused then, and EXEC when
 /// a queued command is `denyoom` (see `transactions::rejected_on_oom`).
 #[inline]
-fn out_of_memory(st: &mut EngineState, client: &Client, spec: &CommandSpec) -> Option<Reply> {
-    if st.config.maxmemory == 0 {
+fn out_of_memory(st: &mut EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
+    if st.config.maxmemory == 0 || st.scripting.running.is_some() {
         return None;
     }
     let failed = st.perform_evictions() == crate::db::evict::EvictResult::Fail;
-    (failed && transactions::rejected_on_oom(client, spec)).then(|| CmdError::Oom.into())
+    st.scripting.pre_command_oom = failed;
+    (failed && (transactions::rejected_on_oom(client, spec) || script_denyoom(st, spec, argv)))
+        .then(|| CmdError::Oom.into())
+}
+
+/// Whether a script command is `denyoom` by its script's flags (Redis's
+/// `evalGetCommandFlags` / `fcallGetCommandFlags`).
+#[cold]
+fn script_denyoom(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    match (spec.name, argv.get(1)) {
+        ("eval" | "eval_ro", Some(s)) => scripting::eval::eval_denyoom(st, false, s),
+        ("evalsha" | "evalsha_ro", Some(s)) => scripting::eval::eval_denyoom(st, true, s),
+        ("fcall" | "fcall_ro", Some(f)) => scripting::function::fcall_denyoom(st, f),
+        _ => false,
+    }
 }
 
 /// Runs one command for `client`. Checks happen in Redis's order: existence, arity,
@@ -350,7 +365,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     } else {
         None
     };
-    let rejection = rejection.or_else(|| out_of_memory(st, client, spec));
+    let rejection = rejection.or_else(|| out_of_memory(st, client, spec, argv));
     if let Some(e) = rejection {
         st.cmd_calls.of(spec).rejected += 1;
         transactions::flag_transaction(client);
@@ -360,6 +375,14 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     // the OOM check (the client is the current one: see `caching::limit_table`).
     if st.tracking.engaged {
         crate::engine::limit_table(st);
+    }
+    // Redis's `processCommand` while a script is busy: only `allow-busy` commands run.
+    if st.scripting.running.is_some() && !spec.has(flags::ALLOW_BUSY) {
+        if let Some(e) = st.scripting.busy_error() {
+            st.cmd_calls.of(spec).rejected += 1;
+            transactions::flag_transaction(client);
+            return Reply::error(e);
+        }
     }
     if let Some(r) = transactions::intercept(st, client, spec, argv) {
         if r.is_error() {

@@ -168,7 +168,9 @@ pub fn exec(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
         let mark = ctx.st.pubsub.pushes_len();
         let reply = super::call(ctx.st, ctx.client, ctx.clients, spec, &argv);
         if let Reply::Error(text) = &reply {
-            ctx.st.stats.record_error(text);
+            if !std::mem::take(&mut ctx.st.scripting.error_counted) {
+                ctx.st.stats.record_error(text);
+            }
         }
         if reply == Reply::NoReply {
             // SUBSCRIBE and friends answer with pushes: they are this command's elements.

@@ -132,6 +132,8 @@ pub struct EngineState {
     pub events: crate::events::EventLog,
     /// The propagation hook's queue (see [`crate::propagate`]).
     pub propagation: crate::propagate::Propagation,
+    /// Scripts and functions (see [`crate::cmd::scripting`]).
+    pub scripting: crate::cmd::scripting::Scripting,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -160,9 +162,13 @@ impl EngineState {
 
     /// Bytes in use (Redis's `used_memory`), from the engine's running accounting: the
     /// fixed base, each database's structures and every key and value as sized after
-    /// its last write. O(databases); the same in every host, so eviction is too.
+    /// its last write, and the script cache (Redis counts its bodies; the Lua
+    /// interpreters' own memory is reported apart, as `used_memory_lua`). O(databases);
+    /// the same in every host, so eviction is too.
     pub fn used_memory(&self) -> usize {
-        ENGINE_BASE_BYTES + self.dbs.iter().map(|d| d.overhead_bytes() + d.keys.value_bytes()).sum::<usize>()
+        ENGINE_BASE_BYTES
+            + self.dbs.iter().map(|d| d.overhead_bytes() + d.keys.value_bytes()).sum::<usize>()
+            + self.scripting.scripts_memory()
     }
 
     /// Bytes of keys and values only (`used_memory_dataset`).
@@ -237,6 +243,23 @@ impl EngineState {
     }
 }
 
+/// [`Engine::connect`] on the engine's parts (also used while a script is busy).
+pub(crate) fn connect_client(
+    st: &mut EngineState,
+    clients: &mut ClientTable,
+    conn: ConnInfo,
+) -> Result<ClientHandle, Reply> {
+    if clients.len() as u64 >= st.config.maxclients {
+        st.stats.rejected_connections += 1;
+        return Err(Reply::error("ERR max number of clients reached"));
+    }
+    let id = st.next_client_id;
+    st.next_client_id += 1;
+    st.stats.connections_received += 1;
+    let auth = st.config.requirepass.is_none();
+    Ok(clients.add(Client::new(id, conn, st.now_ms(), auth)))
+}
+
 /// The engine: state plus connected clients.
 pub struct Engine {
     /// Data, config, stats.
@@ -285,6 +308,7 @@ impl Engine {
                 tracking: Default::default(),
                 events: Default::default(),
                 propagation: Default::default(),
+                scripting: Default::default(),
             },
             clients: ClientTable::default(),
         }
@@ -303,15 +327,7 @@ impl Engine {
     /// Registers a connection. `Err` carries the error reply to send before closing it
     /// (`ERR max number of clients reached`).
     pub fn connect(&mut self, conn: ConnInfo) -> Result<ClientHandle, Reply> {
-        if self.clients.len() as u64 >= self.state.config.maxclients {
-            self.state.stats.rejected_connections += 1;
-            return Err(Reply::error("ERR max number of clients reached"));
-        }
-        let id = self.state.next_client_id;
-        self.state.next_client_id += 1;
-        self.state.stats.connections_received += 1;
-        let auth = self.state.config.requirepass.is_none();
-        Ok(self.clients.add(Client::new(id, conn, self.state.now_ms(), auth)))
+        connect_client(&mut self.state, &mut self.clients, conn)
     }
 
     /// Forgets a connection (cancelling its wait if it is blocked).
@@ -406,7 +422,11 @@ impl Engine {
             Err(_) => Reply::error("ERR internal error while running the command"),
         };
         if let Reply::Error(text) = &reply {
-            self.state.stats.record_error(text);
+            // A script's error raised from a `redis.call` error was counted when the
+            // call failed (Redis's `ignore_error_stats_update`).
+            if !std::mem::take(&mut self.state.scripting.error_counted) {
+                self.state.stats.record_error(text);
+            }
         }
         // A blocked command's reply mode applies when its reply comes.
         let reply = if matches!(reply, Reply::Blocked) || client.reply_mode == crate::client::ReplyMode::On {

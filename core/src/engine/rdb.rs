@@ -1,25 +1,32 @@
-//! The engine's side of RDB snapshots: [`save`] writes every database (and, once the
-//! function registry exists, its libraries), [`load`] replaces (or merges into) the
+//! The engine's side of RDB snapshots: [`save`] writes every database and the function
+//! libraries, [`load`] replaces (or merges into) the
 //! keyspace with a file's contents, leaving the engine unchanged when the file is bad.
 //! The byte format itself is `crate::rdb`.
 
 use super::{Engine, EngineState};
+use crate::cmd::scripting::function::{self, RestorePolicy};
 use crate::rdb::{self, LoadInfo, LoadOptions, RdbError, SaveOptions};
 
-/// The function libraries' codes to save as `FUNCTION2` records. The hook for the
-/// function registry (scripting): Cinder has none yet, so there are none.
-pub fn function_libraries(_st: &EngineState) -> Vec<Vec<u8>> {
-    Vec::new()
+/// The function libraries' codes to save as `FUNCTION2` records, in load order.
+pub fn function_libraries(st: &EngineState) -> Vec<Vec<u8>> {
+    function::library_codes(st).into_iter().map(<[u8]>::to_vec).collect()
 }
 
-/// Hands loaded `FUNCTION2` codes to the function registry (scripting). The hook: with
-/// no registry yet, libraries are refused as Redis refuses a file it cannot load.
-pub fn restore_functions(_st: &mut EngineState, codes: &[Vec<u8>]) -> Result<(), RdbError> {
-    if codes.is_empty() {
-        Ok(())
-    } else {
-        Err(RdbError::other("Failed loading library: functions are not supported".into()))
+/// Hands loaded `FUNCTION2` codes to the function registry, all or nothing: a load that
+/// empties the databases first replaces every library (Redis's `emptyData` drops the
+/// functions too), a merging load replaces libraries of the same name.
+pub fn restore_functions(st: &mut EngineState, codes: &[Vec<u8>], replace: bool) -> Result<(), RdbError> {
+    if codes.is_empty() && !replace {
+        return Ok(());
     }
+    let policy = if replace { RestorePolicy::Flush } else { RestorePolicy::Replace };
+    function::restore_libraries(st, codes, policy).map_err(|e| {
+        let text = match e {
+            crate::reply::Reply::Error(t) => t.into_owned(),
+            _ => "ERR Failed creating the library".into(),
+        };
+        RdbError::other(format!("Failed loading library: {}", text))
+    })
 }
 
 /// Writes the whole keyspace as an RDB file (`rdbSaveRio`): aux fields `redis-ver`
@@ -43,7 +50,7 @@ pub fn load(engine: &mut Engine, bytes: &[u8], opts: &LoadOptions) -> Result<Loa
     let mut opts = opts.clone();
     opts.verify_checksum &= st.config.rdbchecksum && !st.config.skip_checksum_validation;
     let loaded = rdb::load_dbs(bytes, dbnum, &st.config, now, &mut seed, &opts)?;
-    restore_functions(st, &loaded.info.functions)?;
+    restore_functions(st, &loaded.info.functions, opts.replace)?;
     if opts.replace {
         st.signal_flushed_db(None);
         for (db, mut ks) in st.dbs.iter_mut().zip(loaded.dbs) {
@@ -110,6 +117,36 @@ mod tests {
         let mut again = Vec::new();
         save(&u.eng, &SaveOptions::default(), &mut again).unwrap();
         assert_eq!(again.len(), file.len());
+    }
+
+    #[test]
+    fn function_libraries_round_trip_and_replace_on_load() {
+        let lib = "#!lua name=mylib\nredis.register_function('f1', function() return 1 end)";
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["FUNCTION", "LOAD", lib]), "$5\r\nmylib\r\n");
+        let mut file = Vec::new();
+        save(&t.eng, &SaveOptions::default(), &mut file).unwrap();
+        let mut u = TestEngine::new();
+        let other = "#!lua name=other\nredis.register_function('f2', function() return 2 end)";
+        u.cmd(&["FUNCTION", "LOAD", other]);
+        load(&mut u.eng, &file, &LoadOptions::default()).unwrap();
+        assert_eq!(u.resp(&["FCALL", "f1", "0"]), ":1\r\n");
+        // A load that empties the databases drops the libraries the file does not have.
+        assert!(u.resp(&["FCALL", "f2", "0"]).starts_with("-ERR Function not found"));
+        // Merging keeps them, and replaces a library of the same name.
+        u.cmd(&["FUNCTION", "LOAD", other]);
+        let merge = LoadOptions { replace: false, allow_dup: true, ..LoadOptions::default() };
+        load(&mut u.eng, &file, &merge).unwrap();
+        assert_eq!(u.resp(&["FCALL", "f2", "0"]), ":2\r\n");
+        assert_eq!(u.resp(&["FCALL", "f1", "0"]), ":1\r\n");
+        // A file whose library does not load changes nothing.
+        let mut bad = TestEngine::new();
+        bad.cmd(&["FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('f2', function() return 3 end)"]);
+        let mut clash = Vec::new();
+        save(&bad.eng, &SaveOptions::default(), &mut clash).unwrap();
+        let e = load(&mut u.eng, &clash, &merge).unwrap_err();
+        assert!(e.message.starts_with("Failed loading library: ERR Function f2 already exists"), "{}", e.message);
+        assert_eq!(u.resp(&["FCALL", "f1", "0"]), ":1\r\n");
     }
 
     #[test]

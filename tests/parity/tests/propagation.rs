@@ -148,8 +148,9 @@ fn now_us() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_micros() as u64
 }
 
+/// A step's words, split as redis-cli splits a line (quotes for scripts with spaces).
 fn words(line: &str) -> Vec<Vec<u8>> {
-    line.split(' ').filter(|w| !w.is_empty()).map(|w| w.as_bytes().to_vec()).collect()
+    cinder_core::resp::split_args(line.as_bytes()).expect("balanced quotes")
 }
 
 fn show(ops: &[Vec<Vec<u8>>]) -> String {
@@ -810,5 +811,35 @@ fn writes_that_change_nothing_propagate_as_redis_decides() {
         "GET k",
         "CONFIG SET lazyfree-lazy-expire no",
         "CONFIG SET lazyfree-lazy-user-del no",
+    ]);
+}
+
+#[test]
+fn scripts_propagate_their_effects_wrapped_as_redis_does() {
+    let mut p = Pair::new(1);
+    p.run(&[
+        // One write: unwrapped; several: MULTI/EXEC; none: nothing; never the EVAL.
+        "EVAL \"return redis.call('set', KEYS[1], ARGV[1])\" 1 a 1",
+        "EVAL \"redis.call('set', 'a', 2); redis.call('incr', 'a'); return redis.call('get', 'a')\" 0",
+        "EVAL \"return redis.call('get', 'a')\" 0",
+        "SCRIPT LOAD \"redis.call('rpush', KEYS[1], ARGV[1]); redis.call('rpush', KEYS[1], ARGV[2]); return 1\"",
+        "EVALSHA 09fef895e58a5b6d7d34c6f8d490a1211deeb859 1 l x y",
+        // Effects, not requests: EXPIRE as PEXPIREAT, INCRBYFLOAT as SET KEEPTTL.
+        "EVAL \"redis.call('expire', 'a', 100); return redis.call('incrbyfloat', 'f', 1.5)\" 0",
+        // A SELECT inside the script moves the effects' database.
+        "EVAL \"redis.call('select', 3); redis.call('set', 'in3', 1); redis.call('select', 0); return redis.call('set', 'in0', 1)\" 0",
+        // A failed script keeps what it wrote before the error.
+        "EVAL \"redis.call('set', 'before', 1); return redis.call('incr', 'l')\" 0",
+        // redis.set_repl(redis.REPL_NONE) leaves a write out.
+        "EVAL \"redis.set_repl(redis.REPL_NONE); redis.call('set', 'hidden', 1); redis.set_repl(redis.REPL_ALL); return redis.call('set', 'shown', 1)\" 0",
+        // Inside MULTI the script's effects join the transaction.
+        "MULTI",
+        "EVAL \"return redis.call('set', 'm1', 1)\" 0",
+        "SET m2 2",
+        "EXEC",
+        // Functions: loading is propagated as the request, calls as their effects.
+        "FUNCTION LOAD \"#!lua name=plib\\nredis.register_function('pf', function(keys) redis.call('set', keys[1], 1) return redis.call('incr', keys[1]) end)\"",
+        "FCALL pf 1 fk",
+        "FUNCTION DELETE plib",
     ]);
 }

@@ -215,8 +215,9 @@ fn sort_generic(ctx: &mut Ctx, args: &mut Args, readonly: bool) -> CmdResult {
             src
         }
     };
-    if o.dont_sort && src.kind == Kind::Set && o.store.is_some() {
-        // Set order is not deterministic: a stored result is sorted (ALPHA) instead.
+    if o.dont_sort && src.kind == Kind::Set && (o.store.is_some() || ctx.client.script) {
+        // Set order is not deterministic: a stored result, or one a script gets, is
+        // sorted (ALPHA) instead.
         o.dont_sort = false;
         o.alpha = true;
         o.by = None;

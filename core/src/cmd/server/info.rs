@@ -180,6 +180,23 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         if let Some(a) = st.allocator_bytes() {
             field(&mut out, "allocator_allocated", &a);
         }
+        let sc = &st.scripting;
+        let (vm_eval, vm_functions) = (sc.eval_vm_memory(), sc.functions_vm_memory());
+        let (scripts_eval, functions_mem) = (sc.scripts_memory(), sc.functions_memory());
+        let (functions, libraries) = sc.function_counts();
+        field(&mut out, "used_memory_lua", &vm_eval);
+        field(&mut out, "used_memory_vm_eval", &vm_eval);
+        field(&mut out, "used_memory_lua_human", &(bytes_to_human(vm_eval as u64)));
+        field(&mut out, "used_memory_scripts_eval", &scripts_eval);
+        field(&mut out, "number_of_cached_scripts", &sc.cached_scripts());
+        field(&mut out, "number_of_functions", &functions);
+        field(&mut out, "number_of_libraries", &libraries);
+        field(&mut out, "used_memory_vm_functions", &vm_functions);
+        field(&mut out, "used_memory_vm_total", &(vm_eval + vm_functions));
+        field(&mut out, "used_memory_vm_total_human", &(bytes_to_human((vm_eval + vm_functions) as u64)));
+        field(&mut out, "used_memory_functions", &functions_mem);
+        field(&mut out, "used_memory_scripts", &(scripts_eval + functions_mem));
+        field(&mut out, "used_memory_scripts_human", &(bytes_to_human((scripts_eval + functions_mem) as u64)));
         field(&mut out, "maxmemory", &st.config.maxmemory);
         field(&mut out, "maxmemory_human", &(bytes_to_human(st.config.maxmemory)));
         field(&mut out, "maxmemory_policy", &(st.config.maxmemory_policy.name()));

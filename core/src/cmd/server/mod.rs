@@ -117,6 +117,12 @@ pub fn shutdown(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if abort {
         return Err(CmdError::other("ERR No shutdown in progress."));
     }
+    // A busy script: only SHUTDOWN NOSAVE stops the server.
+    if !nosave {
+        if let Some(e) = ctx.st.scripting.busy_error() {
+            return Err(CmdError::other(e));
+        }
+    }
     ctx.st.actions.push(HostAction::Shutdown);
     Ok(Reply::NoReply)
 }

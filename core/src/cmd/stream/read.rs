@@ -212,6 +212,14 @@ fn xread_generic(ctx: &mut Ctx, args: &mut Args, xreadgroup: bool) -> CmdResult 
     while let Some(o) = args.next() {
         let more = args.remaining();
         if is_c(o, "BLOCK") && more > 0 {
+            if ctx.client.script {
+                // Redis keeps this error for scripts (other non-blocking contexts just
+                // do not block).
+                return Err(CmdError::other(format!(
+                    "ERR {} command is not allowed with BLOCK option from scripts",
+                    crate::cmd::scripting::flags::c_text(args.name())
+                )));
+            }
             timeout = Some(parse_ms_timeout(args.take(), ctx.now_ms())?);
         } else if is_c(o, "COUNT") && more > 0 {
             count = args.next_i64()?.max(0);
