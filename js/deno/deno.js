@@ -5,12 +5,16 @@
  * the browser entry's (dist/deno.d.ts).
  */
 import source wasmModule from './wasm/cinder_wasm_bg.wasm';
-import { Cinder, setWasmLoader } from './cinder.js';
+import { Cinder, setFileStorage, setWasmLoader } from './cinder.js';
+import { FileStorage } from './storage/file.js';
 
 setWasmLoader({
   sync: () => wasmModule,
   async: async () => wasmModule,
 });
 
+setFileStorage((target) => new FileStorage(target));
+
 export * from './cinder.js';
+export { FileStorage } from './storage/file.js';
 export default Cinder;

@@ -1,6 +1,7 @@
 /** Entry for Node.js: the wasm bytes are read synchronously next to this file. */
 import { readFileSync } from 'node:fs';
-import { Cinder, setWasmLoader } from './cinder.js';
+import { Cinder, setFileStorage, setWasmLoader } from './cinder.js';
+import { FileStorage } from './storage/file.js';
 
 const wasmUrl = new URL('./wasm/cinder_wasm_bg.wasm', import.meta.url);
 setWasmLoader({
@@ -8,5 +9,8 @@ setWasmLoader({
   async: async () => readFileSync(wasmUrl),
 });
 
+setFileStorage((target) => new FileStorage(target));
+
 export * from './cinder.js';
+export { FileStorage } from './storage/file.js';
 export default Cinder;
