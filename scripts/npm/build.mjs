@@ -86,6 +86,8 @@ for (const f of ['cinder_wasm.js', 'cinder_wasm.d.ts', 'cinder_wasm_bg.wasm']) {
 }
 // The Deno entry is plain JS (`import source`), typed like the browser entry.
 copyFileSync(path.join(ROOT, 'js/deno/deno.js'), path.join(DIST, 'deno.js'));
+// Deno's file storage calls (Deno.*), next to the shared storage modules.
+copyFileSync(path.join(ROOT, 'js/deno/deno-fs.js'), path.join(DIST, 'storage/deno-fs.js'));
 copyFileSync(path.join(DIST, 'browser.d.ts'), path.join(DIST, 'deno.d.ts'));
 // CommonJS build of the Node entry (one file; the wasm stays next to it).
 run(path.join(BIN, 'esbuild'), [path.join(DIST, 'node.js'), '--bundle', '--platform=node', '--format=cjs',

@@ -153,7 +153,7 @@ export = s;
   });
 
   await step('deno test', () => {
-    const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', 'cinder.test.mjs'], {
+    const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', '--allow-read', '--allow-write', '--allow-env', 'cinder.test.mjs'], {
       cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
     });
     process.stdout.write(r.stdout + r.stderr);

@@ -175,10 +175,10 @@ test('adapter contract: reopening gives the same keyspace; compaction by the rew
   again.close();
 
   // A failed append rejects the flush that covers it; nothing is lost after the next one.
+  const snapBefore = store.snapshot;
   store.failNext = new Error('disk full');
   db.incr('counter');
   await assert.rejects(db.flush(), /disk full/);
-  const snapBefore = store.snapshot;
   db.incr('counter');
   await db.flush();
   assert.notEqual(store.snapshot, snapBefore, 'the write after a failure is a whole snapshot');
