@@ -845,10 +845,15 @@ export class Cinder extends Connection {
    * Resolves once every write made before the call is durable in the storage of
    * `Cinder.open` (at once for a database without storage). Rejects if storing one of
    * them failed; the next storage write is then a full snapshot.
+   * `{ snapshot: true }` compacts now (Redis's BGREWRITEAOF): the whole keyspace is stored
+   * as an RDB snapshot, which also keeps the keys' LRU/LFU data exactly as they are now
+   * (the log holds writes only, so reads' effects on LRU/LFU and the LRU/LFU of keys
+   * written since the last snapshot are reloaded as of the load).
    */
-  flush(): Promise<void> {
+  flush(options: { snapshot?: boolean } = {}): Promise<void> {
     const p = this.engine.persist;
-    return p === null ? Promise.resolve() : p.flush();
+    if (p === null) return Promise.resolve();
+    return options.snapshot ? p.compactNow() : p.flush();
   }
 
   /** Opens another connection with its own client state. */

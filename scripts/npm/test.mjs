@@ -6,7 +6,8 @@
 // 3. `npm pack`, then install the tarball into a scratch project (offline) and import it
 //    from there by name: Node (ESM + CommonJS), workerd, Deno
 //    and a Vite app (vite build, and Vite's dev server) in headless Chromium
-// 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page
+// 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page, and
+//    idb:// persistence (tests/npm/browser/persist.mjs)
 // 5. the playground (web-demo/): its browser tests (web-demo/test/run.mjs)
 //
 // Every runtime runs the shared session recorded from real Redis (tests/npm/session.txt).
@@ -172,6 +173,14 @@ await step('chromium (headless, playwright-core)', async () => {
     throw new Error(JSON.stringify({ failures: result.session.failures.slice(0, 5), bad, errors }, null, 1));
   }
   return `Chromium ${version}: session ${result.session.compared} replies equal, ${result.checks.length} checks, first reply after ${result.instantiateMs.toFixed(0)} ms`;
+});
+
+await step('chromium: idb:// persistence (reloads, restart, browser killed mid-write)', async () => {
+  const { runBrowserPersistence } = await import(path.join(ROOT, 'tests/npm/browser/persist.mjs'));
+  const { checks } = await runBrowserPersistence();
+  const bad = checks.filter((c) => !c.ok);
+  if (bad.length) throw new Error(JSON.stringify(bad, null, 1).slice(0, 4000));
+  return `${checks.length} checks`;
 });
 
 await step('web-demo: the playground in Chromium', async () => {

@@ -10,6 +10,7 @@
 //! - [`log_replay`]: runs such a log through the engine without propagating it, with the
 //!   clock at 0 as Redis loads an AOF (nothing expires while loading).
 
+use cinder_core::db::access;
 use cinder_core::propagate::{Op, Target};
 use cinder_core::rdb::{LoadOptions, SaveOptions};
 use cinder_core::resp::{Parse, ParseLimits, RequestParser};
@@ -120,7 +121,33 @@ pub fn replay(engine: &mut Engine, bytes: &[u8]) -> Result<u64, String> {
     engine.state.stats.connections_received = engine.state.stats.connections_received.saturating_sub(1);
     engine.set_time_us(real_now);
     engine.set_propagation(was_on);
+    if n > 0 {
+        refresh_replayed_access(engine);
+    }
     result.map(|()| n)
+}
+
+/// The keys the replay wrote got LRU/LFU bits for time 0 (the clock while loading): they
+/// get the bits of a key written now instead, as after Redis's AOF load. Keys from the
+/// snapshot that the log did not touch keep theirs. (A snapshot key whose own bits read
+/// as time 0, i.e. last accessed in the one minute every 45 days (LFU) or the one second
+/// every 194 days (LRU) when the wrapping clocks read 0, is refreshed too.)
+fn refresh_replayed_access(engine: &mut Engine) {
+    let st = &mut engine.state;
+    let fresh = st.new_access();
+    let lfu = access::is_lfu(st.config.maxmemory_policy);
+    for db in st.dbs.iter_mut() {
+        for slot in 0..db.keys.slot_count() as u32 {
+            if db.keys.slot(slot).is_none() {
+                continue;
+            }
+            let a = db.keys.access_mut(slot);
+            let at_zero = if lfu { *a >> 8 == 0 } else { *a & 0xFF_FFFF == 0 };
+            if at_zero {
+                *a = fresh;
+            }
+        }
+    }
 }
 
 /// Runs `f` on instance `id`'s engine and log state.
@@ -234,6 +261,8 @@ mod tests {
         assert!(!g.engine_mut().state.propagation.has_output(), "replay does not propagate");
         assert!(g.engine_mut().state.propagation.is_enabled());
         assert_eq!(save(g.engine_mut()), save(h.engine_mut()));
+        // Replayed keys look written now (not at the loading clock's 0).
+        assert_eq!(run(&mut g, &["OBJECT", "IDLETIME", "k"]), b":0\r\n");
         // A cut in the last command, or inside a MULTI, drops the incomplete part.
         let mut k = host();
         assert_eq!(replay(k.engine_mut(), &out[..out.len() - 3]), Ok(7));
