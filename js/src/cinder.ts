@@ -20,6 +20,7 @@ export type * from './commands.generated.js';
 export { type StorageAdapter, type StoredState, MemoryStorage } from './storage/adapter.js';
 export { type AppendFsync, type PersistenceOptions } from './storage/persister.js';
 export { RdbError } from './storage/errors.js';
+export { DurableObjectStore, type DurableObjectStorageLike } from './storage/durable-object.js';
 export { setFileStorage } from './storage/open.js';
 
 /** Where the wasm module can come from: compiled, bytes, or a URL to fetch. */

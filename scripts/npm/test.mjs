@@ -153,6 +153,14 @@ export = s;
     return `session: ${r.session.compared} replies equal, ${r.checks.length} checks`;
   });
 
+  await step('workerd: the Durable Object example, persisted across restarts', async () => {
+    const { runDurableObject } = await import(path.join(ROOT, 'tests/npm/workerd/durable-object.mjs'));
+    const r = await runDurableObject(path.join(project, 'node_modules'));
+    const bad = r.checks.filter((c) => !c.ok);
+    if (bad.length) throw new Error(JSON.stringify({ bad, log: r.log }, null, 1));
+    return `${r.checks.length} checks`;
+  });
+
   await step('deno test', () => {
     const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', '--allow-read', '--allow-write', '--allow-env', 'cinder.test.mjs'], {
       cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
