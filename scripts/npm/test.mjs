@@ -93,7 +93,7 @@ console.log('ok');
   });
 
   await step('TypeScript: the types type-check for ESM and CommonJS consumers', () => {
-    writeFileSync(path.join(project, 'types-esm.mts'), `import { Cinder, ReplyError, CinderError, type Reply, type SetOptions } from 'cinderkv';
+    writeFileSync(path.join(project, 'types-esm.mts'), `import { Cinder, ReplyError, CinderError, MemoryStorage, RdbError, type Reply, type SetOptions, type StorageAdapter, type OpenOptions } from 'cinderkv';
 const db: Cinder = Cinder.createSync({ clock: 'manual', seed: 1n, config: { hz: 20 } });
 const opts: SetOptions = { NX: true, EX: 60 };
 const ok: Reply = db.set('k', 'v', opts);
@@ -110,7 +110,16 @@ const f: Error = new CinderError('x');
 db.set('k', 'v', { EXX: 1 });
 // @ts-expect-error DEL needs a key
 db.del();
-export { ok, v, n, e, f };
+const rdb: Uint8Array = db.save();
+db.load(rdb);
+const store: StorageAdapter = new MemoryStorage();
+const oo: OpenOptions = { appendfsync: 'everysec', rewriteMinSize: 1 << 20, clock: 'manual' };
+const opened: Promise<Cinder> = Cinder.open(store, oo);
+const flushed: Promise<void> = db.flush({ snapshot: true });
+const r: CinderError = new RdbError('x');
+// @ts-expect-error appendfsync is 'always' or 'everysec'
+const badMode: OpenOptions = { appendfsync: 'no' };
+export { ok, v, n, e, f, opened, flushed, r, badMode };
 `);
     writeFileSync(path.join(project, 'types-cjs.cts'), `import cinderkv = require('cinderkv');
 const db = cinderkv.Cinder.createSync();
