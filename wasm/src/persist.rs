@@ -6,7 +6,7 @@
 //!   redis-server 7.0.15; a bad file is Redis's error and leaves the engine unchanged.
 //! - [`log_enable`] / [`log_take`]: the propagation hook's effects (what an AOF gets),
 //!   encoded exactly as AOF content: RESP commands, `SELECT` when the database changes
-//!   (and first after each [`log_reset`], as after an AOF rewrite), `MULTI`/`EXEC` units.
+//!   and first in each record (each [`log_take`]), `MULTI`/`EXEC` units.
 //! - [`log_replay`]: runs such a log through the engine without propagating it, with the
 //!   clock at 0 as Redis loads an AOF (nothing expires while loading).
 
@@ -196,6 +196,8 @@ pub fn log_take(id: u32) -> Result<Vec<u8>, JsError> {
     with(id, |e, l| {
         let ops = e.take_propagated();
         let mut out = Vec::new();
+        // Each record starts with its SELECT, so it replays the same after any record.
+        l.selected = None;
         l.encode(&ops, &mut out);
         out
     })

@@ -135,13 +135,21 @@ export class Persister {
   /** Runs the next storage operation, if none is running. */
   private pump(): void {
     if (this.writing) return;
-    if (!this.compactDue && this.rewriteDue()) this.compactDue = true;
+    // After close() the engine is gone: no more snapshots (the queued log still goes out).
+    if (!this.closed && !this.compactDue && this.rewriteDue()) this.compactDue = true;
     let op: Promise<void>;
     let upTo: number;
-    if (this.compactDue) {
+    if (this.compactDue && !this.closed) {
       // The snapshot covers every write so far, queued or not: the queue is dropped.
       this.compactDue = false;
-      const snap = this.src.snapshot();
+      let snap: Uint8Array;
+      try {
+        snap = this.src.snapshot();
+      } catch (err) {
+        this.compactDue = true;
+        this.settle(this.seq, err);
+        return;
+      }
       this.queue = [];
       upTo = this.seq;
       this.baseSize = snap.length;
@@ -158,8 +166,8 @@ export class Persister {
       this.stats.bytes += record.length;
       op = this.store.append(record);
     } else {
-      // Nothing to store: everything taken is durable.
-      if (this.seq > this.stored) this.settle(this.seq, null);
+      // Nothing to store: everything taken is durable (or, closed after a failure, lost).
+      if (this.seq > this.stored) this.settle(this.seq, this.compactDue ? new Error('cinderkv: closed after a failed storage write') : null);
       return;
     }
     this.writing = true;
@@ -176,7 +184,7 @@ export class Persister {
   private finish(upTo: number, err: unknown): void {
     this.writing = false;
     this.settle(upTo, err);
-    if (this.queue.length || this.compactDue || this.waiters.length) this.pump();
+    if (this.queue.length || (this.compactDue && !this.closed) || this.waiters.length) this.pump();
   }
 
   private settle(upTo: number, err: unknown): void {

@@ -355,3 +355,38 @@ test('DurableObjectStore: chunked snapshots and log records, generations switche
   assert.equal(again.strlen('big'), 300_000);
   for (const d of [db, again]) d.close();
 });
+
+test('close() stores the last writes; a storage failure after close() is not an unhandled rejection', async () => {
+  const store = new MemoryStorage();
+  const db = await Cinder.open(store);
+  db.set('last', 'write');
+  db.close();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal((await Cinder.open(store)).get('last'), 'write');
+  const slow = new MemoryStorage();
+  const orig = slow.append.bind(slow);
+  slow.append = async (b) => {
+    await new Promise((r) => setTimeout(r, 5));
+    slow.failNext = new Error('gone');
+    return orig(b);
+  };
+  const db2 = await Cinder.open(slow, { rewriteMinSize: 1 });
+  db2.set('a', '1');
+  await new Promise((r) => setTimeout(r, 0));
+  db2.set('b', '2');
+  db2.close();
+  await new Promise((r) => setTimeout(r, 50));
+});
+
+test('every log record starts with its SELECT, so records replay the same in any context', async () => {
+  const store = new MemoryStorage();
+  const db = await Cinder.open(store);
+  db.call('SELECT', '5');
+  db.set('a', '1');
+  await db.flush();
+  db.set('b', '2');
+  await db.flush();
+  assert.equal(store.log.length, 2);
+  for (const r of store.log) assert.match(Buffer.from(r).toString(), /^\*2\r\n\$6\r\nSELECT\r\n\$1\r\n5\r\n/);
+  db.close();
+});
