@@ -3,7 +3,7 @@
 // adapter contract, file storage across a crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +27,8 @@ function populated() {
 function describe(db) {
   const out = {};
   const c = db.connection();
-  for (const n of ['0', '1', '2', '3']) {
+  for (let d = 0; d < 16; d++) {
+    const n = String(d);
     c.call('SELECT', n);
     for (const k of c.call('KEYS', '*').sort()) {
       const ttl = c.call('PEXPIRETIME', k);
@@ -96,6 +97,8 @@ test('a bad RDB file is a thrown RdbError with Redis\'s message and changes noth
     assert.equal(db.dbsize(), 1);
   }
   assert.throws(() => Cinder.createSync({ rdb: new Uint8Array(3) }), RdbError);
+  assert.throws(() => db.load(new Uint8Array(0)), (e) => e instanceof RdbError && /Short read/.test(e.message), 'zero-length file');
+  assert.throws(() => db.load('REDIS0010'), CinderError, 'not bytes');
   db.close();
 });
 
@@ -103,6 +106,10 @@ test('redis-server 7.0.15 loads save()\'s file with the same keys, and Cinder lo
   const dir = tmp();
   const a = populated();
   writeFileSync(path.join(dir, 'dump.rdb'), a.save());
+  // redis-check-rdb accepts it.
+  const check = spawnSync('/usr/bin/redis-check-rdb', [path.join(dir, 'dump.rdb')], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /RDB looks OK|keys read/);
   const r = await startRedis(dir, PORT);
   try {
     const want = describe(a);
@@ -216,6 +223,9 @@ test('the adapter is checked; unknown storage URLs are refused', async () => {
   await assert.rejects(Cinder.open({ load() {} }), /append\(\)/);
   await assert.rejects(Cinder.open('s3://bucket'), /unknown storage/);
   await assert.rejects(Cinder.open(Object.assign(new MemoryStorage(), { snapshot: new Uint8Array([1, 2, 3]) })), RdbError);
+  // A log that is not AOF content, or names an unknown command: Redis's AOF loading errors.
+  await assert.rejects(Cinder.open(Object.assign(new MemoryStorage(), { log: [Buffer.from('*1\r\n$x\r\n')] })), (e) => e instanceof RdbError && /Bad file format/.test(e.message));
+  await assert.rejects(Cinder.open(Object.assign(new MemoryStorage(), { log: [Buffer.from('*1\r\n$4\r\nNOPE\r\n')] })), (e) => e instanceof RdbError && /Unknown command 'NOPE'/.test(e.message));
 });
 
 test('file storage: a path or file:// URL, reopened with the same data, compacted into base-<n>.rdb + incr-<n>.aof', async () => {

@@ -21,8 +21,12 @@ export const COMMANDS = (() => {
   c.push(['XREADGROUP', 'GROUP', 'g1', 'bob', 'COUNT', '1', 'STREAMS', 'stream', '>']);
   c.push(['XACK', 'stream', 'g1', '1-0'], ['XDEL', 'stream', '4-0']);
   c.push(['SELECT', '3'], ['SET', 'in3', 'three'], ['LPUSH', 'l3', 'x'], ['SELECT', '0']);
+  // Every other database holds a key too (all 16 used).
+  for (let d = 1; d < 16; d++) if (d !== 3) c.push(['SELECT', String(d)], ['HSET', `db${d}`, 'n', String(d)]);
+  c.push(['SELECT', '0']);
   return c;
 })();
 
 export const KEYS = { 0: ['str:int', 'str:emb', 'str:raw', 'str:bin', 'str:ttl', 'list:lp', 'list:ql', 'set:int', 'set:lp', 'set:ht',
-  'zset:lp', 'zset:sl', 'hash:lp', 'hash:ht', 'hash:ttl', 'stream'], 3: ['in3', 'l3'] };
+  'zset:lp', 'zset:sl', 'hash:lp', 'hash:ht', 'hash:ttl', 'stream'], 3: ['in3', 'l3'],
+  ...Object.fromEntries(Array.from({ length: 15 }, (_, i) => i + 1).filter((d) => d !== 3).map((d) => [d, [`db${d}`]])) };
