@@ -70,6 +70,8 @@ export async function runBrowserPersistence() {
     const again = await reloaded.page.evaluate(() => window.__state);
     check('page.reload(): same keyspace', JSON.stringify(again) === JSON.stringify(filled.value));
 
+    const wk = await visit(ctx, `${base}?phase=worker&name=worker`, '__state');
+    check('web workers: a database kept by one worker is loaded by the next', JSON.stringify(wk.value) === JSON.stringify({ first: { keys: ['from', 'n'], n: '2' }, second: { keys: ['from', 'n'], n: '3' } }), wk.value);
     await ctx.close();
 
     // Kill the browser (SIGKILL to its main process) while the page writes after a flush.
