@@ -228,30 +228,49 @@ test('the adapter is checked; unknown storage URLs are refused', async () => {
   await assert.rejects(Cinder.open(Object.assign(new MemoryStorage(), { log: [Buffer.from('*1\r\n$4\r\nNOPE\r\n')] })), (e) => e instanceof RdbError && /Unknown command 'NOPE'/.test(e.message));
 });
 
-test('file storage: a path or file:// URL, reopened with the same data, compacted into base-<n>.rdb + incr-<n>.aof', async () => {
+test('file storage: Redis 7 multi-part AOF (manifest, base RDB, incr AOF) that redis-server starts on, and back', async () => {
   const dir = tmp();
   try {
     const db = await Cinder.open(path.join(dir, 'data'), { rewriteMinSize: 2048 });
     for (const c of COMMANDS) db.call(...c);
     await db.flush();
+    db.set('after', 'compaction');
+    await db.flush();
     const want = describe(db);
     db.close();
     await new Promise((r) => setTimeout(r, 20));
     const files = readdirSync(path.join(dir, 'data')).sort();
-    assert.ok(files.some((f) => /^base-\d+\.rdb$/.test(f)), files.join());
+    assert.ok(files.includes('appendonly.aof.manifest') && files.some((f) => /^appendonly\.aof\.\d+\.base\.rdb$/.test(f))
+      && files.some((f) => /^appendonly\.aof\.\d+\.incr\.aof$/.test(f)), files.join());
     const again = await Cinder.open(pathToFileURL(path.join(dir, 'data')).href);
     assert.deepEqual(describe(again), want);
     again.set('more', '1');
     await again.flush();
     again.close();
-    // The base file is an RDB file redis-server loads.
-    const base = readdirSync(path.join(dir, 'data')).find((f) => f.endsWith('.rdb'));
-    const r = await startRedis(path.join(dir, 'data'), PORT, base);
+    await new Promise((r) => setTimeout(r, 20));
+    // redis-server 7.0.15 starts on the directory as its appendonlydir, writes to it...
+    const r = await startRedis(dir, PORT, 'dump.rdb', 'data');
     try {
       assert.equal(String(await r.client.cmd('GET', 'str:emb')), 'hello');
+      assert.equal(String(await r.client.cmd('GET', 'after')), 'compaction');
+      assert.equal(String(await r.client.cmd('GET', 'more')), '1');
+      await r.client.cmd('SELECT', '3');
+      assert.equal(String(await r.client.cmd('GET', 'in3')), 'three');
+      await r.client.cmd('SET', 'from-redis', 'yes');
+      await r.client.cmd('BGREWRITEAOF');
+      await new Promise((res) => setTimeout(res, 500));
+      await r.client.cmd('SET', 'after-rewrite', 'yes');
     } finally {
       await r.stop();
     }
+    // ... and Cinder loads what Redis left (its manifest, base and incr files).
+    const back = await Cinder.open(path.join(dir, 'data'));
+    back.call('SELECT', '3');
+    assert.equal(back.get('from-redis'), 'yes');
+    assert.equal(back.get('after-rewrite'), 'yes');
+    back.call('SELECT', '0');
+    assert.equal(back.get('more'), '1');
+    back.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -267,7 +286,7 @@ test('file storage: a torn last command (crash mid-append) is dropped, the rest 
     await db.flush();
     db.close();
     await new Promise((r) => setTimeout(r, 20));
-    const incr = path.join(dir, 'incr-0.aof');
+    const incr = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.incr.aof')));
     truncateSync(incr, statSync(incr).size - 4);
     const again = await Cinder.open(dir);
     assert.equal(again.get('a'), '1');

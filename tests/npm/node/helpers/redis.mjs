@@ -3,9 +3,11 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 
 /** Starts redis-server on `port` in `dir` (loading `dbfilename` there if it exists). */
-export async function startRedis(dir, port, dbfilename = 'dump.rdb') {
+/** `aofdir`: start with `--appendonly yes --appenddirname aofdir` (a multi-part AOF in `dir`). */
+export async function startRedis(dir, port, dbfilename = 'dump.rdb', aofdir = null) {
+  const aof = aofdir ? ['--appendonly', 'yes', '--appenddirname', aofdir] : ['--appendonly', 'no'];
   const proc = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', dbfilename,
-    '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--save', '', ...aof, '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));
