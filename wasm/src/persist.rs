@@ -101,6 +101,16 @@ pub fn replay(engine: &mut Engine, bytes: &[u8]) -> Result<u64, String> {
     let mut n = 0u64;
     let mut result = Ok(());
     while at < bytes.len() {
+        // Annotations (`#TS:...` with aof-timestamp-enabled) are skipped, as Redis does.
+        if bytes[at] == b'#' {
+            match bytes[at..].iter().position(|&c| c == b'\n') {
+                Some(nl) => {
+                    at += nl + 1;
+                    continue;
+                }
+                None => break,
+            }
+        }
         let input = &bytes[at..];
         match parser.parse(input, &limits) {
             Parse::Incomplete => break,
@@ -285,6 +295,9 @@ mod tests {
         assert_eq!(run(&mut k, &["EXISTS", "n"]), b":0\r\n");
         assert_eq!(run(&mut k, &["LLEN", "l"]), b":2\r\n");
         assert!(replay(k.engine_mut(), b"*1\r\n$3\r\nFOO\r\n").unwrap_err().contains("Unknown command 'FOO'"));
+        assert_eq!(replay(k.engine_mut(), b"#TS:1700000000\r\n*3\r\n$3\r\nSET\r\n$2\r\nts\r\n$1\r\n1\r\n"), Ok(1));
+        assert_eq!(run(&mut k, &["SELECT", "0"]), b"+OK\r\n");
+        assert_eq!(run(&mut k, &["GET", "ts"]), b"$1\r\n1\r\n");
     }
 
     #[test]
