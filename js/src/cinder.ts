@@ -804,7 +804,7 @@ export class Cinder extends Connection {
     } catch (err) {
       db.close();
       await store.close?.();
-      throw err;
+      throw err instanceof CinderError ? err : new CinderError(err instanceof Error ? err.message : String(err));
     }
     e.persist = attached.persister;
     if (attached.compacted) await attached.compacted;

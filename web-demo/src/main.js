@@ -70,7 +70,9 @@ async function start() {
   } else if (saved) {
     ui.print('info', 'Restored your keyspace from the last visit (Reset starts over).\n');
   }
-  if (restoreError) ui.print('err', `(error) could not restore everything: ${restoreError.message}\n`);
+  if (restoreError && /another tab/.test(restoreError.message)) {
+    ui.print('info', 'The playground is open in another tab, which keeps the stored keyspace: this tab works in memory only.\n');
+  } else if (restoreError) ui.print('err', `(error) could not restore everything: ${restoreError.message}\n`);
 
   // Toggles and buttons.
   const consoleEl = $('#console');

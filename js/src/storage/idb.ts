@@ -4,6 +4,10 @@
  * and `log` (records under increasing keys). Every write is one `readwrite` transaction
  * with `durability: 'strict'` (flushed to disk before it completes); `replace` clears the
  * log and writes the snapshot in the same transaction, so it is atomic.
+ *
+ * One writer at a time: where the Web Locks API exists, `load` takes the exclusive lock
+ * `cinderkv:<name>` (held until `close`, or until the page or worker goes away) and fails
+ * with a clear error when another tab or worker holds it, instead of both writing.
  */
 import type { StorageAdapter, StoredState } from './adapter.js';
 
@@ -25,6 +29,7 @@ function done(tx: IDBTransaction): Promise<void> {
 /** The IndexedDB adapter (see the module doc). */
 export class IdbStorage implements StorageAdapter {
   private db: IDBDatabase | null = null;
+  private release: (() => void) | null = null;
   readonly name: string;
 
   constructor(name: string) {
@@ -49,7 +54,26 @@ export class IdbStorage implements StorageAdapter {
       : db.transaction(['snapshot', 'log'], mode);
   }
 
+  /** Takes the Web Lock of this database (where the API exists). */
+  private async lock(): Promise<void> {
+    const locks = (globalThis as any).navigator?.locks;
+    if (!locks || this.release) return;
+    await new Promise<void>((resolve, reject) => {
+      locks
+        .request(`cinderkv:${this.name}`, { ifAvailable: true }, (lock: unknown) => {
+          if (!lock) {
+            reject(new Error(`cinderkv: idb://${this.name} is open in another tab or worker (one writer at a time)`));
+            return undefined;
+          }
+          resolve();
+          return new Promise<void>((r) => (this.release = r));
+        })
+        .catch(reject);
+    });
+  }
+
   async load(): Promise<StoredState> {
+    await this.lock();
     const db = await this.open();
     const tx = this.tx(db, 'readonly');
     const [snapshot, log] = await Promise.all([
@@ -77,5 +101,7 @@ export class IdbStorage implements StorageAdapter {
   async close(): Promise<void> {
     this.db?.close();
     this.db = null;
+    this.release?.();
+    this.release = null;
   }
 }

@@ -70,6 +70,14 @@ export async function runBrowserPersistence() {
     const again = await reloaded.page.evaluate(() => window.__state);
     check('page.reload(): same keyspace', JSON.stringify(again) === JSON.stringify(filled.value));
 
+    const holder = await visit(ctx, `${base}?phase=hold&name=locked`, '__state');
+    const second = await visit(ctx, `${base}?phase=second&name=locked`, '__state');
+    check('a second tab on the same idb:// name is refused (Web Locks: one writer)', /CinderError: .*open in another tab/.test(second.value), second.value);
+    await holder.page.close();
+    await second.page.close();
+    const third = await visit(ctx, `${base}?phase=second&name=locked`, '__state');
+    check('once the first tab is gone, the database opens', third.value === 'opened', third.value);
+    await third.page.close();
     const wk = await visit(ctx, `${base}?phase=worker&name=worker`, '__state');
     check('web workers: a database kept by one worker is loaded by the next', JSON.stringify(wk.value) === JSON.stringify({ first: { keys: ['from', 'n'], n: '2' }, second: { keys: ['from', 'n'], n: '3' } }), wk.value);
     await ctx.close();
