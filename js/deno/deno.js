@@ -5,12 +5,18 @@
  * the browser entry's (dist/deno.d.ts).
  */
 import source wasmModule from './wasm/cinder_wasm_bg.wasm';
-import { Cinder, setWasmLoader } from './cinder.js';
+import { Cinder, setFileStorage, setWasmLoader } from './cinder.js';
+import { FileStorage } from './storage/file.js';
+import { denoFileOps } from './storage/deno-fs.js';
 
 setWasmLoader({
   sync: () => wasmModule,
   async: async () => wasmModule,
 });
 
+setFileStorage((target) => new FileStorage(target, denoFileOps));
+
 export * from './cinder.js';
+export { FileStorage } from './storage/file.js';
+export { denoFileOps } from './storage/deno-fs.js';
 export default Cinder;

@@ -9,10 +9,19 @@ import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8
 import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
 import { CinderError, ReplyError } from './errors.js';
 import { CLOSED, MetaWord, PUSH_FLAG, RECORD_HEADER, Status } from './layout.js';
+import type { StorageAdapter } from './storage/adapter.js';
+import { RdbError } from './storage/errors.js';
+import { attach, loadRdb, resolveStorage, saveRdb } from './storage/open.js';
+import type { PersistenceOptions, Persister } from './storage/persister.js';
 
 export { type Arg, type Reply, type ReplyBuffer } from './codec.js';
 export { CinderError, ReplyError } from './errors.js';
 export type * from './commands.generated.js';
+export { type StorageAdapter, type StoredState, MemoryStorage } from './storage/adapter.js';
+export { type AppendFsync, type PersistenceOptions } from './storage/persister.js';
+export { RdbError } from './storage/errors.js';
+export { DurableObjectStore, type DurableObjectStorageLike } from './storage/durable-object.js';
+export { setFileStorage } from './storage/open.js';
 
 /** Where the wasm module can come from: compiled, bytes, or a URL to fetch. */
 export type WasmSource = WebAssembly.Module | BufferSource | URL | string | Response;
@@ -41,7 +50,12 @@ export interface CinderOptions {
   config?: Record<string, string | number | boolean | bigint>;
   /** Where to load the wasm module from, when the runtime entry's default does not fit (bundlers). */
   wasm?: WasmSource;
+  /** An RDB file to start from (as `db.save()` or redis-server writes it); a bad one throws `RdbError`. */
+  rdb?: Uint8Array;
 }
+
+/** Options of `Cinder.open`: the instance's options plus how writes reach storage. */
+export interface OpenOptions extends Omit<CinderOptions, 'rdb'>, PersistenceOptions {}
 
 let loader: WasmLoader | null = null;
 let wasm: InitOutput | null = null;
@@ -160,6 +174,8 @@ class Engine {
   hub: PubSubHub | null = null;
   /** Real clock: polls the engine while someone listens, so expiry events arrive on time. */
   ticker: ReturnType<typeof setInterval> | null = null;
+  /** `Cinder.open`: the write path to storage, told after every command that may write. */
+  persist: Persister | null = null;
 
   constructor(core: CinderCore, manual: boolean, exports: InitOutput) {
     const memory = exports.memory;
@@ -254,6 +270,7 @@ class Engine {
    * read (a listener may run commands, which reuse the output buffer).
    */
   drain(): void {
+    if (this.persist !== null) this.persist.touch();
     const len = this.core.takeWakeups();
     this.refresh();
     const u8 = this.u8;
@@ -534,6 +551,7 @@ export class Connection extends Commands {
     } catch (err) {
       rethrow(err);
     }
+    if (e.persist !== null) e.persist.touch();
     if (r < 0) {
       if (r === Status.Blocked) return e.block(this.id, buffers);
       refusal(r);
@@ -710,6 +728,7 @@ export class Connection extends Commands {
     } catch (err) {
       rethrow(err);
     }
+    if (e.persist !== null) e.persist.touch();
     if (r < 0) {
       if (r === Status.Blocked) return e.block(this.id, false);
       refusal(r);
@@ -742,6 +761,7 @@ export class Connection extends Commands {
     } catch (err) {
       rethrow(err);
     }
+    if (e.persist !== null) e.persist.touch();
     if (r < 0) refusal(r);
     e.refresh();
     const out = e.u32[e.meta + MetaWord.OutputAddr];
@@ -832,7 +852,88 @@ export class Cinder extends Connection {
     } catch (err) {
       rethrow(err);
     }
-    return new Cinder(new Engine(core, manual, wasm!));
+    const db = new Cinder(new Engine(core, manual, wasm!));
+    if (options.rdb !== undefined) {
+      try {
+        db.load(options.rdb);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+    }
+    return db;
+  }
+
+  /**
+   * A database kept in storage: loads what `target` holds, then stores every write as it
+   * happens. `target`: `'idb://name'` (IndexedDB: browsers, workers), a directory path or
+   * `file://` URL (Node, Deno), or a `StorageAdapter` of your own (Durable Objects, KV...).
+   * Writes go out as Redis's AOF content and are compacted into an RDB snapshot by
+   * Redis's rewrite rule (`rewritePercentage`/`rewriteMinSize`). `await db.flush()`
+   * resolves once every write made before it is durable; see `PersistenceOptions`.
+   * A snapshot or log that cannot be loaded rejects with `RdbError`.
+   */
+  static async open(target: string | StorageAdapter, options: OpenOptions = {}): Promise<Cinder> {
+    const store = resolveStorage(target);
+    const db = await Cinder.create(options);
+    const e = db.engine;
+    let attached: Awaited<ReturnType<typeof attach>>;
+    try {
+      attached = await attach(e.instance, store, options);
+    } catch (err) {
+      db.close();
+      await store.close?.();
+      throw err instanceof CinderError ? err : new CinderError(err instanceof Error ? err.message : String(err));
+    }
+    e.persist = attached.persister;
+    if (attached.compacted) await attached.compacted;
+    return db;
+  }
+
+  /**
+   * The whole keyspace as an RDB file (version 10, as Redis 7.0 writes it: every type and
+   * encoding, TTLs, LRU/LFU data, stream consumer groups), loadable by redis-server.
+   */
+  save(): Uint8Array {
+    const e = this.engine;
+    e.check();
+    try {
+      return saveRdb(e.instance);
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+
+  /**
+   * Replaces the keyspace with an RDB file's (as `db.save()` or redis-server writes it).
+   * A bad file throws `RdbError` with Redis's message and changes nothing. On a database
+   * from `Cinder.open` the next storage write is a new snapshot.
+   */
+  load(rdb: Uint8Array): void {
+    const e = this.engine;
+    e.check();
+    try {
+      loadRdb(e.instance, rdb);
+    } catch (err) {
+      if (err instanceof RdbError || err instanceof CinderError) throw err;
+      rethrow(err);
+    }
+    if (e.persist !== null) e.persist.compactNow().catch(() => {});
+  }
+
+  /**
+   * Resolves once every write made before the call is durable in the storage of
+   * `Cinder.open` (at once for a database without storage). Rejects if storing one of
+   * them failed; the next storage write is then a full snapshot.
+   * `{ snapshot: true }` compacts now (Redis's BGREWRITEAOF): the whole keyspace is stored
+   * as an RDB snapshot, which also keeps the keys' LRU/LFU data exactly as they are now
+   * (the log holds writes only, so reads' effects on LRU/LFU and the LRU/LFU of keys
+   * written since the last snapshot are reloaded as of the load).
+   */
+  flush(options: { snapshot?: boolean } = {}): Promise<void> {
+    const p = this.engine.persist;
+    if (p === null) return Promise.resolve();
+    return options.snapshot ? p.compactNow() : p.flush();
   }
 
   /** Opens another connection with its own client state. */
@@ -887,6 +988,11 @@ export class Cinder extends Connection {
   override close(): void {
     const e = this.engine;
     if (e.freed) return;
+    if (e.persist !== null) {
+      // The last writes are still stored (await `flush()` before `close()` to know when).
+      e.persist.close().catch(() => {});
+      e.persist = null;
+    }
     e.freed = true;
     e.listen(false);
     e.failAll(new CinderError('cinderkv: the instance was closed while a blocking command waited'));

@@ -88,6 +88,8 @@ for (const f of ['cinder_wasm.js', 'cinder_wasm.d.ts', 'cinder_wasm_bg.wasm']) {
 }
 // The Deno entry is plain JS (`import source`), typed like the browser entry.
 copyFileSync(path.join(ROOT, 'js/deno/deno.js'), path.join(DIST, 'deno.js'));
+// Deno's file storage calls (Deno.*), next to the shared storage modules.
+copyFileSync(path.join(ROOT, 'js/deno/deno-fs.js'), path.join(DIST, 'storage/deno-fs.js'));
 copyFileSync(path.join(DIST, 'browser.d.ts'), path.join(DIST, 'deno.d.ts'));
 // CommonJS build of the Node entry (one file; the wasm stays next to it).
 run(path.join(BIN, 'esbuild'), [path.join(DIST, 'node.js'), '--bundle', '--platform=node', '--format=cjs',
@@ -95,7 +97,7 @@ run(path.join(BIN, 'esbuild'), [path.join(DIST, 'node.js'), '--bundle', '--platf
   '--banner:js=const __cinder_module_url = require("node:url").pathToFileURL(__filename).href;', '--log-level=warning']);
 // Declarations for CommonJS consumers: every .d.ts again as .d.cts, importing .cjs paths
 // (TypeScript's node16 resolution treats .d.ts files of a "type": "module" package as ESM).
-for (const dir of [DIST, path.join(DIST, 'wasm')]) {
+for (const dir of [DIST, path.join(DIST, 'wasm'), path.join(DIST, 'storage')]) {
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.d.ts'))) {
     const text = readFileSync(path.join(dir, f), 'utf8').replace(/(from\s+['"]\.[^'"]*?)\.js(['"])/g, '$1.cjs$2');
     writeFileSync(path.join(dir, f.replace(/\.d\.ts$/, '.d.cts')), text);

@@ -6,7 +6,8 @@
 // 3. `npm pack`, then install the tarball into a scratch project (offline) and import it
 //    from there by name: Node (ESM + CommonJS), workerd, Deno
 //    and a Vite app (vite build, and Vite's dev server) in headless Chromium
-// 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page
+// 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page, and
+//    idb:// persistence (tests/npm/browser/persist.mjs)
 // 5. the playground (web-demo/): its browser tests (web-demo/test/run.mjs)
 //
 // Every runtime runs the shared session recorded from real Redis (tests/npm/session.txt).
@@ -92,7 +93,7 @@ console.log('ok');
   });
 
   await step('TypeScript: the types type-check for ESM and CommonJS consumers', () => {
-    writeFileSync(path.join(project, 'types-esm.mts'), `import { Cinder, ReplyError, CinderError, type Reply, type SetOptions } from 'cinderkv';
+    writeFileSync(path.join(project, 'types-esm.mts'), `import { Cinder, ReplyError, CinderError, MemoryStorage, RdbError, type Reply, type SetOptions, type StorageAdapter, type OpenOptions } from 'cinderkv';
 const db: Cinder = Cinder.createSync({ clock: 'manual', seed: 1n, config: { hz: 20 } });
 const opts: SetOptions = { NX: true, EX: 60 };
 const ok: Reply = db.set('k', 'v', opts);
@@ -109,7 +110,16 @@ const f: Error = new CinderError('x');
 db.set('k', 'v', { EXX: 1 });
 // @ts-expect-error DEL needs a key
 db.del();
-export { ok, v, n, e, f };
+const rdb: Uint8Array = db.save();
+db.load(rdb);
+const store: StorageAdapter = new MemoryStorage();
+const oo: OpenOptions = { appendfsync: 'everysec', rewriteMinSize: 1 << 20, clock: 'manual' };
+const opened: Promise<Cinder> = Cinder.open(store, oo);
+const flushed: Promise<void> = db.flush({ snapshot: true });
+const r: CinderError = new RdbError('x');
+// @ts-expect-error appendfsync is 'always' or 'everysec'
+const badMode: OpenOptions = { appendfsync: 'no' };
+export { ok, v, n, e, f, opened, flushed, r, badMode };
 `);
     writeFileSync(path.join(project, 'types-cjs.cts'), `import cinderkv = require('cinderkv');
 const db = cinderkv.Cinder.createSync();
@@ -152,8 +162,16 @@ export = s;
     return `session: ${r.session.compared} replies equal, ${r.checks.length} checks`;
   });
 
+  await step('workerd: the Durable Object example, persisted across restarts', async () => {
+    const { runDurableObject } = await import(path.join(ROOT, 'tests/npm/workerd/durable-object.mjs'));
+    const r = await runDurableObject(path.join(project, 'node_modules'));
+    const bad = r.checks.filter((c) => !c.ok);
+    if (bad.length) throw new Error(JSON.stringify({ bad, log: r.log }, null, 1));
+    return `${r.checks.length} checks`;
+  });
+
   await step('deno test', () => {
-    const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', 'cinder.test.mjs'], {
+    const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', '--allow-read', '--allow-write', '--allow-env', 'cinder.test.mjs'], {
       cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
     });
     process.stdout.write(r.stdout + r.stderr);
@@ -172,6 +190,14 @@ await step('chromium (headless, playwright-core)', async () => {
     throw new Error(JSON.stringify({ failures: result.session.failures.slice(0, 5), bad, errors }, null, 1));
   }
   return `Chromium ${version}: session ${result.session.compared} replies equal, ${result.checks.length} checks, first reply after ${result.instantiateMs.toFixed(0)} ms`;
+});
+
+await step('chromium: idb:// persistence (reloads, restart, browser killed mid-write)', async () => {
+  const { runBrowserPersistence } = await import(path.join(ROOT, 'tests/npm/browser/persist.mjs'));
+  const { checks } = await runBrowserPersistence();
+  const bad = checks.filter((c) => !c.ok);
+  if (bad.length) throw new Error(JSON.stringify(bad, null, 1).slice(0, 4000));
+  return `${checks.length} checks`;
 });
 
 await step('web-demo: the playground in Chromium', async () => {

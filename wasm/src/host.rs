@@ -223,6 +223,11 @@ impl Host {
         Ok(h)
     }
 
+    /// The engine (snapshots and the effect log: `persist`).
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
     /// Opens a connection; `Err` is the engine's refusal (`maxclients`).
     pub fn connect(&mut self) -> Result<u32, String> {
         let n = self.io.conns.len() + 1;

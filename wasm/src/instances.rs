@@ -13,12 +13,14 @@ pub struct Instance {
     pub host: Host,
     /// The metadata block (see [`MetaWord`]), at a fixed address for the instance's life.
     pub meta: Box<[u32; META_WORDS]>,
+    /// The effect log's state (`persist`).
+    pub log: crate::persist::LogState,
 }
 
 impl Instance {
     /// An instance over `host` with its metadata filled in.
     pub fn new(host: Host) -> Instance {
-        let mut i = Instance { host, meta: Box::new([0; META_WORDS]) };
+        let mut i = Instance { host, meta: Box::new([0; META_WORDS]), log: Default::default() };
         i.update_meta();
         i
     }

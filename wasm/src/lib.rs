@@ -16,6 +16,7 @@ pub mod host;
 pub mod instances;
 pub mod layout;
 mod panic;
+pub mod persist;
 
 use wasm_bindgen::prelude::*;
 

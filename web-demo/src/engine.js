@@ -95,14 +95,19 @@ export class Client {
 
 /** The engine with its clients, clock and change listeners. */
 export class PlaygroundEngine {
-  /** Loads the wasm module (once) and makes a fresh database. */
+  /**
+   * Loads the wasm module (once) and makes the database: kept in `options.storage`
+   * (`idb://...`: loaded from there, every write stored there) or a fresh one in memory.
+   */
   static async create(options = {}) {
     await Cinder.init(options.wasm);
-    return new PlaygroundEngine(options);
+    const opts = { clock: 'manual', time: options.time ?? Date.now(), seed: options.seed ?? 1, config: options.config };
+    const db = options.storage ? await Cinder.open(options.storage, opts) : Cinder.createSync(opts);
+    return new PlaygroundEngine(options, db);
   }
 
-  constructor(options = {}) {
-    this.db = Cinder.createSync({ clock: 'manual', time: options.time ?? Date.now(), seed: options.seed ?? 1 });
+  constructor(options = {}, db = null) {
+    this.db = db ?? Cinder.createSync({ clock: 'manual', time: options.time ?? Date.now(), seed: options.seed ?? 1 });
     /** The panels' own connection: reads without changing a console client's state. */
     this.panel = this.db.connection();
     this.panel.call('CLIENT', 'SETNAME', 'playground-panel');

@@ -1,5 +1,9 @@
 /**
- * Keeping the playground across reloads and sharing it as a link. A snapshot is the
+ * Keeping the playground across reloads and sharing it as a link. The keyspace itself is
+ * kept by the package in IndexedDB (`Cinder.open('idb://cinder-playground')`: Redis's
+ * RDB snapshot plus its AOF log, so encodings, TTLs, LRU/LFU data and stream groups come
+ * back exactly); local storage keeps the rest (`settings`: the clock, the CONFIG
+ * parameters changed, history, lesson progress). A shared link carries a snapshot: the
  * keyspace of every database as plain data (values by type, TTLs, stream entries with
  * their consumer groups and pending entries), the CONFIG parameters changed from the
  * defaults, and the clock; restoring replays it as ordinary commands into a fresh engine
@@ -9,6 +13,8 @@
 import { encodeCommand, parseReplies, toJS } from './resp.js';
 
 const STORE_KEY = 'cinder-playground-v1';
+/** Where the keyspace is kept. */
+export const KEYSPACE_STORE = 'idb://cinder-playground';
 const strict = new TextDecoder('utf-8', { fatal: true });
 const enc = new TextEncoder();
 
@@ -41,7 +47,18 @@ export function configDefaults(engine) {
   return toJS(tree(engine, 0, 'CONFIG', 'GET', '*'));
 }
 
-/** A snapshot of everything (reads every value: run it on unload or on request). */
+/** What is not in the keyspace: the clock and the CONFIG parameters changed from the defaults. */
+export function settings(engine, defaults) {
+  const config = {};
+  const now = toJS(tree(engine, 0, 'CONFIG', 'GET', '*'));
+  for (let i = 0; i < now.length; i += 2) {
+    const d = defaults.indexOf(now[i]);
+    if (d >= 0 && defaults[d + 1] !== now[i + 1]) config[now[i]] = now[i + 1];
+  }
+  return { v: 2, time: engine.now, config };
+}
+
+/** A snapshot of everything as plain data, for links (reads every value). */
 export function snapshot(engine, defaults) {
   const dbs = {};
   const n = engine.databases;
@@ -64,13 +81,7 @@ export function snapshot(engine, defaults) {
     }
     dbs[db] = keys;
   }
-  const config = {};
-  const now = toJS(tree(engine, 0, 'CONFIG', 'GET', '*'));
-  for (let i = 0; i < now.length; i += 2) {
-    const d = defaults.indexOf(now[i]);
-    if (d >= 0 && defaults[d + 1] !== now[i + 1]) config[now[i]] = now[i + 1];
-  }
-  return { v: 1, time: engine.now, dbs, config };
+  return { ...settings(engine, defaults), v: 1, dbs };
 }
 
 function streamValue(engine, db, key) {

@@ -295,11 +295,30 @@ export async function runDemoTests({ log = console.log } = {}) {
     await type('SELECT 3');
     await type('HSET in3 f v');
     await type('CONFIG SET maxmemory-policy allkeys-lfu');
-    const beforeReload = await page.evaluate(() => window.__playground.state());
+    const beforeReload = await page.evaluate(() => window.__playground.keyspace());
+    // The exact keyspace: every key's DUMP bytes, encoding, expiry and LFU counter.
+    const exact = () => page.evaluate(() => {
+      const c = window.__playground.engine.db.connection();
+      const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+      const out = {};
+      for (let db = 0; db < 16; db++) {
+        c.call('SELECT', String(db));
+        const keys = c.call('KEYS', '*').sort();
+        for (const k of keys) out[`${db}/${k}`] = [c.call('OBJECT', 'FREQ', k)];
+        for (const k of keys) out[`${db}/${k}`].push(c.call('OBJECT', 'ENCODING', k), c.call('PEXPIRETIME', k), c.call('TYPE', k) === 'set' ? c.call('SMEMBERS', k).sort() : hex(c.callBuffer('DUMP', k)));
+      }
+      c.close();
+      return JSON.stringify(out);
+    });
+    // The playground stores a snapshot 250 ms after the last command.
+    await page.waitForTimeout(600);
+    const exactBefore = await exact();
     await page.screenshot({ path: path.join(ARTIFACTS, 'desktop-before-reload.png') });
     await page.reload();
     await page.waitForSelector('body[data-ready]');
     await page.click('button.play');
+    const exactAfter = await exact();
+    check('reload keeps the exact keyspace (DUMP bytes, encodings, expiry, LFU counters: idb:// snapshot)', exactAfter === exactBefore, `${exactBefore.slice(0, 300)} vs ${exactAfter.slice(0, 300)}`);
     check('reload keeps strings', (await q('GET', 'kept')) === 'across reloads');
     check('reload keeps lists, zsets, TTLs', JSON.stringify(await q('LRANGE', 'q', 0, -1)) === '["a","b","c"]' && Number(await q('PTTL', 'q')) > 50_000
       && JSON.stringify(await q('ZRANGE', 'lb', 0, -1, 'WITHSCORES')) === '["x","10","y","20"]');
@@ -327,11 +346,11 @@ export async function runDemoTests({ log = console.log } = {}) {
     page2.on('pageerror', (e) => errors.push(String(e)));
     await page2.goto(link);
     await page2.waitForSelector('body[data-ready]');
-    const shared = await page2.evaluate(() => window.__playground.state());
+    const shared = await page2.evaluate(() => window.__playground.keyspace());
     // Pending entries' idle times move with the clock: compared without them.
     const still = (t, v) => (t === 'stream' ? { ...v, groups: v.groups.map((g) => ({ ...g, pending: g.pending.map(([id, c, , n]) => [id, c, n]) })) } : v);
     const norm = (s) => JSON.stringify({ dbs: Object.fromEntries(Object.entries(s.dbs).map(([d, ks]) => [d, ks.map(([k, t, v, ttl]) => [k, t, still(t, v), ttl > 0])])), config: s.config });
-    check('the link rebuilds the same keyspace', norm(shared) === norm(beforeReload), `${norm(shared).slice(0, 200)} vs ${norm(beforeReload).slice(0, 200)}`);
+    check('the link rebuilds the same keyspace', norm(shared) === norm(beforeReload), `${norm(shared)} vs ${norm(beforeReload)}`);
     await fresh.close();
 
     // --- offline: the service worker serves a reload without network ---

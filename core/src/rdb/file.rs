@@ -156,13 +156,12 @@ pub fn load_dbs(
     if &magic[..5] != b"REDIS" {
         return Err(RdbError::other("Wrong signature trying to load DB from file".into()));
     }
-    let version = std::str::from_utf8(&magic[5..])
+    // Redis reads the version with atoi(): leading digits, "0099" is 99, junk is 0.
+    let atoi = magic[5..].iter().take_while(|c| c.is_ascii_digit()).fold(0u32, |n, c| n * 10 + u32::from(c - b'0'));
+    let version = u16::try_from(atoi)
         .ok()
-        .and_then(|v| v.parse::<u16>().ok())
         .filter(|v| (1..=RDB_VERSION).contains(v))
-        .ok_or_else(|| {
-            RdbError::other(format!("Can't handle RDB format version {}", String::from_utf8_lossy(&magic[5..])))
-        })?;
+        .ok_or_else(|| RdbError::other(format!("Can't handle RDB format version {}", atoi)))?;
     let mut info = LoadInfo { version, ..Default::default() };
     let mut dbs: Vec<Keyspace> = (0..dbnum).map(|_| Keyspace::new(seed())).collect();
     let lim = Limits::new(cfg, seed());

@@ -22,16 +22,60 @@ fn idx(h: u32) -> usize {
     ((h >> (3 * 8 - HLOG)).wrapping_sub(h.wrapping_mul(5)) as usize) & (HSIZE - 1)
 }
 
+/// The hash table of [`compress`], kept between calls: clearing 64 Ki entries per string
+/// cost more than compressing it. Each entry is stamped with the call's generation, so a
+/// stale entry reads as empty, exactly as a fresh zeroed table.
+struct Table {
+    /// `generation << 32 | position + 1` (position + 1 = 0: empty).
+    slots: Vec<u64>,
+    generation: u32,
+}
+
+impl Table {
+    #[inline]
+    fn get(&self, slot: usize) -> u32 {
+        let e = self.slots[slot];
+        if (e >> 32) as u32 == self.generation {
+            e as u32
+        } else {
+            0
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, slot: usize, v: u32) {
+        self.slots[slot] = (u64::from(self.generation) << 32) | u64::from(v);
+    }
+}
+
+thread_local! {
+    static TABLE: std::cell::RefCell<Table> = const { std::cell::RefCell::new(Table { slots: Vec::new(), generation: 0 }) };
+}
+
 /// Compresses `input` into at most `out_len` bytes; `None` when it does not fit (or
 /// either length is zero), like `lzf_compress` returning 0.
 pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let in_len = input.len();
-    if in_len == 0 || out_len == 0 {
+    if input.is_empty() || out_len == 0 {
         return None;
     }
+    TABLE.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.slots.is_empty() {
+            t.slots = vec![0; HSIZE];
+        }
+        t.generation = t.generation.wrapping_add(1);
+        if t.generation == 0 {
+            t.slots.fill(0);
+            t.generation = 1;
+        }
+        compress_with(&mut t, input, out_len)
+    })
+}
+
+fn compress_with(htab: &mut Table, input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let in_len = input.len();
     // Positions + 1 (0 = empty): liblzf leaves the table uninitialised and validates
     // candidates, which in practice never matches a stale entry.
-    let mut htab = vec![0u32; HSIZE];
     let mut out = vec![0u8; out_len];
     let mut op = 1usize; // start run: out[0] holds the literal count
     let mut lit = 0usize;
@@ -45,8 +89,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while ip + 2 < in_end {
         hval = next(hval, input, ip);
         let slot = idx(hval);
-        let candidate = htab[slot];
-        htab[slot] = ip as u32 + 1;
+        let candidate = htab.get(slot);
+        htab.set(slot, ip as u32 + 1);
         let matched = candidate != 0 && {
             let r = candidate as usize - 1;
             r < ip
@@ -105,10 +149,10 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             ip -= 2;
             hval = frst(input, ip);
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32 + 1;
+            htab.set(idx(hval), ip as u32 + 1);
             ip += 1;
             hval = next(hval, input, ip);
-            htab[idx(hval)] = ip as u32 + 1;
+            htab.set(idx(hval), ip as u32 + 1);
             ip += 1;
         } else {
             if op >= out_len {

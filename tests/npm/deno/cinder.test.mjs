@@ -54,3 +54,33 @@ Deno.test('manual clock', () => {
   db.advanceTime(1);
   assert(db.exists('k') === 0);
 });
+
+Deno.test('persistence: a file path (Deno.* file calls), reopened with the same keyspace', async () => {
+  const dir = await Deno.makeTempDir({ prefix: 'cinderkv-deno-' });
+  try {
+    const db = await Cinder.open(`${dir}/data`, { rewriteMinSize: 1024 });
+    db.set('k', 'v', { EX: 1000 });
+    db.rpush('l', 'a', 'b', 'c');
+    db.hset('h', 'f', 'v');
+    for (let i = 0; i < 200; i++) db.incr('n');
+    await db.flush();
+    const saved = db.save();
+    db.close();
+    const names = [];
+    for await (const e of Deno.readDir(`${dir}/data`)) names.push(e.name);
+    assert(names.includes('appendonly.aof.manifest') && names.some((n) => /^appendonly\.aof\.\d+\.base\.rdb$/.test(n)), names.join());
+    const again = await Cinder.open(new URL(`file://${dir}/data`).href);
+    assert(again.get('n') === '200' && again.lrange('l', 0, -1).join() === 'a,b,c' && again.ttl('k') > 990);
+    again.set('more', 'x');
+    await again.flush();
+    again.close();
+    const third = await Cinder.open(`${dir}/data`);
+    assert(third.get('more') === 'x' && third.hget('h', 'f') === 'v');
+    third.close();
+    // save()/load() too.
+    const c = await Cinder.create({ rdb: saved });
+    assert(c.get('n') === '200');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
