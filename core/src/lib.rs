@@ -18,6 +18,7 @@ pub mod events;
 pub mod fuzz;
 pub mod handle;
 pub mod numfmt;
+pub mod persist;
 pub mod propagate;
 pub mod pubsub;
 pub mod reply;

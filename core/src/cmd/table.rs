@@ -50,8 +50,50 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
-        name: "blmove",
+        name: "bgrewriteaof",
         id: 2,
+        arity: 1,
+        flags: flags::ADMIN | flags::NOSCRIPT,
+        flag_names: &["admin", "noscript", "no_async_loading"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Asynchronously rewrite the append-only file",
+        since: "1.0.0",
+        complexity: "O(1)",
+        syntax: "BGREWRITEAOF",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::bgrewriteaof),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "bgsave",
+        id: 3,
+        arity: -1,
+        flags: flags::ADMIN | flags::NOSCRIPT,
+        flag_names: &["admin", "noscript", "no_async_loading"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Asynchronously save the dataset to disk",
+        since: "1.0.0",
+        complexity: "O(1)",
+        syntax: "BGSAVE [SCHEDULE]",
+        docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x053.2.2s\x1cAdded the `SCHEDULE` option.\x09argumentsa\x01m\x05\x04names\x08schedule\x04types\x0apure-token\x05tokens\x08SCHEDULE\x05sinces\x053.2.2\x05flagse\x01s\x08optional"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::bgsave),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "blmove",
+        id: 4,
         arity: 6,
         flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "denyoom", "noscript", "blocking"],
@@ -72,7 +114,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blmpop",
-        id: 3,
+        id: 5,
         arity: -5,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -93,7 +135,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blpop",
-        id: 4,
+        id: 6,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "noscript", "blocking"],
@@ -114,7 +156,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "brpop",
-        id: 5,
+        id: 7,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "noscript", "blocking"],
@@ -135,7 +177,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "brpoplpush",
-        id: 6,
+        id: 8,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "denyoom", "noscript", "blocking"],
@@ -156,7 +198,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzmpop",
-        id: 7,
+        id: 9,
         arity: -5,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -177,7 +219,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzpopmax",
-        id: 8,
+        id: 10,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
         flag_names: &["write", "noscript", "blocking", "fast"],
@@ -198,7 +240,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzpopmin",
-        id: 9,
+        id: 11,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
         flag_names: &["write", "noscript", "blocking", "fast"],
@@ -219,7 +261,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "client",
-        id: 10,
+        id: 12,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -236,7 +278,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "client|id",
-                id: 11,
+                id: 13,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -257,7 +299,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|unblock",
-                id: 12,
+                id: 14,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -278,7 +320,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|tracking",
-                id: 13,
+                id: 15,
                 arity: -3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -299,7 +341,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getredir",
-                id: 14,
+                id: 16,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -320,7 +362,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|info",
-                id: 15,
+                id: 17,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -341,7 +383,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|kill",
-                id: 16,
+                id: 18,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -362,7 +404,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|help",
-                id: 17,
+                id: 19,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -383,7 +425,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|reply",
-                id: 18,
+                id: 20,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -404,7 +446,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|list",
-                id: 19,
+                id: 21,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -425,7 +467,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|setname",
-                id: 20,
+                id: 22,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -446,7 +488,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getname",
-                id: 21,
+                id: 23,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -467,7 +509,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|trackinginfo",
-                id: 22,
+                id: 24,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -488,7 +530,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|caching",
-                id: 23,
+                id: 25,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -509,7 +551,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|no-evict",
-                id: 24,
+                id: 26,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -534,7 +576,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "command",
-        id: 25,
+        id: 27,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -551,7 +593,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "command|docs",
-                id: 26,
+                id: 28,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -572,7 +614,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|info",
-                id: 27,
+                id: 29,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -593,7 +635,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|count",
-                id: 28,
+                id: 30,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -614,7 +656,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|getkeys",
-                id: 29,
+                id: 31,
                 arity: -4,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -635,7 +677,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|help",
-                id: 30,
+                id: 32,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -656,7 +698,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|list",
-                id: 31,
+                id: 33,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -681,7 +723,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "config",
-        id: 32,
+        id: 34,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -698,7 +740,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "config|resetstat",
-                id: 33,
+                id: 35,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -719,7 +761,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|help",
-                id: 34,
+                id: 36,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -740,7 +782,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|get",
-                id: 35,
+                id: 37,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -761,7 +803,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|set",
-                id: 36,
+                id: 38,
                 arity: -4,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -786,7 +828,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "copy",
-        id: 37,
+        id: 39,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -807,7 +849,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dbsize",
-        id: 38,
+        id: 40,
         arity: 1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -828,7 +870,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "debug",
-        id: 39,
+        id: 41,
         arity: -2,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -849,7 +891,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decr",
-        id: 40,
+        id: 42,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -870,7 +912,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decrby",
-        id: 41,
+        id: 43,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -891,7 +933,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "del",
-        id: 42,
+        id: 44,
         arity: -2,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -912,7 +954,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "discard",
-        id: 43,
+        id: 45,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -933,7 +975,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "echo",
-        id: 44,
+        id: 46,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -954,7 +996,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exec",
-        id: 45,
+        id: 47,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::SKIP_SLOWLOG,
         flag_names: &["noscript", "loading", "stale", "skip_slowlog"],
@@ -975,7 +1017,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exists",
-        id: 46,
+        id: 48,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -996,7 +1038,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expire",
-        id: 47,
+        id: 49,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1017,7 +1059,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expireat",
-        id: 48,
+        id: 50,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1038,7 +1080,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expiretime",
-        id: 49,
+        id: 51,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1059,7 +1101,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushall",
-        id: 50,
+        id: 52,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1080,7 +1122,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushdb",
-        id: 51,
+        id: 53,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1101,7 +1143,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "get",
-        id: 52,
+        id: 54,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1122,7 +1164,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getdel",
-        id: 53,
+        id: 55,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1143,7 +1185,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getex",
-        id: 54,
+        id: 56,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1164,7 +1206,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getrange",
-        id: 55,
+        id: 57,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1185,7 +1227,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getset",
-        id: 56,
+        id: 58,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1206,7 +1248,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hdel",
-        id: 57,
+        id: 59,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1227,7 +1269,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hello",
-        id: 58,
+        id: 60,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -1248,7 +1290,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hexists",
-        id: 59,
+        id: 61,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1269,7 +1311,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hget",
-        id: 60,
+        id: 62,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1290,7 +1332,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hgetall",
-        id: 61,
+        id: 63,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1311,7 +1353,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrby",
-        id: 62,
+        id: 64,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1332,7 +1374,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrbyfloat",
-        id: 63,
+        id: 65,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1353,7 +1395,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hkeys",
-        id: 64,
+        id: 66,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1374,7 +1416,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hlen",
-        id: 65,
+        id: 67,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1395,7 +1437,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmget",
-        id: 66,
+        id: 68,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1416,7 +1458,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmset",
-        id: 67,
+        id: 69,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1437,7 +1479,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hrandfield",
-        id: 68,
+        id: 70,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1458,7 +1500,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hscan",
-        id: 69,
+        id: 71,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1479,7 +1521,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hset",
-        id: 70,
+        id: 72,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1500,7 +1542,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hsetnx",
-        id: 71,
+        id: 73,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1521,7 +1563,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hstrlen",
-        id: 72,
+        id: 74,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1542,7 +1584,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hvals",
-        id: 73,
+        id: 75,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1563,7 +1605,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incr",
-        id: 74,
+        id: 76,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1584,7 +1626,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrby",
-        id: 75,
+        id: 77,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1605,7 +1647,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrbyfloat",
-        id: 76,
+        id: 78,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1626,7 +1668,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "info",
-        id: 77,
+        id: 79,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -1647,7 +1689,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keys",
-        id: 78,
+        id: 80,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1668,7 +1710,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lastsave",
-        id: 79,
+        id: 81,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -1689,7 +1731,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lcs",
-        id: 80,
+        id: 82,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1710,7 +1752,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lindex",
-        id: 81,
+        id: 83,
         arity: 3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1731,7 +1773,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "linsert",
-        id: 82,
+        id: 84,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1752,7 +1794,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "llen",
-        id: 83,
+        id: 85,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1773,7 +1815,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmove",
-        id: 84,
+        id: 86,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1794,7 +1836,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmpop",
-        id: 85,
+        id: 87,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -1815,7 +1857,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpop",
-        id: 86,
+        id: 88,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1836,7 +1878,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpos",
-        id: 87,
+        id: 89,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1857,7 +1899,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpush",
-        id: 88,
+        id: 90,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1878,7 +1920,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpushx",
-        id: 89,
+        id: 91,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1899,7 +1941,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrange",
-        id: 90,
+        id: 92,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1920,7 +1962,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrem",
-        id: 91,
+        id: 93,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1941,7 +1983,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lset",
-        id: 92,
+        id: 94,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1962,7 +2004,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ltrim",
-        id: 93,
+        id: 95,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1983,7 +2025,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "memory",
-        id: 94,
+        id: 96,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2000,7 +2042,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "memory|purge",
-                id: 95,
+                id: 97,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2021,7 +2063,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|malloc-stats",
-                id: 96,
+                id: 98,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2042,7 +2084,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|usage",
-                id: 97,
+                id: 99,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2063,7 +2105,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|stats",
-                id: 98,
+                id: 100,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2084,7 +2126,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|doctor",
-                id: 99,
+                id: 101,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2105,7 +2147,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|help",
-                id: 100,
+                id: 102,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2130,7 +2172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mget",
-        id: 101,
+        id: 103,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2151,7 +2193,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "move",
-        id: 102,
+        id: 104,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2172,7 +2214,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mset",
-        id: 103,
+        id: 105,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2193,7 +2235,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "msetnx",
-        id: 104,
+        id: 106,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2214,7 +2256,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "multi",
-        id: 105,
+        id: 107,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -2235,7 +2277,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "object",
-        id: 106,
+        id: 108,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2252,7 +2294,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "object|idletime",
-                id: 107,
+                id: 109,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2273,7 +2315,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|help",
-                id: 108,
+                id: 110,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2294,7 +2336,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|freq",
-                id: 109,
+                id: 111,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2315,7 +2357,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|encoding",
-                id: 110,
+                id: 112,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2336,7 +2378,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|refcount",
-                id: 111,
+                id: 113,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2361,7 +2403,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "persist",
-        id: 112,
+        id: 114,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2382,7 +2424,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpire",
-        id: 113,
+        id: 115,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2403,7 +2445,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpireat",
-        id: 114,
+        id: 116,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2424,7 +2466,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpiretime",
-        id: 115,
+        id: 117,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2445,7 +2487,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ping",
-        id: 116,
+        id: 118,
         arity: -1,
         flags: flags::FAST,
         flag_names: &["fast"],
@@ -2466,7 +2508,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psetex",
-        id: 117,
+        id: 119,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2487,7 +2529,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psubscribe",
-        id: 118,
+        id: 120,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -2508,7 +2550,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pttl",
-        id: 119,
+        id: 121,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2529,7 +2571,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 120,
+        id: 122,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -2550,7 +2592,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 121,
+        id: 123,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2567,7 +2609,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 122,
+                id: 124,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2588,7 +2630,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 123,
+                id: 125,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2609,7 +2651,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 124,
+                id: 126,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2630,7 +2672,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 125,
+                id: 127,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2651,7 +2693,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 126,
+                id: 128,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2672,7 +2714,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 127,
+                id: 129,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2697,7 +2739,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 128,
+        id: 130,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -2718,7 +2760,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 129,
+        id: 131,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -2739,7 +2781,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 130,
+        id: 132,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2760,7 +2802,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rename",
-        id: 131,
+        id: 133,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2781,7 +2823,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 132,
+        id: 134,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2802,7 +2844,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        id: 133,
+        id: 135,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -2823,7 +2865,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpop",
-        id: 134,
+        id: 136,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2844,7 +2886,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 135,
+        id: 137,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2865,7 +2907,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 136,
+        id: 138,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2886,7 +2928,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 137,
+        id: 139,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2907,7 +2949,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 138,
+        id: 140,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2927,8 +2969,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "save",
+        id: 141,
+        arity: 1,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
+        flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Synchronously save the dataset to disk",
+        since: "1.0.0",
+        complexity: "O(N) where N is the total number of keys in all databases",
+        syntax: "SAVE",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::save),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "scan",
-        id: 139,
+        id: 142,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2949,7 +3012,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 140,
+        id: 143,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2970,7 +3033,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 141,
+        id: 144,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2991,7 +3054,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 142,
+        id: 145,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3012,7 +3075,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 143,
+        id: 146,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -3033,7 +3096,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 144,
+        id: 147,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3054,7 +3117,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 145,
+        id: 148,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3075,7 +3138,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 146,
+        id: 149,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3096,7 +3159,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 147,
+        id: 150,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3117,7 +3180,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 148,
+        id: 151,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -3138,7 +3201,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 149,
+        id: 152,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3159,7 +3222,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 150,
+        id: 153,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -3180,7 +3243,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 151,
+        id: 154,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3201,7 +3264,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 152,
+        id: 155,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3222,7 +3285,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smembers",
-        id: 153,
+        id: 156,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3243,7 +3306,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 154,
+        id: 157,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3264,7 +3327,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 155,
+        id: 158,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3285,7 +3348,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 156,
+        id: 159,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -3306,7 +3369,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 157,
+        id: 160,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -3327,7 +3390,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 158,
+        id: 161,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3348,7 +3411,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 159,
+        id: 162,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -3369,7 +3432,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 160,
+        id: 163,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3390,7 +3453,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 161,
+        id: 164,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3411,7 +3474,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 162,
+        id: 165,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3432,7 +3495,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 163,
+        id: 166,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3453,7 +3516,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 164,
+        id: 167,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3474,7 +3537,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 165,
+        id: 168,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3495,7 +3558,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 166,
+        id: 169,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3516,7 +3579,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 167,
+        id: 170,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3537,7 +3600,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 168,
+        id: 171,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3558,7 +3621,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 169,
+        id: 172,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3579,7 +3642,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 170,
+        id: 173,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3600,7 +3663,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "time",
-        id: 171,
+        id: 174,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -3621,7 +3684,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 172,
+        id: 175,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3642,7 +3705,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 173,
+        id: 176,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3663,7 +3726,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 174,
+        id: 177,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3684,7 +3747,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 175,
+        id: 178,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3705,7 +3768,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 176,
+        id: 179,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3726,7 +3789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 177,
+        id: 180,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -3747,7 +3810,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "watch",
-        id: 178,
+        id: 181,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -3768,7 +3831,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 179,
+        id: 182,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3789,7 +3852,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 180,
+        id: 183,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3810,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 181,
+        id: 184,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3831,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 182,
+        id: 185,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3852,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 183,
+        id: 186,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3873,7 +3936,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 184,
+        id: 187,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3890,7 +3953,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 185,
+                id: 188,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -3911,7 +3974,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 186,
+                id: 189,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -3932,7 +3995,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 187,
+                id: 190,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -3953,7 +4016,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 188,
+                id: 191,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -3974,7 +4037,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 189,
+                id: 192,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -3995,7 +4058,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 190,
+                id: 193,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4020,7 +4083,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 191,
+        id: 194,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4037,7 +4100,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 192,
+                id: 195,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4058,7 +4121,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 193,
+                id: 196,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4079,7 +4142,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 194,
+                id: 197,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4100,7 +4163,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 195,
+                id: 198,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4125,7 +4188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 196,
+        id: 199,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4146,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 197,
+        id: 200,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4167,7 +4230,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 198,
+        id: 201,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4188,7 +4251,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 199,
+        id: 202,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -4209,7 +4272,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 200,
+        id: 203,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -4230,7 +4293,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 201,
+        id: 204,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4251,7 +4314,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 202,
+        id: 205,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4272,7 +4335,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 203,
+        id: 206,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4293,7 +4356,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 204,
+        id: 207,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4314,7 +4377,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 205,
+        id: 208,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4335,7 +4398,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 206,
+        id: 209,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4356,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 207,
+        id: 210,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4377,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 208,
+        id: 211,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4398,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 209,
+        id: 212,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4419,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 210,
+        id: 213,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4440,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 211,
+        id: 214,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4461,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 212,
+        id: 215,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4482,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 213,
+        id: 216,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4503,7 +4566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 214,
+        id: 217,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -4524,7 +4587,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 215,
+        id: 218,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4545,7 +4608,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 216,
+        id: 219,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4566,7 +4629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 217,
+        id: 220,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4587,7 +4650,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 218,
+        id: 221,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4608,7 +4671,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 219,
+        id: 222,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4629,7 +4692,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 220,
+        id: 223,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4650,7 +4713,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 221,
+        id: 224,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4671,7 +4734,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 222,
+        id: 225,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4692,7 +4755,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 223,
+        id: 226,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4713,7 +4776,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 224,
+        id: 227,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4734,7 +4797,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 225,
+        id: 228,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4755,7 +4818,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 226,
+        id: 229,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4776,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 227,
+        id: 230,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4797,7 +4860,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 228,
+        id: 231,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4818,7 +4881,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 229,
+        id: 232,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4839,7 +4902,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 230,
+        id: 233,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4860,7 +4923,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 231,
+        id: 234,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4881,7 +4944,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 232,
+        id: 235,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4902,7 +4965,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 233,
+        id: 236,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4923,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 234,
+        id: 237,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4944,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 235,
+        id: 238,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4966,4 +5029,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 236;
+pub const COMMAND_COUNT: usize = 239;

@@ -167,12 +167,18 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             Ok(Reply::error(String::from_utf8_lossy(args.take()).into_owned()))
         }
     } else if is(sub, "reload") {
-        // No persistence: the data set already is what a save and reload would give.
+        // The host saves (unless NOSAVE), empties (unless NOFLUSH) and loads the snapshot.
+        let (mut nosave, mut noflush) = (false, false);
         for opt in args.take_rest() {
-            if !(is(opt, "merge") || is(opt, "noflush") || is(opt, "nosave")) {
+            if is(opt, "merge") || is(opt, "noflush") {
+                noflush = true;
+            } else if is(opt, "nosave") {
+                nosave = true;
+            } else {
                 return Err(CmdError::other("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."));
             }
         }
+        ctx.st.actions.push(HostAction::Persist(crate::persist::Job::Reload { nosave, noflush }));
         Ok(Reply::ok())
     } else if is(sub, "change-repl-id") && n == 0 {
         Ok(Reply::ok())
