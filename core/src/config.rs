@@ -332,7 +332,7 @@ impl Default for Config {
             appendfilename: "appendonly.aof".into(),
             appenddirname: "appendonlydir".into(),
             dbfilename: "dump.rdb".into(),
-            dir: "/".into(),
+            dir: "./".into(),
             aof_use_rdb_preamble: true,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,

@@ -5,7 +5,9 @@ mod alloc;
 mod conn;
 mod hostinfo;
 mod listen;
+mod log;
 mod options;
+mod persist;
 mod server;
 
 use std::process::ExitCode;
@@ -113,6 +115,13 @@ fn run(mut opts: Options) -> Result<(), String> {
     for name in &opts.ignored {
         eprintln!("cinder-server: warning: '{}' is not supported and is ignored", name);
     }
+    // As Redis: the working directory is `dir` (snapshots and the AOF folder live there),
+    // and CONFIG GET dir shows it absolute.
+    std::env::set_current_dir(&opts.config.dir)
+        .map_err(|e| format!("Can't chdir to '{}': {}", opts.config.dir, options::io_error_text(&e)))?;
+    if let Ok(cwd) = std::env::current_dir() {
+        opts.config.dir = cwd.display().to_string();
+    }
     let port = u16::try_from(opts.config.port).unwrap_or(0);
     if port == 0 {
         return Err("Configured to not listen anywhere, exiting.".into());
@@ -145,6 +154,7 @@ fn run(mut opts: Options) -> Result<(), String> {
         host: hostinfo::host_info(port, &config_file),
     });
     let mut server = Server::new(engine, listeners, signals).map_err(|e| format!("cannot start event loop: {}", e))?;
+    server.load_data()?;
     if !opts.pidfile.is_empty() {
         if let Err(e) = std::fs::write(&opts.pidfile, format!("{}\n", std::process::id())) {
             eprintln!("cinder-server: warning: failed to write PID file '{}': {}", opts.pidfile, e);
@@ -158,6 +168,9 @@ fn run(mut opts: Options) -> Result<(), String> {
         addrs.join(", ")
     );
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
+    if stop != StopReason::ShutdownCommand {
+        server.shutdown_on_signal();
+    }
     let why = match stop {
         StopReason::ShutdownCommand => "User requested shutdown",
         StopReason::SigInt => "Received SIGINT",

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use cinder_core::persist::{Job, ShutdownFlags};
 use cinder_core::session::{Hooks, Outcome, Session};
 use cinder_core::{ClientHandle, ConnInfo, Engine, Reply};
 use mio::net::{TcpListener, TcpStream};
@@ -79,6 +80,8 @@ struct Effects {
     pushes: Vec<(ClientHandle, Reply)>,
     /// Replies of blocked clients whose wait ended, written by `deliver`.
     wakeups: Vec<(ClientHandle, Reply)>,
+    /// Snapshots and the AOF.
+    persist: crate::persist::Persist,
 }
 
 impl Hooks for Effects {
@@ -97,6 +100,15 @@ impl Hooks for Effects {
     fn sleep(&mut self, engine: &mut Engine, us: u64) {
         std::thread::sleep(Duration::from_micros(us));
         engine.set_time_us(now_us());
+    }
+
+    fn persist(&mut self, engine: &mut Engine, job: Job) -> Result<(), String> {
+        engine.set_time_us(now_us());
+        self.persist.run_job(engine, job)
+    }
+
+    fn shutdown(&mut self, engine: &mut Engine, flags: ShutdownFlags) -> Result<(), String> {
+        self.persist.shutdown(engine, flags)
     }
 }
 
@@ -140,6 +152,20 @@ impl Server {
             signals,
             now_ms: 0,
         })
+    }
+
+    /// Loads the data set from disk (the AOF or the RDB file) before serving; `Err` is the
+    /// fatal message.
+    pub fn load_data(&mut self) -> Result<(), String> {
+        self.update_time();
+        self.effects.persist.load_at_start(&mut self.engine)
+    }
+
+    /// After SIGTERM/SIGINT: the final save and AOF fsync, as Redis's `prepareForShutdown`
+    /// without flags.
+    pub fn shutdown_on_signal(&mut self) {
+        self.update_time();
+        let _ = self.effects.persist.shutdown(&mut self.engine, ShutdownFlags::default());
     }
 
     /// Runs until SHUTDOWN or a termination signal.
@@ -281,6 +307,7 @@ impl Server {
     fn tick(&mut self) {
         self.update_time();
         self.engine.tick(self.engine.state.now_us);
+        self.effects.persist.cron(&mut self.engine);
         self.engine.state.host.rss_bytes = crate::hostinfo::rss_bytes();
         let timeout_s = self.engine.state.config.timeout;
         if timeout_s > 0 {
@@ -434,7 +461,9 @@ impl Server {
     }
 
     /// Writes a connection's pending replies; closes it when it asked to close after them.
+    /// What the commands propagated reaches the AOF first (fsynced per `appendfsync`).
     fn flush(&mut self, idx: usize) {
+        self.effects.persist.before_reply(&mut self.engine);
         let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
             return;
         };
