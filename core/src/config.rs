@@ -296,6 +296,13 @@ pub struct Config {
     pub busy_reply_threshold: i64,
     /// Client-side-caching tracking table size.
     pub tracking_table_max_keys: u64,
+    // --- RDB (owned by the rdb module) ---
+    /// `rdbcompression`: LZF-compress strings longer than 20 bytes in RDB files and DUMP.
+    pub rdbcompression: bool,
+    /// `rdbchecksum`: write (and check) the CRC64 at the end of RDB files.
+    pub rdbchecksum: bool,
+    /// `sanitize-dump-payload`: `no`, `yes` or `clients` (Cinder always validates deeply).
+    pub sanitize_dump_payload: String,
 }
 
 impl Default for Config {
@@ -371,6 +378,10 @@ impl Default for Config {
             latency_tracking: true,
             busy_reply_threshold: 5000,
             tracking_table_max_keys: 1_000_000,
+            // --- RDB ---
+            rdbcompression: true,
+            rdbchecksum: true,
+            sanitize_dump_payload: "no".into(),
         }
     }
 }
@@ -752,6 +763,10 @@ pub static PARAMS: &[Param] = &[
     boolean!("latency-tracking", latency_tracking),
     int!("busy-reply-threshold", Some("lua-time-limit"), Mutability::Mutable, 0, LONG_MAX, busy_reply_threshold),
     uint!("tracking-table-max-keys", None, false, 0, LONG_MAX, tracking_table_max_keys),
+    // --- RDB ---
+    boolean!("rdbcompression", rdbcompression),
+    boolean!("rdbchecksum", None, Mutability::Immutable, rdbchecksum),
+    enumerated!("sanitize-dump-payload", Mutability::Mutable, &["no", "yes", "clients"], sanitize_dump_payload),
 ];
 
 /// A file or folder name that must not be a path (Redis's `isValidDBfilename`,

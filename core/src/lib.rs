@@ -21,6 +21,7 @@ pub mod numfmt;
 pub mod persist;
 pub mod propagate;
 pub mod pubsub;
+pub mod rdb;
 pub mod reply;
 pub mod resp;
 pub mod rng;

@@ -21,6 +21,7 @@ use crate::watch::Watches;
 mod caching;
 pub use caching::{limit_table, remember_keys};
 mod effects;
+pub mod rdb;
 #[cfg(test)]
 mod replica_tests;
 

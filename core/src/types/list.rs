@@ -638,6 +638,36 @@ impl List {
         self.len += 1;
     }
 
+    /// Appends `elems` as one new node at the tail, whatever the node limit (RDB loading
+    /// keeps a file's node boundaries, as Redis's `quicklistAppendListpack`). Nothing
+    /// happens for no elements.
+    pub fn push_node<'a>(&mut self, elems: impl IntoIterator<Item = &'a [u8]>) {
+        let mut node: Option<Node> = None;
+        for v in elems {
+            let e = Enc::new(v);
+            match node.as_mut() {
+                None => node = Some(Node::with_entry(&e, false, usize::MAX)),
+                Some(n) => {
+                    let at = n.end;
+                    n.splice(at, at, Some(&e), usize::MAX);
+                    n.count += 1;
+                }
+            }
+        }
+        if let Some(mut n) = node {
+            if let Some(last) = self.nodes.back_mut() {
+                let b0 = last.buf.len();
+                last.fit();
+                self.buf_bytes = self.buf_bytes + last.buf.len() - b0;
+            }
+            n.fit();
+            self.grow_node_table();
+            self.len += n.count as usize;
+            self.buf_bytes += n.buf.len();
+            self.nodes.push_back(n);
+        }
+    }
+
     /// Removes and returns the element at `end`.
     pub fn pop(&mut self, end: End) -> Option<Vec<u8>> {
         self.pop_map(end, |e| e.to_vec())

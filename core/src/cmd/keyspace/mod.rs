@@ -2,6 +2,7 @@
 //! The command table calls the handlers through the re-exports below.
 
 mod basic;
+mod dump;
 mod expire;
 mod object;
 mod rename;
@@ -9,6 +10,7 @@ mod scan;
 mod sort;
 
 pub use basic::{del, exists, keys, r#type, randomkey, touch, unlink};
+pub use dump::{dump, restore};
 pub use expire::{expire, expireat, expiretime, persist, pexpire, pexpireat, pexpiretime, pttl, ttl};
 pub use object::{object_encoding, object_freq, object_help, object_idletime, object_refcount};
 pub use rename::{copy, r#move, rename, renamenx};

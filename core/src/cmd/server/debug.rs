@@ -9,7 +9,6 @@ use crate::error::{CmdError, CmdResult};
 use crate::numfmt::{parse_f64, parse_i64};
 use crate::reply::Reply;
 use crate::types::Value;
-use crate::util::lzf;
 
 /// `DEBUG HELP` text, as Redis 7.0 prints it.
 const HELP: &[&str] = &[
@@ -192,41 +191,6 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
 }
 
-/// Bytes Redis's `rdbSaveLen` uses for a length.
-fn rdb_len_size(len: usize) -> usize {
-    match len as u64 {
-        0..64 => 1,
-        64..16384 => 2,
-        16384..=0xFFFF_FFFF => 5,
-        _ => 9,
-    }
-}
-
-/// Bytes a string takes in an RDB file (`rdbSaveRawString`): integer encoding for short
-/// canonical 32-bit integers, LZF when it saves space for strings over 20 bytes, else
-/// length plus bytes.
-fn saved_string_len(s: &[u8]) -> usize {
-    if s.len() <= 11 {
-        if let Some(n) = parse_i64(s) {
-            if let Ok(n) = i32::try_from(n) {
-                return if i8::try_from(n).is_ok() {
-                    2
-                } else if i16::try_from(n).is_ok() {
-                    3
-                } else {
-                    5
-                };
-            }
-        }
-    }
-    if s.len() > 20 {
-        if let Some(c) = lzf::compress(s, s.len() - 4) {
-            return 1 + rdb_len_size(c.len()) + rdb_len_size(s.len()) + c.len();
-        }
-    }
-    rdb_len_size(s.len()) + s.len()
-}
-
 /// C `atoi`: optional whitespace and sign, then digits; anything else stops it.
 fn atoi(s: &[u8]) -> i64 {
     let s = &s[s.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
@@ -252,6 +216,7 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let shared_ints = ctx.st.config.maxmemory == 0 || !ctx.st.config.maxmemory_policy.uses_lru_or_lfu();
     let lru_clock = ctx.st.lru_clock() as u64;
     let db_index = ctx.client.db as u64;
+    let compress = ctx.st.config.rdbcompression;
     let db = ctx.db();
     let slot = db.keys.find(key).ok_or(CmdError::NoSuchKey)?;
     let e = db.keys.entry(slot);
@@ -261,9 +226,10 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     };
     let access = e.access as u64;
     let idle = if lru_clock >= access { lru_clock - access } else { LRU_CLOCK_MAX - access + lru_clock };
-    let (serialized, extra) = match &e.value {
+    let serialized = crate::rdb::saved_len(&e.value, compress);
+    let extra = match &e.value {
         Value::List(l) => quicklist_facts(l),
-        v => (saved_string_len(&v.string_bytes().unwrap_or_default()), String::new()),
+        _ => String::new(),
     };
     Ok(Reply::Simple(
         format!(
@@ -280,34 +246,19 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     ))
 }
 
-/// A list's RDB size (`RDB_TYPE_LIST_QUICKLIST_2`: node count, then each node's container
-/// type and listpack as a string) and DEBUG OBJECT's extra `ql_*` fields.
-fn quicklist_facts(l: &crate::types::list::List) -> (usize, String) {
-    let mut serialized = rdb_len_size(l.node_count());
-    let mut listpack_bytes = 0usize;
-    let mut image = Vec::new();
-    for (count, entries) in l.nodes() {
-        // The listpack: total bytes, entry count (65535 = unknown), entries, end marker.
-        let total = entries.len() + 7;
-        image.clear();
-        image.extend_from_slice(&(total as u32).to_le_bytes());
-        image.extend_from_slice(&(count.min(65535) as u16).to_le_bytes());
-        image.extend_from_slice(entries);
-        image.push(0xFF);
-        serialized += 1 + saved_string_len(&image);
-        listpack_bytes += total;
-    }
+/// DEBUG OBJECT's extra `ql_*` fields of a list.
+fn quicklist_facts(l: &crate::types::list::List) -> String {
+    let listpack_bytes: usize = l.nodes().map(|(_, entries)| entries.len() + 7).sum();
     let nodes = l.node_count();
     let avg = if nodes == 0 { 0.0 } else { l.len() as f64 / nodes as f64 };
-    let extra = format!(
+    format!(
         " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
         nodes,
         avg,
         l.fill(),
         l.compress() as u8,
         listpack_bytes
-    );
-    (serialized, extra)
+    )
 }
 
 /// `DEBUG POPULATE count [prefix] [size]`: creates `prefix:N` = `value:N` (padded with

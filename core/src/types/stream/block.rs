@@ -148,19 +148,35 @@ pub struct EntryPos {
 impl Block {
     /// A node whose master entry is `id` with the fields of `pairs` (flat field, value).
     pub fn new(id: StreamId, pairs: &[&[u8]]) -> Block {
-        let mut data = Vec::with_capacity(64);
-        let n = pairs.len() / 2;
-        put_var(&mut data, n as u64);
-        let mut lp = 7 + lp_int_size(1) + lp_int_size(0) + lp_int_size(n as i64) + lp_int_size(0);
-        for p in pairs.chunks_exact(2) {
-            put_str(&mut data, p[0]);
-            lp += lp_str_size(p[0]);
-        }
-        let start = data.len() as u32;
-        let mut b =
-            Block { data, start, nmaster: n as u32, live: 0, total: 0, lp_bytes: lp as u32, last: id, last_at: 0 };
+        let fields: Vec<&[u8]> = pairs.chunks_exact(2).map(|p| p[0]).collect();
+        let mut b = Block::with_master(id, &fields);
         b.push(id, id, pairs);
         b
+    }
+
+    /// A node with master fields `fields` and no entries yet (RDB loading pushes them);
+    /// `id` is its key.
+    pub fn with_master(id: StreamId, fields: &[&[u8]]) -> Block {
+        let mut data = Vec::with_capacity(64);
+        let n = fields.len();
+        put_var(&mut data, n as u64);
+        let mut lp = 7 + lp_int_size(1) + lp_int_size(0) + lp_int_size(n as i64) + lp_int_size(0);
+        for f in fields {
+            put_str(&mut data, f);
+            lp += lp_str_size(f);
+        }
+        let start = data.len() as u32;
+        Block { data, start, nmaster: n as u32, live: 0, total: 0, lp_bytes: lp as u32, last: id, last_at: 0 }
+    }
+
+    /// The master entry's fields.
+    pub fn master_field_list(&self) -> Vec<&[u8]> {
+        self.master_fields().collect()
+    }
+
+    /// Marks the entry pushed last deleted (RDB loading of a deleted entry).
+    pub fn mark_last_deleted(&mut self) {
+        self.mark_deleted(self.last_at as usize);
     }
 
     /// Whether Redis would open a new node before adding an entry of `pairs`.

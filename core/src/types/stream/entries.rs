@@ -61,6 +61,25 @@ impl Entries {
         self.data_heap + super::btree_bytes(self.nodes.len(), NODE_PAIR)
     }
 
+    /// The nodes in order with their keys (RDB saving).
+    pub fn nodes(&self) -> impl Iterator<Item = (&StreamId, &Block)> {
+        self.nodes.iter()
+    }
+
+    /// Appends a whole node whose key and entries follow every entry so far (RDB
+    /// loading); its live entries count.
+    pub fn push_node(&mut self, key: StreamId, mut block: Block) {
+        block.shrink();
+        self.len += block.live as u64;
+        self.data_heap += block.heap();
+        self.nodes.insert(key, block);
+    }
+
+    /// The last node's last entry ID (deleted or not).
+    pub fn last_entry_id(&self) -> Option<StreamId> {
+        self.nodes.last_key_value().map(|(_, b)| b.last)
+    }
+
     /// Appends entry `id`, greater than every ID so far, with `pairs` (flat field, value).
     pub fn append(&mut self, id: StreamId, pairs: &[&[u8]], limits: NodeLimits) {
         if let Some(mut last) = self.nodes.last_entry() {

@@ -7,7 +7,7 @@ mod entries;
 mod group;
 mod id;
 
-pub use block::NodeLimits;
+pub use block::{Block, NodeLimits, FLAG_DELETED, FLAG_SAMEFIELDS};
 pub use entries::{Entries, Trim};
 pub use group::{Consumer, Group, Nack, INVALID_ENTRIES_READ};
 pub use id::{parse_id, ParsedId, StreamId};

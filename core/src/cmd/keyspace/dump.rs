@@ -1,0 +1,105 @@
+//! DUMP and RESTORE (Redis's cluster.c): values as RDB payloads (`crate::rdb`).
+
+use crate::bytes::SBytes;
+use crate::cmd::{is, Args, Ctx};
+use crate::config::notify;
+use crate::db::access::is_lfu;
+use crate::error::{CmdError, CmdResult};
+use crate::numfmt::{i64_bytes, parse_i64};
+use crate::rdb::{self, Limits, RestoreError};
+use crate::reply::Reply;
+
+/// `DUMP key`: the value's RDB serialization with version and CRC64 footer; nil when
+/// the key is missing.
+pub fn dump(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let key = args.take();
+    let Some(slot) = ctx.lookup_read(key) else {
+        return Ok(Reply::Nil);
+    };
+    let compress = ctx.st.config.rdbcompression;
+    Ok(Reply::Bulk(rdb::dump_value(&ctx.db().keys.entry(slot).value, compress)))
+}
+
+/// `RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f]`, with Redis's
+/// checks in Redis's order: options, BUSYKEY, TTL, payload version and checksum, data.
+pub fn restore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let (key, ttl_arg, payload) = (args.take(), args.take(), args.take());
+    let (mut replace, mut absttl) = (false, false);
+    let (mut idle, mut freq): (Option<i64>, Option<i64>) = (None, None);
+    while let Some(opt) = args.next() {
+        let more = args.has_more();
+        if is(opt, "replace") {
+            replace = true;
+        } else if is(opt, "absttl") {
+            absttl = true;
+        } else if is(opt, "idletime") && more && freq.is_none() {
+            let v = parse_i64(args.take()).ok_or(CmdError::NotInteger)?;
+            if v < 0 {
+                return Err(CmdError::other("ERR Invalid IDLETIME value, must be >= 0"));
+            }
+            idle = Some(v);
+        } else if is(opt, "freq") && more && idle.is_none() {
+            let v = parse_i64(args.take()).ok_or(CmdError::NotInteger)?;
+            if !(0..=255).contains(&v) {
+                return Err(CmdError::other("ERR Invalid FREQ value, must be >= 0 and <= 255"));
+            }
+            freq = Some(v);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if !replace && ctx.lookup_write(key).is_some() {
+        return Err(CmdError::other("BUSYKEY Target key name already exists."));
+    }
+    let mut ttl = parse_i64(ttl_arg).ok_or(CmdError::NotInteger)?;
+    if ttl < 0 {
+        return Err(CmdError::other("ERR Invalid TTL value, must be >= 0"));
+    }
+    let lim = Limits::new(&ctx.st.config, ctx.st.rng.clone().next_u64());
+    let value = match rdb::restore_value(payload, &lim) {
+        Ok(v) => v,
+        Err(RestoreError::VersionOrChecksum) => {
+            return Err(CmdError::other("ERR DUMP payload version or checksum are wrong"))
+        }
+        Err(RestoreError::BadData) => return Err(CmdError::other("ERR Bad data format")),
+    };
+    let now = ctx.now_ms();
+    let deleted = replace && ctx.db().remove(key, now).is_some();
+    if ttl != 0 && !absttl {
+        ttl = ttl.saturating_add(now as i64);
+    }
+    if ttl != 0 && ttl <= now as i64 {
+        if deleted {
+            ctx.propagate_as(&[b"DEL", key]);
+            ctx.key_event(notify::GENERIC, "del", key);
+        }
+        return Ok(Reply::ok());
+    }
+    let policy = ctx.st.config.maxmemory_policy;
+    let access = match (idle, freq) {
+        (_, Some(f)) if is_lfu(policy) => ((((now / 60_000) & 0xFFFF) as u32) << 8) | f as u32,
+        (Some(i), _) if !is_lfu(policy) => {
+            let clock = ctx.st.lru_clock() as i64;
+            let mut abs = clock - i.min(1 << 40);
+            if abs < 0 {
+                abs = abs.rem_euclid(crate::db::access::LRU_CLOCK_MAX as i64);
+            }
+            abs as u32
+        }
+        _ => ctx.st.new_access(),
+    };
+    let ks = &mut ctx.db().keys;
+    let slot = ks.insert_new(SBytes::new(key), value, access);
+    if ttl != 0 {
+        ks.set_expire(slot, ttl as u64);
+        if !absttl {
+            let at = i64_bytes(ttl);
+            let mut argv: Vec<&[u8]> = args.all().to_vec();
+            argv[2] = &at;
+            argv.push(b"ABSTTL");
+            ctx.propagate_as(&argv);
+        }
+    }
+    ctx.key_event(notify::GENERIC, "restore", key);
+    Ok(Reply::ok())
+}
