@@ -154,19 +154,22 @@ fn run(mut opts: Options) -> Result<(), String> {
         host: hostinfo::host_info(port, &config_file),
     });
     let mut server = Server::new(engine, listeners, signals).map_err(|e| format!("cannot start event loop: {}", e))?;
-    server.load_data()?;
     if !opts.pidfile.is_empty() {
         if let Err(e) = std::fs::write(&opts.pidfile, format!("{}\n", std::process::id())) {
             eprintln!("cinder-server: warning: failed to write PID file '{}': {}", opts.pidfile, e);
         }
     }
+    // " PID: <pid>" is what Redis's test suite looks for in the start-up banner.
     println!(
-        "Cinder {} (Redis {} compatible) pid={} ready to accept connections on {}",
+        "Cinder {} (Redis {} compatible) PID: {} listening on {}",
         cinder_core::VERSION,
         cinder_core::REDIS_VERSION,
         std::process::id(),
         addrs.join(", ")
     );
+    log::notice("Server initialized");
+    server.load_data()?;
+    log::notice("Ready to accept connections");
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
     if stop != StopReason::ShutdownCommand {
         server.shutdown_on_signal();

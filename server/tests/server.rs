@@ -18,7 +18,11 @@ impl Server {
     fn start(args: &[&str]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cinder-server"));
+        // A folder of its own: SHUTDOWN and SIGTERM write the final snapshot there.
+        let dir = std::env::temp_dir().join(format!("cinder-srv-{}-{}", std::process::id(), port));
+        std::fs::create_dir_all(&dir).unwrap();
         cmd.args(args).arg("--port").arg(port.to_string()).stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.current_dir(&dir);
         let child = cmd.spawn().expect("spawn cinder-server");
         let s = Server { child, port };
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -271,15 +271,36 @@ impl Persist {
             warning(&msg);
             Err(msg)
         };
+        let mut start = 0;
         if bytes.starts_with(b"REDIS") {
-            notice("Reading RDB base file on AOF loading...");
-            if let Err(e) = snapshot::read(engine, bytes, true) {
-                warning(&e);
-                return fail(format!("Error reading the RDB base file {}, AOF loading aborted", name));
+            // An RDB base, or the RDB preamble of an old-style AOF (followed by commands).
+            let old_style = name == engine.state.config.appendfilename;
+            notice(if old_style {
+                "Reading RDB preamble from AOF file..."
+            } else {
+                "Reading RDB base file on AOF loading..."
+            });
+            match snapshot::read(engine, bytes, !is_base) {
+                Ok(info) => {
+                    log_rdb_loaded(&info);
+                    start = info.consumed;
+                }
+                Err(e) => {
+                    warning(&e);
+                    return fail(if old_style {
+                        format!("Error reading the RDB preamble of the AOF file {}, AOF loading aborted", name)
+                    } else {
+                        format!("Error reading the RDB base file {}, AOF loading aborted", name)
+                    });
+                }
             }
-            return Ok(false);
+            if old_style {
+                notice("Reading the remaining AOF tail...");
+            }
+            if start >= bytes.len() {
+                return Ok(false);
+            }
         }
-        let _ = is_base;
         let Some(h) = engine.connect(ConnInfo::default()).ok() else {
             return fail("Cannot create the AOF loading client".into());
         };
@@ -288,7 +309,7 @@ impl Persist {
             c.authenticated = true;
         }
         let mut unknown: Option<String> = None;
-        let parsed = aof::parse_commands(bytes, 0, |argv| {
+        let parsed = aof::parse_commands(bytes, start, |argv| {
             let reply = engine.execute(h, argv);
             if let Reply::Error(e) = &reply {
                 if e.starts_with("ERR unknown command") {
@@ -959,6 +980,18 @@ fn write_base(engine: &Engine, tmp: &Path, dest: &Path) -> Result<(), String> {
     .map_err(|e| format!("Write error writing append only file on disk: {}", err_text(&e)))
 }
 
+/// Redis's log lines about a loaded RDB file.
+fn log_rdb_loaded(info: &snapshot::Loaded) {
+    for (k, v) in &info.aux {
+        if k == b"redis-ver" {
+            notice(&format!("Loading RDB produced by version {}", String::from_utf8_lossy(v)));
+        } else if k == b"aof-base" && v == b"1" {
+            notice("RDB is base AOF");
+        }
+    }
+    notice(&format!("Done loading RDB, keys loaded: {}, keys expired: {}.", info.keys, info.expired));
+}
+
 /// Loads `dbfilename` at start-up (Redis's `loadDataFromDisk` without AOF).
 fn load_rdb_at_start(engine: &mut Engine, start: Instant) -> Result<(), String> {
     let path = engine.state.config.dbfilename.clone();
@@ -969,12 +1002,7 @@ fn load_rdb_at_start(engine: &mut Engine, start: Instant) -> Result<(), String> 
     };
     match snapshot::read(engine, &bytes, false) {
         Ok(info) => {
-            for (k, v) in &info.aux {
-                if k == b"redis-ver" {
-                    notice(&format!("Loading RDB produced by version {}", String::from_utf8_lossy(v)));
-                }
-            }
-            notice(&format!("Done loading RDB, keys loaded: {}, keys expired: {}.", info.keys, info.expired));
+            log_rdb_loaded(&info);
             engine.state.persist.rdb_last_load_keys_loaded = info.keys;
             engine.state.persist.rdb_last_load_keys_expired = info.expired;
             notice(&format!("DB loaded from disk: {:.3} seconds", start.elapsed().as_secs_f64()));
@@ -982,7 +1010,7 @@ fn load_rdb_at_start(engine: &mut Engine, start: Instant) -> Result<(), String> 
         }
         Err(e) => {
             warning(&e);
-            Err(format!("Fatal error loading the DB ({}): {}. Exiting.", path, e))
+            Err(format!("Fatal error loading the DB ({}), see above. Exiting.", path))
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use cinder_core::rdb::{LoadOptions, SaveOptions};
 use cinder_core::Engine;
 
 /// What loading a snapshot found.
@@ -14,19 +15,25 @@ pub struct Loaded {
     pub expired: u64,
     /// Aux fields (`redis-ver`, `ctime`, `used-mem`, ...).
     pub aux: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Bytes of the input the RDB took (an old-style AOF continues with commands).
+    pub consumed: usize,
 }
 
-/// Writes the whole data set as an RDB file (`aof_base`: with the `aof-base` aux field).
+/// Writes the whole data set as an RDB file (`aof_base`: with the `aof-base` aux field),
+/// with `rdbcompression` and `rdbchecksum` as configured.
 pub fn write(engine: &Engine, aof_base: bool, out: &mut dyn Write) -> io::Result<()> {
-    let _ = (engine, aof_base, out);
-    Err(io::Error::other("RDB support is not built into this server yet"))
+    let c = &engine.state.config;
+    let opts = SaveOptions { compression: c.rdbcompression, checksum: c.rdbchecksum, aof_base, ..Default::default() };
+    cinder_core::engine::rdb::save(engine, &opts, out)
 }
 
 /// Replaces the data set with an RDB file's contents (`merge`: keeps the keys there and
-/// replaces those the file has). `Err` is the reason, as Redis logs it.
+/// replaces those the file has; an AOF base keeps expired keys, as Redis's preamble
+/// loading). `Err` is the reason, as Redis logs it; the data set is then unchanged.
 pub fn read(engine: &mut Engine, bytes: &[u8], merge: bool) -> Result<Loaded, String> {
-    let _ = (engine, bytes, merge);
-    Err("RDB support is not built into this server yet".into())
+    let opts = LoadOptions { replace: !merge, allow_dup: merge, ..Default::default() };
+    let info = cinder_core::engine::rdb::load(engine, bytes, &opts).map_err(|e| e.to_string())?;
+    Ok(Loaded { keys: info.keys, expired: info.expired_skipped, aux: info.aux, consumed: info.consumed })
 }
 
 /// Writes the whole data set as commands (an AOF base without the RDB preamble).
