@@ -589,3 +589,23 @@ fn aof_and_rdb_files_move_between_redis_and_cinder() {
     check(&mut c);
     assert_eq!(c.t(&["GET", "r"]), "1");
 }
+
+#[test]
+fn aof_base_without_rdb_preamble() {
+    let dir = temp_dir("nopreamble");
+    let args = ["--save", "", "--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
+    let s = Srv::start(&dir, &args);
+    let mut c = s.conn();
+    fill(&mut c);
+    assert_eq!(c.t(&["BGREWRITEAOF"]), "Background append only file rewriting started");
+    wait_info(&mut c, "aof_rewrite_in_progress", "0");
+    assert!(manifest(&dir).starts_with("file appendonly.aof.2.base.aof seq 2 type b\n"));
+    s.kill9();
+    let s = Srv::start(&dir, &args);
+    check(&mut s.conn());
+    s.shutdown(&["NOSAVE"]);
+    if have_redis() {
+        let r = Srv::redis(&dir, &args);
+        check(&mut r.conn());
+    }
+}
