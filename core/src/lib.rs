@@ -11,6 +11,7 @@ pub mod client;
 pub mod cmd;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod events;

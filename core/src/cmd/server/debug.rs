@@ -157,6 +157,20 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     } else if is(sub, "set-active-expire") && n == 1 {
         ctx.st.active_expire_enabled = atoi(args.take()) != 0;
         Ok(Reply::ok())
+    } else if is(sub, "digest") && n == 0 {
+        Ok(Reply::Simple(crate::digest::hex(&crate::digest::dataset_digest(&ctx.st.dbs)).into()))
+    } else if is(sub, "digest-value") {
+        let db = &ctx.st.dbs[ctx.client.db];
+        let mut out = Vec::new();
+        for key in args.take_rest() {
+            let mut d = [0u8; 20];
+            if let Some(slot) = db.keys.find(key) {
+                let has_ttl = db.keys.expire_at(slot).is_some();
+                crate::digest::value_digest(&mut d, &db.keys.entry(slot).value, has_ttl);
+            }
+            out.push(Reply::Simple(crate::digest::hex(&d).into()));
+        }
+        Ok(Reply::Array(out))
     } else if is(sub, "object") && n == 1 {
         object(ctx, args.take())
     } else if (is(sub, "log") || is(sub, "error")) && n == 1 {
