@@ -240,6 +240,12 @@ pub struct Config {
     pub aof_rewrite_incremental_fsync: bool,
     /// fsync the snapshot every 4 MB.
     pub rdb_save_incremental_fsync: bool,
+    /// Testing aid: microseconds a save spends per key (a slow BGSAVE).
+    pub rdb_key_save_delay: i64,
+    /// Testing aid: microseconds a load spends per key (accepted).
+    pub key_load_delay: i64,
+    /// Bytes loaded between event processing while loading (accepted).
+    pub loading_process_events_interval_bytes: i64,
     /// Log verbosity: `debug`, `verbose`, `notice`, `warning`.
     pub loglevel: String,
     /// Log file ("" = stdout; set at start only).
@@ -350,6 +356,9 @@ impl Default for Config {
             no_appendfsync_on_rewrite: false,
             aof_rewrite_incremental_fsync: true,
             rdb_save_incremental_fsync: true,
+            rdb_key_save_delay: 0,
+            key_load_delay: 0,
+            loading_process_events_interval_bytes: 2 * 1024 * 1024,
             loglevel: "notice".into(),
             logfile: String::new(),
             daemonize: false,
@@ -703,6 +712,9 @@ pub static PARAMS: &[Param] = &[
     boolean!("no-appendfsync-on-rewrite", no_appendfsync_on_rewrite),
     boolean!("aof-rewrite-incremental-fsync", aof_rewrite_incremental_fsync),
     boolean!("rdb-save-incremental-fsync", rdb_save_incremental_fsync),
+    int!("rdb-key-save-delay", INT_MIN, INT_MAX, rdb_key_save_delay),
+    int!("key-load-delay", INT_MIN, INT_MAX, key_load_delay),
+    int!("loading-process-events-interval-bytes", 1024, INT_MAX, loading_process_events_interval_bytes),
     enumerated!("loglevel", Mutability::Mutable, &["debug", "verbose", "notice", "warning"], loglevel),
     text!("logfile", Mutability::Immutable, logfile),
     boolean!("daemonize", None, Mutability::Immutable, daemonize),

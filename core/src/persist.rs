@@ -22,6 +22,9 @@ pub enum Job {
     },
     /// CONFIG SET appendonly changed the setting: start (rewrite) or stop the AOF.
     AppendOnly(bool),
+    /// FLUSHALL ran: kill a BGSAVE child, save when save points are set (the reply stays
+    /// OK whatever happens).
+    FlushAll,
 }
 
 /// SHUTDOWN's options (Redis's `SHUTDOWN_*` flags).
@@ -52,7 +55,7 @@ impl ShutdownFlags {
 /// gave before the job ran; `Some` replaces it (the job failed).
 pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::Reply> {
     use crate::reply::Reply;
-    if result.is_ok() {
+    if result.is_ok() || job == Job::FlushAll {
         return None;
     }
     Some(match job {
@@ -61,6 +64,7 @@ pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::
             "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
         ),
         Job::Reload { .. } => Reply::error("ERR Error trying to load the RDB dump, check server logs."),
+        Job::FlushAll => return None,
         Job::AppendOnly(_) => Reply::error(
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
         ),

@@ -168,7 +168,7 @@ fn run(mut opts: Options) -> Result<(), String> {
         addrs.join(", ")
     );
     log::notice("Server initialized");
-    server.load_data()?;
+    server.load_data().inspect_err(|e| log::warning(e))?;
     log::notice("Ready to accept connections");
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
     if stop != StopReason::ShutdownCommand {

@@ -346,7 +346,9 @@ fn apply_directive(name: &str, values: &[Vec<u8>], opts: &mut Options, depth: us
     }
     if let Some(param) = find_param(name.as_bytes()) {
         let value: Vec<u8> = if MULTI_ARG.contains(&param.name) {
-            if values.is_empty() {
+            // A bare `save` line (what `save ""` becomes in a generated file) means no
+            // save points, as in Redis.
+            if values.is_empty() && param.name != "save" {
                 return Err("wrong number of arguments".into());
             }
             values.join(&b' ')

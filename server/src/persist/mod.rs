@@ -15,7 +15,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cinder_core::persist::{Child, Job, ShutdownFlags};
 use cinder_core::{ConnInfo, Engine, Reply};
@@ -408,6 +408,15 @@ impl Persist {
                 self.stop_append_only(engine);
                 Ok(())
             }
+            Job::FlushAll => {
+                if engine.state.persist.child == Child::Rdb {
+                    self.kill_child(engine);
+                }
+                if !engine.state.config.save.is_empty() {
+                    let _ = self.save(engine);
+                }
+                Ok(())
+            }
         };
         if let Err(e) = &r {
             warning(e);
@@ -441,6 +450,7 @@ impl Persist {
         let dest = PathBuf::from(&engine.state.config.dbfilename);
         let eng: &Engine = engine;
         let spawned = child::spawn(|| {
+            key_save_delay(eng);
             let tmp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
             write_atomically(&tmp, &dest, |w| snapshot::write(eng, false, w))
                 .map_err(|e| format!("Write error saving DB on disk: {}", err_text(&e)))?;
@@ -509,6 +519,7 @@ impl Persist {
             let pid = std::process::id();
             let tmp = PathBuf::from(format!("temp-rewriteaof-{}.aof", pid));
             let dest = PathBuf::from(format!("temp-rewriteaof-bg-{}.aof", pid));
+            key_save_delay(eng);
             write_base(eng, &tmp, &dest)?;
             notice(&format!("Successfully created the temporary AOF base file {}", dest.display()));
             Ok(())
@@ -966,6 +977,18 @@ impl Persist {
     }
 }
 
+/// `rdb-key-save-delay` (a testing aid making a child slow): its delay per key, spent
+/// before the child writes.
+fn key_save_delay(engine: &Engine) {
+    let d = engine.state.config.rdb_key_save_delay;
+    if d == 0 {
+        return;
+    }
+    let keys: u64 = engine.state.dbs.iter().map(|db| db.keys.len() as u64).sum();
+    let per = if d > 0 { Duration::from_micros(d as u64) } else { Duration::from_nanos(d.unsigned_abs()) };
+    std::thread::sleep(per.saturating_mul(keys.min(u32::MAX as u64) as u32));
+}
+
 /// Writes an AOF base at `dest` through `tmp`: an RDB with the `aof-base` aux field
 /// (`aof-use-rdb-preamble yes`), else the data set as commands.
 fn write_base(engine: &Engine, tmp: &Path, dest: &Path) -> Result<(), String> {
@@ -1010,6 +1033,10 @@ fn load_rdb_at_start(engine: &mut Engine, start: Instant) -> Result<(), String> 
         }
         Err(e) => {
             warning(&e);
+            if e.starts_with("Wrong RDB checksum") {
+                warning("Internal error in RDB reading offset 0, function at rdb.c:0 -> RDB CRC error");
+            }
+            warning("Terminating server after rdb file reading failure.");
             Err(format!("Fatal error loading the DB ({}), see above. Exiting.", path))
         }
     }

@@ -50,9 +50,15 @@ pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
     ctx.st.signal_flushed_db(None);
+    let mut removed = 0;
     for db in ctx.st.dbs.iter_mut() {
+        removed += db.keys.len() as u64;
         db.clear();
     }
+    // Redis's `flushAllDataAndResetRDB`: every key counts as a change; the host kills a
+    // running BGSAVE and saves the empty data set when save points are set.
+    ctx.st.persist.dirty += removed;
+    ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::FlushAll));
     Ok(Reply::ok())
 }
 
