@@ -240,6 +240,8 @@ pub struct Config {
     pub aof_rewrite_incremental_fsync: bool,
     /// fsync the snapshot every 4 MB.
     pub rdb_save_incremental_fsync: bool,
+    /// Keep the AOF history files after a rewrite (testing aid).
+    pub aof_disable_auto_gc: bool,
     /// Testing aid: microseconds a save spends per key (a slow BGSAVE).
     pub rdb_key_save_delay: i64,
     /// Testing aid: microseconds a load spends per key (accepted).
@@ -356,6 +358,7 @@ impl Default for Config {
             no_appendfsync_on_rewrite: false,
             aof_rewrite_incremental_fsync: true,
             rdb_save_incremental_fsync: true,
+            aof_disable_auto_gc: false,
             rdb_key_save_delay: 0,
             key_load_delay: 0,
             loading_process_events_interval_bytes: 2 * 1024 * 1024,
@@ -712,6 +715,7 @@ pub static PARAMS: &[Param] = &[
     boolean!("no-appendfsync-on-rewrite", no_appendfsync_on_rewrite),
     boolean!("aof-rewrite-incremental-fsync", aof_rewrite_incremental_fsync),
     boolean!("rdb-save-incremental-fsync", rdb_save_incremental_fsync),
+    boolean!("aof-disable-auto-gc", aof_disable_auto_gc),
     int!("rdb-key-save-delay", INT_MIN, INT_MAX, rdb_key_save_delay),
     int!("key-load-delay", INT_MIN, INT_MAX, key_load_delay),
     int!("loading-process-events-interval-bytes", 1024, INT_MAX, loading_process_events_interval_bytes),

@@ -22,6 +22,10 @@ pub enum Job {
     },
     /// CONFIG SET appendonly changed the setting: start (rewrite) or stop the AOF.
     AppendOnly(bool),
+    /// DEBUG LOADAOF: flush the AOF, empty the data set, load the AOF again.
+    LoadAof,
+    /// CONFIG SET aof-disable-auto-gc no: delete the AOF history files now.
+    DeleteHistory,
     /// FLUSHALL ran: kill a BGSAVE child, save when save points are set (the reply stays
     /// OK whatever happens).
     FlushAll,
@@ -55,7 +59,7 @@ impl ShutdownFlags {
 /// gave before the job ran; `Some` replaces it (the job failed).
 pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::Reply> {
     use crate::reply::Reply;
-    if result.is_ok() || job == Job::FlushAll {
+    if result.is_ok() || matches!(job, Job::FlushAll | Job::DeleteHistory) {
         return None;
     }
     Some(match job {
@@ -64,7 +68,8 @@ pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::
             "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
         ),
         Job::Reload { .. } => Reply::error("ERR Error trying to load the RDB dump, check server logs."),
-        Job::FlushAll => return None,
+        Job::LoadAof => Reply::error("ERR Error trying to load the AOF files, check server logs."),
+        Job::FlushAll | Job::DeleteHistory => return None,
         Job::AppendOnly(_) => Reply::error(
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
         ),
@@ -147,6 +152,8 @@ pub struct Persistence {
     pub latest_fork_usec: u64,
     /// Forks done.
     pub total_forks: u64,
+    /// DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each AOF write (a testing aid).
+    pub aof_flush_sleep_us: u64,
 }
 
 impl Persistence {
@@ -180,6 +187,7 @@ impl Persistence {
             aof_pending_bio_fsync: 0,
             latest_fork_usec: 0,
             total_forks: 0,
+            aof_flush_sleep_us: 0,
         }
     }
 
@@ -207,15 +215,19 @@ impl Persistence {
 
     /// Whether a save point is reached at Unix time `now_s` (Redis's `serverCron`): some
     /// `<seconds> <changes>` pair with at least `changes` changes and `seconds` since the
-    /// last save, and a failed BGSAVE not retried within 5 seconds.
-    pub fn save_point_reached(&self, save: &str, now_s: u64) -> bool {
+    /// last save, and a failed BGSAVE not retried within 5 seconds. Returns the point
+    /// `(seconds, changes)`.
+    pub fn save_point_reached(&self, save: &str, now_s: u64) -> Option<(u64, u64)> {
         let nums: Vec<u64> = save.split(' ').filter_map(|n| n.parse().ok()).collect();
-        nums.chunks(2).any(|p| {
-            let (secs, changes) = (p[0], p.get(1).copied().unwrap_or(u64::MAX));
-            self.dirty >= changes
-                && now_s.saturating_sub(self.lastsave_s) > secs
-                && (now_s.saturating_sub(self.lastbgsave_try_s) > 5 || self.last_bgsave_ok)
+        nums.chunks(2).map(|p| (p[0], p.get(1).copied().unwrap_or(u64::MAX))).find(|&(secs, changes)| {
+            self.dirty >= changes && now_s.saturating_sub(self.lastsave_s) > secs && self.bgsave_retry_allowed(now_s)
         })
+    }
+
+    /// A failed BGSAVE is retried only 5 seconds after the last try
+    /// (`CONFIG_BGSAVE_RETRY_DELAY`).
+    pub fn bgsave_retry_allowed(&self, now_s: u64) -> bool {
+        now_s.saturating_sub(self.lastbgsave_try_s) > 5 || self.last_bgsave_ok
     }
 
     /// Seconds the running child of kind `kind` has run, or -1.
@@ -236,13 +248,13 @@ mod tests {
     #[test]
     fn save_points() {
         let mut p = Persistence::new(1000);
-        assert!(!p.save_point_reached("3600 1 300 100 60 10000", 1000 + 4000));
+        assert!(p.save_point_reached("3600 1 300 100 60 10000", 1000 + 4000).is_none());
         p.dirty = 1;
-        assert!(!p.save_point_reached("3600 1 300 100 60 10000", 1000 + 3600));
-        assert!(p.save_point_reached("3600 1 300 100 60 10000", 1000 + 3601));
+        assert!(p.save_point_reached("3600 1 300 100 60 10000", 1000 + 3600).is_none());
+        assert_eq!(p.save_point_reached("3600 1 300 100 60 10000", 1000 + 3601), Some((3600, 1)));
         p.dirty = 100;
-        assert!(p.save_point_reached("3600 1 300 100 60 10000", 1000 + 301));
-        assert!(!p.save_point_reached("", 1000 + 99999));
+        assert_eq!(p.save_point_reached("3600 1 300 100 60 10000", 1000 + 301), Some((300, 100)));
+        assert!(p.save_point_reached("", 1000 + 99999).is_none());
         p.saved(100, 2000);
         assert_eq!((p.dirty, p.lastsave_s), (0, 2000));
     }

@@ -39,7 +39,7 @@ pub trait Hooks {
     fn persist(&mut self, engine: &mut Engine, job: Job) -> Result<(), String> {
         let _ = engine;
         match job {
-            Job::Reload { .. } | Job::AppendOnly(false) | Job::FlushAll => Ok(()),
+            Job::Reload { .. } | Job::AppendOnly(false) | Job::FlushAll | Job::DeleteHistory => Ok(()),
             _ => Err("persistence is not available in this host".into()),
         }
     }

@@ -134,7 +134,8 @@ fn run(mut opts: Options) -> Result<(), String> {
         );
         opts.config.maxclients = fitting;
     }
-    let bound = listen::bind_all(&opts.config.bind, port)?;
+    // In the log too: Redis's test suite looks for "Failed listening on port" there.
+    let bound = listen::bind_all(&opts.config.bind, port).inspect_err(|e| log::warning(e))?;
     let addrs: Vec<String> = bound.iter().map(|(_, a)| a.to_string()).collect();
     let listeners = bound.into_iter().map(|(l, _)| l).collect();
 
@@ -168,7 +169,7 @@ fn run(mut opts: Options) -> Result<(), String> {
         addrs.join(", ")
     );
     log::notice("Server initialized");
-    server.load_data().inspect_err(|e| log::warning(e))?;
+    server.load_data()?;
     log::notice("Ready to accept connections");
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
     if stop != StopReason::ShutdownCommand {

@@ -51,7 +51,6 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "active-defrag-threshold-upper",
     "activedefrag",
     "always-show-logo",
-    "aof-disable-auto-gc",
     "aof_rewrite_cpulist",
     "bgsave_cpulist",
     "bind-source-addr",

@@ -46,7 +46,9 @@ impl Manifest {
             }
             let shown = String::from_utf8_lossy(raw).trim().to_string();
             let bad = |why| Err((n, shown.clone(), why));
-            if raw.last() != Some(&b'\n') && raw.len() > 1024 {
+            // Redis reads lines with fgets into 1024 bytes: a longer line, or a last one
+            // without its newline, is refused.
+            if raw.last() != Some(&b'\n') || raw.len() > 1024 {
                 return bad("The AOF manifest file contains too long line");
             }
             let line = raw.trim_ascii();

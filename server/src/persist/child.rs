@@ -26,6 +26,13 @@ pub fn spawn(work: impl FnOnce() -> Result<(), String>) -> Result<(i32, u64), St
         return Err(std::io::Error::last_os_error().to_string());
     }
     if pid == 0 {
+        // SAFETY: signal(2) with the default disposition: the parent's handlers only set
+        // flags its event loop reads, which this process never runs; SIGTERM/SIGINT must
+        // end the child.
+        unsafe {
+            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+        }
         crate::log::set_child();
         let code = match work() {
             Ok(()) => 0,
@@ -39,6 +46,16 @@ pub fn spawn(work: impl FnOnce() -> Result<(), String>) -> Result<(i32, u64), St
         unsafe { libc::_exit(code) };
     }
     Ok((pid, start.elapsed().as_micros() as u64))
+}
+
+/// In a child: exits at once if the server that forked it is gone (re-parented).
+pub fn exit_if_orphaned(parent: i32) {
+    // SAFETY: getppid(2) has no preconditions; _exit(2) ends this child only.
+    unsafe {
+        if libc::getppid() != parent {
+            libc::_exit(1);
+        }
+    }
 }
 
 /// Whether child `pid` ended, without waiting (`waitpid(WNOHANG)`).

@@ -57,6 +57,9 @@ pub struct Persist {
     unsynced: bool,
     /// Last `#TS:` annotation written (aof-timestamp-enabled).
     last_ts: u64,
+    /// The rewrite limit's current delay (minutes) and its end (Unix s).
+    limit_delay_min: u64,
+    limit_until_s: u64,
 }
 
 impl Default for Persist {
@@ -85,6 +88,8 @@ impl Persist {
             last_fsync_ms: 0,
             unsynced: false,
             last_ts: 0,
+            limit_delay_min: 0,
+            limit_until_s: 0,
         }
     }
 
@@ -105,6 +110,9 @@ impl Persist {
             load_rdb_at_start(engine, start)
         };
         engine.state.persist.loading = false;
+        if let Err(e) = &r {
+            warning(e);
+        }
         // Loading is not a change to save.
         engine.state.persist.dirty = 0;
         r
@@ -158,18 +166,18 @@ impl Persist {
         let dir = Persist::aof_dir(engine);
         let m = &self.manifest;
         let empty = m.base.is_none() && m.incr.is_empty();
-        if !Path::new(&name).is_file() || !(empty || !dir.is_dir()) {
+        // An upgrade interrupted before the rename: the manifest names the old file as
+        // its only base, and the folder does not have it yet.
+        let interrupted =
+            m.incr.is_empty() && m.base.as_ref().is_some_and(|b| b.name == name) && !dir.join(&name).exists();
+        if !Path::new(&name).exists() || !(!dir.is_dir() || empty || interrupted) {
             return Ok(());
         }
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("Can't open or create append-only dir {}: {}", dir.display(), err_text(&e)))?;
         let mut m = self.manifest.clone();
-        if let Some(mut old) = m.base.take() {
-            old.kind = b'h';
-            m.history.insert(0, old);
-        }
         m.base = Some(aof::Part { name: name.clone(), seq: 1, kind: b'b' });
-        m.base_seq = m.base_seq.max(1);
+        m.base_seq = 1;
         self.persist_manifest(engine, &m)?;
         std::fs::rename(&name, dir.join(&name)).map_err(|e| {
             format!("Error trying to rename the old AOF file {} into dir {}: {}", name, dir.display(), err_text(&e))
@@ -189,11 +197,8 @@ impl Persist {
         let dir = Persist::aof_dir(engine);
         let tmp = dir.join(format!("temp-{}.manifest", engine.state.config.appendfilename));
         let text = m.format();
-        write_atomically(&tmp, &Persist::manifest_path(engine), |w| w.write_all(&text)).map_err(|e| {
-            let msg = format!("Error trying to write the AOF manifest file {}: {}", tmp.display(), err_text(&e));
-            warning(&msg);
-            msg
-        })
+        write_atomically(&tmp, &Persist::manifest_path(engine), |w| w.write_all(&text))
+            .map_err(|e| format!("Error trying to write the AOF manifest file {}: {}", tmp.display(), err_text(&e)))
     }
 
     /// Loads the base and incremental files in order (Redis's `loadAppendOnlyFiles`);
@@ -214,11 +219,7 @@ impl Persist {
         for (p, _) in &parts {
             match std::fs::metadata(dir.join(&p.name)) {
                 Ok(m) => total += m.len(),
-                Err(e) => {
-                    let msg = format!("The append log file {} doesn't exist: {}", p.name, err_text(&e));
-                    warning(&msg);
-                    return Err(msg);
-                }
+                Err(e) => return Err(format!("The append log file {} doesn't exist: {}", p.name, err_text(&e))),
             }
         }
         if total == 0 {
@@ -241,9 +242,7 @@ impl Persist {
             }
             let truncated = self.load_one(engine, &p.name, &path, &bytes, *is_base)?;
             if truncated && !last {
-                let msg = "Fatal error: the truncated file is not the last file".to_string();
-                warning(&msg);
-                return Err(msg);
+                return Err("Fatal error: the truncated file is not the last file".into());
             }
             notice(&format!(
                 "DB loaded from {} file {}: {:.3} seconds",
@@ -267,10 +266,7 @@ impl Persist {
         bytes: &[u8],
         is_base: bool,
     ) -> Result<bool, String> {
-        let fail = |msg: String| {
-            warning(&msg);
-            Err(msg)
-        };
+        let fail = |msg: String| Err(msg);
         let mut start = 0;
         if bytes.starts_with(b"REDIS") {
             // An RDB base, or the RDB preamble of an old-style AOF (followed by commands).
@@ -309,6 +305,12 @@ impl Persist {
             c.authenticated = true;
         }
         let mut unknown: Option<String> = None;
+        // Redis expires nothing while loading (`keyIsExpired` and `checkAlreadyExpired`
+        // answer "not yet"): a key given a past time keeps it and the commands after it
+        // still see the key. The engine clock at 0 does the same here (the AOF holds only
+        // absolute times); the real clock comes back after the file.
+        let real_now = engine.state.now_us;
+        engine.set_time_us(0);
         let parsed = aof::parse_commands(bytes, start, |argv| {
             let reply = engine.execute(h, argv);
             if let Reply::Error(e) = &reply {
@@ -320,6 +322,7 @@ impl Persist {
             true
         });
         engine.disconnect(h);
+        engine.set_time_us(real_now);
         match parsed {
             Err(()) => {
                 fail(format!("Unknown command '{}' reading the append only file {}", unknown.unwrap_or_default(), name))
@@ -408,6 +411,11 @@ impl Persist {
                 self.stop_append_only(engine);
                 Ok(())
             }
+            Job::LoadAof => self.load_aof_again(engine),
+            Job::DeleteHistory => {
+                self.delete_history(engine);
+                Ok(())
+            }
             Job::FlushAll => {
                 if engine.state.persist.child == Child::Rdb {
                     self.kill_child(engine);
@@ -422,6 +430,32 @@ impl Persist {
             warning(e);
         }
         r
+    }
+
+    /// DEBUG LOADAOF: the AOF written so far replaces the data set.
+    fn load_aof_again(&mut self, engine: &mut Engine) -> Result<(), String> {
+        if self.aof_state != AofState::Off {
+            self.write_aof(engine, true);
+        }
+        engine.state.signal_flushed_db(None);
+        for db in engine.state.dbs.iter_mut() {
+            db.clear();
+        }
+        let propagating = self.aof_state != AofState::Off;
+        engine.set_propagation(false);
+        self.manifest = Manifest::default();
+        let r = self.load_manifest(engine).and_then(|()| {
+            self.delete_history(engine);
+            self.load_aof_files(engine)
+        });
+        engine.set_propagation(propagating);
+        if let Err(e) = r {
+            warning(&e);
+            std::process::exit(1);
+        }
+        engine.state.persist.dirty = 0;
+        warning("Append Only File loaded by DEBUG LOADAOF");
+        Ok(())
     }
 
     /// SAVE: the snapshot in the foreground (Redis's `rdbSave`).
@@ -681,6 +715,10 @@ impl Persist {
             self.aof_buf.clear();
             return;
         };
+        let sleep = engine.state.persist.aof_flush_sleep_us;
+        if sleep > 0 {
+            std::thread::sleep(Duration::from_micros(sleep));
+        }
         match (&**file).write_all(&self.aof_buf) {
             Ok(()) => {
                 let n = self.aof_buf.len() as u64;
@@ -762,30 +800,35 @@ impl Persist {
                 engine.state.persist.child = Child::None;
             }
         }
+        // Redis's serverCron order: a scheduled rewrite, else (no child) save points and
+        // the automatic rewrite; then a scheduled BGSAVE.
+        let now = now_s(engine);
+        if self.child_pid == 0 && engine.state.persist.aof_rewrite_scheduled && !self.rewrite_limited(engine) {
+            let _ = self.run_job(engine, Job::RewriteAof);
+        }
         if self.child_pid == 0 {
-            let now = now_s(engine);
+            if let Some((secs, changes)) = engine.state.persist.save_point_reached(&engine.state.config.save, now) {
+                notice(&format!("{} changes in {} seconds. Saving...", changes, secs));
+                let _ = self.run_job(engine, Job::Bgsave);
+            }
+        }
+        if self.child_pid == 0 && self.aof_state == AofState::On {
+            let c = &engine.state.config;
+            let (perc, min) = (c.auto_aof_rewrite_percentage, c.auto_aof_rewrite_min_size as u64);
             let p = &engine.state.persist;
-            if p.bgsave_scheduled {
-                engine.state.persist.bgsave_scheduled = false;
-                let _ = self.run_job(engine, Job::Bgsave);
-            } else if p.aof_rewrite_scheduled {
-                let _ = self.run_job(engine, Job::RewriteAof);
-            } else if p.save_point_reached(&engine.state.config.save, now) {
-                let secs = now.saturating_sub(p.lastsave_s);
-                notice(&format!("{} changes in {} seconds. Saving...", p.dirty, secs));
-                let _ = self.run_job(engine, Job::Bgsave);
-            } else if self.aof_state == AofState::On {
-                let c = &engine.state.config;
-                let (perc, min) = (c.auto_aof_rewrite_percentage, c.auto_aof_rewrite_min_size as u64);
-                let (cur, base) = (p.aof_current_size, p.aof_base_size.max(1));
-                if perc > 0 && cur > min {
-                    let growth = (cur * 100 / base) as i64 - 100;
-                    if growth >= perc && p.aof_rewrites_consecutive_failures < 3 {
-                        notice(&format!("Starting automatic rewriting of AOF on {}% growth", growth));
-                        let _ = self.run_job(engine, Job::RewriteAof);
-                    }
+            let (cur, base) = (p.aof_current_size, p.aof_base_size.max(1));
+            if perc > 0 && cur > min {
+                let growth = (cur * 100 / base) as i64 - 100;
+                if growth >= perc && !self.rewrite_limited(engine) {
+                    notice(&format!("Starting automatic rewriting of AOF on {}% growth", growth));
+                    let _ = self.run_job(engine, Job::RewriteAof);
                 }
             }
+        }
+        let p = &engine.state.persist;
+        if self.child_pid == 0 && p.bgsave_scheduled && p.bgsave_retry_allowed(now) {
+            engine.state.persist.bgsave_scheduled = false;
+            let _ = self.run_job(engine, Job::Bgsave);
         }
         if self.aof_state != AofState::Off {
             self.write_aof(engine, false);
@@ -794,6 +837,31 @@ impl Persist {
             }
             engine.state.persist.aof_pending_bio_fsync = self.fsync.pending() as u64;
         }
+    }
+
+    /// Redis's `aofRewriteLimited`: after 3 failed rewrites in a row, automatic and
+    /// scheduled rewrites wait 1, 2, 4 ... 60 minutes.
+    fn rewrite_limited(&mut self, engine: &Engine) -> bool {
+        if engine.state.persist.aof_rewrites_consecutive_failures < 3 {
+            self.limit_delay_min = 0;
+            self.limit_until_s = 0;
+            return false;
+        }
+        let now = now_s(engine);
+        if self.limit_until_s != 0 {
+            if now < self.limit_until_s {
+                return true;
+            }
+            self.limit_until_s = 0;
+            return false;
+        }
+        self.limit_delay_min = if self.limit_delay_min == 0 { 1 } else { (self.limit_delay_min * 2).min(60) };
+        self.limit_until_s = now + self.limit_delay_min * 60;
+        warning(&format!(
+            "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {} minutes",
+            self.limit_delay_min
+        ));
+        true
     }
 
     /// Redis's `backgroundSaveDoneHandlerDisk`.
@@ -858,7 +926,9 @@ impl Persist {
             // tried again.
             self.aof_buf.clear();
             let dir = Persist::aof_dir(engine);
-            let _ = std::fs::remove_file(dir.join(format!("temp-{}.incr", engine.state.config.appendfilename)));
+            let temp = format!("temp-{}.incr", engine.state.config.appendfilename);
+            notice(&format!("Removing the temp incr aof file {} in the background", temp));
+            let _ = std::fs::remove_file(dir.join(temp));
             self.aof_file = None;
             engine.state.persist.aof_rewrite_scheduled = true;
         }
@@ -914,7 +984,7 @@ impl Persist {
 
     /// Redis's `aofDelHistoryFiles`.
     fn delete_history(&mut self, engine: &Engine) {
-        if self.manifest.history.is_empty() {
+        if self.manifest.history.is_empty() || engine.state.config.aof_disable_auto_gc {
             return;
         }
         let dir = Persist::aof_dir(engine);
@@ -986,7 +1056,14 @@ fn key_save_delay(engine: &Engine) {
     }
     let keys: u64 = engine.state.dbs.iter().map(|db| db.keys.len() as u64).sum();
     let per = if d > 0 { Duration::from_micros(d as u64) } else { Duration::from_nanos(d.unsigned_abs()) };
-    std::thread::sleep(per.saturating_mul(keys.min(u32::MAX as u64) as u32));
+    let total = per.saturating_mul(keys.min(u32::MAX as u64) as u32);
+    // In slices, leaving early if the server is gone.
+    let parent = engine.state.host.process_id as i32;
+    let end = Instant::now() + total;
+    while Instant::now() < end {
+        child::exit_if_orphaned(parent);
+        std::thread::sleep((end - Instant::now()).min(Duration::from_millis(100)));
+    }
 }
 
 /// Writes an AOF base at `dest` through `tmp`: an RDB with the `aof-base` aux field

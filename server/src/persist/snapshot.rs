@@ -43,6 +43,9 @@ pub fn read(engine: &mut Engine, bytes: &[u8], merge: bool) -> Result<Loaded, St
 pub fn write_commands(engine: &Engine, out: &mut dyn Write) -> io::Result<()> {
     let compress = engine.state.config.rdbcompression;
     let mut buf = Vec::with_capacity(1 << 16);
+    if engine.state.config.aof_timestamp_enabled {
+        buf.extend_from_slice(format!("#TS:{}\r\n", engine.state.now_us / 1_000_000).as_bytes());
+    }
     for (i, db) in engine.state.dbs.iter().enumerate() {
         let keys = &db.keys;
         if keys.is_empty() {

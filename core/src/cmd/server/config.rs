@@ -100,6 +100,9 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         let on = ctx.st.config.appendonly;
         ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::AppendOnly(on)));
     }
+    if ctx.st.config.aof_disable_auto_gc != backup.aof_disable_auto_gc && !ctx.st.config.aof_disable_auto_gc {
+        ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::DeleteHistory));
+    }
     Ok(Reply::ok())
 }
 

@@ -157,6 +157,15 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     } else if is(sub, "set-active-expire") && n == 1 {
         ctx.st.active_expire_enabled = atoi(args.take()) != 0;
         Ok(Reply::ok())
+    } else if is(sub, "loadaof") {
+        ctx.st.actions.push(HostAction::Persist(crate::persist::Job::LoadAof));
+        Ok(Reply::ok())
+    } else if is(sub, "aof-flush-sleep") && n == 1 {
+        // C's atoi: leading digits, 0 when none.
+        let arg = args.take();
+        let digits: Vec<u8> = arg.iter().copied().take_while(u8::is_ascii_digit).collect();
+        ctx.st.persist.aof_flush_sleep_us = crate::numfmt::parse_i64(&digits).unwrap_or(0).max(0) as u64;
+        Ok(Reply::ok())
     } else if is(sub, "digest") && n == 0 {
         Ok(Reply::Simple(crate::digest::hex(&crate::digest::dataset_digest(&ctx.st.dbs)).into()))
     } else if is(sub, "digest-value") {
