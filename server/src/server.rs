@@ -127,6 +127,8 @@ pub struct Server {
     /// Connections that still had input when their turn ended (edge-triggered polling will
     /// not report them again): served again on the next loop iteration.
     read_again: Vec<usize>,
+    /// Connections whose replies wait for the AOF write (see [`Server::flush_queued`]).
+    queued: Vec<usize>,
     signals: SignalFlags,
     now_ms: u64,
 }
@@ -149,6 +151,7 @@ impl Server {
             session: Session::new(),
             effects: Effects::default(),
             read_again: Vec::new(),
+            queued: Vec::new(),
             signals,
             now_ms: 0,
         })
@@ -234,6 +237,23 @@ impl Server {
             if self.effects.shutdown {
                 return Ok(StopReason::ShutdownCommand);
             }
+            self.flush_queued();
+        }
+    }
+
+    /// With the AOF on, replies wait for the end of the loop iteration: the AOF is
+    /// written (and fsynced with `appendfsync always`) once for all of them, then they go
+    /// out (Redis's `beforeSleep`: `flushAppendOnlyFile` before `handleClientsWithPendingWrites`).
+    fn flush_queued(&mut self) {
+        if self.queued.is_empty() {
+            return;
+        }
+        self.effects.persist.before_reply(&mut self.engine);
+        for idx in std::mem::take(&mut self.queued) {
+            if let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) {
+                conn.flush_queued = false;
+            }
+            self.write_out(idx);
         }
     }
 
@@ -461,9 +481,23 @@ impl Server {
     }
 
     /// Writes a connection's pending replies; closes it when it asked to close after them.
-    /// What the commands propagated reaches the AOF first (fsynced per `appendfsync`).
+    /// With the AOF on, they wait for [`Server::flush_queued`] (what the commands
+    /// propagated reaches the AOF first).
     fn flush(&mut self, idx: usize) {
-        self.effects.persist.before_reply(&mut self.engine);
+        if self.effects.persist.aof_on() {
+            if let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) {
+                if !conn.flush_queued {
+                    conn.flush_queued = true;
+                    self.queued.push(idx);
+                }
+            }
+            return;
+        }
+        self.write_out(idx);
+    }
+
+    /// Writes a connection's pending replies now.
+    fn write_out(&mut self, idx: usize) {
         let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
             return;
         };

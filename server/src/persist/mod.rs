@@ -685,6 +685,12 @@ impl Persist {
         }
     }
 
+    /// Whether the AOF is being written (replies then wait for it).
+    #[inline]
+    pub fn aof_on(&self) -> bool {
+        self.aof_state != AofState::Off
+    }
+
     /// Appends what commands propagated to the AOF and makes it as durable as
     /// `appendfsync` asks, before replies go out (Redis's `flushAppendOnlyFile` in
     /// `beforeSleep`). `force`: write even if an everysec fsync is running.
