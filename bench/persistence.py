@@ -94,6 +94,8 @@ def save_and_load(binaries, keys):
             s.stop(keep_dir=True)
         s2 = start(kind, ["--save", ""], binaries, dir_=d)
         try:
+            while info(s2, "loading") != "0":
+                time.sleep(0.05)
             log = open(os.path.join(s2.dir, "server.log"), errors="replace").read()
             m = re.search(r"DB loaded from disk: ([0-9.]+) seconds", log)
             load = float(m.group(1)) if m else float("nan")
