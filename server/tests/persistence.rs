@@ -147,7 +147,9 @@ impl Srv {
                 return Err(std::fs::read_to_string(&log).unwrap_or_default());
             }
             if let Ok(mut c) = Conn::new(port) {
-                if c.send(&["PING"]).is_ok() && c.read().is_ok() {
+                // Our own server (not another test's that took the port first).
+                let ours = format!("process_id:{}\r\n", child.id());
+                if c.send(&["INFO", "server"]).is_ok() && c.read().is_ok_and(|v| v.text().contains(&ours)) {
                     return Ok(Srv { child, port, log });
                 }
             }

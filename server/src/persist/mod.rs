@@ -197,7 +197,7 @@ impl Persist {
         let dir = Persist::aof_dir(engine);
         let tmp = dir.join(format!("temp-{}.manifest", engine.state.config.appendfilename));
         let text = m.format();
-        write_atomically(&tmp, &Persist::manifest_path(engine), |w| w.write_all(&text))
+        write_atomically(&tmp, &Persist::manifest_path(engine), false, |w| w.write_all(&text))
             .map_err(|e| format!("Error trying to write the AOF manifest file {}: {}", tmp.display(), err_text(&e)))
     }
 
@@ -463,7 +463,8 @@ impl Persist {
         let dirty = engine.state.persist.dirty;
         let dest = PathBuf::from(&engine.state.config.dbfilename);
         let tmp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
-        write_atomically(&tmp, &dest, |w| snapshot::write(engine, false, w))
+        let autosync = engine.state.config.rdb_save_incremental_fsync;
+        write_atomically(&tmp, &dest, autosync, |w| snapshot::write(engine, false, w))
             .map_err(|e| format!("Write error saving DB on disk: {}", err_text(&e)))?;
         notice("DB saved on disk");
         let now = now_s(engine);
@@ -486,7 +487,8 @@ impl Persist {
         let spawned = child::spawn(|| {
             key_save_delay(eng);
             let tmp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
-            write_atomically(&tmp, &dest, |w| snapshot::write(eng, false, w))
+            let autosync = eng.state.config.rdb_save_incremental_fsync;
+            write_atomically(&tmp, &dest, autosync, |w| snapshot::write(eng, false, w))
                 .map_err(|e| format!("Write error saving DB on disk: {}", err_text(&e)))?;
             notice("DB saved on disk");
             Ok(())
@@ -744,6 +746,10 @@ impl Persist {
                 engine.state.persist.aof_write_error = Some(text);
                 return;
             }
+        }
+        // no-appendfsync-on-rewrite: no fsync while a child writes (the disk is busy).
+        if engine.state.config.no_appendfsync_on_rewrite && self.child_pid != 0 {
+            return;
         }
         match engine.state.config.appendfsync.as_str() {
             "always" => {
@@ -1076,7 +1082,7 @@ fn key_save_delay(engine: &Engine) {
 /// (`aof-use-rdb-preamble yes`), else the data set as commands.
 fn write_base(engine: &Engine, tmp: &Path, dest: &Path) -> Result<(), String> {
     let preamble = engine.state.config.aof_use_rdb_preamble;
-    write_atomically(tmp, dest, |w| {
+    write_atomically(tmp, dest, engine.state.config.aof_rewrite_incremental_fsync, |w| {
         if preamble {
             snapshot::write(engine, true, w)
         } else {
