@@ -69,6 +69,9 @@ pub struct Stats {
     pub evicted_keys: u64,
     /// Error replies sent.
     pub error_replies: u64,
+    /// RESTORE payloads validated deeply (`sanitize-dump-payload`: INFO
+    /// `dump_payload_sanitizations`).
+    pub dump_payload_sanitizations: u64,
     /// Running average share (0..1) of sampled keys found expired by active expiry.
     pub expired_stale_perc: f64,
     /// Highest `used_memory` seen (bytes).

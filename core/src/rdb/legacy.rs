@@ -143,6 +143,11 @@ pub fn zipmap(zm: &[u8]) -> Result<Vec<(&[u8], &[u8])>, RdbError> {
 /// Validates an intset blob and returns its members (`intsetValidateIntegrity`, deep:
 /// ascending and distinct).
 pub fn intset(blob: &[u8]) -> Result<Vec<i64>, RdbError> {
+    intset_with_width(blob).map(|(v, _)| v)
+}
+
+/// [`intset`] plus the blob's bytes per member.
+pub fn intset_with_width(blob: &[u8]) -> Result<(Vec<i64>, u8), RdbError> {
     let err = || bad("Intset");
     if blob.len() < 8 {
         return Err(err());
@@ -164,20 +169,20 @@ pub fn intset(blob: &[u8]) -> Result<Vec<i64>, RdbError> {
         }
         out.push(v);
     }
-    Ok(out)
+    Ok((out, enc as u8))
 }
 
-/// The intset blob of ascending distinct `members`, in the smallest encoding that holds
-/// them all (Redis never downgrades an intset's encoding; Cinder keeps no encoding, so a
-/// set that once held a wide member and lost it is written narrower than Redis would).
-pub fn intset_blob(members: &[i64]) -> Vec<u8> {
-    let enc: usize = if members.iter().all(|&v| (i16::MIN as i64..=i16::MAX as i64).contains(&v)) {
+/// The intset blob of ascending distinct `members` with `width` bytes per member (at
+/// least the smallest encoding that holds them all).
+pub fn intset_blob(members: &[i64], width: u8) -> Vec<u8> {
+    let need: usize = if members.iter().all(|&v| (i16::MIN as i64..=i16::MAX as i64).contains(&v)) {
         2
     } else if members.iter().all(|&v| (i32::MIN as i64..=i32::MAX as i64).contains(&v)) {
         4
     } else {
         8
     };
+    let enc = need.max(width as usize);
     let mut out = Vec::with_capacity(8 + enc * members.len());
     out.extend_from_slice(&(enc as u32).to_le_bytes());
     out.extend_from_slice(&(members.len() as u32).to_le_bytes());
@@ -194,7 +199,8 @@ mod tests {
     #[test]
     fn intset_round_trip() {
         for m in [vec![1i64, 2, 3], vec![-70000, 5], vec![i64::MIN, 0, i64::MAX]] {
-            assert_eq!(intset(&intset_blob(&m)).unwrap(), m);
+            assert_eq!(intset(&intset_blob(&m, 2)).unwrap(), m);
+            assert_eq!(intset(&intset_blob(&m, 8)).unwrap(), m);
         }
         assert!(intset(&[2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1, 0]).is_err());
     }

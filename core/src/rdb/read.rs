@@ -103,8 +103,9 @@ pub fn read_object(r: &mut Reader, t: u8, lim: &Limits) -> Result<Option<Value>,
         TYPE_SET => read_set(r, lim)?,
         TYPE_SET_INTSET => {
             let data = r.string()?;
-            let members = legacy::intset(&data)?;
+            let (members, width) = legacy::intset_with_width(&data)?;
             let mut s = IntSet::new();
+            s.widen(width);
             for m in &members {
                 s.insert(*m);
             }

@@ -64,7 +64,7 @@ pub fn write_object(out: &mut Vec<u8>, v: &Value, compress: bool) {
             }
         }
         Value::Set(s) => match &**s {
-            Set::Ints(i) => put_string(out, &intset_blob(i.as_slice()), compress),
+            Set::Ints(i) => put_string(out, &intset_blob(i.as_slice(), i.width()), compress),
             Set::Table(t) => {
                 put_len(out, t.len() as u64);
                 for (m, _) in t.iter() {

@@ -5,6 +5,21 @@
 #[derive(Clone, Debug, Default)]
 pub struct IntSet {
     v: Vec<i64>,
+    /// Redis's intset encoding in bytes per member (2, 4 or 8; 0 while nothing was ever
+    /// added): it grows with the widest member added and never shrinks, as Redis's
+    /// `intsetUpgradeAndAdd`, so an RDB image of the set matches Redis's byte for byte.
+    width: u8,
+}
+
+/// Bytes per member of the smallest intset encoding holding `n`.
+fn width_of(n: i64) -> u8 {
+    if (i16::MIN as i64..=i16::MAX as i64).contains(&n) {
+        2
+    } else if (i32::MIN as i64..=i32::MAX as i64).contains(&n) {
+        4
+    } else {
+        8
+    }
 }
 
 impl IntSet {
@@ -33,6 +48,7 @@ impl IntSet {
 
     /// Adds `n`; returns whether it was new.
     pub fn insert(&mut self, n: i64) -> bool {
+        self.width = self.width.max(width_of(n));
         match self.v.binary_search(&n) {
             Ok(_) => false,
             Err(i) => {
@@ -62,6 +78,16 @@ impl IntSet {
     #[inline]
     pub fn get(&self, i: usize) -> i64 {
         self.v[i]
+    }
+
+    /// Redis's encoding of this intset: bytes per member (2, 4 or 8).
+    pub fn width(&self) -> u8 {
+        self.width.max(2)
+    }
+
+    /// Widens the encoding to at least `w` bytes per member (an RDB image's encoding).
+    pub fn widen(&mut self, w: u8) {
+        self.width = self.width.max(w);
     }
 
     /// The members, ascending.

@@ -268,11 +268,13 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         field(&mut out, "pubsubshard_channels", &(st.pubsub.shard_channel_count()));
         field(&mut out, "latest_fork_usec", &st.persist.latest_fork_usec);
         field(&mut out, "total_forks", &st.persist.total_forks);
+        out.push_str("migrate_cached_sockets:0\r\n");
         field(&mut out, "tracking_total_keys", &(st.tracking.total_keys()));
         field(&mut out, "tracking_total_items", &(st.tracking.total_items()));
         field(&mut out, "tracking_total_prefixes", &(st.tracking.total_prefixes()));
         out.push_str("unexpected_error_replies:0\r\n");
         field(&mut out, "total_error_replies", &s.error_replies);
+        field(&mut out, "dump_payload_sanitizations", &s.dump_payload_sanitizations);
     }
     if sel.has("replication") {
         section(&mut out, "Replication");
