@@ -172,9 +172,6 @@ fn run(mut opts: Options) -> Result<(), String> {
     server.load_data()?;
     log::notice("Ready to accept connections");
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
-    if stop != StopReason::ShutdownCommand {
-        server.shutdown_on_signal();
-    }
     let why = match stop {
         StopReason::ShutdownCommand => "User requested shutdown",
         StopReason::SigInt => "Received SIGINT",

@@ -165,10 +165,18 @@ impl Server {
     }
 
     /// After SIGTERM/SIGINT: the final save and AOF fsync, as Redis's `prepareForShutdown`
-    /// without flags.
-    pub fn shutdown_on_signal(&mut self) {
+    /// without flags. `false` when that failed: the server keeps running, as Redis.
+    fn shutdown_on_signal(&mut self, name: &str) -> bool {
+        crate::log::warning(&format!("Received {} scheduling shutdown...", name));
         self.update_time();
-        let _ = self.effects.persist.shutdown(&mut self.engine, ShutdownFlags::default());
+        if self.effects.persist.shutdown(&mut self.engine, ShutdownFlags::default()).is_ok() {
+            return true;
+        }
+        crate::log::warning(&format!(
+            "{} received but errors trying to shut down the server, check the logs for more information",
+            name
+        ));
+        false
     }
 
     /// Runs until SHUTDOWN or a termination signal.
@@ -200,10 +208,10 @@ impl Server {
             if !events.is_empty() && (spin_until.is_some() || before.elapsed() < spin) {
                 spin_until = Some(Instant::now() + spin);
             }
-            if self.signals.int.load(Ordering::Relaxed) {
+            if self.signals.int.swap(false, Ordering::Relaxed) && self.shutdown_on_signal("SIGINT") {
                 return Ok(StopReason::SigInt);
             }
-            if self.signals.term.load(Ordering::Relaxed) {
+            if self.signals.term.swap(false, Ordering::Relaxed) && self.shutdown_on_signal("SIGTERM") {
                 return Ok(StopReason::SigTerm);
             }
             self.update_time();

@@ -485,11 +485,13 @@ impl Persist {
         let dest = PathBuf::from(&engine.state.config.dbfilename);
         let eng: &Engine = engine;
         let spawned = child::spawn(|| {
-            key_save_delay(eng);
             let tmp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
             let autosync = eng.state.config.rdb_save_incremental_fsync;
-            write_atomically(&tmp, &dest, autosync, |w| snapshot::write(eng, false, w))
-                .map_err(|e| format!("Write error saving DB on disk: {}", err_text(&e)))?;
+            write_atomically(&tmp, &dest, autosync, |w| {
+                key_save_delay(eng);
+                snapshot::write(eng, false, w)
+            })
+            .map_err(|e| format!("Write error saving DB on disk: {}", err_text(&e)))?;
             notice("DB saved on disk");
             Ok(())
         });
@@ -555,7 +557,6 @@ impl Persist {
             let pid = std::process::id();
             let tmp = PathBuf::from(format!("temp-rewriteaof-{}.aof", pid));
             let dest = PathBuf::from(format!("temp-rewriteaof-bg-{}.aof", pid));
-            key_save_delay(eng);
             write_base(eng, &tmp, &dest)?;
             notice(&format!("Successfully created the temporary AOF base file {}", dest.display()));
             Ok(())
@@ -1073,7 +1074,9 @@ fn key_save_delay(engine: &Engine) {
     let parent = engine.state.host.process_id as i32;
     let end = Instant::now() + total;
     while Instant::now() < end {
-        child::exit_if_orphaned(parent);
+        if std::process::id() as i32 != parent {
+            child::exit_if_orphaned(parent);
+        }
         std::thread::sleep((end - Instant::now()).min(Duration::from_millis(100)));
     }
 }
@@ -1083,6 +1086,7 @@ fn key_save_delay(engine: &Engine) {
 fn write_base(engine: &Engine, tmp: &Path, dest: &Path) -> Result<(), String> {
     let preamble = engine.state.config.aof_use_rdb_preamble;
     write_atomically(tmp, dest, engine.state.config.aof_rewrite_incremental_fsync, |w| {
+        key_save_delay(engine);
         if preamble {
             snapshot::write(engine, true, w)
         } else {
