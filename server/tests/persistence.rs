@@ -111,12 +111,29 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A fresh temporary folder.
-fn temp_dir(name: &str) -> PathBuf {
+/// A fresh temporary folder, removed when the returned guard drops (at the end of the test,
+/// after its servers: declare it first).
+fn temp_dir(name: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!("cinder-persist-{}-{}-{}", name, std::process::id(), free_port()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TempDir(d)
+}
+
+/// A folder removed on drop.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 struct Srv {
@@ -345,7 +362,7 @@ fn failed_bgsave_refuses_writes_with_misconf() {
     let mut c = s.conn();
     c.cmd(&["SET", "a", "1"]);
     // The working folder disappears: the child cannot create its file.
-    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&*dir).unwrap();
     assert_eq!(c.t(&["BGSAVE"]), "Background saving started");
     wait_info(&mut c, "rdb_bgsave_in_progress", "0");
     assert_eq!(c.info("rdb_last_bgsave_status"), "err");

@@ -12,6 +12,8 @@ const UNKNOWN_FOO: &[u8] = b"-ERR unknown command 'FOO', with args beginning wit
 struct Server {
     child: Child,
     port: u16,
+    /// Its working folder, removed when it stops.
+    dir: std::path::PathBuf,
 }
 
 impl Server {
@@ -24,7 +26,7 @@ impl Server {
         cmd.args(args).arg("--port").arg(port.to_string()).stdout(Stdio::null()).stderr(Stdio::null());
         cmd.current_dir(&dir);
         let child = cmd.spawn().expect("spawn cinder-server");
-        let s = Server { child, port };
+        let s = Server { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(s.addr()).is_err() {
             assert!(Instant::now() < deadline, "server did not start");
@@ -66,6 +68,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
