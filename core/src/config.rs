@@ -205,18 +205,49 @@ pub struct Config {
     pub io_threads: i64,
     /// `no`, `yes` or `local`: who may run DEBUG (set at start only).
     pub enable_debug_command: String,
-    /// Snapshot points, `"<seconds> <changes> ..."` (accepted; Cinder has no persistence yet).
+    // --- persistence (server host): snapshots and the append-only file ---
+    /// Snapshot points, `"<seconds> <changes> ..."` ("" = none).
     pub save: String,
-    /// Accepted for compatibility; Cinder has no persistence yet.
+    /// The append-only file is on.
     pub appendonly: bool,
-    /// `always`, `everysec` or `no` (accepted).
+    /// `always`, `everysec` or `no`.
     pub appendfsync: String,
-    /// AOF file name (accepted; set at start only).
+    /// Base name of the AOF files (set at start only).
     pub appendfilename: String,
-    /// RDB file name (reported only).
+    /// Folder of the multi-part AOF, inside `dir` (set at start only).
+    pub appenddirname: String,
+    /// RDB file name.
     pub dbfilename: String,
-    /// Working directory name (reported only).
+    /// Working directory (snapshots and the AOF folder live there).
     pub dir: String,
+    /// The AOF base is an RDB file.
+    pub aof_use_rdb_preamble: bool,
+    /// Rewrite the AOF when it grew by this percentage since the last rewrite (0 = never).
+    pub auto_aof_rewrite_percentage: i64,
+    /// ... and is at least this big.
+    pub auto_aof_rewrite_min_size: i64,
+    /// Load a truncated AOF's complete commands (else refuse to start).
+    pub aof_load_truncated: bool,
+    /// Annotate the AOF with timestamps.
+    pub aof_timestamp_enabled: bool,
+    /// Refuse writes after a failed BGSAVE.
+    pub stop_writes_on_bgsave_error: bool,
+    /// Delete the RDB used by replication when no persistence is on.
+    pub rdb_del_sync_files: bool,
+    /// No fsync of the AOF while a child saves.
+    pub no_appendfsync_on_rewrite: bool,
+    /// fsync the rewritten AOF every 4 MB.
+    pub aof_rewrite_incremental_fsync: bool,
+    /// fsync the snapshot every 4 MB.
+    pub rdb_save_incremental_fsync: bool,
+    /// Keep the AOF history files after a rewrite (testing aid).
+    pub aof_disable_auto_gc: bool,
+    /// Testing aid: microseconds a save spends per key (a slow BGSAVE).
+    pub rdb_key_save_delay: i64,
+    /// Testing aid: microseconds a load spends per key (accepted).
+    pub key_load_delay: i64,
+    /// Bytes loaded between event processing while loading (accepted).
+    pub loading_process_events_interval_bytes: i64,
     /// Log verbosity: `debug`, `verbose`, `notice`, `warning`.
     pub loglevel: String,
     /// Log file ("" = stdout; set at start only).
@@ -317,8 +348,23 @@ impl Default for Config {
             appendonly: false,
             appendfsync: "everysec".into(),
             appendfilename: "appendonly.aof".into(),
+            appenddirname: "appendonlydir".into(),
             dbfilename: "dump.rdb".into(),
-            dir: "/".into(),
+            dir: "./".into(),
+            aof_use_rdb_preamble: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            aof_load_truncated: true,
+            aof_timestamp_enabled: false,
+            stop_writes_on_bgsave_error: true,
+            rdb_del_sync_files: false,
+            no_appendfsync_on_rewrite: false,
+            aof_rewrite_incremental_fsync: true,
+            rdb_save_incremental_fsync: true,
+            aof_disable_auto_gc: false,
+            rdb_key_save_delay: 0,
+            key_load_delay: 0,
+            loading_process_events_interval_bytes: 2 * 1024 * 1024,
             loglevel: "notice".into(),
             logfile: String::new(),
             daemonize: false,
@@ -619,11 +665,64 @@ pub static PARAMS: &[Param] = &[
         mutability: Mutability::Mutable,
         kind: Kind::Text { get: |c| c.save.clone(), set: set_save },
     },
+    // --- persistence ---
     boolean!("appendonly", appendonly),
     enumerated!("appendfsync", Mutability::Mutable, &["everysec", "always", "no"], appendfsync),
-    text!("appendfilename", Mutability::Immutable, appendfilename),
-    text!("dbfilename", Mutability::Protected, dbfilename),
+    Param {
+        name: "appendfilename",
+        alias: None,
+        mutability: Mutability::Immutable,
+        kind: Kind::Text {
+            get: |c| c.appendfilename.clone(),
+            set: |c, v| set_base_name(&mut c.appendfilename, v, "appendfilename", false, "filename"),
+        },
+    },
+    Param {
+        name: "appenddirname",
+        alias: None,
+        mutability: Mutability::Immutable,
+        kind: Kind::Text {
+            get: |c| c.appenddirname.clone(),
+            set: |c, v| set_base_name(&mut c.appenddirname, v, "appenddirname", false, "dirname"),
+        },
+    },
+    Param {
+        name: "dbfilename",
+        alias: None,
+        mutability: Mutability::Protected,
+        kind: Kind::Text {
+            get: |c| c.dbfilename.clone(),
+            set: |c, v| set_base_name(&mut c.dbfilename, v, "dbfilename", true, "filename"),
+        },
+    },
     text!("dir", Mutability::Protected, dir),
+    boolean!("aof-use-rdb-preamble", aof_use_rdb_preamble),
+    int!("auto-aof-rewrite-percentage", 0, INT_MAX, auto_aof_rewrite_percentage),
+    Param {
+        name: "auto-aof-rewrite-min-size",
+        alias: None,
+        mutability: Mutability::Mutable,
+        kind: Kind::Num {
+            unsigned: false,
+            memory: true,
+            percent: false,
+            min: 0,
+            max: LONG_MAX,
+            get: |c| c.auto_aof_rewrite_min_size,
+            set: |c, v| c.auto_aof_rewrite_min_size = v,
+        },
+    },
+    boolean!("aof-load-truncated", aof_load_truncated),
+    boolean!("aof-timestamp-enabled", aof_timestamp_enabled),
+    boolean!("stop-writes-on-bgsave-error", stop_writes_on_bgsave_error),
+    boolean!("rdb-del-sync-files", rdb_del_sync_files),
+    boolean!("no-appendfsync-on-rewrite", no_appendfsync_on_rewrite),
+    boolean!("aof-rewrite-incremental-fsync", aof_rewrite_incremental_fsync),
+    boolean!("rdb-save-incremental-fsync", rdb_save_incremental_fsync),
+    boolean!("aof-disable-auto-gc", aof_disable_auto_gc),
+    int!("rdb-key-save-delay", INT_MIN, INT_MAX, rdb_key_save_delay),
+    int!("key-load-delay", INT_MIN, INT_MAX, key_load_delay),
+    int!("loading-process-events-interval-bytes", 1024, INT_MAX, loading_process_events_interval_bytes),
     enumerated!("loglevel", Mutability::Mutable, &["debug", "verbose", "notice", "warning"], loglevel),
     text!("logfile", Mutability::Immutable, logfile),
     boolean!("daemonize", None, Mutability::Immutable, daemonize),
@@ -689,6 +788,20 @@ pub static PARAMS: &[Param] = &[
     boolean!("rdbchecksum", None, Mutability::Immutable, rdbchecksum),
     enumerated!("sanitize-dump-payload", Mutability::Mutable, &["no", "yes", "clients"], sanitize_dump_payload),
 ];
+
+/// A file or folder name that must not be a path (Redis's `isValidDBfilename`,
+/// `isValidAOFfilename`, `isValidAOFdirname`): `what` names it in the error, `can_be_empty`
+/// (dbfilename only), `kind` is "filename" or "dirname".
+fn set_base_name(field: &mut String, v: &[u8], what: &str, can_be_empty: bool, kind: &str) -> Result<(), String> {
+    if v.is_empty() && !can_be_empty {
+        return Err(format!("{} can't be empty", what));
+    }
+    if v.contains(&b'/') || v.contains(&b'\\') {
+        return Err(format!("{} can't be a path, just a {}", what, kind));
+    }
+    *field = String::from_utf8_lossy(v).into_owned();
+    Ok(())
+}
 
 /// `save`: pairs of `<seconds ≥ 1> <changes ≥ 0>` separated by single spaces, or "".
 fn set_save(c: &mut Config, v: &[u8]) -> Result<(), String> {

@@ -12,6 +12,7 @@
 
 use crate::client::ClientHandle;
 use crate::engine::{Engine, HostAction};
+use crate::persist::{job_reply, Job, ShutdownFlags};
 use crate::reply::Reply;
 use crate::resp::{split_args_into, Parse, ParseLimits, ProtocolError, RequestParser};
 
@@ -31,6 +32,23 @@ pub trait Hooks {
     fn close(&mut self, engine: &mut Engine, h: ClientHandle);
     /// Pause for `us` microseconds (DEBUG SLEEP), setting the engine's time afterwards.
     fn sleep(&mut self, engine: &mut Engine, us: u64);
+    /// Carry out persistence work (SAVE, BGSAVE, BGREWRITEAOF, DEBUG RELOAD, turning the
+    /// AOF on or off), updating `engine.state.persist`; `Err` is the reason for the log
+    /// (the command's reply becomes [`crate::persist::job_reply`]'s). Hosts without
+    /// files keep the default: everything fails but DEBUG RELOAD, which has nothing to do.
+    fn persist(&mut self, engine: &mut Engine, job: Job) -> Result<(), String> {
+        let _ = engine;
+        match job {
+            Job::Reload { .. } | Job::AppendOnly(false) | Job::FlushAll | Job::DeleteHistory => Ok(()),
+            _ => Err("persistence is not available in this host".into()),
+        }
+    }
+    /// Prepare to stop (SHUTDOWN): the final save when `flags` want one, the AOF's last
+    /// fsync. `Err` (without FORCE) cancels the shutdown and the client gets an error.
+    fn shutdown(&mut self, engine: &mut Engine, flags: ShutdownFlags) -> Result<(), String> {
+        let _ = (engine, flags);
+        Ok(())
+    }
 }
 
 /// How a command (or a run of input) ended, for the host.
@@ -267,6 +285,8 @@ fn finish<H: Hooks, const INLINE: bool>(
         None
     };
     let mut outcome = if matches!(reply, Reply::Blocked) { Outcome::Blocked } else { Outcome::Done };
+    // A reply replaced by the outcome of host work (a failed SAVE or SHUTDOWN).
+    let mut replaced: Option<Reply> = None;
     if engine.has_actions() {
         for action in engine.take_actions() {
             match action {
@@ -276,11 +296,21 @@ fn finish<H: Hooks, const INLINE: bool>(
                     }
                 }
                 HostAction::Close(x) => hooks.close(engine, x),
-                HostAction::Shutdown => outcome = Outcome::Shutdown,
+                HostAction::Shutdown(flags) => match hooks.shutdown(engine, flags) {
+                    Ok(()) => outcome = Outcome::Shutdown,
+                    Err(_) => replaced = Some(Reply::error(crate::persist::SHUTDOWN_FAILED)),
+                },
                 HostAction::Sleep(us) => hooks.sleep(engine, us),
+                HostAction::Persist(job) => {
+                    let result = hooks.persist(engine, job);
+                    if let Some(r) = job_reply(job, &result) {
+                        replaced = Some(r);
+                    }
+                }
             }
         }
     }
+    let reply = replaced.as_ref().unwrap_or(reply);
     if outcome == Outcome::Shutdown {
         // SHUTDOWN's reply is not sent.
         return outcome;

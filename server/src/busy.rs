@@ -132,7 +132,7 @@ fn run_busy_input(conn: &mut Conn, busy: &mut Busy<'_>) {
                 for action in busy.take_actions() {
                     match action {
                         // SHUTDOWN NOSAVE while busy: Redis exits at once.
-                        HostAction::Shutdown => std::process::exit(0),
+                        HostAction::Shutdown(_) => std::process::exit(0),
                         // QUIT (allowed while busy): close once the reply is written.
                         HostAction::Close(h) if h == conn.handle => conn.close_after_write = true,
                         _ => {}

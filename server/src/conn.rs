@@ -38,6 +38,8 @@ pub struct Conn {
     pub blocked: bool,
     /// Last time (ms) data was read from or written to the socket, for `timeout`.
     pub last_io_ms: u64,
+    /// Its replies wait for the AOF write at the end of the loop iteration.
+    pub flush_queued: bool,
 }
 
 /// What a read attempt found.
@@ -67,6 +69,7 @@ impl Conn {
             write_interest: false,
             blocked: false,
             last_io_ms: now_ms,
+            flush_queued: false,
         }
     }
 

@@ -6,7 +6,9 @@ mod busy;
 mod conn;
 mod hostinfo;
 mod listen;
+mod log;
 mod options;
+mod persist;
 mod server;
 
 use std::process::ExitCode;
@@ -114,6 +116,13 @@ fn run(mut opts: Options) -> Result<(), String> {
     for name in &opts.ignored {
         eprintln!("cinder-server: warning: '{}' is not supported and is ignored", name);
     }
+    // As Redis: the working directory is `dir` (snapshots and the AOF folder live there),
+    // and CONFIG GET dir shows it absolute.
+    std::env::set_current_dir(&opts.config.dir)
+        .map_err(|e| format!("Can't chdir to '{}': {}", opts.config.dir, options::io_error_text(&e)))?;
+    if let Ok(cwd) = std::env::current_dir() {
+        opts.config.dir = cwd.display().to_string();
+    }
     let port = u16::try_from(opts.config.port).unwrap_or(0);
     if port == 0 {
         return Err("Configured to not listen anywhere, exiting.".into());
@@ -126,7 +135,8 @@ fn run(mut opts: Options) -> Result<(), String> {
         );
         opts.config.maxclients = fitting;
     }
-    let bound = listen::bind_all(&opts.config.bind, port)?;
+    // In the log too: Redis's test suite looks for "Failed listening on port" there.
+    let bound = listen::bind_all(&opts.config.bind, port).inspect_err(|e| log::warning(e))?;
     let addrs: Vec<String> = bound.iter().map(|(_, a)| a.to_string()).collect();
     let listeners = bound.into_iter().map(|(l, _)| l).collect();
 
@@ -151,13 +161,17 @@ fn run(mut opts: Options) -> Result<(), String> {
             eprintln!("cinder-server: warning: failed to write PID file '{}': {}", opts.pidfile, e);
         }
     }
+    // " PID: <pid>" is what Redis's test suite looks for in the start-up banner.
     println!(
-        "Cinder {} (Redis {} compatible) pid={} ready to accept connections on {}",
+        "Cinder {} (Redis {} compatible) PID: {} listening on {}",
         cinder_core::VERSION,
         cinder_core::REDIS_VERSION,
         std::process::id(),
         addrs.join(", ")
     );
+    log::notice("Server initialized");
+    server.load_data()?;
+    log::notice("Ready to accept connections");
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
     let why = match stop {
         StopReason::ShutdownCommand => "User requested shutdown",

@@ -51,15 +51,7 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "active-defrag-threshold-upper",
     "activedefrag",
     "always-show-logo",
-    "aof-disable-auto-gc",
-    "aof-load-truncated",
-    "aof-rewrite-incremental-fsync",
-    "aof-timestamp-enabled",
-    "aof-use-rdb-preamble",
     "aof_rewrite_cpulist",
-    "appenddirname",
-    "auto-aof-rewrite-min-size",
-    "auto-aof-rewrite-percentage",
     "bgsave_cpulist",
     "bind-source-addr",
     "bio_cpulist",
@@ -98,13 +90,10 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "min-replicas-to-write",
     "min-slaves-max-lag",
     "min-slaves-to-write",
-    "no-appendfsync-on-rewrite",
     "oom-score-adj",
     "oom-score-adj-values",
     "proc-title-template",
     "propagation-error-behavior",
-    "rdb-del-sync-files",
-    "rdb-save-incremental-fsync",
     "rdbchecksum",
     "rdbcompression",
     "repl-backlog-size",
@@ -138,7 +127,6 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "slave-serve-stale-data",
     "slaveof",
     "socket-mark-id",
-    "stop-writes-on-bgsave-error",
     "supervised",
     "syslog-enabled",
     "syslog-facility",
@@ -357,7 +345,9 @@ fn apply_directive(name: &str, values: &[Vec<u8>], opts: &mut Options, depth: us
     }
     if let Some(param) = find_param(name.as_bytes()) {
         let value: Vec<u8> = if MULTI_ARG.contains(&param.name) {
-            if values.is_empty() {
+            // A bare `save` line (what `save ""` becomes in a generated file) means no
+            // save points, as in Redis.
+            if values.is_empty() && param.name != "save" {
                 return Err("wrong number of arguments".into());
             }
             values.join(&b' ')

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use cinder_core::persist::{Job, ShutdownFlags};
 use cinder_core::session::{Hooks, Outcome, Session};
 use cinder_core::{ClientHandle, ConnInfo, Engine, Reply};
 use mio::net::{TcpListener, TcpStream};
@@ -80,6 +81,8 @@ struct Effects {
     pushes: Vec<(ClientHandle, Reply)>,
     /// Replies of blocked clients whose wait ended, written by `deliver`.
     wakeups: Vec<(ClientHandle, Reply)>,
+    /// Snapshots and the AOF.
+    persist: crate::persist::Persist,
 }
 
 impl Hooks for Effects {
@@ -99,6 +102,15 @@ impl Hooks for Effects {
         std::thread::sleep(Duration::from_micros(us));
         engine.set_time_us(now_us());
     }
+
+    fn persist(&mut self, engine: &mut Engine, job: Job) -> Result<(), String> {
+        engine.set_time_us(now_us());
+        self.persist.run_job(engine, job)
+    }
+
+    fn shutdown(&mut self, engine: &mut Engine, flags: ShutdownFlags) -> Result<(), String> {
+        self.persist.shutdown(engine, flags)
+    }
 }
 
 /// The server: listeners, connections, engine.
@@ -116,6 +128,8 @@ pub struct Server {
     /// Connections that still had input when their turn ended (edge-triggered polling will
     /// not report them again): served again on the next loop iteration.
     read_again: Vec<usize>,
+    /// Connections whose replies wait for the AOF write (see [`Server::flush_queued`]).
+    queued: Vec<usize>,
     signals: SignalFlags,
     now_ms: u64,
     /// Where the connections are lent while a command batch runs, so a busy script can
@@ -144,10 +158,33 @@ impl Server {
             session: Session::new(),
             effects: Effects::default(),
             read_again: Vec::new(),
+            queued: Vec::new(),
             signals,
             now_ms: 0,
             lent,
         })
+    }
+
+    /// Loads the data set from disk (the AOF or the RDB file) before serving; `Err` is the
+    /// fatal message.
+    pub fn load_data(&mut self) -> Result<(), String> {
+        self.update_time();
+        self.effects.persist.load_at_start(&mut self.engine)
+    }
+
+    /// After SIGTERM/SIGINT: the final save and AOF fsync, as Redis's `prepareForShutdown`
+    /// without flags. `false` when that failed: the server keeps running, as Redis.
+    fn shutdown_on_signal(&mut self, name: &str) -> bool {
+        crate::log::warning(&format!("Received {} scheduling shutdown...", name));
+        self.update_time();
+        if self.effects.persist.shutdown(&mut self.engine, ShutdownFlags::default()).is_ok() {
+            return true;
+        }
+        crate::log::warning(&format!(
+            "{} received but errors trying to shut down the server, check the logs for more information",
+            name
+        ));
+        false
     }
 
     /// Runs until SHUTDOWN or a termination signal.
@@ -179,10 +216,10 @@ impl Server {
             if !events.is_empty() && (spin_until.is_some() || before.elapsed() < spin) {
                 spin_until = Some(Instant::now() + spin);
             }
-            if self.signals.int.load(Ordering::Relaxed) {
+            if self.signals.int.swap(false, Ordering::Relaxed) && self.shutdown_on_signal("SIGINT") {
                 return Ok(StopReason::SigInt);
             }
-            if self.signals.term.load(Ordering::Relaxed) {
+            if self.signals.term.swap(false, Ordering::Relaxed) && self.shutdown_on_signal("SIGTERM") {
                 return Ok(StopReason::SigTerm);
             }
             self.update_time();
@@ -216,6 +253,23 @@ impl Server {
             if self.effects.shutdown {
                 return Ok(StopReason::ShutdownCommand);
             }
+            self.flush_queued();
+        }
+    }
+
+    /// With the AOF on, replies wait for the end of the loop iteration: the AOF is
+    /// written (and fsynced with `appendfsync always`) once for all of them, then they go
+    /// out (Redis's `beforeSleep`: `flushAppendOnlyFile` before `handleClientsWithPendingWrites`).
+    fn flush_queued(&mut self) {
+        if self.queued.is_empty() {
+            return;
+        }
+        self.effects.persist.before_reply(&mut self.engine);
+        for idx in std::mem::take(&mut self.queued) {
+            if let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) {
+                conn.flush_queued = false;
+            }
+            self.write_out(idx);
         }
     }
 
@@ -289,6 +343,7 @@ impl Server {
     fn tick(&mut self) {
         self.update_time();
         self.engine.tick(self.engine.state.now_us);
+        self.effects.persist.cron(&mut self.engine);
         self.engine.state.host.rss_bytes = crate::hostinfo::rss_bytes();
         let timeout_s = self.engine.state.config.timeout;
         if timeout_s > 0 {
@@ -442,7 +497,23 @@ impl Server {
     }
 
     /// Writes a connection's pending replies; closes it when it asked to close after them.
+    /// With the AOF on, they wait for [`Server::flush_queued`] (what the commands
+    /// propagated reaches the AOF first).
     fn flush(&mut self, idx: usize) {
+        if self.effects.persist.aof_on() {
+            if let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) {
+                if !conn.flush_queued {
+                    conn.flush_queued = true;
+                    self.queued.push(idx);
+                }
+            }
+            return;
+        }
+        self.write_out(idx);
+    }
+
+    /// Writes a connection's pending replies now.
+    fn write_out(&mut self, idx: usize) {
         let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
             return;
         };

@@ -12,15 +12,21 @@ const UNKNOWN_FOO: &[u8] = b"-ERR unknown command 'FOO', with args beginning wit
 struct Server {
     child: Child,
     port: u16,
+    /// Its working folder, removed when it stops.
+    dir: std::path::PathBuf,
 }
 
 impl Server {
     fn start(args: &[&str]) -> Server {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cinder-server"));
+        // A folder of its own: SHUTDOWN and SIGTERM write the final snapshot there.
+        let dir = std::env::temp_dir().join(format!("cinder-srv-{}-{}", std::process::id(), port));
+        std::fs::create_dir_all(&dir).unwrap();
         cmd.args(args).arg("--port").arg(port.to_string()).stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.current_dir(&dir);
         let child = cmd.spawn().expect("spawn cinder-server");
-        let s = Server { child, port };
+        let s = Server { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(s.addr()).is_err() {
             assert!(Instant::now() < deadline, "server did not start");
@@ -62,6 +68,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -342,6 +342,20 @@ fn script_denyoom(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> bool 
     }
 }
 
+/// Redis's `processCommand` disk-error step: after a failed BGSAVE (with
+/// `stop-writes-on-bgsave-error`) or a failed AOF write, write commands and PING get
+/// `-MISCONF`.
+#[inline]
+fn disk_error(st: &EngineState, spec: &CommandSpec) -> Option<Reply> {
+    if st.persist.last_bgsave_ok && st.persist.aof_write_error.is_none() {
+        return None;
+    }
+    if !(spec.has(flags::WRITE) || spec.name == "ping") {
+        return None;
+    }
+    st.persist.write_denied(&st.config).map(Reply::error)
+}
+
 /// Runs one command for `client`. Checks happen in Redis's order: existence, arity,
 /// authentication; then the handler runs.
 pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientTable, argv: &[&[u8]]) -> Reply {
@@ -365,7 +379,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     } else {
         None
     };
-    let rejection = rejection.or_else(|| out_of_memory(st, client, spec, argv));
+    let rejection = rejection.or_else(|| out_of_memory(st, client, spec, argv)).or_else(|| disk_error(st, spec));
     if let Some(e) = rejection {
         st.cmd_calls.of(spec).rejected += 1;
         transactions::flag_transaction(client);

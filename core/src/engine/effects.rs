@@ -64,6 +64,7 @@ impl EngineState {
     #[inline]
     pub fn count_change(&mut self) {
         self.events.wrote = true;
+        self.persist.dirty += 1;
     }
 
     /// [`EngineState::record`] once someone listens.

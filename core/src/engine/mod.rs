@@ -33,8 +33,13 @@ const SPARE_BULK_MAX: usize = 4096;
 pub enum HostAction {
     /// Close this client's connection once its pending replies are written.
     Close(ClientHandle),
-    /// Stop the server (SHUTDOWN); the reply is not sent.
-    Shutdown,
+    /// Stop the server (SHUTDOWN) after its final save (see
+    /// [`crate::persist::ShutdownFlags::wants_save`]); the reply is not sent unless
+    /// the save fails without FORCE.
+    Shutdown(crate::persist::ShutdownFlags),
+    /// Persistence work only the host can do (SAVE, BGSAVE, ...): the reply the command
+    /// gave stands unless the job fails (see [`crate::persist::job_reply`]).
+    Persist(crate::persist::Job),
     /// Block the whole server for this many microseconds (DEBUG SLEEP).
     Sleep(u64),
 }
@@ -97,8 +102,8 @@ pub struct EngineState {
     pub expire_cycle: ExpireCycle,
     /// Next `CLIENT ID`.
     pub next_client_id: u64,
-    /// Unix time (s) of the last save, for LASTSAVE.
-    pub lastsave_s: u64,
+    /// Snapshot and AOF bookkeeping (LASTSAVE, INFO persistence, `-MISCONF`).
+    pub persist: crate::persist::Persistence,
     /// Facts about the host process.
     pub host: HostInfo,
     /// Per-command counters (`INFO commandstats`), by full command name.
@@ -294,7 +299,7 @@ impl Engine {
                 active_expire_enabled: true,
                 expire_cycle: ExpireCycle::default(),
                 next_client_id: 1,
-                lastsave_s: opts.now_us / 1_000_000,
+                persist: crate::persist::Persistence::new(opts.now_us / 1_000_000),
                 host: opts.host,
                 cmd_calls: CmdStats::new(cmd::table::COMMAND_COUNT),
                 errno_erange: false,

@@ -94,6 +94,15 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if targets.iter().any(|(_, p)| p.name == "maxmemory") && ctx.st.config.maxmemory != 0 {
         ctx.st.evict_pending = true;
     }
+    // Redis's `updateAppendonly`: turning the AOF on starts a rewrite, off stops it (the
+    // host does both; it answers an error when the AOF cannot start).
+    if targets.iter().any(|(_, p)| p.name == "appendonly") && ctx.st.config.appendonly != backup.appendonly {
+        let on = ctx.st.config.appendonly;
+        ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::AppendOnly(on)));
+    }
+    if ctx.st.config.aof_disable_auto_gc != backup.aof_disable_auto_gc && !ctx.st.config.aof_disable_auto_gc {
+        ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::DeleteHistory));
+    }
     Ok(Reply::ok())
 }
 

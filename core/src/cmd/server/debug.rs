@@ -157,6 +157,29 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     } else if is(sub, "set-active-expire") && n == 1 {
         ctx.st.active_expire_enabled = atoi(args.take()) != 0;
         Ok(Reply::ok())
+    } else if is(sub, "loadaof") {
+        ctx.st.actions.push(HostAction::Persist(crate::persist::Job::LoadAof));
+        Ok(Reply::ok())
+    } else if is(sub, "aof-flush-sleep") && n == 1 {
+        // C's atoi: leading digits, 0 when none.
+        let arg = args.take();
+        let digits: Vec<u8> = arg.iter().copied().take_while(u8::is_ascii_digit).collect();
+        ctx.st.persist.aof_flush_sleep_us = crate::numfmt::parse_i64(&digits).unwrap_or(0).max(0) as u64;
+        Ok(Reply::ok())
+    } else if is(sub, "digest") && n == 0 {
+        Ok(Reply::Simple(crate::digest::hex(&crate::digest::dataset_digest(&ctx.st.dbs)).into()))
+    } else if is(sub, "digest-value") {
+        let db = &ctx.st.dbs[ctx.client.db];
+        let mut out = Vec::new();
+        for key in args.take_rest() {
+            let mut d = [0u8; 20];
+            if let Some(slot) = db.keys.find(key) {
+                let has_ttl = db.keys.expire_at(slot).is_some();
+                crate::digest::value_digest(&mut d, &db.keys.entry(slot).value, has_ttl);
+            }
+            out.push(Reply::Simple(crate::digest::hex(&d).into()));
+        }
+        Ok(Reply::Array(out))
     } else if is(sub, "set-skip-checksum-validation") && n == 1 {
         ctx.st.config.skip_checksum_validation = atoi(args.take()) != 0;
         Ok(Reply::ok())
@@ -169,12 +192,18 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             Ok(Reply::error(String::from_utf8_lossy(args.take()).into_owned()))
         }
     } else if is(sub, "reload") {
-        // No persistence: the data set already is what a save and reload would give.
+        // The host saves (unless NOSAVE), empties (unless NOFLUSH) and loads the snapshot.
+        let (mut nosave, mut noflush) = (false, false);
         for opt in args.take_rest() {
-            if !(is(opt, "merge") || is(opt, "noflush") || is(opt, "nosave")) {
+            if is(opt, "merge") || is(opt, "noflush") {
+                noflush = true;
+            } else if is(opt, "nosave") {
+                nosave = true;
+            } else {
                 return Err(CmdError::other("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."));
             }
         }
+        ctx.st.actions.push(HostAction::Persist(crate::persist::Job::Reload { nosave, noflush }));
         Ok(Reply::ok())
     } else if is(sub, "change-repl-id") && n == 0 {
         Ok(Reply::ok())

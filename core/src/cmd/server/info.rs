@@ -63,6 +63,53 @@ pub fn info(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 }
 
 /// Appends one `name:value` line.
+/// INFO's persistence section, every Redis 7.0 field (the `aof_*` extras when the AOF is
+/// on). Copy-on-write and fork-progress figures are not measured: 0.
+fn persistence(out: &mut String, st: &crate::engine::EngineState) {
+    use crate::persist::Child;
+    let p = &st.persist;
+    let now_s = st.now_us / 1_000_000;
+    let ok = |b: bool| if b { "ok" } else { "err" };
+    field(out, "loading", &(p.loading as u8));
+    out.push_str("async_loading:0\r\n");
+    out.push_str("current_cow_peak:0\r\n");
+    out.push_str("current_cow_size:0\r\n");
+    out.push_str("current_cow_size_age:0\r\n");
+    out.push_str("current_fork_perc:0.00\r\n");
+    out.push_str("current_save_keys_processed:0\r\n");
+    out.push_str("current_save_keys_total:0\r\n");
+    field(out, "rdb_changes_since_last_save", &p.dirty);
+    field(out, "rdb_bgsave_in_progress", &((p.child == Child::Rdb) as u8));
+    field(out, "rdb_last_save_time", &p.lastsave_s);
+    field(out, "rdb_last_bgsave_status", &ok(p.last_bgsave_ok));
+    field(out, "rdb_last_bgsave_time_sec", &p.rdb_save_time_last);
+    field(out, "rdb_current_bgsave_time_sec", &p.child_seconds(Child::Rdb, now_s));
+    field(out, "rdb_saves", &p.rdb_saves);
+    out.push_str("rdb_last_cow_size:0\r\n");
+    field(out, "rdb_last_load_keys_expired", &p.rdb_last_load_keys_expired);
+    field(out, "rdb_last_load_keys_loaded", &p.rdb_last_load_keys_loaded);
+    field(out, "aof_enabled", &(p.aof_on as u8));
+    field(out, "aof_rewrite_in_progress", &((p.child == Child::Aof) as u8));
+    field(out, "aof_rewrite_scheduled", &(p.aof_rewrite_scheduled as u8));
+    field(out, "aof_last_rewrite_time_sec", &p.aof_rewrite_time_last);
+    field(out, "aof_current_rewrite_time_sec", &p.child_seconds(Child::Aof, now_s));
+    field(out, "aof_last_bgrewrite_status", &ok(p.aof_last_bgrewrite_ok));
+    field(out, "aof_rewrites", &p.aof_rewrites);
+    field(out, "aof_rewrites_consecutive_failures", &p.aof_rewrites_consecutive_failures);
+    field(out, "aof_last_write_status", &ok(p.aof_write_error.is_none()));
+    out.push_str("aof_last_cow_size:0\r\n");
+    out.push_str("module_fork_in_progress:0\r\n");
+    out.push_str("module_fork_last_cow_size:0\r\n");
+    if st.config.appendonly {
+        field(out, "aof_current_size", &p.aof_current_size);
+        field(out, "aof_base_size", &p.aof_base_size);
+        field(out, "aof_pending_rewrite", &(p.aof_rewrite_scheduled as u8));
+        field(out, "aof_buffer_length", &p.aof_buffer_length);
+        field(out, "aof_pending_bio_fsync", &p.aof_pending_bio_fsync);
+        field(out, "aof_delayed_fsync", &p.aof_delayed_fsync);
+    }
+}
+
 fn field(out: &mut String, name: &str, value: &dyn std::fmt::Display) {
     out.push_str(name);
     out.push(':');
@@ -212,23 +259,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
     }
     if sel.has("persistence") {
         section(&mut out, "Persistence");
-        out.push_str("loading:0\r\n");
-        out.push_str("async_loading:0\r\n");
-        out.push_str("rdb_changes_since_last_save:0\r\n");
-        out.push_str("rdb_bgsave_in_progress:0\r\n");
-        field(&mut out, "rdb_last_save_time", &st.lastsave_s);
-        out.push_str("rdb_last_bgsave_status:ok\r\n");
-        out.push_str("rdb_last_bgsave_time_sec:-1\r\n");
-        out.push_str("rdb_current_bgsave_time_sec:-1\r\n");
-        out.push_str("rdb_saves:0\r\n");
-        out.push_str("aof_enabled:0\r\n");
-        out.push_str("aof_rewrite_in_progress:0\r\n");
-        out.push_str("aof_rewrite_scheduled:0\r\n");
-        out.push_str("aof_last_rewrite_time_sec:-1\r\n");
-        out.push_str("aof_current_rewrite_time_sec:-1\r\n");
-        out.push_str("aof_last_bgrewrite_status:ok\r\n");
-        out.push_str("aof_rewrites:0\r\n");
-        out.push_str("aof_last_write_status:ok\r\n");
+        persistence(&mut out, st);
     }
     if sel.has("stats") {
         section(&mut out, "Stats");
@@ -252,8 +283,8 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         field(&mut out, "pubsub_channels", &(st.pubsub.channel_count()));
         field(&mut out, "pubsub_patterns", &(st.pubsub.numpat()));
         field(&mut out, "pubsubshard_channels", &(st.pubsub.shard_channel_count()));
-        out.push_str("latest_fork_usec:0\r\n");
-        out.push_str("total_forks:0\r\n");
+        field(&mut out, "latest_fork_usec", &st.persist.latest_fork_usec);
+        field(&mut out, "total_forks", &st.persist.total_forks);
         out.push_str("migrate_cached_sockets:0\r\n");
         field(&mut out, "tracking_total_keys", &(st.tracking.total_keys()));
         field(&mut out, "tracking_total_items", &(st.tracking.total_items()));

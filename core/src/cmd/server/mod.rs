@@ -6,6 +6,7 @@ mod config;
 mod debug;
 mod info;
 mod memory;
+mod persistence;
 
 pub use command::{
     command, command_count, command_docs, command_getkeys, command_help, command_info, command_list, key_positions,
@@ -14,9 +15,9 @@ pub use config::{config_get, config_help, config_resetstat, config_set};
 pub use debug::debug;
 pub use info::info;
 pub use memory::{memory_doctor, memory_help, memory_malloc_stats, memory_purge, memory_stats, memory_usage};
+pub use persistence::{bgrewriteaof, bgsave, lastsave, save, shutdown};
 
-use super::{is, Args, Ctx};
-use crate::engine::HostAction;
+use super::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
@@ -49,9 +50,15 @@ pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
     ctx.st.signal_flushed_db(None);
+    let mut removed = 0;
     for db in ctx.st.dbs.iter_mut() {
+        removed += db.keys.len() as u64;
         db.clear();
     }
+    // Redis's `flushAllDataAndResetRDB`: every key counts as a change; the host kills a
+    // running BGSAVE and saves the empty data set when save points are set.
+    ctx.st.persist.dirty += removed;
+    ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::FlushAll));
     Ok(Reply::ok())
 }
 
@@ -83,54 +90,15 @@ pub fn swapdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     Ok(Reply::ok())
 }
 
-/// `LASTSAVE`: Unix time of the last save (the start time: Cinder does not save yet).
-pub fn lastsave(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
-    Ok(Reply::Int(ctx.st.lastsave_s as i64))
-}
-
 /// `TIME`: seconds and microseconds of the engine clock, as bulk strings.
 pub fn time(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     let us = ctx.st.now_us;
     Ok(Reply::Array(vec![Reply::text((us / 1_000_000).to_string()), Reply::text((us % 1_000_000).to_string())]))
 }
 
-/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: asks the host to stop; no reply is
-/// sent. Cinder has nothing to save, so the save options only get validated.
-pub fn shutdown(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let (mut nosave, mut save, mut other, mut abort) = (false, false, false, false);
-    while let Some(a) = args.next() {
-        if is(a, "nosave") {
-            nosave = true;
-        } else if is(a, "save") {
-            save = true;
-        } else if is(a, "now") || is(a, "force") {
-            other = true;
-        } else if is(a, "abort") {
-            abort = true;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    if (abort && (nosave || save || other)) || (nosave && save) {
-        return Err(CmdError::Syntax);
-    }
-    if abort {
-        return Err(CmdError::other("ERR No shutdown in progress."));
-    }
-    // A busy script: only SHUTDOWN NOSAVE stops the server.
-    if !nosave {
-        if let Some(e) = ctx.st.scripting.busy_error() {
-            return Err(CmdError::other(e));
-        }
-    }
-    ctx.st.actions.push(HostAction::Shutdown);
-    Ok(Reply::NoReply)
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::engine::HostAction;
-    use crate::testkit::{TestEngine, T0_US};
+    use crate::testkit::TestEngine;
     use crate::types::Value;
 
     /// Stores a string directly (string commands live in another module).
@@ -170,23 +138,10 @@ mod tests {
     }
 
     #[test]
-    fn time_and_lastsave_follow_the_engine_clock() {
+    fn time_follows_the_engine_clock() {
         let mut t = TestEngine::new();
         t.advance_ms(1500);
         t.eng.set_time_us(t.eng.state.now_us + 7);
         assert_eq!(t.resp(&["TIME"]), "*2\r\n$10\r\n1700000001\r\n$6\r\n500007\r\n");
-        assert_eq!(t.resp(&["LASTSAVE"]), format!(":{}\r\n", T0_US / 1_000_000));
-    }
-
-    #[test]
-    fn shutdown_options() {
-        let mut t = TestEngine::new();
-        assert_eq!(t.resp(&["SHUTDOWN", "ABORT"]), "-ERR No shutdown in progress.\r\n");
-        assert_eq!(t.resp(&["SHUTDOWN", "FOO"]), "-ERR syntax error\r\n");
-        assert_eq!(t.resp(&["SHUTDOWN", "NOSAVE", "SAVE"]), "-ERR syntax error\r\n");
-        assert_eq!(t.resp(&["SHUTDOWN", "ABORT", "NOW"]), "-ERR syntax error\r\n");
-        assert!(t.eng.take_actions().is_empty());
-        assert_eq!(t.resp(&["SHUTDOWN", "NOSAVE", "NOW", "FORCE"]), "");
-        assert_eq!(t.eng.take_actions(), vec![HostAction::Shutdown]);
     }
 }
