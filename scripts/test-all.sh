@@ -2,7 +2,7 @@
 # The test command of the project: `bash scripts/test-all.sh`.
 #
 # Idempotently installs what is missing (Debian's redis-server and redis-tools, the
-# reference for the parity tests; the wasm32 Rust target; rustfmt and clippy; a C++ compiler
+# reference for the parity tests; the wasm32 Rust target; clang-19 and llvm-19 for the Lua VM's C on wasm32; rustfmt and clippy; a C++ compiler
 # for libfuzzer-sys; for the npm package: node deps via `npm ci`, wasm-bindgen-cli at
 # Cargo.lock's version, Debian's chromium), checks formatting (rustfmt) and that core/src has no
 # import cycle through the engine other than engine <-> cmd <-> client (tools/import_graph.py),
@@ -52,6 +52,19 @@ install_redis() {
     as_root apt-get update -q </dev/null &&
         as_root apt-get install -y -q --no-install-recommends redis-server redis-tools </dev/null &&
         redis-server --version
+}
+
+# clang 19 and llvm-ar 19 build the Lua VM (cinder-lua) for wasm32-unknown-unknown; LLVM before 19 has a
+# different setjmp/longjmp runtime interface, so the version is pinned.
+install_clang19() {
+    if command -v clang-19 >/dev/null && command -v llvm-ar-19 >/dev/null; then
+        echo "clang-19 present: $(clang-19 --version | head -1)"
+        return 0
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -q </dev/null &&
+        as_root apt-get install -y -q --no-install-recommends clang-19 llvm-19 </dev/null &&
+        clang-19 --version | head -1
 }
 
 install_wasm_target() {
@@ -157,6 +170,7 @@ check_clippy() {
 
 step "install redis" install_redis
 step "install wasm target" install_wasm_target
+step "install clang 19" install_clang19
 step "install rustfmt and clippy" install_rust_components
 step "install c++ compiler" install_cxx
 step "install node deps" install_node_deps
@@ -168,6 +182,9 @@ step "module graph" python3 tools/import_graph.py --check
 step "build" cargo build --workspace --all-targets
 step "clippy" check_clippy
 step "test" cargo test --workspace --no-fail-fast
+# The Lua VM as the npm package runs it: the same tests compiled to wasm32, in Node.
+step "lua on wasm (node)" env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test -p cinder-lua --target wasm32-unknown-unknown --test vm --test redis_libs
 step "fuzz smoke" cargo run -q -p cinder-core --example fuzz_smoke
 step "npm build" npm run build
 step "npm test" npm test

@@ -311,6 +311,9 @@ pub struct Config {
     pub rdbchecksum: bool,
     /// `sanitize-dump-payload`: `no`, `yes` or `clients` (Cinder always validates deeply).
     pub sanitize_dump_payload: String,
+    /// `DEBUG SET-SKIP-CHECKSUM-VALIDATION`: RESTORE and RDB loading ignore checksums
+    /// (not a configuration parameter).
+    pub skip_checksum_validation: bool,
 }
 
 impl Default for Config {
@@ -394,6 +397,7 @@ impl Default for Config {
             rdbcompression: true,
             rdbchecksum: true,
             sanitize_dump_payload: "no".into(),
+            skip_checksum_validation: false,
         }
     }
 }

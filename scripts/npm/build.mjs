@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Set(process.argv.slice(2));
 const WASM_OPT_LEVEL = [...args].find((a) => a.startsWith('--wasm-opt-level='))?.split('=')[1] ?? '-Oz';
-const WASM_IN = path.join(ROOT, 'target/wasm32-unknown-unknown/wasm-release/cinder_wasm.wasm');
+const TARGET_DIR = process.env.CARGO_TARGET_DIR ? path.resolve(process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target');
+const WASM_IN = path.join(TARGET_DIR, 'wasm32-unknown-unknown/wasm-release/cinder_wasm.wasm');
 const GLUE_DIR = path.join(ROOT, 'js/src/wasm');
 const DIST = path.join(ROOT, 'dist');
 const BIN = path.join(ROOT, 'node_modules/.bin');
@@ -62,9 +63,11 @@ const wasmFile = path.join(GLUE_DIR, 'cinder_wasm_bg.wasm');
 if (!args.has('--no-wasm-opt')) {
   const before = statSync(wasmFile).size;
   const tmp = `${wasmFile}.opt`;
-  // The features wasm-bindgen output may use (Rust's wasm32 target defaults).
+  // The features wasm-bindgen output may use (Rust's wasm32 target defaults), plus the legacy exception handling
+  // the Lua VM (cinder-lua, C built with clang -mexception-handling) uses for setjmp/longjmp.
   run(path.join(BIN, 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
-    '--enable-mutable-globals', '--enable-multivalue', '--enable-reference-types', wasmFile, '-o', tmp]);
+    '--enable-mutable-globals', '--enable-multivalue', '--enable-reference-types', '--enable-exception-handling',
+    wasmFile, '-o', tmp]);
   const after = statSync(tmp).size;
   if (after < before) {
     copyFileSync(tmp, wasmFile);

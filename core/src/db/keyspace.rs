@@ -298,6 +298,11 @@ impl Keyspace {
         }
     }
 
+    /// Whether the record of added keys is on.
+    pub fn insert_log(&self) -> bool {
+        self.log_inserts
+    }
+
     /// Whether keys were added since the last [`Keyspace::take_inserted`].
     #[inline]
     pub fn has_inserted(&self) -> bool {

@@ -41,13 +41,16 @@ pub fn load(engine: &mut Engine, bytes: &[u8], opts: &LoadOptions) -> Result<Loa
     let mut rng = st.rng.clone();
     let mut seed = || rng.next_u64();
     let mut opts = opts.clone();
-    opts.verify_checksum &= st.config.rdbchecksum;
+    opts.verify_checksum &= st.config.rdbchecksum && !st.config.skip_checksum_validation;
     let loaded = rdb::load_dbs(bytes, dbnum, &st.config, now, &mut seed, &opts)?;
     restore_functions(st, &loaded.info.functions)?;
     if opts.replace {
         st.signal_flushed_db(None);
         for (db, mut ks) in st.dbs.iter_mut().zip(loaded.dbs) {
             ks.share_pending(st.pending.clone());
+            // Who listens for added keys does not change with the data.
+            ks.log_new = db.keys.log_new;
+            ks.set_insert_log(db.keys.insert_log());
             db.keys = ks;
         }
     } else {

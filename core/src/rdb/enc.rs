@@ -79,15 +79,20 @@ pub fn put_string(out: &mut Vec<u8>, s: &[u8], compress: bool) {
     }
     if compress && s.len() > 20 {
         if let Some(c) = lzf::compress(s, s.len() - 4) {
-            out.push(0xC0 | ENC_LZF);
-            put_len(out, c.len() as u64);
-            put_len(out, s.len() as u64);
-            out.extend_from_slice(&c);
+            put_lzf_blob(out, &c, s.len());
             return;
         }
     }
     put_len(out, s.len() as u64);
     out.extend_from_slice(s);
+}
+
+/// `rdbSaveLzfBlob`: already-compressed bytes `c` of an `original_len`-byte string.
+pub fn put_lzf_blob(out: &mut Vec<u8>, c: &[u8], original_len: usize) {
+    out.push(0xC0 | ENC_LZF);
+    put_len(out, c.len() as u64);
+    put_len(out, original_len as u64);
+    out.extend_from_slice(c);
 }
 
 /// `rdbSaveMillisecondTime`: 8 bytes little endian.

@@ -233,6 +233,10 @@ pub fn load_dbs(
         let value = read_object(&mut r, t, &lim)?;
         let (exp, id, fr) = (expire.take(), idle.take(), freq.take());
         let Some(value) = value else {
+            // Redis logs the first ten.
+            if info.empty_skipped < 10 {
+                info.warnings.push(format!("rdbLoadObject skipping empty key: {}", String::from_utf8_lossy(&key)));
+            }
             info.empty_skipped += 1;
             continue;
         };
@@ -261,6 +265,9 @@ pub fn load_dbs(
     if version >= 5 {
         let stored = u64::from_le_bytes(r.take(8)?.try_into().unwrap_or_default());
         let computed = crc64(0, &bytes[..r.pos() - 8]);
+        if opts.verify_checksum && stored == 0 {
+            info.warnings.push("RDB file was saved with checksum disabled: no check performed.".into());
+        }
         if opts.verify_checksum && stored != 0 && stored != computed {
             return Err(RdbError::other(format!(
                 "Wrong RDB checksum expected: ({:016x}) got: ({:016x}). Aborting now.",

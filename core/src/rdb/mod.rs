@@ -78,6 +78,14 @@ pub struct SaveOptions {
     pub repl_stream_db: i64,
 }
 
+impl SaveOptions {
+    /// Options from the configuration (`rdbcompression`, `rdbchecksum`), no AOF base, no
+    /// replication fields.
+    pub fn from_config(cfg: &crate::config::Config) -> SaveOptions {
+        SaveOptions { compression: cfg.rdbcompression, checksum: cfg.rdbchecksum, ..Default::default() }
+    }
+}
+
 impl Default for SaveOptions {
     fn default() -> Self {
         SaveOptions { compression: true, checksum: true, aof_base: false, repl: None, repl_stream_db: 0 }
@@ -122,6 +130,9 @@ pub struct LoadInfo {
     pub version: u16,
     /// Bytes consumed, checksum included (an AOF's RDB preamble is followed by commands).
     pub consumed: usize,
+    /// Warnings for the host's log, as Redis logs them ("rdbLoadObject skipping empty key:
+    /// ...", "RDB file was saved with checksum disabled: no check performed.").
+    pub warnings: Vec<String>,
 }
 
 /// `rdbSavedObjectLen`: the RDB size of a value's body (`DEBUG OBJECT`'s
@@ -156,8 +167,9 @@ pub enum RestoreError {
     BadData,
 }
 
-/// `verifyDumpPayload`: the footer's version is at most ours and the CRC64 matches.
-pub fn verify_dump_payload(p: &[u8]) -> Result<(), RestoreError> {
+/// `verifyDumpPayload`: the footer's version is at most ours and the CRC64 matches
+/// (unless `skip_checksum`, `DEBUG SET-SKIP-CHECKSUM-VALIDATION 1`).
+pub fn verify_dump_payload(p: &[u8], skip_checksum: bool) -> Result<(), RestoreError> {
     if p.len() < 10 {
         return Err(RestoreError::VersionOrChecksum);
     }
@@ -166,6 +178,9 @@ pub fn verify_dump_payload(p: &[u8]) -> Result<(), RestoreError> {
     if ver > RDB_VERSION {
         return Err(RestoreError::VersionOrChecksum);
     }
+    if skip_checksum {
+        return Ok(());
+    }
     let crc = crc64::crc64(0, &p[..p.len() - 8]);
     if crc.to_le_bytes() != footer[2..] {
         return Err(RestoreError::VersionOrChecksum);
@@ -173,10 +188,15 @@ pub fn verify_dump_payload(p: &[u8]) -> Result<(), RestoreError> {
     Ok(())
 }
 
-/// RESTORE's parsing of a verified payload: the value, or `Ok(None)` for an empty
-/// collection (Redis reports "Bad data format" for that too; callers decide).
+/// RESTORE's parsing of a payload: verified (footer), then the value; an empty
+/// collection is bad data, as in Redis.
 pub fn restore_value(p: &[u8], lim: &Limits) -> Result<Value, RestoreError> {
-    verify_dump_payload(p)?;
+    restore_value_with(p, lim, false)
+}
+
+/// [`restore_value`], with the checksum check skipped when `skip_checksum`.
+pub fn restore_value_with(p: &[u8], lim: &Limits, skip_checksum: bool) -> Result<Value, RestoreError> {
+    verify_dump_payload(p, skip_checksum)?;
     let body = &p[..p.len() - 10];
     let mut r = enc::Reader::new(body);
     let t = r.u8().map_err(|_| RestoreError::BadData)?;

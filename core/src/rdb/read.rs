@@ -264,7 +264,7 @@ fn hash_from(pairs: Vec<(Cow<[u8]>, Cow<[u8]>)>, table: bool, lim: &Limits) -> R
             if !seen.insert(&**f) {
                 return Err(dup());
             }
-            p.set(f, v);
+            p.push_new(f, v);
         }
         Hash::Packed(p)
     };

@@ -176,7 +176,9 @@ fn node_from_listpack(key: StreamId, lp: &[u8], after: Option<StreamId>) -> Resu
             live += 1;
         }
     }
-    if live != count || dead != deleted {
+    // Redis drops a node once its last live entry goes: a node of deleted entries only
+    // is corrupt.
+    if live != count || dead != deleted || live == 0 {
         return Err(err());
     }
     block.lp_bytes = lp.len().min(u32::MAX as usize) as u32;
@@ -208,6 +210,9 @@ pub fn read_stream(r: &mut Reader, v2: bool) -> Result<Stream, RdbError> {
         s.first_id = StreamId::new(r.length()?, r.length()?);
         s.max_deleted_id = StreamId::new(r.length()?, r.length()?);
         s.entries_added = r.length()?;
+        if s.entries_added > i64::MAX as u64 {
+            return Err(bad("Stream entries added out of range"));
+        }
     } else {
         s.entries_added = length;
         s.refresh_first_id();
@@ -223,6 +228,9 @@ pub fn read_stream(r: &mut Reader, v2: bool) -> Result<Stream, RdbError> {
         let name = r.string()?.into_owned();
         let last = StreamId::new(r.length()?, r.length()?);
         let entries_read = if v2 { r.length()? as i64 } else { s.estimate_distance(last) };
+        if entries_read < -1 {
+            return Err(bad("Stream cgroup offset out of range"));
+        }
         if !s.create_group(&name, last, entries_read) {
             return Err(bad("Duplicated consumer group name"));
         }
@@ -232,6 +240,11 @@ pub fn read_stream(r: &mut Reader, v2: bool) -> Result<Stream, RdbError> {
             let id = id_from(r.take(16)?);
             let time = r.ms()?;
             let count = r.length()?;
+            // Times are Unix milliseconds: a negative one is corrupt (and would overflow
+            // idle-time arithmetic).
+            if time < 0 {
+                return Err(bad("Stream PEL delivery time out of range"));
+            }
             if pel.insert(id, (time, count, false)).is_some() {
                 return Err(bad("Duplicated global PEL entry loading stream consumer group"));
             }
@@ -241,6 +254,9 @@ pub fn read_stream(r: &mut Reader, v2: bool) -> Result<Stream, RdbError> {
         for _ in 0..nconsumers {
             let cname: SBytes = SBytes::new(&r.string()?);
             let seen = r.ms()?;
+            if seen < 0 {
+                return Err(bad("Stream consumer seen time out of range"));
+            }
             if !g.create_consumer(cname.as_slice(), seen) {
                 return Err(bad("Duplicate stream consumer detected."));
             }

@@ -194,7 +194,10 @@ mod props {
                 if !v.is_string() {
                     prop_assert_eq!(back.encoding(), v.encoding());
                 }
-                prop_assert_eq!(dump_value(&back, compress), p);
+                // A hash table's order is its own (as in Redis): bytes only for the others.
+                if v.encoding() != "hashtable" {
+                    prop_assert_eq!(dump_value(&back, compress), p);
+                }
             }
             let p = match t.cmd(&["DUMP", "k"]) { crate::reply::Reply::Bulk(b) => b, r => panic!("{r:?}") };
             let r = t.eng.execute(t.client, &[b"RESTORE", b"k2", b"0", &p]);
@@ -207,7 +210,16 @@ mod props {
             for r in reads {
                 let a: Vec<&str> = r.iter().map(|x| if *x == "K" { "k" } else { *x }).collect();
                 let b: Vec<&str> = r.iter().map(|x| if *x == "K" { "k2" } else { *x }).collect();
-                prop_assert_eq!(t.resp(&a), t.resp(&b), "{:?}", r);
+                let (mut x, mut y) = (t.resp(&a), t.resp(&b));
+                if v.encoding() == "hashtable" {
+                    let sort = |s: &str| {
+                        let mut l: Vec<&str> = s.split("\r\n").collect();
+                        l.sort_unstable();
+                        l.join("\n")
+                    };
+                    (x, y) = (sort(&x), sort(&y));
+                }
+                prop_assert_eq!(x, y, "{:?}", r);
             }
         }
     }

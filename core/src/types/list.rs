@@ -527,9 +527,9 @@ pub struct List {
     buf_bytes: usize,
     /// Node limit, fixed when the list is created (as Redis's `quicklist->fill`).
     limit: NodeLimit,
-    /// Whether `list-compress-depth` was non-zero at creation (reported only: Cinder
-    /// does not compress nodes).
-    compress: bool,
+    /// `list-compress-depth` at creation (Cinder does not compress nodes in memory; RDB
+    /// images of interior nodes are compressed as Redis's would be).
+    compress_depth: u16,
 }
 
 /// Where an entry is: node index and byte offset.
@@ -545,7 +545,13 @@ impl List {
     /// with an 8 KiB cap) and `list-compress-depth` = `compress_depth`.
     pub fn new(fill: i64, compress_depth: i64) -> List {
         let fill = fill.clamp(-5, FILL_MAX) as i16;
-        List { nodes: VecDeque::new(), len: 0, buf_bytes: 0, limit: NodeLimit { fill }, compress: compress_depth != 0 }
+        List {
+            nodes: VecDeque::new(),
+            len: 0,
+            buf_bytes: 0,
+            limit: NodeLimit { fill },
+            compress_depth: compress_depth.clamp(0, u16::MAX as i64) as u16,
+        }
     }
 
     /// The node fill this list was created with (`DEBUG OBJECT`'s `ql_listpack_max`).
@@ -555,7 +561,13 @@ impl List {
 
     /// Whether node compression was configured when the list was created.
     pub fn compress(&self) -> bool {
-        self.compress
+        self.compress_depth != 0
+    }
+
+    /// `list-compress-depth` when the list was created: nodes this far from either end
+    /// stay uncompressed in Redis, the others are compressed.
+    pub fn compress_depth(&self) -> u16 {
+        self.compress_depth
     }
 
     /// Each node's entry count and encoded entries (a listpack's body), head to tail.

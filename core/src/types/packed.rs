@@ -98,6 +98,15 @@ impl PackedPairs {
         }
     }
 
+    /// Appends a pair whose field the caller knows is absent (loading, where duplicates
+    /// were ruled out already): no scan.
+    pub fn push_new(&mut self, field: &[u8], value: &[u8]) {
+        self.buf.reserve(varint_len(field.len()) + field.len() + varint_len(value.len()) + value.len());
+        push_str(&mut self.buf, field);
+        push_str(&mut self.buf, value);
+        self.len += 1;
+    }
+
     /// Removes `field`; returns whether it was present.
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match self.find(field) {

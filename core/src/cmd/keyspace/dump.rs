@@ -61,7 +61,7 @@ pub fn restore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if ctx.st.config.sanitize_dump_payload != "no" && payload.len() >= 10 {
         ctx.st.stats.dump_payload_sanitizations += 1;
     }
-    let value = match rdb::restore_value(payload, &lim) {
+    let value = match rdb::restore_value_with(payload, &lim, ctx.st.config.skip_checksum_validation) {
         Ok(v) => v,
         Err(RestoreError::VersionOrChecksum) => {
             return Err(CmdError::other("ERR DUMP payload version or checksum are wrong"))
@@ -107,4 +107,76 @@ pub fn restore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     ctx.key_event(notify::GENERIC, "restore", key);
     Ok(Reply::ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::reply::Reply;
+    use crate::testkit::TestEngine;
+
+    fn payload(t: &mut TestEngine, key: &str) -> Vec<u8> {
+        match t.cmd(&["DUMP", key]) {
+            Reply::Bulk(b) => b,
+            r => panic!("{r:?}"),
+        }
+    }
+
+    #[test]
+    fn restore_propagates_an_absolute_ttl_and_replace_deletes() {
+        let mut t = TestEngine::new();
+        t.cmd(&["RPUSH", "l", "a", "b"]);
+        let p = payload(&mut t, "l");
+        t.eng.set_propagation(true);
+        let now = t.eng.state.now_ms();
+        let r = t.eng.execute(t.client, &[b"RESTORE", b"k", b"1000", &p, b"REPLACE"]);
+        assert!(matches!(r, Reply::Simple(_)), "{r:?}");
+        let ops = t.eng.take_propagated();
+        assert_eq!(ops.len(), 1);
+        let at = (now + 1000).to_string().into_bytes();
+        let want: Vec<Vec<u8>> =
+            vec![b"RESTORE".to_vec(), b"k".to_vec(), at, p.clone(), b"REPLACE".to_vec(), b"ABSTTL".to_vec()];
+        assert_eq!(ops[0].argv, want);
+        // Without a TTL the request goes as is.
+        t.eng.execute(t.client, &[b"RESTORE", b"k2", b"0", &p]);
+        let ops = t.eng.take_propagated();
+        assert_eq!(ops[0].argv[2], b"0".to_vec());
+        assert_eq!(ops[0].argv.len(), 4);
+        // REPLACE with a TTL already past deletes the key: propagated as DEL.
+        t.eng.execute(t.client, &[b"RESTORE", b"k2", b"1", &p, b"ABSTTL", b"REPLACE"]);
+        let ops = t.eng.take_propagated();
+        assert_eq!(ops[0].argv, vec![b"DEL".to_vec(), b"k2".to_vec()]);
+        assert_eq!(t.resp(&["EXISTS", "k2"]), ":0\r\n");
+        // Nothing changes: nothing propagates.
+        t.eng.execute(t.client, &[b"RESTORE", b"k3", b"1", &p, b"ABSTTL"]);
+        assert!(t.eng.take_propagated().is_empty());
+    }
+
+    #[test]
+    fn restore_errors_in_redis_order() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SET", "s", "v"]);
+        let p = payload(&mut t, "s");
+        let run = |t: &mut TestEngine, args: &[&[u8]]| t.eng.execute(t.client, args).to_resp(2);
+        assert_eq!(run(&mut t, &[b"RESTORE", b"s", b"-1", &p, b"BAD"]), b"-ERR syntax error\r\n");
+        assert_eq!(run(&mut t, &[b"RESTORE", b"s", b"-1", &p]), b"-BUSYKEY Target key name already exists.\r\n");
+        assert_eq!(run(&mut t, &[b"RESTORE", b"n", b"-1", &p]), b"-ERR Invalid TTL value, must be >= 0\r\n");
+        assert_eq!(
+            run(&mut t, &[b"RESTORE", b"n", b"0", b"xx"]),
+            b"-ERR DUMP payload version or checksum are wrong\r\n"
+        );
+        let mut bad = p.clone();
+        bad[1] = 0x40; // a 14-bit length running past the body
+        let crc = crate::rdb::crc64::crc64(0, &bad[..bad.len() - 8]);
+        let n = bad.len();
+        bad[n - 8..].copy_from_slice(&crc.to_le_bytes());
+        assert_eq!(run(&mut t, &[b"RESTORE", b"n", b"0", &bad]), b"-ERR Bad data format\r\n");
+        assert_eq!(
+            run(&mut t, &[b"RESTORE", b"n", b"0", &p, b"FREQ", b"300"]),
+            b"-ERR Invalid FREQ value, must be >= 0 and <= 255\r\n"
+        );
+        assert_eq!(
+            run(&mut t, &[b"RESTORE", b"n", b"0", &p, b"IDLETIME", b"1", b"FREQ", b"1"]),
+            b"-ERR syntax error\r\n"
+        );
+    }
 }

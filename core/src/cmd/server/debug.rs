@@ -180,6 +180,9 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             out.push(Reply::Simple(crate::digest::hex(&d).into()));
         }
         Ok(Reply::Array(out))
+    } else if is(sub, "set-skip-checksum-validation") && n == 1 {
+        ctx.st.config.skip_checksum_validation = atoi(args.take()) != 0;
+        Ok(Reply::ok())
     } else if is(sub, "object") && n == 1 {
         object(ctx, args.take())
     } else if (is(sub, "log") || is(sub, "error")) && n == 1 {

@@ -1,0 +1,17 @@
+/* Cinder's libc shim for wasm32-unknown-unknown: <ctype.h> (the "C" locale). */
+#ifndef CINDER_CTYPE_H
+#define CINDER_CTYPE_H
+int isalnum(int c);
+int isalpha(int c);
+int iscntrl(int c);
+int isdigit(int c);
+int isgraph(int c);
+int islower(int c);
+int isprint(int c);
+int ispunct(int c);
+int isspace(int c);
+int isupper(int c);
+int isxdigit(int c);
+int tolower(int c);
+int toupper(int c);
+#endif

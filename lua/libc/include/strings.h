@@ -1,0 +1,2 @@
+/* Cinder's libc shim for wasm32-unknown-unknown: <strings.h>. */
+#include <string.h>
