@@ -137,6 +137,9 @@ pub struct EngineState {
     pub events: crate::events::EventLog,
     /// The propagation hook's queue (see [`crate::propagate`]).
     pub propagation: crate::propagate::Propagation,
+    /// The host's MIGRATE connections (`None` in hosts without sockets; see
+    /// [`crate::cmd::keyspace::migrate`]).
+    pub migrate_link: Option<Box<dyn crate::cmd::keyspace::migrate::MigrateLink>>,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -290,6 +293,7 @@ impl Engine {
                 tracking: Default::default(),
                 events: Default::default(),
                 propagation: Default::default(),
+                migrate_link: None,
             },
             clients: ClientTable::default(),
         }
