@@ -1,0 +1,205 @@
+//! MIGRATE between Cinder and real redis-server 7.0.15, compared with real Redis
+//! migrating to real Redis:
+//!
+//! - `cinder_to_redis`: the same scenario (single key, NOKEY, BUSYKEY, REPLACE, COPY,
+//!   KEYS with TTLs into another db, validation errors, AUTH against requirepass, AUTH2
+//!   with an ACL user, a listener that never answers, a closed port, an unresolvable host,
+//!   INFO migrate_cached_sockets) from a Cinder source and from a Redis source, each to
+//!   fresh real Redis targets; the transcripts (source replies and target contents) must
+//!   match byte for byte.
+//! - `redis_to_cinder`: a real Redis source migrating into a Cinder target and into a
+//!   Redis target (RESTORE, SELECT, REPLACE, AUTH with requirepass).
+
+use std::net::TcpListener;
+
+use cinder_parity::conn::{Conn, Outcome};
+use cinder_parity::server::{Kind, Server};
+
+fn argv(s: &[&str]) -> Vec<Vec<u8>> {
+    s.iter().map(|a| a.as_bytes().to_vec()).collect()
+}
+
+/// Runs `cmd` on `conn` and appends `label: reply` to the transcript.
+fn step(t: &mut Vec<String>, label: &str, conn: &mut Conn, cmd: &[&str]) -> Vec<u8> {
+    let out = conn.call(&argv(cmd));
+    let bytes = match &out {
+        Outcome::Reply(b) => b.clone(),
+        other => other.show(0).into_bytes(),
+    };
+    // Ports differ between runs: MIGRATE is shown from its key argument on.
+    let shown = if cmd[0] == "MIGRATE" && cmd.len() > 3 { &cmd[3..] } else { cmd };
+    t.push(format!("{label} {shown:?} -> {}", String::from_utf8_lossy(&bytes).escape_debug()));
+    bytes
+}
+
+/// A listener that accepts connections and never answers.
+fn silent_listener() -> (TcpListener, u16) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    (l, port)
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The scenario from `src` to fresh Redis targets; returns the transcript.
+fn scenario(src_kind: Kind) -> Vec<String> {
+    let src = Server::start(src_kind);
+    let dst = Server::start(Kind::Redis);
+    let auth_dst = Server::start(Kind::Redis);
+    let acl_dst = Server::start(Kind::Redis);
+    let (_silent, silent_port) = silent_listener();
+    let closed = closed_port();
+    let mut s = Conn::connect(src.port).unwrap();
+    let mut d = Conn::connect(dst.port).unwrap();
+    let mut t = Vec::new();
+    let dp = dst.port.to_string();
+    let dp = dp.as_str();
+    let h = "127.0.0.1";
+
+    step(&mut t, "src", &mut s, &["SET", "a", "1"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "a", "0", "1000"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "a"]);
+    step(&mut t, "dst", &mut d, &["GET", "a"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "a", "0", "1000"]);
+    step(&mut t, "src", &mut s, &["SET", "a", "2"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "a", "0", "1000"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "a", "0", "1000", "COPY", "REPLACE"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "a"]);
+    step(&mut t, "dst", &mut d, &["GET", "a"]);
+    step(&mut t, "src", &mut s, &["RPUSH", "l", "x", "y", "z"]);
+    step(&mut t, "src", &mut s, &["HSET", "h", "f", "v"]);
+    step(&mut t, "src", &mut s, &["SET", "e", "v", "PX", "100000"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "", "3", "5000", "KEYS", "l", "missing", "h", "e"]);
+    step(&mut t, "src", &mut s, &["DBSIZE"]);
+    step(&mut t, "dst", &mut d, &["SELECT", "3"]);
+    step(&mut t, "dst", &mut d, &["LRANGE", "l", "0", "-1"]);
+    step(&mut t, "dst", &mut d, &["HGETALL", "h"]);
+    let pttl = d.call(&argv(&["PTTL", "e"]));
+    let ok = matches!(&pttl, Outcome::Reply(b) if b.starts_with(b":9") || b.starts_with(b":10"));
+    t.push(format!("dst PTTL e in (90000, 100000]: {ok}"));
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "", "3", "5000", "KEYS", "nope"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "", "3", "5000", "KEYS"]);
+    // Validation, in Redis's order.
+    for cmd in [
+        &["MIGRATE", h, dp, "a", "0", "1000", "KEYS", "a"][..],
+        &["MIGRATE", h, dp, "", "0", "1000", "AUTH"],
+        &["MIGRATE", h, dp, "", "0", "1000", "AUTH2", "u"],
+        &["MIGRATE", h, dp, "a", "x", "y", "BOGUS"],
+        &["MIGRATE", h, dp, "a", "x", "y"],
+        &["MIGRATE", h, dp, "a", "x", "0"],
+        &["MIGRATE", h, dp, "a", "0"],
+        &["MIGRATE", h, dp, "nokey", "0", "-5"],
+    ] {
+        step(&mut t, "src", &mut s, cmd);
+    }
+    // Target errors.
+    step(&mut t, "src", &mut s, &["SET", "b", "1"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "99", "1000"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH", "nopass"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "b"]);
+    // AUTH against requirepass.
+    let mut a = Conn::connect(auth_dst.port).unwrap();
+    step(&mut t, "adst", &mut a, &["CONFIG", "SET", "requirepass", "sekret"]);
+    let ap = auth_dst.port.to_string();
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &ap, "b", "0", "1000", "AUTH", "wrong"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &ap, "b", "0", "1000"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &ap, "b", "0", "1000", "AUTH", "sekret"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "b"]);
+    // AUTH2 with an ACL user.
+    let mut c = Conn::connect(acl_dst.port).unwrap();
+    step(&mut t, "acl", &mut c, &["ACL", "SETUSER", "mig", "on", ">pw", "~*", "+@all"]);
+    step(&mut t, "acl", &mut c, &["ACL", "SETUSER", "default", "off"]);
+    let cp = acl_dst.port.to_string();
+    step(&mut t, "src", &mut s, &["SET", "c", "1"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &cp, "c", "0", "1000", "AUTH2", "mig", "bad"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &cp, "c", "0", "1000", "AUTH2", "mig", "pw"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "c"]);
+    // Socket failures.
+    let sp = silent_port.to_string();
+    let cl = closed.to_string();
+    step(&mut t, "src", &mut s, &["SET", "d", "1"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &sp, "d", "0", "200"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &cl, "d", "0", "200"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", "nosuchhost.invalid", dp, "d", "0", "200"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "d"]);
+    let info = s.call(&argv(&["INFO", "stats"]));
+    let line = info
+        .bytes()
+        .and_then(|b| String::from_utf8_lossy(b).lines().find(|l| l.starts_with("migrate_cached")).map(str::to_owned));
+    t.push(format!("src {line:?}"));
+    t
+}
+
+#[test]
+fn cinder_to_redis() {
+    let reference = scenario(Kind::Redis);
+    let candidate = scenario(Kind::Cinder);
+    let mut diffs = Vec::new();
+    for (i, (r, c)) in reference.iter().zip(&candidate).enumerate() {
+        if r != c {
+            diffs.push(format!("step {i}:\n  redis:  {r}\n  cinder: {c}"));
+        }
+    }
+    assert_eq!(reference.len(), candidate.len());
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// A Redis source migrating into a target of `kind`.
+fn into(kind: Kind) -> Vec<String> {
+    let src = Server::start(Kind::Redis);
+    let dst = Server::start(kind);
+    let mut s = Conn::connect(src.port).unwrap();
+    let mut d = Conn::connect(dst.port).unwrap();
+    let mut t = Vec::new();
+    let dp = dst.port.to_string();
+    let dp = dp.as_str();
+    let h = "127.0.0.1";
+    step(&mut t, "src", &mut s, &["SET", "a", "1"]);
+    step(&mut t, "src", &mut s, &["ZADD", "z", "1", "m", "2", "n"]);
+    step(&mut t, "src", &mut s, &["XADD", "x", "1-1", "f", "v"]);
+    step(&mut t, "src", &mut s, &["SADD", "s", "1", "2", "3"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "", "5", "1000", "KEYS", "a", "z", "x", "s"]);
+    step(&mut t, "dst", &mut d, &["SELECT", "5"]);
+    step(&mut t, "dst", &mut d, &["GET", "a"]);
+    step(&mut t, "dst", &mut d, &["ZRANGE", "z", "0", "-1", "WITHSCORES"]);
+    step(&mut t, "dst", &mut d, &["XRANGE", "x", "-", "+"]);
+    step(&mut t, "dst", &mut d, &["SMEMBERS", "s"]);
+    step(&mut t, "dst", &mut d, &["OBJECT", "ENCODING", "s"]);
+    step(&mut t, "src", &mut s, &["SET", "a", "2", "EX", "1000"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "a", "5", "1000", "COPY"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "a", "5", "1000", "REPLACE"]);
+    step(&mut t, "dst", &mut d, &["GET", "a"]);
+    let ttl = d.call(&argv(&["TTL", "a"]));
+    t.push(format!(
+        "dst TTL a ~1000: {}",
+        matches!(&ttl, Outcome::Reply(b) if b.starts_with(b":99") || b == b":1000\r\n")
+    ));
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "a", "200", "1000"]);
+    step(&mut t, "dst", &mut d, &["CONFIG", "SET", "requirepass", "pw"]);
+    step(&mut t, "src", &mut s, &["SET", "b", "1"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH", "nope"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH", "pw"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH2", "default", "pw"]);
+    step(&mut t, "src", &mut s, &["SET", "b", "1"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH2", "default", "pw"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "b"]);
+    t
+}
+
+#[test]
+fn redis_to_cinder() {
+    let reference = into(Kind::Redis);
+    let candidate = into(Kind::Cinder);
+    let mut diffs = Vec::new();
+    for (i, (r, c)) in reference.iter().zip(&candidate).enumerate() {
+        if r != c {
+            diffs.push(format!("step {i}:\n  redis:  {r}\n  cinder: {c}"));
+        }
+    }
+    assert_eq!(reference.len(), candidate.len());
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
