@@ -2,7 +2,7 @@
 //! cached by `host:port` as Redis's `migrate_cached_sockets` (at most 64, closed after
 //! 10 seconds unused by the cron). The whole server waits while MIGRATE runs, as Redis.
 
-use cinder_core::cmd::keyspace::migrate::{LinkError, MigrateLink};
+use cinder_core::cmd::keyspace::migrate::{ConnectError, LinkError, MigrateLink};
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -67,7 +67,7 @@ impl Link {
 }
 
 impl MigrateLink for Link {
-    fn connect(&mut self, host: &[u8], port: &[u8], timeout_ms: u64) -> Result<Option<i64>, ()> {
+    fn connect(&mut self, host: &[u8], port: &[u8], timeout_ms: u64) -> Result<Option<i64>, ConnectError> {
         let key = name(host, port);
         if let Some(c) = self.socks.get_mut(&key) {
             c.last_use = Instant::now();
@@ -78,10 +78,10 @@ impl MigrateLink for Link {
                 self.socks.remove(&k);
             }
         }
-        let host_s = std::str::from_utf8(host).map_err(|_| ())?;
-        let addrs: Vec<_> = (host_s, atoi(port)).to_socket_addrs().map_err(|_| ())?.collect();
+        let host_s = std::str::from_utf8(host).map_err(|_| ConnectError)?;
+        let addrs: Vec<_> = (host_s, atoi(port)).to_socket_addrs().map_err(|_| ConnectError)?.collect();
         if addrs.is_empty() {
-            return Err(());
+            return Err(ConnectError);
         }
         let mut stream = None;
         let mut timed_out = false;

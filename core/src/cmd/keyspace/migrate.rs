@@ -30,6 +30,10 @@ pub enum LinkError {
     Broken,
 }
 
+/// No connection could be started (Redis's "connecting to the client" error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectError;
+
 /// The host's side of MIGRATE: blocking socket work on cached connections, each named
 /// by the `host` and `port` arguments as given. Every call is bounded by `timeout_ms`.
 pub trait MigrateLink {
@@ -37,7 +41,7 @@ pub trait MigrateLink {
     /// refreshed) or a new one. `Ok` carries the database last selected on it (`None`
     /// for a new connection or after [`MigrateLink::set_last_db`] with `None`); `Err`
     /// when no connection could be started (the address does not resolve).
-    fn connect(&mut self, host: &[u8], port: &[u8], timeout_ms: u64) -> Result<Option<i64>, ()>;
+    fn connect(&mut self, host: &[u8], port: &[u8], timeout_ms: u64) -> Result<Option<i64>, ConnectError>;
     /// Writes all of `bytes` to the connection.
     fn write(&mut self, host: &[u8], port: &[u8], bytes: &[u8], timeout_ms: u64) -> Result<(), LinkError>;
     /// Reads one reply line (without its CRLF; at most 1023 bytes, as `syncReadLine`).
@@ -124,7 +128,7 @@ fn parse_options<'a>(key: &'a [u8], rest: &[&'a [u8]]) -> Result<Options<'a>, Cm
 pub fn migrate(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (host, port, key, db_arg, timeout_arg) = (args.take(), args.take(), args.take(), args.take(), args.take());
     let rest = args.take_rest();
-    let opts = parse_options(key, &rest)?;
+    let opts = parse_options(key, rest)?;
     let mut timeout = parse_i64(timeout_arg).ok_or(CmdError::NotInteger)?;
     let dbid = parse_i64(db_arg).ok_or(CmdError::NotInteger)?;
     if timeout <= 0 {
@@ -305,6 +309,93 @@ fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::TestEngine;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// A scripted link: each read pops a reply; `Err` entries are socket errors.
+    #[derive(Default)]
+    struct Fake {
+        replies: Vec<Result<Vec<u8>, LinkError>>,
+        sent: Rc<RefCell<Vec<Vec<u8>>>>,
+        open: bool,
+        last_db: Option<i64>,
+        connects: Rc<RefCell<usize>>,
+    }
+
+    impl MigrateLink for Fake {
+        fn connect(&mut self, _: &[u8], _: &[u8], _: u64) -> Result<Option<i64>, ConnectError> {
+            *self.connects.borrow_mut() += 1;
+            if !self.open {
+                self.open = true;
+                self.last_db = None;
+            }
+            Ok(self.last_db)
+        }
+        fn write(&mut self, _: &[u8], _: &[u8], b: &[u8], _: u64) -> Result<(), LinkError> {
+            self.sent.borrow_mut().push(b.to_vec());
+            Ok(())
+        }
+        fn read_line(&mut self, _: &[u8], _: &[u8], _: u64) -> Result<Vec<u8>, LinkError> {
+            if self.replies.is_empty() {
+                return Err(LinkError::TimedOut);
+            }
+            self.replies.remove(0)
+        }
+        fn set_last_db(&mut self, _: &[u8], _: &[u8], db: Option<i64>) {
+            self.last_db = db;
+        }
+        fn close(&mut self, _: &[u8], _: &[u8]) {
+            self.open = false;
+        }
+        fn cached(&self) -> usize {
+            usize::from(self.open)
+        }
+    }
+
+    fn ok() -> Result<Vec<u8>, LinkError> {
+        Ok(b"+OK".to_vec())
+    }
+
+    #[test]
+    fn retries_once_and_propagates_del_of_acknowledged_keys() {
+        let mut t = TestEngine::new();
+        t.cmd(&["MSET", "a", "1", "b", "2"]);
+        let sent = Rc::new(RefCell::new(Vec::new()));
+        let connects = Rc::new(RefCell::new(0));
+        // First attempt: the connection breaks before the first reply (retried); then
+        // SELECT ok, `a` restored, `b` refused by the target.
+        let replies =
+            vec![Err(LinkError::Broken), ok(), ok(), Ok(b"-BUSYKEY Target key name already exists.".to_vec())];
+        let fake = Fake { replies, sent: sent.clone(), connects: connects.clone(), ..Fake::default() };
+        t.eng.state.migrate_link = Some(Box::new(fake));
+        t.eng.set_propagation(true);
+        let r = t.resp(&["MIGRATE", "h", "1", "", "0", "10", "KEYS", "a", "b", "c"]);
+        assert_eq!(r, "-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n");
+        assert_eq!(*connects.borrow(), 2);
+        let sent = sent.borrow().clone();
+        assert_eq!(sent.len(), 2);
+        assert!(sent[1].starts_with(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*4\r\n$7\r\nRESTORE\r\n$1\r\na\r\n$1\r\n0\r\n"));
+        let ops = t.eng.take_propagated();
+        assert_eq!(ops.len(), 1);
+        assert_eq!(ops[0].argv, vec![b"DEL".to_vec(), b"a".to_vec()]);
+        assert_eq!(t.resp(&["EXISTS", "a", "b"]), ":1\r\n");
+        // A timeout is not retried; nothing left: NOKEY.
+        assert_eq!(
+            t.resp(&["MIGRATE", "h", "1", "b", "0", "10"]),
+            "-IOERR error or timeout reading to target instance\r\n"
+        );
+        assert_eq!(*connects.borrow(), 3);
+        assert_eq!(t.resp(&["MIGRATE", "h", "1", "zz", "0", "10"]), "+NOKEY\r\n");
+    }
+
+    #[test]
+    fn without_a_link_the_error_is_ioerr() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SET", "a", "1"]);
+        assert_eq!(t.resp(&["MIGRATE", "h", "1", "a", "0", "10"]), format!("-{NO_LINK_ERROR}\r\n"));
+        assert_eq!(t.resp(&["MIGRATE", "h", "1", "b", "0", "10"]), "+NOKEY\r\n");
+    }
 
     #[test]
     fn options_in_redis_order() {
