@@ -611,3 +611,27 @@ fn aof_base_without_rdb_preamble() {
         check(&mut r.conn());
     }
 }
+
+#[test]
+fn rewrite_keeps_the_database_of_pipelined_writes() {
+    let dir = temp_dir("rewritedb");
+    let args = ["--save", "", "--appendonly", "yes"];
+    let s = Srv::start(&dir, &args);
+    let mut c = s.conn();
+    // One write: SET a's effect is still unwritten when BGREWRITEAOF switches files.
+    for cmd in [&["SELECT", "9"][..], &["SET", "a", "1"], &["BGREWRITEAOF"], &["SET", "b", "2"]] {
+        c.send(cmd).unwrap();
+    }
+    for _ in 0..4 {
+        c.read().unwrap();
+    }
+    wait_info(&mut c, "aof_rewrite_in_progress", "0");
+    c.cmd(&["SET", "c", "3"]);
+    s.kill9();
+    let s = Srv::start(&dir, &args);
+    let mut c = s.conn();
+    c.cmd(&["SELECT", "9"]);
+    assert_eq!(c.t(&["MGET", "a", "b", "c"]), "1,2,3");
+    c.cmd(&["SELECT", "0"]);
+    assert_eq!(c.t(&["DBSIZE"]), "0");
+}

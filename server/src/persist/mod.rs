@@ -545,8 +545,9 @@ impl Persist {
             engine.state.persist.aof_last_bgrewrite_ok = false;
             return Err(format!("Can't open or create append-only dir {}: {}", dir.display(), err_text(&e)));
         }
-        self.encoder.selected = None;
+        // What commands left goes to the old file; the new one starts with a SELECT.
         self.write_aof(engine, true);
+        self.encoder.selected = None;
         if let Err(e) = self.open_new_incr(engine) {
             engine.state.persist.aof_last_bgrewrite_ok = false;
             return Err(e);
