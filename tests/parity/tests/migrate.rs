@@ -96,6 +96,24 @@ fn scenario(src_kind: Kind) -> Vec<String> {
     ] {
         step(&mut t, "src", &mut s, cmd);
     }
+    for cmd in [
+        &["COMMAND", "GETKEYS", "MIGRATE", h, "1", "", "0", "5", "KEYS", "a", "b"][..],
+        &["COMMAND", "GETKEYS", "MIGRATE", h, "1", "k", "0", "5"],
+        &["COMMAND", "GETKEYS", "MIGRATE", h, "1", "k", "0", "5", "KEYS", "a"],
+        &["COMMAND", "GETKEYS", "MIGRATE", h, "1", "", "0", "5", "AUTH", "keys", "x"],
+        &["COMMAND", "GETKEYS", "MIGRATE", h, "1", "", "0", "5", "KEYS"],
+        &["COMMAND", "GETKEYS", "MIGRATE", h, "1", "", "0", "5"],
+    ] {
+        step(&mut t, "src", &mut s, cmd);
+    }
+    // Inside MULTI.
+    step(&mut t, "src", &mut s, &["SET", "m", "1"]);
+    step(&mut t, "src", &mut s, &["MULTI"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "m", "0", "1000"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "m"]);
+    step(&mut t, "src", &mut s, &["EXEC"]);
+    step(&mut t, "dst", &mut d, &["SELECT", "0"]);
+    step(&mut t, "dst", &mut d, &["GET", "m"]);
     // Target errors.
     step(&mut t, "src", &mut s, &["SET", "b", "1"]);
     step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "99", "1000"]);

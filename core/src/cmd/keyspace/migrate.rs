@@ -57,6 +57,38 @@ pub trait MigrateLink {
     fn close_idle(&mut self) {}
 }
 
+/// Positions of MIGRATE's keys in `argv` for COMMAND GETKEYS, as Redis 7.0.15: the key
+/// specs give argument 3 unless a `KEYS` is found searching back from the next-to-last
+/// argument; that spec is incomplete, so then `migrateGetKeys` decides (skipping AUTH's
+/// and AUTH2's values; no keys when argument 3 is not empty).
+pub fn key_positions(argv: &[&[u8]]) -> Vec<usize> {
+    let argc = argv.len();
+    if !(2..argc.saturating_sub(1)).rev().any(|i| is(argv[i], "keys")) {
+        return vec![3];
+    }
+    let (mut first, mut num) = (3, 1);
+    let mut i = 6;
+    while i < argc {
+        let a = argv[i];
+        if is(a, "keys") {
+            if argv[3].is_empty() {
+                first = i + 1;
+                num = argc - first;
+            } else {
+                num = 0;
+            }
+            break;
+        }
+        if is(a, "auth") {
+            i += 1;
+        } else if is(a, "auth2") {
+            i += 2;
+        }
+        i += 1;
+    }
+    (first..first + num).collect()
+}
+
 /// Appends a RESP bulk string.
 fn bulk(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'$');
