@@ -83,17 +83,12 @@ impl MigrateLink for Link {
         if addrs.is_empty() {
             return Err(ConnectError);
         }
-        let mut stream = None;
-        let mut timed_out = false;
-        for a in &addrs {
-            match TcpStream::connect_timeout(a, dur(timeout_ms)) {
-                Ok(s) => {
-                    stream = Some(s);
-                    break;
-                }
-                Err(e) => timed_out = io_err(&e) == LinkError::TimedOut,
-            }
-        }
+        // Redis's non-blocking connect keeps the first resolved address whatever happens
+        // to it: a refused or timed-out connect shows up as a failed write.
+        let (stream, timed_out) = match TcpStream::connect_timeout(&addrs[0], dur(timeout_ms)) {
+            Ok(s) => (Some(s), false),
+            Err(e) => (None, io_err(&e) == LinkError::TimedOut),
+        };
         if let Some(s) = &stream {
             let _ = s.set_nodelay(true);
         }

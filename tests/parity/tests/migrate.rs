@@ -45,6 +45,49 @@ fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
+/// A redis-server on a fixed port that can be restarted on it.
+struct Restartable {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl Restartable {
+    fn spawn(port: u16) -> std::process::Child {
+        let child = std::process::Command::new(cinder_parity::server::redis_server_bin())
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..200 {
+            if Conn::connect(port).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        child
+    }
+
+    fn start() -> Restartable {
+        let port = cinder_parity::server::free_port();
+        Restartable { port, child: Self::spawn(port) }
+    }
+
+    fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = Self::spawn(self.port);
+    }
+}
+
+impl Drop for Restartable {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The scenario from `src` to fresh Redis targets; returns the transcript.
 fn scenario(src_kind: Kind) -> Vec<String> {
     let src = Server::start(src_kind);
@@ -144,6 +187,13 @@ fn scenario(src_kind: Kind) -> Vec<String> {
     step(&mut t, "src", &mut s, &["MIGRATE", h, &cl, "d", "0", "200"]);
     step(&mut t, "src", &mut s, &["MIGRATE", "nosuchhost.invalid", dp, "d", "0", "200"]);
     step(&mut t, "src", &mut s, &["EXISTS", "d"]);
+    // A cached connection whose target restarted: the write or first read fails, Redis
+    // reconnects once and succeeds.
+    let mut restarting = Restartable::start();
+    let rp = restarting.port.to_string();
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &rp, "d", "0", "1000", "COPY"]);
+    restarting.restart();
+    step(&mut t, "src", &mut s, &["MIGRATE", h, &rp, "d", "0", "1000", "COPY"]);
     let info = s.call(&argv(&["INFO", "stats"]));
     let line = info
         .bytes()
@@ -156,6 +206,9 @@ fn scenario(src_kind: Kind) -> Vec<String> {
 fn cinder_to_redis() {
     let reference = scenario(Kind::Redis);
     let candidate = scenario(Kind::Cinder);
+    if std::env::var_os("PARITY_VERBOSE").is_some() {
+        eprintln!("{}", reference.join("\n"));
+    }
     let mut diffs = Vec::new();
     for (i, (r, c)) in reference.iter().zip(&candidate).enumerate() {
         if r != c {
@@ -196,15 +249,36 @@ fn into(kind: Kind) -> Vec<String> {
         "dst TTL a ~1000: {}",
         matches!(&ttl, Outcome::Reply(b) if b.starts_with(b":99") || b == b":1000\r\n")
     ));
-    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "a", "200", "1000"]);
-    step(&mut t, "dst", &mut d, &["CONFIG", "SET", "requirepass", "pw"]);
-    step(&mut t, "src", &mut s, &["SET", "b", "1"]);
-    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH", "nope"]);
-    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH", "pw"]);
-    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH2", "default", "pw"]);
-    step(&mut t, "src", &mut s, &["SET", "b", "1"]);
-    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH2", "default", "pw"]);
-    step(&mut t, "src", &mut s, &["EXISTS", "b"]);
+    step(&mut t, "src", &mut s, &["SET", "f", "1"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "f", "200", "1000"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "f", "-1", "1000"]);
+    step(&mut t, "src", &mut s, &["EXISTS", "f"]);
+    // A target with requirepass set before the first connection.
+    let auth_dst = Server::start(kind);
+    let mut a = Conn::connect(auth_dst.port).unwrap();
+    step(&mut t, "adst", &mut a, &["CONFIG", "SET", "requirepass", "pw"]);
+    let ap = auth_dst.port.to_string();
+    let ap = ap.as_str();
+    for (key, auth) in [
+        ("b1", &["AUTH", "nope"][..]),
+        ("b2", &[]),
+        ("b3", &["AUTH", "pw"]),
+        ("b4", &["AUTH2", "default", "pw"]),
+        ("b5", &["AUTH2", "default", "bad"]),
+        ("b6", &["AUTH2", "nosuchuser", "pw"]),
+    ] {
+        step(&mut t, "src", &mut s, &["SET", key, "1"]);
+        let mut cmd = vec!["MIGRATE", h, ap, key, "2", "1000"];
+        cmd.extend_from_slice(auth);
+        step(&mut t, "src", &mut s, &cmd);
+        step(&mut t, "src", &mut s, &["EXISTS", key]);
+    }
+    step(&mut t, "adst", &mut a, &["AUTH", "pw"]);
+    step(&mut t, "adst", &mut a, &["SELECT", "2"]);
+    step(&mut t, "adst", &mut a, &["DBSIZE"]);
+    for k in ["b1", "b2", "b3", "b4", "b5", "b6"] {
+        step(&mut t, "adst", &mut a, &["EXISTS", k]);
+    }
     t
 }
 
@@ -212,6 +286,9 @@ fn into(kind: Kind) -> Vec<String> {
 fn redis_to_cinder() {
     let reference = into(Kind::Redis);
     let candidate = into(Kind::Cinder);
+    if std::env::var_os("PARITY_VERBOSE").is_some() {
+        eprintln!("{}", reference.join("\n"));
+    }
     let mut diffs = Vec::new();
     for (i, (r, c)) in reference.iter().zip(&candidate).enumerate() {
         if r != c {
