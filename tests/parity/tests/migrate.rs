@@ -160,6 +160,8 @@ fn scenario(src_kind: Kind) -> Vec<String> {
     // Target errors.
     step(&mut t, "src", &mut s, &["SET", "b", "1"]);
     step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "99", "1000"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "-1", "1000"]);
+    step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "-1", "1000", "REPLACE"]);
     step(&mut t, "src", &mut s, &["MIGRATE", h, dp, "b", "0", "1000", "AUTH", "nopass"]);
     step(&mut t, "src", &mut s, &["EXISTS", "b"]);
     // AUTH against requirepass.

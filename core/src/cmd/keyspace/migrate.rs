@@ -212,7 +212,8 @@ fn run(
             }
             bulk(&mut cmd, password);
         }
-        let select = last_db != Some(dbid);
+        // Redis keeps -1 for "unknown": a MIGRATE to db -1 then sends no SELECT.
+        let select = last_db.unwrap_or(-1) != dbid;
         if select {
             count(&mut cmd, 2);
             bulk(&mut cmd, b"SELECT");
