@@ -7,6 +7,7 @@ mod conn;
 mod hostinfo;
 mod listen;
 mod log;
+mod migrate;
 mod options;
 mod persist;
 mod server;
@@ -149,12 +150,13 @@ fn run(mut opts: Options) -> Result<(), String> {
         .map_err(|e| format!("cannot install signal handler: {}", e))?;
 
     let config_file = opts.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-    let engine = Engine::new(EngineOptions {
+    let mut engine = Engine::new(EngineOptions {
         seed: hostinfo::os_seed(),
         now_us: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64),
         config: opts.config,
         host: hostinfo::host_info(port, &config_file),
     });
+    engine.state.migrate_link = Some(Box::new(migrate::Link::default()));
     let mut server = Server::new(engine, listeners, signals).map_err(|e| format!("cannot start event loop: {}", e))?;
     if !opts.pidfile.is_empty() {
         if let Err(e) = std::fs::write(&opts.pidfile, format!("{}\n", std::process::id())) {

@@ -344,6 +344,9 @@ impl Server {
         self.update_time();
         self.engine.tick(self.engine.state.now_us);
         self.effects.persist.cron(&mut self.engine);
+        if let Some(link) = self.engine.state.migrate_link.as_mut() {
+            link.close_idle();
+        }
         self.engine.state.host.rss_bytes = crate::hostinfo::rss_bytes();
         let timeout_s = self.engine.state.config.timeout;
         if timeout_s > 0 {

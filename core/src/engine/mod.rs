@@ -139,6 +139,9 @@ pub struct EngineState {
     pub propagation: crate::propagate::Propagation,
     /// Scripts and functions (see [`crate::cmd::scripting`]).
     pub scripting: crate::cmd::scripting::Scripting,
+    /// The host's MIGRATE connections (`None` in hosts without sockets; see
+    /// [`crate::cmd::keyspace::migrate`]).
+    pub migrate_link: Option<Box<dyn crate::cmd::keyspace::migrate::MigrateLink>>,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -314,6 +317,7 @@ impl Engine {
                 events: Default::default(),
                 propagation: Default::default(),
                 scripting: Default::default(),
+                migrate_link: None,
             },
             clients: ClientTable::default(),
         }

@@ -4,6 +4,7 @@
 mod basic;
 mod dump;
 mod expire;
+pub mod migrate;
 mod object;
 mod rename;
 mod scan;
@@ -12,6 +13,7 @@ mod sort;
 pub use basic::{del, exists, keys, r#type, randomkey, touch, unlink};
 pub use dump::{dump, restore};
 pub use expire::{expire, expireat, expiretime, persist, pexpire, pexpireat, pexpiretime, pttl, ttl};
+pub use migrate::migrate;
 pub use object::{object_encoding, object_freq, object_help, object_idletime, object_refcount};
 pub use rename::{copy, r#move, rename, renamenx};
 pub(crate) use scan::parse_cursor;

@@ -250,7 +250,13 @@ pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if !c.arity_ok(argv.len()) {
         return Err(CmdError::other("ERR Invalid number of arguments specified for command"));
     }
-    match key_positions(c, argv) {
+    // MIGRATE's KEYS spec is incomplete: Redis falls back to its getkeys function.
+    let positions = if c.name == "migrate" {
+        Some(crate::cmd::keyspace::migrate::key_positions(argv))
+    } else {
+        key_positions(c, argv)
+    };
+    match positions {
         Some(pos) if !pos.is_empty() => Ok(Reply::Array(pos.into_iter().map(|i| Reply::bulk(argv[i])).collect())),
         _ if c.has(flags::NO_MANDATORY_KEYS) => Ok(Reply::Array(Vec::new())),
         _ => Err(CmdError::other("ERR Invalid arguments specified for command")),

@@ -285,7 +285,8 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         field(&mut out, "pubsubshard_channels", &(st.pubsub.shard_channel_count()));
         field(&mut out, "latest_fork_usec", &st.persist.latest_fork_usec);
         field(&mut out, "total_forks", &st.persist.total_forks);
-        out.push_str("migrate_cached_sockets:0\r\n");
+        let cached = st.migrate_link.as_ref().map_or(0, |l| l.cached());
+        field(&mut out, "migrate_cached_sockets", &cached);
         field(&mut out, "tracking_total_keys", &(st.tracking.total_keys()));
         field(&mut out, "tracking_total_items", &(st.tracking.total_items()));
         field(&mut out, "tracking_total_prefixes", &(st.tracking.total_prefixes()));
