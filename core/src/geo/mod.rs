@@ -4,3 +4,4 @@
 
 pub mod hash;
 pub mod helper;
+pub mod pqsort;

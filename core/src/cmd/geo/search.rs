@@ -9,9 +9,11 @@ use crate::cmd::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::geo::hash::{self, HashBits};
 use crate::geo::helper::{self, Shape, ShapeKind};
+use crate::geo::pqsort::pqsort;
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 use crate::types::zset::{sort_elements, ScoreRange, ZSet};
+use std::cmp::Ordering;
 
 /// Which command runs the search (Redis's `RADIUS_*` / `GEOSEARCH*` flags).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -241,12 +243,26 @@ fn generic(ctx: &mut Ctx, args: &mut Args, src: usize, kind: Kind) -> CmdResult 
     if found.is_empty() && storekey.is_none() {
         return Ok(Reply::Array(Vec::new()));
     }
-    match sort {
-        Sort::Asc => found.sort_by(|a, b| a.dist.partial_cmp(&b.dist).unwrap_or(std::cmp::Ordering::Equal)),
-        Sort::Desc => found.sort_by(|a, b| b.dist.partial_cmp(&a.dist).unwrap_or(std::cmp::Ordering::Equal)),
-        Sort::None => {}
-    }
     let returned = if count == 0 { found.len() } else { found.len().min(count as usize) };
+    if sort != Sort::None {
+        // `sort_gp_asc`: `>` is after, `==` is equal, anything else before.
+        let asc = |a: &Found, b: &Found| {
+            if a.dist > b.dist {
+                Ordering::Greater
+            } else if a.dist == b.dist {
+                Ordering::Equal
+            } else {
+                Ordering::Less
+            }
+        };
+        let cmp = |a: &Found, b: &Found| if sort == Sort::Asc { asc(a, b) } else { asc(a, b).reverse() };
+        if returned == found.len() {
+            // glibc's qsort is a stable merge sort, like `sort_by`.
+            found.sort_by(cmp);
+        } else {
+            pqsort(&mut found, cmp, 0, returned - 1);
+        }
+    }
     found.truncate(returned);
 
     let Some(dst) = storekey else {
