@@ -154,7 +154,7 @@ pub fn score_to_bits(score: f64) -> u64 {
     const TWO63: f64 = 9_223_372_036_854_775_808.0;
     let cvt = |v: f64| -> u64 {
         // cvttsd2si: out of range (or NaN) gives i64::MIN.
-        if v >= -TWO63 && v < TWO63 {
+        if (-TWO63..TWO63).contains(&v) {
             v as i64 as u64
         } else {
             i64::MIN as u64

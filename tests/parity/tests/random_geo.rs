@@ -139,7 +139,7 @@ impl Gen {
             0..=5 => {
                 let mut argv = vec![s("GEOADD"), key];
                 if self.rng.chance(15) {
-                    argv.push(s(*self.rng.pick(&["NX", "XX", "CH"])));
+                    argv.push(self.rng.pick(&["NX", "XX", "CH"]).to_string());
                 }
                 for _ in 0..self.rng.range(1, 8) {
                     let Some((lon, lat)) = self.fresh_point() else { continue };
@@ -227,7 +227,7 @@ impl Gen {
             17 | 18 => {
                 let mut argv = vec![s("GEODIST"), key, self.member(k), self.member(k)];
                 if self.rng.chance(60) {
-                    argv.push(s(*self.rng.pick(UNITS)));
+                    argv.push(self.rng.pick(UNITS).to_string());
                 }
                 vec![argv]
             }

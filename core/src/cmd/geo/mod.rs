@@ -52,8 +52,9 @@ fn fmt_distance(d: f64) -> Vec<u8> {
         return b"0.0000".to_vec();
     }
     let scaled = (d * 10000.0).round_ties_even();
-    let v: i64 =
-        if scaled >= -9.223372036854775808e18 && scaled < 9.223372036854775808e18 { scaled as i64 } else { i64::MIN };
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    // llrint: out of range gives LLONG_MIN on x86-64.
+    let v: i64 = if (-TWO63..TWO63).contains(&scaled) { scaled as i64 } else { i64::MIN };
     let neg = v < 0;
     let u = v.unsigned_abs();
     let mut s = if neg { String::from("-") } else { String::new() };
