@@ -238,12 +238,12 @@ fn generic(ctx: &mut Ctx, args: &mut Args, src: usize, kind: Kind) -> CmdResult 
     if count != 0 && sort == Sort::None && !any {
         sort = Sort::Asc;
     }
-    let limit = if any { count as usize } else { 0 };
+    let limit = if any { usize::try_from(count).unwrap_or(usize::MAX) } else { 0 };
     let mut found = search_cells(zset(ctx, slot), &shape, limit);
     if found.is_empty() && storekey.is_none() {
         return Ok(Reply::Array(Vec::new()));
     }
-    let returned = if count == 0 { found.len() } else { found.len().min(count as usize) };
+    let returned = if count == 0 { found.len() } else { found.len().min(usize::try_from(count).unwrap_or(usize::MAX)) };
     if sort != Sort::None {
         // `sort_gp_asc`: `>` is after, `==` is equal, anything else before.
         let asc = |a: &Found, b: &Found| {
