@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod geo;
 pub mod handle;
 pub mod numfmt;
 pub mod persist;

@@ -34,6 +34,9 @@ pub enum Reply {
     Set(Vec<Reply>),
     /// Floating point: a bulk string formatted with `%.17g` in RESP2, `,` in RESP3.
     Double(f64),
+    /// Floating point already formatted (Redis's `addReplyHumanLongDouble`, GEOPOS): a
+    /// bulk string in RESP2, `,` in RESP3.
+    DoubleText(Vec<u8>),
     /// Boolean: `:1`/`:0` in RESP2, `#t`/`#f` in RESP3.
     Bool(bool),
     /// Verbatim string (`=` with a 3-letter format) in RESP3, bulk in RESP2.
@@ -148,6 +151,13 @@ impl Reply {
                     line(out, b',', s.as_bytes());
                 } else {
                     bulk(out, s.as_bytes());
+                }
+            }
+            Reply::DoubleText(s) => {
+                if v3 {
+                    line(out, b',', s);
+                } else {
+                    bulk(out, s);
                 }
             }
             Reply::Bool(b) => {

@@ -9,6 +9,7 @@ pub mod table;
 
 pub mod collscan;
 pub mod connection;
+pub mod geo;
 pub mod hash;
 pub mod keyspace;
 pub mod list;

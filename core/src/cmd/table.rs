@@ -1499,8 +1499,218 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
-        name: "get",
+        name: "geoadd",
         id: 71,
+        arity: -5,
+        flags: flags::WRITE | flags::DENYOOM,
+        flag_names: &["write", "denyoom"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@write", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02RWs\x06update\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "Add one or more geospatial items in the geospatial index represented using a sorted set",
+        since: "3.2.0",
+        complexity: "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+        syntax: "GEOADD key [NX|XX] [CH] longitude latitude member [longitude latitude member ...]",
+        docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x056.2.0s&Added the `CH`, `NX` and `XX` options.\x09argumentsa\x04m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x05\x04names\x09condition\x04types\x05oneof\x05sinces\x056.2.0\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x02nx\x04types\x0apure-token\x05tokens\x02NXm\x03\x04names\x02xx\x04types\x0apure-token\x05tokens\x02XXm\x05\x04names\x06change\x04types\x0apure-token\x05tokens\x02CH\x05sinces\x056.2.0\x05flagse\x01s\x08optionalm\x04\x04names\x19longitude_latitude_member\x04types\x05block\x05flagse\x01s\x08multiple\x09argumentsa\x03m\x02\x04names\x09longitude\x04types\x06doublem\x02\x04names\x08latitude\x04types\x06doublem\x02\x04names\x06member\x04types\x06string"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::geoadd),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "geodist",
+        id: 72,
+        arity: -4,
+        flags: flags::READONLY,
+        flag_names: &["readonly"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "Returns the distance between two members of a geospatial index",
+        since: "3.2.0",
+        complexity: "O(log(N))",
+        syntax: "GEODIST key member1 member2 [M|KM|FT|MI]",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x04m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x07member1\x04types\x06stringm\x02\x04names\x07member2\x04types\x06stringm\x04\x04names\x04unit\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MI"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::geodist),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "geohash",
+        id: 73,
+        arity: -2,
+        flags: flags::READONLY,
+        flag_names: &["readonly"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "Returns members of a geospatial index as standard geohash strings",
+        since: "3.2.0",
+        complexity: "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+        syntax: "GEOHASH key member [member ...]",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x03\x04names\x06member\x04types\x06string\x05flagse\x01s\x08multiple"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::geohash),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "geopos",
+        id: 74,
+        arity: -2,
+        flags: flags::READONLY,
+        flag_names: &["readonly"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "Returns longitude and latitude of members of a geospatial index",
+        since: "3.2.0",
+        complexity: "O(N) where N is the number of members requested.",
+        syntax: "GEOPOS key member [member ...]",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x03\x04names\x06member\x04types\x06string\x05flagse\x01s\x08multiple"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::geopos),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "georadius",
+        id: 75,
+        arity: -6,
+        flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
+        flag_names: &["write", "denyoom", "movablekeys"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@write", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x03m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00m\x03\x05flagse\x02s\x02OWs\x06update\x0cbegin_searchm\x02\x04types\x07keyword\x04specm\x02\x07keywords\x05STORE\x09startfromi\x0c\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00m\x03\x05flagse\x02s\x02OWs\x06update\x0cbegin_searchm\x02\x04types\x07keyword\x04specm\x02\x07keywords\x09STOREDIST\x09startfromi\x0c\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
+        since: "3.2.0",
+        complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        syntax: "GEORADIUS key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE key] [STOREDIST key]",
+        docs_extra: Meta(b"m\x05\x09doc_flagse\x01s\x0adeprecated\x10deprecated_sinces\x056.2.0\x0breplaced_bys=`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument\x07historye\x02a\x02s\x056.2.0s#Added the `ANY` option for `COUNT`.a\x02s\x057.0.0s'Added support for uppercase unit names.\x09argumentsa\x0cm\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x09longitude\x04types\x06doublem\x02\x04names\x08latitude\x04types\x06doublem\x02\x04names\x06radius\x04types\x06doublem\x03\x04names\x04unit\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MIm\x04\x04names\x09withcoord\x04types\x0apure-token\x05tokens\x09WITHCOORD\x05flagse\x01s\x08optionalm\x04\x04names\x08withdist\x04types\x0apure-token\x05tokens\x08WITHDIST\x05flagse\x01s\x08optionalm\x04\x04names\x08withhash\x04types\x0apure-token\x05tokens\x08WITHHASH\x05flagse\x01s\x08optionalm\x04\x04names\x05count\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x05count\x04types\x07integer\x05tokens\x05COUNTm\x05\x04names\x03any\x04types\x0apure-token\x05tokens\x03ANY\x05sinces\x056.2.0\x05flagse\x01s\x08optionalm\x04\x04names\x05order\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x03asc\x04types\x0apure-token\x05tokens\x03ASCm\x03\x04names\x04desc\x04types\x0apure-token\x05tokens\x04DESCm\x05\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x02\x05tokens\x05STORE\x05flagse\x01s\x08optionalm\x05\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x04\x05tokens\x09STOREDIST\x05flagse\x01s\x08optional"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::georadius),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "georadius_ro",
+        id: 76,
+        arity: -6,
+        flags: flags::READONLY,
+        flag_names: &["readonly"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "A read-only variant for GEORADIUS",
+        since: "3.2.10",
+        complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        syntax: "GEORADIUS_RO key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]",
+        docs_extra: Meta(b"m\x05\x09doc_flagse\x01s\x0adeprecated\x10deprecated_sinces\x056.2.0\x0breplaced_bys(`GEOSEARCH` with the `BYRADIUS` argument\x07historye\x01a\x02s\x056.2.0s#Added the `ANY` option for `COUNT`.\x09argumentsa\x0am\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x09longitude\x04types\x06doublem\x02\x04names\x08latitude\x04types\x06doublem\x02\x04names\x06radius\x04types\x06doublem\x03\x04names\x04unit\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MIm\x04\x04names\x09withcoord\x04types\x0apure-token\x05tokens\x09WITHCOORD\x05flagse\x01s\x08optionalm\x04\x04names\x08withdist\x04types\x0apure-token\x05tokens\x08WITHDIST\x05flagse\x01s\x08optionalm\x04\x04names\x08withhash\x04types\x0apure-token\x05tokens\x08WITHHASH\x05flagse\x01s\x08optionalm\x04\x04names\x05count\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x05count\x04types\x07integer\x05tokens\x05COUNTm\x05\x04names\x03any\x04types\x0apure-token\x05tokens\x03ANY\x05sinces\x056.2.0\x05flagse\x01s\x08optionalm\x04\x04names\x05order\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x03asc\x04types\x0apure-token\x05tokens\x03ASCm\x03\x04names\x04desc\x04types\x0apure-token\x05tokens\x04DESC"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::georadius_ro),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "georadiusbymember",
+        id: 77,
+        arity: -5,
+        flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
+        flag_names: &["write", "denyoom", "movablekeys"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@write", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x03m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00m\x03\x05flagse\x02s\x02OWs\x06update\x0cbegin_searchm\x02\x04types\x07keyword\x04specm\x02\x07keywords\x05STORE\x09startfromi\x0a\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00m\x03\x05flagse\x02s\x02OWs\x06update\x0cbegin_searchm\x02\x04types\x07keyword\x04specm\x02\x07keywords\x09STOREDIST\x09startfromi\x0a\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
+        since: "3.2.0",
+        complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        syntax: "GEORADIUSBYMEMBER key member radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE key] [STOREDIST key]",
+        docs_extra: Meta(b"m\x05\x09doc_flagse\x01s\x0adeprecated\x10deprecated_sinces\x056.2.0\x0breplaced_bysO`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments\x07historye\x01a\x02s\x057.0.0s'Added support for uppercase unit names.\x09argumentsa\x0bm\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x06member\x04types\x06stringm\x02\x04names\x06radius\x04types\x06doublem\x03\x04names\x04unit\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MIm\x04\x04names\x09withcoord\x04types\x0apure-token\x05tokens\x09WITHCOORD\x05flagse\x01s\x08optionalm\x04\x04names\x08withdist\x04types\x0apure-token\x05tokens\x08WITHDIST\x05flagse\x01s\x08optionalm\x04\x04names\x08withhash\x04types\x0apure-token\x05tokens\x08WITHHASH\x05flagse\x01s\x08optionalm\x04\x04names\x05count\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x05count\x04types\x07integer\x05tokens\x05COUNTm\x04\x04names\x03any\x04types\x0apure-token\x05tokens\x03ANY\x05flagse\x01s\x08optionalm\x04\x04names\x05order\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x03asc\x04types\x0apure-token\x05tokens\x03ASCm\x03\x04names\x04desc\x04types\x0apure-token\x05tokens\x04DESCm\x05\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x02\x05tokens\x05STORE\x05flagse\x01s\x08optionalm\x05\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x04\x05tokens\x09STOREDIST\x05flagse\x01s\x08optional"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::georadiusbymember),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "georadiusbymember_ro",
+        id: 78,
+        arity: -5,
+        flags: flags::READONLY,
+        flag_names: &["readonly"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "A read-only variant for GEORADIUSBYMEMBER",
+        since: "3.2.10",
+        complexity: "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+        syntax: "GEORADIUSBYMEMBER_RO key member radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]",
+        docs_extra: Meta(b"m\x04\x09doc_flagse\x01s\x0adeprecated\x10deprecated_sinces\x056.2.0\x0breplaced_bys:`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments\x09argumentsa\x09m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x06member\x04types\x06stringm\x02\x04names\x06radius\x04types\x06doublem\x03\x04names\x04unit\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MIm\x04\x04names\x09withcoord\x04types\x0apure-token\x05tokens\x09WITHCOORD\x05flagse\x01s\x08optionalm\x04\x04names\x08withdist\x04types\x0apure-token\x05tokens\x08WITHDIST\x05flagse\x01s\x08optionalm\x04\x04names\x08withhash\x04types\x0apure-token\x05tokens\x08WITHHASH\x05flagse\x01s\x08optionalm\x04\x04names\x05count\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x05count\x04types\x07integer\x05tokens\x05COUNTm\x04\x04names\x03any\x04types\x0apure-token\x05tokens\x03ANY\x05flagse\x01s\x08optionalm\x04\x04names\x05order\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x03asc\x04types\x0apure-token\x05tokens\x03ASCm\x03\x04names\x04desc\x04types\x0apure-token\x05tokens\x04DESC"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::georadiusbymember_ro),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "geosearch",
+        id: 79,
+        arity: -7,
+        flags: flags::READONLY,
+        flag_names: &["readonly"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
+        since: "6.2.0",
+        complexity: "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+        syntax: "GEOSEARCH key FROMMEMBER member|FROMLONLAT longitude latitude BYRADIUS radius M|KM|FT|MI|BYBOX width height M|KM|FT|MI [ASC|DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]",
+        docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x057.0.0s'Added support for uppercase unit names.\x09argumentsa\x08m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x03\x04names\x04from\x04types\x05oneof\x09argumentsa\x02m\x03\x04names\x06member\x04types\x06string\x05tokens\x0aFROMMEMBERm\x04\x04names\x12longitude_latitude\x04types\x05block\x05tokens\x0aFROMLONLAT\x09argumentsa\x02m\x02\x04names\x09longitude\x04types\x06doublem\x02\x04names\x08latitude\x04types\x06doublem\x03\x04names\x02by\x04types\x05oneof\x09argumentsa\x02m\x03\x04names\x06circle\x04types\x05block\x09argumentsa\x02m\x03\x04names\x06radius\x04types\x06double\x05tokens\x08BYRADIUSm\x03\x04names\x04unit\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MIm\x03\x04names\x03box\x04types\x05block\x09argumentsa\x03m\x03\x04names\x05width\x04types\x06double\x05tokens\x05BYBOXm\x02\x04names\x06height\x04types\x06doublem\x03\x04names\x04unit\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MIm\x04\x04names\x05order\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x03asc\x04types\x0apure-token\x05tokens\x03ASCm\x03\x04names\x04desc\x04types\x0apure-token\x05tokens\x04DESCm\x04\x04names\x05count\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x05count\x04types\x07integer\x05tokens\x05COUNTm\x04\x04names\x03any\x04types\x0apure-token\x05tokens\x03ANY\x05flagse\x01s\x08optionalm\x04\x04names\x09withcoord\x04types\x0apure-token\x05tokens\x09WITHCOORD\x05flagse\x01s\x08optionalm\x04\x04names\x08withdist\x04types\x0apure-token\x05tokens\x08WITHDIST\x05flagse\x01s\x08optionalm\x04\x04names\x08withhash\x04types\x0apure-token\x05tokens\x08WITHHASH\x05flagse\x01s\x08optional"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::geosearch),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "geosearchstore",
+        id: 80,
+        arity: -8,
+        flags: flags::WRITE | flags::DENYOOM,
+        flag_names: &["write", "denyoom"],
+        first_key: 1, last_key: 2, key_step: 1,
+        acl_categories: &["@write", "@geo", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x02m\x03\x05flagse\x02s\x02OWs\x06update\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x04\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "geo",
+        summary: "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
+        since: "6.2.0",
+        complexity: "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape",
+        syntax: "GEOSEARCHSTORE destination source FROMMEMBER member|FROMLONLAT longitude latitude BYRADIUS radius M|KM|FT|MI|BYBOX width height M|KM|FT|MI [ASC|DESC] [COUNT count [ANY]] [STOREDIST]",
+        docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x057.0.0s'Added support for uppercase unit names.\x09argumentsa\x07m\x03\x04names\x0bdestination\x04types\x03key\x0ekey_spec_indexi\x00m\x03\x04names\x06source\x04types\x03key\x0ekey_spec_indexi\x02m\x03\x04names\x04from\x04types\x05oneof\x09argumentsa\x02m\x03\x04names\x06member\x04types\x06string\x05tokens\x0aFROMMEMBERm\x04\x04names\x12longitude_latitude\x04types\x05block\x05tokens\x0aFROMLONLAT\x09argumentsa\x02m\x02\x04names\x09longitude\x04types\x06doublem\x02\x04names\x08latitude\x04types\x06doublem\x03\x04names\x02by\x04types\x05oneof\x09argumentsa\x02m\x03\x04names\x06circle\x04types\x05block\x09argumentsa\x02m\x03\x04names\x06radius\x04types\x06double\x05tokens\x08BYRADIUSm\x03\x04names\x04unit\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MIm\x03\x04names\x03box\x04types\x05block\x09argumentsa\x03m\x03\x04names\x05width\x04types\x06double\x05tokens\x05BYBOXm\x02\x04names\x06height\x04types\x06doublem\x03\x04names\x04unit\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x01m\x04types\x0apure-token\x05tokens\x01Mm\x03\x04names\x02km\x04types\x0apure-token\x05tokens\x02KMm\x03\x04names\x02ft\x04types\x0apure-token\x05tokens\x02FTm\x03\x04names\x02mi\x04types\x0apure-token\x05tokens\x02MIm\x04\x04names\x05order\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x03asc\x04types\x0apure-token\x05tokens\x03ASCm\x03\x04names\x04desc\x04types\x0apure-token\x05tokens\x04DESCm\x04\x04names\x05count\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x05count\x04types\x07integer\x05tokens\x05COUNTm\x04\x04names\x03any\x04types\x0apure-token\x05tokens\x03ANY\x05flagse\x01s\x08optionalm\x04\x04names\x09storedist\x04types\x0apure-token\x05tokens\x09STOREDIST\x05flagse\x01s\x08optional"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::geo::geosearchstore),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "get",
+        id: 81,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1521,7 +1731,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getdel",
-        id: 72,
+        id: 82,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1542,7 +1752,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getex",
-        id: 73,
+        id: 83,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1563,7 +1773,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getrange",
-        id: 74,
+        id: 84,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1584,7 +1794,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getset",
-        id: 75,
+        id: 85,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1605,7 +1815,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hdel",
-        id: 76,
+        id: 86,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1626,7 +1836,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hello",
-        id: 77,
+        id: 87,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -1647,7 +1857,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hexists",
-        id: 78,
+        id: 88,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1668,7 +1878,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hget",
-        id: 79,
+        id: 89,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1689,7 +1899,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hgetall",
-        id: 80,
+        id: 90,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1710,7 +1920,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrby",
-        id: 81,
+        id: 91,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1731,7 +1941,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrbyfloat",
-        id: 82,
+        id: 92,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1752,7 +1962,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hkeys",
-        id: 83,
+        id: 93,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1773,7 +1983,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hlen",
-        id: 84,
+        id: 94,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1794,7 +2004,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmget",
-        id: 85,
+        id: 95,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1815,7 +2025,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmset",
-        id: 86,
+        id: 96,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1836,7 +2046,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hrandfield",
-        id: 87,
+        id: 97,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1857,7 +2067,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hscan",
-        id: 88,
+        id: 98,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1878,7 +2088,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hset",
-        id: 89,
+        id: 99,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1899,7 +2109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hsetnx",
-        id: 90,
+        id: 100,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1920,7 +2130,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hstrlen",
-        id: 91,
+        id: 101,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1941,7 +2151,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hvals",
-        id: 92,
+        id: 102,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1962,7 +2172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incr",
-        id: 93,
+        id: 103,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1983,7 +2193,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrby",
-        id: 94,
+        id: 104,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2004,7 +2214,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrbyfloat",
-        id: 95,
+        id: 105,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2025,7 +2235,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "info",
-        id: 96,
+        id: 106,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -2046,7 +2256,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keys",
-        id: 97,
+        id: 107,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2067,7 +2277,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lastsave",
-        id: 98,
+        id: 108,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -2088,7 +2298,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lcs",
-        id: 99,
+        id: 109,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2109,7 +2319,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lindex",
-        id: 100,
+        id: 110,
         arity: 3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2130,7 +2340,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "linsert",
-        id: 101,
+        id: 111,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2151,7 +2361,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "llen",
-        id: 102,
+        id: 112,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2172,7 +2382,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmove",
-        id: 103,
+        id: 113,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2193,7 +2403,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmpop",
-        id: 104,
+        id: 114,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -2214,7 +2424,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpop",
-        id: 105,
+        id: 115,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2235,7 +2445,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpos",
-        id: 106,
+        id: 116,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2256,7 +2466,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpush",
-        id: 107,
+        id: 117,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2277,7 +2487,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpushx",
-        id: 108,
+        id: 118,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2298,7 +2508,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrange",
-        id: 109,
+        id: 119,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2319,7 +2529,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrem",
-        id: 110,
+        id: 120,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2340,7 +2550,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lset",
-        id: 111,
+        id: 121,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2361,7 +2571,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ltrim",
-        id: 112,
+        id: 122,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2382,7 +2592,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "memory",
-        id: 113,
+        id: 123,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2399,7 +2609,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "memory|purge",
-                id: 114,
+                id: 124,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2420,7 +2630,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|malloc-stats",
-                id: 115,
+                id: 125,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2441,7 +2651,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|usage",
-                id: 116,
+                id: 126,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2462,7 +2672,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|stats",
-                id: 117,
+                id: 127,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2483,7 +2693,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|doctor",
-                id: 118,
+                id: 128,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2504,7 +2714,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|help",
-                id: 119,
+                id: 129,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2529,7 +2739,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mget",
-        id: 120,
+        id: 130,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2550,7 +2760,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "migrate",
-        id: 121,
+        id: 131,
         arity: -6,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -2571,7 +2781,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "move",
-        id: 122,
+        id: 132,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2592,7 +2802,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mset",
-        id: 123,
+        id: 133,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2613,7 +2823,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "msetnx",
-        id: 124,
+        id: 134,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2634,7 +2844,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "multi",
-        id: 125,
+        id: 135,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -2655,7 +2865,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "object",
-        id: 126,
+        id: 136,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2672,7 +2882,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "object|idletime",
-                id: 127,
+                id: 137,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2693,7 +2903,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|help",
-                id: 128,
+                id: 138,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2714,7 +2924,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|freq",
-                id: 129,
+                id: 139,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2735,7 +2945,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|encoding",
-                id: 130,
+                id: 140,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2756,7 +2966,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|refcount",
-                id: 131,
+                id: 141,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2781,7 +2991,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "persist",
-        id: 132,
+        id: 142,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2802,7 +3012,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpire",
-        id: 133,
+        id: 143,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2823,7 +3033,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpireat",
-        id: 134,
+        id: 144,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2844,7 +3054,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpiretime",
-        id: 135,
+        id: 145,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2865,7 +3075,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ping",
-        id: 136,
+        id: 146,
         arity: -1,
         flags: flags::FAST,
         flag_names: &["fast"],
@@ -2886,7 +3096,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psetex",
-        id: 137,
+        id: 147,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2907,7 +3117,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psubscribe",
-        id: 138,
+        id: 148,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -2928,7 +3138,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pttl",
-        id: 139,
+        id: 149,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2949,7 +3159,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 140,
+        id: 150,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -2970,7 +3180,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 141,
+        id: 151,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2987,7 +3197,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 142,
+                id: 152,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3008,7 +3218,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 143,
+                id: 153,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3029,7 +3239,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 144,
+                id: 154,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3050,7 +3260,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 145,
+                id: 155,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3071,7 +3281,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 146,
+                id: 156,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3092,7 +3302,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 147,
+                id: 157,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3117,7 +3327,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 148,
+        id: 158,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3138,7 +3348,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 149,
+        id: 159,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3159,7 +3369,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 150,
+        id: 160,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3180,7 +3390,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rename",
-        id: 151,
+        id: 161,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3201,7 +3411,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 152,
+        id: 162,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3222,7 +3432,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        id: 153,
+        id: 163,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3243,7 +3453,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "restore",
-        id: 154,
+        id: 164,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3264,7 +3474,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpop",
-        id: 155,
+        id: 165,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3285,7 +3495,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 156,
+        id: 166,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3306,7 +3516,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 157,
+        id: 167,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3327,7 +3537,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 158,
+        id: 168,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3348,7 +3558,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 159,
+        id: 169,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3369,7 +3579,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "save",
-        id: 160,
+        id: 170,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -3390,7 +3600,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 161,
+        id: 171,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3411,7 +3621,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 162,
+        id: 172,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3432,7 +3642,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "script",
-        id: 163,
+        id: 173,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3449,7 +3659,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "script|debug",
-                id: 164,
+                id: 174,
                 arity: 3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3470,7 +3680,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|help",
-                id: 165,
+                id: 175,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3491,7 +3701,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|exists",
-                id: 166,
+                id: 176,
                 arity: -3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3512,7 +3722,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|flush",
-                id: 167,
+                id: 177,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3533,7 +3743,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|kill",
-                id: 168,
+                id: 178,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -3554,7 +3764,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|load",
-                id: 169,
+                id: 179,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::STALE,
                 flag_names: &["noscript", "stale"],
@@ -3579,7 +3789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 170,
+        id: 180,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3600,7 +3810,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 171,
+        id: 181,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3621,7 +3831,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 172,
+        id: 182,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -3642,7 +3852,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 173,
+        id: 183,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3663,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 174,
+        id: 184,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3684,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 175,
+        id: 185,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3705,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 176,
+        id: 186,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3726,7 +3936,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 177,
+        id: 187,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -3747,7 +3957,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 178,
+        id: 188,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3768,7 +3978,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 179,
+        id: 189,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -3789,7 +3999,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 180,
+        id: 190,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3810,7 +4020,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 181,
+        id: 191,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3831,7 +4041,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smembers",
-        id: 182,
+        id: 192,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3852,7 +4062,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 183,
+        id: 193,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3873,7 +4083,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 184,
+        id: 194,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3894,7 +4104,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 185,
+        id: 195,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -3915,7 +4125,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 186,
+        id: 196,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -3936,7 +4146,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 187,
+        id: 197,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3957,7 +4167,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 188,
+        id: 198,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -3978,7 +4188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 189,
+        id: 199,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3999,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 190,
+        id: 200,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4020,7 +4230,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 191,
+        id: 201,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4041,7 +4251,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 192,
+        id: 202,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4062,7 +4272,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 193,
+        id: 203,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4083,7 +4293,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 194,
+        id: 204,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4104,7 +4314,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 195,
+        id: 205,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4125,7 +4335,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 196,
+        id: 206,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4146,7 +4356,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 197,
+        id: 207,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4167,7 +4377,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 198,
+        id: 208,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4188,7 +4398,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 199,
+        id: 209,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4209,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "time",
-        id: 200,
+        id: 210,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4230,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 201,
+        id: 211,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4251,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 202,
+        id: 212,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4272,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 203,
+        id: 213,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4293,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 204,
+        id: 214,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4314,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 205,
+        id: 215,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4335,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 206,
+        id: 216,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -4356,7 +4566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "watch",
-        id: 207,
+        id: 217,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -4377,7 +4587,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 208,
+        id: 218,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4398,7 +4608,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 209,
+        id: 219,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4419,7 +4629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 210,
+        id: 220,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4440,7 +4650,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 211,
+        id: 221,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4461,7 +4671,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 212,
+        id: 222,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4482,7 +4692,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 213,
+        id: 223,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4499,7 +4709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 214,
+                id: 224,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -4520,7 +4730,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 215,
+                id: 225,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -4541,7 +4751,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 216,
+                id: 226,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -4562,7 +4772,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 217,
+                id: 227,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -4583,7 +4793,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 218,
+                id: 228,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -4604,7 +4814,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 219,
+                id: 229,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4629,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 220,
+        id: 230,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4646,7 +4856,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 221,
+                id: 231,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4667,7 +4877,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 222,
+                id: 232,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4688,7 +4898,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 223,
+                id: 233,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4709,7 +4919,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 224,
+                id: 234,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4734,7 +4944,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 225,
+        id: 235,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4755,7 +4965,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 226,
+        id: 236,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4776,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 227,
+        id: 237,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4797,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 228,
+        id: 238,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -4818,7 +5028,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 229,
+        id: 239,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -4839,7 +5049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 230,
+        id: 240,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4860,7 +5070,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 231,
+        id: 241,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4881,7 +5091,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 232,
+        id: 242,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4902,7 +5112,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 233,
+        id: 243,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4923,7 +5133,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 234,
+        id: 244,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4944,7 +5154,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 235,
+        id: 245,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4965,7 +5175,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 236,
+        id: 246,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4986,7 +5196,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 237,
+        id: 247,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5007,7 +5217,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 238,
+        id: 248,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5028,7 +5238,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 239,
+        id: 249,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5049,7 +5259,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 240,
+        id: 250,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5070,7 +5280,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 241,
+        id: 251,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5091,7 +5301,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 242,
+        id: 252,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5112,7 +5322,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 243,
+        id: 253,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -5133,7 +5343,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 244,
+        id: 254,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5154,7 +5364,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 245,
+        id: 255,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5175,7 +5385,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 246,
+        id: 256,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5196,7 +5406,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 247,
+        id: 257,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5217,7 +5427,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 248,
+        id: 258,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5238,7 +5448,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 249,
+        id: 259,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5259,7 +5469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 250,
+        id: 260,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5280,7 +5490,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 251,
+        id: 261,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5301,7 +5511,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 252,
+        id: 262,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5322,7 +5532,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 253,
+        id: 263,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5343,7 +5553,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 254,
+        id: 264,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5364,7 +5574,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 255,
+        id: 265,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5385,7 +5595,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 256,
+        id: 266,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5406,7 +5616,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 257,
+        id: 267,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5427,7 +5637,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 258,
+        id: 268,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5448,7 +5658,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 259,
+        id: 269,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5469,7 +5679,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 260,
+        id: 270,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5490,7 +5700,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 261,
+        id: 271,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5511,7 +5721,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 262,
+        id: 272,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5532,7 +5742,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 263,
+        id: 273,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5553,7 +5763,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 264,
+        id: 274,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5575,4 +5785,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 265;
+pub const COMMAND_COUNT: usize = 275;

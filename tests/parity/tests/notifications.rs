@@ -269,3 +269,24 @@ fn evicted_and_watch_of_evicted_key() {
         ],
     );
 }
+
+#[test]
+fn geo() {
+    let steps = with_subscriber(
+        "0: CONFIG SET notify-keyspace-events KEA",
+        &[
+            "0: GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania",
+            "0: GEOADD g 13.361389 38.115556 Palermo",
+            "0: GEOADD g CH 13.5 38 Palermo",
+            "0: GEOADD g XX 1 1 nope",
+            "0: GEORADIUS g 15 37 200 km STORE d",
+            "0: GEORADIUSBYMEMBER g Palermo 300 km STOREDIST d",
+            "0: GEOSEARCHSTORE d2 g FROMLONLAT 15 37 BYRADIUS 200 km",
+            "0: GEOSEARCHSTORE d2 g FROMLONLAT 50 50 BYRADIUS 1 m",
+            "0: GEORADIUS nokey 1 1 1 m STORE d",
+            "0: GEOSEARCH g FROMMEMBER Palermo BYRADIUS 10 km",
+            "0: GEOPOS nokey a",
+        ],
+    );
+    scenario("notify-geo", &steps);
+}

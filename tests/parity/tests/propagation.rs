@@ -843,3 +843,23 @@ fn scripts_propagate_their_effects_wrapped_as_redis_does() {
         "FUNCTION DELETE plib",
     ]);
 }
+
+#[test]
+fn geo_commands_propagate_as_redis_does() {
+    let mut p = Pair::new(1);
+    p.run(&[
+        "GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania",
+        "GEOADD g NX CH 13.361389 38.115556 Palermo 2 2 x",
+        "GEOADD g XX 1 1 nope",
+        "GEOADD g 200 1 bad",
+        "GEORADIUS g 15 37 200 km STORE d",
+        "GEORADIUS g 15 37 200 km STOREDIST d ASC COUNT 1",
+        "GEORADIUSBYMEMBER g Palermo 10 km STORE d2",
+        "GEOSEARCHSTORE d3 g FROMLONLAT 15 37 BYBOX 400 400 km STOREDIST",
+        "GEOSEARCHSTORE d3 g FROMLONLAT 50 50 BYRADIUS 1 m",
+        "GEOSEARCHSTORE d3 g FROMLONLAT 50 50 BYRADIUS 1 m",
+        "GEORADIUS nokey 1 1 1 m STORE d",
+        "GEOSEARCH g FROMMEMBER Palermo BYRADIUS 10 km",
+        "GEORADIUS_RO g 15 37 200 km",
+    ]);
+}

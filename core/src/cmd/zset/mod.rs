@@ -29,12 +29,12 @@ use crate::types::Value;
 use crate::util::strtod::strtod;
 
 /// The encoding thresholds from the config.
-fn limits(ctx: &Ctx) -> Limits {
+pub(crate) fn limits(ctx: &Ctx) -> Limits {
     Limits { max_entries: ctx.st.config.zset_max_listpack_entries, max_value: ctx.st.config.zset_max_listpack_value }
 }
 
 /// `lookupKeyRead` + `checkType`: the slot of the sorted set `key`, `None` when missing.
-fn read_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
+pub(crate) fn read_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
     ctx.read_typed(key, |v| matches!(v, Value::ZSet(_)))
 }
 
@@ -44,7 +44,7 @@ fn write_slot(ctx: &mut Ctx, key: &[u8]) -> Result<Option<u32>, CmdError> {
 }
 
 /// The sorted set in `slot` (checked by `read_slot`/`write_slot`).
-fn zset<'a>(ctx: &'a mut Ctx, slot: u32) -> &'a mut ZSet {
+pub(crate) fn zset<'a>(ctx: &'a mut Ctx, slot: u32) -> &'a mut ZSet {
     match &mut ctx.db().keys.entry_mut(slot).value {
         Value::ZSet(z) => z,
         _ => unreachable!("slot checked to hold a sorted set"),
@@ -82,7 +82,7 @@ fn removed_members(ctx: &mut Ctx, slot: u32, event: &'static str) {
 
 /// Redis's `setKey` for a store command's result: replaces any value (of any type) under
 /// `key` and removes its TTL; then the command's `event`.
-fn store(ctx: &mut Ctx, key: &[u8], value: ZSet, event: &'static str) {
+pub(crate) fn store(ctx: &mut Ctx, key: &[u8], value: ZSet, event: &'static str) {
     let value = Value::ZSet(Box::new(value));
     match ctx.lookup_write(key) {
         Some(slot) => {
@@ -99,7 +99,7 @@ fn store(ctx: &mut Ctx, key: &[u8], value: ZSet, event: &'static str) {
 }
 
 /// Deletes `key` if it exists (a store command with an empty result).
-fn delete_key(ctx: &mut Ctx, key: &[u8]) {
+pub(crate) fn delete_key(ctx: &mut Ctx, key: &[u8]) {
     if let Some(slot) = ctx.lookup_write(key) {
         ctx.db().keys.remove(slot);
         ctx.key_event(notify::GENERIC, "del", key);
