@@ -50,8 +50,113 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
-        name: "blmove",
+        name: "bitcount",
         id: 2,
+        arity: -2,
+        flags: flags::READONLY,
+        flag_names: &["readonly"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@bitmap", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "bitmap",
+        summary: "Count set bits in a string",
+        since: "2.6.0",
+        complexity: "O(N)",
+        syntax: "BITCOUNT key [start end [BYTE|BIT]]",
+        docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x057.0.0s\x1cAdded the `BYTE|BIT` option.\x09argumentsa\x02m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x04\x04names\x05index\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x03m\x02\x04names\x05start\x04types\x07integerm\x02\x04names\x03end\x04types\x07integerm\x05\x04names\x0aindex_unit\x04types\x05oneof\x05sinces\x057.0.0\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x04byte\x04types\x0apure-token\x05tokens\x04BYTEm\x03\x04names\x03bit\x04types\x0apure-token\x05tokens\x03BIT"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::bitmap::bitcount),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "bitfield",
+        id: 3,
+        arity: -2,
+        flags: flags::WRITE | flags::DENYOOM,
+        flag_names: &["write", "denyoom"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x04\x05notess;This command allows both access and modification of the key\x05flagse\x04s\x02RWs\x06accesss\x06updates\x0evariable_flags\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "bitmap",
+        summary: "Perform arbitrary bitfield integer operations on strings",
+        since: "3.2.0",
+        complexity: "O(1) for each subcommand specified",
+        syntax: "BITFIELD key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment ...]]",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x04\x04names\x09operation\x04types\x05oneof\x05flagse\x02s\x08optionals\x08multiple\x09argumentsa\x02m\x04\x04names\x0fencoding_offset\x04types\x05block\x05tokens\x03GET\x09argumentsa\x02m\x02\x04names\x08encoding\x04types\x06stringm\x02\x04names\x06offset\x04types\x07integerm\x03\x04names\x05write\x04types\x05block\x09argumentsa\x02m\x05\x04names\x0dwrap_sat_fail\x04types\x05oneof\x05tokens\x08OVERFLOW\x05flagse\x01s\x08optional\x09argumentsa\x03m\x03\x04names\x04wrap\x04types\x0apure-token\x05tokens\x04WRAPm\x03\x04names\x03sat\x04types\x0apure-token\x05tokens\x03SATm\x03\x04names\x04fail\x04types\x0apure-token\x05tokens\x04FAILm\x03\x04names\x0fwrite_operation\x04types\x05oneof\x09argumentsa\x02m\x04\x04names\x15encoding_offset_value\x04types\x05block\x05tokens\x03SET\x09argumentsa\x03m\x02\x04names\x08encoding\x04types\x06stringm\x02\x04names\x06offset\x04types\x07integerm\x02\x04names\x05value\x04types\x07integerm\x04\x04names\x19encoding_offset_increment\x04types\x05block\x05tokens\x06INCRBY\x09argumentsa\x03m\x02\x04names\x08encoding\x04types\x06stringm\x02\x04names\x06offset\x04types\x07integerm\x02\x04names\x09increment\x04types\x07integer"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::bitmap::bitfield),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "bitfield_ro",
+        id: 4,
+        arity: -2,
+        flags: flags::READONLY | flags::FAST,
+        flag_names: &["readonly", "fast"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@bitmap", "@fast"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "bitmap",
+        summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+        since: "6.0.0",
+        complexity: "O(1) for each subcommand specified",
+        syntax: "BITFIELD_RO key [GET encoding offset [GET encoding offset ...]]",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x05\x04names\x0fencoding_offset\x04types\x05block\x05tokens\x03GET\x05flagse\x03s\x08optionals\x08multiples\x0emultiple_token\x09argumentsa\x02m\x02\x04names\x08encoding\x04types\x06stringm\x02\x04names\x06offset\x04types\x07integer"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::bitmap::bitfield_ro),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "bitop",
+        id: 5,
+        arity: -4,
+        flags: flags::WRITE | flags::DENYOOM,
+        flag_names: &["write", "denyoom"],
+        first_key: 2, last_key: -1, key_step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x02m\x03\x05flagse\x02s\x02OWs\x06update\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x04\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x06\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x01\x07keystepi\x02\x05limiti\x00"),
+        group: "bitmap",
+        summary: "Perform bitwise operations between strings",
+        since: "2.6.0",
+        complexity: "O(N)",
+        syntax: "BITOP operation destkey key [key ...]",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x03m\x02\x04names\x09operation\x04types\x06stringm\x03\x04names\x07destkey\x04types\x03key\x0ekey_spec_indexi\x00m\x04\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x02\x05flagse\x01s\x08multiple"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::bitmap::bitop),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "bitpos",
+        id: 6,
+        arity: -3,
+        flags: flags::READONLY,
+        flag_names: &["readonly"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@bitmap", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "bitmap",
+        summary: "Find first bit set or clear in a string",
+        since: "2.8.7",
+        complexity: "O(N)",
+        syntax: "BITPOS key bit [start [end [BYTE|BIT]]]",
+        docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x057.0.0s\x1cAdded the `BYTE|BIT` option.\x09argumentsa\x03m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x03bit\x04types\x07integerm\x04\x04names\x05index\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x02m\x02\x04names\x05start\x04types\x07integerm\x04\x04names\x09end_index\x04types\x05block\x05flagse\x01s\x08optional\x09argumentsa\x02m\x02\x04names\x03end\x04types\x07integerm\x05\x04names\x0aindex_unit\x04types\x05oneof\x05sinces\x057.0.0\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x04byte\x04types\x0apure-token\x05tokens\x04BYTEm\x03\x04names\x03bit\x04types\x0apure-token\x05tokens\x03BIT"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::bitmap::bitpos),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "blmove",
+        id: 7,
         arity: 6,
         flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "denyoom", "noscript", "blocking"],
@@ -72,7 +177,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blmpop",
-        id: 3,
+        id: 8,
         arity: -5,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -93,7 +198,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blpop",
-        id: 4,
+        id: 9,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "noscript", "blocking"],
@@ -114,7 +219,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "brpop",
-        id: 5,
+        id: 10,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "noscript", "blocking"],
@@ -135,7 +240,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "brpoplpush",
-        id: 6,
+        id: 11,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "denyoom", "noscript", "blocking"],
@@ -156,7 +261,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzmpop",
-        id: 7,
+        id: 12,
         arity: -5,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -177,7 +282,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzpopmax",
-        id: 8,
+        id: 13,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
         flag_names: &["write", "noscript", "blocking", "fast"],
@@ -198,7 +303,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzpopmin",
-        id: 9,
+        id: 14,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
         flag_names: &["write", "noscript", "blocking", "fast"],
@@ -219,7 +324,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "client",
-        id: 10,
+        id: 15,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -236,7 +341,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "client|id",
-                id: 11,
+                id: 16,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -257,7 +362,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|unblock",
-                id: 12,
+                id: 17,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -278,7 +383,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|tracking",
-                id: 13,
+                id: 18,
                 arity: -3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -299,7 +404,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getredir",
-                id: 14,
+                id: 19,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -320,7 +425,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|info",
-                id: 15,
+                id: 20,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -341,7 +446,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|kill",
-                id: 16,
+                id: 21,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -362,7 +467,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|help",
-                id: 17,
+                id: 22,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -383,7 +488,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|reply",
-                id: 18,
+                id: 23,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -404,7 +509,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|list",
-                id: 19,
+                id: 24,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -425,7 +530,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|setname",
-                id: 20,
+                id: 25,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -446,7 +551,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getname",
-                id: 21,
+                id: 26,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -467,7 +572,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|trackinginfo",
-                id: 22,
+                id: 27,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -488,7 +593,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|caching",
-                id: 23,
+                id: 28,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -509,7 +614,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|no-evict",
-                id: 24,
+                id: 29,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -534,7 +639,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "command",
-        id: 25,
+        id: 30,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -551,7 +656,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "command|docs",
-                id: 26,
+                id: 31,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -572,7 +677,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|info",
-                id: 27,
+                id: 32,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -593,7 +698,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|count",
-                id: 28,
+                id: 33,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -614,7 +719,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|getkeys",
-                id: 29,
+                id: 34,
                 arity: -4,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -635,7 +740,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|help",
-                id: 30,
+                id: 35,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -656,7 +761,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|list",
-                id: 31,
+                id: 36,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -681,7 +786,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "config",
-        id: 32,
+        id: 37,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -698,7 +803,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "config|resetstat",
-                id: 33,
+                id: 38,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -719,7 +824,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|help",
-                id: 34,
+                id: 39,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -740,7 +845,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|get",
-                id: 35,
+                id: 40,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -761,7 +866,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|set",
-                id: 36,
+                id: 41,
                 arity: -4,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -786,7 +891,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "copy",
-        id: 37,
+        id: 42,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -807,7 +912,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dbsize",
-        id: 38,
+        id: 43,
         arity: 1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -828,7 +933,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "debug",
-        id: 39,
+        id: 44,
         arity: -2,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -849,7 +954,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decr",
-        id: 40,
+        id: 45,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -870,7 +975,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decrby",
-        id: 41,
+        id: 46,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -891,7 +996,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "del",
-        id: 42,
+        id: 47,
         arity: -2,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -912,7 +1017,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "discard",
-        id: 43,
+        id: 48,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -933,7 +1038,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dump",
-        id: 44,
+        id: 49,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -954,7 +1059,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "echo",
-        id: 45,
+        id: 50,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -975,7 +1080,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "eval",
-        id: 46,
+        id: 51,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -996,7 +1101,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "eval_ro",
-        id: 47,
+        id: 52,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1017,7 +1122,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "evalsha",
-        id: 48,
+        id: 53,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1038,7 +1143,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "evalsha_ro",
-        id: 49,
+        id: 54,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1059,7 +1164,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exec",
-        id: 50,
+        id: 55,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::SKIP_SLOWLOG,
         flag_names: &["noscript", "loading", "stale", "skip_slowlog"],
@@ -1080,7 +1185,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exists",
-        id: 51,
+        id: 56,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1101,7 +1206,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expire",
-        id: 52,
+        id: 57,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1122,7 +1227,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expireat",
-        id: 53,
+        id: 58,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1143,7 +1248,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expiretime",
-        id: 54,
+        id: 59,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1164,7 +1269,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall",
-        id: 55,
+        id: 60,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1185,7 +1290,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall_ro",
-        id: 56,
+        id: 61,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1206,7 +1311,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushall",
-        id: 57,
+        id: 62,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1227,7 +1332,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushdb",
-        id: 58,
+        id: 63,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1248,7 +1353,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "function",
-        id: 59,
+        id: 64,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -1265,7 +1370,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "function|restore",
-                id: 60,
+                id: 65,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1286,7 +1391,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|dump",
-                id: 61,
+                id: 66,
                 arity: 2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1307,7 +1412,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|delete",
-                id: 62,
+                id: 67,
                 arity: 3,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1328,7 +1433,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|flush",
-                id: 63,
+                id: 68,
                 arity: -2,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1349,7 +1454,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|kill",
-                id: 64,
+                id: 69,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1370,7 +1475,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|help",
-                id: 65,
+                id: 70,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1391,7 +1496,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|load",
-                id: 66,
+                id: 71,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1412,7 +1517,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|list",
-                id: 67,
+                id: 72,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1433,7 +1538,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|stats",
-                id: 68,
+                id: 73,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1458,7 +1563,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "get",
-        id: 69,
+        id: 74,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1478,8 +1583,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "getbit",
+        id: 75,
+        arity: 3,
+        flags: flags::READONLY | flags::FAST,
+        flag_names: &["readonly", "fast"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@read", "@bitmap", "@fast"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02ROs\x06access\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "bitmap",
+        summary: "Returns the bit value at offset in the string value stored at key",
+        since: "2.2.0",
+        complexity: "O(1)",
+        syntax: "GETBIT key offset",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x06offset\x04types\x07integer"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::bitmap::getbit),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "getdel",
-        id: 70,
+        id: 76,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1500,7 +1626,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getex",
-        id: 71,
+        id: 77,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1521,7 +1647,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getrange",
-        id: 72,
+        id: 78,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1542,7 +1668,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getset",
-        id: 73,
+        id: 79,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1563,7 +1689,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hdel",
-        id: 74,
+        id: 80,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1584,7 +1710,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hello",
-        id: 75,
+        id: 81,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -1605,7 +1731,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hexists",
-        id: 76,
+        id: 82,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1626,7 +1752,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hget",
-        id: 77,
+        id: 83,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1647,7 +1773,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hgetall",
-        id: 78,
+        id: 84,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1668,7 +1794,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrby",
-        id: 79,
+        id: 85,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1689,7 +1815,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrbyfloat",
-        id: 80,
+        id: 86,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1710,7 +1836,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hkeys",
-        id: 81,
+        id: 87,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1731,7 +1857,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hlen",
-        id: 82,
+        id: 88,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1752,7 +1878,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmget",
-        id: 83,
+        id: 89,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1773,7 +1899,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmset",
-        id: 84,
+        id: 90,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1794,7 +1920,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hrandfield",
-        id: 85,
+        id: 91,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1815,7 +1941,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hscan",
-        id: 86,
+        id: 92,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1836,7 +1962,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hset",
-        id: 87,
+        id: 93,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1857,7 +1983,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hsetnx",
-        id: 88,
+        id: 94,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1878,7 +2004,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hstrlen",
-        id: 89,
+        id: 95,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1899,7 +2025,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hvals",
-        id: 90,
+        id: 96,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1920,7 +2046,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incr",
-        id: 91,
+        id: 97,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1941,7 +2067,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrby",
-        id: 92,
+        id: 98,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1962,7 +2088,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrbyfloat",
-        id: 93,
+        id: 99,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1983,7 +2109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "info",
-        id: 94,
+        id: 100,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -2004,7 +2130,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keys",
-        id: 95,
+        id: 101,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2025,7 +2151,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lastsave",
-        id: 96,
+        id: 102,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -2046,7 +2172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lcs",
-        id: 97,
+        id: 103,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2067,7 +2193,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lindex",
-        id: 98,
+        id: 104,
         arity: 3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2088,7 +2214,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "linsert",
-        id: 99,
+        id: 105,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2109,7 +2235,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "llen",
-        id: 100,
+        id: 106,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2130,7 +2256,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmove",
-        id: 101,
+        id: 107,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2151,7 +2277,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmpop",
-        id: 102,
+        id: 108,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -2172,7 +2298,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpop",
-        id: 103,
+        id: 109,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2193,7 +2319,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpos",
-        id: 104,
+        id: 110,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2214,7 +2340,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpush",
-        id: 105,
+        id: 111,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2235,7 +2361,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpushx",
-        id: 106,
+        id: 112,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2256,7 +2382,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrange",
-        id: 107,
+        id: 113,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2277,7 +2403,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrem",
-        id: 108,
+        id: 114,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2298,7 +2424,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lset",
-        id: 109,
+        id: 115,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2319,7 +2445,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ltrim",
-        id: 110,
+        id: 116,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2340,7 +2466,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "memory",
-        id: 111,
+        id: 117,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2357,7 +2483,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "memory|purge",
-                id: 112,
+                id: 118,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2378,7 +2504,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|malloc-stats",
-                id: 113,
+                id: 119,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2399,7 +2525,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|usage",
-                id: 114,
+                id: 120,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2420,7 +2546,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|stats",
-                id: 115,
+                id: 121,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2441,7 +2567,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|doctor",
-                id: 116,
+                id: 122,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2462,7 +2588,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|help",
-                id: 117,
+                id: 123,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2487,7 +2613,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mget",
-        id: 118,
+        id: 124,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2508,7 +2634,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "move",
-        id: 119,
+        id: 125,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2529,7 +2655,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mset",
-        id: 120,
+        id: 126,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2550,7 +2676,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "msetnx",
-        id: 121,
+        id: 127,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2571,7 +2697,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "multi",
-        id: 122,
+        id: 128,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -2592,7 +2718,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "object",
-        id: 123,
+        id: 129,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2609,7 +2735,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "object|idletime",
-                id: 124,
+                id: 130,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2630,7 +2756,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|help",
-                id: 125,
+                id: 131,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2651,7 +2777,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|freq",
-                id: 126,
+                id: 132,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2672,7 +2798,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|encoding",
-                id: 127,
+                id: 133,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2693,7 +2819,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|refcount",
-                id: 128,
+                id: 134,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2718,7 +2844,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "persist",
-        id: 129,
+        id: 135,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2739,7 +2865,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpire",
-        id: 130,
+        id: 136,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2760,7 +2886,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpireat",
-        id: 131,
+        id: 137,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2781,7 +2907,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpiretime",
-        id: 132,
+        id: 138,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2802,7 +2928,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ping",
-        id: 133,
+        id: 139,
         arity: -1,
         flags: flags::FAST,
         flag_names: &["fast"],
@@ -2823,7 +2949,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psetex",
-        id: 134,
+        id: 140,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2844,7 +2970,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psubscribe",
-        id: 135,
+        id: 141,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -2865,7 +2991,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pttl",
-        id: 136,
+        id: 142,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2886,7 +3012,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 137,
+        id: 143,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -2907,7 +3033,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 138,
+        id: 144,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2924,7 +3050,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 139,
+                id: 145,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2945,7 +3071,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 140,
+                id: 146,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2966,7 +3092,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 141,
+                id: 147,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -2987,7 +3113,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 142,
+                id: 148,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3008,7 +3134,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 143,
+                id: 149,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3029,7 +3155,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 144,
+                id: 150,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3054,7 +3180,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 145,
+        id: 151,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3075,7 +3201,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 146,
+        id: 152,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3096,7 +3222,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 147,
+        id: 153,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3117,7 +3243,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rename",
-        id: 148,
+        id: 154,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3138,7 +3264,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 149,
+        id: 155,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3159,7 +3285,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        id: 150,
+        id: 156,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3180,7 +3306,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "restore",
-        id: 151,
+        id: 157,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3201,7 +3327,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpop",
-        id: 152,
+        id: 158,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3222,7 +3348,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 153,
+        id: 159,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3243,7 +3369,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 154,
+        id: 160,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3264,7 +3390,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 155,
+        id: 161,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3285,7 +3411,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 156,
+        id: 162,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3306,7 +3432,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 157,
+        id: 163,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3327,7 +3453,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 158,
+        id: 164,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3348,7 +3474,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "script",
-        id: 159,
+        id: 165,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3365,7 +3491,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "script|debug",
-                id: 160,
+                id: 166,
                 arity: 3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3386,7 +3512,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|help",
-                id: 161,
+                id: 167,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3407,7 +3533,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|exists",
-                id: 162,
+                id: 168,
                 arity: -3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3428,7 +3554,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|flush",
-                id: 163,
+                id: 169,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3449,7 +3575,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|kill",
-                id: 164,
+                id: 170,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -3470,7 +3596,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|load",
-                id: 165,
+                id: 171,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::STALE,
                 flag_names: &["noscript", "stale"],
@@ -3495,7 +3621,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 166,
+        id: 172,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3516,7 +3642,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 167,
+        id: 173,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3537,7 +3663,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 168,
+        id: 174,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -3558,7 +3684,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 169,
+        id: 175,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3578,8 +3704,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "setbit",
+        id: 176,
+        arity: 4,
+        flags: flags::WRITE | flags::DENYOOM,
+        flag_names: &["write", "denyoom"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x03s\x02RWs\x06accesss\x06update\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "bitmap",
+        summary: "Sets or clears the bit at offset in the string value stored at key",
+        since: "2.2.0",
+        complexity: "O(1)",
+        syntax: "SETBIT key offset value",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x03m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x06offset\x04types\x07integerm\x02\x04names\x05value\x04types\x07integer"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::bitmap::setbit),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "setex",
-        id: 170,
+        id: 177,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3600,7 +3747,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 171,
+        id: 178,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3621,7 +3768,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 172,
+        id: 179,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3642,7 +3789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 173,
+        id: 180,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -3663,7 +3810,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 174,
+        id: 181,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3684,7 +3831,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 175,
+        id: 182,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -3705,7 +3852,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 176,
+        id: 183,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3726,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 177,
+        id: 184,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3747,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smembers",
-        id: 178,
+        id: 185,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3768,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 179,
+        id: 186,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3789,7 +3936,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 180,
+        id: 187,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3810,7 +3957,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 181,
+        id: 188,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -3831,7 +3978,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 182,
+        id: 189,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -3852,7 +3999,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 183,
+        id: 190,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3873,7 +4020,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 184,
+        id: 191,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -3894,7 +4041,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 185,
+        id: 192,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3915,7 +4062,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 186,
+        id: 193,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3936,7 +4083,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 187,
+        id: 194,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3957,7 +4104,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 188,
+        id: 195,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3978,7 +4125,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 189,
+        id: 196,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3999,7 +4146,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 190,
+        id: 197,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4020,7 +4167,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 191,
+        id: 198,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4041,7 +4188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 192,
+        id: 199,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4062,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 193,
+        id: 200,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4083,7 +4230,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 194,
+        id: 201,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4104,7 +4251,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 195,
+        id: 202,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4125,7 +4272,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "time",
-        id: 196,
+        id: 203,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4146,7 +4293,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 197,
+        id: 204,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4167,7 +4314,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 198,
+        id: 205,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4188,7 +4335,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 199,
+        id: 206,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4209,7 +4356,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 200,
+        id: 207,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4230,7 +4377,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 201,
+        id: 208,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4251,7 +4398,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 202,
+        id: 209,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -4272,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "watch",
-        id: 203,
+        id: 210,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -4293,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 204,
+        id: 211,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4314,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 205,
+        id: 212,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4335,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 206,
+        id: 213,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4356,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 207,
+        id: 214,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4377,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 208,
+        id: 215,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4398,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 209,
+        id: 216,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4415,7 +4562,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 210,
+                id: 217,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -4436,7 +4583,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 211,
+                id: 218,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -4457,7 +4604,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 212,
+                id: 219,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -4478,7 +4625,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 213,
+                id: 220,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -4499,7 +4646,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 214,
+                id: 221,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -4520,7 +4667,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 215,
+                id: 222,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4545,7 +4692,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 216,
+        id: 223,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4562,7 +4709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 217,
+                id: 224,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4583,7 +4730,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 218,
+                id: 225,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4604,7 +4751,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 219,
+                id: 226,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4625,7 +4772,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 220,
+                id: 227,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -4650,7 +4797,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 221,
+        id: 228,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4671,7 +4818,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 222,
+        id: 229,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4692,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 223,
+        id: 230,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4713,7 +4860,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 224,
+        id: 231,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -4734,7 +4881,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 225,
+        id: 232,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -4755,7 +4902,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 226,
+        id: 233,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4776,7 +4923,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 227,
+        id: 234,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4797,7 +4944,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 228,
+        id: 235,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4818,7 +4965,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 229,
+        id: 236,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4839,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 230,
+        id: 237,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4860,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 231,
+        id: 238,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4881,7 +5028,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 232,
+        id: 239,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4902,7 +5049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 233,
+        id: 240,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4923,7 +5070,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 234,
+        id: 241,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4944,7 +5091,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 235,
+        id: 242,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4965,7 +5112,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 236,
+        id: 243,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4986,7 +5133,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 237,
+        id: 244,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5007,7 +5154,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 238,
+        id: 245,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5028,7 +5175,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 239,
+        id: 246,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -5049,7 +5196,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 240,
+        id: 247,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5070,7 +5217,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 241,
+        id: 248,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5091,7 +5238,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 242,
+        id: 249,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5112,7 +5259,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 243,
+        id: 250,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5133,7 +5280,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 244,
+        id: 251,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5154,7 +5301,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 245,
+        id: 252,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5175,7 +5322,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 246,
+        id: 253,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5196,7 +5343,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 247,
+        id: 254,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5217,7 +5364,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 248,
+        id: 255,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5238,7 +5385,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 249,
+        id: 256,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5259,7 +5406,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 250,
+        id: 257,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5280,7 +5427,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 251,
+        id: 258,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5301,7 +5448,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 252,
+        id: 259,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5322,7 +5469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 253,
+        id: 260,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5343,7 +5490,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 254,
+        id: 261,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5364,7 +5511,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 255,
+        id: 262,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5385,7 +5532,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 256,
+        id: 263,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5406,7 +5553,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 257,
+        id: 264,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5427,7 +5574,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 258,
+        id: 265,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5448,7 +5595,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 259,
+        id: 266,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5469,7 +5616,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 260,
+        id: 267,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5491,4 +5638,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 261;
+pub const COMMAND_COUNT: usize = 268;
