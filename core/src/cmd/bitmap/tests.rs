@@ -25,12 +25,10 @@ fn popcount_and_first_bit_match_a_bit_loop() {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                if x % 3 == 0 {
-                    0
-                } else if x % 3 == 1 {
-                    0xff
-                } else {
-                    x as u8
+                match x % 3 {
+                    0 => 0,
+                    1 => 0xff,
+                    _ => x as u8,
                 }
             })
             .collect();
