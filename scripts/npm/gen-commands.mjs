@@ -172,12 +172,13 @@ function valueOf(a, v, depth = 0) {
   throw new Unsupported();
 }
 
-/** Flattens optional untokened blocks (HELLO's `[protover [AUTH ...] [SETNAME ...]]`). */
+/** Flattens optional untokened blocks (HELLO's `[protover [AUTH ...] [SETNAME ...]]`);
+ * every member becomes optional (BITCOUNT's `[start end [BYTE | BIT]]`: `end` too). */
 function flatten(args) {
   const out = [];
   for (const a of args) {
     if (a.type === 'block' && !a.token && isOptional(a) && !isMultiple(a)) {
-      out.push(...a.arguments.map((c, i) => (i === 0 && !isOptional(c) ? { ...c, flags: [...(c.flags ?? []), 'optional'] } : c)));
+      out.push(...a.arguments.map((c) => (isOptional(c) ? c : { ...c, flags: [...(c.flags ?? []), 'optional'] })));
     } else out.push(a);
   }
   return out;

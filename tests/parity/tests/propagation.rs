@@ -562,6 +562,38 @@ fn sets_lists_and_sorted_sets_propagate_their_effects() {
     ]);
 }
 
+/// Bitmaps: SETBIT and BITFIELD propagate only when something changed (a created or
+/// grown string counts), BITOP as itself when it stores or deletes, BITFIELD_RO never.
+#[test]
+fn bitmap_writes_propagate_only_when_they_change_something() {
+    let mut p = Pair::new(1);
+    p.run(&[
+        "SETBIT b 0 0",
+        "SETBIT b 0 0",
+        "SETBIT b 0 1",
+        "SETBIT b 0 1",
+        "SETBIT b 100 0",
+        "SET n 1",
+        "SETBIT n 7 1",
+        "SETBIT n 7 0",
+        "BITFIELD f SET i5 0 0",
+        "BITFIELD f SET i5 0 0",
+        "BITFIELD f SET i5 0 1 GET u8 0",
+        "BITFIELD f GET u8 0",
+        "BITFIELD f OVERFLOW FAIL INCRBY u2 0 100",
+        "BITFIELD g OVERFLOW FAIL INCRBY u2 0 100",
+        "BITFIELD f INCRBY i5 0 0",
+        "BITFIELD f SET i8 100 -1 SET i8 100 -1",
+        "BITFIELD_RO f GET u8 0",
+        "BITOP AND d b f",
+        "BITOP OR d nothing",
+        "BITOP OR d nothing",
+        "BITOP NOT d f",
+        "BITOP XOR b b",
+        "BITFIELD f SET u8 #1 255 INCRBY u8 #1 1",
+    ]);
+}
+
 #[test]
 fn blocked_clients_served_later_propagate_their_effects() {
     let mut p = Pair::new(3);
