@@ -28,10 +28,10 @@ const OUT = path.join(ROOT, 'js/src/commands.generated.ts');
 // Members of Connection/Cinder a command method must not shadow: such commands get a
 // `Command` suffix (EXEC would otherwise hide the redis-cli line runner `exec`).
 // MULTI, SUBSCRIBE and PSUBSCRIBE are also taken: `multi()` returns a transaction builder,
-// `subscribe`/`psubscribe` take a listener (see js/src/cinder.ts).
+// `subscribe`/`psubscribe` take a listener (see js/src/cinder.ts). SAVE: `Cinder.save()` returns a snapshot.
 const RESERVED = new Set(['call', 'callBuffer', 'exec', 'resp', 'close', 'connection', 'isOpen',
   'advanceTime', 'setTime', 'currentTime', 'constructor', 'engine', 'id', 'multi', 'subscribe', 'psubscribe',
-  'onKeyspaceEvent', 'eval', 'evalsha', 'fcall', 'defineScript']);
+  'onKeyspaceEvent', 'eval', 'evalsha', 'fcall', 'defineScript', 'save', 'load', 'flush']);
 
 /** The metadata word holding the output buffer's address (`MetaWord.OutputAddr`, js/src/layout.ts). */
 const OUTPUT_ADDR = Number(readFileSync(path.join(ROOT, 'js/src/layout.ts'), 'utf8').match(/OutputAddr = (\d+)/)[1]);
