@@ -211,6 +211,11 @@ impl BulkArray {
         BulkArray { encoded: Vec::with_capacity(bytes), count: 0 }
     }
 
+    /// The encoded elements and their number.
+    pub(crate) fn encoded(&self) -> (&[u8], usize) {
+        (&self.encoded, self.count)
+    }
+
     /// Appends one bulk string.
     #[inline]
     pub fn push(&mut self, b: &[u8]) {
@@ -256,7 +261,7 @@ impl From<CmdError> for Reply {
 }
 
 /// Redis replaces newlines in error and status text with spaces so the line stays one line.
-fn sanitize_error(s: &str) -> Cow<'_, [u8]> {
+pub(crate) fn sanitize_error(s: &str) -> Cow<'_, [u8]> {
     if s.bytes().any(|b| b == b'\r' || b == b'\n') {
         Cow::Owned(s.bytes().map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect())
     } else {

@@ -13,6 +13,7 @@ mod shim;
 mod wire;
 
 pub use sha1::sha1_hex;
+pub use wire::Wire;
 
 /// A reply value crossing the boundary in either direction (what `redis.call` returns into Lua, what a script
 /// returns). Mirrors the core's `Reply` minus host-only variants.
@@ -79,6 +80,13 @@ pub trait Host {
     /// included, e.g. `b"WRONGTYPE Operation against..."`); the lua crate raises it for `redis.call` (an error
     /// table, as Redis 7.0) or returns it as a table for `redis.pcall`. Must not panic (it runs under C frames).
     fn call(&mut self, argv: &[&[u8]], resp: Resp) -> Value;
+    /// `call`, writing the reply through `out` instead of returning a [`Value`] (what the
+    /// Lua side reads; a host overrides it to skip building values). Same contract as
+    /// `call`.
+    fn call_wire(&mut self, argv: &[&[u8]], resp: Resp, out: &mut Wire<'_>) {
+        let v = self.call(argv, resp);
+        out.value(&v);
+    }
     /// `redis.log(level, ...)`: the message is the arguments joined with spaces.
     fn log(&mut self, level: LogLevel, message: &[u8]);
     /// `redis.set_repl(flags)` (flags already validated: 0..=3). Returns a full error text to raise

@@ -60,6 +60,15 @@ fn strip_zeros(s: &mut String) {
 
 /// The body of a `%e/%f/%g` conversion of the non-negative finite `v`.
 pub(crate) fn fmt_double(v: f64, conv: u8, prec: usize, alt: bool) -> String {
+    if conv | 0x20 == b'g' && !alt && v.is_sign_positive() && v < 1e15 && v.fract() == 0.0 {
+        // A whole number with at most `prec` digits (most numbers scripts print: ids,
+        // counters, millisecond times) is its digits under %g; no exponent search.
+        let n = v as u64;
+        let digits = n.checked_ilog10().map_or(1, |d| d as usize + 1);
+        if digits <= prec.max(1) {
+            return n.to_string();
+        }
+    }
     let upper = conv.is_ascii_uppercase();
     match conv.to_ascii_lowercase() {
         b'f' => {
@@ -553,6 +562,38 @@ mod wasm_malloc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_under_g_take_the_short_path_with_the_same_text() {
+        for v in
+            [0.0, 1.0, 9.0, 10.0, 99.0, 1e13, 99_999_999_999_999.0, 1e14, 1_700_000_000_123.0, 999_999_999_999_999.0]
+        {
+            for prec in [0, 1, 2, 6, 14, 17] {
+                for conv in [b'g', b'G'] {
+                    let got = fmt_double(v, conv, prec, false);
+                    let want = general_g(v, conv, prec);
+                    assert_eq!(got, want, "{v} %.{prec}{}", conv as char);
+                }
+            }
+        }
+    }
+
+    /// %g through the general path (as before the whole-number short path).
+    fn general_g(v: f64, conv: u8, prec: usize) -> String {
+        let upper = conv.is_ascii_uppercase();
+        let p = if prec == 0 { 1 } else { prec };
+        let (_, x) = exp_parts(v, p - 1);
+        if x < p as i32 && x >= -4 {
+            let mut s = format!("{v:.*}", (p as i32 - 1 - x) as usize);
+            strip_zeros(&mut s);
+            s
+        } else {
+            let (mut m, e) = exp_parts(v, p - 1);
+            strip_zeros(&mut m);
+            push_exp(&mut m, e, upper);
+            m
+        }
+    }
 
     #[test]
     fn formats_like_glibc() {

@@ -141,9 +141,8 @@ unsafe extern "C" fn cinder_rs_call(
 ) -> c_int {
     // SAFETY: C's contract (cinder_vm.c).
     let (c, args) = unsafe { (ctx(host), argv_slices(argc, argv, lens)) };
-    let reply = c.host.call(&args, if resp == 3 { Resp::Three } else { Resp::Two });
     c.reply.clear();
-    wire::encode(&reply, &mut c.reply);
+    c.host.call_wire(&args, if resp == 3 { Resp::Three } else { Resp::Two }, &mut wire::Wire(&mut c.reply));
     // SAFETY: out pointers are writable; the buffer lives in the HostCtx until the next call.
     unsafe {
         *out = c.reply.as_ptr() as *const c_char;

@@ -52,6 +52,81 @@ pub(crate) fn encode(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// Writes replies in this format straight from a host's own reply type, without building
+/// [`Value`]s (see [`crate::Host::call_wire`]). Each method appends one value; `array(n)`
+/// must be followed by its `n` elements.
+pub struct Wire<'a>(pub(crate) &'a mut Vec<u8>);
+
+impl Wire<'_> {
+    /// A writer appending to `out`.
+    pub fn new(out: &mut Vec<u8>) -> Wire<'_> {
+        Wire(out)
+    }
+
+    fn bytes(&mut self, tag: u8, b: &[u8]) {
+        self.0.push(tag);
+        self.0.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        self.0.extend_from_slice(b);
+    }
+
+    /// `Value::Nil`.
+    pub fn nil(&mut self) {
+        self.0.push(b'n');
+    }
+
+    /// `Value::NilArray`.
+    pub fn nil_array(&mut self) {
+        self.0.push(b'N');
+    }
+
+    /// `Value::Int`.
+    pub fn int(&mut self, i: i64) {
+        self.0.push(b'i');
+        self.0.extend_from_slice(&i.to_le_bytes());
+    }
+
+    /// `Value::Bulk`.
+    pub fn bulk(&mut self, b: &[u8]) {
+        self.bytes(b'b', b);
+    }
+
+    /// `Value::Status`.
+    pub fn status(&mut self, b: &[u8]) {
+        self.bytes(b's', b);
+    }
+
+    /// `Value::Error` (the full text, code included).
+    pub fn error(&mut self, b: &[u8]) {
+        self.bytes(b'e', b);
+    }
+
+    /// The header of a `Value::Array` of `n` elements.
+    pub fn array(&mut self, n: usize) {
+        self.0.push(b'a');
+        self.0.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+
+    /// Any value.
+    pub fn value(&mut self, v: &Value) {
+        encode(v, self.0);
+    }
+
+    /// Bytes written so far (to undo a partial value with [`Wire::truncate`]).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Drops everything written after `len`.
+    pub fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+}
+
 /// Reads one value from `data` at `*pos`. Malformed input (never produced by the C side) gives `Nil`.
 pub(crate) fn decode(data: &[u8], pos: &mut usize) -> Value {
     fn take<'a>(data: &'a [u8], pos: &mut usize, n: usize) -> &'a [u8] {

@@ -9,6 +9,8 @@
 // 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page, and
 //    idb:// persistence (tests/npm/browser/persist.mjs)
 // 5. the playground (web-demo/): its browser tests (web-demo/test/run.mjs)
+// 6. BullMQ in-process: tests/bullmq/inprocess.test.mjs (the npm package through an
+//    ioredis-shaped shim, compared with redis-server)
 //
 // Every runtime runs the shared session recorded from real Redis (tests/npm/session.txt).
 // All steps run even after a failure; the exit code is non-zero if any failed.
@@ -207,6 +209,16 @@ await step('web-demo: the playground in Chromium', async () => {
   const bad = r.checks.filter((c) => !c.ok);
   if (bad.length) throw new Error(JSON.stringify(bad, null, 1));
   return `${r.checks.length} checks, ${r.skipped.length} skipped; ${(r.weight.total / 1024).toFixed(0)} KiB gzip, interactive after ${r.tti.toFixed(0)} ms`;
+});
+
+await step('BullMQ in-process: Queue + Worker + FlowProducer + QueueEvents vs redis-server', () => {
+  // tests/bullmq's dependencies (bullmq, ioredis) come from its lock file, from npm's cache.
+  const dir = path.join(ROOT, 'tests/bullmq');
+  if (!existsSync(path.join(dir, 'node_modules/bullmq'))) {
+    execFileSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  execFileSync('node', ['inprocess.test.mjs'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], timeout: 60_000 });
+  return 'the npm package observed the same results as redis-server';
 });
 
 rmSync(project, { recursive: true, force: true });

@@ -7,7 +7,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Log levels, as Redis's `LL_*`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[allow(dead_code)] // Debug and Verbose are for completeness with Redis's levels.
 pub enum Level {
     /// `.`
     Debug,
@@ -62,6 +61,11 @@ fn stamp(ms: u64) -> String {
 
 /// Writes one log line.
 pub fn log(level: Level, msg: &str) {
+    log_bytes(level, msg.as_bytes());
+}
+
+/// Writes one log line whose message is raw bytes (as Redis writes `redis.log`'s).
+pub fn log_bytes(level: Level, msg: &[u8]) {
     let ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
     let role = if CHILD.load(std::sync::atomic::Ordering::Relaxed) { 'C' } else { 'M' };
     let mark = match level {
@@ -70,9 +74,11 @@ pub fn log(level: Level, msg: &str) {
         Level::Notice => '*',
         Level::Warning => '#',
     };
-    let line = format!("{}:{} {} {} {}\n", std::process::id(), role, stamp(ms), mark, msg);
+    let mut line = format!("{}:{} {} {} ", std::process::id(), role, stamp(ms), mark).into_bytes();
+    line.extend_from_slice(msg);
+    line.push(b'\n');
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(line.as_bytes());
+    let _ = out.write_all(&line);
     let _ = out.flush();
 }
 
@@ -84,6 +90,24 @@ pub fn notice(msg: &str) {
 /// A warning line.
 pub fn warning(msg: &str) {
     log(Level::Warning, msg);
+}
+
+/// `redis.log` lines into this log (the engine already dropped those below `loglevel`).
+pub struct ScriptLog;
+
+impl cinder_core::cmd::scripting::ScriptLog for ScriptLog {
+    fn log(&mut self, level: cinder_core::cmd::scripting::LogLevel, message: &[u8]) {
+        use cinder_core::cmd::scripting::LogLevel as L;
+        let level = match level {
+            L::Debug => Level::Debug,
+            L::Verbose => Level::Verbose,
+            L::Notice => Level::Notice,
+            L::Warning => Level::Warning,
+        };
+        // Redis prints the message as a C string: it ends at a NUL byte.
+        let end = message.iter().position(|&b| b == 0).unwrap_or(message.len());
+        log_bytes(level, &message[..end]);
+    }
 }
 
 #[cfg(test)]

@@ -144,6 +144,7 @@ impl Server {
         let lent = std::rc::Rc::new(std::cell::RefCell::new(Lent::default()));
         let registry = poll.registry().try_clone()?;
         engine.state.scripting.busy_host = Some(Box::new(ServerBusy { lent: lent.clone(), registry, now_ms: 0 }));
+        engine.state.scripting.log_host = Some(Box::new(crate::log::ScriptLog));
         let mut listeners = listeners;
         for (i, l) in listeners.iter_mut().enumerate() {
             poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;

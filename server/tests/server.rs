@@ -398,3 +398,58 @@ fn info_reports_host_facts_and_protocol_errors() {
     let used: u64 = text.split("used_memory:").nth(1).unwrap().split("\r\n").next().unwrap().parse().unwrap();
     assert!(used > 10_000, "used_memory {used}");
 }
+
+#[test]
+fn redis_log_writes_log_lines_at_loglevel() {
+    // Redis 7.0.15 prints `pid:M dd Mon yyyy hh:mm:ss.mmm # warn 1 2.5`, `* note`, `# a`
+    // (the message ends at a NUL) and nothing below `loglevel`.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = std::env::temp_dir().join(format!("cinder-srv-log-{}-{}", std::process::id(), port));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cinder-server"))
+        .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn cinder-server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut c = loop {
+        if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    c.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    let script = "redis.log(redis.LOG_WARNING, 'warn', 1, 2.5) redis.log(redis.LOG_NOTICE, 'note') \
+                  redis.log(redis.LOG_VERBOSE, 'verb') redis.log(redis.LOG_WARNING, 'a\\0b')";
+    let cmd = format!("*3\r\n$4\r\nEVAL\r\n${}\r\n{}\r\n$1\r\n0\r\n", script.len(), script);
+    assert_eq!(exchange(&mut c, cmd.as_bytes()).0, b"$-1\r\n");
+    assert_eq!(exchange(&mut c, b"CONFIG SET loglevel warning\r\n").0, b"+OK\r\n");
+    let script = "redis.log(redis.LOG_NOTICE, 'hidden') redis.log(redis.LOG_WARNING, 'shown')";
+    let cmd = format!("*3\r\n$4\r\nEVAL\r\n${}\r\n{}\r\n$1\r\n0\r\n", script.len(), script);
+    assert_eq!(exchange(&mut c, cmd.as_bytes()).0, b"$-1\r\n");
+    let _ = exchange(&mut c, b"SHUTDOWN NOSAVE\r\n");
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let pid = child.id();
+    let lines: Vec<&str> =
+        out.lines().filter(|l| !l.contains("Ready to accept") && !l.contains("initialized")).collect();
+    let script_lines: Vec<(&str, &str)> = lines
+        .iter()
+        .filter_map(|l| {
+            // `pid:M 06 Dec 2026 20:58:27.064 # warn 1 2.5`
+            let rest = l.strip_prefix(&format!("{pid}:M "))?;
+            let (stamp, msg) = rest.split_at(25);
+            assert_eq!((stamp.as_bytes()[2], stamp.as_bytes()[24]), (b' ', b' '), "{l}");
+            Some((&msg[..1], &msg[2..]))
+        })
+        .filter(|(_, m)| {
+            ["warn", "note", "verb", "a", "hidden", "shown"].iter().any(|w| m.split(' ').next() == Some(*w))
+        })
+        .collect();
+    assert_eq!(script_lines, [("#", "warn 1 2.5"), ("*", "note"), ("#", "a"), ("#", "shown")], "{out}");
+}

@@ -38,8 +38,8 @@ async function startServer(bin) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The BullMQ program: returns what it observed, in a form that does not depend on timing. */
-async function scenario(port) {
-  const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null };
+export async function scenario(connect) {
+  const connection = connect();
   const queue = new Queue('jobs', { connection });
   const events = [];
   const progress = [];
@@ -57,11 +57,18 @@ async function scenario(port) {
       return Object.values(children).sort((a, b) => a - b);
     }
     return { name: job.name, double: (job.data.n ?? 0) * 2 };
-  }, { connection, limiter: { max: 50, duration: 1000 } });
+  }, { connection: connect(), limiter: { max: 50, duration: 1000 } });
   worker.on('completed', (job, result) => events.push(['completed', job.name, JSON.stringify(result)]));
   worker.on('failed', (job, err) => events.push(['failed', job.name, err.message, job.attemptsMade]));
   worker.on('progress', (job, p) => progress.push([job.name, JSON.stringify(p)]));
   await worker.waitUntilReady();
+  // QueueEvents reads the events stream with XREAD BLOCK on its own connection.
+  const queueEvents = new QueueEvents('jobs', { connection: connect() });
+  const streamed = {};
+  for (const name of ['added', 'completed', 'failed', 'progress', 'paused', 'resumed']) {
+    queueEvents.on(name, () => { streamed[name] = (streamed[name] ?? 0) + 1; });
+  }
+  await queueEvents.waitUntilReady();
 
   await queue.add('plain', { n: 1 });
   await queue.addBulk([{ name: 'bulk1', data: { n: 2 } }, { name: 'bulk2', data: { n: 3 } }]);
@@ -70,7 +77,7 @@ async function scenario(port) {
   await queue.add('fail', { n: 6 }, { attempts: 2, backoff: { type: 'fixed', delay: 50 } });
   await queue.add('progress', { n: 7 });
   await queue.add('prio', { n: 8 }, { priority: 3 });
-  const flow = new FlowProducer({ connection });
+  const flow = new FlowProducer({ connection: connect() });
   await flow.add({
     name: 'parent', queueName: 'jobs',
     children: [{ name: 'child', data: { n: 10 }, queueName: 'jobs' }, { name: 'child', data: { n: 20 }, queueName: 'jobs' }],
@@ -92,6 +99,7 @@ async function scenario(port) {
   const failed = (await queue.getFailed()).map((j) => [j.name, j.failedReason, j.attemptsMade]);
   const retryJob = (await queue.getCompleted()).find((j) => j.name === 'retry');
   await worker.close();
+  await queueEvents.close();
   await flow.close();
   await queue.obliterate({ force: true });
   await queue.close();
@@ -104,18 +112,32 @@ async function scenario(port) {
     counts,
     failed,
     retryAttempts: retryJob?.attemptsMade,
+    streamed,
   };
 }
 
-const redis = await startServer(REDIS);
-const cinder = await startServer(CINDER);
-try {
-  const expected = await scenario(redis.port);
-  const got = await scenario(cinder.port);
-  console.log(JSON.stringify(expected, null, 1));
-  assert.deepEqual(got, expected);
-  console.log('BullMQ: cinder-server observed the same results as redis-server');
-} finally {
-  redis.child.kill();
-  cinder.child.kill();
+/** Connection options for a TCP server (BullMQ makes its own ioredis clients). */
+export const tcp = (port) => () => ({ host: '127.0.0.1', port, maxRetriesPerRequest: null });
+
+/** The scenario against real redis-server: the expected results. */
+export async function expectedResults() {
+  const redis = await startServer(REDIS);
+  try {
+    return await scenario(tcp(redis.port));
+  } finally {
+    redis.child.kill();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const expected = await expectedResults();
+  const cinder = await startServer(CINDER);
+  try {
+    const got = await scenario(tcp(cinder.port));
+    console.log(JSON.stringify(expected, null, 1));
+    assert.deepEqual(got, expected);
+    console.log('BullMQ: cinder-server observed the same results as redis-server');
+  } finally {
+    cinder.child.kill();
+  }
 }

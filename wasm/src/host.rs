@@ -209,6 +209,7 @@ impl Host {
         };
         let mut engine = Engine::new(EngineOptions { seed, now_us, config, host });
         engine.state.scripting.busy_host = Some(Box::new(crate::busy::WasmBusy));
+        engine.state.scripting.log_host = Some(Box::new(crate::scriptlog::ConsoleLog));
         engine.state.scripting.vm_memory_limit = crate::busy::LUA_MEMORY_LIMIT;
         let clock = Clock::new(mode, &engine, now_us);
         let mut h = Host {

@@ -17,6 +17,7 @@ pub mod instances;
 pub mod layout;
 mod panic;
 pub mod persist;
+pub mod scriptlog;
 
 use wasm_bindgen::prelude::*;
 

@@ -39,7 +39,9 @@ impl Host for LoadHost<'_> {
     fn call(&mut self, _argv: &[&[u8]], _resp: Resp) -> Value {
         Value::Error(b"ERR redis.call can only be called inside a script invocation".to_vec())
     }
-    fn log(&mut self, _level: LogLevel, _message: &[u8]) {}
+    fn log(&mut self, level: LogLevel, message: &[u8]) {
+        super::script_log(self.st, level, message);
+    }
     fn set_repl(&mut self, _flags: i32) -> Result<(), Vec<u8>> {
         Err(b"ERR redis.set_repl can only be called inside a script invocation".to_vec())
     }

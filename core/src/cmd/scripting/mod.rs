@@ -23,6 +23,7 @@ pub mod run;
 #[cfg(test)]
 mod tests;
 
+pub use cinder_lua::LogLevel;
 pub use eval::{
     eval, eval_ro, evalsha, evalsha_ro, script_debug, script_exists, script_flush, script_help, script_kill,
     script_load,
@@ -63,6 +64,40 @@ pub struct Scripting {
     /// The host's clock and busy-script handler (none: time stands still during a script,
     /// so no script is ever busy).
     pub busy_host: Option<Box<dyn BusyHost>>,
+    /// Where `redis.log` lines go (none: dropped, as with no log file). Lines below
+    /// `loglevel` never reach it.
+    pub log_host: Option<Box<dyn ScriptLog>>,
+}
+
+/// A host's log for `redis.log` (Redis's `serverLogRaw`): the host writes the line in
+/// its log format.
+pub trait ScriptLog {
+    /// Writes one `redis.log` message (its arguments joined with spaces) at `level`,
+    /// which is at or above the `loglevel` configuration.
+    fn log(&mut self, level: LogLevel, message: &[u8]);
+}
+
+/// `redis.log`: hands the message to the host's log when `level` is at or above the
+/// `loglevel` configuration (Redis drops the others before formatting them).
+pub(crate) fn script_log(st: &mut crate::engine::EngineState, level: LogLevel, message: &[u8]) {
+    let rank = |l: LogLevel| match l {
+        LogLevel::Debug => 0,
+        LogLevel::Verbose => 1,
+        LogLevel::Notice => 2,
+        LogLevel::Warning => 3,
+    };
+    let verbosity = match st.config.loglevel.as_str() {
+        "debug" => 0,
+        "verbose" => 1,
+        "notice" => 2,
+        _ => 3,
+    };
+    if rank(level) < verbosity {
+        return;
+    }
+    if let Some(host) = st.scripting.log_host.as_mut() {
+        host.log(level, message);
+    }
 }
 
 impl std::fmt::Debug for Scripting {

@@ -5,7 +5,7 @@
 //! [`BusyHost`], to serve other clients while a script runs past
 //! `busy-reply-threshold`).
 
-use cinder_lua::{Host, LogLevel, Resp, Value};
+use cinder_lua::{Host, LogLevel, Resp, Value, Wire};
 
 use super::flags::{ALLOW_OOM, EVAL_COMPAT_MODE, NO_WRITES};
 use crate::client::{Client, ClientHandle, ClientTable, ConnInfo};
@@ -266,27 +266,29 @@ impl ScriptHost<'_> {
     }
 }
 
-impl Host for ScriptHost<'_> {
-    fn call(&mut self, argv: &[&[u8]], resp: Resp) -> Value {
+impl ScriptHost<'_> {
+    /// Redis's `scriptCall`: the checks, then the command through `cmd::call` as the
+    /// script client. `Err` is a refusal as the value the script gets.
+    fn execute(&mut self, argv: &[&[u8]], resp: Resp) -> Result<Reply, Value> {
         if argv.is_empty() {
-            return Value::Error(b"ERR Please specify at least one argument for this redis lib call".to_vec());
+            return Err(Value::Error(b"ERR Please specify at least one argument for this redis lib call".to_vec()));
         }
         let spec = match cmd::lookup_argv(argv) {
             Ok(s) if s.arity_ok(argv.len()) => s,
             Ok(s) => {
                 self.st.cmd_calls.of(s).rejected += 1;
                 self.st.stats.record_error("ERR");
-                return Value::Error(b"ERR Wrong number of args calling Redis command from script".to_vec());
+                return Err(Value::Error(b"ERR Wrong number of args calling Redis command from script".to_vec()));
             }
             Err(_) => {
                 self.st.stats.record_error("ERR");
-                return Value::Error(b"ERR Unknown Redis command called from script".to_vec());
+                return Err(Value::Error(b"ERR Unknown Redis command called from script".to_vec()));
             }
         };
         if let Err(e) = self.check(spec) {
             self.st.cmd_calls.of(spec).rejected += 1;
             self.st.stats.record_error(e);
-            return Value::Error(e.as_bytes().to_vec());
+            return Err(Value::Error(e.as_bytes().to_vec()));
         }
         let repl = self.running().repl;
         let mark = self.st.propagation.unit_len();
@@ -310,14 +312,27 @@ impl Host for ScriptHost<'_> {
         if let Reply::Error(text) = &reply {
             self.st.stats.record_error(text);
         }
-        let mut buf = Vec::new();
-        reply.encode(self.sc.resp, &mut buf);
-        let mut pos = 0;
-        resp_to_value(&buf, &mut pos).unwrap_or(Value::Nil)
+        Ok(reply)
+    }
+}
+
+impl Host for ScriptHost<'_> {
+    fn call(&mut self, argv: &[&[u8]], resp: Resp) -> Value {
+        match self.execute(argv, resp) {
+            Ok(reply) => reply_to_value(&reply, self.sc.resp),
+            Err(v) => v,
+        }
     }
 
-    fn log(&mut self, _level: LogLevel, _message: &[u8]) {
-        // The core has no log; hosts that keep one may read it from here later.
+    fn call_wire(&mut self, argv: &[&[u8]], resp: Resp, out: &mut Wire<'_>) {
+        match self.execute(argv, resp) {
+            Ok(reply) => reply_to_wire(&reply, self.sc.resp, out),
+            Err(v) => out.value(&v),
+        }
+    }
+
+    fn log(&mut self, level: LogLevel, message: &[u8]) {
+        super::script_log(self.st, level, message);
     }
 
     fn set_repl(&mut self, flags: i32) -> Result<(), Vec<u8>> {
@@ -357,6 +372,59 @@ impl Host for ScriptHost<'_> {
         self.st.scripting.busy_host = Some(host);
         result
     }
+}
+
+/// A command's reply as Lua sees it: its protocol text (in `resp`) read back, as Redis
+/// converts it.
+fn reply_to_value(reply: &Reply, resp: u8) -> Value {
+    let mut buf = Vec::new();
+    reply.encode(resp, &mut buf);
+    let mut pos = 0;
+    resp_to_value(&buf, &mut pos).unwrap_or(Value::Nil)
+}
+
+/// [`reply_to_value`] written straight into the Lua crate's wire format: the common reply
+/// shapes directly, the rest through the protocol text (the same result either way).
+fn reply_to_wire(reply: &Reply, resp: u8, out: &mut Wire<'_>) {
+    let start = out.len();
+    if !direct_to_wire(reply, resp, out) {
+        out.truncate(start);
+        out.value(&reply_to_value(reply, resp));
+    }
+}
+
+/// Writes the replies whose conversion needs no protocol text (what [`resp_to_value`]
+/// would read back from their encoding); false for any other.
+fn direct_to_wire(reply: &Reply, resp: u8, out: &mut Wire<'_>) -> bool {
+    match reply {
+        Reply::Simple(s) if !s.as_bytes().windows(2).any(|w| w == b"\r\n") => out.status(s.as_bytes()),
+        Reply::Error(s) => out.error(&crate::reply::sanitize_error(s)),
+        Reply::Int(n) => out.int(*n),
+        Reply::Bulk(b) => out.bulk(b),
+        Reply::Nil => out.nil(),
+        Reply::NilArray if resp < 3 => out.nil_array(),
+        Reply::Array(items) => {
+            out.array(items.len());
+            return items.iter().all(|it| direct_to_wire(it, resp, out));
+        }
+        Reply::Map(pairs) if resp < 3 => {
+            out.array(pairs.len() * 2);
+            return pairs.iter().all(|(k, v)| direct_to_wire(k, resp, out) && direct_to_wire(v, resp, out));
+        }
+        Reply::BulkArray(a) => {
+            let (bytes, count) = a.encoded();
+            out.array(count);
+            let mut pos = 0;
+            for _ in 0..count {
+                match resp_to_value(bytes, &mut pos) {
+                    Some(v) => out.value(&v),
+                    None => return false,
+                }
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// A script's result as a reply to its caller. Iterative: a script may return thousands
@@ -542,6 +610,38 @@ mod tests {
         assert_eq!(parse(b",-inf\r\n"), Value::Double(f64::NEG_INFINITY));
         assert_eq!(parse(b"(123\r\n"), Value::BigNumber(b"123".to_vec()));
         assert_eq!(parse(b"=7\r\ntxt:abc\r\n"), Value::Verbatim(*b"txt", b"abc".to_vec()));
+    }
+
+    #[test]
+    fn replies_reach_lua_the_same_directly_or_through_the_protocol() {
+        let mut ba = crate::reply::BulkArray::with_capacity(16);
+        ba.push(b"x");
+        ba.push(b"");
+        let replies = vec![
+            Reply::Simple("OK".into()),
+            Reply::Simple("a\r\nb".into()),
+            Reply::error("ERR bad\r\nthing"),
+            Reply::Int(-7),
+            Reply::Bulk(b"v\r\n".to_vec()),
+            Reply::Nil,
+            Reply::NilArray,
+            Reply::Array(vec![Reply::Int(1), Reply::Array(vec![Reply::Nil, Reply::Bulk(b"k".to_vec())])]),
+            Reply::Array(vec![Reply::Int(1), Reply::Double(1.5), Reply::Bool(true)]),
+            Reply::Map(vec![(Reply::Bulk(b"f".to_vec()), Reply::Int(2))]),
+            Reply::Set(vec![Reply::Int(3)]),
+            Reply::BulkArray(ba),
+            Reply::Double(2.5),
+            Reply::Verbatim("txt", b"hi".to_vec()),
+            Reply::BigNumber(b"12".to_vec()),
+        ];
+        for resp in [2u8, 3] {
+            for r in &replies {
+                let (mut direct, mut slow) = (Vec::new(), Vec::new());
+                reply_to_wire(r, resp, &mut Wire::new(&mut direct));
+                Wire::new(&mut slow).value(&reply_to_value(r, resp));
+                assert_eq!(direct, slow, "{r:?} RESP{resp}");
+            }
+        }
     }
 
     #[test]

@@ -252,3 +252,34 @@ fn a_memory_cap_stops_a_script_that_allocates_without_end() {
     assert!(r.starts_with("-ERR ") && r.contains("not enough memory"), "{r}");
     assert_eq!(t.resp(&["EVAL", "return 'fine'", "0"]), "$4\r\nfine\r\n");
 }
+
+/// A log that keeps its lines.
+struct KeptLog(std::rc::Rc<std::cell::RefCell<Vec<(super::LogLevel, Vec<u8>)>>>);
+
+impl super::ScriptLog for KeptLog {
+    fn log(&mut self, level: super::LogLevel, message: &[u8]) {
+        self.0.borrow_mut().push((level, message.to_vec()));
+    }
+}
+
+#[test]
+fn redis_log_reaches_the_host_log_at_loglevel() {
+    use super::LogLevel::{Notice, Warning};
+    let mut t = TestEngine::new();
+    let lines = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    t.eng.state.scripting.log_host = Some(Box::new(KeptLog(lines.clone())));
+    let script = "redis.log(redis.LOG_WARNING, 'w', 1, 2.5) redis.log(redis.LOG_NOTICE, 'n') \
+                  redis.log(redis.LOG_VERBOSE, 'v') redis.log(redis.LOG_DEBUG, 'd')";
+    assert_eq!(t.resp(&["EVAL", script, "0"]), "$-1\r\n");
+    assert_eq!(*lines.borrow(), [(Warning, b"w 1 2.5".to_vec()), (Notice, b"n".to_vec())]);
+    lines.borrow_mut().clear();
+    assert_eq!(t.resp(&["CONFIG", "SET", "loglevel", "warning"]), "+OK\r\n");
+    assert_eq!(t.resp(&["EVAL", script, "0"]), "$-1\r\n");
+    assert_eq!(*lines.borrow(), [(Warning, b"w 1 2.5".to_vec())]);
+    // FUNCTION LOAD's top-level code logs too.
+    lines.borrow_mut().clear();
+    let lib =
+        "#!lua name=l\nredis.log(redis.LOG_WARNING, 'loading')\nredis.register_function('f', function() return 1 end)";
+    assert!(t.resp(&["FUNCTION", "LOAD", lib]).starts_with("$1\r\nl"));
+    assert_eq!(*lines.borrow(), [(Warning, b"loading".to_vec())]);
+}
