@@ -100,6 +100,10 @@ pub enum Child {
 pub struct Persistence {
     /// Changes since the last successful save (Redis's `server.dirty`).
     pub dirty: u64,
+    /// The running command's own change count when it names one (Redis's
+    /// `server.dirty += n`: elements pushed, fields set...), replacing the default of one
+    /// per modified key; set through `Ctx::changes` and applied when the command ends.
+    pub call_changes: Option<u64>,
     /// `dirty` when the running BGSAVE started (subtracted when it succeeds).
     pub dirty_before_bgsave: u64,
     /// Unix time (s) of the last successful save (or of the start).
@@ -161,6 +165,7 @@ impl Persistence {
     pub fn new(now_s: u64) -> Persistence {
         Persistence {
             dirty: 0,
+            call_changes: None,
             dirty_before_bgsave: 0,
             lastsave_s: now_s,
             lastbgsave_try_s: 0,

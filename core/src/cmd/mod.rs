@@ -177,6 +177,14 @@ impl<'a> Ctx<'a> {
         self.st.count_change();
     }
 
+    /// Names this command's change count (Redis's `server.dirty += n`: the elements
+    /// pushed, the fields set, the keys deleted...), replacing the default of one per
+    /// modified key. Applied when the command returns; a later call replaces an earlier.
+    #[inline]
+    pub fn changes(&mut self, n: u64) {
+        self.st.persist.call_changes = Some(n);
+    }
+
     /// Propagates the command to the replicas only, though it changed nothing (Redis's
     /// `forceCommandPropagation(c, PROPAGATE_REPL)`: PUBLISH, SPUBLISH).
     #[inline]
@@ -419,12 +427,16 @@ pub fn call(
     let Some(handler) = spec.handler else {
         return CmdError::Arity(spec.name.to_string()).into();
     };
+    // A nested command (EXEC's, a script's) names its own change count.
+    let outer_changes = st.persist.call_changes.take();
+    let dirty_before = st.persist.dirty;
     let mut ctx = Ctx { st, client, clients, cmd: spec };
     let mut args = Args::new(argv, spec.first_arg);
     let reply = match handler(&mut ctx, &mut args) {
         Ok(r) => r,
         Err(e) => e.into(),
     };
+    apply_changes(ctx.st, dirty_before, outer_changes);
     after_handler(ctx.st, ctx.client.db, spec, Some(argv));
     if ctx.client.tracking.is_some() && spec.has(flags::READONLY) {
         crate::engine::remember_keys(ctx.st, ctx.client, spec, argv);
@@ -438,6 +450,15 @@ pub fn call(
         stat.failed += 1;
     }
     reply
+}
+
+/// Applies the change count a handler named with [`Ctx::changes`] (the dirty counter
+/// becomes `dirty_before` plus it) and restores the enclosing command's.
+#[inline]
+pub(crate) fn apply_changes(st: &mut EngineState, dirty_before: u64, outer: Option<u64>) {
+    if let Some(n) = std::mem::replace(&mut st.persist.call_changes, outer) {
+        st.persist.dirty = dirty_before + n;
+    }
 }
 
 /// What follows every handler (a command's, or a blocked client's serving): its key

@@ -168,4 +168,41 @@ mod tests {
         t.cmd(&["GET", "a"]);
         assert_eq!(t.eng.state.persist.dirty, 2);
     }
+
+    /// Redis's `server.dirty += n` per command: elements, fields, members, not keys.
+    #[test]
+    fn dirty_counts_elements_like_redis() {
+        let mut t = TestEngine::new();
+        let step = |t: &mut TestEngine, line: &str, n: u64| {
+            let before = t.eng.state.persist.dirty;
+            t.cmd(&line.split(' ').collect::<Vec<_>>());
+            assert_eq!(t.eng.state.persist.dirty - before, n, "{}", line);
+        };
+        step(&mut t, "RPUSH l a b c", 3);
+        step(&mut t, "LTRIM l 0 -1", 0);
+        step(&mut t, "RPOPLPUSH l l2", 1);
+        step(&mut t, "HSET h a 1 b 2", 2);
+        step(&mut t, "HSET h a 1", 1);
+        step(&mut t, "SADD s a b a", 2);
+        step(&mut t, "ZADD z 1 a 2 b", 2);
+        step(&mut t, "RENAME z z2", 1);
+        step(&mut t, "EVAL redis.call('sadd','s2','x','y');redis.call('hset','h','q',1) 0", 3);
+        step(&mut t, "MULTI", 0);
+        step(&mut t, "RPUSH l x y", 0);
+        step(&mut t, "EXEC", 2);
+        step(&mut t, "FLUSHALL", 6);
+    }
+
+    /// A served BLPOP counts no change in Redis (the push counted), a BLMPOP its pops.
+    #[test]
+    fn served_blocked_pops_count_like_redis() {
+        let mut t = TestEngine::new();
+        let (a, b) = (t.connect(), t.connect());
+        assert_eq!(t.run_as(a, "BLPOP k 0"), crate::reply::Reply::Blocked);
+        assert_eq!(t.run_as(b, "BLMPOP 0 1 m LEFT COUNT 2"), crate::reply::Reply::Blocked);
+        t.cmd(&["RPUSH", "k", "a", "b"]);
+        assert_eq!(t.eng.state.persist.dirty, 2);
+        t.cmd(&["RPUSH", "m", "a", "b", "c"]);
+        assert_eq!(t.eng.state.persist.dirty, 7);
+    }
 }
