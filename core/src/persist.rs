@@ -196,6 +196,19 @@ impl Persistence {
         }
     }
 
+    /// The error refusing a script that may write (Redis's `scriptPrepareForRun` after
+    /// `writeCommandsDeniedByDiskError`), if persistence is failing.
+    pub fn script_write_denied(&self, config: &crate::config::Config) -> Option<String> {
+        const BLOCKED: &str = "but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.";
+        match self.write_denied(config)? {
+            e if e == MISCONF_RDB => Some(format!("MISCONF Redis is configured to save RDB snapshots, {BLOCKED}")),
+            e => {
+                let cause = e.strip_prefix("MISCONF Errors writing to the AOF file: ").unwrap_or(&e);
+                Some(format!("MISCONF Redis is configured to persist data to AOF, {BLOCKED} AOF error: {cause}"))
+            }
+        }
+    }
+
     /// The error refusing write commands (and PING), if persistence is failing: Redis's
     /// `writeCommandsDeniedByDiskError`.
     pub fn write_denied(&self, config: &crate::config::Config) -> Option<String> {

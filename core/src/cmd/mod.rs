@@ -354,14 +354,26 @@ fn script_denyoom(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> bool 
 /// `stop-writes-on-bgsave-error`) or a failed AOF write, write commands and PING get
 /// `-MISCONF`.
 #[inline]
-fn disk_error(st: &EngineState, spec: &CommandSpec) -> Option<Reply> {
+fn disk_error(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
     if st.persist.last_bgsave_ok && st.persist.aof_write_error.is_none() {
         return None;
     }
-    if !(spec.has(flags::WRITE) || spec.name == "ping") {
+    if !(spec.has(flags::WRITE) || spec.name == "ping" || script_writes(st, spec, argv)) {
         return None;
     }
     st.persist.write_denied(&st.config).map(Reply::error)
+}
+
+/// Whether a script command is a write command by its script's flags (Redis's
+/// `evalGetCommandFlags` / `fcallGetCommandFlags`).
+#[cold]
+fn script_writes(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    match (spec.name, argv.get(1)) {
+        ("eval" | "eval_ro", Some(s)) => scripting::eval::eval_writes(st, false, s),
+        ("evalsha" | "evalsha_ro", Some(s)) => scripting::eval::eval_writes(st, true, s),
+        ("fcall" | "fcall_ro", Some(f)) => scripting::function::fcall_writes(st, f),
+        _ => false,
+    }
 }
 
 /// Runs one command for `client`. Checks happen in Redis's order: existence, arity,
@@ -387,7 +399,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     } else {
         None
     };
-    let rejection = rejection.or_else(|| out_of_memory(st, client, spec, argv)).or_else(|| disk_error(st, spec));
+    let rejection = rejection.or_else(|| out_of_memory(st, client, spec, argv)).or_else(|| disk_error(st, spec, argv));
     if let Some(e) = rejection {
         st.cmd_calls.of(spec).rejected += 1;
         transactions::flag_transaction(client);
@@ -397,6 +409,13 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     // the OOM check (the client is the current one: see `caching::limit_table`).
     if st.tracking.engaged {
         crate::engine::limit_table(st);
+    }
+    // Redis's `processCommand` while the data set loads (a slow script of the AOF being
+    // replayed serves clients): only `loading` commands run.
+    if st.persist.loading && !client.loader && !spec.has(flags::LOADING) {
+        st.cmd_calls.of(spec).rejected += 1;
+        transactions::flag_transaction(client);
+        return Reply::error("LOADING Redis is loading the dataset in memory");
     }
     // Redis's `processCommand` while a script is busy: only `allow-busy` commands run.
     if st.scripting.running.is_some() && !spec.has(flags::ALLOW_BUSY) {

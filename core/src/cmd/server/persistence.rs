@@ -160,6 +160,21 @@ mod tests {
         assert_eq!(t.resp(&["SET", "k", "v"]), "+OK\r\n");
     }
 
+    /// Scripts under MISCONF, as Redis 7.0.15: a shebang script that may write is refused
+    /// before it runs, a script without one fails at its first write, reads pass.
+    #[test]
+    fn misconf_refuses_script_writes() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SET", "x", "x"]);
+        t.eng.state.persist.last_bgsave_ok = false;
+        let misconf = format!("-{}\r\n", crate::persist::MISCONF_RDB);
+        assert_eq!(t.resp(&["EVAL", "#!lua\nreturn redis.call('set','x',1)", "1", "x"]), misconf);
+        let r = t.resp(&["EVAL", "return redis.call('set','x',1)", "1", "x"]);
+        assert!(r.starts_with(&misconf[..misconf.len() - 2]), "{r}");
+        assert_eq!(t.resp(&["EVAL", "return redis.call('get','x')", "1", "x"]), "$1\r\nx\r\n");
+        assert_eq!(t.resp(&["EVAL", "#!lua flags=no-writes\nreturn redis.call('get','x')", "1", "x"]), "$1\r\nx\r\n");
+    }
+
     #[test]
     fn dirty_counts_changes() {
         let mut t = TestEngine::new();
