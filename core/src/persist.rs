@@ -29,6 +29,8 @@ pub enum Job {
     /// FLUSHALL ran: kill a BGSAVE child, save when save points are set (the reply stays
     /// OK whatever happens).
     FlushAll,
+    /// SHUTDOWN ABORT cancelled a pending signal shutdown: log it.
+    ShutdownAborted,
 }
 
 /// SHUTDOWN's options (Redis's `SHUTDOWN_*` flags).
@@ -59,7 +61,7 @@ impl ShutdownFlags {
 /// gave before the job ran; `Some` replaces it (the job failed).
 pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::Reply> {
     use crate::reply::Reply;
-    if result.is_ok() || matches!(job, Job::FlushAll | Job::DeleteHistory) {
+    if result.is_ok() || matches!(job, Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted) {
         return None;
     }
     Some(match job {
@@ -69,7 +71,7 @@ pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::
         ),
         Job::Reload { .. } => Reply::error("ERR Error trying to load the RDB dump, check server logs."),
         Job::LoadAof => Reply::error("ERR Error trying to load the AOF files, check server logs."),
-        Job::FlushAll | Job::DeleteHistory => return None,
+        Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted => return None,
         Job::AppendOnly(_) => Reply::error(
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
         ),
@@ -128,6 +130,12 @@ pub struct Persistence {
     pub rdb_last_load_keys_expired: u64,
     /// The data set is being loaded.
     pub loading: bool,
+    /// DEBUG PAUSE-CRON: the host's periodic work (and its handling of SIGTERM/SIGINT)
+    /// is paused.
+    pub cron_paused: bool,
+    /// A SIGTERM/SIGINT arrived while the cron was paused (Redis's `shutdown_asap`):
+    /// the host shuts down once it resumes, unless SHUTDOWN ABORT clears it.
+    pub shutdown_pending: bool,
     /// The AOF is on (Redis's `aof_state != AOF_OFF`).
     pub aof_on: bool,
     /// An AOF rewrite waits for the running child.
@@ -178,6 +186,8 @@ impl Persistence {
             rdb_last_load_keys_loaded: 0,
             rdb_last_load_keys_expired: 0,
             loading: false,
+            cron_paused: false,
+            shutdown_pending: false,
             aof_on: false,
             aof_rewrite_scheduled: false,
             aof_rewrite_time_last: -1,

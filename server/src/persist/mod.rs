@@ -417,6 +417,10 @@ impl Persist {
                 self.delete_history(engine);
                 Ok(())
             }
+            Job::ShutdownAborted => {
+                warning("Shutdown manually aborted.");
+                Ok(())
+            }
             Job::FlushAll => {
                 if engine.state.persist.child == Child::Rdb {
                     self.kill_child(engine);

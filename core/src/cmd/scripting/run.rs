@@ -52,6 +52,9 @@ pub trait BusyHost {
     /// script go on, or `Err(text)` to end it with that error (a host that cannot serve
     /// others stops the script instead).
     fn serve(&mut self, busy: &mut Busy<'_>) -> Result<(), Vec<u8>>;
+
+    /// Logs a warning (the "Slow script detected" line when a script times out).
+    fn warn(&mut self, _message: &str) {}
 }
 
 /// The engine as a busy host sees it while a script runs: only other clients' commands,
@@ -351,9 +354,20 @@ impl Host for ScriptHost<'_> {
         let now = host.now_us();
         let threshold_ms = self.st.config.busy_reply_threshold.max(0) as u64;
         let r = self.running();
-        if !r.timed_out && now.saturating_sub(r.start_us) / 1000 >= threshold_ms {
+        let elapsed_ms = now.saturating_sub(r.start_us) / 1000;
+        if !r.timed_out && elapsed_ms >= threshold_ms {
             r.timed_out = true;
+            // Redis's scriptInterrupt: the Lua function of an EVAL is `f_<sha1>`.
+            let (kill, prefix) = if r.eval { ("SCRIPT KILL", "f_") } else { ("FUNCTION KILL", "") };
+            host.warn(&format!(
+                "Slow script detected: still in execution after {} milliseconds. You can try killing the script using the {} command. Script name is: {}{}.",
+                elapsed_ms,
+                kill,
+                prefix,
+                String::from_utf8_lossy(&r.name)
+            ));
         }
+        let r = self.running();
         let mut result = Ok(());
         if r.timed_out {
             // Others run at the current time; the script keeps its own snapshot.

@@ -90,7 +90,12 @@ pub fn shutdown(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     if abort {
-        return Err(CmdError::other("ERR No shutdown in progress."));
+        if !ctx.st.persist.shutdown_pending {
+            return Err(CmdError::other("ERR No shutdown in progress."));
+        }
+        ctx.st.persist.shutdown_pending = false;
+        ctx.st.actions.push(HostAction::Persist(crate::persist::Job::ShutdownAborted));
+        return Ok(Reply::ok());
     }
     // A busy script: only SHUTDOWN NOSAVE stops the server.
     if !flags.nosave {
@@ -158,6 +163,18 @@ mod tests {
         assert_eq!(t.resp(&["GET", "k"]), "$-1\r\n");
         t.cmd(&["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"]);
         assert_eq!(t.resp(&["SET", "k", "v"]), "+OK\r\n");
+    }
+
+    /// SHUTDOWN ABORT cancels a signal shutdown held by DEBUG PAUSE-CRON.
+    #[test]
+    fn shutdown_abort_cancels_a_pending_signal() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["SHUTDOWN", "ABORT"]), "-ERR No shutdown in progress.\r\n");
+        t.eng.state.persist.cron_paused = true;
+        t.eng.state.persist.shutdown_pending = true;
+        assert_eq!(t.resp(&["SHUTDOWN", "ABORT"]), "+OK\r\n");
+        assert!(!t.eng.state.persist.shutdown_pending);
+        assert!(matches!(t.eng.take_actions()[..], [HostAction::Persist(Job::ShutdownAborted)]));
     }
 
     /// Scripts under MISCONF, as Redis 7.0.15: a shebang script that may write is refused
