@@ -37,6 +37,8 @@ pub struct Client {
     pub name: Option<Vec<u8>>,
     /// Whether AUTH succeeded (or no password is required).
     pub authenticated: bool,
+    /// The AOF loading client (Redis's `mustObeyClient`): not refused while loading.
+    pub loader: bool,
     /// Connection addresses.
     pub conn: ConnInfo,
     /// When it connected (ms).
@@ -77,6 +79,7 @@ impl Client {
             resp: 2,
             name: None,
             authenticated,
+            loader: false,
             conn,
             created_ms: now_ms,
             last_interaction_ms: now_ms,

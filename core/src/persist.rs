@@ -29,6 +29,8 @@ pub enum Job {
     /// FLUSHALL ran: kill a BGSAVE child, save when save points are set (the reply stays
     /// OK whatever happens).
     FlushAll,
+    /// SHUTDOWN ABORT cancelled a pending signal shutdown: log it.
+    ShutdownAborted,
 }
 
 /// SHUTDOWN's options (Redis's `SHUTDOWN_*` flags).
@@ -59,7 +61,7 @@ impl ShutdownFlags {
 /// gave before the job ran; `Some` replaces it (the job failed).
 pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::Reply> {
     use crate::reply::Reply;
-    if result.is_ok() || matches!(job, Job::FlushAll | Job::DeleteHistory) {
+    if result.is_ok() || matches!(job, Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted) {
         return None;
     }
     Some(match job {
@@ -69,7 +71,7 @@ pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::
         ),
         Job::Reload { .. } => Reply::error("ERR Error trying to load the RDB dump, check server logs."),
         Job::LoadAof => Reply::error("ERR Error trying to load the AOF files, check server logs."),
-        Job::FlushAll | Job::DeleteHistory => return None,
+        Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted => return None,
         Job::AppendOnly(_) => Reply::error(
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
         ),
@@ -100,6 +102,10 @@ pub enum Child {
 pub struct Persistence {
     /// Changes since the last successful save (Redis's `server.dirty`).
     pub dirty: u64,
+    /// The running command's own change count when it names one (Redis's
+    /// `server.dirty += n`: elements pushed, fields set...), replacing the default of one
+    /// per modified key; set through `Ctx::changes` and applied when the command ends.
+    pub call_changes: Option<u64>,
     /// `dirty` when the running BGSAVE started (subtracted when it succeeds).
     pub dirty_before_bgsave: u64,
     /// Unix time (s) of the last successful save (or of the start).
@@ -124,6 +130,12 @@ pub struct Persistence {
     pub rdb_last_load_keys_expired: u64,
     /// The data set is being loaded.
     pub loading: bool,
+    /// DEBUG PAUSE-CRON: the host's periodic work (and its handling of SIGTERM/SIGINT)
+    /// is paused.
+    pub cron_paused: bool,
+    /// A SIGTERM/SIGINT arrived while the cron was paused (Redis's `shutdown_asap`):
+    /// the host shuts down once it resumes, unless SHUTDOWN ABORT clears it.
+    pub shutdown_pending: bool,
     /// The AOF is on (Redis's `aof_state != AOF_OFF`).
     pub aof_on: bool,
     /// An AOF rewrite waits for the running child.
@@ -161,6 +173,7 @@ impl Persistence {
     pub fn new(now_s: u64) -> Persistence {
         Persistence {
             dirty: 0,
+            call_changes: None,
             dirty_before_bgsave: 0,
             lastsave_s: now_s,
             lastbgsave_try_s: 0,
@@ -173,6 +186,8 @@ impl Persistence {
             rdb_last_load_keys_loaded: 0,
             rdb_last_load_keys_expired: 0,
             loading: false,
+            cron_paused: false,
+            shutdown_pending: false,
             aof_on: false,
             aof_rewrite_scheduled: false,
             aof_rewrite_time_last: -1,
@@ -188,6 +203,19 @@ impl Persistence {
             latest_fork_usec: 0,
             total_forks: 0,
             aof_flush_sleep_us: 0,
+        }
+    }
+
+    /// The error refusing a script that may write (Redis's `scriptPrepareForRun` after
+    /// `writeCommandsDeniedByDiskError`), if persistence is failing.
+    pub fn script_write_denied(&self, config: &crate::config::Config) -> Option<String> {
+        const BLOCKED: &str = "but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.";
+        match self.write_denied(config)? {
+            e if e == MISCONF_RDB => Some(format!("MISCONF Redis is configured to save RDB snapshots, {BLOCKED}")),
+            e => {
+                let cause = e.strip_prefix("MISCONF Errors writing to the AOF file: ").unwrap_or(&e);
+                Some(format!("MISCONF Redis is configured to persist data to AOF, {BLOCKED} AOF error: {cause}"))
+            }
         }
     }
 

@@ -39,7 +39,9 @@ pub trait Hooks {
     fn persist(&mut self, engine: &mut Engine, job: Job) -> Result<(), String> {
         let _ = engine;
         match job {
-            Job::Reload { .. } | Job::AppendOnly(false) | Job::FlushAll | Job::DeleteHistory => Ok(()),
+            Job::Reload { .. } | Job::AppendOnly(false) | Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted => {
+                Ok(())
+            }
             _ => Err("persistence is not available in this host".into()),
         }
     }

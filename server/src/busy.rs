@@ -52,6 +52,10 @@ impl BusyHost for ServerBusy {
         us
     }
 
+    fn warn(&mut self, message: &str) {
+        crate::log::warning(message);
+    }
+
     fn serve(&mut self, busy: &mut Busy<'_>) -> Result<(), Vec<u8>> {
         let Ok(mut lent) = self.lent.try_borrow_mut() else {
             return Ok(());

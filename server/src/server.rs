@@ -131,6 +131,8 @@ pub struct Server {
     /// Connections whose replies wait for the AOF write (see [`Server::flush_queued`]).
     queued: Vec<usize>,
     signals: SignalFlags,
+    /// The signal behind `persist.shutdown_pending`.
+    pending_signal: StopReason,
     now_ms: u64,
     /// Where the connections are lent while a command batch runs, so a busy script can
     /// serve the others (see [`crate::busy`]).
@@ -161,6 +163,7 @@ impl Server {
             read_again: Vec::new(),
             queued: Vec::new(),
             signals,
+            pending_signal: StopReason::SigTerm,
             now_ms: 0,
             lent,
         })
@@ -186,6 +189,27 @@ impl Server {
             name
         ));
         false
+    }
+
+    /// SIGINT/SIGTERM: shut down (Redis's `shutdown_asap` in `serverCron`). While DEBUG
+    /// PAUSE-CRON holds the cron, the signal stays pending (SHUTDOWN ABORT clears it).
+    fn handle_signals(&mut self) -> Option<StopReason> {
+        let int = self.signals.int.swap(false, Ordering::Relaxed);
+        let term = self.signals.term.swap(false, Ordering::Relaxed);
+        let persist = &mut self.engine.state.persist;
+        if int || term {
+            persist.shutdown_pending = true;
+            self.pending_signal = if int { StopReason::SigInt } else { StopReason::SigTerm };
+        }
+        if !persist.shutdown_pending || persist.cron_paused {
+            return None;
+        }
+        persist.shutdown_pending = false;
+        let (name, stop) = match self.pending_signal {
+            StopReason::SigInt => ("SIGINT", StopReason::SigInt),
+            _ => ("SIGTERM", StopReason::SigTerm),
+        };
+        self.shutdown_on_signal(name).then_some(stop)
     }
 
     /// Runs until SHUTDOWN or a termination signal.
@@ -217,11 +241,8 @@ impl Server {
             if !events.is_empty() && (spin_until.is_some() || before.elapsed() < spin) {
                 spin_until = Some(Instant::now() + spin);
             }
-            if self.signals.int.swap(false, Ordering::Relaxed) && self.shutdown_on_signal("SIGINT") {
-                return Ok(StopReason::SigInt);
-            }
-            if self.signals.term.swap(false, Ordering::Relaxed) && self.shutdown_on_signal("SIGTERM") {
-                return Ok(StopReason::SigTerm);
+            if let Some(stop) = self.handle_signals() {
+                return Ok(stop);
             }
             self.update_time();
             for ev in events.iter() {
@@ -343,6 +364,10 @@ impl Server {
     /// Periodic work: engine cron, RSS for INFO, idle-client timeout.
     fn tick(&mut self) {
         self.update_time();
+        if self.engine.state.persist.cron_paused {
+            // DEBUG PAUSE-CRON: no serverCron work.
+            return;
+        }
         self.engine.tick(self.engine.state.now_us);
         self.effects.persist.cron(&mut self.engine);
         if let Some(link) = self.engine.state.migrate_link.as_mut() {

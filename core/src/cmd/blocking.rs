@@ -238,7 +238,10 @@ fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &S
         let reply = {
             let mut ctx = Ctx { st: &mut *st, client: &mut client, clients: &mut *clients, cmd: wait.spec };
             ctx.st.events.wrote = false;
+            let outer_changes = ctx.st.persist.call_changes.take();
+            let dirty_before = ctx.st.persist.dirty;
             let reply = wait.waiter.serve(&mut ctx, key, slot);
+            crate::cmd::apply_changes(ctx.st, dirty_before, outer_changes);
             crate::cmd::after_handler(ctx.st, db, wait.spec, None);
             ctx.st.propagation.end_unit();
             reply

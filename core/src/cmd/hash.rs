@@ -80,6 +80,8 @@ fn set_pairs(ctx: &mut Ctx, args: &mut Args) -> Result<i64, CmdError> {
         }
     }
     ctx.key_event(notify::HASH, "hset", key);
+    // Redis counts every pair, new or not.
+    ctx.changes((pairs.len() / 2) as u64);
     Ok(added)
 }
 
@@ -155,6 +157,7 @@ pub fn hdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             ctx.notify(notify::GENERIC, "del", key);
         }
     }
+    ctx.changes(removed as u64);
     Ok(Reply::Int(removed))
 }
 

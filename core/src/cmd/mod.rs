@@ -179,6 +179,14 @@ impl<'a> Ctx<'a> {
         self.st.count_change();
     }
 
+    /// Names this command's change count (Redis's `server.dirty += n`: the elements
+    /// pushed, the fields set, the keys deleted...), replacing the default of one per
+    /// modified key. Applied when the command returns; a later call replaces an earlier.
+    #[inline]
+    pub fn changes(&mut self, n: u64) {
+        self.st.persist.call_changes = Some(n);
+    }
+
     /// Propagates the command to the replicas only, though it changed nothing (Redis's
     /// `forceCommandPropagation(c, PROPAGATE_REPL)`: PUBLISH, SPUBLISH).
     #[inline]
@@ -348,14 +356,26 @@ fn script_denyoom(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> bool 
 /// `stop-writes-on-bgsave-error`) or a failed AOF write, write commands and PING get
 /// `-MISCONF`.
 #[inline]
-fn disk_error(st: &EngineState, spec: &CommandSpec) -> Option<Reply> {
+fn disk_error(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
     if st.persist.last_bgsave_ok && st.persist.aof_write_error.is_none() {
         return None;
     }
-    if !(spec.has(flags::WRITE) || spec.name == "ping") {
+    if !(spec.has(flags::WRITE) || spec.name == "ping" || script_writes(st, spec, argv)) {
         return None;
     }
     st.persist.write_denied(&st.config).map(Reply::error)
+}
+
+/// Whether a script command is a write command by its script's flags (Redis's
+/// `evalGetCommandFlags` / `fcallGetCommandFlags`).
+#[cold]
+fn script_writes(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
+    match (spec.name, argv.get(1)) {
+        ("eval" | "eval_ro", Some(s)) => scripting::eval::eval_writes(st, false, s),
+        ("evalsha" | "evalsha_ro", Some(s)) => scripting::eval::eval_writes(st, true, s),
+        ("fcall" | "fcall_ro", Some(f)) => scripting::function::fcall_writes(st, f),
+        _ => false,
+    }
 }
 
 /// Runs one command for `client`. Checks happen in Redis's order: existence, arity,
@@ -381,7 +401,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     } else {
         None
     };
-    let rejection = rejection.or_else(|| out_of_memory(st, client, spec, argv)).or_else(|| disk_error(st, spec));
+    let rejection = rejection.or_else(|| out_of_memory(st, client, spec, argv)).or_else(|| disk_error(st, spec, argv));
     if let Some(e) = rejection {
         st.cmd_calls.of(spec).rejected += 1;
         transactions::flag_transaction(client);
@@ -391,6 +411,13 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     // the OOM check (the client is the current one: see `caching::limit_table`).
     if st.tracking.engaged {
         crate::engine::limit_table(st);
+    }
+    // Redis's `processCommand` while the data set loads (a slow script of the AOF being
+    // replayed serves clients): only `loading` commands run.
+    if st.persist.loading && !client.loader && !spec.has(flags::LOADING) {
+        st.cmd_calls.of(spec).rejected += 1;
+        transactions::flag_transaction(client);
+        return Reply::error("LOADING Redis is loading the dataset in memory");
     }
     // Redis's `processCommand` while a script is busy: only `allow-busy` commands run.
     if st.scripting.running.is_some() && !spec.has(flags::ALLOW_BUSY) {
@@ -421,12 +448,16 @@ pub fn call(
     let Some(handler) = spec.handler else {
         return CmdError::Arity(spec.name.to_string()).into();
     };
+    // A nested command (EXEC's, a script's) names its own change count.
+    let outer_changes = st.persist.call_changes.take();
+    let dirty_before = st.persist.dirty;
     let mut ctx = Ctx { st, client, clients, cmd: spec };
     let mut args = Args::new(argv, spec.first_arg);
     let reply = match handler(&mut ctx, &mut args) {
         Ok(r) => r,
         Err(e) => e.into(),
     };
+    apply_changes(ctx.st, dirty_before, outer_changes);
     after_handler(ctx.st, ctx.client.db, spec, Some(argv));
     if ctx.client.tracking.is_some() && spec.has(flags::READONLY) {
         crate::engine::remember_keys(ctx.st, ctx.client, spec, argv);
@@ -440,6 +471,15 @@ pub fn call(
         stat.failed += 1;
     }
     reply
+}
+
+/// Applies the change count a handler named with [`Ctx::changes`] (the dirty counter
+/// becomes `dirty_before` plus it) and restores the enclosing command's.
+#[inline]
+pub(crate) fn apply_changes(st: &mut EngineState, dirty_before: u64, outer: Option<u64>) {
+    if let Some(n) = std::mem::replace(&mut st.persist.call_changes, outer) {
+        st.persist.dirty = dirty_before + n;
+    }
 }
 
 /// What follows every handler (a command's, or a blocked client's serving): its key

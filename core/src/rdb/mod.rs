@@ -18,6 +18,7 @@ mod file;
 pub mod legacy;
 pub mod listpack;
 mod read;
+pub mod rewrite;
 mod stream;
 pub mod types;
 mod write;

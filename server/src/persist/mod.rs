@@ -303,6 +303,7 @@ impl Persist {
         engine.state.stats.connections_received = engine.state.stats.connections_received.saturating_sub(1);
         if let Some(c) = engine.clients.get_mut(h) {
             c.authenticated = true;
+            c.loader = true;
         }
         let mut unknown: Option<String> = None;
         // Redis expires nothing while loading (`keyIsExpired` and `checkAlreadyExpired`
@@ -416,6 +417,10 @@ impl Persist {
                 self.delete_history(engine);
                 Ok(())
             }
+            Job::ShutdownAborted => {
+                warning("Shutdown manually aborted.");
+                Ok(())
+            }
             Job::FlushAll => {
                 if engine.state.persist.child == Child::Rdb {
                     self.kill_child(engine);
@@ -444,10 +449,13 @@ impl Persist {
         let propagating = self.aof_state != AofState::Off;
         engine.set_propagation(false);
         self.manifest = Manifest::default();
+        // Clients served meanwhile (by a slow script's busy loop) get -LOADING.
+        engine.state.persist.loading = true;
         let r = self.load_manifest(engine).and_then(|()| {
             self.delete_history(engine);
             self.load_aof_files(engine)
         });
+        engine.state.persist.loading = false;
         engine.set_propagation(propagating);
         if let Err(e) = r {
             warning(&e);

@@ -36,30 +36,26 @@ pub fn read(engine: &mut Engine, bytes: &[u8], merge: bool) -> Result<Loaded, St
     Ok(Loaded { keys: info.keys, expired: info.expired_skipped, aux: info.aux, consumed: info.consumed })
 }
 
-/// Writes the whole data set as commands (an AOF base without the RDB preamble): per
-/// database a SELECT, then per key `RESTORE key <expire-ms or 0> <DUMP payload> ABSTTL`,
-/// which Redis and Cinder both replay. (Redis writes type-specific commands here; the
-/// result after loading is the same data, TTLs and encodings.)
+/// Writes the whole data set as commands (an AOF base without the RDB preamble), as
+/// Redis's `rewriteAppendOnlyFileRio`: FUNCTION LOAD per library, then per database a
+/// SELECT and per key its type's commands (see `cinder_core::rdb::rewrite`).
 pub fn write_commands(engine: &Engine, out: &mut dyn Write) -> io::Result<()> {
-    let compress = engine.state.config.rdbcompression;
+    use cinder_core::rdb::rewrite;
     let mut buf = Vec::with_capacity(1 << 16);
     if engine.state.config.aof_timestamp_enabled {
         buf.extend_from_slice(format!("#TS:{}\r\n", engine.state.now_us / 1_000_000).as_bytes());
     }
+    let codes = cinder_core::cmd::scripting::function::library_codes(&engine.state);
+    rewrite::write_functions(&mut buf, &codes);
     for (i, db) in engine.state.dbs.iter().enumerate() {
         let keys = &db.keys;
         if keys.is_empty() {
             continue;
         }
-        super::aof::encode_command(&mut buf, &[&b"SELECT"[..], i.to_string().as_bytes()]);
+        rewrite::write_select(&mut buf, i);
         for slot in 0..keys.slot_count() as u32 {
             let Some(e) = keys.slot(slot) else { continue };
-            let ttl = keys.expire_at(slot).unwrap_or(0).to_string();
-            let payload = cinder_core::rdb::dump_value(&e.value, compress);
-            super::aof::encode_command(
-                &mut buf,
-                &[&b"RESTORE"[..], e.key.as_slice(), ttl.as_bytes(), &payload, b"ABSTTL"],
-            );
+            rewrite::write_key(&mut buf, e.key.as_slice(), &e.value, keys.expire_at(slot));
             if buf.len() >= 1 << 16 {
                 out.write_all(&buf)?;
                 buf.clear();

@@ -56,6 +56,8 @@ fn rename_generic(ctx: &mut Ctx, args: &mut Args, nx: bool) -> CmdResult {
     ctx.signal_modified_key(dst);
     ctx.notify(notify::GENERIC, "rename_from", src);
     ctx.notify(notify::GENERIC, "rename_to", dst);
+    // Two keys changed; Redis counts one.
+    ctx.changes(1);
     Ok(done)
 }
 
@@ -139,6 +141,8 @@ pub fn r#move(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     ctx.record(dst_db, key, Effect::Modified);
     ctx.record(src_db, key, Effect::Notify(notify::GENERIC, "move_from"));
     ctx.record(dst_db, key, Effect::Notify(notify::GENERIC, "move_to"));
+    // Two keys changed; Redis counts one.
+    ctx.changes(1);
     Ok(Reply::Int(1))
 }
 

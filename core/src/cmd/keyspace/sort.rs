@@ -345,6 +345,8 @@ fn sort_generic(ctx: &mut Ctx, args: &mut Args, readonly: bool) -> CmdResult {
                 }
             }
             ctx.key_event(notify::LIST, "sortstore", dst);
+            // Redis counts the elements stored.
+            ctx.changes(n as u64);
             Ok(Reply::Int(n))
         }
     }

@@ -71,6 +71,11 @@ impl Waiter for ListWait {
             // left alone and the next client is served.
             ListWait::Move { from, to, dst, .. } => move_element(ctx, slot, dst, *from, *to),
         };
+        if !matches!(self, ListWait::MultiPop(..)) {
+            // Redis's serveClientBlockedOnList counts no change for a served B[LR]POP
+            // or BLMOVE (only BLMPOP's range pop counts).
+            ctx.changes(0);
+        }
         Some(r.unwrap_or_else(Reply::from))
     }
 }

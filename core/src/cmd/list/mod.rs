@@ -125,6 +125,7 @@ fn pop_range(ctx: &mut Ctx, slot: u32, end: End, count: usize) -> Result<Reply, 
     }
     if n > 0 {
         list_changed(ctx, slot, pop_event(end));
+        ctx.changes(n as u64);
     }
     Ok(Reply::BulkArray(out))
 }
@@ -165,6 +166,8 @@ fn move_element(ctx: &mut Ctx, src_slot: u32, dst: &[u8], from: End, to: End) ->
     list_mut(ctx, dst_slot)?.push(to, &v);
     ctx.key_event(notify::LIST, push_event(to), dst);
     list_changed(ctx, src_slot, pop_event(from));
+    // Redis counts the move once.
+    ctx.changes(1);
     Ok(Reply::Bulk(v))
 }
 

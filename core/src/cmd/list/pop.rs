@@ -127,6 +127,7 @@ pub fn lrem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let removed = list_mut(ctx, slot)?.remove_matching(&Needle::new(element), limit, count < 0);
     if removed > 0 {
         super::list_changed(ctx, slot, "lrem");
+        ctx.changes(removed as u64);
     }
     Ok(Reply::Int(removed as i64))
 }
@@ -156,6 +157,7 @@ pub fn ltrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     l.trim(ltrim as usize, rtrim as usize);
     super::list_changed(ctx, slot, "ltrim");
+    ctx.changes((ltrim + rtrim) as u64);
     if ltrim + rtrim == 0 {
         // Redis signals the key but counts no change: nothing is propagated.
         ctx.prevent_propagation();

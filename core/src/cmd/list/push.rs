@@ -18,11 +18,13 @@ fn push_generic(ctx: &mut Ctx, args: &mut Args, end: End, existing_only: bool) -
         None => create_list(ctx, key),
     };
     let l = list_mut(ctx, slot)?;
-    for v in args.take_rest() {
+    let values = args.take_rest();
+    for v in values {
         l.push(end, v);
     }
     let n = l.len();
     ctx.key_event(notify::LIST, super::push_event(end), key);
+    ctx.changes(values.len() as u64);
     Ok(Reply::Int(n as i64))
 }
 

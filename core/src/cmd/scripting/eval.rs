@@ -106,22 +106,28 @@ pub fn evalsha_ro(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// `evalGetCommandFlags`: a script with a shebang is `denyoom` unless it declares
 /// `allow-oom` or `no-writes`; without one the command's own flags apply).
 pub(crate) fn eval_denyoom(st: &EngineState, evalsha: bool, script: &[u8]) -> bool {
-    let flags = if evalsha {
-        match st.scripting.scripts.get(script) {
-            Some(s) => s.flags,
-            None => return false,
-        }
-    } else {
-        let sha = cinder_lua::sha1_hex(script);
-        match st.scripting.scripts.get(&sha) {
-            Some(s) => s.flags,
-            None => match eval_shebang(script) {
-                Ok(s) => s.flags,
-                Err(_) => return false,
-            },
-        }
-    };
-    flags & super::flags::EVAL_COMPAT_MODE == 0 && flags & (super::flags::ALLOW_OOM | super::flags::NO_WRITES) == 0
+    eval_script_flags(st, evalsha, script).is_some_and(|flags| {
+        flags & super::flags::EVAL_COMPAT_MODE == 0 && flags & (super::flags::ALLOW_OOM | super::flags::NO_WRITES) == 0
+    })
+}
+
+/// Whether an EVAL-family command counts as a write command before it runs (Redis's
+/// `evalGetCommandFlags`: a script with a shebang writes unless it declares `no-writes`).
+pub(crate) fn eval_writes(st: &EngineState, evalsha: bool, script: &[u8]) -> bool {
+    eval_script_flags(st, evalsha, script)
+        .is_some_and(|flags| flags & super::flags::EVAL_COMPAT_MODE == 0 && flags & super::flags::NO_WRITES == 0)
+}
+
+/// The flags of the script an EVAL-family command names (by body or SHA1), if known.
+fn eval_script_flags(st: &EngineState, evalsha: bool, script: &[u8]) -> Option<u32> {
+    if evalsha {
+        return st.scripting.scripts.get(script).map(|s| s.flags);
+    }
+    let sha = cinder_lua::sha1_hex(script);
+    match st.scripting.scripts.get(&sha) {
+        Some(s) => Some(s.flags),
+        None => eval_shebang(script).ok().map(|s| s.flags),
+    }
 }
 
 /// `SCRIPT LOAD script`.

@@ -439,6 +439,12 @@ pub(crate) fn fcall_denyoom(st: &EngineState, name: &[u8]) -> bool {
         .is_some_and(|(_, f)| f.flags & (super::flags::ALLOW_OOM | super::flags::NO_WRITES) == 0)
 }
 
+/// Whether FCALL / FCALL_RO of `name` counts as a write command before it runs (Redis's
+/// `fcallGetCommandFlags`: unless the function declares `no-writes`).
+pub(crate) fn fcall_writes(st: &EngineState, name: &[u8]) -> bool {
+    st.scripting.libraries.function(name).is_some_and(|(_, f)| f.flags & super::flags::NO_WRITES == 0)
+}
+
 /// `FUNCTION HELP`.
 pub fn function_help(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     Ok(help_reply(&[

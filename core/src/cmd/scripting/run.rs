@@ -52,6 +52,9 @@ pub trait BusyHost {
     /// script go on, or `Err(text)` to end it with that error (a host that cannot serve
     /// others stops the script instead).
     fn serve(&mut self, busy: &mut Busy<'_>) -> Result<(), Vec<u8>>;
+
+    /// Logs a warning (the "Slow script detected" line when a script times out).
+    fn warn(&mut self, _message: &str) {}
 }
 
 /// The engine as a busy host sees it while a script runs: only other clients' commands,
@@ -143,8 +146,13 @@ pub(crate) fn prepare_checks(st: &EngineState, script_flags: u32, ro: bool) -> R
     if script_flags & EVAL_COMPAT_MODE != 0 {
         return Ok(());
     }
-    if script_flags & NO_WRITES == 0 && ro {
-        return Err(Reply::error("ERR Can not execute a script with write flag using *_ro command."));
+    if script_flags & NO_WRITES == 0 {
+        if let Some(e) = st.persist.script_write_denied(&st.config) {
+            return Err(Reply::error(e));
+        }
+        if ro {
+            return Err(Reply::error("ERR Can not execute a script with write flag using *_ro command."));
+        }
     }
     if st.scripting.pre_command_oom && st.config.maxmemory != 0 && script_flags & (ALLOW_OOM | NO_WRITES) == 0 {
         return Err(Reply::error(
@@ -246,18 +254,25 @@ impl ScriptHost<'_> {
     }
 
     /// Redis's `scriptCall` checks: `Err` is the error the call gets.
-    fn check(&mut self, spec: &cmd::CommandSpec) -> Result<(), &'static str> {
+    fn check(&mut self, spec: &cmd::CommandSpec) -> Result<(), std::borrow::Cow<'static, str>> {
         if spec.has(flags::NOSCRIPT) {
-            return Err("ERR This Redis command is not allowed from script");
+            return Err("ERR This Redis command is not allowed from script".into());
         }
         let maxmemory = self.st.config.maxmemory;
         let oom = self.st.scripting.pre_command_oom;
         let r = self.running();
         if r.read_only && (spec.has(flags::WRITE | flags::MAY_REPLICATE) || may_replicate(spec.name)) {
-            return Err("ERR Write commands are not allowed from read-only scripts.");
+            return Err("ERR Write commands are not allowed from read-only scripts.".into());
         }
+        if spec.has(flags::WRITE) && !r.write_dirty {
+            // Redis's scriptVerifyWriteCommandAllow: no first write while persisting fails.
+            if let Some(e) = self.st.persist.write_denied(&self.st.config) {
+                return Err(e.into());
+            }
+        }
+        let r = self.running();
         if !r.allow_oom && maxmemory != 0 && !r.write_dirty && oom && spec.has(flags::DENYOOM) {
-            return Err("OOM command not allowed when used memory > 'maxmemory'.");
+            return Err("OOM command not allowed when used memory > 'maxmemory'.".into());
         }
         if spec.has(flags::WRITE) {
             r.write_dirty = true;
@@ -287,7 +302,7 @@ impl ScriptHost<'_> {
         };
         if let Err(e) = self.check(spec) {
             self.st.cmd_calls.of(spec).rejected += 1;
-            self.st.stats.record_error(e);
+            self.st.stats.record_error(&e);
             return Err(Value::Error(e.as_bytes().to_vec()));
         }
         let repl = self.running().repl;
@@ -354,9 +369,20 @@ impl Host for ScriptHost<'_> {
         let now = host.now_us();
         let threshold_ms = self.st.config.busy_reply_threshold.max(0) as u64;
         let r = self.running();
-        if !r.timed_out && now.saturating_sub(r.start_us) / 1000 >= threshold_ms {
+        let elapsed_ms = now.saturating_sub(r.start_us) / 1000;
+        if !r.timed_out && elapsed_ms >= threshold_ms {
             r.timed_out = true;
+            // Redis's scriptInterrupt: the Lua function of an EVAL is `f_<sha1>`.
+            let (kill, prefix) = if r.eval { ("SCRIPT KILL", "f_") } else { ("FUNCTION KILL", "") };
+            host.warn(&format!(
+                "Slow script detected: still in execution after {} milliseconds. You can try killing the script using the {} command. Script name is: {}{}.",
+                elapsed_ms,
+                kill,
+                prefix,
+                String::from_utf8_lossy(&r.name)
+            ));
         }
+        let r = self.running();
         let mut result = Ok(());
         if r.timed_out {
             // Others run at the current time; the script keeps its own snapshot.

@@ -154,6 +154,9 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             ctx.st.actions.push(HostAction::Sleep(us as u64));
         }
         Ok(Reply::ok())
+    } else if is(sub, "pause-cron") && n == 1 {
+        ctx.st.persist.cron_paused = atoi(args.take()) != 0;
+        Ok(Reply::ok())
     } else if is(sub, "set-active-expire") && n == 1 {
         ctx.st.active_expire_enabled = atoi(args.take()) != 0;
         Ok(Reply::ok())

@@ -42,6 +42,9 @@ fn flush_flags(args: &mut Args) -> Result<(), CmdError> {
 pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     flush_flags(args)?;
     ctx.st.signal_flushed_db(Some(ctx.client.db));
+    // Redis counts every key deleted.
+    let removed = ctx.db().keys.len() as u64;
+    ctx.changes(removed);
     ctx.db().clear();
     Ok(Reply::ok())
 }
@@ -57,7 +60,7 @@ pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     // Redis's `flushAllDataAndResetRDB`: every key counts as a change; the host kills a
     // running BGSAVE and saves the empty data set when save points are set.
-    ctx.st.persist.dirty += removed;
+    ctx.changes(removed);
     ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::FlushAll));
     Ok(Reply::ok())
 }

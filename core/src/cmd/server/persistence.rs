@@ -90,7 +90,12 @@ pub fn shutdown(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Err(CmdError::Syntax);
     }
     if abort {
-        return Err(CmdError::other("ERR No shutdown in progress."));
+        if !ctx.st.persist.shutdown_pending {
+            return Err(CmdError::other("ERR No shutdown in progress."));
+        }
+        ctx.st.persist.shutdown_pending = false;
+        ctx.st.actions.push(HostAction::Persist(crate::persist::Job::ShutdownAborted));
+        return Ok(Reply::ok());
     }
     // A busy script: only SHUTDOWN NOSAVE stops the server.
     if !flags.nosave {
@@ -160,6 +165,33 @@ mod tests {
         assert_eq!(t.resp(&["SET", "k", "v"]), "+OK\r\n");
     }
 
+    /// SHUTDOWN ABORT cancels a signal shutdown held by DEBUG PAUSE-CRON.
+    #[test]
+    fn shutdown_abort_cancels_a_pending_signal() {
+        let mut t = TestEngine::new();
+        assert_eq!(t.resp(&["SHUTDOWN", "ABORT"]), "-ERR No shutdown in progress.\r\n");
+        t.eng.state.persist.cron_paused = true;
+        t.eng.state.persist.shutdown_pending = true;
+        assert_eq!(t.resp(&["SHUTDOWN", "ABORT"]), "+OK\r\n");
+        assert!(!t.eng.state.persist.shutdown_pending);
+        assert!(matches!(t.eng.take_actions()[..], [HostAction::Persist(Job::ShutdownAborted)]));
+    }
+
+    /// Scripts under MISCONF, as Redis 7.0.15: a shebang script that may write is refused
+    /// before it runs, a script without one fails at its first write, reads pass.
+    #[test]
+    fn misconf_refuses_script_writes() {
+        let mut t = TestEngine::new();
+        t.cmd(&["SET", "x", "x"]);
+        t.eng.state.persist.last_bgsave_ok = false;
+        let misconf = format!("-{}\r\n", crate::persist::MISCONF_RDB);
+        assert_eq!(t.resp(&["EVAL", "#!lua\nreturn redis.call('set','x',1)", "1", "x"]), misconf);
+        let r = t.resp(&["EVAL", "return redis.call('set','x',1)", "1", "x"]);
+        assert!(r.starts_with(&misconf[..misconf.len() - 2]), "{r}");
+        assert_eq!(t.resp(&["EVAL", "return redis.call('get','x')", "1", "x"]), "$1\r\nx\r\n");
+        assert_eq!(t.resp(&["EVAL", "#!lua flags=no-writes\nreturn redis.call('get','x')", "1", "x"]), "$1\r\nx\r\n");
+    }
+
     #[test]
     fn dirty_counts_changes() {
         let mut t = TestEngine::new();
@@ -167,5 +199,42 @@ mod tests {
         t.cmd(&["SET", "b", "1"]);
         t.cmd(&["GET", "a"]);
         assert_eq!(t.eng.state.persist.dirty, 2);
+    }
+
+    /// Redis's `server.dirty += n` per command: elements, fields, members, not keys.
+    #[test]
+    fn dirty_counts_elements_like_redis() {
+        let mut t = TestEngine::new();
+        let step = |t: &mut TestEngine, line: &str, n: u64| {
+            let before = t.eng.state.persist.dirty;
+            t.cmd(&line.split(' ').collect::<Vec<_>>());
+            assert_eq!(t.eng.state.persist.dirty - before, n, "{}", line);
+        };
+        step(&mut t, "RPUSH l a b c", 3);
+        step(&mut t, "LTRIM l 0 -1", 0);
+        step(&mut t, "RPOPLPUSH l l2", 1);
+        step(&mut t, "HSET h a 1 b 2", 2);
+        step(&mut t, "HSET h a 1", 1);
+        step(&mut t, "SADD s a b a", 2);
+        step(&mut t, "ZADD z 1 a 2 b", 2);
+        step(&mut t, "RENAME z z2", 1);
+        step(&mut t, "EVAL redis.call('sadd','s2','x','y');redis.call('hset','h','q',1) 0", 3);
+        step(&mut t, "MULTI", 0);
+        step(&mut t, "RPUSH l x y", 0);
+        step(&mut t, "EXEC", 2);
+        step(&mut t, "FLUSHALL", 6);
+    }
+
+    /// A served BLPOP counts no change in Redis (the push counted), a BLMPOP its pops.
+    #[test]
+    fn served_blocked_pops_count_like_redis() {
+        let mut t = TestEngine::new();
+        let (a, b) = (t.connect(), t.connect());
+        assert_eq!(t.run_as(a, "BLPOP k 0"), crate::reply::Reply::Blocked);
+        assert_eq!(t.run_as(b, "BLMPOP 0 1 m LEFT COUNT 2"), crate::reply::Reply::Blocked);
+        t.cmd(&["RPUSH", "k", "a", "b"]);
+        assert_eq!(t.eng.state.persist.dirty, 2);
+        t.cmd(&["RPUSH", "m", "a", "b", "c"]);
+        assert_eq!(t.eng.state.persist.dirty, 7);
     }
 }

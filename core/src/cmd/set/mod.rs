@@ -95,6 +95,7 @@ pub fn sadd(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if added > 0 {
         ctx.key_event(notify::SET, "sadd", key);
     }
+    ctx.changes(added as u64);
     Ok(Reply::Int(added as i64))
 }
 
@@ -121,6 +122,7 @@ pub fn srem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             ctx.notify(notify::GENERIC, "del", key);
         }
     }
+    ctx.changes(removed as u64);
     Ok(Reply::Int(removed))
 }
 

@@ -4,7 +4,7 @@
 //! (a count covering the whole set returns it in order; SPOP of most of a set rebuilds
 //! the set from the members that stay, which can change its encoding).
 
-use super::{bulk, limits, read, write};
+use super::{bulk, limits, read, set_at, write};
 use crate::cmd::{Args, Ctx};
 use crate::config::notify;
 use crate::error::{CmdError, CmdResult};
@@ -65,6 +65,9 @@ fn spop_count(ctx: &mut Ctx, key: &[u8], count: &[u8]) -> CmdResult {
         return Ok(Reply::Set(Vec::new()));
     }
     let lim = limits(ctx);
+    // Redis counts the members popped.
+    let size = set_at(ctx, slot).len() as u64;
+    ctx.changes(count.min(size));
     ctx.notify(notify::SET, "spop", key);
     ctx.signal_modified_key(key);
     let (set, rng) = set_and_rng(ctx, slot);

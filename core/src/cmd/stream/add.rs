@@ -202,6 +202,7 @@ pub fn xtrim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             name_trim_effect(ctx, slot, args.all(), &a, None);
         }
     }
+    ctx.changes(deleted);
     Ok(Reply::Int(deleted as i64))
 }
 

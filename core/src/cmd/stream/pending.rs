@@ -181,10 +181,12 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         last_id,
     };
     let mut created = false;
+    let mut gone = 0;
     for ((&id, &live), &raw) in ids.iter().zip(&exists).zip(&raw_ids) {
         let pending = g.pel().get(&id).map(|n| n.delivery_time);
         if !live {
             if pending.is_some() {
+                gone += 1;
                 if propagating {
                     effects.push(effect(&g.pel()[&id], raw, g.last_id));
                     propagate_last_id = false;
@@ -220,6 +222,7 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let group_state = (g.last_id, g.entries_read);
     drop(g);
+    let claimed_n = claimed.len();
     for id in claimed {
         if justid {
             out.push(id_reply(id));
@@ -228,6 +231,11 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     super::consumer_created(ctx, key, created);
+    // Redis counts each claim and dropped entry, the new last ID and a new consumer.
+    // (The last ID goes out alone only when nothing was claimed or dropped.)
+    let last_id_alone = propagate_last_id && claimed_n == 0 && gone == 0;
+    let n = claimed_n + gone + usize::from(last_id_alone) + usize::from(created);
+    ctx.changes(n as u64);
     if propagating {
         // Redis propagates the effects and never the XCLAIM itself.
         propagate_claims(ctx, key, group, &effects);
@@ -320,6 +328,7 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     drop(g);
+    let (claimed_n, deleted_n) = (claimed.len(), deleted.len());
     let cursor = candidates.get(next).map_or(StreamId::ZERO, |c| c.0);
     let claimed = claimed
         .into_iter()
@@ -331,6 +340,7 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         Reply::Array(deleted.into_iter().map(id_reply).collect()),
     ]);
     super::consumer_created(ctx, key, created);
+    ctx.changes((claimed_n + deleted_n + usize::from(created)) as u64);
     if propagating {
         propagate_claims(ctx, key, group, &effects);
         ctx.prevent_propagation();

@@ -66,5 +66,6 @@ pub fn xdel(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if deleted > 0 {
         ctx.key_event(crate::config::notify::STREAM, "xdel", key);
     }
+    ctx.changes(deleted as u64);
     Ok(Reply::Int(deleted))
 }

@@ -50,11 +50,14 @@ fn serve(
     history: bool,
 ) -> Reply {
     let now = ctx.now_ms() as i64;
-    let s = stream(ctx, slot);
     let Some(start) = gt.incr() else { return Reply::Array(vec![]) };
     let Some(g) = group else {
+        let s = stream(ctx, slot);
         return Reply::Array(range_replies(&s.entries, start, StreamId::MAX, count, false));
     };
+    // Redis's `server.dirty++` per stream a group read serves.
+    ctx.st.persist.dirty += 1;
+    let s = stream(ctx, slot);
     if history {
         let ids: Vec<StreamId> = match s.group(&g.group).and_then(|gr| gr.consumer(&g.consumer)) {
             Some(c) => c.pel.range(start..).take(if count == 0 { usize::MAX } else { count }).copied().collect(),
@@ -139,6 +142,9 @@ fn propagate_delivery(
 /// Redis propagates `XGROUP CREATECONSUMER`.
 fn consumer_created(ctx: &mut Ctx, key: &[u8], g: &GroupRead, created: bool) {
     super::consumer_created(ctx, key, created);
+    // Redis's `server.dirty++` of streamCreateConsumer (XREADGROUP propagates its own
+    // effects, so only the counter moves).
+    ctx.st.persist.dirty += u64::from(created);
     if created && g.noack {
         ctx.also_propagate(&[b"XGROUP", b"CREATECONSUMER", key, &g.group, &g.consumer]);
     }
@@ -178,6 +184,10 @@ impl Waiter for StreamWait {
             consumer_created(ctx, key, g, created);
         }
         let entries = serve(ctx, key, slot, gt, self.count, self.group.as_ref(), false);
+        if self.group.is_some() {
+            // Redis's serving of a blocked XREADGROUP counts only a new consumer.
+            ctx.st.persist.dirty = ctx.st.persist.dirty.saturating_sub(1);
+        }
         Some(keyed_reply(ctx.client.resp, vec![(Reply::bulk(key), entries)]))
     }
 

@@ -89,6 +89,8 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
     if added > 0 || updated > 0 {
         ctx.key_event(crate::config::notify::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
     }
+    // Redis counts nothing when a NaN stops the command.
+    ctx.changes(if nan { 0 } else { (added + updated) as u64 });
     if nan {
         return Err(nan_error());
     }

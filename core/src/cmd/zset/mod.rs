@@ -60,8 +60,10 @@ fn sync_errno(ctx: &mut Ctx, slot: u32) {
 
 /// After a command removed members from the sorted set in `slot`: its `event`, then
 /// the key's deletion if the set became empty (`del` event), and `signalModifiedKey`.
-/// The set's recorded `errno` effect is kept first.
-fn removed_members(ctx: &mut Ctx, slot: u32, event: &'static str) {
+/// The set's recorded `errno` effect is kept first. `n` members went: Redis's
+/// `server.dirty += n`.
+fn removed_members(ctx: &mut Ctx, slot: u32, event: &'static str, n: u64) {
+    ctx.changes(n);
     sync_errno(ctx, slot);
     let emptied = zset(ctx, slot).is_empty();
     if !ctx.st.key_hooks_active() {

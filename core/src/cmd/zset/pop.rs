@@ -38,7 +38,7 @@ pub(super) fn pop_from(ctx: &mut Ctx, slot: u32, key: &[u8], max: bool, count: u
             items.push(Reply::Array(vec![Reply::bulk(&m), Reply::Double(s)]));
         }
     }
-    removed_members(ctx, slot, if max { "zpopmax" } else { "zpopmin" });
+    removed_members(ctx, slot, if max { "zpopmax" } else { "zpopmin" }, n as u64);
     match shape {
         Shape::WithKey => Reply::Array(vec![Reply::bulk(key), Reply::Array(items)]),
         _ => Reply::Array(items),

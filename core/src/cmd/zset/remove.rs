@@ -20,7 +20,7 @@ pub fn zrem(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     if removed > 0 {
-        removed_members(ctx, slot, "zrem");
+        removed_members(ctx, slot, "zrem", removed as u64);
     }
     Ok(Reply::Int(removed))
 }
@@ -45,7 +45,7 @@ pub fn zremrangebyrank(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let n = z.remove_rank_range(start as usize, end as usize);
     if n > 0 {
-        removed_members(ctx, slot, "zremrangebyrank");
+        removed_members(ctx, slot, "zremrangebyrank", n as u64);
     }
     Ok(Reply::Int(n as i64))
 }
@@ -57,7 +57,7 @@ pub fn zremrangebyscore(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(slot) = write_slot(ctx, key)? else { return Ok(Reply::Int(0)) };
     let n = zset(ctx, slot).remove_score_range(&range);
     if n > 0 {
-        removed_members(ctx, slot, "zremrangebyscore");
+        removed_members(ctx, slot, "zremrangebyscore", n as u64);
     } else {
         super::sync_errno(ctx, slot);
     }
@@ -71,7 +71,7 @@ pub fn zremrangebylex(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let Some(slot) = write_slot(ctx, key)? else { return Ok(Reply::Int(0)) };
     let n = zset(ctx, slot).remove_lex_range(&range);
     if n > 0 {
-        removed_members(ctx, slot, "zremrangebylex");
+        removed_members(ctx, slot, "zremrangebylex", n as u64);
     } else {
         super::sync_errno(ctx, slot);
     }
