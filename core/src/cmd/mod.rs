@@ -10,6 +10,7 @@ pub mod table;
 pub mod collscan;
 pub mod connection;
 pub mod hash;
+pub mod hll;
 pub mod keyspace;
 pub mod list;
 pub mod pubsub;
