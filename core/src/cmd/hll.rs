@@ -210,9 +210,11 @@ pub fn pfdebug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
 }
 
-/// `PFSELFTEST`: checks the register packing and sparse/dense agreement; `OK` or
-/// `ERR TESTFAILED ...`.
-pub fn pfselftest(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+/// `PFSELFTEST`: checks the register packing, then adds up to a million elements to a
+/// dense and a sparse HLL (the sparse one under `hll-sparse-max-bytes`, which must stay
+/// sparse while small), comparing their estimates and the error at each power of ten.
+pub fn pfselftest(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    let fail = |s: String| Err(CmdError::other(format!("ERR TESTFAILED {s}")));
     let mut regs = vec![0u8; hll::REGISTER_BYTES];
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut expect = vec![0u8; HLL_REGISTERS];
@@ -225,22 +227,39 @@ pub fn pfselftest(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
             hll::dense::set(&mut regs, i, *e);
         }
         for (i, &e) in expect.iter().enumerate() {
-            if hll::dense::get(&regs, i) != e {
-                return Err(CmdError::other(format!("ERR TESTFAILED Register error at {i}")));
+            let got = hll::dense::get(&regs, i);
+            if got != e {
+                return fail(format!("Register {i} should be {e} but is {got}"));
             }
         }
     }
+    let max_sparse = ctx.st.config.hll_sparse_max_bytes;
     let mut s = sparse::empty();
     let mut d = sparse::empty();
     let _ = sparse::to_dense(&mut d);
-    for i in 0..2000u32 {
-        let e = i.to_le_bytes();
-        if hll::add(&mut s, &e, u64::MAX).is_err() || hll::add(&mut d, &e, 0).is_err() {
-            return Err(CmdError::other("ERR TESTFAILED sparse add failed"));
+    let relerr = 1.04 / (HLL_REGISTERS as f64).sqrt();
+    let mut checkpoint: u64 = 1;
+    for j in 1..=1_000_000u64 {
+        let e = (j ^ seed).to_le_bytes();
+        if hll::add(&mut d, &e, max_sparse).is_err() || hll::add(&mut s, &e, max_sparse).is_err() {
+            return fail("sparse add failed".into());
         }
-        if i % 100 == 0 && hll::count(&s) != hll::count(&d) {
-            return Err(CmdError::other(format!("ERR TESTFAILED sparse/dense count differs at {i}")));
+        if j != checkpoint {
+            continue;
         }
+        if j < max_sparse / 2 && !hll::is_sparse(&s) {
+            return fail("sparse encoding not used".into());
+        }
+        let card = hll::count(&d).unwrap_or(0);
+        if hll::count(&s).ok() != Some(card) {
+            return fail("dense/sparse disagree".into());
+        }
+        let abserr = checkpoint.abs_diff(card);
+        let maxerr = if j == 10 { 1 } else { (relerr * 6.0 * checkpoint as f64).ceil() as u64 };
+        if abserr > maxerr {
+            return fail(format!("Too big error. card:{checkpoint} abserr:{abserr}"));
+        }
+        checkpoint *= 10;
     }
     Ok(Reply::ok())
 }
