@@ -71,7 +71,7 @@ fn next(r: &mut Rng) -> Vec<Vec<u8>> {
             let off = if r.chance(50) { r.below(16) } else { 16 + r.below(40) };
             vec![b("SETRANGE"), key(r), off.to_string().into_bytes(), vec![r.below(256) as u8]]
         }
-        84 => vec![b("STRLEN"), key(r)],
+        84 => vec![b("APPEND"), key(r), vec![r.below(256) as u8]],
         85 => {
             let mut v = b"HYLL".to_vec();
             v.push(r.below(3) as u8);

@@ -105,7 +105,7 @@ pub fn to_dense(v: &mut Vec<u8>) -> Result<(), Corrupt> {
 }
 
 /// `max[i] = max(max[i], register i)` (`hllMerge`, sparse side); corrupt when the
-/// opcodes do not cover exactly 16384 registers (a VAL run past the end stops early).
+/// opcodes do not cover exactly 16384 registers.
 pub fn merge_into(ops: &[u8], max: &mut [u8; HLL_REGISTERS]) -> Result<(), Corrupt> {
     let (mut p, mut idx) = (0usize, 0usize);
     while p < ops.len() {
@@ -117,7 +117,9 @@ pub fn merge_into(ops: &[u8], max: &mut [u8; HLL_REGISTERS]) -> Result<(), Corru
             }
             Op::Val(val, n) => {
                 if idx + n > HLL_REGISTERS {
-                    break;
+                    // Redis 7.0.15 as Debian ships it (with the CVE-2025-32023 fix): a VAL
+                    // run past the last register is corrupt, even right after it.
+                    return Err(Corrupt);
                 }
                 for m in &mut max[idx..idx + n] {
                     if val > *m {

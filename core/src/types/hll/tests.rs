@@ -17,10 +17,7 @@ fn build<I: IntoIterator<Item = Vec<u8>>>(items: I, max_sparse: u64) -> Vec<u8> 
 fn matches_redis_sparse_bytes() {
     // Recorded from Redis 7.0.15: PFADD k a b c foo bar; PFDEBUG DECODE k; PFCOUNT k.
     let v = build(["a", "b", "c", "foo", "bar"].map(|s| s.as_bytes().to_vec()), 3000);
-    assert_eq!(
-        sparse::decode(&v[HDR..]),
-        "Z:7348 v:5,1 Z:1087 v:1,1 Z:1570 v:1,1 Z:2703 v:2,1 Z:3068 v:1,1 Z:603"
-    );
+    assert_eq!(sparse::decode(&v[HDR..]), "Z:7348 v:5,1 Z:1087 v:1,1 Z:1570 v:1,1 Z:2703 v:2,1 Z:3068 v:1,1 Z:603");
     assert_eq!(&v[..16], b"HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80");
     assert_eq!(count(&v), Ok(5));
 }
