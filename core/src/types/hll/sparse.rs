@@ -240,8 +240,17 @@ pub fn set(v: &mut Vec<u8>, index: usize, count: u8, max_bytes: u64) -> Result<b
     if seq.len() > old_len && (v.len() + seq.len() - old_len) as u64 > max_bytes {
         return promote(v, index, count);
     }
-    let upto = (p + old_len).min(end);
-    v.splice(p..upto, seq);
+    // As Redis does it: move what follows (when there is a next opcode), set the new
+    // length, then copy the sequence in. An XZERO cut short by the end of the string
+    // thus loses its byte (what lands past the end is dropped).
+    let next = p + old_len;
+    let new_len = end + seq.len() - old_len;
+    v.resize(end.max(new_len).max(p + seq.len()), 0);
+    if next < end && seq.len() != old_len {
+        v.copy_within(next..end, p + seq.len());
+    }
+    v[p..p + seq.len()].copy_from_slice(&seq);
+    v.truncate(new_len);
     merge_adjacent(v, prev.unwrap_or(HDR));
     Ok(true)
 }
