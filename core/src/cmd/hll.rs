@@ -263,3 +263,65 @@ pub fn pfselftest(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     }
     Ok(Reply::ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testkit::TestEngine;
+
+    /// Runs each `(command, expected RESP2)` pair; commands are split on spaces.
+    fn check(t: &mut TestEngine, script: &[(&str, &str)]) {
+        for (cmd, want) in script {
+            let args: Vec<&str> = cmd.split(' ').collect();
+            assert_eq!(t.resp(&args), *want, "{}", cmd);
+        }
+    }
+
+    #[test]
+    fn add_count_merge_and_encodings() {
+        let mut t = TestEngine::new();
+        check(
+            &mut t,
+            &[
+                ("PFADD h a b c foo bar", ":1\r\n"),
+                ("PFADD h a", ":0\r\n"),
+                ("PFCOUNT h", ":5\r\n"),
+                ("OBJECT ENCODING h", "$3\r\nraw\r\n"),
+                ("PFDEBUG ENCODING h", "+sparse\r\n"),
+                ("PFCOUNT h nokey", ":5\r\n"),
+                ("PFMERGE d h", "+OK\r\n"),
+                ("PFCOUNT d", ":5\r\n"),
+                ("PFDEBUG TODENSE d", ":1\r\n"),
+                ("PFDEBUG TODENSE d", ":0\r\n"),
+                ("STRLEN d", ":12304\r\n"),
+                ("PFMERGE e d h", "+OK\r\n"),
+                ("PFDEBUG ENCODING e", "+dense\r\n"),
+                ("PFCOUNT e", ":5\r\n"),
+                ("PFSELFTEST", "+OK\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn corrupt_and_wrong_values_are_errors() {
+        let mut t = TestEngine::new();
+        let not_hll = "-WRONGTYPE Key is not a valid HyperLogLog string value.\r\n";
+        t.cmd_bytes(&[b"SET", b"bad", b"HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe"]);
+        check(
+            &mut t,
+            &[
+                ("SET s foo", "+OK\r\n"),
+                ("PFADD s x", not_hll),
+                ("SET n 1", "+OK\r\n"),
+                ("PFCOUNT n", not_hll),
+                ("RPUSH l x", ":1\r\n"),
+                ("PFCOUNT l", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+                ("PFCOUNT bad", "-INVALIDOBJ Corrupted HLL object detected\r\n"),
+                ("PFCOUNT bad bad", "-INVALIDOBJ Corrupted HLL object detected\r\n"),
+                ("PFDEBUG TODENSE bad", "-INVALIDOBJ Corrupted HLL object detected\r\n"),
+                ("PFDEBUG DECODE bad", "$7\r\nZ:16383\r\n"),
+                ("PFDEBUG ENCODING nokey", "-ERR The specified key does not exist\r\n"),
+                ("PFDEBUG nope bad", "-ERR Unknown PFDEBUG subcommand 'nope'\r\n"),
+            ],
+        );
+    }
+}
