@@ -115,6 +115,13 @@ pub fn pfcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
     let key = keys[0];
     let Some(slot) = ctx.lookup_read(key) else { return Ok(Reply::Int(0)) };
+    // A raw HLL with a valid cache is read in place (no write, so no re-measuring);
+    // anything else is unshared into a raw string first, as Redis does.
+    if let Value::Raw(r) = &ctx.db().keys.entry(slot).value {
+        if let Some(card) = hll::is_valid(r).then(|| hll::cached(r)).flatten() {
+            return Ok(Reply::Int(card as i64));
+        }
+    }
     check(&ctx.db().keys.entry(slot).value)?;
     let v = raw_mut(ctx, slot);
     if let Some(card) = hll::cached(v) {
