@@ -342,6 +342,37 @@ export const LESSONS = [
       },
     ],
   },
+  {
+    id: 'hyperloglog',
+    title: 'Counting uniques with HyperLogLog',
+    needs: ['pfadd', 'pfcount', 'pfdebug'],
+    steps: [
+      {
+        text: 'A HyperLogLog estimates how many distinct items it has seen in at most 12 KB. PFADD adds items, PFCOUNT gives the estimate (duplicates do not count).',
+        try: ['PFADD visitors alice bob carol alice', 'PFCOUNT visitors'],
+        goal: 'visitors counts 3 distinct items',
+        check: (q) => num(q('PFCOUNT', 'visitors')) === 3,
+      },
+      {
+        text: 'It is a plain string in Redis\'s exact bytes. While small it is "sparse" (a few run-length opcodes): see PFDEBUG ENCODING, STRLEN and the opcodes.',
+        try: ['PFDEBUG ENCODING visitors', 'STRLEN visitors', 'PFDEBUG DECODE visitors'],
+        goal: 'visitors is sparse',
+        check: (q) => q('PFDEBUG', 'ENCODING', 'visitors') === 'sparse',
+      },
+      {
+        text: 'Past hll-sparse-max-bytes (3000 by default) it switches to the "dense" form: 16384 registers of 6 bits, 12304 bytes. Lower the limit to see the switch on the next PFADD.',
+        try: ['CONFIG SET hll-sparse-max-bytes 20', 'PFADD visitors dave erin frank', 'PFDEBUG ENCODING visitors', 'STRLEN visitors'],
+        goal: 'visitors is dense',
+        check: (q) => q('PFDEBUG', 'ENCODING', 'visitors') === 'dense',
+      },
+      {
+        text: 'PFMERGE unions sketches, PFCOUNT of several keys counts the union on the fly. Put the limit back afterwards.',
+        try: ['PFADD other zoe alice', 'PFCOUNT visitors other', 'PFMERGE all visitors other', 'PFCOUNT all', 'CONFIG SET hll-sparse-max-bytes 3000'],
+        goal: 'all counts 7 distinct items',
+        check: (q) => num(q('PFCOUNT', 'all')) === 7,
+      },
+    ],
+  },
 ];
 
 /** The lesson's missing commands on this engine (empty when it can run). */

@@ -12,6 +12,7 @@ pub mod collscan;
 pub mod connection;
 pub mod geo;
 pub mod hash;
+pub mod hll;
 pub mod keyspace;
 pub mod list;
 pub mod pubsub;

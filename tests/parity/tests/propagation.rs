@@ -895,3 +895,29 @@ fn geo_commands_propagate_as_redis_does() {
         "GEORADIUS_RO g 15 37 200 km",
     ]);
 }
+
+#[test]
+fn hyperloglog_commands_propagate_as_redis_does() {
+    // PFADD when a register changed; PFCOUNT of one key when it refreshed the cached
+    // cardinality (flagged may-replicate); PFMERGE always; PFDEBUG TODENSE/GETREG when
+    // they converted.
+    let mut p = Pair::new(1);
+    p.run(&[
+        "PFADD h a b c",
+        "PFADD h a",
+        "PFADD h",
+        "PFADD h2",
+        "PFCOUNT h",
+        "PFCOUNT h",
+        "PFCOUNT h h2",
+        "PFCOUNT nokey",
+        "PFMERGE h3 h h2",
+        "PFMERGE h3",
+        "PFDEBUG TODENSE h",
+        "PFDEBUG TODENSE h",
+        "PFDEBUG ENCODING h2",
+        "SET s foo",
+        "PFADD s x",
+        "SET k v",
+    ]);
+}

@@ -135,6 +135,8 @@ fn bitfield_generic(ctx: &mut Ctx, args: &mut Args, read_only: bool) -> CmdResul
     }
     if changes > 0 {
         ctx.key_event(notify::STRING, "setbit", key);
+        // Redis's `server.dirty += changes`: one per SET/INCRBY that wrote.
+        ctx.changes(changes as u64);
     }
     Ok(Reply::Array(out))
 }

@@ -304,6 +304,8 @@ fn generic(ctx: &mut Ctx, args: &mut Args, src: usize, kind: Kind) -> CmdResult 
     sort_elements(&mut items);
     let value = ZSet::from_sorted(items, maxlen, limits(ctx));
     store(ctx, dst, value, if search { "geosearchstore" } else { "georadiusstore" });
+    // Redis's `server.dirty += returned_items`.
+    ctx.changes(returned as u64);
     Ok(Reply::Int(returned as i64))
 }
 
