@@ -343,6 +343,31 @@ export const LESSONS = [
     ],
   },
   {
+    id: 'bitmaps',
+    title: 'A string as bits: bitmaps',
+    needs: ['setbit', 'getbit', 'bitcount', 'bitpos', 'bitfield'],
+    steps: [
+      {
+        text: 'A bitmap is a plain string seen as bits, the first bit being the high bit of the first byte. SETBIT grows the string with zero bytes as needed.',
+        try: ['SETBIT seen 0 1', 'SETBIT seen 3 1', 'GETBIT seen 3', 'GET seen', 'STRLEN seen'],
+        goal: 'bits 0 and 3 of seen are set: its one byte is 0x90',
+        check: (q) => num(q('GETBIT', 'seen', '0')) === 1 && num(q('GETBIT', 'seen', '3')) === 1,
+      },
+      {
+        text: 'Daily active users: one bit per user id. BITCOUNT counts the set bits, BITPOS finds the first set (or clear) one. Setting bit 20 adds two zero bytes first.',
+        try: ['SETBIT seen 20 1', 'STRLEN seen', 'BITCOUNT seen', 'BITPOS seen 0', 'BITPOS seen 1 1'],
+        goal: 'seen has 3 bits set',
+        check: (q) => num(q('BITCOUNT', 'seen')) === 3,
+      },
+      {
+        text: 'BITFIELD reads and writes integers of any width at any bit offset, with overflow control: the first byte read as an unsigned 8-bit integer is 144 (0x90).',
+        try: ['BITFIELD seen GET u8 0', 'BITFIELD seen SET u4 4 15 GET u8 0', 'BITFIELD seen OVERFLOW SAT INCRBY u4 0 100'],
+        goal: 'the first byte of seen is 0xFF',
+        check: (q) => num(q('BITFIELD', 'seen', 'GET', 'u8', '0')[0]) === 255,
+      },
+    ],
+  },
+  {
     id: 'hyperloglog',
     title: 'Counting uniques with HyperLogLog',
     needs: ['pfadd', 'pfcount', 'pfdebug'],
