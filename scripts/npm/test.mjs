@@ -212,10 +212,10 @@ await step('web-demo: the playground in Chromium', async () => {
 });
 
 await step('BullMQ in-process: Queue + Worker + FlowProducer + QueueEvents vs redis-server', () => {
-  // tests/bullmq's dependencies (bullmq, ioredis) come from its lock file, from npm's cache.
+  // tests/bullmq's dependencies (bullmq, ioredis) come from its lock file (npm's cache first).
   const dir = path.join(ROOT, 'tests/bullmq');
   if (!existsSync(path.join(dir, 'node_modules/bullmq'))) {
-    execFileSync('npm', ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   execFileSync('node', ['inprocess.test.mjs'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], timeout: 60_000 });
   return 'the npm package observed the same results as redis-server';
