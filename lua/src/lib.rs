@@ -12,7 +12,7 @@ mod sha1;
 mod shim;
 mod wire;
 
-pub use sha1::sha1_hex;
+pub use sha1::{sha1, sha1_hex};
 pub use wire::Wire;
 
 /// A reply value crossing the boundary in either direction (what `redis.call` returns into Lua, what a script

@@ -13,7 +13,7 @@ pub fn sha1_hex(data: &[u8]) -> [u8; 40] {
 }
 
 /// The 20-byte SHA-1 digest of `data` (FIPS 180-4).
-fn sha1(data: &[u8]) -> [u8; 20] {
+pub fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
     let bit_len = (data.len() as u64).wrapping_mul(8);
     let mut tail = Vec::with_capacity(128);

@@ -65,7 +65,10 @@ if (!args.has('--no-wasm-opt')) {
   const tmp = `${wasmFile}.opt`;
   // The features wasm-bindgen output may use (Rust's wasm32 target defaults), plus the legacy exception handling
   // the Lua VM (cinder-lua, C built with clang -mexception-handling) uses for setjmp/longjmp.
-  run(path.join(BIN, 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  // --converge repeats the passes while they still shrink the module (about 1 KiB gzip); the producers and
+  // target-features sections are metadata no runtime reads.
+  run(path.join(BIN, 'wasm-opt'), [WASM_OPT_LEVEL, '--converge', '--strip-producers', '--strip-target-features',
+    '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-multivalue', '--enable-reference-types', '--enable-exception-handling',
     wasmFile, '-o', tmp]);
   const after = statSync(tmp).size;
