@@ -418,14 +418,20 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     if st.persist.loading && !client.loader && !spec.has(flags::LOADING) {
         st.cmd_calls.of(spec).rejected += 1;
         transactions::flag_transaction(client);
-        return Reply::error("LOADING Redis is loading the dataset in memory");
+        return transactions::reject_exec(
+            st,
+            client,
+            spec,
+            Reply::error("LOADING Redis is loading the dataset in memory"),
+        );
     }
     // Redis's `processCommand` while a script is busy: only `allow-busy` commands run.
     if st.scripting.running.is_some() && !spec.has(flags::ALLOW_BUSY) {
         if let Some(e) = st.scripting.busy_error() {
             st.cmd_calls.of(spec).rejected += 1;
             transactions::flag_transaction(client);
-            return Reply::error(e);
+            // Redis's `rejectCommand`: EXEC aborts the transaction (-EXECABORT ... BUSY).
+            return transactions::reject_exec(st, client, spec, Reply::error(e));
         }
     }
     if let Some(r) = transactions::intercept(st, client, spec, argv) {
