@@ -466,7 +466,11 @@ pub fn call(
     };
     apply_changes(ctx.st, dirty_before, outer_changes);
     after_handler(ctx.st, ctx.client.db, spec, Some(argv));
-    if ctx.client.tracking.is_some() && spec.has(flags::READONLY) {
+    // Read-only scripts track only through the commands they run (Redis's call()).
+    if ctx.client.tracking.is_some()
+        && spec.has(flags::READONLY)
+        && !matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
+    {
         crate::engine::remember_keys(ctx.st, ctx.client, spec, argv);
     }
     // Counted after the run, like Redis's call(): INFO does not see itself and CONFIG

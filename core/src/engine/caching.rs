@@ -9,6 +9,19 @@ use crate::engine::EngineState;
 use crate::reply::Reply;
 use crate::tracking::{Invalidation, Msg};
 
+/// Redis's `trackingRememberKeys` for the caller of a script that read a key: the keys its
+/// EVAL/FCALL declared (not the keys the script's commands named).
+pub fn remember_script_keys(st: &mut EngineState, client: &Client, keys: &[&[u8]]) {
+    let Some(t) = client.tracking.as_deref() else { return };
+    if t.bcast || (t.optin && !t.caching) || (t.optout && t.caching) || keys.is_empty() {
+        return;
+    }
+    st.drain_key_events();
+    for k in keys {
+        st.tracking.remember(client.id, k);
+    }
+}
+
 /// Redis's `trackingRememberKeys`, after a read-only command `spec` that `client` ran.
 pub fn remember_keys(st: &mut EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]]) {
     let Some(t) = client.tracking.as_deref() else { return };

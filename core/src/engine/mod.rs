@@ -19,7 +19,7 @@ use crate::stats::{CmdStats, Stats};
 use crate::watch::Watches;
 
 mod caching;
-pub use caching::{limit_table, remember_keys};
+pub use caching::{limit_table, remember_keys, remember_script_keys};
 mod effects;
 pub mod rdb;
 #[cfg(test)]

@@ -193,7 +193,7 @@ pub(crate) fn run(ctx: &mut Ctx, target: Target, script_flags: u32, ro: bool, ke
         repl: 3,
     });
     let client_resp = if ctx.client.resp >= 3 { Resp::Three } else { Resp::Two };
-    let mut host = ScriptHost { st, caller: ctx.client, clients: ctx.clients, sc: &mut sc };
+    let mut host = ScriptHost { st, caller: ctx.client, clients: ctx.clients, sc: &mut sc, keys };
     let value = match target {
         Target::Eval(sha) => vm.call_eval_function(sha, keys, args, client_resp, &mut host),
         Target::Function { library, name, .. } => {
@@ -235,6 +235,8 @@ struct ScriptHost<'a> {
     caller: &'a mut Client,
     clients: &'a mut ClientTable,
     sc: &'a mut Client,
+    /// The keys the script declared (the caller's command's keys).
+    keys: &'a [&'a [u8]],
 }
 
 impl ScriptHost<'_> {
@@ -320,9 +322,10 @@ impl ScriptHost<'_> {
             };
             self.st.propagation.retarget_since(mark, target);
         }
-        // Redis's call(): the caller tracks the keys its script read.
+        // Redis's call(): a read from a script makes the caller track the keys of its own
+        // command (`trackingRememberKeys(script_caller)`): the script's declared keys.
         if self.caller.tracking.is_some() && spec.has(flags::READONLY) {
-            crate::engine::remember_keys(self.st, self.caller, spec, argv);
+            crate::engine::remember_script_keys(self.st, self.caller, self.keys);
         }
         if let Reply::Error(text) = &reply {
             self.st.stats.record_error(text);

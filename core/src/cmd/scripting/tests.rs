@@ -213,15 +213,25 @@ fn keyspace_events_and_tracking_see_script_writes() {
         .map(|(_, p)| String::from_utf8(p.to_resp(2)).unwrap())
         .collect();
     assert_eq!(pushes, ["*3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:set\r\n$2\r\nev\r\n"]);
-    // A RESP3 tracking client reading a key inside a script is told when it changes.
+    // A RESP3 tracking client whose script reads tracks the keys the script declared (as
+    // Redis's trackingRememberKeys(script_caller)), not the keys its commands named.
     let reader = t.connect();
     t.run_as(reader, "HELLO 3");
     t.run_as(reader, "CLIENT TRACKING on");
     t.cmd_as(reader, &["EVAL", "return redis.call('get', 'ev')", "0"]);
+    t.cmd_as(reader, &["EVAL", "return redis.call('ping')", "1", "declared"]);
+    t.cmd_as(reader, &["EVAL", "return redis.call('get', 'other')", "1", "ev2"]);
     t.eng.take_pushes();
-    t.cmd(&["SET", "ev", "2"]);
-    let inval = t.eng.take_pushes().into_iter().chain(t.eng.take_late_pushes()).filter(|(to, _)| *to == reader).count();
-    assert_eq!(inval, 1);
+    t.cmd(&["MSET", "ev", "2", "declared", "1", "ev2", "3"]);
+    let inval: Vec<String> = t
+        .eng
+        .take_pushes()
+        .into_iter()
+        .chain(t.eng.take_late_pushes())
+        .filter(|(to, _)| *to == reader)
+        .map(|(_, p)| String::from_utf8(p.to_resp(3)).unwrap())
+        .collect();
+    assert_eq!(inval, [">2\r\n$10\r\ninvalidate\r\n*1\r\n$3\r\nev2\r\n"]);
 }
 
 #[test]
