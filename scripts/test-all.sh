@@ -114,9 +114,13 @@ install_node_deps() {
             Object.keys(lock).every((k) => k === "" || lock[k].optional || k in have);
         process.exit(ok ? 0 : 1);'; then
         echo "node_modules matches package-lock.json"
-        return 0
+    else
+        npm ci --no-audit --no-fund </dev/null || return 1
     fi
-    npm ci --no-audit --no-fund </dev/null
+    # tests/bullmq has its own lock file (bullmq, ioredis): the BullMQ step of npm test.
+    if [ ! -d tests/bullmq/node_modules/bullmq ]; then
+        (cd tests/bullmq && npm ci --prefer-offline --no-audit --no-fund </dev/null)
+    fi
 }
 
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.

@@ -215,7 +215,10 @@ await step('BullMQ in-process: Queue + Worker + FlowProducer + QueueEvents vs re
   // tests/bullmq's dependencies (bullmq, ioredis) come from its lock file (npm's cache first).
   const dir = path.join(ROOT, 'tests/bullmq');
   if (!existsSync(path.join(dir, 'node_modules/bullmq'))) {
-    execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Without the npm_config_* variables of the `npm test` running this, which would point
+    // the install at the project root instead of tests/bullmq.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+    execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   execFileSync('node', ['inprocess.test.mjs'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], timeout: 60_000 });
   return 'the npm package observed the same results as redis-server';
