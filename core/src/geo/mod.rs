@@ -4,4 +4,3 @@
 
 pub mod hash;
 pub mod helper;
-pub mod pqsort;

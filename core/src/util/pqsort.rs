@@ -1,5 +1,5 @@
 //! Redis's `pqsort`: the NetBSD quicksort (Bentley & McIlroy) that only finishes the
-//! partitions overlapping a range of positions. SORT ... BY ... LIMIT uses it, and since it
+//! partitions overlapping a range of positions. SORT ... BY ... LIMIT and GEOSEARCH ... COUNT use it, and since it
 //! is not stable, elements that compare equal come out in its own order; porting it
 //! exactly keeps those replies identical to Redis's.
 

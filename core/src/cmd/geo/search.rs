@@ -9,10 +9,10 @@ use crate::cmd::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::geo::hash::{self, HashBits};
 use crate::geo::helper::{self, Shape, ShapeKind};
-use crate::geo::pqsort::pqsort;
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 use crate::types::zset::{sort_elements, ScoreRange, ZSet};
+use crate::util::pqsort::pqsort;
 use std::cmp::Ordering;
 
 /// Which command runs the search (Redis's `RADIUS_*` / `GEOSEARCH*` flags).
@@ -260,7 +260,7 @@ fn generic(ctx: &mut Ctx, args: &mut Args, src: usize, kind: Kind) -> CmdResult 
             // glibc's qsort is a stable merge sort, like `sort_by`.
             found.sort_by(cmp);
         } else {
-            pqsort(&mut found, cmp, 0, returned - 1);
+            pqsort(&mut found, &mut { cmp }, 0, returned as isize - 1);
         }
     }
     found.truncate(returned);
