@@ -1,6 +1,6 @@
 //! BITCOUNT.
 
-use super::{bit_unit, int, popcount, read_string, string_at};
+use super::{bit_unit, byte_range, int, popcount, read_string, string_at};
 use crate::cmd::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -28,26 +28,9 @@ pub fn bitcount(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
                 Some(unit) => bit_unit(unit)?,
                 None => false,
             };
-            let total = if is_bit { len << 3 } else { len };
-            let (mut start, mut end) = (start, end);
-            if start < 0 {
-                start = start.saturating_add(total);
-            }
-            if end < 0 {
-                end = end.saturating_add(total);
-            }
-            start = start.max(0);
-            end = end.max(0);
-            if end >= total {
-                end = total - 1;
-            }
-            if is_bit && start <= end {
-                first_mask = !((1u32 << (8 - (start & 7))) - 1) as u8;
-                last_mask = ((1u32 << (7 - (end & 7))) - 1) as u8;
-                (start >> 3, end >> 3)
-            } else {
-                (start, end)
-            }
+            let r = byte_range(start, end, len, is_bit);
+            (first_mask, last_mask) = (r.2, r.3);
+            (r.0, r.1)
         }
         _ => return Err(CmdError::Syntax),
     };

@@ -141,3 +141,28 @@ fn int(n: i64) -> CmdResult {
 
 #[cfg(test)]
 mod tests;
+
+/// Redis's range normalisation for BITCOUNT and BITPOS: negative indexes from the end,
+/// clamped to the string, in bytes or (`is_bit`) bits. Returns the first and last byte and
+/// the masks of the bits outside the range in those bytes (0 for a byte range).
+pub(super) fn byte_range(mut start: i64, mut end: i64, len: i64, is_bit: bool) -> (i64, i64, u8, u8) {
+    let total = if is_bit { len << 3 } else { len };
+    if start < 0 {
+        start = start.saturating_add(total);
+    }
+    if end < 0 {
+        end = end.saturating_add(total);
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= total {
+        end = total - 1;
+    }
+    if is_bit && start <= end {
+        let first_mask = !((1u32 << (8 - (start & 7))) - 1) as u8;
+        let last_mask = ((1u32 << (7 - (end & 7))) - 1) as u8;
+        (start >> 3, end >> 3, first_mask, last_mask)
+    } else {
+        (start, end, 0, 0)
+    }
+}

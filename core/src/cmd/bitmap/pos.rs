@@ -1,6 +1,6 @@
 //! BITPOS.
 
-use super::{bit_unit, first_bit, int, read_string, string_at};
+use super::{bit_unit, byte_range, first_bit, int, read_string, string_at};
 use crate::cmd::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
@@ -25,12 +25,12 @@ pub fn bitpos(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (start, end) = match rest.len() {
         0 => (0, len - 1),
         1..=3 => {
-            let mut start = parse_i64(rest[0]).ok_or(CmdError::NotInteger)?;
+            let start = parse_i64(rest[0]).ok_or(CmdError::NotInteger)?;
             let is_bit = match rest.get(2) {
                 Some(unit) => bit_unit(unit)?,
                 None => false,
             };
-            let mut end = match rest.get(1) {
+            let end = match rest.get(1) {
                 Some(e) => {
                     end_given = true;
                     parse_i64(e).ok_or(CmdError::NotInteger)?
@@ -38,25 +38,9 @@ pub fn bitpos(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
                 None if is_bit => (len << 3) + 7,
                 None => len - 1,
             };
-            let total = if is_bit { len << 3 } else { len };
-            if start < 0 {
-                start = start.saturating_add(total);
-            }
-            if end < 0 {
-                end = end.saturating_add(total);
-            }
-            start = start.max(0);
-            end = end.max(0);
-            if end >= total {
-                end = total - 1;
-            }
-            if is_bit && start <= end {
-                first_mask = !((1u32 << (8 - (start & 7))) - 1) as u8;
-                last_mask = ((1u32 << (7 - (end & 7))) - 1) as u8;
-                (start >> 3, end >> 3)
-            } else {
-                (start, end)
-            }
+            let r = byte_range(start, end, len, is_bit);
+            (first_mask, last_mask) = (r.2, r.3);
+            (r.0, r.1)
         }
         _ => return Err(CmdError::Syntax),
     };
