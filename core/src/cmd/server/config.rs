@@ -65,6 +65,15 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     // Entry name (alias when given) and parameter of each pair.
     let mut targets: Vec<(&'static str, &'static Param)> = Vec::with_capacity(pairs.len() / 2);
+    // Redis's SENSITIVE_CONFIG values are hidden from the slow log and monitors, all of
+    // them, whatever fails below.
+    for (i, pair) in pairs.chunks(2).enumerate() {
+        if let Some((_, p)) = config::find_entry(pair[0]) {
+            if matches!(p.name, "requirepass" | "masterauth") {
+                ctx.redact(2 + i * 2 + 1);
+            }
+        }
+    }
     for pair in pairs.chunks(2) {
         let Some((entry, p)) = config::find_entry(pair[0]) else {
             return Err(CmdError::other(format!(
@@ -111,6 +120,7 @@ pub fn config_resetstat(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     let used = ctx.st.used_memory();
     ctx.st.stats.reset(used);
     ctx.st.cmd_calls.clear();
+    ctx.st.introspection.histograms.clear();
     for db in ctx.st.dbs.iter_mut() {
         db.expired_keys = 0;
     }

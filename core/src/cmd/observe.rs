@@ -1,0 +1,171 @@
+//! What Redis's `call()` does around a command besides running it: its duration from the
+//! host's monotonic clock, the `command`/`fast-command` latency events, the slow log,
+//! MONITOR, `INFO commandstats` microseconds and the `latency-tracking` histogram. A
+//! blocked command is logged and measured when its wait ends (Redis's
+//! `updateStatsOnUnblock`).
+//!
+//! The clock seam: `HostInfo::monotonic_us` (the server: `Instant`; wasm:
+//! `performance.now()`); without one every duration is 0. Time the host spends sleeping
+//! for DEBUG SLEEP after the command counts as the command's.
+
+use super::{flags, CommandSpec};
+use crate::client::Client;
+use crate::engine::{EngineState, HostAction};
+use crate::monitor::{self, Origin};
+use crate::reply::Reply;
+
+/// Where a command's measurement starts.
+pub(crate) struct Start {
+    t0: u64,
+    actions: usize,
+}
+
+/// The host's monotonic clock in microseconds (0 without one).
+#[inline]
+pub fn clock_us(st: &EngineState) -> u64 {
+    st.host.monotonic_us.map_or(0, |f| f())
+}
+
+/// Starts measuring a command.
+#[inline]
+pub(crate) fn start(st: &EngineState) -> Start {
+    Start { t0: clock_us(st), actions: st.actions.len() }
+}
+
+/// The microseconds since `start`, with the DEBUG SLEEP the command asked the host for.
+#[inline]
+pub(crate) fn elapsed(st: &EngineState, start: &Start) -> u64 {
+    let mut d = clock_us(st).saturating_sub(start.t0);
+    if st.actions.len() > start.actions {
+        for a in &st.actions[start.actions..] {
+            if let HostAction::Sleep(us) = a {
+                d += us;
+            }
+        }
+    }
+    d
+}
+
+/// After a command's handler: latency event, slow log, MONITOR, statistics. `argv` is
+/// the request (shown redacted where the handler asked).
+#[inline]
+pub(crate) fn finish(
+    st: &mut EngineState,
+    client: &mut Client,
+    spec: &'static CommandSpec,
+    argv: &[&[u8]],
+    start: Start,
+    reply: &Reply,
+) {
+    let duration = elapsed(st, &start);
+    if client.loader {
+        st.introspection.redacted.clear();
+        return;
+    }
+    let blocked = matches!(reply, Reply::Blocked);
+    if st.config.latency_monitor_threshold > 0 {
+        let event = if spec.has(flags::FAST) { "fast-command" } else { "command" };
+        let now_s = st.now_us / 1_000_000;
+        st.introspection.latency.add_if_needed(st.config.latency_monitor_threshold, event, duration / 1000, now_s);
+    }
+    if !blocked {
+        slowlog_push(st, client, spec, argv, duration);
+    } else if let Some(w) = client.wait.as_mut() {
+        // Logged when the wait ends, with the time spent running.
+        w.exec_us = duration;
+        if st.config.slowlog_log_slower_than >= 0 {
+            w.argv = st.introspection.redact(argv).iter().map(|a| a.to_vec()).collect();
+        }
+    }
+    if st.introspection.monitors.any() && !spec.has(flags::SKIP_MONITOR | flags::ADMIN) && !feeds_before(spec) {
+        feed_monitors(st, client, argv);
+    }
+    st.cmd_calls.of(spec).usec += duration;
+    if st.config.latency_tracking && !blocked {
+        st.introspection.histograms.record(spec.id as usize, duration);
+    }
+    st.introspection.redacted.clear();
+}
+
+/// Redis's `slowlogPushCurrentCommand`.
+fn slowlog_push(st: &mut EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]], duration: u64) {
+    if spec.has(flags::SKIP_SLOWLOG) || st.config.slowlog_log_slower_than < 0 {
+        return;
+    }
+    if (duration as i64) < st.config.slowlog_log_slower_than {
+        // Still trimmed when the length shrank (Redis trims on every push attempt).
+        st.introspection.slowlog.trim(st.config.slowlog_max_len);
+        return;
+    }
+    let argv = st.introspection.redact(argv);
+    let peer = peer_id(client);
+    let name = client.name.as_deref().unwrap_or(b"");
+    let (slower, max, now) = (st.config.slowlog_log_slower_than, st.config.slowlog_max_len, st.now_us / 1_000_000);
+    st.introspection.slowlog.push_if_needed(slower, max, &argv, duration, now, &peer, name);
+}
+
+/// Redis's `getClientPeerId`: `ip:port`, `path:0` for a unix socket, `?:0` for a
+/// script's client.
+fn peer_id(client: &Client) -> String {
+    if client.script {
+        "?:0".to_string()
+    } else if client.conn.addr.starts_with('/') {
+        format!("{}:0", client.conn.addr)
+    } else {
+        client.conn.addr.clone()
+    }
+}
+
+/// Redis's `replicationFeedMonitors`: one status line per monitor.
+pub(crate) fn feed_monitors(st: &mut EngineState, client: &Client, argv: &[&[u8]]) {
+    if st.persist.loading || client.loader {
+        return;
+    }
+    let argv = st.introspection.redact(argv);
+    let origin = if client.script { Origin::Lua } else { Origin::Peer(&client.conn.addr) };
+    let line = monitor::line(st.now_us, client.db, origin, &argv);
+    for &h in st.introspection.monitors.clients() {
+        st.pubsub.push(h, Reply::Simple(std::borrow::Cow::Owned(line.clone())));
+    }
+}
+
+/// A blocked command's wait ended after `total_us` of running and serving: its slow
+/// log entry and its histogram sample (Redis's `updateStatsOnUnblock`).
+pub(crate) fn unblocked(
+    st: &mut EngineState,
+    client: &Client,
+    spec: &'static CommandSpec,
+    argv: &[Vec<u8>],
+    total_us: u64,
+) {
+    if !argv.is_empty() {
+        let refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+        slowlog_push(st, client, spec, &refs, total_us);
+    }
+    if st.config.latency_tracking {
+        st.introspection.histograms.record(spec.id as usize, total_us);
+    }
+}
+
+/// Whether the command feeds monitors before it runs (EVAL and FCALL, whose scripts'
+/// commands must follow them).
+#[inline]
+pub(crate) fn feeds_before(spec: &CommandSpec) -> bool {
+    matches!(spec.name, "eval" | "eval_ro" | "evalsha" | "evalsha_ro" | "fcall" | "fcall_ro")
+}
+
+/// Redis's `processCommand` for a MONITOR client (a replica): commands that read, write
+/// or may replicate are refused.
+pub(crate) fn monitor_rejects(st: &EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
+    let touches = spec.has(flags::READONLY | flags::WRITE | flags::MAY_REPLICATE)
+        || super::server::pause::may_replicate(st, client, spec, argv);
+    touches.then(|| Reply::error("ERR Replica can't interact with the keyspace"))
+}
+
+impl<'a> super::Ctx<'a> {
+    /// Redis's `redactClientCommandArgument`: argument `i` of the request shows as
+    /// `(redacted)` in the slow log and to monitors (passwords, secrets).
+    pub fn redact(&mut self, i: usize) {
+        self.st.introspection.redacted.push(i);
+    }
+}
