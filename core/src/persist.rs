@@ -31,6 +31,8 @@ pub enum Job {
     FlushAll,
     /// SHUTDOWN ABORT cancelled a pending signal shutdown: log it.
     ShutdownAborted,
+    /// CONFIG REWRITE: rewrite the configuration file (the error is the reply).
+    RewriteConfig,
 }
 
 /// SHUTDOWN's options (Redis's `SHUTDOWN_*` flags).
@@ -72,6 +74,7 @@ pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::
         Job::Reload { .. } => Reply::error("ERR Error trying to load the RDB dump, check server logs."),
         Job::LoadAof => Reply::error("ERR Error trying to load the AOF files, check server logs."),
         Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted => return None,
+        Job::RewriteConfig => Reply::error(result.clone().err().unwrap_or_default()),
         Job::AppendOnly(_) => Reply::error(
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
         ),

@@ -417,6 +417,14 @@ impl Persist {
                 self.delete_history(engine);
                 Ok(())
             }
+            Job::RewriteConfig => {
+                let r = crate::config_rewrite::rewrite(&engine.state.host.config_file, &engine.state.config);
+                match &r {
+                    Ok(()) => warning("CONFIG REWRITE executed with success."),
+                    Err(e) => warning(&format!("CONFIG REWRITE failed: {}", e)),
+                }
+                return r.map_err(|e| format!("ERR Rewriting config file: {}", e));
+            }
             Job::ShutdownAborted => {
                 warning("Shutdown manually aborted.");
                 Ok(())

@@ -115,6 +115,16 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     Ok(Reply::ok())
 }
 
+/// `CONFIG REWRITE`: the host rewrites its configuration file (see `Job::RewriteConfig`);
+/// its error replaces the OK.
+pub fn config_rewrite(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    if ctx.st.host.config_file.is_empty() {
+        return Err(CmdError::other("ERR The server is running without a config file"));
+    }
+    ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::RewriteConfig));
+    Ok(Reply::ok())
+}
+
 /// `CONFIG RESETSTAT`: zeroes INFO's counters, command and error statistics.
 pub fn config_resetstat(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     let used = ctx.st.used_memory();

@@ -18,7 +18,7 @@ pub use command::{
     command, command_count, command_docs, command_getkeys, command_getkeysandflags, command_help, command_info,
     command_list, key_positions,
 };
-pub use config::{config_get, config_help, config_resetstat, config_set};
+pub use config::{config_get, config_help, config_resetstat, config_rewrite, config_set};
 pub use debug::debug;
 pub use info::info;
 pub use latency::{
