@@ -43,8 +43,7 @@ mod tests {
 
     #[test]
     fn redaction_replaces_named_arguments() {
-        let mut i = Introspection::default();
-        i.redacted = vec![1, 5];
+        let i = Introspection { redacted: vec![1, 5], ..Default::default() };
         assert_eq!(i.redact(&[b"auth", b"pw"]), [&b"auth"[..], b"(redacted)"]);
     }
 }

@@ -134,8 +134,8 @@ impl LatencyMonitor {
                 oldest = s.time;
             }
         }
-        if st.samples > 0 {
-            st.avg = sum / st.samples;
+        if let Some(avg) = sum.checked_div(st.samples) {
+            st.avg = avg;
             st.period = now_s.saturating_sub(oldest).max(1);
             let dev: u64 = series.samples().map(|s| (st.avg as i64 - s.latency as i64).unsigned_abs()).sum();
             st.mad = dev / st.samples;

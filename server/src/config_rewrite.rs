@@ -68,11 +68,9 @@ pub fn rewritten(old: &str, cfg: &Config) -> String {
             continue;
         }
         let name = line.split([' ', '\t']).next().unwrap_or("");
-        match config::find_param(name.as_bytes()) {
-            Some(p) => {
-                at.entry(p.name).or_default().push(lines.len());
-            }
-            None => {} // host-only directives stay as they are
+        // Host-only directives stay as they are.
+        if let Some(p) = config::find_param(name.as_bytes()) {
+            at.entry(p.name).or_default().push(lines.len());
         }
         lines.push(line.to_string());
     }

@@ -95,7 +95,7 @@ impl Canvas {
 
     /// A square of side `size` centred on (x, y), rotated by `angle`.
     fn square(&mut self, x: i32, y: i32, size: f32, angle: f32) {
-        let size = (size / 1.414_213_6_f32).round();
+        let size = ((size as f64 / std::f64::consts::SQRT_2) as f32).round();
         let mut k = std::f32::consts::FRAC_PI_4 + angle;
         let mut px = [0i32; 4];
         let mut py = [0i32; 4];
