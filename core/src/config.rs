@@ -300,6 +300,8 @@ pub struct Config {
     pub latency_monitor_threshold: i64,
     /// Per-command latency percentiles in INFO (accepted).
     pub latency_tracking: bool,
+    /// `repl-backlog-size` (bytes; reported by INFO, no replication here).
+    pub repl_backlog_size: i64,
     /// `latency-tracking-info-percentiles`: the percentiles `INFO latencystats` shows.
     pub latency_tracking_info_percentiles: Vec<f64>,
     /// Script busy threshold in milliseconds.
@@ -394,6 +396,7 @@ impl Default for Config {
             latency_monitor_threshold: 0,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            repl_backlog_size: 1024 * 1024,
             busy_reply_threshold: 5000,
             tracking_table_max_keys: 1_000_000,
             // --- RDB ---
@@ -633,8 +636,8 @@ pub static PARAMS: &[Param] = &[
     },
     // Redis can re-listen on CONFIG SET port/bind; the hosts here cannot, so these are
     // start-only.
-    int!("port", None, Mutability::Immutable, 0, 65535, port),
-    text!("bind", Mutability::Immutable, bind),
+    int!("port", None, Mutability::Mutable, 0, 65535, port),
+    text!("bind", Mutability::Mutable, bind),
     text!("unixsocket", Mutability::Immutable, unixsocket),
     boolean!("protected-mode", protected_mode),
     int!("databases", None, Mutability::Immutable, 1, INT_MAX, databases),
@@ -785,6 +788,35 @@ pub static PARAMS: &[Param] = &[
     int!("latency-monitor-threshold", 0, LONG_MAX, latency_monitor_threshold),
     boolean!("latency-tracking", latency_tracking),
     Param {
+        name: "repl-backlog-size",
+        alias: None,
+        mutability: Mutability::Mutable,
+        kind: Kind::Num {
+            unsigned: false,
+            memory: true,
+            percent: false,
+            min: 1,
+            max: LONG_MAX,
+            get: |c| c.repl_backlog_size,
+            set: |c, v| c.repl_backlog_size = v,
+        },
+    },
+    Param {
+        name: "replicaof",
+        alias: Some("slaveof"),
+        mutability: Mutability::Immutable,
+        kind: Kind::Text {
+            get: |_| String::new(),
+            set: |_, v| {
+                if v.is_empty() || v.eq_ignore_ascii_case(b"no one") {
+                    Ok(())
+                } else {
+                    Err("replication is not supported by Cinder".into())
+                }
+            },
+        },
+    },
+    Param {
         name: "latency-tracking-info-percentiles",
         alias: None,
         mutability: Mutability::Mutable,
@@ -818,6 +850,15 @@ fn set_base_name(field: &mut String, v: &[u8], what: &str, can_be_empty: bool, k
 }
 
 /// `save`: pairs of `<seconds ≥ 1> <changes ≥ 0>` separated by single spaces, or "".
+/// Redis 7.0's `HIDDEN_CONFIG` parameters: CONFIG GET gives them only by exact name.
+pub const HIDDEN: &[&str] = &[
+    "use-exit-on-panic",
+    "rdb-key-save-delay",
+    "key-load-delay",
+    "watchdog-period",
+    "loading-process-events-interval-bytes",
+];
+
 /// A percentile as Redis prints it: `%f` without trailing zeros (`50`, `99.9`).
 pub fn fmt_percentile(p: f64) -> String {
     let s = format!("{:.6}", p);
@@ -999,7 +1040,7 @@ impl Config {
 
     /// Entries (name or alias, parameter) whose name matches the glob `pattern`.
     pub fn matching(pattern: &[u8]) -> impl Iterator<Item = (&'static str, &'static Param)> + '_ {
-        entries().filter(move |(n, _)| glob_match(pattern, n.as_bytes(), true))
+        entries().filter(move |(n, _)| !HIDDEN.contains(n) && glob_match(pattern, n.as_bytes(), true))
     }
 }
 

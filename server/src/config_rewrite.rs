@@ -68,8 +68,9 @@ pub fn rewritten(old: &str, cfg: &Config) -> String {
             continue;
         }
         let name = line.split([' ', '\t']).next().unwrap_or("");
-        // Host-only directives stay as they are.
-        if let Some(p) = config::find_param(name.as_bytes()) {
+        // Host-only directives stay as they are, and so does `replicaof` (accepted and
+        // ignored: there is no replication to write back).
+        if let Some(p) = config::find_param(name.as_bytes()).filter(|p| p.name != "replicaof") {
             at.entry(p.name).or_default().push(lines.len());
         }
         lines.push(line.to_string());
@@ -80,7 +81,7 @@ pub fn rewritten(old: &str, cfg: &Config) -> String {
     }
     let defaults = Config::default();
     for (name, p) in config::entries() {
-        if name != p.name {
+        if name != p.name || p.name == "replicaof" {
             continue; // aliases are rewritten under their own name
         }
         let value = cfg.get(p);

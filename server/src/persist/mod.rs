@@ -425,6 +425,8 @@ impl Persist {
                 }
                 return r.map_err(|e| format!("ERR Rewriting config file: {}", e));
             }
+            // Bound by the loop's hooks (`server::Effects::listen`), never sent here.
+            Job::Listen => Ok(()),
             Job::ShutdownAborted => {
                 warning("Shutdown manually aborted.");
                 Ok(())

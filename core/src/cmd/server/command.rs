@@ -420,7 +420,7 @@ mod tests {
         let config = t.resp3(&["COMMAND", "INFO", "config"]);
         assert!(
             config.starts_with(
-                "*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n~0\r\n:0\r\n:0\r\n:0\r\n~1\r\n+@slow\r\n~0\r\n~0\r\n*4\r\n"
+                "*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n~0\r\n:0\r\n:0\r\n:0\r\n~1\r\n+@slow\r\n~0\r\n~0\r\n*5\r\n"
             ),
             "{}",
             config
@@ -473,7 +473,7 @@ mod tests {
         assert_eq!(t.resp(&["COMMAND", "LIST", "FILTERBY", "aclcat", "nosuchcat"]), "*0\r\n");
         assert_eq!(
             t.resp(&["COMMAND", "LIST", "FILTERBY", "pattern", "config*"]),
-            "*5\r\n$6\r\nconfig\r\n$16\r\nconfig|resetstat\r\n$11\r\nconfig|help\r\n$10\r\nconfig|get\r\n$10\r\nconfig|set\r\n"
+            "*6\r\n$6\r\nconfig\r\n$14\r\nconfig|rewrite\r\n$16\r\nconfig|resetstat\r\n$11\r\nconfig|help\r\n$10\r\nconfig|get\r\n$10\r\nconfig|set\r\n"
         );
         let conn = t.resp(&["COMMAND", "LIST", "FILTERBY", "aclcat", "CONNECTION"]);
         for name in ["$5\r\nhello\r\n", "$9\r\nclient|id\r\n", "$4\r\nping\r\n", "$12\r\ncommand|info\r\n"] {

@@ -109,6 +109,12 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         let on = ctx.st.config.appendonly;
         ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::AppendOnly(on)));
     }
+    // Redis's `changeBindAddr` / `changeListenPort`: the host listens on the new
+    // addresses, or puts the whole configuration back and fails the command.
+    if ctx.st.config.port != backup.port || ctx.st.config.bind != backup.bind {
+        ctx.st.persist.config_backup = Some(Box::new(backup.clone()));
+        ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::Listen));
+    }
     if ctx.st.config.aof_disable_auto_gc != backup.aof_disable_auto_gc && !ctx.st.config.aof_disable_auto_gc {
         ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::DeleteHistory));
     }

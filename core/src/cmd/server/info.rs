@@ -304,7 +304,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         out.push_str("master_repl_offset:0\r\n");
         out.push_str("second_repl_offset:-1\r\n");
         out.push_str("repl_backlog_active:0\r\n");
-        out.push_str("repl_backlog_size:1048576\r\n");
+        field(&mut out, "repl_backlog_size", &st.config.repl_backlog_size);
         out.push_str("repl_backlog_first_byte_offset:0\r\n");
         out.push_str("repl_backlog_histlen:0\r\n");
     }
