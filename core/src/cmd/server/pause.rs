@@ -18,9 +18,7 @@ use crate::reply::Reply;
 /// `CLIENT PAUSE timeout [WRITE|ALL]`.
 pub fn client_pause(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if args.remaining() > 2 {
-        return Err(CmdError::other(
-            "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.",
-        ));
+        return Err(super::slowlog::subcommand_syntax(args, "CLIENT"));
     }
     let timeout = args.take();
     let kind = match args.next() {
@@ -186,7 +184,7 @@ mod tests {
         assert_eq!(t.cmd(&["CLIENT", "PAUSE", "-1"]), Reply::error("ERR timeout is negative"));
         assert_eq!(
             t.cmd(&["CLIENT", "PAUSE", "1", "write", "x"]),
-            Reply::error("ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.")
+            Reply::error("ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.")
         );
         // Syntax errors are answered at once during a pause.
         t.cmd(&["CLIENT", "PAUSE", "100000", "WRITE"]);

@@ -6,9 +6,9 @@ use crate::error::{CmdError, CmdResult};
 use crate::numfmt::parse_i64;
 use crate::reply::Reply;
 
-/// Redis's `addReplySubcommandSyntaxError` for `SLOWLOG`.
-pub(crate) fn subcommand_syntax(ctx: &Ctx, container: &str) -> CmdError {
-    let sub = ctx.cmd.name.rsplit('|').next().unwrap_or(ctx.cmd.name);
+/// Redis's `addReplySubcommandSyntaxError`: the subcommand as the client typed it.
+pub(crate) fn subcommand_syntax(args: &Args, container: &str) -> CmdError {
+    let sub = args.all().get(1).map(|s| crate::cmd::c_str_128(s)).unwrap_or_default();
     CmdError::other(format!(
         "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
         sub, container
@@ -48,7 +48,7 @@ pub fn slowlog_reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
 /// arguments, client address and client name.
 pub fn slowlog_get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if args.remaining() > 1 {
-        return Err(subcommand_syntax(ctx, "SLOWLOG"));
+        return Err(subcommand_syntax(args, "SLOWLOG"));
     }
     let log = &ctx.st.introspection.slowlog;
     let count = match args.next() {
@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(t.cmd(&["SLOWLOG", "GET", "x"]), err);
         assert_eq!(
             t.cmd(&["SLOWLOG", "GET", "1", "2"]),
-            Reply::error("ERR unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.")
+            Reply::error("ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.")
         );
         // Disabled with -1; max-len trims.
         t.cmd(&["CONFIG", "SET", "slowlog-max-len", "1"]);
