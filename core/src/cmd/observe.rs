@@ -125,7 +125,13 @@ pub(crate) fn feed_monitors(st: &mut EngineState, client: &Client, argv: &[&[u8]
     let origin = if client.script { Origin::Lua } else { Origin::Peer(&client.conn.addr) };
     let line = monitor::line(st.now_us, client.db, origin, &argv);
     for &h in st.introspection.monitors.clients() {
-        st.pubsub.push(h, Reply::Simple(std::borrow::Cow::Owned(line.clone())));
+        let r = Reply::Simple(std::borrow::Cow::Owned(line.clone()));
+        if h == client.handle {
+            // A monitor's own command: Redis adds the line after the reply.
+            st.pubsub.push_late(h, r);
+        } else {
+            st.pubsub.push(h, r);
+        }
     }
 }
 
