@@ -7,6 +7,7 @@ use crate::latency::LatencyMonitor;
 /// One piece of advice, in the order Redis prints them.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Advice {
+    BetterVm,
     SlowlogEnabled,
     SlowlogTuning,
     SlowlogInspect,
@@ -105,6 +106,22 @@ pub fn report(st: &EngineState, now_s: u64) -> String {
             "{}. {}: {} latency spikes (average {}ms, mean deviation {}ms, period {:.2} sec). Worst all time event {}ms.",
             eventnum, event, ls.samples, ls.avg, ls.mad, period, series.max
         ));
+        if event == "fork" {
+            // Redis's `stat_fork_rate`: GB of memory forked per second.
+            let fork_us = st.persist.latest_fork_usec.max(1) as f64;
+            let rate = st.used_memory() as f64 * 1_000_000.0 / fork_us / (1024.0 * 1024.0 * 1024.0);
+            let quality = match rate {
+                r if r < 10.0 => "terrible",
+                r if r < 25.0 => "poor",
+                r if r < 100.0 => "good",
+                _ => "excellent",
+            };
+            if rate < 25.0 {
+                advice.push(Advice::BetterVm);
+                advices += 1;
+            }
+            out.push_str(&format!(" Fork rate is {:.2} GB/sec ({}).", rate, quality));
+        }
         advices += advice_for(st, event, &mut advice);
         out.push('\n');
     }
@@ -122,6 +139,7 @@ pub fn report(st: &EngineState, now_s: u64) -> String {
     let threshold_us = st.config.latency_monitor_threshold as u64 * 1000;
     for a in advice {
         let text = match a {
+            Advice::BetterVm => "- If you are using a virtual machine, consider upgrading it with a faster one using a hypervisior that provides less latency during fork() calls. Xen is known to have poor fork() performance. Even in the context of the same VM provider, certain kinds of instances can execute fork faster than others.\n".into(),
             Advice::SlowlogEnabled => format!("- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than {}'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n", threshold_us),
             Advice::SlowlogTuning => format!("- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than {}'.\n", threshold_us),
             Advice::SlowlogInspect => "- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n".into(),

@@ -1,5 +1,6 @@
 //! `LOLWUT [VERSION v] [...]`: Redis 7.0's version line, and the computer art of
-//! LOLWUT 5 (Georg Nees's "Schotter", drawn with Braille characters).
+//! LOLWUT 5 (Georg Nees's "Schotter", drawn with Braille characters) and LOLWUT 6 (a city
+//! skyline in terminal colours). Randomness is the engine's RNG.
 
 use crate::cmd::{is, Args, Ctx};
 use crate::error::{CmdError, CmdResult};
@@ -23,8 +24,9 @@ pub fn lolwut(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if (v[0] == b'5' && v[1] == b'.' && v[2] != b'9') || (v[0] == b'4' && v[1] == b'.' && v[2] == b'9') {
         return lolwut5(&mut ctx.st.rng, rest);
     }
-    // Versions 6 (and 5.9) draw skyscrapers in Redis; Cinder answers them, and every
-    // other version, with the version line.
+    if (v[0] == b'6' && v[1] == b'.' && v[2] != b'9') || (v[0] == b'5' && v[1] == b'.' && v[2] == b'9') {
+        return lolwut6(&mut ctx.st.rng, rest);
+    }
     Ok(Reply::Verbatim("txt", format!("Redis ver. {}\n", REDIS_VERSION).into_bytes()))
 }
 
@@ -49,26 +51,140 @@ fn lolwut5(rng: &mut Rng, args: &[&[u8]]) -> CmdResult {
     Ok(Reply::Verbatim("txt", out.into_bytes()))
 }
 
-/// A black and white canvas.
+/// LOLWUT 6: `[columns [rows]]`.
+fn lolwut6(rng: &mut Rng, args: &[&[u8]]) -> CmdResult {
+    let cols = opt_long(args, 0, 80)?.clamp(1, 1000) as i32;
+    let rows = opt_long(args, 1, 20)?.clamp(1, 1000) as i32;
+    let mut canvas = Canvas::new(cols, rows, 3);
+    skyline(rng, &mut canvas);
+    let mut out = String::new();
+    for y in 0..canvas.height {
+        for x in 0..canvas.width {
+            let ce = match canvas.color(x, y) {
+                1 => "0;90;100m",
+                2 => "0;37;47m",
+                3 => "0;97;107m",
+                _ => "0;30;40m",
+            };
+            out.push_str(&format!("\x1b[{} \x1b[0m", ce));
+        }
+        if y != canvas.height - 1 {
+            out.push('\n');
+        }
+    }
+    out.push_str("\nDedicated to the 8 bit game developers of past and present.\nOriginal 8 bit image from Plaguemon by hikikomori. Redis ver. ");
+    out.push_str(REDIS_VERSION);
+    out.push('\n');
+    Ok(Reply::Verbatim("txt", out.into_bytes()))
+}
+
+/// C's `rand()` (0..=RAND_MAX) from the engine's RNG.
+fn crand(rng: &mut Rng) -> i32 {
+    (rng.next_u64() >> 33) as i32
+}
+
+/// One skyscraper of the skyline.
+struct Skyscraper {
+    xoff: i32,
+    width: i32,
+    height: i32,
+    windows: bool,
+    color: u8,
+}
+
+/// Draws `si` from the bottom of the canvas (the roof two pixels narrower each side).
+fn skyscraper(rng: &mut Rng, canvas: &mut Canvas, si: &Skyscraper) {
+    let starty = canvas.height - 1;
+    let endy = starty - si.height + 1;
+    let mut y = starty;
+    while y >= endy {
+        for x in si.xoff..si.xoff + si.width {
+            if y == endy && (x <= si.xoff + 1 || x >= si.xoff + si.width - 2) {
+                continue;
+            }
+            let mut color = si.color;
+            if si.windows && x > si.xoff + 1 && x < si.xoff + si.width - 2 && y > endy + 1 && y < starty - 1 {
+                let relx = x - (si.xoff + 1);
+                let rely = y - (endy + 1);
+                // Windows two pixels wide, one tall, the two pixels of one the same colour.
+                if (relx / 2) % 2 != 0 && rely % 2 != 0 {
+                    loop {
+                        color = (1 + crand(rng) % 2) as u8;
+                        if color != si.color {
+                            break;
+                        }
+                    }
+                    if relx % 2 != 0 {
+                        color = canvas.color(x - 1, y);
+                    }
+                }
+            }
+            canvas.set_color(x, y, color);
+        }
+        y -= 1;
+    }
+}
+
+/// Redis's `generateSkyline`: two rows of grey buildings, then black ones with windows.
+fn skyline(rng: &mut Rng, canvas: &mut Canvas) {
+    let h = canvas.height;
+    for color in [2u8, 1] {
+        let mut offset = -10;
+        while offset < canvas.width {
+            offset += crand(rng) % 8;
+            let width = 10 + crand(rng) % 9;
+            let height = if color == 2 { h / 2 + (crand(rng) % h) / 2 } else { h / 2 + (crand(rng) % h) / 3 };
+            let si = Skyscraper { xoff: offset, width, height, windows: false, color };
+            skyscraper(rng, canvas, &si);
+            offset += if color == 2 { width / 2 } else { width + 1 };
+        }
+    }
+    let mut offset = -10;
+    while offset < canvas.width {
+        offset += crand(rng) % 8;
+        let mut width = 5 + crand(rng) % 14;
+        if width % 4 != 0 {
+            width += width % 3;
+        }
+        let height = h / 3 + (crand(rng) % h) / 2;
+        let si = Skyscraper { xoff: offset, width, height, windows: true, color: 0 };
+        skyscraper(rng, canvas, &si);
+        offset += width + 5;
+    }
+}
+
+/// A canvas of colours (0 black, 1 and 2 greys, 3 white).
 struct Canvas {
     width: i32,
     height: i32,
-    pixels: Vec<bool>,
+    pixels: Vec<u8>,
 }
 
 impl Canvas {
-    fn new(width: i32, height: i32) -> Canvas {
-        Canvas { width, height, pixels: vec![false; (width.max(0) as usize) * (height.max(0) as usize)] }
+    fn new(width: i32, height: i32, background: u8) -> Canvas {
+        Canvas { width, height, pixels: vec![background; (width.max(0) as usize) * (height.max(0) as usize)] }
     }
 
-    fn set(&mut self, x: i32, y: i32) {
+    fn set_color(&mut self, x: i32, y: i32, color: u8) {
         if x >= 0 && x < self.width && y >= 0 && y < self.height {
-            self.pixels[(x + y * self.width) as usize] = true;
+            self.pixels[(x + y * self.width) as usize] = color;
         }
     }
 
+    fn color(&self, x: i32, y: i32) -> u8 {
+        if x >= 0 && x < self.width && y >= 0 && y < self.height {
+            self.pixels[(x + y * self.width) as usize]
+        } else {
+            0
+        }
+    }
+
+    fn set(&mut self, x: i32, y: i32) {
+        self.set_color(x, y, 1);
+    }
+
     fn get(&self, x: i32, y: i32) -> bool {
-        x >= 0 && x < self.width && y >= 0 && y < self.height && self.pixels[(x + y * self.width) as usize]
+        self.color(x, y) != 0
     }
 
     /// Bresenham's line.
@@ -139,10 +255,10 @@ impl Canvas {
     }
 }
 
-/// C's `rand() / RAND_MAX` from the engine's RNG.
+/// C's `rand() / RAND_MAX` from the engine's RNG, and a coin for its sign.
 fn rand_unit(rng: &mut Rng) -> (f32, bool) {
-    let r = (rng.next_u64() >> 33) as u32;
-    (r as f32 / 2_147_483_647.0, rng.next_u64() & 1 == 1)
+    let r = crand(rng);
+    (r as f32 / 2_147_483_647.0, crand(rng) % 2 == 1)
 }
 
 /// Schotter: rows of squares, more displaced and rotated the lower they are.
@@ -151,7 +267,7 @@ fn schotter(rng: &mut Rng, console_cols: i32, per_row: i32, per_col: i32) -> Can
     let padding = if width > 4 { 2 } else { 0 };
     let side = (width - padding * 2) as f32 / per_row as f32;
     let height = (side * per_col as f32 + (padding * 2) as f32) as i32;
-    let mut canvas = Canvas::new(width, height);
+    let mut canvas = Canvas::new(width, height, 0);
     for y in 0..per_col {
         for x in 0..per_row {
             let mut sx = (x as f32 * side + side / 2.0 + padding as f32) as i32;
@@ -213,5 +329,23 @@ mod tests {
         // The first row of squares is straight: the top edge is a horizontal line.
         let small = text(t.cmd(&["LOLWUT", "VERSION", "5", "1", "1", "1"]));
         assert!(small.ends_with("Redis ver. 7.0.15\n"));
+    }
+
+    #[test]
+    fn skyline_has_the_size_redis_draws() {
+        let mut t = TestEngine::new();
+        let s = text(t.cmd(&["LOLWUT", "VERSION", "6", "10", "5"]));
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 7);
+        for l in &lines[..5] {
+            assert_eq!(l.matches("\x1b[0m").count(), 10, "{:?}", l);
+        }
+        assert_eq!(lines[5], "Dedicated to the 8 bit game developers of past and present.");
+        assert_eq!(lines[6], "Original 8 bit image from Plaguemon by hikikomori. Redis ver. 7.0.15");
+        assert_eq!(
+            t.cmd(&["LOLWUT", "VERSION", "6", "x"]),
+            Reply::error("ERR value is not an integer or out of range")
+        );
+        assert!(text(t.cmd(&["LOLWUT", "VERSION", "6", "0", "0"])).contains("Plaguemon"));
     }
 }
