@@ -437,7 +437,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     }
     // Redis's `processCommand`: a MONITOR client is a replica and may not touch keys;
     // while clients are paused, the commands the pause covers wait (`CLIENT PAUSE`).
-    if st.introspection.monitors.any() && st.introspection.monitors.contains(client.handle) {
+    if client.monitor {
         if let Some(e) = observe::monitor_rejects(st, client, spec, argv) {
             st.cmd_calls.of(spec).rejected += 1;
             transactions::flag_transaction(client);

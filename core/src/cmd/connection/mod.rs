@@ -74,6 +74,10 @@ pub fn reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     crate::cmd::transactions::discard_transaction(ctx.st, ctx.client);
     ctx.st.pubsub.forget(ctx.client.handle, &mut ctx.client.pubsub);
     ctx.st.tracking.disable(ctx.client.id, &mut ctx.client.tracking);
+    if ctx.client.monitor {
+        ctx.client.monitor = false;
+        ctx.st.introspection.monitors.remove(ctx.client.handle);
+    }
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp = 2;

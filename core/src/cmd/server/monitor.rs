@@ -16,6 +16,7 @@ pub fn monitor(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
         return Ok(Reply::NoReply);
     }
     ctx.st.introspection.monitors.add(h);
+    ctx.client.monitor = true;
     Ok(Reply::ok())
 }
 
@@ -60,6 +61,14 @@ mod tests {
                 r#"[0 ] "AUTH" "(redacted)""#,
             ]
         );
+        let Reply::Verbatim(_, list) = t.cmd(&["CLIENT", "LIST"]) else { panic!() };
+        assert!(String::from_utf8_lossy(&list).contains("flags=O "), "{}", String::from_utf8_lossy(&list));
+        lines(&mut t);
+        // RESET ends MONITOR mode; so does a disconnect.
+        assert_eq!(t.cmd_as(m, &["RESET"]), Reply::simple("RESET"));
+        t.cmd(&["PING"]);
+        assert!(lines(&mut t).is_empty());
+        t.cmd_as(m, &["MONITOR"]);
         t.eng.disconnect(m);
         t.cmd(&["PING"]);
         assert!(lines(&mut t).is_empty());
