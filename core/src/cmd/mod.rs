@@ -407,7 +407,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     if let Some(e) = rejection {
         st.cmd_calls.of(spec).rejected += 1;
         transactions::flag_transaction(client);
-        return transactions::reject_exec(st, client, spec, e);
+        return transactions::reject_exec(st, client, spec, argv, e);
     }
     // Redis's `processCommand`: a reasonable size for client-side caching's table, after
     // the OOM check (the client is the current one: see `caching::limit_table`).
@@ -423,6 +423,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
             st,
             client,
             spec,
+            argv,
             Reply::error("LOADING Redis is loading the dataset in memory"),
         );
     }
@@ -432,7 +433,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
             st.cmd_calls.of(spec).rejected += 1;
             transactions::flag_transaction(client);
             // Redis's `rejectCommand`: EXEC aborts the transaction (-EXECABORT ... BUSY).
-            return transactions::reject_exec(st, client, spec, Reply::error(e));
+            return transactions::reject_exec(st, client, spec, argv, Reply::error(e));
         }
     }
     // Redis's `processCommand`: a MONITOR client is a replica and may not touch keys;
@@ -441,7 +442,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
         if let Some(e) = observe::monitor_rejects(st, client, spec, argv) {
             st.cmd_calls.of(spec).rejected += 1;
             transactions::flag_transaction(client);
-            return transactions::reject_exec(st, client, spec, e);
+            return transactions::reject_exec(st, client, spec, argv, e);
         }
     }
     if st.pause.is_paused()

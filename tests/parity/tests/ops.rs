@@ -23,6 +23,12 @@ fn monitor_shows_commands_scripts_and_transactions() {
             "0: MULTI",
             "0: NOSUCH",
             "0: EXEC",
+            // An EXEC refused before it runs (out of memory) still ends the MULTI for monitors.
+            "0: MULTI",
+            "0: SET m 1",
+            "3: CONFIG SET maxmemory 1",
+            "0: exec",
+            "3: CONFIG SET maxmemory 0",
             "0: CONFIG GET maxmemory",
             "0: AUTH secret",
             "0: AUTH user secret",
