@@ -175,3 +175,89 @@ impl<'a> super::Ctx<'a> {
         self.st.introspection.redacted.push(i);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use crate::engine::{EngineOptions, HostInfo};
+    use crate::reply::Reply;
+    use crate::testkit::{TestEngine, T0_US};
+
+    thread_local! {
+        static NOW: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// A host clock that advances 1.5 ms at every read: each command lasts 1500 us.
+    fn ticking_clock() -> u64 {
+        NOW.with(|c| {
+            let v = c.get();
+            c.set(v + 1500);
+            v
+        })
+    }
+
+    fn engine() -> TestEngine {
+        let host = HostInfo { monotonic_us: Some(ticking_clock), ..Default::default() };
+        let config = crate::config::Config { enable_debug_command: "yes".into(), ..Default::default() };
+        TestEngine::with_options(EngineOptions { seed: 1, now_us: T0_US, host, config })
+    }
+
+    fn info(t: &mut TestEngine, section: &str) -> String {
+        match t.cmd(&["INFO", section]) {
+            Reply::Verbatim(_, b) => String::from_utf8(b).unwrap(),
+            o => panic!("{:?}", o),
+        }
+    }
+
+    #[test]
+    fn durations_come_from_the_host_clock() {
+        let mut t = engine();
+        t.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "1000"]);
+        t.cmd(&["CONFIG", "SET", "latency-monitor-threshold", "1"]);
+        t.cmd(&["CONFIG", "RESETSTAT"]);
+        t.cmd(&["SLOWLOG", "RESET"]);
+        t.cmd(&["SET", "k", "v"]);
+        t.cmd(&["SET", "k", "v"]);
+        let stats = info(&mut t, "commandstats");
+        assert!(stats.contains("cmdstat_set:calls=2,usec=3000,usec_per_call=1500.00,"), "{}", stats);
+        let lat = info(&mut t, "latencystats");
+        assert!(lat.contains("latency_percentiles_usec_set:p50=1507.327,p99=1507.327,p99.9=1507.327"), "{}", lat);
+        // Newest first: the two INFO commands, then the second SET.
+        let Reply::Array(log) = t.cmd(&["SLOWLOG", "GET", "3"]) else { panic!() };
+        let Reply::Array(e) = &log[2] else { panic!() };
+        assert_eq!(e[2], Reply::Int(1500));
+        assert_eq!(e[3], Reply::Array(vec![Reply::bulk(b"SET"), Reply::bulk(b"k"), Reply::bulk(b"v")]));
+        // SET is not `fast`: the `command` event; the last sample of its second.
+        let Reply::Array(latest) = t.cmd(&["LATENCY", "LATEST"]) else { panic!() };
+        assert!(latest
+            .iter()
+            .any(|e| matches!(e, Reply::Array(f) if f[0] == Reply::bulk(b"command") && f[2] == Reply::Int(1))));
+        // DEBUG SLEEP's host sleep counts as the command's time.
+        t.cmd(&["DEBUG", "SLEEP", "0.25"]);
+        let Reply::Array(log) = t.cmd(&["SLOWLOG", "GET", "1"]) else { panic!() };
+        let Reply::Array(e) = &log[0] else { panic!() };
+        assert_eq!(e[2], Reply::Int(251_500));
+    }
+
+    #[test]
+    fn blocked_commands_are_logged_when_served() {
+        let mut t = engine();
+        let waiter = t.connect();
+        t.cmd(&["CONFIG", "SET", "slowlog-log-slower-than", "0"]);
+        assert_eq!(t.cmd_as(waiter, &["BLPOP", "l", "0"]), Reply::Blocked);
+        t.cmd(&["SLOWLOG", "RESET"]);
+        t.cmd(&["RPUSH", "l", "x"]);
+        let Reply::Array(log) = t.cmd(&["SLOWLOG", "GET"]) else { panic!() };
+        let cmds: Vec<Reply> = log
+            .iter()
+            .map(|e| match e {
+                Reply::Array(f) => f[3].clone(),
+                o => panic!("{:?}", o),
+            })
+            .collect();
+        // Newest first: the served BLPOP after the RPUSH that served it.
+        assert_eq!(cmds[0], Reply::Array(vec![Reply::bulk(b"BLPOP"), Reply::bulk(b"l"), Reply::bulk(b"0")]));
+        assert_eq!(cmds[1], Reply::Array(vec![Reply::bulk(b"RPUSH"), Reply::bulk(b"l"), Reply::bulk(b"x")]));
+    }
+}
