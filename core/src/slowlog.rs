@@ -55,8 +55,8 @@ pub fn truncate_argv(argv: &[&[u8]]) -> Vec<Vec<u8>> {
 
 impl SlowLog {
     /// Redis's `slowlogPushEntryIfNeeded`: logs the command when the log is on
-    /// (`slower_than >= 0`, `max_len > 0`) and it ran at least `slower_than` us, then
-    /// trims the log to `max_len`. Returns whether it was logged.
+    /// (`slower_than >= 0`) and it ran at least `slower_than` us, then trims the log to
+    /// `max_len` (0 keeps nothing). Returns whether it is in the log.
     #[allow(clippy::too_many_arguments)]
     pub fn push_if_needed(
         &mut self,
@@ -68,7 +68,7 @@ impl SlowLog {
         peer: &str,
         name: &[u8],
     ) -> bool {
-        if slower_than < 0 || max_len == 0 {
+        if slower_than < 0 {
             return false;
         }
         let logged = duration_us as i64 >= slower_than;
@@ -85,7 +85,7 @@ impl SlowLog {
             });
         }
         self.trim(max_len);
-        logged
+        logged && max_len > 0
     }
 
     /// Drops the oldest entries beyond `max_len`.
@@ -128,16 +128,21 @@ mod tests {
         assert!(log.push_if_needed(0, 2, &[b"get", b"k"], 0, 2, "a:1", b""));
         assert!(log.push_if_needed(0, 2, &[b"set"], 5, 3, "a:1", b""));
         assert_eq!(log.entries().map(|e| e.id).collect::<Vec<_>>(), [2, 1]);
-        // Disabled: nothing logged, but still trimmed.
+        // Disabled: nothing logged, nothing trimmed.
         assert!(!log.push_if_needed(-1, 1, &[b"x"], 1000, 3, "", b""));
         assert_eq!(log.len(), 2);
+        // Length 0: the entry is added and trimmed at once, with the others.
         assert!(!log.push_if_needed(0, 0, &[b"x"], 1000, 3, "", b""));
+        assert_eq!(log.len(), 0);
+        log.push_if_needed(0, 5, &[b"x"], 1000, 3, "", b"");
+        log.push_if_needed(0, 5, &[b"y"], 1000, 3, "", b"");
         log.trim(1);
         assert_eq!(log.len(), 1);
         log.reset();
         assert!(log.is_empty());
+        // Ids keep counting, also over entries trimmed at once.
         log.push_if_needed(0, 5, &[b"x"], 0, 3, "", b"");
-        assert_eq!(log.entries().next().unwrap().id, 3);
+        assert_eq!(log.entries().next().unwrap().id, 6);
     }
 
     #[test]

@@ -93,11 +93,8 @@ fn slowlog_push(st: &mut EngineState, client: &Client, spec: &CommandSpec, argv:
         return;
     }
     if (duration as i64) < st.config.slowlog_log_slower_than {
-        // Still trimmed when the length shrank (Redis trims on every push attempt, but
-        // returns first when the length is 0).
-        if st.config.slowlog_max_len > 0 {
-            st.introspection.slowlog.trim(st.config.slowlog_max_len);
-        }
+        // Still trimmed when the length shrank (Redis trims on every push attempt).
+        st.introspection.slowlog.trim(st.config.slowlog_max_len);
         return;
     }
     let argv = st.introspection.redact(argv);
