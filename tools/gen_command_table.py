@@ -29,6 +29,10 @@ FLAG_BITS = ["write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blo
              "may_replicate", "no_mandatory_keys", "no_multi", "movablekeys", "allow_busy",
              "module", "asking", "sentinel", "only_sentinel"]
 
+# Commands with CMD_MAY_REPLICATE in Redis 7.0.15's src/commands/*.json (CLIENT PAUSE WRITE
+# pauses them; a MONITOR client may not run them).
+MAY_REPLICATE = {"eval", "evalsha", "fcall", "pfcount", "publish", "spublish"}
+
 
 def unwrap(v):
     """Turn the snapshot's tagged RESP3 values into plain python (keeping order and kind)."""
@@ -132,7 +136,11 @@ def spec(name, info, docs, implemented, handlers, indent, ids):
     d = dict(docs[1])
     group = d["group"]
     flag_names = flags[1]
-    bits = " | ".join("flags::%s" % f.upper() for f in flag_names if f in FLAG_BITS) or "0"
+    bit_names = [f for f in flag_names if f in FLAG_BITS]
+    # Redis 7.0's COMMAND INFO does not report MAY_REPLICATE; its command JSON gives it to these.
+    if name in MAY_REPLICATE:
+        bit_names.append("may_replicate")
+    bits = " | ".join("flags::%s" % f.upper() for f in bit_names) or "0"
     extra = [(k, v) for k, v in docs[1] if k not in ("summary", "since", "group", "complexity", "subcommands")]
     sub_infos = subs[1]
     sub_docs = dict(d.get("subcommands", ("map", []))[1])

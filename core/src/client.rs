@@ -49,6 +49,8 @@ pub struct Client {
     pub last_cmd: &'static str,
     /// `CLIENT NO-EVICT`.
     pub no_evict: bool,
+    /// In MONITOR mode (`flags=O`; see [`crate::monitor`]).
+    pub monitor: bool,
     /// Reply suppression mode.
     pub reply_mode: ReplyMode,
     /// Set by `CLIENT KILL`, `QUIT`: the host closes the connection after writing replies.
@@ -85,6 +87,7 @@ impl Client {
             last_interaction_ms: now_ms,
             last_cmd: "NULL",
             no_evict: false,
+            monitor: false,
             reply_mode: ReplyMode::On,
             close_requested: false,
             handle: ClientHandle(u32::MAX),
@@ -135,6 +138,9 @@ impl Client {
     /// The `flags=` field of `CLIENT LIST` (`N` when no flag is set).
     pub fn flags_string(&self) -> String {
         let mut f = String::new();
+        if self.monitor {
+            f.push('O');
+        }
         if self.pubsub.is_some() {
             f.push('P');
         }

@@ -300,6 +300,10 @@ pub struct Config {
     pub latency_monitor_threshold: i64,
     /// Per-command latency percentiles in INFO (accepted).
     pub latency_tracking: bool,
+    /// `repl-backlog-size` (bytes; reported by INFO, no replication here).
+    pub repl_backlog_size: i64,
+    /// `latency-tracking-info-percentiles`: the percentiles `INFO latencystats` shows.
+    pub latency_tracking_info_percentiles: Vec<f64>,
     /// Script busy threshold in milliseconds.
     pub busy_reply_threshold: i64,
     /// Client-side-caching tracking table size.
@@ -391,6 +395,8 @@ impl Default for Config {
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
             latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            repl_backlog_size: 1024 * 1024,
             busy_reply_threshold: 5000,
             tracking_table_max_keys: 1_000_000,
             // --- RDB ---
@@ -630,8 +636,8 @@ pub static PARAMS: &[Param] = &[
     },
     // Redis can re-listen on CONFIG SET port/bind; the hosts here cannot, so these are
     // start-only.
-    int!("port", None, Mutability::Immutable, 0, 65535, port),
-    text!("bind", Mutability::Immutable, bind),
+    int!("port", None, Mutability::Mutable, 0, 65535, port),
+    text!("bind", Mutability::Mutable, bind),
     text!("unixsocket", Mutability::Immutable, unixsocket),
     boolean!("protected-mode", protected_mode),
     int!("databases", None, Mutability::Immutable, 1, INT_MAX, databases),
@@ -781,6 +787,46 @@ pub static PARAMS: &[Param] = &[
     uint!("slowlog-max-len", None, false, 0, LONG_MAX, slowlog_max_len),
     int!("latency-monitor-threshold", 0, LONG_MAX, latency_monitor_threshold),
     boolean!("latency-tracking", latency_tracking),
+    Param {
+        name: "repl-backlog-size",
+        alias: None,
+        mutability: Mutability::Mutable,
+        kind: Kind::Num {
+            unsigned: false,
+            memory: true,
+            percent: false,
+            min: 1,
+            max: LONG_MAX,
+            get: |c| c.repl_backlog_size,
+            set: |c, v| c.repl_backlog_size = v,
+        },
+    },
+    Param {
+        name: "replicaof",
+        alias: Some("slaveof"),
+        mutability: Mutability::Immutable,
+        kind: Kind::Text {
+            get: |_| String::new(),
+            set: |_, v| {
+                if v.is_empty() || v.eq_ignore_ascii_case(b"no one") {
+                    Ok(())
+                } else {
+                    Err("replication is not supported by Cinder".into())
+                }
+            },
+        },
+    },
+    Param {
+        name: "latency-tracking-info-percentiles",
+        alias: None,
+        mutability: Mutability::Mutable,
+        kind: Kind::Text {
+            get: |c| {
+                c.latency_tracking_info_percentiles.iter().map(|p| fmt_percentile(*p)).collect::<Vec<_>>().join(" ")
+            },
+            set: set_percentiles,
+        },
+    },
     int!("busy-reply-threshold", Some("lua-time-limit"), Mutability::Mutable, 0, LONG_MAX, busy_reply_threshold),
     uint!("tracking-table-max-keys", None, false, 0, LONG_MAX, tracking_table_max_keys),
     // --- RDB ---
@@ -804,6 +850,40 @@ fn set_base_name(field: &mut String, v: &[u8], what: &str, can_be_empty: bool, k
 }
 
 /// `save`: pairs of `<seconds ≥ 1> <changes ≥ 0>` separated by single spaces, or "".
+/// Redis 7.0's `HIDDEN_CONFIG` parameters: CONFIG GET gives them only by exact name.
+pub const HIDDEN: &[&str] = &[
+    "use-exit-on-panic",
+    "rdb-key-save-delay",
+    "key-load-delay",
+    "watchdog-period",
+    "loading-process-events-interval-bytes",
+];
+
+/// A percentile as Redis prints it: `%f` without trailing zeros (`50`, `99.9`).
+pub fn fmt_percentile(p: f64) -> String {
+    let s = format!("{:.6}", p);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Redis's `setConfigLatencyTrackingInfoPercentilesOutputOption`: numbers split on single
+/// spaces, each within 0..=100.
+fn set_percentiles(c: &mut Config, v: &[u8]) -> Result<(), String> {
+    let mut out = Vec::new();
+    if !v.is_empty() {
+        for part in v.split(|&b| b == b' ') {
+            let p = crate::numfmt::parse_f64(part)
+                .filter(|p| !p.is_nan())
+                .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]".into());
+            }
+            out.push(p);
+        }
+    }
+    c.latency_tracking_info_percentiles = out;
+    Ok(())
+}
+
 fn set_save(c: &mut Config, v: &[u8]) -> Result<(), String> {
     const INVALID: &str = "Invalid save parameters";
     let mut points: Vec<i64> = Vec::new();
@@ -960,7 +1040,7 @@ impl Config {
 
     /// Entries (name or alias, parameter) whose name matches the glob `pattern`.
     pub fn matching(pattern: &[u8]) -> impl Iterator<Item = (&'static str, &'static Param)> + '_ {
-        entries().filter(move |(n, _)| glob_match(pattern, n.as_bytes(), true))
+        entries().filter(move |(n, _)| !HIDDEN.contains(n) && glob_match(pattern, n.as_bytes(), true))
     }
 }
 

@@ -31,6 +31,12 @@ pub enum Job {
     FlushAll,
     /// SHUTDOWN ABORT cancelled a pending signal shutdown: log it.
     ShutdownAborted,
+    /// CONFIG REWRITE: rewrite the configuration file (the error is the reply).
+    RewriteConfig,
+    /// CONFIG SET changed `port` or `bind`: listen on the new addresses. On failure the
+    /// host puts back the configuration saved in `Persistence::config_backup` (the whole
+    /// CONFIG SET is rolled back) and the error is the reply.
+    Listen,
 }
 
 /// SHUTDOWN's options (Redis's `SHUTDOWN_*` flags).
@@ -72,6 +78,7 @@ pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::
         Job::Reload { .. } => Reply::error("ERR Error trying to load the RDB dump, check server logs."),
         Job::LoadAof => Reply::error("ERR Error trying to load the AOF files, check server logs."),
         Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted => return None,
+        Job::RewriteConfig | Job::Listen => Reply::error(result.clone().err().unwrap_or_default()),
         Job::AppendOnly(_) => Reply::error(
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
         ),
@@ -100,6 +107,9 @@ pub enum Child {
 /// engine and updated by the host.
 #[derive(Clone, Debug)]
 pub struct Persistence {
+    /// The configuration before a CONFIG SET whose apply the host does ([`Job::Listen`]):
+    /// the host puts it back when the apply fails.
+    pub config_backup: Option<Box<crate::config::Config>>,
     /// Changes since the last successful save (Redis's `server.dirty`).
     pub dirty: u64,
     /// The running command's own change count when it names one (Redis's
@@ -172,6 +182,7 @@ impl Persistence {
     /// State for an engine started at Unix time `now_s` with nothing saved.
     pub fn new(now_s: u64) -> Persistence {
         Persistence {
+            config_backup: None,
             dirty: 0,
             call_changes: None,
             dirty_before_bgsave: 0,

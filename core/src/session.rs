@@ -37,11 +37,16 @@ pub trait Hooks {
     /// (the command's reply becomes [`crate::persist::job_reply`]'s). Hosts without
     /// files keep the default: everything fails but DEBUG RELOAD, which has nothing to do.
     fn persist(&mut self, engine: &mut Engine, job: Job) -> Result<(), String> {
-        let _ = engine;
         match job {
             Job::Reload { .. } | Job::AppendOnly(false) | Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted => {
                 Ok(())
             }
+            // No listeners: a new port or bind address is only recorded.
+            Job::Listen => {
+                engine.state.persist.config_backup = None;
+                Ok(())
+            }
+            Job::RewriteConfig => Err("ERR Rewriting config file: not available in this host".into()),
             _ => Err("persistence is not available in this host".into()),
         }
     }

@@ -14,6 +14,8 @@ pub struct CmdStat {
     pub rejected: u64,
     /// Times it ran and replied with an error.
     pub failed: u64,
+    /// Microseconds spent running it (from the host's clock).
+    pub usec: u64,
 }
 
 /// Per-command counters for every command of the table, indexed by `CommandSpec::id`

@@ -20,7 +20,15 @@ pub fn host_info(port: u16, config_file: &str) -> HostInfo {
         multiplexing_api: "epoll".into(),
         allocated_bytes: Some(allocated_bytes),
         rss_bytes: rss_bytes(),
+        monotonic_us: Some(monotonic_us),
     }
+}
+
+/// The engine's clock for command durations: microseconds since the first call, from
+/// the OS monotonic clock (`Instant`).
+pub fn monotonic_us() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_micros() as u64
 }
 
 /// Redis's `executable`: argv[0] made absolute against the working directory (like Redis,

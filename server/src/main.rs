@@ -3,6 +3,7 @@
 
 mod alloc;
 mod busy;
+mod config_rewrite;
 mod conn;
 mod hostinfo;
 mod listen;

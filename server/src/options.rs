@@ -332,6 +332,11 @@ fn apply_directive(name: &str, values: &[Vec<u8>], opts: &mut Options, depth: us
                 return Ok(());
             }
         }
+        // No replication: accepted and ignored as before (CONFIG GET shows "").
+        "replicaof" | "slaveof" => {
+            opts.ignored.push(name.to_string());
+            return Ok(());
+        }
         "include" => {
             let path = String::from_utf8_lossy(one()?).into_owned();
             if depth > 16 {

@@ -75,6 +75,8 @@ fn now_us() -> u64 {
 struct Effects {
     /// Other clients to disconnect now (CLIENT KILL).
     kill: Vec<ClientHandle>,
+    /// Listeners bound for a new `port`/`bind` (CONFIG SET), replacing the current ones.
+    new_listeners: Option<Vec<TcpListener>>,
     /// SHUTDOWN ran.
     shutdown: bool,
     /// Pushes (pub/sub messages) for other connections, written by `deliver`.
@@ -104,12 +106,45 @@ impl Hooks for Effects {
     }
 
     fn persist(&mut self, engine: &mut Engine, job: Job) -> Result<(), String> {
+        if job == Job::Listen {
+            return self.listen(engine);
+        }
         engine.set_time_us(now_us());
         self.persist.run_job(engine, job)
     }
 
     fn shutdown(&mut self, engine: &mut Engine, flags: ShutdownFlags) -> Result<(), String> {
         self.persist.shutdown(engine, flags)
+    }
+}
+
+impl Effects {
+    /// CONFIG SET port/bind: binds the new addresses now (the reply depends on it); the
+    /// loop swaps the listeners after the command. On failure the configuration before the
+    /// CONFIG SET comes back.
+    fn listen(&mut self, engine: &mut Engine) -> Result<(), String> {
+        let backup = engine.state.persist.config_backup.take();
+        let (bind, port) = (engine.state.config.bind.clone(), engine.state.config.port as u16);
+        match crate::listen::bind_all(&bind, port) {
+            Ok(bound) => {
+                engine.state.host.tcp_port = port;
+                self.new_listeners = Some(bound.into_iter().map(|(l, _)| l).collect());
+                Ok(())
+            }
+            Err(e) => {
+                crate::log::warning(&e);
+                let port_changed = backup.as_ref().is_some_and(|b| b.port != engine.state.config.port);
+                if let Some(b) = backup {
+                    engine.state.config = *b;
+                }
+                Err(if port_changed {
+                    "ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port".into()
+                } else {
+                    "ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses."
+                        .into()
+                })
+            }
+        }
     }
 }
 
@@ -601,6 +636,17 @@ impl Server {
     }
 
     fn apply_kills(&mut self) {
+        if let Some(mut new) = self.effects.new_listeners.take() {
+            for l in self.listeners.iter_mut() {
+                let _ = self.poll.registry().deregister(l);
+            }
+            for (i, l) in new.iter_mut().enumerate() {
+                if let Err(e) = self.poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE) {
+                    crate::log::warning(&format!("cannot watch the new listener: {}", e));
+                }
+            }
+            self.listeners = new;
+        }
         while let Some(h) = self.effects.kill.pop() {
             if let Some(&idx) = self.by_handle.get(&h) {
                 self.close_now(idx);

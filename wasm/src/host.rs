@@ -205,6 +205,7 @@ impl Host {
             os: "WebAssembly".into(),
             multiplexing_api: "wasm".into(),
             executable: "cinderkv".into(),
+            monotonic_us: Some(crate::monoclock::monotonic_us),
             ..Default::default()
         };
         let mut engine = Engine::new(EngineOptions { seed, now_us, config, host });

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod host;
 pub mod instances;
 pub mod layout;
+pub mod monoclock;
 mod panic;
 pub mod persist;
 pub mod scriptlog;

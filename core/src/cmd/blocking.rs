@@ -51,6 +51,10 @@ pub struct Wait {
     pub spec: &'static CommandSpec,
     /// How to serve it.
     pub waiter: Box<dyn Waiter>,
+    /// Microseconds the command ran before it blocked (slow log, statistics).
+    pub exec_us: u64,
+    /// The request as the slow log shows it (empty when the slow log is off).
+    pub argv: Vec<Vec<u8>>,
 }
 
 /// Without the waiter: `Waiter` has no `Debug` (its formatting code would ride along in
@@ -85,7 +89,8 @@ impl<'a> Ctx<'a> {
         let watch_gone = waiter.key_gone_reply().is_some();
         let uniq = self.st.blocking.register(db, self.client.handle, self.client.id, keys, deadline_ms, watch_gone);
         self.st.dbs[db].keys.set_insert_log(true);
-        self.client.wait = Some(Box::new(Wait { db, keys: uniq, deadline_ms, spec: self.cmd, waiter }));
+        self.client.wait =
+            Some(Box::new(Wait { db, keys: uniq, deadline_ms, spec: self.cmd, waiter, exec_us: 0, argv: Vec::new() }));
         Reply::Blocked
     }
 
@@ -126,6 +131,7 @@ pub fn finish(st: &mut EngineState, client: &mut Client, reply: Reply, failed: b
     if failed || reply.is_error() {
         st.cmd_calls.of(wait.spec).failed += 1;
     }
+    crate::cmd::observe::unblocked(st, client, wait.spec, &wait.argv, wait.exec_us);
     let reply = client.apply_reply_mode(reply);
     st.blocking.push_wakeup(client.handle, reply);
 }
@@ -235,17 +241,22 @@ fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &S
             clients.put_back(h, client);
             continue;
         }
-        let reply = {
+        let (reply, serve_us) = {
             let mut ctx = Ctx { st: &mut *st, client: &mut client, clients: &mut *clients, cmd: wait.spec };
             ctx.st.events.wrote = false;
             let outer_changes = ctx.st.persist.call_changes.take();
             let dirty_before = ctx.st.persist.dirty;
+            let started = crate::cmd::observe::start(ctx.st);
             let reply = wait.waiter.serve(&mut ctx, key, slot);
+            let serve_us = crate::cmd::observe::elapsed(ctx.st, &started);
+            ctx.st.cmd_calls.of(wait.spec).usec += serve_us;
             crate::cmd::apply_changes(ctx.st, dirty_before, outer_changes);
             crate::cmd::after_handler(ctx.st, db, wait.spec, None);
             ctx.st.propagation.end_unit();
-            reply
+            (reply, serve_us)
         };
+        let mut wait = wait;
+        wait.exec_us += serve_us;
         client.wait = Some(wait);
         if let Some(reply) = reply {
             finish(st, &mut client, reply, false);

@@ -15,6 +15,7 @@ pub mod hash;
 pub mod hll;
 pub mod keyspace;
 pub mod list;
+pub mod observe;
 pub mod pubsub;
 pub mod scripting;
 pub mod server;
@@ -406,7 +407,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     if let Some(e) = rejection {
         st.cmd_calls.of(spec).rejected += 1;
         transactions::flag_transaction(client);
-        return transactions::reject_exec(st, client, spec, e);
+        return transactions::reject_exec(st, client, spec, argv, e);
     }
     // Redis's `processCommand`: a reasonable size for client-side caching's table, after
     // the OOM check (the client is the current one: see `caching::limit_table`).
@@ -422,6 +423,7 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
             st,
             client,
             spec,
+            argv,
             Reply::error("LOADING Redis is loading the dataset in memory"),
         );
     }
@@ -431,8 +433,24 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
             st.cmd_calls.of(spec).rejected += 1;
             transactions::flag_transaction(client);
             // Redis's `rejectCommand`: EXEC aborts the transaction (-EXECABORT ... BUSY).
-            return transactions::reject_exec(st, client, spec, Reply::error(e));
+            return transactions::reject_exec(st, client, spec, argv, Reply::error(e));
         }
+    }
+    // Redis's `processCommand`: a MONITOR client is a replica and may not touch keys;
+    // while clients are paused, the commands the pause covers wait (`CLIENT PAUSE`).
+    if client.monitor {
+        if let Some(e) = observe::monitor_rejects(st, client, spec, argv) {
+            st.cmd_calls.of(spec).rejected += 1;
+            transactions::flag_transaction(client);
+            return transactions::reject_exec(st, client, spec, argv, e);
+        }
+    }
+    if st.pause.is_paused()
+        && !client.loader
+        && server::pause::check_timeout(st)
+        && st.pause.postpones(server::pause::may_replicate(st, client, spec, argv))
+    {
+        return server::pause::postpone(st, client, spec, argv);
     }
     if let Some(r) = transactions::intercept(st, client, spec, argv) {
         if r.is_error() {
@@ -458,12 +476,27 @@ pub fn call(
     // A nested command (EXEC's, a script's) names its own change count.
     let outer_changes = st.persist.call_changes.take();
     let dirty_before = st.persist.dirty;
+    let started = observe::start(st);
+    if st.introspection.monitors.any() && observe::feeds_before(spec) {
+        // Redis's EVAL and FCALL feed monitors first, so a script's commands follow.
+        observe::feed_monitors(st, client, argv);
+    }
+    // A write run while clients are paused (a transaction that paused them) deletes
+    // the expired keys it meets, as it must to replace them.
+    let paused_write = st.pause.is_paused() && spec.has(flags::WRITE);
+    if paused_write {
+        st.pending.expire_paused.set(false);
+    }
     let mut ctx = Ctx { st, client, clients, cmd: spec };
     let mut args = Args::new(argv, spec.first_arg);
     let reply = match handler(&mut ctx, &mut args) {
         Ok(r) => r,
         Err(e) => e.into(),
     };
+    if paused_write {
+        server::pause::sync_expire_flag(ctx.st);
+    }
+    observe::finish(ctx.st, ctx.client, spec, argv, started, &reply);
     apply_changes(ctx.st, dirty_before, outer_changes);
     after_handler(ctx.st, ctx.client.db, spec, Some(argv));
     // Read-only scripts track only through the commands they run (Redis's call()).

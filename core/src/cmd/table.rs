@@ -550,8 +550,29 @@ pub static COMMANDS: &[CommandSpec] = &[
                 first_arg: 2,
             },
             CommandSpec {
-                name: "client|list",
+                name: "client|unpause",
                 id: 26,
+                arity: 2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous", "@connection"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "connection",
+                summary: "Resume processing of clients that were paused",
+                since: "6.2.0",
+                complexity: "O(N) Where N is the number of paused clients",
+                syntax: "CLIENT UNPAUSE",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::client_unpause),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "client|list",
+                id: 27,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -572,7 +593,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|setname",
-                id: 27,
+                id: 28,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -593,7 +614,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getname",
-                id: 28,
+                id: 29,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -614,7 +635,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|trackinginfo",
-                id: 29,
+                id: 30,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -634,8 +655,29 @@ pub static COMMANDS: &[CommandSpec] = &[
                 first_arg: 2,
             },
             CommandSpec {
+                name: "client|pause",
+                id: 31,
+                arity: -3,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous", "@connection"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "connection",
+                summary: "Stop processing commands from clients for some time",
+                since: "2.9.50",
+                complexity: "O(1)",
+                syntax: "CLIENT PAUSE timeout [WRITE|ALL]",
+                docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x056.2.0s=`CLIENT PAUSE WRITE` mode added along with the `mode` option.\x09argumentsa\x02m\x02\x04names\x07timeout\x04types\x07integerm\x05\x04names\x04mode\x04types\x05oneof\x05sinces\x056.2.0\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x05write\x04types\x0apure-token\x05tokens\x05WRITEm\x03\x04names\x03all\x04types\x0apure-token\x05tokens\x03ALL"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::client_pause),
+                first_arg: 2,
+            },
+            CommandSpec {
                 name: "client|caching",
-                id: 30,
+                id: 32,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -656,7 +698,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|no-evict",
-                id: 31,
+                id: 33,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -681,7 +723,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "command",
-        id: 32,
+        id: 34,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -698,7 +740,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "command|docs",
-                id: 33,
+                id: 35,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -719,7 +761,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|info",
-                id: 34,
+                id: 36,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -740,7 +782,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|count",
-                id: 35,
+                id: 37,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -760,8 +802,29 @@ pub static COMMANDS: &[CommandSpec] = &[
                 first_arg: 2,
             },
             CommandSpec {
+                name: "command|getkeysandflags",
+                id: 38,
+                arity: -4,
+                flags: flags::LOADING | flags::STALE,
+                flag_names: &["loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow", "@connection"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Extract keys and access flags given a full Redis command",
+                since: "7.0.0",
+                complexity: "O(N) where N is the number of arguments to the command",
+                syntax: "COMMAND GETKEYSANDFLAGS",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::command_getkeysandflags),
+                first_arg: 2,
+            },
+            CommandSpec {
                 name: "command|getkeys",
-                id: 36,
+                id: 39,
                 arity: -4,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -782,7 +845,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|help",
-                id: 37,
+                id: 40,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -803,7 +866,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|list",
-                id: 38,
+                id: 41,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -828,7 +891,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "config",
-        id: 39,
+        id: 42,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -844,8 +907,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         docs_extra: Meta(b"m\x00"),
         subcommands: &[
             CommandSpec {
+                name: "config|rewrite",
+                id: 43,
+                arity: 2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Rewrite the configuration file with the in memory configuration",
+                since: "2.8.0",
+                complexity: "O(1)",
+                syntax: "CONFIG REWRITE",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::config_rewrite),
+                first_arg: 2,
+            },
+            CommandSpec {
                 name: "config|resetstat",
-                id: 40,
+                id: 44,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -866,7 +950,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|help",
-                id: 41,
+                id: 45,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -887,7 +971,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|get",
-                id: 42,
+                id: 46,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -908,7 +992,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|set",
-                id: 43,
+                id: 47,
                 arity: -4,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -933,7 +1017,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "copy",
-        id: 44,
+        id: 48,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -954,7 +1038,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dbsize",
-        id: 45,
+        id: 49,
         arity: 1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -975,7 +1059,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "debug",
-        id: 46,
+        id: 50,
         arity: -2,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -996,7 +1080,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decr",
-        id: 47,
+        id: 51,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1017,7 +1101,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decrby",
-        id: 48,
+        id: 52,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1038,7 +1122,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "del",
-        id: 49,
+        id: 53,
         arity: -2,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1059,7 +1143,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "discard",
-        id: 50,
+        id: 54,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -1080,7 +1164,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dump",
-        id: 51,
+        id: 55,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1101,7 +1185,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "echo",
-        id: 52,
+        id: 56,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -1122,9 +1206,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "eval",
-        id: 53,
+        id: 57,
         arity: -3,
-        flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
+        flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
         first_key: 0, last_key: 0, key_step: 0,
         acl_categories: &["@slow", "@scripting"],
@@ -1143,7 +1227,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "eval_ro",
-        id: 54,
+        id: 58,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1164,9 +1248,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "evalsha",
-        id: 55,
+        id: 59,
         arity: -3,
-        flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
+        flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
         first_key: 0, last_key: 0, key_step: 0,
         acl_categories: &["@slow", "@scripting"],
@@ -1185,7 +1269,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "evalsha_ro",
-        id: 56,
+        id: 60,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1206,7 +1290,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exec",
-        id: 57,
+        id: 61,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::SKIP_SLOWLOG,
         flag_names: &["noscript", "loading", "stale", "skip_slowlog"],
@@ -1227,7 +1311,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exists",
-        id: 58,
+        id: 62,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1248,7 +1332,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expire",
-        id: 59,
+        id: 63,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1269,7 +1353,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expireat",
-        id: 60,
+        id: 64,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1290,7 +1374,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expiretime",
-        id: 61,
+        id: 65,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1311,9 +1395,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall",
-        id: 62,
+        id: 66,
         arity: -3,
-        flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
+        flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
         first_key: 0, last_key: 0, key_step: 0,
         acl_categories: &["@slow", "@scripting"],
@@ -1332,7 +1416,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall_ro",
-        id: 63,
+        id: 67,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1353,7 +1437,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushall",
-        id: 64,
+        id: 68,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1374,7 +1458,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushdb",
-        id: 65,
+        id: 69,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1395,7 +1479,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "function",
-        id: 66,
+        id: 70,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -1412,7 +1496,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "function|restore",
-                id: 67,
+                id: 71,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1433,7 +1517,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|dump",
-                id: 68,
+                id: 72,
                 arity: 2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1454,7 +1538,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|delete",
-                id: 69,
+                id: 73,
                 arity: 3,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1475,7 +1559,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|flush",
-                id: 70,
+                id: 74,
                 arity: -2,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1496,7 +1580,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|kill",
-                id: 71,
+                id: 75,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1517,7 +1601,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|help",
-                id: 72,
+                id: 76,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1538,7 +1622,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|load",
-                id: 73,
+                id: 77,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1559,7 +1643,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|list",
-                id: 74,
+                id: 78,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1580,7 +1664,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|stats",
-                id: 75,
+                id: 79,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1605,7 +1689,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geoadd",
-        id: 76,
+        id: 80,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1626,7 +1710,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geodist",
-        id: 77,
+        id: 81,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1647,7 +1731,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geohash",
-        id: 78,
+        id: 82,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1668,7 +1752,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geopos",
-        id: 79,
+        id: 83,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1689,7 +1773,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadius",
-        id: 80,
+        id: 84,
         arity: -6,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -1710,7 +1794,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadius_ro",
-        id: 81,
+        id: 85,
         arity: -6,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1731,7 +1815,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadiusbymember",
-        id: 82,
+        id: 86,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -1752,7 +1836,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadiusbymember_ro",
-        id: 83,
+        id: 87,
         arity: -5,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1773,7 +1857,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geosearch",
-        id: 84,
+        id: 88,
         arity: -7,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1794,7 +1878,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geosearchstore",
-        id: 85,
+        id: 89,
         arity: -8,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1815,7 +1899,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "get",
-        id: 86,
+        id: 90,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1836,7 +1920,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getbit",
-        id: 87,
+        id: 91,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1857,7 +1941,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getdel",
-        id: 88,
+        id: 92,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1878,7 +1962,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getex",
-        id: 89,
+        id: 93,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1899,7 +1983,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getrange",
-        id: 90,
+        id: 94,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1920,7 +2004,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getset",
-        id: 91,
+        id: 95,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1941,7 +2025,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hdel",
-        id: 92,
+        id: 96,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1962,7 +2046,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hello",
-        id: 93,
+        id: 97,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -1983,7 +2067,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hexists",
-        id: 94,
+        id: 98,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2004,7 +2088,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hget",
-        id: 95,
+        id: 99,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2025,7 +2109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hgetall",
-        id: 96,
+        id: 100,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2046,7 +2130,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrby",
-        id: 97,
+        id: 101,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2067,7 +2151,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrbyfloat",
-        id: 98,
+        id: 102,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2088,7 +2172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hkeys",
-        id: 99,
+        id: 103,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2109,7 +2193,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hlen",
-        id: 100,
+        id: 104,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2130,7 +2214,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmget",
-        id: 101,
+        id: 105,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2151,7 +2235,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmset",
-        id: 102,
+        id: 106,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2172,7 +2256,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hrandfield",
-        id: 103,
+        id: 107,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2193,7 +2277,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hscan",
-        id: 104,
+        id: 108,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2214,7 +2298,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hset",
-        id: 105,
+        id: 109,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2235,7 +2319,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hsetnx",
-        id: 106,
+        id: 110,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2256,7 +2340,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hstrlen",
-        id: 107,
+        id: 111,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2277,7 +2361,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hvals",
-        id: 108,
+        id: 112,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2298,7 +2382,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incr",
-        id: 109,
+        id: 113,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2319,7 +2403,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrby",
-        id: 110,
+        id: 114,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2340,7 +2424,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrbyfloat",
-        id: 111,
+        id: 115,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2361,7 +2445,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "info",
-        id: 112,
+        id: 116,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -2382,7 +2466,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keys",
-        id: 113,
+        id: 117,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2403,7 +2487,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lastsave",
-        id: 114,
+        id: 118,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -2423,8 +2507,176 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "latency",
+        id: 119,
+        arity: -2,
+        flags: 0,
+        flag_names: &[],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "A container for latency diagnostics commands",
+        since: "2.8.13",
+        complexity: "Depends on subcommand.",
+        syntax: "LATENCY",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+            CommandSpec {
+                name: "latency|reset",
+                id: 120,
+                arity: -2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x02s\x18request_policy:all_nodess\x1dresponse_policy:all_succeeded"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Reset latency data for one or more events.",
+                since: "2.8.13",
+                complexity: "O(1)",
+                syntax: "LATENCY RESET [event [event ...]]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x05event\x04types\x06string\x05flagse\x02s\x08optionals\x08multiple"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::latency_reset),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "latency|graph",
+                id: 121,
+                arity: 3,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x03s\x17nondeterministic_outputs\x18request_policy:all_nodess\x17response_policy:special"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Return a latency graph for the event.",
+                since: "2.8.13",
+                complexity: "O(1)",
+                syntax: "LATENCY GRAPH event",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x05event\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::latency_graph),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "latency|histogram",
+                id: 122,
+                arity: -2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x03s\x17nondeterministic_outputs\x18request_policy:all_nodess\x17response_policy:special"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Return the cumulative distribution of latencies of a subset of commands or all.",
+                since: "7.0.0",
+                complexity: "O(N) where N is the number of commands with latency information being retrieved.",
+                syntax: "LATENCY HISTOGRAM [command [command ...]]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x07command\x04types\x06string\x05flagse\x02s\x08optionals\x08multiple"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::latency_histogram),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "latency|latest",
+                id: 123,
+                arity: 2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x03s\x17nondeterministic_outputs\x18request_policy:all_nodess\x17response_policy:special"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Return the latest latency samples for all events.",
+                since: "2.8.13",
+                complexity: "O(1)",
+                syntax: "LATENCY LATEST",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::latency_latest),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "latency|doctor",
+                id: 124,
+                arity: 2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x03s\x17nondeterministic_outputs\x18request_policy:all_nodess\x17response_policy:special"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Return a human readable latency analysis report.",
+                since: "2.8.13",
+                complexity: "O(1)",
+                syntax: "LATENCY DOCTOR",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::latency_doctor),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "latency|help",
+                id: 125,
+                arity: 2,
+                flags: flags::LOADING | flags::STALE,
+                flag_names: &["loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Show helpful text about the different subcommands.",
+                since: "2.8.13",
+                complexity: "O(1)",
+                syntax: "LATENCY HELP",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::latency_help),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "latency|history",
+                id: 126,
+                arity: 3,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x03s\x17nondeterministic_outputs\x18request_policy:all_nodess\x17response_policy:special"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Return timestamp-latency samples for the event.",
+                since: "2.8.13",
+                complexity: "O(1)",
+                syntax: "LATENCY HISTORY event",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x05event\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::latency_history),
+                first_arg: 2,
+            },
+        ],
+        handler: None,
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "lcs",
-        id: 115,
+        id: 127,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2445,7 +2697,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lindex",
-        id: 116,
+        id: 128,
         arity: 3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2466,7 +2718,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "linsert",
-        id: 117,
+        id: 129,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2487,7 +2739,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "llen",
-        id: 118,
+        id: 130,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2508,7 +2760,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmove",
-        id: 119,
+        id: 131,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2529,7 +2781,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmpop",
-        id: 120,
+        id: 132,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -2549,8 +2801,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "lolwut",
+        id: 133,
+        arity: -1,
+        flags: flags::READONLY | flags::FAST,
+        flag_names: &["readonly", "fast"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@read", "@fast"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Display some computer art and the Redis version",
+        since: "5.0.0",
+        complexity: "",
+        syntax: "LOLWUT [VERSION version]",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x04\x04names\x07version\x04types\x07integer\x05tokens\x07VERSION\x05flagse\x01s\x08optional"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::lolwut),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "lpop",
-        id: 121,
+        id: 134,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2571,7 +2844,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpos",
-        id: 122,
+        id: 135,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2592,7 +2865,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpush",
-        id: 123,
+        id: 136,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2613,7 +2886,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpushx",
-        id: 124,
+        id: 137,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2634,7 +2907,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrange",
-        id: 125,
+        id: 138,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2655,7 +2928,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrem",
-        id: 126,
+        id: 139,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2676,7 +2949,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lset",
-        id: 127,
+        id: 140,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2697,7 +2970,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ltrim",
-        id: 128,
+        id: 141,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2718,7 +2991,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "memory",
-        id: 129,
+        id: 142,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2735,7 +3008,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "memory|purge",
-                id: 130,
+                id: 143,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2756,7 +3029,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|malloc-stats",
-                id: 131,
+                id: 144,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2777,7 +3050,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|usage",
-                id: 132,
+                id: 145,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -2798,7 +3071,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|stats",
-                id: 133,
+                id: 146,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2819,7 +3092,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|doctor",
-                id: 134,
+                id: 147,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -2840,7 +3113,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|help",
-                id: 135,
+                id: 148,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2865,7 +3138,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mget",
-        id: 136,
+        id: 149,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2886,7 +3159,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "migrate",
-        id: 137,
+        id: 150,
         arity: -6,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -2906,8 +3179,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "monitor",
+        id: 151,
+        arity: 1,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+        flag_names: &["admin", "noscript", "loading", "stale"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Listen for all requests received by the server in real time",
+        since: "1.0.0",
+        complexity: "",
+        syntax: "MONITOR",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::monitor),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "move",
-        id: 138,
+        id: 152,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2928,7 +3222,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mset",
-        id: 139,
+        id: 153,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2949,7 +3243,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "msetnx",
-        id: 140,
+        id: 154,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2970,7 +3264,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "multi",
-        id: 141,
+        id: 155,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -2991,7 +3285,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "object",
-        id: 142,
+        id: 156,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3008,7 +3302,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "object|idletime",
-                id: 143,
+                id: 157,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3029,7 +3323,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|help",
-                id: 144,
+                id: 158,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3050,7 +3344,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|freq",
-                id: 145,
+                id: 159,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3071,7 +3365,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|encoding",
-                id: 146,
+                id: 160,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3092,7 +3386,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|refcount",
-                id: 147,
+                id: 161,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3117,7 +3411,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "persist",
-        id: 148,
+        id: 162,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3138,7 +3432,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpire",
-        id: 149,
+        id: 163,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3159,7 +3453,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpireat",
-        id: 150,
+        id: 164,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3180,7 +3474,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpiretime",
-        id: 151,
+        id: 165,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3201,7 +3495,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfadd",
-        id: 152,
+        id: 166,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3222,9 +3516,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfcount",
-        id: 153,
+        id: 167,
         arity: -2,
-        flags: flags::READONLY,
+        flags: flags::READONLY | flags::MAY_REPLICATE,
         flag_names: &["readonly"],
         first_key: 1, last_key: -1, key_step: 1,
         acl_categories: &["@read", "@hyperloglog", "@slow"],
@@ -3243,7 +3537,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfdebug",
-        id: 154,
+        id: 168,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::ADMIN,
         flag_names: &["write", "denyoom", "admin"],
@@ -3264,7 +3558,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfmerge",
-        id: 155,
+        id: 169,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3285,7 +3579,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfselftest",
-        id: 156,
+        id: 170,
         arity: 1,
         flags: flags::ADMIN,
         flag_names: &["admin"],
@@ -3306,7 +3600,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ping",
-        id: 157,
+        id: 171,
         arity: -1,
         flags: flags::FAST,
         flag_names: &["fast"],
@@ -3327,7 +3621,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psetex",
-        id: 158,
+        id: 172,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3348,7 +3642,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psubscribe",
-        id: 159,
+        id: 173,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3369,7 +3663,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pttl",
-        id: 160,
+        id: 174,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3390,9 +3684,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 161,
+        id: 175,
         arity: 3,
-        flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
+        flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
         first_key: 0, last_key: 0, key_step: 0,
         acl_categories: &["@pubsub", "@fast"],
@@ -3411,7 +3705,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 162,
+        id: 176,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3428,7 +3722,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 163,
+                id: 177,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3449,7 +3743,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 164,
+                id: 178,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3470,7 +3764,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 165,
+                id: 179,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3491,7 +3785,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 166,
+                id: 180,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3512,7 +3806,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 167,
+                id: 181,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3533,7 +3827,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 168,
+                id: 182,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3558,7 +3852,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 169,
+        id: 183,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3579,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 170,
+        id: 184,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3600,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 171,
+        id: 185,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3621,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rename",
-        id: 172,
+        id: 186,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3642,7 +3936,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 173,
+        id: 187,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3663,7 +3957,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        id: 174,
+        id: 188,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3684,7 +3978,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "restore",
-        id: 175,
+        id: 189,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3705,7 +3999,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpop",
-        id: 176,
+        id: 190,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3726,7 +4020,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 177,
+        id: 191,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3747,7 +4041,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 178,
+        id: 192,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3768,7 +4062,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 179,
+        id: 193,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3789,7 +4083,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 180,
+        id: 194,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3810,7 +4104,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "save",
-        id: 181,
+        id: 195,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -3831,7 +4125,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 182,
+        id: 196,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3852,7 +4146,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 183,
+        id: 197,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3873,7 +4167,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "script",
-        id: 184,
+        id: 198,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3890,7 +4184,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "script|debug",
-                id: 185,
+                id: 199,
                 arity: 3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3911,7 +4205,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|help",
-                id: 186,
+                id: 200,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3932,7 +4226,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|exists",
-                id: 187,
+                id: 201,
                 arity: -3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3953,7 +4247,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|flush",
-                id: 188,
+                id: 202,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3974,7 +4268,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|kill",
-                id: 189,
+                id: 203,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -3995,7 +4289,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|load",
-                id: 190,
+                id: 204,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::STALE,
                 flag_names: &["noscript", "stale"],
@@ -4020,7 +4314,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 191,
+        id: 205,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4041,7 +4335,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 192,
+        id: 206,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4062,7 +4356,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 193,
+        id: 207,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4083,7 +4377,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 194,
+        id: 208,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4104,7 +4398,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setbit",
-        id: 195,
+        id: 209,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4125,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 196,
+        id: 210,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4146,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 197,
+        id: 211,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4167,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 198,
+        id: 212,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4188,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 199,
+        id: 213,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -4209,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 200,
+        id: 214,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4230,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 201,
+        id: 215,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4251,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 202,
+        id: 216,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4272,7 +4566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 203,
+        id: 217,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4292,8 +4586,113 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "slowlog",
+        id: 218,
+        arity: -2,
+        flags: 0,
+        flag_names: &[],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "A container for slow log commands",
+        since: "2.2.12",
+        complexity: "Depends on subcommand.",
+        syntax: "SLOWLOG",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+            CommandSpec {
+                name: "slowlog|reset",
+                id: 219,
+                arity: 2,
+                flags: flags::ADMIN | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x02s\x18request_policy:all_nodess\x1dresponse_policy:all_succeeded"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Clear all entries from the slow log",
+                since: "2.2.12",
+                complexity: "O(N) where N is the number of entries in the slowlog",
+                syntax: "SLOWLOG RESET",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::slowlog_reset),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "slowlog|help",
+                id: 220,
+                arity: 2,
+                flags: flags::LOADING | flags::STALE,
+                flag_names: &["loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Show helpful text about the different subcommands",
+                since: "6.2.0",
+                complexity: "O(1)",
+                syntax: "SLOWLOG HELP",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::slowlog_help),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "slowlog|len",
+                id: 221,
+                arity: 2,
+                flags: flags::ADMIN | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x03s\x18request_policy:all_nodess\x17response_policy:agg_sums\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Get the slow log's length",
+                since: "2.2.12",
+                complexity: "O(1)",
+                syntax: "SLOWLOG LEN",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::slowlog_len),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "slowlog|get",
+                id: 222,
+                arity: -2,
+                flags: flags::ADMIN | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x02s\x18request_policy:all_nodess\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Get the slow log's entries",
+                since: "2.2.12",
+                complexity: "O(N) where N is the number of entries returned",
+                syntax: "SLOWLOG GET [count]",
+                docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x054.0.0s4Added client IP address, port and name to the reply.\x09argumentsa\x01m\x03\x04names\x05count\x04types\x07integer\x05flagse\x01s\x08optional"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::slowlog_get),
+                first_arg: 2,
+            },
+        ],
+        handler: None,
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "smembers",
-        id: 204,
+        id: 223,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4314,7 +4713,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 205,
+        id: 224,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4335,7 +4734,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 206,
+        id: 225,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4356,7 +4755,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 207,
+        id: 226,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4377,7 +4776,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 208,
+        id: 227,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4398,7 +4797,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 209,
+        id: 228,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4419,9 +4818,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 210,
+        id: 229,
         arity: 3,
-        flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
+        flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
         first_key: 1, last_key: 1, key_step: 1,
         acl_categories: &["@pubsub", "@fast"],
@@ -4440,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 211,
+        id: 230,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4461,7 +4860,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 212,
+        id: 231,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4482,7 +4881,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 213,
+        id: 232,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4503,7 +4902,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 214,
+        id: 233,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4524,7 +4923,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 215,
+        id: 234,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4545,7 +4944,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 216,
+        id: 235,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4566,7 +4965,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 217,
+        id: 236,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4587,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 218,
+        id: 237,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4608,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 219,
+        id: 238,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4629,7 +5028,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 220,
+        id: 239,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4650,7 +5049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 221,
+        id: 240,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4671,7 +5070,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "time",
-        id: 222,
+        id: 241,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4692,7 +5091,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 223,
+        id: 242,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4713,7 +5112,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 224,
+        id: 243,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4734,7 +5133,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 225,
+        id: 244,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4755,7 +5154,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 226,
+        id: 245,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4776,7 +5175,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 227,
+        id: 246,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4797,7 +5196,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 228,
+        id: 247,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -4818,7 +5217,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "watch",
-        id: 229,
+        id: 248,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -4839,7 +5238,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 230,
+        id: 249,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4860,7 +5259,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 231,
+        id: 250,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4881,7 +5280,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 232,
+        id: 251,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4902,7 +5301,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 233,
+        id: 252,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4923,7 +5322,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 234,
+        id: 253,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4944,7 +5343,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 235,
+        id: 254,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4961,7 +5360,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 236,
+                id: 255,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -4982,7 +5381,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 237,
+                id: 256,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5003,7 +5402,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 238,
+                id: 257,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5024,7 +5423,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 239,
+                id: 258,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5045,7 +5444,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 240,
+                id: 259,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5066,7 +5465,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 241,
+                id: 260,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5091,7 +5490,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 242,
+        id: 261,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5108,7 +5507,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 243,
+                id: 262,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5129,7 +5528,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 244,
+                id: 263,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5150,7 +5549,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 245,
+                id: 264,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5171,7 +5570,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 246,
+                id: 265,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5196,7 +5595,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 247,
+        id: 266,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5217,7 +5616,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 248,
+        id: 267,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5238,7 +5637,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 249,
+        id: 268,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5259,7 +5658,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 250,
+        id: 269,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -5280,7 +5679,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 251,
+        id: 270,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -5301,7 +5700,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 252,
+        id: 271,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5322,7 +5721,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 253,
+        id: 272,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5343,7 +5742,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 254,
+        id: 273,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5364,7 +5763,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 255,
+        id: 274,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5385,7 +5784,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 256,
+        id: 275,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5406,7 +5805,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 257,
+        id: 276,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5427,7 +5826,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 258,
+        id: 277,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5448,7 +5847,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 259,
+        id: 278,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5469,7 +5868,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 260,
+        id: 279,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5490,7 +5889,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 261,
+        id: 280,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5511,7 +5910,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 262,
+        id: 281,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5532,7 +5931,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 263,
+        id: 282,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5553,7 +5952,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 264,
+        id: 283,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5574,7 +5973,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 265,
+        id: 284,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -5595,7 +5994,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 266,
+        id: 285,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5616,7 +6015,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 267,
+        id: 286,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5637,7 +6036,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 268,
+        id: 287,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5658,7 +6057,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 269,
+        id: 288,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5679,7 +6078,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 270,
+        id: 289,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5700,7 +6099,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 271,
+        id: 290,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5721,7 +6120,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 272,
+        id: 291,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5742,7 +6141,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 273,
+        id: 292,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5763,7 +6162,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 274,
+        id: 293,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5784,7 +6183,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 275,
+        id: 294,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5805,7 +6204,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 276,
+        id: 295,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5826,7 +6225,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 277,
+        id: 296,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5847,7 +6246,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 278,
+        id: 297,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5868,7 +6267,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 279,
+        id: 298,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5889,7 +6288,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 280,
+        id: 299,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5910,7 +6309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 281,
+        id: 300,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5931,7 +6330,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 282,
+        id: 301,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5952,7 +6351,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 283,
+        id: 302,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5973,7 +6372,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 284,
+        id: 303,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5994,7 +6393,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 285,
+        id: 304,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6015,7 +6414,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 286,
+        id: 305,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6037,4 +6436,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 287;
+pub const COMMAND_COUNT: usize = 306;

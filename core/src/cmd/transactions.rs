@@ -99,11 +99,21 @@ pub fn rejected_on_oom(client: &Client, spec: &CommandSpec) -> bool {
 /// A rejected EXEC (Redis's `execCommandAbort`): the transaction is discarded and the
 /// error becomes `EXECABORT Transaction discarded because of: <error>` (an implied `ERR `
 /// dropped). Other rejections pass unchanged.
-pub fn reject_exec(st: &mut EngineState, client: &mut Client, spec: &CommandSpec, error: Reply) -> Reply {
+pub fn reject_exec(
+    st: &mut EngineState,
+    client: &mut Client,
+    spec: &CommandSpec,
+    argv: &[&[u8]],
+    error: Reply,
+) -> Reply {
     if spec.name != "exec" || client.multi.is_none() {
         return error;
     }
     discard_transaction(st, client);
+    // Redis's `execCommandAbort`: monitors saw MULTI, they see this EXEC end it.
+    if st.introspection.monitors.any() {
+        super::observe::feed_monitors(st, client, argv);
+    }
     let Reply::Error(text) = error else {
         return error;
     };

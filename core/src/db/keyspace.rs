@@ -35,6 +35,9 @@ pub struct Pending {
     pub events: Cell<bool>,
     /// Some keyspace has dirty entries or holes (see [`Keyspace::compact`]).
     pub maintenance: Cell<bool>,
+    /// `CLIENT PAUSE` is on: keys past their TTL read as missing but stay (Redis's
+    /// `expireIfNeeded` while clients are paused).
+    pub expire_paused: Cell<bool>,
 }
 
 /// Marks an entry without a TTL (in the low 31 bits of `Entry::expire_slot`).
@@ -272,6 +275,12 @@ impl Keyspace {
     pub fn log_event(&mut self, ev: KeyEvent, key: SBytes) {
         self.events.push((ev, key));
         self.pending.events.set(true);
+    }
+
+    /// Whether lazy expiry only hides keys (see [`Pending::expire_paused`]).
+    #[inline]
+    pub fn expire_paused(&self) -> bool {
+        self.pending.expire_paused.get()
     }
 
     /// Shares `pending` with the engine's other keyspaces (the engine reads it).

@@ -129,6 +129,7 @@ impl Db {
 
     fn lookup_slot_expired(&mut self, slot: u32, now_ms: u64) -> bool {
         match self.keys.expire_at(slot) {
+            Some(at) if at <= now_ms && self.keys.expire_paused() => true,
             Some(at) if at <= now_ms => {
                 self.expire_slot(slot);
                 true

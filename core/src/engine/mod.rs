@@ -65,6 +65,9 @@ pub struct HostInfo {
     pub allocated_bytes: Option<fn() -> usize>,
     /// Resident set size in bytes, refreshed by the host (0 when unknown).
     pub rss_bytes: u64,
+    /// The host's monotonic clock in microseconds: command durations (SLOWLOG, LATENCY,
+    /// `INFO commandstats`/`latencystats`) are measured with it. `None`: all durations 0.
+    pub monotonic_us: Option<fn() -> u64>,
 }
 
 /// Options a host chooses when creating an engine.
@@ -142,6 +145,10 @@ pub struct EngineState {
     /// The host's MIGRATE connections (`None` in hosts without sockets; see
     /// [`crate::cmd::keyspace::migrate`]).
     pub migrate_link: Option<Box<dyn crate::cmd::keyspace::migrate::MigrateLink>>,
+    /// SLOWLOG, LATENCY, latency histograms and MONITOR (see [`crate::introspection`]).
+    pub introspection: crate::introspection::Introspection,
+    /// `CLIENT PAUSE` (see [`crate::pause`]).
+    pub pause: crate::pause::Pause,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -206,6 +213,11 @@ impl EngineState {
         if self.config.maxmemory == 0 || self.bytes_over_limit() == 0 {
             return evict::EvictResult::Ok;
         }
+        // Redis's performEvictions: nothing is evicted while clients are paused.
+        if self.pause.is_paused() && cmd::server::pause::check_timeout(self) {
+            return evict::EvictResult::Ok;
+        }
+        let t0 = cmd::observe::clock_us(self);
         let settings = evict::Settings {
             policy: self.config.maxmemory_policy,
             samples: self.config.maxmemory_samples,
@@ -228,6 +240,9 @@ impl EngineState {
         if evicted {
             self.compact_keyspaces();
         }
+        let ms = cmd::observe::clock_us(self).saturating_sub(t0) / 1000;
+        let now_s = self.now_us / 1_000_000;
+        self.introspection.latency.add_if_needed(self.config.latency_monitor_threshold, "eviction-cycle", ms, now_s);
         result
     }
 
@@ -318,6 +333,8 @@ impl Engine {
                 propagation: Default::default(),
                 scripting: Default::default(),
                 migrate_link: None,
+                introspection: Default::default(),
+                pause: Default::default(),
             },
             clients: ClientTable::default(),
         }
@@ -330,6 +347,9 @@ impl Engine {
         self.state.now_us = now_us;
         if self.state.blocking.has_overdue(self.state.now_ms()) {
             blocking::expire_overdue(&mut self.state, &mut self.clients);
+        }
+        if self.state.pause.is_paused() && !cmd::server::pause::check_timeout(&mut self.state) {
+            cmd::server::pause::release_postponed(self);
         }
     }
 
@@ -346,6 +366,7 @@ impl Engine {
             cmd::transactions::discard_transaction(&mut self.state, c);
             self.state.pubsub.forget(c.handle, &mut c.pubsub);
             self.state.tracking.disable(c.id, &mut c.tracking);
+            self.state.introspection.monitors.remove(h);
         }
         self.clients.remove(h);
     }
@@ -397,7 +418,13 @@ impl Engine {
 
     /// When (µs) the earliest blocked client times out: call `set_time_us` or `tick` then.
     pub fn next_block_deadline(&self) -> Option<u64> {
-        self.state.blocking.next_deadline_us()
+        // The end of a CLIENT PAUSE is a deadline too (just after it: the pause ends
+        // once the time is past its end).
+        let pause = self.state.pause.end_ms().map(|ms| (ms + 1) * 1000);
+        match (self.state.blocking.next_deadline_us(), pause) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The client behind a handle.
@@ -468,6 +495,9 @@ impl Engine {
             }
             self.state.tracking.current = 0;
         }
+        if self.state.pause.release_pending {
+            cmd::server::pause::release_postponed(self);
+        }
         reply
     }
 
@@ -536,9 +566,13 @@ impl Engine {
                 caching::deliver(&mut self.state, &mut self.clients, None);
             }
         }
-        if !self.state.active_expire_enabled {
+        // Redis's activeExpireCycle does nothing while clients are paused.
+        if !self.state.active_expire_enabled
+            || (self.state.pause.is_paused() && cmd::server::pause::check_timeout(&mut self.state))
+        {
             return;
         }
+        let t0 = cmd::observe::clock_us(&self.state);
         let st = &mut self.state;
         let limits = CycleLimits::new(st.config.active_expire_effort, st.config.hz);
         let now_ms = st.now_ms();
@@ -558,6 +592,9 @@ impl Engine {
             caching::deliver(&mut self.state, &mut self.clients, None);
         }
         let st = &mut self.state;
+        let elapsed_ms = cmd::observe::clock_us(st).saturating_sub(t0) / 1000;
+        let now_s = st.now_us / 1_000_000;
+        st.introspection.latency.add_if_needed(st.config.latency_monitor_threshold, "expire-cycle", elapsed_ms, now_s);
         let perc = if r.sampled == 0 { 0.0 } else { r.expired as f64 / r.sampled as f64 };
         // Redis: a running average, 5% weight to the current cycle.
         st.stats.expired_stale_perc = perc * 0.05 + st.stats.expired_stale_perc * 0.95;

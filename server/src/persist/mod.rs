@@ -417,6 +417,16 @@ impl Persist {
                 self.delete_history(engine);
                 Ok(())
             }
+            Job::RewriteConfig => {
+                let r = crate::config_rewrite::rewrite(&engine.state.host.config_file, &engine.state.config);
+                match &r {
+                    Ok(()) => warning("CONFIG REWRITE executed with success."),
+                    Err(e) => warning(&format!("CONFIG REWRITE failed: {}", e)),
+                }
+                return r.map_err(|e| format!("ERR Rewriting config file: {}", e));
+            }
+            // Bound by the loop's hooks (`server::Effects::listen`), never sent here.
+            Job::Listen => Ok(()),
             Job::ShutdownAborted => {
                 warning("Shutdown manually aborted.");
                 Ok(())
@@ -524,6 +534,7 @@ impl Persist {
         p.child_start_s = now;
         p.latest_fork_usec = fork_us;
         p.total_forks += 1;
+        latency_sample(engine, "fork", fork_us / 1000);
         notice(&format!("Fork took {} microseconds", fork_us));
     }
 
@@ -737,7 +748,19 @@ impl Persist {
         if sleep > 0 {
             std::thread::sleep(Duration::from_micros(sleep));
         }
-        match (&**file).write_all(&self.aof_buf) {
+        let started = std::time::Instant::now();
+        let written = (&**file).write_all(&self.aof_buf);
+        let ms = started.elapsed().as_millis() as u64;
+        let event = if self.fsync.pending() {
+            "aof-write-pending-fsync"
+        } else if self.child_pid != 0 {
+            "aof-write-active-child"
+        } else {
+            "aof-write-alone"
+        };
+        latency_sample(engine, event, ms);
+        latency_sample(engine, "aof-write", ms);
+        match written {
             Ok(()) => {
                 let n = self.aof_buf.len() as u64;
                 self.aof_last_incr_size += n;
@@ -763,7 +786,10 @@ impl Persist {
         }
         match engine.state.config.appendfsync.as_str() {
             "always" => {
-                if let Err(e) = file.sync_data() {
+                let started = std::time::Instant::now();
+                let synced = file.sync_data();
+                latency_sample(engine, "aof-fsync-always", started.elapsed().as_millis() as u64);
+                if let Err(e) = synced {
                     warning(&format!(
                         "Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
                         err_text(&e)
@@ -1142,4 +1168,11 @@ fn load_rdb_at_start(engine: &mut Engine, start: Instant) -> Result<(), String> 
             Err(format!("Fatal error loading the DB ({}), see above. Exiting.", path))
         }
     }
+}
+
+/// Redis's `latencyAddSampleIfNeeded` for a persistence event (`fork`, `aof-write`, ...).
+fn latency_sample(engine: &mut Engine, event: &str, ms: u64) {
+    let st = &mut engine.state;
+    let now_s = st.now_us / 1_000_000;
+    st.introspection.latency.add_if_needed(st.config.latency_monitor_threshold, event, ms, now_s);
 }

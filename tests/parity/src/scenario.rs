@@ -7,7 +7,9 @@
 //! arguments split on spaces, `$name` replaced by a captured value); `N: @id name`
 //! captures connection N's `CLIENT ID` (not compared: ids differ); `N: @quiet cmd` runs a
 //! command whose reply is not compared (HELLO shows the id); `@sleep MS` waits;
-//! `N: @close` closes connection N; `N: @pipe cmd1 | cmd2` sends commands in one write.
+//! `N: @close` closes connection N; `N: @pipe cmd1 | cmd2` sends commands in one write;
+//! `N: @async cmd` sends a command without waiting for its reply (a paused client). MONITOR
+//! lines are compared with their time and client address masked.
 //!
 //! A step is complete once the connection that sent a (non-blocking) command has its
 //! reply and then every connection has been quiet for 40 ms: the replies land in the step
@@ -89,6 +91,9 @@ pub fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
                 continue;
             } else if cmd == "@close" {
                 conns[n] = None;
+            } else if let Some(c) = cmd.strip_prefix("@async ") {
+                // Sent without waiting for its reply (a client CLIENT PAUSE holds).
+                conn.send(&encode_command(&argv(c, &vars))).unwrap();
             } else if let Some(cmds) = cmd.strip_prefix("@pipe ") {
                 let bytes: Vec<u8> = cmds.split(" | ").flat_map(|c| encode_command(&argv(c, &vars))).collect();
                 conn.send(&bytes).unwrap();
@@ -113,6 +118,7 @@ pub fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
                 match conn.read_reply(POLL) {
                     Outcome::NoReply => {}
                     Outcome::Reply(b) => {
+                        let b = mask_monitor_line(&b);
                         got[k].push(format!("\"{}\"", escape_window(&b, 0, 500)));
                         quiet_since = Instant::now();
                         if awaits_reply_on == Some(k) {
@@ -137,6 +143,33 @@ pub fn transcript(kind: Kind, steps: &[&str]) -> Vec<String> {
         }
     }
     out
+}
+
+/// A MONITOR line (`+<sec>.<usec> [<db> <addr>] ...`) with its time and client address
+/// masked (`[0 lua]` kept): they differ between servers; the rest must not.
+fn mask_monitor_line(b: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(b);
+    let Some(rest) = text.strip_prefix('+') else {
+        return b.to_vec();
+    };
+    let Some((ts, after)) = rest.split_once(" [") else {
+        return b.to_vec();
+    };
+    let is_ts = ts.split_once('.').is_some_and(|(s, us)| {
+        !s.is_empty()
+            && s.bytes().all(|c| c.is_ascii_digit())
+            && us.len() == 6
+            && us.bytes().all(|c| c.is_ascii_digit())
+    });
+    let Some((origin, tail)) = after.split_once("] ") else {
+        return b.to_vec();
+    };
+    if !is_ts {
+        return b.to_vec();
+    }
+    let (db, addr) = origin.split_once(' ').unwrap_or((origin, ""));
+    let addr = if addr == "lua" { "lua" } else { "<addr>" };
+    format!("+<time> [{} {}] {}", db, addr, tail).into_bytes()
 }
 
 /// Runs a scenario on both servers and compares the transcripts.

@@ -74,6 +74,10 @@ pub fn reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     crate::cmd::transactions::discard_transaction(ctx.st, ctx.client);
     ctx.st.pubsub.forget(ctx.client.handle, &mut ctx.client.pubsub);
     ctx.st.tracking.disable(ctx.client.id, &mut ctx.client.tracking);
+    if ctx.client.monitor {
+        ctx.client.monitor = false;
+        ctx.st.introspection.monitors.remove(ctx.client.handle);
+    }
     let c = &mut *ctx.client;
     c.db = 0;
     c.resp = 2;
@@ -96,6 +100,10 @@ fn credentials_ok(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
 pub fn auth(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (first, second) = (args.take(), args.next());
     args.finish()?;
+    ctx.redact(1);
+    if second.is_some() {
+        ctx.redact(2);
+    }
     let (user, pass): (&[u8], &[u8]) = if let Some(pass) = second {
         (first, pass)
     } else {
@@ -129,6 +137,9 @@ pub fn hello(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut name = None;
     while let Some(opt) = args.next() {
         if is(opt, "AUTH") && args.remaining() >= 2 {
+            let at = args.all().len() - args.remaining();
+            ctx.redact(at);
+            ctx.redact(at + 1);
             credentials = Some((args.take(), args.take()));
         } else if is(opt, "SETNAME") && args.has_more() {
             name = Some(args.take());

@@ -114,6 +114,26 @@ struct Options<'a> {
     keys: Vec<&'a [u8]>,
 }
 
+/// Hides AUTH and AUTH2 values from the slow log and monitors, as Redis's parsing loop
+/// does (the options start at argument 6).
+fn redact_secrets(ctx: &mut Ctx, rest: &[&[u8]]) {
+    let mut j = 0;
+    while j < rest.len() {
+        let more = rest.len() - 1 - j;
+        if is(rest[j], "auth") && more >= 1 {
+            ctx.redact(6 + j + 1);
+            j += 1;
+        } else if is(rest[j], "auth2") && more >= 2 {
+            ctx.redact(6 + j + 1);
+            ctx.redact(6 + j + 2);
+            j += 2;
+        } else if is(rest[j], "keys") {
+            break;
+        }
+        j += 1;
+    }
+}
+
 /// Parses the options after the timeout, with Redis's errors in Redis's order.
 fn parse_options<'a>(key: &'a [u8], rest: &[&'a [u8]]) -> Result<Options<'a>, CmdError> {
     let mut o = Options { copy: false, replace: false, username: None, password: None, keys: vec![key] };
@@ -160,6 +180,7 @@ fn parse_options<'a>(key: &'a [u8], rest: &[&'a [u8]]) -> Result<Options<'a>, Cm
 pub fn migrate(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (host, port, key, db_arg, timeout_arg) = (args.take(), args.take(), args.take(), args.take(), args.take());
     let rest = args.take_rest();
+    redact_secrets(ctx, rest);
     let opts = parse_options(key, rest)?;
     let mut timeout = parse_i64(timeout_arg).ok_or(CmdError::NotInteger)?;
     let dbid = parse_i64(db_arg).ok_or(CmdError::NotInteger)?;

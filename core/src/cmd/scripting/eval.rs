@@ -118,6 +118,15 @@ pub(crate) fn eval_writes(st: &EngineState, evalsha: bool, script: &[u8]) -> boo
         .is_some_and(|flags| flags & super::flags::EVAL_COMPAT_MODE == 0 && flags & super::flags::NO_WRITES == 0)
 }
 
+/// Whether the script an EVAL-family command names writes, by the flags it declared
+/// (Redis's `scriptFlagsToCmdFlags`); `None` when unknown or without declared flags (the
+/// command's own flags then apply).
+pub(crate) fn eval_declared_writes(st: &EngineState, evalsha: bool, script: &[u8]) -> Option<bool> {
+    eval_script_flags(st, evalsha, script)
+        .filter(|flags| flags & super::flags::EVAL_COMPAT_MODE == 0)
+        .map(|flags| flags & super::flags::NO_WRITES == 0)
+}
+
 /// The flags of the script an EVAL-family command names (by body or SHA1), if known.
 fn eval_script_flags(st: &EngineState, evalsha: bool, script: &[u8]) -> Option<u32> {
     if evalsha {

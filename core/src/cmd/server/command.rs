@@ -173,9 +173,16 @@ fn is_real_key(spec: &Meta) -> bool {
 /// specs, as Redis's `getKeysUsingKeySpecs`. `None` when a spec does not fit the
 /// arguments.
 pub fn key_positions(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<usize>> {
+    Some(key_positions_flagged(c, argv)?.into_iter().map(|(i, _)| i).collect())
+}
+
+/// [`key_positions`] with each key's flags from its key spec (`RW`, `access`, ...).
+pub fn key_positions_flagged(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<(usize, Vec<&'static str>)>> {
     let argc = argv.len() as i64;
     let mut keys = Vec::new();
     for spec in c.key_specs.items().filter(is_real_key) {
+        let key_flags: Vec<&'static str> =
+            spec.field("flags").map(|f| f.items().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
         let bs = spec.field("begin_search")?;
         let bs_spec = bs.field("spec")?;
         let mut first: i64 = 0;
@@ -233,7 +240,7 @@ pub fn key_positions(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<usize>> {
         if last >= argc || last < first || first >= argc || first < 0 {
             return None;
         }
-        keys.extend((first..=last).step_by(step.max(1) as usize).map(|i| i as usize));
+        keys.extend((first..=last).step_by(step.max(1) as usize).map(|i| (i as usize, key_flags.clone())));
     }
     Some(keys)
 }
@@ -263,9 +270,116 @@ pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     }
 }
 
+/// `COMMAND GETKEYSANDFLAGS command [arg ...]`: each key argument with its flags.
+/// Commands whose key flags depend on their arguments (SET, BITFIELD, SORT) get them
+/// as Redis's get-keys functions decide.
+pub fn command_getkeysandflags(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let argv = args.take_rest();
+    let invalid = || CmdError::other("ERR Invalid command specified");
+    let top = lookup(argv[0]).ok_or_else(invalid)?;
+    let c = if top.subcommands.is_empty() { top } else { top.subcommand(argv[1]).ok_or_else(invalid)? };
+    if !c.key_specs.items().any(|s| is_real_key(&s)) {
+        return Err(CmdError::other("ERR The command has no key arguments"));
+    }
+    if !c.arity_ok(argv.len()) {
+        return Err(CmdError::other("ERR Invalid number of arguments specified for command"));
+    }
+    let keys = match c.name {
+        "migrate" => Some(
+            crate::cmd::keyspace::migrate::key_positions(argv)
+                .into_iter()
+                .map(|i| (i, vec!["RW", "access", "delete"]))
+                .collect(),
+        ),
+        "set" => {
+            let get = argv[3..].iter().any(|a| is(a, "get"));
+            Some(vec![(1, if get { vec!["RW", "access", "update"] } else { vec!["OW", "update"] })])
+        }
+        "bitfield" => {
+            Some(vec![(1, if bitfield_readonly(argv) { vec!["RO", "access"] } else { vec!["RW", "access", "update"] })])
+        }
+        "sort" => {
+            let mut keys = vec![(1, vec!["RO", "access"])];
+            if let Some(store) = sort_store_key(argv) {
+                keys.push((store, vec!["OW", "update"]));
+            }
+            Some(keys)
+        }
+        _ => key_positions_flagged(c, argv),
+    };
+    match keys {
+        Some(keys) if !keys.is_empty() => Ok(Reply::Array(
+            keys.into_iter()
+                .map(|(i, f)| {
+                    Reply::Array(vec![Reply::bulk(argv[i]), Reply::Array(f.into_iter().map(Reply::simple).collect())])
+                })
+                .collect(),
+        )),
+        _ if c.has(flags::NO_MANDATORY_KEYS) => Ok(Reply::Array(Vec::new())),
+        _ => Err(CmdError::other("ERR Invalid arguments specified for command")),
+    }
+}
+
+/// Redis's `bitfieldGetKeys`: read-only when every operation is a GET (or OVERFLOW).
+fn bitfield_readonly(argv: &[&[u8]]) -> bool {
+    let mut i = 2;
+    while i < argv.len() {
+        let rem = argv.len() - i - 1;
+        if is(argv[i], "get") && rem >= 2 {
+            i += 2;
+        } else if is(argv[i], "overflow") && rem >= 1 {
+            i += 1;
+        } else {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Redis's `sortGetKeys`: where the STORE destination is (the last STORE wins).
+fn sort_store_key(argv: &[&[u8]]) -> Option<usize> {
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        if is(argv[i], "limit") {
+            i += 2;
+        } else if is(argv[i], "get") || is(argv[i], "by") {
+            i += 1;
+        } else if is(argv[i], "store") && i + 1 < argv.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    store
+}
+
 #[cfg(test)]
 mod tests {
     use crate::testkit::TestEngine;
+
+    #[test]
+    fn getkeysandflags_matches_redis() {
+        let mut t = TestEngine::new();
+        let r = |t: &mut TestEngine, a: &[&str]| t.resp(a);
+        assert_eq!(
+            r(&mut t, &["COMMAND", "GETKEYSANDFLAGS", "set", "k1", "v1"]),
+            "*1\r\n*2\r\n$2\r\nk1\r\n*2\r\n+OW\r\n+update\r\n"
+        );
+        assert_eq!(
+            r(&mut t, &["COMMAND", "GETKEYSANDFLAGS", "LMOVE", "k1", "k2", "left", "right"]),
+            "*2\r\n*2\r\n$2\r\nk1\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$2\r\nk2\r\n*2\r\n+RW\r\n+insert\r\n"
+        );
+        assert_eq!(
+            r(&mut t, &["COMMAND", "GETKEYSANDFLAGS", "sort", "k1", "store", "k2"]),
+            "*2\r\n*2\r\n$2\r\nk1\r\n*2\r\n+RO\r\n+access\r\n*2\r\n$2\r\nk2\r\n*2\r\n+OW\r\n+update\r\n"
+        );
+        assert_eq!(
+            r(&mut t, &["COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "get", "u8", "0"]),
+            "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n"
+        );
+        assert_eq!(r(&mut t, &["COMMAND", "GETKEYSANDFLAGS", "nosuch", "x"]), "-ERR Invalid command specified\r\n");
+    }
 
     const GET_INFO: &str =
         "*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n\
@@ -306,7 +420,7 @@ mod tests {
         let config = t.resp3(&["COMMAND", "INFO", "config"]);
         assert!(
             config.starts_with(
-                "*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n~0\r\n:0\r\n:0\r\n:0\r\n~1\r\n+@slow\r\n~0\r\n~0\r\n*4\r\n"
+                "*1\r\n*10\r\n$6\r\nconfig\r\n:-2\r\n~0\r\n:0\r\n:0\r\n:0\r\n~1\r\n+@slow\r\n~0\r\n~0\r\n*5\r\n"
             ),
             "{}",
             config
@@ -359,7 +473,7 @@ mod tests {
         assert_eq!(t.resp(&["COMMAND", "LIST", "FILTERBY", "aclcat", "nosuchcat"]), "*0\r\n");
         assert_eq!(
             t.resp(&["COMMAND", "LIST", "FILTERBY", "pattern", "config*"]),
-            "*5\r\n$6\r\nconfig\r\n$16\r\nconfig|resetstat\r\n$11\r\nconfig|help\r\n$10\r\nconfig|get\r\n$10\r\nconfig|set\r\n"
+            "*6\r\n$6\r\nconfig\r\n$14\r\nconfig|rewrite\r\n$16\r\nconfig|resetstat\r\n$11\r\nconfig|help\r\n$10\r\nconfig|get\r\n$10\r\nconfig|set\r\n"
         );
         let conn = t.resp(&["COMMAND", "LIST", "FILTERBY", "aclcat", "CONNECTION"]);
         for name in ["$5\r\nhello\r\n", "$9\r\nclient|id\r\n", "$4\r\nping\r\n", "$12\r\ncommand|info\r\n"] {

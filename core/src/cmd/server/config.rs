@@ -65,6 +65,15 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     // Entry name (alias when given) and parameter of each pair.
     let mut targets: Vec<(&'static str, &'static Param)> = Vec::with_capacity(pairs.len() / 2);
+    // Redis's SENSITIVE_CONFIG values are hidden from the slow log and monitors, all of
+    // them, whatever fails below.
+    for (i, pair) in pairs.chunks(2).enumerate() {
+        if let Some((_, p)) = config::find_entry(pair[0]) {
+            if matches!(p.name, "requirepass" | "masterauth") {
+                ctx.redact(2 + i * 2 + 1);
+            }
+        }
+    }
     for pair in pairs.chunks(2) {
         let Some((entry, p)) = config::find_entry(pair[0]) else {
             return Err(CmdError::other(format!(
@@ -100,9 +109,25 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         let on = ctx.st.config.appendonly;
         ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::AppendOnly(on)));
     }
+    // Redis's `changeBindAddr` / `changeListenPort`: the host listens on the new
+    // addresses, or puts the whole configuration back and fails the command.
+    if ctx.st.config.port != backup.port || ctx.st.config.bind != backup.bind {
+        ctx.st.persist.config_backup = Some(Box::new(backup.clone()));
+        ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::Listen));
+    }
     if ctx.st.config.aof_disable_auto_gc != backup.aof_disable_auto_gc && !ctx.st.config.aof_disable_auto_gc {
         ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::DeleteHistory));
     }
+    Ok(Reply::ok())
+}
+
+/// `CONFIG REWRITE`: the host rewrites its configuration file (see `Job::RewriteConfig`);
+/// its error replaces the OK.
+pub fn config_rewrite(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    if ctx.st.host.config_file.is_empty() {
+        return Err(CmdError::other("ERR The server is running without a config file"));
+    }
+    ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::RewriteConfig));
     Ok(Reply::ok())
 }
 
@@ -111,6 +136,7 @@ pub fn config_resetstat(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     let used = ctx.st.used_memory();
     ctx.st.stats.reset(used);
     ctx.st.cmd_calls.clear();
+    ctx.st.introspection.histograms.clear();
     for db in ctx.st.dbs.iter_mut() {
         db.expired_keys = 0;
     }

@@ -304,7 +304,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         out.push_str("master_repl_offset:0\r\n");
         out.push_str("second_repl_offset:-1\r\n");
         out.push_str("repl_backlog_active:0\r\n");
-        out.push_str("repl_backlog_size:1048576\r\n");
+        field(&mut out, "repl_backlog_size", &st.config.repl_backlog_size);
         out.push_str("repl_backlog_first_byte_offset:0\r\n");
         out.push_str("repl_backlog_histlen:0\r\n");
     }
@@ -323,10 +323,13 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         for spec in all_commands() {
             let c = st.cmd_calls.get(spec);
             if c.calls + c.rejected + c.failed > 0 {
+                let per_call = if c.calls == 0 { 0.0 } else { c.usec as f64 / c.calls as f64 };
                 line!(
-                    "cmdstat_{}:calls={},usec=0,usec_per_call=0.00,rejected_calls={},failed_calls={}",
+                    "cmdstat_{}:calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}",
                     spec.name,
                     c.calls,
+                    c.usec,
+                    per_call,
                     c.rejected,
                     c.failed
                 );
@@ -340,8 +343,20 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         }
     }
     if sel.has("latencystats") {
-        // Cinder does not time commands: like Redis with latency-tracking off.
         section(&mut out, "Latencystats");
+        if st.config.latency_tracking {
+            for spec in all_commands() {
+                let Some(h) = st.introspection.histograms.get(spec.id as usize) else { continue };
+                let mut l = format!("latency_percentiles_usec_{}:", spec.name);
+                for (j, p) in st.config.latency_tracking_info_percentiles.iter().enumerate() {
+                    if j > 0 {
+                        l.push(',');
+                    }
+                    l.push_str(&format!("p{}={:.3}", crate::config::fmt_percentile(*p), h.percentile_us(*p)));
+                }
+                line!("{}", l);
+            }
+        }
     }
     if sel.has("cluster") {
         section(&mut out, "Cluster");

@@ -5,17 +5,31 @@ mod command;
 mod config;
 mod debug;
 mod info;
+mod latency;
+mod latency_doctor;
+mod lolwut;
 mod memory;
+mod monitor;
+pub mod pause;
 mod persistence;
+mod slowlog;
 
 pub use command::{
-    command, command_count, command_docs, command_getkeys, command_help, command_info, command_list, key_positions,
+    command, command_count, command_docs, command_getkeys, command_getkeysandflags, command_help, command_info,
+    command_list, key_positions,
 };
-pub use config::{config_get, config_help, config_resetstat, config_set};
+pub use config::{config_get, config_help, config_resetstat, config_rewrite, config_set};
 pub use debug::debug;
 pub use info::info;
+pub use latency::{
+    latency_doctor, latency_graph, latency_help, latency_histogram, latency_history, latency_latest, latency_reset,
+};
+pub use lolwut::lolwut;
 pub use memory::{memory_doctor, memory_help, memory_malloc_stats, memory_purge, memory_stats, memory_usage};
+pub use monitor::monitor;
+pub use pause::{client_pause, client_unpause};
 pub use persistence::{bgrewriteaof, bgsave, lastsave, save, shutdown};
+pub use slowlog::{slowlog_get, slowlog_help, slowlog_len, slowlog_reset};
 
 use super::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
