@@ -695,9 +695,14 @@ export class Redis extends Emitter {
   _runQueue(queue: Queued[]): Promise<[Error | null, any][]> {
     return this._whenReady(() => {
       const conn = this._ensure();
-      const cmds = queue.map((q) => q.args);
-      const bufs = queue.map((q) => q.buffers);
-      const settle = (replies: any[]): Promise<[Error | null, any][]> | [Error | null, any][] => {
+      // As ioredis, the scripts a pipeline uses are loaded first (here: in the same crossing).
+      const scripts = new Set<Script>();
+      for (const q of queue) if (q.script) scripts.add(q.script);
+      const loads = [...scripts].map((sc) => ['script', 'load', sc.lua]);
+      const cmds = loads.length ? [...loads, ...queue.map((q) => q.args)] : queue.map((q) => q.args);
+      const bufs = loads.length ? [...loads.map(() => false), ...queue.map((q) => q.buffers)] : queue.map((q) => q.buffers);
+      const settle = (all: any[]): Promise<[Error | null, any][]> | [Error | null, any][] => {
+        const replies = loads.length ? all.slice(loads.length) : all;
         // Scripts the engine had not loaded: EVAL them (ioredis's EVALSHA fallback).
         const retry: number[] = [];
         replies.forEach((v, i) => {
@@ -711,7 +716,7 @@ export class Redis extends Emitter {
             argv[1] = q.script!.lua;
             return argv;
           });
-          const r2 = conn._batch(again, retry.map((i) => bufs[i]));
+          const r2 = conn._batch(again, retry.map((i) => queue[i].buffers));
           const apply = (rr: any[]) => {
             retry.forEach((i, j) => (replies[i] = rr[j]));
             return this._results(queue, replies);
