@@ -49,6 +49,7 @@ const DEFAULTS: RedisOptions = {
   enableReadyCheck: true,
   enableAutoPipelining: false,
   maxRetriesPerRequest: 20,
+  protocol: 3,
   connectTimeout: 10000,
   autoResubscribe: true,
   autoResendUnfulfilledCommands: true,
@@ -95,6 +96,11 @@ function isBytes(a: unknown): a is Uint8Array {
   return a instanceof Uint8Array;
 }
 
+/** An argument sent as bytes: a Buffer in Node (ioredis stringifies other typed arrays), any Uint8Array elsewhere. */
+function isArgBytes(a: unknown): a is Uint8Array {
+  return BufferCtor ? BufferCtor.isBuffer(a) : a instanceof Uint8Array;
+}
+
 /** A reply as ioredis returns it: numbers (not bigints), Buffers for `...Buffer` commands. */
 function shape(v: any, buffers: boolean): any {
   if (v === null || v === undefined) return v ?? null;
@@ -107,6 +113,9 @@ function shape(v: any, buffers: boolean): any {
       return Number(v);
   }
   if (isBytes(v)) return buffers ? toBuffer(v) : v;
+  // RESP3 (a subscribed connection) in ioredis's legacy shapes: maps flat, booleans 1/0.
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof Map) return [...v].flat().map((x) => shape(x, buffers));
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
@@ -137,7 +146,7 @@ function toArgs(args: unknown[]): (string | Uint8Array)[] {
   const flat = args.flat() as unknown[];
   for (let i = 0; i < flat.length; i++) {
     const a = flat[i];
-    if (typeof a !== 'string' && !isBytes(a)) flat[i] = a === null || a === undefined ? '' : String(a);
+    if (typeof a !== 'string' && !isArgBytes(a)) flat[i] = a === null || a === undefined ? '' : String(a);
   }
   return flat as (string | Uint8Array)[];
 }
@@ -350,14 +359,14 @@ export class Pipeline {
    * Redis's EXECABORT error (its `previousErrors` holds the refusals).
    */
   exec(callback?: Callback): Promise<any> {
-    if (this._done) {
-      return withCallback(Promise.reject(new Error('Pipeline cannot be used to send any commands when the `exec()` has been called on it.')), callback);
-    }
+    if (this._done) return withCallback(this.promise, callback);
     this._done = true;
     const r = this.redis as Runner;
     const closed = r._closedCheck();
     if (closed) {
-      this.reject(closed);
+      // As ioredis: each command fails with "Connection is closed.".
+      if (this._atomic) this.reject(closed);
+      else this.resolve(this._queue.map(() => [r._closedCheck()]));
       return withCallback(this.promise, callback);
     }
     if (this._queue.length === 0 && !this._atomic) {
@@ -378,12 +387,12 @@ export class Pipeline {
       const replies = last[1];
       if (replies === null) return null;
       return (replies as any[]).map((v, i) => {
-        if (v instanceof Error) return [v, null];
+        if (v instanceof Error) return [v];
         const q = this._queue[i];
         try {
           return [null, transformReply(q.name, shape(v, q.buffers))];
         } catch (e) {
-          return [e, null];
+          return [e];
         }
       });
     });
@@ -517,6 +526,8 @@ export class Redis extends Emitter {
   readonly isCluster: boolean = false;
   /** @internal */
   _scripts = new Map<string, Script>();
+  /** @internal The scripts this connection has sent with EVAL (ioredis's per-socket `socketHasScriptLoaded`). */
+  _loaded = new Set<string>();
   /** @internal The engine connection (made by `connect`). */
   _conn: Connection | null = null;
   /** @internal The database (shared by `host:port`, or `options.engine`). */
@@ -530,6 +541,8 @@ export class Redis extends Emitter {
   private _connecting: Promise<void> | null = null;
   /** Another connection waiting on a blocking command keeps this count (auto-pipelining avoids them). */
   private _lastCount = 0;
+  /** The engine connection speaks RESP3 while subscribed (replies are shaped back to RESP2's). */
+  private _resp3 = false;
 
   /** `new Redis()`, `new Redis(port, host, options)`, `new Redis(url, options)`, `new Redis(options)`. */
   constructor(...args: any[]) {
@@ -578,6 +591,7 @@ export class Redis extends Emitter {
     const open = (db: Cinder) => {
       if (this.status !== 'connecting') return;
       this._db = db;
+      this._loaded = new Set();
       const conn = db.connection();
       this._conn = conn;
       conn._onPush((v: any) => this._onPush(v));
@@ -695,27 +709,24 @@ export class Redis extends Emitter {
   _runQueue(queue: Queued[]): Promise<[Error | null, any][]> {
     return this._whenReady(() => {
       const conn = this._ensure();
-      // As ioredis, the scripts a pipeline uses are loaded first (here: in the same crossing).
-      const scripts = new Set<Script>();
-      for (const q of queue) if (q.script) scripts.add(q.script);
-      const loads = [...scripts].map((sc) => ['script', 'load', sc.lua]);
-      const cmds = loads.length ? [...loads, ...queue.map((q) => q.args)] : queue.map((q) => q.args);
-      const bufs = loads.length ? [...loads.map(() => false), ...queue.map((q) => q.buffers)] : queue.map((q) => q.buffers);
-      const settle = (all: any[]): Promise<[Error | null, any][]> | [Error | null, any][] => {
-        const replies = loads.length ? all.slice(loads.length) : all;
+      // As ioredis: a script's first use on a connection is an EVAL, later ones EVALSHA.
+      const atomic = queue.length > 0 && queue[0].name === 'multi' && queue[queue.length - 1].name === 'exec';
+      const cmds = queue.map((q) => (q.script ? this._scriptArgv(q.script, q.args) : q.args));
+      const bufs = queue.map((q) => q.buffers);
+      const settle = (replies: any[]): Promise<[Error | null, any][]> | [Error | null, any][] => {
         // Scripts the engine had not loaded: EVAL them (ioredis's EVALSHA fallback).
         const retry: number[] = [];
-        replies.forEach((v, i) => {
-          if (queue[i].script && v instanceof ReplyError && v.message.startsWith('NOSCRIPT')) retry.push(i);
-        });
-        if (retry.length) {
-          const again = retry.map((i) => {
-            const q = queue[i];
-            const argv = [...q.args];
-            argv[0] = 'eval';
-            argv[1] = q.script!.lua;
-            return argv;
+        if (!atomic) {
+          replies.forEach((v, i) => {
+            const sc = queue[i].script;
+            if (sc && v instanceof ReplyError && v.message.startsWith('NOSCRIPT')) {
+              this._loaded.delete(sc.sha);
+              retry.push(i);
+            }
           });
+        }
+        if (retry.length) {
+          const again = retry.map((i) => this._scriptArgv(queue[i].script!, queue[i].args));
           const r2 = conn._batch(again, retry.map((i) => queue[i].buffers));
           const apply = (rr: any[]) => {
             retry.forEach((i, j) => (replies[i] = rr[j]));
@@ -740,7 +751,7 @@ export class Redis extends Emitter {
     return queue.map((q, i) => {
       const v = replies[i];
       let pair: [Error | null, any];
-      if (v instanceof Error) pair = [toIoredisError(v, q.name, q.args.slice(1)), null];
+      if (v instanceof Error) pair = [toIoredisError(v, q.name, q.args.slice(1))] as any;
       else {
         try {
           pair = [null, transformReply(q.name, shape(v, q.buffers))];
@@ -790,12 +801,12 @@ export class Redis extends Emitter {
 
   private _exec(name: string, args: unknown[], buffers: boolean): Promise<any> {
     if (this.status === 'end' || this.status === 'close') return Promise.reject(closedError());
-    if (this._subs > 0 && !SUBSCRIBER_OK.has(name)) {
+    if (this._subs > 0 && this.options.protocol === 2 && !SUBSCRIBER_OK.has(name)) {
       return Promise.reject(new Error('Connection in subscriber mode, only subscriber commands may be used'));
     }
     const script = this._scripts.get(name);
     if (script) return this._runScript(script, args, buffers);
-    if (this.status !== 'ready' && this.options.enableOfflineQueue === false && this._conn === null) {
+    if (this.status !== 'ready' && this.options.enableOfflineQueue === false) {
       return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
     }
     if (this.options.enableAutoPipelining && this._conn !== null && !BLOCKING_COMMANDS.has(name)) {
@@ -846,18 +857,27 @@ export class Redis extends Emitter {
     });
   }
 
-  /** EVALSHA, then EVAL when the engine does not have the script (ioredis's Script). */
+  /** @internal A prepared EVALSHA of `script` as sent now: EVAL with the source on its first use on this connection. */
+  _scriptArgv(script: Script, argv: (string | Uint8Array)[]): (string | Uint8Array)[] {
+    if (this._loaded.has(script.sha)) return argv;
+    this._loaded.add(script.sha);
+    const a = [...argv];
+    a[0] = 'eval';
+    a[1] = script.lua;
+    return a;
+  }
+
+  /** EVAL on the script's first use on this connection, then EVALSHA; EVAL again after NOSCRIPT (ioredis's Script). */
   private _runScript(script: Script, args: unknown[], buffers: boolean): Promise<any> {
     const keys = script.numberOfKeys !== null ? [String(script.numberOfKeys)] : [];
     return this._whenReady(() => {
       const argv = this._prepare('evalsha', [script.sha, ...keys, ...args]);
       try {
-        return this._run1('evalsha', argv, buffers);
+        return this._run1('evalsha', this._scriptArgv(script, argv), buffers);
       } catch (err) {
         if (!(err instanceof ReplyError) || !err.message.startsWith('NOSCRIPT')) throw err;
-        argv[0] = 'eval';
-        argv[1] = script.lua;
-        return this._run1('eval', argv, buffers);
+        this._loaded.delete(script.sha);
+        return this._run1('evalsha', this._scriptArgv(script, argv), buffers);
       }
     });
   }
@@ -936,7 +956,7 @@ export class Redis extends Emitter {
   /** EXEC, with ioredis's `[[error, result], ...]` results (after `multi({ pipeline: false })`). */
   exec(callback?: Callback): Promise<any> {
     const p = this._exec('exec', [], false).then((r) =>
-      Array.isArray(r) ? r.map((v) => (v instanceof Error ? [v, null] : [null, v])) : r,
+      Array.isArray(r) ? r.map((v) => (v instanceof Error ? [v] : [null, v])) : r,
     );
     return withCallback(p, callback);
   }
@@ -1015,9 +1035,19 @@ export class Redis extends Emitter {
         const set = name === 'unsubscribe' ? this._subscribed.channels : name === 'punsubscribe' ? this._subscribed.patterns : this._subscribed.shard;
         if (set.size === 0 && argv.length === 0) return this._subs;
       }
+      const unsub = name.startsWith('un') || name.startsWith('pun') || name.startsWith('sun');
       try {
+        // ioredis 6 speaks RESP3 (protocol 3): a subscribed connection still runs every command.
+        if (!unsub && this.options.protocol !== 2 && !this._resp3) {
+          conn.call('HELLO', '3');
+          this._resp3 = true;
+        }
         const r = conn.call(name.toUpperCase(), ...argv);
         if (r instanceof ReplyError) throw r;
+        if (unsub && this._resp3 && this._subs === 0) {
+          conn.call('HELLO', '2');
+          this._resp3 = false;
+        }
       } catch (err) {
         throw toIoredisError(err, name, argv);
       }
@@ -1057,13 +1087,11 @@ export class Redis extends Emitter {
     });
   }
 
-  /** Another client on the same engine with the same options (and `override`), and the same scripts. */
+  /** Another client on the same engine with the same options (and `override`); like ioredis, scripts are not copied. */
   duplicate(override: Partial<RedisOptions> = {}): Redis {
     const o = { ...this.options, ...override };
     if (this._db && !o.engine) o.engine = this._db;
-    const d = new (this.constructor as any)(o) as Redis;
-    for (const [name, s] of this._scripts) d.defineCommand(name, { lua: s.lua, numberOfKeys: s.numberOfKeys ?? undefined, readOnly: s.readOnly });
-    return d;
+    return new (this.constructor as any)(o) as Redis;
   }
 
   /** Closes the connection ('close', then 'end'); a waiting blocking command rejects. `reconnect`: connect again. */
@@ -1074,6 +1102,7 @@ export class Redis extends Emitter {
     const conn = this._conn;
     this._conn = null;
     this._subs = 0;
+    this._resp3 = false;
     this._subscribed = { channels: new Set(), patterns: new Set(), shard: new Set() };
     if (conn) conn.close();
     const q = this._offline;
