@@ -186,9 +186,11 @@ export async function program(Redis, { host = '127.0.0.1', port = 6379, Command 
   await check('evalsha NOSCRIPT', r.evalsha('0000000000000000000000000000000000000000', 0));
   await check('duplicate keeps scripts', async () => {
     const d = r.duplicate();
-    const v = await d.addTwo('sc', 0);
-    d.disconnect();
-    return v;
+    try {
+      return await d.addTwo('sc', 0);
+    } finally {
+      d.disconnect();
+    }
   });
 
   // Scan streams.

@@ -179,7 +179,7 @@ function popCallback(args: unknown[]): Callback | undefined {
 
 /** standard-as-callback: calls `cb` with the outcome, returns the Promise unchanged. */
 function withCallback<T>(p: Promise<T>, cb?: Callback): Promise<T> {
-  if (cb) {
+  if (typeof cb === 'function') {
     p.then(
       (v) => queueMicrotask(() => cb(null, v)),
       (e) => queueMicrotask(() => cb(e instanceof Error ? e : new Error(String(e)))),
