@@ -1,7 +1,7 @@
 // Types of `cinderkv/ioredis`: ioredis's own (`ioredis` is an optional peer dependency
 // that supplies them), so a client of this facade type-checks wherever code expects an
 // ioredis `Redis`. Copied by scripts/npm/build.mjs next to every runtime entry.
-import IORedis, { Cluster as IOCluster, Command as IOCommand, Pipeline as IOPipeline } from 'ioredis';
+import { Redis as IORedis, Cluster as IOCluster, Command as IOCommand, Pipeline as IOPipeline } from 'ioredis';
 import type { ClusterNode, ClusterOptions, RedisOptions as IORedisOptions } from 'ioredis';
 import type { Cinder } from '../browser.js';
 
@@ -28,8 +28,6 @@ export declare class Redis extends IORedis {
   constructor();
   /** The `Cinder` database this client runs on (null before it connected). */
   readonly engine: Cinder | null;
-  /** Another client on the same engine. */
-  duplicate(override?: Partial<RedisOptions>): Redis;
   /** Closes the engines shared by `host:port` (tests). */
   static resetEngines(): void;
 }

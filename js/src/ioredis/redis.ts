@@ -155,7 +155,8 @@ function toArgs(args: unknown[]): (string | Uint8Array)[] {
 function arrayToObject(result: any[]): Record<string, any> {
   const obj: Record<string, any> = {};
   for (let i = 0; i < result.length; i += 2) {
-    const key = String(result[i]);
+    const k = result[i];
+    const key = isBytes(k) ? new TextDecoder().decode(k) : String(k);
     if (key in obj) Object.defineProperty(obj, key, { value: result[i + 1], configurable: true, enumerable: true, writable: true });
     else obj[key] = result[i + 1];
   }
