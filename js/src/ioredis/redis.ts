@@ -163,6 +163,9 @@ function arrayToObject(result: any[]): Record<string, any> {
   return obj;
 }
 
+/** Commands whose arguments ioredis transforms (objects and Maps). */
+const TRANSFORMED = new Set(['mset', 'msetnx', 'hset', 'hmset']);
+
 const replyTransformers: Record<string, (r: any) => any> = {
   hgetall: (r) => (Array.isArray(r) ? arrayToObject(r) : r),
 };
@@ -691,6 +694,20 @@ export class Redis extends Emitter {
 
   /** @internal Arguments as sent: transformers, flattening, strings, key prefix. */
   _prepare(name: string, args: unknown[]): (string | Uint8Array)[] {
+    // Most calls: strings and numbers only, no transformer, no prefix.
+    if (!this.options.keyPrefix && argumentTransformers[name] === undefined && !TRANSFORMED.has(name)) {
+      const n = args.length;
+      const argv: (string | Uint8Array)[] = new Array(n + 1);
+      argv[0] = name;
+      let i = 0;
+      for (; i < n; i++) {
+        const x = args[i];
+        if (typeof x === 'string') argv[i + 1] = x;
+        else if (typeof x === 'number') argv[i + 1] = String(x);
+        else break;
+      }
+      if (i === n) return argv;
+    }
     let a = args;
     const t = argumentTransformers[name];
     a = t ? t(a.flat()) : transformArgs(name, a.flat());
@@ -813,6 +830,15 @@ export class Redis extends Emitter {
     if (this.options.enableAutoPipelining && this._conn !== null && !BLOCKING_COMMANDS.has(name)) {
       return this._autoPipeline(name, args, buffers);
     }
+    if (this._conn !== null) {
+      // Connected: run now.
+      try {
+        const v = this._run1(name, this._prepare(name, args), buffers);
+        return v instanceof Promise ? v : Promise.resolve(v);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return this._whenReady(() => this._run1(name, this._prepare(name, args), buffers));
   }
 
@@ -821,7 +847,7 @@ export class Redis extends Emitter {
     const conn = this._ensure();
     let r: any;
     try {
-      r = buffers ? conn.callBuffer(...argv) : conn.call(...argv);
+      r = buffers ? conn.callBuffer(...argv) : conn._runSync(argv);
     } catch (err) {
       throw toIoredisError(err, name, argv.slice(1));
     }
