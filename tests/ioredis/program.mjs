@@ -80,6 +80,9 @@ export async function program(Redis, { host = '127.0.0.1', port = 6379, Command 
   await check('wrong arity', r.get());
   await check('wrong type', r.lpush('s', 'x'));
   await check('unknown command via call', r.call('nosuchcommand', 'a', 'b'));
+  await check('unknown command via call, upper case', r.call('NOPE'));
+  await check('call HGETALL upper case (no transformer)', r.hset('hc', 'f', 'v').then(() => r.call('HGETALL', 'hc')));
+  await check('call hgetall (transformer)', r.call('hgetall', 'hc'));
   await check('call', r.call('SET', 'c1', 'v1'));
   await check('callBuffer', r.callBuffer('GET', 'c1'));
   await check('callback form', new Promise((resolve) => r.get('c1', (err, v) => resolve([err, v]))));

@@ -343,12 +343,12 @@ export class Pipeline {
 
   /** `call(name, ...args)` queues any command. */
   call(name: string, ...args: unknown[]): this {
-    return this._add(String(name).toLowerCase(), args, false);
+    return this._add(String(name), args, false);
   }
 
   /** Like `call`, with Buffer replies. */
   callBuffer(name: string, ...args: unknown[]): this {
-    return this._add(String(name).toLowerCase(), args, true);
+    return this._add(String(name), args, true);
   }
 
   /** Queues `[name, ...args]` commands. */
@@ -714,7 +714,7 @@ export class Redis extends Emitter {
     const argv = toArgs(a);
     const prefix = this.options.keyPrefix;
     if (prefix && this._conn) {
-      for (const i of keyIndexes(this._conn, this._db as object, name, argv)) {
+      for (const i of keyIndexes(this._conn, this._db as object, name.toLowerCase(), argv)) {
         const k = argv[i];
         argv[i] = isBytes(k) ? concatBytes(new TextEncoder().encode(prefix), k) : prefix + k;
       }
@@ -819,7 +819,7 @@ export class Redis extends Emitter {
 
   private _exec(name: string, args: unknown[], buffers: boolean): Promise<any> {
     if (this.status === 'end' || this.status === 'close') return Promise.reject(closedError());
-    if (this._subs > 0 && this.options.protocol === 2 && !SUBSCRIBER_OK.has(name)) {
+    if (this._subs > 0 && this.options.protocol === 2 && !SUBSCRIBER_OK.has(name.toLowerCase())) {
       return Promise.reject(new Error('Connection in subscriber mode, only subscriber commands may be used'));
     }
     const script = this._scripts.get(name);
@@ -827,7 +827,7 @@ export class Redis extends Emitter {
     if (this.status !== 'ready' && this.options.enableOfflineQueue === false) {
       return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
     }
-    if (this.options.enableAutoPipelining && this._conn !== null && !BLOCKING_COMMANDS.has(name)) {
+    if (this.options.enableAutoPipelining && this._conn !== null && !BLOCKING_COMMANDS.has(name.toLowerCase())) {
       return this._autoPipeline(name, args, buffers);
     }
     if (this._conn !== null) {
@@ -935,20 +935,20 @@ export class Redis extends Emitter {
   call(...args: any[]): Promise<any> {
     const flat = Array.isArray(args[0]) ? [...args[0], ...args.slice(1)] : args;
     const [name, ...rest] = flat;
-    return this._send(String(name).toLowerCase(), rest, false);
+    return this._send(String(name), rest, false);
   }
 
   /** Like `call`, bulk replies as Buffers. */
   callBuffer(...args: any[]): Promise<any> {
     const flat = Array.isArray(args[0]) ? [...args[0], ...args.slice(1)] : args;
     const [name, ...rest] = flat;
-    return this._send(String(name).toLowerCase(), rest, true);
+    return this._send(String(name), rest, true);
   }
 
   /** Sends a `Command` (ioredis's low-level API); returns its promise. */
   sendCommand(command: Command): Promise<any> {
     const buffers = command.replyEncoding === null;
-    this._exec(command.name.toLowerCase(), [...command.args], buffers).then(
+    this._exec(command.name, [...command.args], buffers).then(
       (v) => command.resolve(v),
       (e) => command.reject(e),
     );
