@@ -175,14 +175,16 @@ export = s;
     return `${r.checks.length} checks`;
   });
 
-  await step('cinderkv/ioredis in Chromium and workerd (the installed package), vs real ioredis', async () => {
-    const { runChromium, runWorkerd } = await import(path.join(ROOT, 'tests/ioredis/runtimes.mjs'));
+  await step('cinderkv/ioredis in Chromium, workerd and Deno (the installed package), vs real ioredis', async () => {
+    const { runChromium, runWorkerd, runDeno } = await import(path.join(ROOT, 'tests/ioredis/runtimes.mjs'));
     const pkg = path.join(project, 'node_modules/cinderkv');
     const c = await runChromium(pkg);
     const w = await runWorkerd(pkg);
-    const problems = [...c.problems.map((p) => `chromium: ${p}`), ...c.errors.map((e) => `chromium page error: ${e}`), ...w.problems.map((p) => `workerd: ${p}`)];
+    const d = await runDeno(pkg);
+    const problems = [...c.problems.map((p) => `chromium: ${p}`), ...c.errors.map((e) => `chromium page error: ${e}`),
+      ...w.problems.map((p) => `workerd: ${p}`), ...d.problems.map((p) => `deno: ${p}`)];
     if (problems.length) throw new Error(problems.join('\n'));
-    return `${c.compared} results equal in Chromium, ${w.compared} in workerd`;
+    return `${c.compared} results equal in Chromium, ${w.compared} in workerd, ${d.compared} in Deno`;
   });
 
   await step('deno test', () => {

@@ -16,7 +16,8 @@ export function norm(v) {
   if (Array.isArray(v)) return v.map(norm);
   if (typeof v === 'object') {
     const o = {};
-    for (const k of Object.keys(v)) o[k] = norm(v[k]);
+    // defineProperty: a `__proto__` key stays a plain key (Node and Deno treat `o[k] =` differently).
+    for (const k of Object.keys(v)) Object.defineProperty(o, k, { value: norm(v[k]), enumerable: true, writable: true, configurable: true });
     return o;
   }
   return String(v);

@@ -1,5 +1,5 @@
-// The compat program (program.mjs) on cinderkv/ioredis in headless Chromium and in
-// workerd, each result compared with expected.json (what real ioredis observes on
+// The compat program (program.mjs) on cinderkv/ioredis in headless Chromium, workerd and
+// Deno, each result compared with expected.json (what real ioredis observes on
 // redis-server). `pkgRoot`: the package directory (the repository, or an installed copy).
 //
 //   node runtimes.mjs [pkgRoot]     (scripts/npm/test.mjs runs both)
@@ -54,7 +54,7 @@ export async function runChromium(pkgRoot = ROOT) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cinderkv-ioredis-browser-'));
   await bundle(`import Redis, { Command } from 'cinderkv/ioredis';
 import { program } from ${programPath};
-program(Redis, { host: 'browser', port: 1, Command }).then((r) => { window.__result = r; }, (e) => { window.__result = { error: String(e && e.stack || e) }; });
+program(Redis, { host: 'browser', port: 1, Command }).then((r) => { window.__result = JSON.stringify(r); }, (e) => { window.__result = JSON.stringify({ error: String(e && e.stack || e) }); });
 `, dir, 'browser', ['browser'], pkgRoot);
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><script type="module" src="./app.js"></script>');
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -80,7 +80,8 @@ program(Redis, { host: 'browser', port: 1, Command }).then((r) => { window.__res
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
     await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 60_000 });
-    const result = await page.evaluate(() => window.__result);
+    // As JSON text: Playwright's own serialisation would turn a `__proto__` key into a prototype.
+    const result = JSON.parse(await page.evaluate(() => window.__result));
     if (result.error) throw new Error(result.error);
     return { ...compare(result), errors };
   } finally {
@@ -142,10 +143,35 @@ const worker :Workerd.Worker = (
   }
 }
 
+/** Deno: the facade's Deno entry (`import source` of the wasm). */
+export async function runDeno(pkgRoot = ROOT) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cinderkv-ioredis-deno-'));
+  const entry = JSON.stringify(path.join(pkgRoot, 'dist/ioredis/deno.js'));
+  writeFileSync(path.join(dir, 'main.mjs'), `import Redis, { Command } from ${entry};
+import { program } from ${programPath};
+console.log(JSON.stringify(await program(Redis, { host: 'deno', port: 1, Command })));
+`);
+  try {
+    const r = await new Promise((resolve) => {
+      const p = spawn(path.join(ROOT, 'node_modules/.bin/deno'), ['run', '--allow-read', path.join(dir, 'main.mjs')],
+        { env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      p.on('close', (code) => resolve({ code, out, err }));
+    });
+    if (r.code !== 0) throw new Error(`deno exited with ${r.code}\n${r.err}`);
+    return compare(JSON.parse(r.out.trim().split('\n').pop()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const pkgRoot = process.argv[2] ? path.resolve(process.argv[2]) : ROOT;
   let bad = 0;
-  for (const [name, run] of [['chromium', runChromium], ['workerd', runWorkerd]]) {
+  for (const [name, run] of [['chromium', runChromium], ['workerd', runWorkerd], ['deno', runDeno]]) {
     const r = await run(pkgRoot);
     console.log(`${name}: ${r.compared} results, ${r.problems.length} differ${r.errors?.length ? `, page errors: ${r.errors.join('; ')}` : ''}`);
     for (const p of r.problems) console.log(`  ${p}`);
