@@ -547,6 +547,8 @@ export class Redis extends Emitter {
   private _lastCount = 0;
   /** The engine connection speaks RESP3 while subscribed (replies are shaped back to RESP2's). */
   private _resp3 = false;
+  /** The HELLO refusal of an engine requiring a password, for the commands sent before 'ready'. */
+  private _handshakeError: Error | null = null;
 
   /** `new Redis()`, `new Redis(port, host, options)`, `new Redis(url, options)`, `new Redis(options)`. */
   constructor(...args: any[]) {
@@ -611,6 +613,21 @@ export class Redis extends Emitter {
             console.warn('[WARN] Redis server does not require a password, but a password was supplied.');
           } else authError = err as Error;
         }
+        if (authError) {
+          // ioredis (without a retry) ends the connection: everything gets "Connection is closed.".
+          this._conn = null;
+          conn.close();
+          this.status = 'end';
+          return authError;
+        }
+      } else {
+        // ioredis 6's handshake (HELLO) fails on an engine that requires a password: the
+        // commands sent before 'ready' get that error, later ones the engine's NOAUTH.
+        try {
+          conn.call('HELLO');
+        } catch (err) {
+          if (err instanceof ReplyError && err.message.startsWith('NOAUTH')) this._handshakeError = err;
+        }
       }
       if (!authError && o.db) {
         try {
@@ -635,7 +652,17 @@ export class Redis extends Emitter {
           err = e as Error;
         }
         queueMicrotask(() => {
+          if (this.status === 'end' && err) {
+            this.silentEmit('error', err);
+            this.emit('close');
+            this.emit('end');
+            return reject(closedError());
+          }
           if (this.status !== 'connecting') return reject(closedError());
+          if (this._handshakeError) {
+            this.silentEmit('error', this._handshakeError);
+            this._handshakeError = null;
+          }
           this.status = 'connect';
           this.emit('connect');
           if (err) {
@@ -830,6 +857,7 @@ export class Redis extends Emitter {
     if (this.options.enableAutoPipelining && this._conn !== null && !BLOCKING_COMMANDS.has(name.toLowerCase())) {
       return this._autoPipeline(name, args, buffers);
     }
+    if (this._handshakeError) return Promise.reject(this._handshakeError);
     if (this._conn !== null) {
       // Connected: run now.
       try {
@@ -1219,9 +1247,13 @@ function parseURL(url: string): RedisOptions {
   return o;
 }
 
-// One method per engine command, and its `...Buffer` variant, on clients and pipelines.
+// One method per engine command, and its `...Buffer` variant, on clients and pipelines; also
+// for Redis 7.0's commands the engine does not implement, which then answer Redis's
+// unknown-command error, as a server without them would (ioredis has a method for each).
+const NOT_IN_ENGINE = ['acl', 'asking', 'cluster', 'failover', 'latency', 'lolwut', 'module', 'psync', 'readonly', 'readwrite',
+  'replconf', 'replicaof', 'restore-asking', 'role', 'slaveof', 'slowlog', 'sync', 'wait'];
 const special = new Set(['multi', 'exec', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'quit', 'monitor']);
-for (const name of COMMAND_NAMES) {
+for (const name of new Set([...COMMAND_NAMES, ...NOT_IN_ENGINE])) {
   const key = name.replace(/[^a-z0-9_]/gi, '');
   if (!special.has(key)) {
     Object.defineProperty(Redis.prototype, key, {
