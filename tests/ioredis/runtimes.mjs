@@ -145,16 +145,19 @@ const worker :Workerd.Worker = (
 
 /** Deno: the facade's Deno entry (`import source` of the wasm). */
 export async function runDeno(pkgRoot = ROOT) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cinderkv-ioredis-deno-'));
-  const entry = JSON.stringify(path.join(pkgRoot, 'dist/ioredis/deno.js'));
+  // An installed package is imported by name from its project (as Deno resolves node_modules);
+  // the repository's build by path.
+  const installed = path.basename(path.dirname(pkgRoot)) === 'node_modules';
+  const dir = installed ? mkdtempSync(path.join(path.dirname(path.dirname(pkgRoot)), '.ioredis-deno-')) : mkdtempSync(path.join(os.tmpdir(), 'cinderkv-ioredis-deno-'));
+  const entry = installed ? "'cinderkv/ioredis'" : JSON.stringify(path.join(pkgRoot, 'dist/ioredis/deno.js'));
   writeFileSync(path.join(dir, 'main.mjs'), `import Redis, { Command } from ${entry};
 import { program } from ${programPath};
 console.log(JSON.stringify(await program(Redis, { host: 'deno', port: 1, Command })));
 `);
   try {
     const r = await new Promise((resolve) => {
-      const p = spawn(path.join(ROOT, 'node_modules/.bin/deno'), ['run', '--allow-read', path.join(dir, 'main.mjs')],
-        { env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+      const p = spawn(path.join(ROOT, 'node_modules/.bin/deno'), ['run', '--allow-read', '--allow-env', path.join(dir, 'main.mjs')],
+        { cwd: installed ? path.dirname(path.dirname(pkgRoot)) : dir, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
       let out = '';
       let err = '';
       p.stdout.on('data', (d) => (out += d));
