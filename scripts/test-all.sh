@@ -121,6 +121,10 @@ install_node_deps() {
     if [ ! -d tests/bullmq/node_modules/bullmq ]; then
         (cd tests/bullmq && npm ci --prefer-offline --no-audit --no-fund </dev/null)
     fi
+    # tests/ioredis too (ioredis, rate-limiter-flexible, cache-manager-ioredis-yet, connect-redis).
+    if [ ! -d tests/ioredis/node_modules/ioredis ]; then
+        (cd tests/ioredis && npm ci --prefer-offline --no-audit --no-fund </dev/null)
+    fi
 }
 
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock.

@@ -2,7 +2,7 @@
 // Benchmarks of the npm package (run `npm run build` first), printed as Markdown:
 //   node bench/npm/bench.mjs            # everything (about two minutes)
 //   node bench/npm/bench.mjs --quick    # shorter time boxes, 100k keys for memory
-//   sections: --ops --memory --size --startup --floor (default: all)
+//   sections: --ops --memory --size --startup --floor --ioredis (default: all)
 //   --readme: also write the tables into README.md (between the npm-bench markers)
 //
 // Ops/s: cinderkv through `call` and the typed methods, next to ioredis-mock (awaited one
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const argv = new Set(process.argv.slice(2));
 const quick = argv.has('--quick');
-const all = !['--ops', '--memory', '--size', '--startup', '--floor'].some((s) => argv.has(s));
+const all = !['--ops', '--memory', '--size', '--startup', '--floor', '--ioredis'].some((s) => argv.has(s));
 const BOX_MS = quick ? 150 : 400;
 /** Measurement rounds per row (contenders alternate; medians are reported). */
 const ROUNDS = quick ? 1 : 3;
@@ -240,6 +240,10 @@ if (all || argv.has('--size')) out.push(await benchSize());
 if (all || argv.has('--startup')) out.push(await benchStartup());
 if (all || argv.has('--ops')) out.push(await benchOps());
 if (all || argv.has('--floor')) out.push(benchFloor({ Cinder, opsSync, rounds: ROUNDS, fmt }));
+if (all || argv.has('--ioredis')) {
+  const { benchIoredis } = await import('./ioredis.mjs');
+  out.push(await benchIoredis({ Cinder, RedisMock, fillMock, opsSync, opsAsync, rounds: ROUNDS, fmt }));
+}
 if (all || argv.has('--memory')) out.push(benchMemory());
 const text = out.join('\n\n');
 console.log(text);

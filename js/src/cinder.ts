@@ -8,7 +8,7 @@ import type { InitOutput } from './wasm/cinder_wasm.js';
 import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8Text, writeArgs, writeString, writeStringArgs } from './codec.js';
 import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
 import { CinderError, ReplyError } from './errors.js';
-import { CLOSED, MetaWord, PUSH_FLAG, RECORD_HEADER, Status } from './layout.js';
+import { BATCH_BLOCKED, CLOSED, MetaWord, PUSH_FLAG, RECORD_HEADER, Status } from './layout.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { RdbError } from './storage/errors.js';
 import { attach, loadRdb, resolveStorage, saveRdb } from './storage/open.js';
@@ -163,6 +163,8 @@ class Engine {
    * directly skips a property lookup in the (dictionary-mode) exports object per call.
    */
   rawCall: (instance: number, conn: number, argc: number, len: number, nowMs: number) => number;
+  /** The module's `batchInstance` export: many commands in one crossing. */
+  rawBatch: (instance: number, conn: number, count: number, len: number, nowMs: number) => number;
   instance: number;
   /** Connections whose blocking command waits, with the Promise to settle. */
   waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void; buffers: boolean }>();
@@ -180,6 +182,7 @@ class Engine {
   constructor(core: CinderCore, manual: boolean, exports: InitOutput) {
     const memory = exports.memory;
     this.rawCall = exports.callInstance;
+    this.rawBatch = exports.batchInstance;
     this.instance = core.instanceId();
     this.core = core;
     this.manual = manual;
@@ -446,6 +449,45 @@ class PubSubHub {
   }
 }
 
+/** A reply of `batch`/`pipeline().exec()`: a command's error reply is a `ReplyError` value. */
+export type BatchReply = Reply | ReplyError;
+
+/**
+ * Commands queued by `db.pipeline()`: `exec()` runs them all in one crossing into the
+ * engine (as `db.batch`), in order, and returns one reply per command.
+ */
+export class Pipeline {
+  private readonly conn: Connection;
+  private readonly queue: Arg[][] = [];
+
+  /** @internal */
+  constructor(conn: Connection) {
+    this.conn = conn;
+  }
+
+  /** Queues a command (`p.call('SET', 'k', 'v').call('GET', 'k')`). */
+  call(...args: Arg[]): this {
+    if (args.length === 0) throw new CinderError('cinderkv: a pipeline command needs a name');
+    this.queue.push(args);
+    return this;
+  }
+
+  /** Number of queued commands. */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** Runs the queued commands (see `Connection.batch`) and empties the pipeline. */
+  exec(): BatchReply[] {
+    return this.conn.batch(this.queue.splice(0));
+  }
+}
+
+/** The error of a batch entry whose command did not run because the connection closed. */
+function closedInBatch(): CinderError {
+  return new CinderError('cinderkv: the connection is closed (QUIT, CLIENT KILL or close())');
+}
+
 /**
  * A transaction being built by `multi()`: queue commands with `call`, run them atomically
  * with `exec`.
@@ -493,6 +535,12 @@ export class Transaction {
     }
     return c._runSync(['EXEC']);
   }
+}
+
+/** Marks the batch entries from `from` on as never run (the connection closed). */
+function closeRest(out: any[], from: number): any[] {
+  for (let i = from; i < out.length; i++) out[i] = closedInBatch();
+  return out;
 }
 
 /** Whether a command name is one of the blocking commands (cheap test first). */
@@ -559,6 +607,12 @@ export class Connection extends Commands {
     return e.reply(r, buffers);
   }
 
+  /** @internal Hands this connection's pushes (pub/sub messages, confirmations) to `handler` (`cinderkv/ioredis`). */
+  _onPush(handler: ((v: any) => void) | null): void {
+    if (handler) this.engine.pushHandlers.set(this.id, handler);
+    else this.engine.pushHandlers.delete(this.id);
+  }
+
   /** A blocking command: always a Promise (settled at once when it did not block). */
   protected _callAsync(args: unknown[], buffers = false): Promise<any> {
     try {
@@ -596,6 +650,116 @@ export class Connection extends Commands {
   /** @internal A command run synchronously (also a blocking one: inside MULTI it does not block). */
   _runSync(args: unknown[]): any {
     return this._run(args, false);
+  }
+
+  /**
+   * Runs many commands in ONE crossing into the engine (a pipeline): `commands` is a list of
+   * argument arrays; returns one reply per command, in order. An error reply is returned as
+   * a `ReplyError` value in its place (the commands after it still run). MULTI/EXEC inside
+   * work as on a socket. Blocking commands (BLPOP, ...) are refused: run them with `call`.
+   *
+   * ```ts
+   * const [ok, v, n] = db.batch([['SET', 'k', 'v'], ['GET', 'k'], ['INCR', 'n']]);
+   * ```
+   */
+  batch(commands: Arg[][]): BatchReply[] {
+    for (const c of commands) {
+      if (!Array.isArray(c) || c.length === 0) throw new CinderError('cinderkv: every batch command is a non-empty argument array');
+      if (isBlocking(c[0])) throw new CinderError(`cinderkv: ${String(c[0])} may block: run it with call(), not in a batch`);
+    }
+    return this._batch(commands, false) as BatchReply[];
+  }
+
+  /** Queues commands to run in one crossing: `db.pipeline().call('INCR', 'n').call('GET', 'n').exec()`. */
+  pipeline(): Pipeline {
+    return new Pipeline(this);
+  }
+
+  /**
+   * @internal The batch path (also `cinderkv/ioredis`'s pipelines): runs `cmds` from `from`
+   * on; replies go into `out` (error replies as values, commands the closing connection
+   * never ran as `CinderError`s). A command that blocks makes it a Promise, settled once
+   * that command's reply came and the rest ran. `buffers` (per command or for all): bulk
+   * strings as bytes.
+   */
+  _batch(cmds: unknown[][], buffers: boolean | boolean[], from = 0, out: any[] = new Array(cmds.length)): any[] | Promise<any[]> {
+    const e = this.engine;
+    if (e.freed || panicked !== null) e.check();
+    const n = cmds.length - from;
+    if (n <= 0) return out;
+    let r: number;
+    try {
+      let u8 = e.u8;
+      if (u8.length === 0) u8 = e.views();
+      const at = e.inPtr;
+      const end = at + e.inCap;
+      let p = at;
+      for (let i = from; i < cmds.length && p >= 0; i++) {
+        const c = cmds[i];
+        if (p + 4 > end) p = -1;
+        else {
+          u8[p] = c.length & 0xff;
+          u8[p + 1] = (c.length >>> 8) & 0xff;
+          u8[p + 2] = (c.length >>> 16) & 0xff;
+          u8[p + 3] = c.length >>> 24;
+          p = writeStringArgs(u8, p + 4, end, c);
+        }
+      }
+      if (p < 0) {
+        // Something else than short strings: normalise, make room, write again.
+        let bound = 0;
+        for (let i = from; i < cmds.length; i++) bound += 4 + prepareArgs(cmds[i]);
+        const at2 = e.input(bound);
+        u8 = e.views();
+        p = at2;
+        for (let i = from; i < cmds.length; i++) {
+          const c = cmds[i];
+          new DataView(u8.buffer).setUint32(p, c.length, true);
+          p = writeArgs(u8, p + 4, c as (string | Uint8Array)[]);
+        }
+        p -= at2;
+      } else {
+        p -= at;
+      }
+      r = e.rawBatch(e.instance, this.id, n, p, e.manual ? 0 : Date.now());
+    } catch (err) {
+      rethrow(err);
+    }
+    if (e.persist !== null) e.persist.touch();
+    if (r < 0) refusal(r);
+    let u8 = e.u8;
+    if (u8.length === 0) u8 = e.views();
+    let at = e.u32[e.meta + MetaWord.OutputAddr];
+    const stop = at + r;
+    let i = from;
+    let blocked = false;
+    while (at < stop) {
+      const len = (u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24)) >>> 0;
+      at += 4;
+      if (len === BATCH_BLOCKED) {
+        blocked = true;
+        break;
+      }
+      const b = typeof buffers === 'boolean' ? buffers : buffers[i];
+      out[i++] = len === 0 ? undefined : e.decoder.decode(u8, at, at + len, b);
+      at += len;
+    }
+    if (e.u32[e.meta + MetaWord.PendingRecords] !== 0) e.drain();
+    if (blocked) {
+      const k = i;
+      const b = typeof buffers === 'boolean' ? buffers : buffers[k];
+      return e.block(this.id, b).then(
+        (v) => {
+          out[k] = v;
+          return this._batch(cmds, buffers, k + 1, out);
+        },
+        (err) => {
+          out[k] = err;
+          return this.isOpen ? this._batch(cmds, buffers, k + 1, out) : closeRest(out, k + 1);
+        },
+      );
+    }
+    return closeRest(out, i);
   }
 
   /**

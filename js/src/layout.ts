@@ -39,3 +39,6 @@ export const PUSH_FLAG = 0x80000000;
 
 /** The length word of a wake-up record whose connection was closed while it waited. */
 export const CLOSED = 0xffffffff;
+
+/** The length word of a batch reply whose command blocked (its reply comes as a wake-up record). */
+export const BATCH_BLOCKED = 0xfffffffe;

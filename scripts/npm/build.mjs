@@ -98,9 +98,28 @@ copyFileSync(path.join(DIST, 'browser.d.ts'), path.join(DIST, 'deno.d.ts'));
 run(path.join(BIN, 'esbuild'), [path.join(DIST, 'node.js'), '--bundle', '--platform=node', '--format=cjs',
   '--target=node18', `--outfile=${path.join(DIST, 'node.cjs')}`, '--define:import.meta.url=__cinder_module_url',
   '--banner:js=const __cinder_module_url = require("node:url").pathToFileURL(__filename).href;', '--log-level=warning']);
+// cinderkv/ioredis: the Deno entry (plain JS, like deno.js), its CommonJS build (sharing
+// node.cjs, so one engine module serves both), and its types, which are ioredis's own
+// (js/ioredis-types/index.d.ts) in place of the ones tsc derived.
+copyFileSync(path.join(ROOT, 'js/deno/ioredis.js'), path.join(DIST, 'ioredis/deno.js'));
+{
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: [path.join(DIST, 'ioredis/node.js')], bundle: true, platform: 'node', format: 'cjs', target: 'node18',
+    outfile: path.join(DIST, 'ioredis/node.cjs'), logLevel: 'warning',
+    plugins: [{
+      name: 'share-node-cjs',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.\/(node|cinder)\.js$/ }, () => ({ path: '../node.cjs', external: true }));
+      },
+    }],
+  });
+  const types = readFileSync(path.join(ROOT, 'js/ioredis-types/index.d.ts'), 'utf8');
+  for (const entry of ['node', 'browser', 'workerd', 'deno']) writeFileSync(path.join(DIST, `ioredis/${entry}.d.ts`), types);
+}
 // Declarations for CommonJS consumers: every .d.ts again as .d.cts, importing .cjs paths
 // (TypeScript's node16 resolution treats .d.ts files of a "type": "module" package as ESM).
-for (const dir of [DIST, path.join(DIST, 'wasm'), path.join(DIST, 'storage')]) {
+for (const dir of [DIST, path.join(DIST, 'wasm'), path.join(DIST, 'storage'), path.join(DIST, 'ioredis')]) {
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.d.ts'))) {
     const text = readFileSync(path.join(dir, f), 'utf8').replace(/(from\s+['"]\.[^'"]*?)\.js(['"])/g, '$1.cjs$2');
     writeFileSync(path.join(dir, f.replace(/\.d\.ts$/, '.d.cts')), text);

@@ -349,6 +349,9 @@ ${optionTypes.join('\n\n')}
 /** Commands that may block (their methods return Promises), lower case. */
 export const BLOCKING_COMMANDS: ReadonlySet<string> = new Set([${blockingNames.map((n) => `'${n}'`).join(', ')}]);
 
+/** Every command the engine implements (top-level names, lower case): \`cinderkv/ioredis\` makes a method of each. */
+export const COMMAND_NAMES: readonly string[] = [${[...byName.keys()].sort().map((n) => `'${n}'`).join(', ')}];
+
 /** Names of the blocking commands, for \`call\`'s Promise-returning overload. */
 export type BlockingCommand = ${blockingNames.length ? blockingNames.flatMap((n) => [`'${n.toUpperCase()}'`, `'${n}'`]).join(' | ') : 'never'};
 

@@ -9,8 +9,11 @@
 // 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page, and
 //    idb:// persistence (tests/npm/browser/persist.mjs)
 // 5. the playground (web-demo/): its browser tests (web-demo/test/run.mjs)
-// 6. BullMQ in-process: tests/bullmq/inprocess.test.mjs (the npm package through an
-//    ioredis-shaped shim, compared with redis-server)
+// 6. BullMQ in-process: tests/bullmq/inprocess.test.mjs (BullMQ on cinderkv/ioredis,
+//    compared with redis-server)
+// 7. cinderkv/ioredis: tests/ioredis (one program on real ioredis + redis-server and on the
+//    facade, value by value; libraries that take an ioredis instance; the types against
+//    ioredis's), and the same program in Chromium and workerd on the installed package
 //
 // Every runtime runs the shared session recorded from real Redis (tests/npm/session.txt).
 // All steps run even after a failure; the exit code is non-zero if any failed.
@@ -172,6 +175,18 @@ export = s;
     return `${r.checks.length} checks`;
   });
 
+  await step('cinderkv/ioredis in Chromium, workerd and Deno (the installed package), vs real ioredis', async () => {
+    const { runChromium, runWorkerd, runDeno } = await import(path.join(ROOT, 'tests/ioredis/runtimes.mjs'));
+    const pkg = path.join(project, 'node_modules/cinderkv');
+    const c = await runChromium(pkg);
+    const w = await runWorkerd(pkg);
+    const d = await runDeno(pkg);
+    const problems = [...c.problems.map((p) => `chromium: ${p}`), ...c.errors.map((e) => `chromium page error: ${e}`),
+      ...w.problems.map((p) => `workerd: ${p}`), ...d.problems.map((p) => `deno: ${p}`)];
+    if (problems.length) throw new Error(problems.join('\n'));
+    return `${c.compared} results equal in Chromium, ${w.compared} in workerd, ${d.compared} in Deno`;
+  });
+
   await step('deno test', () => {
     const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', '--allow-read', '--allow-write', '--allow-env', 'cinder.test.mjs'], {
       cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
@@ -222,6 +237,29 @@ await step('BullMQ in-process: Queue + Worker + FlowProducer + QueueEvents vs re
   }
   execFileSync('node', ['inprocess.test.mjs'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], timeout: 60_000 });
   return 'the npm package observed the same results as redis-server';
+});
+
+/** Installs a test folder's own dependencies from its lock file (npm's cache first). */
+function installTestDeps(dir, probe) {
+  if (!existsSync(path.join(dir, 'node_modules', probe))) {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+    execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}
+
+await step('cinderkv/ioredis vs real ioredis + redis-server (Node), libraries, types', () => {
+  const dir = path.join(ROOT, 'tests/ioredis');
+  installTestDeps(dir, 'ioredis');
+  const r = spawnSync('node', ['--test', '--test-reporter=tap'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+  const out = r.stdout ?? '';
+  const pass = Number(out.match(/^# pass (\d+)/m)?.[1] ?? 0);
+  const fail = Number(out.match(/^# fail (\d+)/m)?.[1] ?? 0);
+  if (r.status !== 0 || fail > 0 || pass === 0) {
+    process.stdout.write(out.split('\n').filter((l) => !/ECONNREFUSED|afterConnect/.test(l)).join('\n'));
+    throw new Error(`${fail} failed, ${pass} passed`);
+  }
+  execFileSync(path.join(BIN, 'tsc'), ['-p', dir], { stdio: 'inherit' });
+  return `${pass} tests; tsc: a facade client type-checks as ioredis's Redis`;
 });
 
 rmSync(project, { recursive: true, force: true });

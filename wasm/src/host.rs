@@ -24,6 +24,8 @@ use cinder_core::resp::RequestParser;
 use cinder_core::session::{Hooks, Outcome, Session};
 use cinder_core::{ClientHandle, ConnInfo, Engine, EngineOptions, HostInfo, Reply};
 
+mod batch;
+
 use crate::clock::{Clock, ClockMode};
 use crate::layout::RECORD_HEADER;
 

@@ -35,6 +35,10 @@ pub const META_WORDS: usize = 5;
 /// Bytes of a record header: connection word, then length word (both little-endian `u32`).
 pub const RECORD_HEADER: u32 = 8;
 
+/// The length word of a batch reply record whose command blocked: the batch stopped there
+/// and the command's reply comes as a wake-up record (see `host::batch`).
+pub const BATCH_BLOCKED: u32 = 0xffff_fffe;
+
 /// Returned by the command entries once the module panicked (the wrapper then fetches the
 /// message with `panicMessage()`).
 pub const PANICKED: i32 = -4;
@@ -86,6 +90,10 @@ pub fn typescript() -> String {
     s.push_str(&format!(
         "/** The length word of a wake-up record whose connection was closed while it waited. */\nexport const CLOSED = 0x{:08x};\n",
         CLOSED
+    ));
+    s.push_str(&format!(
+        "\n/** The length word of a batch reply whose command blocked (its reply comes as a wake-up record). */\nexport const BATCH_BLOCKED = 0x{:08x};\n",
+        BATCH_BLOCKED
     ));
     s
 }

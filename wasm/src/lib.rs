@@ -96,6 +96,15 @@ pub fn call_instance(id: u32, conn: u32, argc: u32, len: u32, now_ms: f64) -> i3
     command(id, |h| h.call(conn, argc as usize, len as usize, ms_to_us(now_ms)))
 }
 
+/// Runs the `count` commands laid out in instance `id`'s input buffer (`len` bytes) on
+/// connection `conn` in one crossing: `db.batch`/`db.pipeline()`. The output holds one
+/// record per command run (`host::batch` has the layout). Returns the records' length or a
+/// negative [`Status`].
+#[wasm_bindgen(js_name = batchInstance)]
+pub fn batch_instance(id: u32, conn: u32, count: u32, len: u32, now_ms: f64) -> i32 {
+    command(id, |h| h.batch(conn, count as usize, len as usize, ms_to_us(now_ms)))
+}
+
 #[wasm_bindgen]
 impl CinderCore {
     /// A new engine. `config` holds CONFIG name/value pairs applied like start-up options;
