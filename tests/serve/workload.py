@@ -11,7 +11,7 @@ out = []
 out.append(r.ping())
 out.append(r.set("s", "v", ex=100))
 out.append(r.get("s"))
-out.append(r.ttl("s"))
+out.append(r.ttl("s") >= 99)
 out.append(r.incrby("n", 5))
 out.append(r.hset("h", mapping={"a": "1", "b": "2"}))
 out.append(sorted(r.hgetall("h").items()))
