@@ -80,15 +80,42 @@ for (const s of servers) s.child.kill('SIGKILL');
 const { Cinder } = await import(path.join(ROOT, 'dist/node.js'));
 const { serveRest } = await import(path.join(ROOT, 'dist/rest/node.js'));
 const engine = await Cinder.create();
+const { createHandler } = await import(path.join(ROOT, 'dist/rest/index.js'));
+const handle = createHandler({ engine, token: 't' });
+async function direct(ms, make) {
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    await (await handle(make(n))).arrayBuffer();
+    n++;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+const auth = { authorization: 'Bearer t' };
+const d1 = await direct(2000, (i) => new Request(`http://x/incr/k${i % 100}`, { headers: auth }));
+const pbody = JSON.stringify(Array.from({ length: 100 }, (_, i) => ['INCR', `p${i}`]));
+const d100 = await direct(2000, () => new Request('http://x/pipeline', { method: 'POST', body: pbody, headers: auth }));
+console.log(`\nREST handler called directly (Request in, Response out, no HTTP): ${Math.round(d1).toLocaleString('en')} single commands/s; ` +
+  `${Math.round(d100).toLocaleString('en')} pipelines of 100/s (${Math.round(d100 * 100).toLocaleString('en')} commands/s)`);
 const rest = await serveRest({ engine, token: 't' });
+const http = await import('node:http');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const headers = { authorization: 'Bearer t' };
+const request = (pathname, body) =>
+  new Promise((resolve, reject) => {
+    const req = http.request(rest.url + pathname, { agent, method: body ? 'POST' : 'GET', headers }, (r) => {
+      r.resume();
+      r.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 async function rate(ms, make) {
   let n = 0;
   const end = performance.now() + ms;
   const worker = async () => {
     while (performance.now() < end) {
-      const r = await fetch(...make(n));
-      await r.arrayBuffer();
+      await request(...make(n));
       n++;
     }
   };
@@ -96,10 +123,11 @@ async function rate(ms, make) {
   await Promise.all(Array.from({ length: 16 }, worker));
   return n / ((performance.now() - t0) / 1000);
 }
-const single = await rate(3000, (i) => [`${rest.url}/incr/k${i % 100}`, { headers }]);
+const single = await rate(3000, (i) => [`/incr/k${i % 100}`]);
 const body = JSON.stringify(Array.from({ length: 100 }, (_, i) => ['INCR', `p${i}`]));
-const piped = await rate(3000, () => [`${rest.url}/pipeline`, { method: 'POST', body, headers }]);
-console.log(`\nREST handler (node:http, 16 concurrent fetch clients): ${Math.round(single).toLocaleString('en')} single-command requests/s; ` +
+const piped = await rate(3000, () => ['/pipeline', body]);
+agent.destroy();
+console.log(`\nREST handler (node:http, 16 keep-alive clients in the same process): ${Math.round(single).toLocaleString('en')} single-command requests/s; ` +
   `${Math.round(piped).toLocaleString('en')} pipelines of 100/s (${Math.round(piped * 100).toLocaleString('en')} commands/s)`);
 await rest.close();
 engine.close();
