@@ -75,8 +75,8 @@ await step('serve: node --test tests/serve/', () => {
   return `${pass} tests${skipped ? `, ${skipped} skipped` : ''}`;
 });
 
-await step('serve: deno test tests/serve/deno/ (server over node:net, REST under Deno.serve)', () => {
-  const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', '--allow-all', 'tests/serve/deno/'], {
+await step('serve: deno test tests/serve/deno/serve_deno.mjs (server over node:net, REST under Deno.serve)', () => {
+  const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', '--allow-all', 'tests/serve/deno/serve_deno.mjs'], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
   });
   process.stdout.write(r.stdout + r.stderr);

@@ -306,26 +306,6 @@ Examples:
        npx cinderkv --port 7777
        npx cinderkv /etc/myredis.conf --maxmemory 100mb --maxmemory-policy allkeys-lru`;
 
-/** Binds each word of `bind` (`-addr`: skipped when it cannot be bound). */
-async function bindAll(engine: Cinder, bind: string, port: number, onShutdown: () => void): Promise<RedisServer[]> {
-  const servers: RedisServer[] = [];
-  for (const word of bind.split(/\s+/).filter(Boolean)) {
-    const optional = word.startsWith('-');
-    let host = optional ? word.slice(1) : word;
-    if (host === '*') host = '0.0.0.0';
-    if (host === '::*') host = '::';
-    try {
-      servers.push(await listen({ port: servers[0]?.port ?? port, host, engine, onShutdown, detachEngineConnection: true }));
-    } catch (e) {
-      if (optional) continue;
-      for (const s of servers) await s.close();
-      throw new Fatal(`Warning: Could not create server TCP listening socket ${host}:${port}: bind: ${(e as Error).message}\nFailed listening on port ${port} (TCP), aborting.`);
-    }
-  }
-  if (servers.length === 0) throw new Fatal(`Failed listening on port ${port} (TCP), aborting.`);
-  return servers;
-}
-
 /** Runs the server; resolves when it stopped (SHUTDOWN or a signal). Returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   let cfg: ServerConfig | 'version' | 'help';
@@ -354,24 +334,28 @@ export async function main(args: string[]): Promise<number> {
   }
   let stopped!: () => void;
   const done = new Promise<void>((r) => (stopped = r));
-  let servers: RedisServer[];
+  let server: RedisServer;
   try {
-    servers = await bindAll(engine, cfg.bind, cfg.port, () => stopped());
+    server = await listen({ port: cfg.port, host: cfg.bind, engine, onShutdown: () => stopped(), detachEngineConnection: true });
   } catch (e) {
-    console.error((e as Error).message);
+    console.error(
+      `Warning: Could not create server TCP listening socket ${cfg.bind}:${cfg.port}: ${(e as Error).message}\nFailed listening on port ${cfg.port} (TCP), aborting.`,
+    );
     engine.close();
     return 1;
   }
+  void server.closed.then(() => stopped());
   if (cfg.pidfile) writeFileSync(cfg.pidfile, `${process.pid}\n`);
   const stop = () => stopped();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  console.log(`cinderkv: Ready to accept connections on port ${servers[0].port} (pid ${process.pid})`);
+  console.log(`cinderkv: Ready to accept connections on port ${server.port} (pid ${process.pid})`);
   await done;
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  for (const s of servers) await s.close();
+  await server.close();
   if (cfg.pidfile) rmSync(cfg.pidfile, { force: true });
-  engine.close();
-  return 0;
+  const failed = server.failure !== undefined;
+  if (!failed) engine.close();
+  return failed ? 1 : 0;
 }

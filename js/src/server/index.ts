@@ -17,7 +17,11 @@ import { Cinder, CinderError, type CinderOptions, type Connection, type ServerHo
 export interface ListenOptions {
   /** TCP port (default 6379; 0 picks a free one). */
   port?: number;
-  /** Address(es) to bind (default `127.0.0.1`). Non-loopback binds are subject to protected mode. */
+  /**
+   * Address(es) to bind (default `127.0.0.1`), in Redis's `bind` words: `*` (all IPv4), `::*`
+   * (all IPv6), and a leading `-` makes an address optional (skipped when it cannot be bound).
+   * Non-loopback clients are subject to protected mode.
+   */
   host?: string | string[];
   /** The engine to serve (default: a new one made with `engineOptions`). Left open by `close()`. */
   engine?: Cinder;
@@ -46,8 +50,10 @@ export interface RedisServer {
   readonly engine: Cinder;
   /** Number of open client sockets. */
   readonly clients: number;
-  /** Settled once the server stopped (close() or SHUTDOWN). */
+  /** Settled once the server stopped (close(), SHUTDOWN, or a failure of the engine). */
   readonly closed: Promise<void>;
+  /** Why the server stopped on its own when the engine failed (a panic); undefined otherwise. */
+  readonly failure: Error | undefined;
   /** Stops listening, closes every client socket; frees the engine if the server made it. */
   close(): Promise<void>;
 }
@@ -96,6 +102,7 @@ class Served implements RedisServer {
   readonly closed: Promise<void>;
   port = 0;
   host = '127.0.0.1';
+  failure: Error | undefined = undefined;
 
   constructor(
     readonly engine: Cinder,
@@ -285,7 +292,8 @@ class Served implements RedisServer {
 
   /** The engine broke (a panic): nothing more can be served. */
   private fail(err: unknown): void {
-    console.error(`cinderkv server: ${err instanceof Error ? err.message : String(err)}`);
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    console.error(`cinderkv server: ${this.failure.message}`);
     void this.stop(false);
   }
 
@@ -316,6 +324,11 @@ class Served implements RedisServer {
   }
 }
 
+/** A `bind` word's address for node:net (`*`: all IPv4, `::*`: all IPv6). */
+function bindHost(word: string): string {
+  return word === '*' ? '0.0.0.0' : word === '::*' ? '::' : word;
+}
+
 function bind(server: net.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => reject(e);
@@ -334,24 +347,34 @@ export async function listen(options: ListenOptions = {}): Promise<RedisServer> 
   if (options.password !== undefined) engine.call('CONFIG', 'SET', 'requirepass', options.password);
   const served = new Served(engine, owns, options.onShutdown);
   if (options.detachEngineConnection && engine.isOpen) engine._serverHooks().detachDefault();
-  const hosts = options.host === undefined ? ['127.0.0.1'] : typeof options.host === 'string' ? [options.host] : options.host;
+  const words = options.host === undefined ? ['127.0.0.1'] : typeof options.host === 'string' ? options.host.split(/\s+/).filter(Boolean) : options.host;
   let port = options.port ?? 6379;
+  const bound: string[] = [];
   try {
-    for (const host of hosts) {
+    for (const word of words) {
+      const optional = word.startsWith('-');
+      const host = bindHost(optional ? word.slice(1) : word);
       const s = net.createServer({ noDelay: true } as net.ServerOpts, (socket) => served.accept(socket));
+      try {
+        await bind(s, port, host);
+      } catch (err) {
+        if (optional) continue;
+        throw err;
+      }
       s.on('error', (e) => console.error(`cinderkv server: ${e.message}`));
-      await bind(s, port, host);
       served.servers.push(s);
+      bound.push(host);
       const addr = s.address();
       if (addr !== null && typeof addr === 'object') port = addr.port;
     }
+    if (bound.length === 0) throw new Error(`could not bind any of ${words.join(' ')} on port ${port}`);
   } catch (err) {
     await served.close();
     if (owns) engine.close();
     throw err;
   }
   served.port = port;
-  served.host = hosts[0] === '0.0.0.0' || hosts[0] === '::' ? '127.0.0.1' : hosts[0];
+  served.host = bound[0] === '0.0.0.0' ? '127.0.0.1' : bound[0] === '::' ? '::1' : bound[0];
   served.start();
   return served;
 }

@@ -1,3 +1,4 @@
+// Run by `deno test --allow-all tests/serve/deno/serve_deno.mjs` (npm test); named so `node --test tests/serve/` skips it.
 // cinderkv/server and cinderkv/rest in Deno: the server through Deno's node:net, the REST
 // handler as a Deno.serve handler.
 import { listen, startRedis } from '../../../dist/server/index.js';
