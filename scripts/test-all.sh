@@ -198,7 +198,7 @@ step "npm test" npm test
 # with real Redis byte for byte. persistence.redis is skipped: the npm server writes no files.
 step "parity: npx cinderkv" env CINDER_PARITY_TARGET=npm cargo test -p cinder-parity --no-fail-fast \
     --test blocking --test pubsub --test tracking --test notifications --test pipeline --test tools \
-    --test propagation --test scripts -- --skip persistence
+    --test propagation --test scripts -- --skip persistence --exact
 
 echo
 if [ ${#failed[@]} -ne 0 ]; then
