@@ -120,3 +120,17 @@ test("the README's test-double recipe, as written", async () => {
   await rest.close();
   engine.close();
 });
+
+test('a read-only token runs reads only; RDB-seeded startRedis', async () => {
+  const db = await Cinder.create();
+  db.set('k', 'v');
+  const handle = createHandler({ engine: db, token: 'rw', readonlyToken: 'ro' });
+  const ro = (p) => handle(new Request(`http://x${p}`, { headers: { authorization: 'Bearer ro' } })).then(async (r) => [r.status, await r.json()]);
+  assert.deepEqual(await ro('/get/k'), [200, { result: 'v' }]);
+  assert.deepEqual(await ro('/set/k/w'), [401, { error: 'NOPERM this token can run read-only commands only' }]);
+  const { startRedis } = await import('../../dist/server/index.js');
+  const { engine, close } = await startRedis({ rdb: db.save() });
+  assert.equal(engine.get('k'), 'v');
+  await close();
+  db.close();
+});

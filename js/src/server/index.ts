@@ -389,6 +389,8 @@ export interface StartRedisOptions {
   engine?: Cinder;
   /** `requirepass`. */
   password?: string;
+  /** An RDB file to start from (as `db.save()` or redis-server writes it). */
+  rdb?: Uint8Array;
   /** Commands to run before the first client connects (`[['SET', 'k', 'v'], ...]`). */
   seedCommands?: (string | number | Uint8Array)[][];
 }
@@ -401,7 +403,7 @@ export async function startRedis(
     port: 0,
     host: '127.0.0.1',
     engine: options.engine,
-    engineOptions: { seed: options.seed, config: options.config },
+    engineOptions: { seed: options.seed, config: options.config, rdb: options.rdb },
     password: options.password,
   });
   for (const cmd of options.seedCommands ?? []) server.engine.call(...cmd);
