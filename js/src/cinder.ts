@@ -1028,7 +1028,9 @@ export class Cinder extends Connection {
         return new Connection(e, id);
       },
       forget: (conn) => {
-        e.readyHandlers.delete((conn as Cinder).id);
+        // A closed socket's slot may already serve a new socket: keep that one's handler.
+        const id = (conn as Cinder).id;
+        if (e.freed || panicked !== null || !e.core.isOpen(id)) e.readyHandlers.delete(id);
       },
       idleExempt: (conn) => e.freed || panicked !== null || e.core.idleExempt((conn as Cinder).id),
       settings: () => {

@@ -100,6 +100,9 @@ struct Io {
     wakeups: Vec<u8>,
     /// Number of records in `wakeups`.
     wakeup_count: u32,
+    /// Closed socket connections' slots, reused by the next sockets (a server's connection
+    /// table stays as large as its peak of open sockets; the JS side forgets closed sockets).
+    free_sockets: Vec<u32>,
 }
 
 /// Engine plus session, connections, clock and shared buffers.
@@ -155,6 +158,10 @@ impl Io {
                 }
                 if c.raw {
                     ready_record(&mut self.wakeups, &mut self.wakeup_count, id);
+                }
+                if c.socket {
+                    c.parser = RequestParser::new();
+                    self.free_sockets.push(id);
                 }
                 c.wait = Wait::None;
                 engine.disconnect(c.handle);
@@ -240,7 +247,14 @@ impl Host {
         let mut h = Host {
             engine,
             session: Session::new(),
-            io: Io { conns: Vec::new(), clock, shut_down: false, wakeups: Vec::new(), wakeup_count: 0 },
+            io: Io {
+                conns: Vec::new(),
+                clock,
+                shut_down: false,
+                wakeups: Vec::new(),
+                wakeup_count: 0,
+                free_sockets: Vec::new(),
+            },
             input: Vec::new(),
             output: Vec::new(),
             argv_cache: Vec::new(),
@@ -273,7 +287,7 @@ impl Host {
             Reply::Error(e) => e.into_owned(),
             _ => "ERR the engine refused the connection".to_string(),
         })?;
-        self.io.conns.push(Conn {
+        let conn = Conn {
             handle,
             parser: RequestParser::new(),
             pending: Vec::new(),
@@ -282,7 +296,14 @@ impl Host {
             closed: false,
             raw: false,
             socket,
-        });
+        };
+        if socket {
+            if let Some(id) = self.io.free_sockets.pop() {
+                self.io.conns[id as usize] = conn;
+                return Ok(id);
+            }
+        }
+        self.io.conns.push(conn);
         Ok((self.io.conns.len() - 1) as u32)
     }
 
@@ -893,6 +914,23 @@ mod tests {
         assert!(!h.is_open(b));
         assert_eq!(feed(&mut h, 0, b"CLIENT KILL ID 2\r\n"), ":1\r\n");
         assert_eq!(wakeups(&mut h), vec![(b | READY_FLAG, Some(String::new())), (a | READY_FLAG, Some(String::new()))]);
+    }
+
+    #[test]
+    fn closed_sockets_slots_are_reused_by_sockets_only() {
+        let mut h = host();
+        let peer = |n: u16| (format!("127.0.0.1:{n}"), "127.0.0.1:6379".to_string());
+        let (a, l) = peer(1);
+        let s1 = h.connect_peer(a, l, 9).unwrap();
+        h.disconnect(s1);
+        let plain = h.connect().unwrap();
+        assert_ne!(plain, s1, "an in-process connection never takes a socket's old slot");
+        let (a, l) = peer(2);
+        let s2 = h.connect_peer(a, l, 10).unwrap();
+        assert_eq!(s2, s1);
+        assert!(h.is_open(s2));
+        assert_eq!(feed(&mut h, s2, b"CLIENT ID\r\n"), ":4\r\n");
+        assert_eq!(call(&mut h, plain, &["PING"]).unwrap(), "+PONG\r\n");
     }
 
     #[test]
