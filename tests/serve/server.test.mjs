@@ -207,3 +207,28 @@ test('a given engine is served and stays open after close()', async () => {
   assert.equal(engine.get('shared'), '2');
   engine.close();
 });
+
+test('sockets come and go: closed slots are reused, pushes still reach the right socket', async () => {
+  const { port, close, server } = await startRedis();
+  for (let round = 0; round < 3; round++) {
+    const batch = await Promise.all(Array.from({ length: 200 }, () => rawClient(port)));
+    batch.forEach((c) => c.send('INCR n\r\n'));
+    await Promise.all(batch.map((c) => c.read('\r\n')));
+    batch.forEach((c) => c.close());
+    await Promise.all(batch.map((c) => c.closed));
+    for (let i = 0; i < 50 && server.clients > 0; i++) await sleep(10);
+  }
+  const sub = await rawClient(port);
+  const other = await rawClient(port);
+  sub.send('SUBSCRIBE ch\r\n');
+  await sub.read(':1\r\n');
+  other.send('GET n\r\nPUBLISH ch m\r\nCLIENT LIST\r\n');
+  assert.equal(await other.read(':1\r\n'), '$3\r\n600\r\n:1\r\n');
+  const list = await other.read('resp=2\n\r\n');
+  // The engine's own connection, the subscriber and this one.
+  assert.equal(list.split('\n').filter((l) => l.startsWith('id=')).length, 3);
+  assert.equal(await sub.read('\r\nm\r\n'), '*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nm\r\n');
+  sub.close();
+  other.close();
+  await close();
+});
