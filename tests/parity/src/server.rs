@@ -161,6 +161,12 @@ impl Server {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("{} exited at start ({status}): {}", self.name, self.log_tail()));
             }
+            // `npx cinderkv` takes a moment to start, time enough for another test's server to
+            // take the same free port and answer the PING: wait for its own "Ready" line first.
+            if self.name == "cinder" && npm_target() && !self.log_tail().contains("Ready to accept connections") {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
                 let mut buf = [0u8; 256];
