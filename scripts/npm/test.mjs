@@ -9,7 +9,7 @@
 // 4. headless Chromium (playwright-core driving /usr/bin/chromium) on a plain page, and
 //    idb:// persistence (tests/npm/browser/persist.mjs)
 // 5. the playground (web-demo/): its browser tests (web-demo/test/run.mjs)
-// 6. cinderkv/server, `npx cinderkv`, cinderkv/rest: tests/serve/ (Node, workerd, Deno) and
+// 6. cinderkv/server, `npx cinderkv`, cinderkv/rest: tests/serve/ (Node, workerd, Deno, Bun) and
 //    the installed tarball's bin
 // 7. BullMQ in-process: tests/bullmq/inprocess.test.mjs (the npm package through an
 //    ioredis-shaped shim, compared with redis-server)
@@ -83,6 +83,14 @@ await step('serve: deno test tests/serve/deno/serve_deno.mjs (server over node:n
   const m = (r.stdout + r.stderr).match(/(\d+) passed \| (\d+) failed/);
   if (r.status !== 0 || !m || m[2] !== '0') throw new Error('deno test failed');
   return `${m[1]} tests`;
+});
+
+await step('serve: bun tests/serve/bun/serve_bun.mjs (server over node:net, REST under Bun.serve)', () => {
+  const r = spawnSync(path.join(BIN, 'bun'), ['tests/serve/bun/serve_bun.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  process.stdout.write(r.stdout + r.stderr);
+  const m = (r.stdout + r.stderr).match(/(\d+) passed, (\d+) failed/);
+  if (r.status !== 0 || !m || m[2] !== '0') throw new Error('bun run failed');
+  return `${m[1]} checks`;
 });
 
 // A scratch project with the packed tarball installed, as a user would have it.
