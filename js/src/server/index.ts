@@ -83,7 +83,6 @@ function isLoopback(ip: string | undefined): boolean {
 class Client {
   conn: Connection | null = null;
   lastIo = Date.now();
-  flushQueued = false;
   ended = false;
   constructor(readonly socket: net.Socket) {}
 }
@@ -91,6 +90,10 @@ class Client {
 /** The server: listening sockets, clients, the cron timer and the blocked commands' timer. */
 class Served implements RedisServer {
   readonly clientsSet = new Set<Client>();
+  /** Sockets whose connection has output waiting (ready records) or was closed. */
+  private readonly dirty = new Set<Client>();
+  private flushScheduled = false;
+  private flushing = false;
   readonly servers: net.Server[] = [];
   private hooks: ServerHooks;
   private cron: ReturnType<typeof setInterval> | null = null;
@@ -194,6 +197,9 @@ class Served implements RedisServer {
       }
       out = EMPTY;
     }
+    // Other sockets this command woke or pushed to get their output in the same turn, as
+    // Redis writes every client's output before it sleeps again.
+    if (this.dirty.size > 0) this.flushDirty(c);
     if (out.length > 0 && !c.ended) {
       if (!c.socket.write(out)) c.socket.pause();
     }
@@ -213,19 +219,44 @@ class Served implements RedisServer {
     this.arm();
   }
 
+  /** A socket's connection has output waiting or was closed: flushed after the current command, or in a microtask. */
   private queueFlush(c: Client): void {
-    if (c.flushQueued) return;
-    c.flushQueued = true;
+    this.dirty.add(c);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
     queueMicrotask(() => {
-      c.flushQueued = false;
-      if (c.ended || c.conn === null) return;
-      if (!c.conn.isOpen) {
-        if (this.hooks.settings() === null) this.shutdown();
-        else this.end(c);
-        return;
-      }
-      this.feed(c, EMPTY);
+      this.flushScheduled = false;
+      this.flushDirty(null);
     });
+  }
+
+  /** Writes the waiting output of every flagged socket but `except` (the one being fed). */
+  private flushDirty(except: Client | null): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let again = true; again; ) {
+        again = false;
+        for (const c of this.dirty) {
+          if (c === except) continue;
+          this.dirty.delete(c);
+          again = true;
+          if (c.ended || c.conn === null) continue;
+          if (!c.conn.isOpen) {
+            if (this.hooks.settings() === null) {
+              this.shutdown();
+              return;
+            }
+            this.end(c);
+            continue;
+          }
+          this.feed(c, EMPTY);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+    if (except !== null && this.dirty.size > 0) this.queueFlush(except);
   }
 
   /** Ends a client's socket once its output is written. */
