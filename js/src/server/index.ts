@@ -201,6 +201,8 @@ class Served implements RedisServer {
     // Redis writes every client's output before it sleeps again.
     if (this.dirty.size > 0) this.flushDirty(c);
     if (out.length > 0 && !c.ended) {
+      // Redis counts writes as interaction too (a MONITOR client is not idle).
+      if (bytes.length === 0) c.lastIo = Date.now();
       if (!c.socket.write(out)) c.socket.pause();
     }
     this.after(c);
