@@ -196,9 +196,17 @@ step "npm test" npm test
 # The parity suite against `npx cinderkv` (the npm package's server on the wasm engine) in place
 # of cinder-server: multi-connection scenarios, scripts and redis-cli/redis-benchmark, compared
 # with real Redis byte for byte. persistence.redis is skipped: the npm server writes no files.
-step "parity: npx cinderkv" env CINDER_PARITY_TARGET=npm cargo test -p cinder-parity --no-fail-fast \
-    --test blocking --test pubsub --test tracking --test notifications --test pipeline --test tools \
-    --test propagation --test scripts -- --skip persistence --exact
+# One retry: the scenarios split transcripts into steps by 40 ms quiet windows, which a Node
+# process on a loaded machine sometimes misses (seen at load 10+ on 2 cores, not at rest).
+parity_npm() {
+    env CINDER_PARITY_TARGET=npm cargo test -p cinder-parity --no-fail-fast \
+        --test blocking --test pubsub --test tracking --test notifications --test pipeline --test tools \
+        --test propagation --test scripts -- --skip persistence --exact --test-threads=1
+}
+parity_npm_with_retry() {
+    parity_npm || { echo "parity: npx cinderkv: retrying once"; parity_npm; }
+}
+step "parity: npx cinderkv" parity_npm_with_retry
 
 echo
 if [ ${#failed[@]} -ne 0 ]; then
