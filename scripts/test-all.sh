@@ -197,7 +197,7 @@ step "npm test" npm test
 # of cinder-server: multi-connection scenarios, scripts and redis-cli/redis-benchmark, compared
 # with real Redis byte for byte. persistence.redis is skipped: the npm server writes no files.
 # One retry: the scenarios split transcripts into steps by 40 ms quiet windows, which a Node
-# process on a loaded machine sometimes misses (seen at load 10+ on 2 cores, not at rest).
+# process on a loaded machine sometimes misses (seen here at load 10-20 on 2 cores).
 parity_npm() {
     env CINDER_PARITY_TARGET=npm cargo test -p cinder-parity --no-fail-fast \
         --test blocking --test pubsub --test tracking --test notifications --test pipeline --test tools \
