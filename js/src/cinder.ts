@@ -8,7 +8,7 @@ import type { InitOutput } from './wasm/cinder_wasm.js';
 import { type Arg, type Reply, type ReplyBuffer, ReplyDecoder, prepareArgs, utf8Text, writeArgs, writeString, writeStringArgs } from './codec.js';
 import { BLOCKING_COMMANDS, type BlockingCommand, Commands } from './commands.generated.js';
 import { CinderError, ReplyError } from './errors.js';
-import { BATCH_BLOCKED, CLOSED, MetaWord, PUSH_FLAG, RECORD_HEADER, Status } from './layout.js';
+import { BATCH_BLOCKED, CLOSED, MetaWord, PUSH_FLAG, READY_FLAG, RECORD_HEADER, Status } from './layout.js';
 import type { StorageAdapter } from './storage/adapter.js';
 import { RdbError } from './storage/errors.js';
 import { attach, loadRdb, resolveStorage, saveRdb } from './storage/open.js';
@@ -172,6 +172,8 @@ class Engine {
   timer: ReturnType<typeof setTimeout> | null = null;
   /** Handlers of push records (pub/sub messages) by connection id. */
   pushHandlers = new Map<number, (v: any) => void>();
+  /** Socket connections (`connectPeer`): called when output waits or the connection closed. */
+  readyHandlers = new Map<number, () => void>();
   /** The connection `subscribe`/`psubscribe`/`onKeyspaceEvent` listen on (made on first use). */
   hub: PubSubHub | null = null;
   /** Real clock: polls the engine while someone listens, so expiry events arrive on time. */
@@ -289,6 +291,11 @@ class Engine {
         at += n;
         const h = this.pushHandlers.get(conn - PUSH_FLAG);
         if (h) pushes.push([h, v]);
+        continue;
+      }
+      if (conn >= READY_FLAG) {
+        const h = this.readyHandlers.get(conn - READY_FLAG);
+        if (h) pushes.push([h, undefined]);
         continue;
       }
       const w = this.waiting.get(conn);
@@ -1163,6 +1170,49 @@ export class Cinder extends Connection {
     if (panicked === null) e.core.free();
   }
 
+  /** @internal The hooks of `cinderkv/server`: socket connections, settings, the clock. */
+  _serverHooks(): ServerHooks {
+    const e = this.engine;
+    const guard = <T>(f: () => T): T => {
+      e.check();
+      try {
+        return f();
+      } catch (err) {
+        rethrow(err);
+      }
+    };
+    const drain = () => {
+      e.refresh();
+      if (e.u32[e.meta + MetaWord.PendingRecords] !== 0) e.drain();
+    };
+    return {
+      connectPeer: (addr, laddr, fd, onReady) => {
+        const id = guard(() => e.core.connectPeer(addr, laddr, fd));
+        e.readyHandlers.set(id, onReady);
+        return new Connection(e, id);
+      },
+      forget: (conn) => {
+        // A closed socket's slot may already serve a new socket: keep that one's handler.
+        const id = (conn as Cinder).id;
+        if (e.freed || panicked !== null || !e.core.isOpen(id)) e.readyHandlers.delete(id);
+      },
+      idleExempt: (conn) => e.freed || panicked !== null || e.core.idleExempt((conn as Cinder).id),
+      settings: () => {
+        if (e.freed) return null;
+        const [timeout, queryBufferLimit, protectedMode, hasPassword, maxclients, shutDown] = guard(() => e.core.serverSettings());
+        if (shutDown === 1) return null;
+        return { timeout, queryBufferLimit, protectedMode: protectedMode === 1, hasPassword: hasPassword === 1, maxclients };
+      },
+      poll: () => {
+        if (e.manual || e.freed || panicked !== null) return;
+        guard(() => e.core.poll(Date.now()));
+        drain();
+      },
+      nextDeadline: () => (e.freed || panicked !== null ? -1 : e.core.nextDeadline()),
+      detachDefault: () => guard(() => e.core.disconnect(0)),
+    };
+  }
+
   /** @internal Test hook: makes the engine panic to exercise the panic path. */
   static _panicForTests(): void {
     try {
@@ -1171,6 +1221,24 @@ export class Cinder extends Connection {
       rethrow(err);
     }
   }
+}
+
+/** @internal What `cinderkv/server` drives (see `Cinder._serverHooks`). */
+export interface ServerHooks {
+  /** Opens a socket's connection; `onReady` is called when it has output or was closed. */
+  connectPeer(addr: string, laddr: string, fd: number, onReady: () => void): Connection;
+  /** Drops the ready handler of a closed socket's connection. */
+  forget(conn: Connection): void;
+  /** Whether the idle timeout spares the connection (blocked, subscribed, closed). */
+  idleExempt(conn: Connection): boolean;
+  /** The settings the server applies itself (read live: CONFIG SET changes them); null once SHUTDOWN ran or the engine was closed. */
+  settings(): { timeout: number; queryBufferLimit: number; protectedMode: boolean; hasPassword: boolean; maxclients: number } | null;
+  /** Real clock: runs the due cron work and ends timed-out waits, delivering what that caused. */
+  poll(): void;
+  /** When the earliest blocked command times out (ms since the epoch), or -1. */
+  nextDeadline(): number;
+  /** Closes the engine's own connection (a server's CLIENT LIST then shows only sockets). */
+  detachDefault(): void;
 }
 
 function requireLoader(): WasmLoader {

@@ -37,6 +37,9 @@ export const RECORD_HEADER = 8;
 /** Set in a record's connection word: the record is a push, not a wake-up. */
 export const PUSH_FLAG = 0x80000000;
 
+/** Set in a record's connection word: a `feed` connection has output waiting or was closed (no body). */
+export const READY_FLAG = 0x40000000;
+
 /** The length word of a wake-up record whose connection was closed while it waited. */
 export const CLOSED = 0xffffffff;
 

@@ -14,6 +14,8 @@
 // 7. cinderkv/ioredis: tests/ioredis (one program on real ioredis + redis-server and on the
 //    facade, value by value; libraries that take an ioredis instance; the types against
 //    ioredis's), and the same program in Chromium and workerd on the installed package
+// 8. cinderkv/server, `npx cinderkv`, cinderkv/rest: tests/serve/ (Node, workerd, Deno, Bun) and
+//    the installed tarball's bin
 //
 // Every runtime runs the shared session recorded from real Redis (tests/npm/session.txt).
 // All steps run even after a failure; the exit code is non-zero if any failed.
@@ -61,6 +63,39 @@ await step('node --test (ESM + CommonJS)', () => {
   return `${pass} tests`;
 });
 
+// cinderkv/server, `npx cinderkv` and cinderkv/rest: sockets, real clients compared with
+// redis-server (node-redis, ioredis, redis-py when installed), @upstash/redis in Node and workerd.
+await step('serve: node --test tests/serve/', () => {
+  const tap = path.join(os.tmpdir(), `cinderkv-serve-tests-${process.pid}.tap`);
+  const r = spawnSync('node', ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`, 'tests/serve/'], { cwd: ROOT, stdio: 'inherit' });
+  const out = readFileSync(tap, 'utf8');
+  rmSync(tap, { force: true });
+  const pass = Number(out.match(/^# pass (\d+)/m)?.[1] ?? 0);
+  const fail = Number(out.match(/^# fail (\d+)/m)?.[1] ?? 0);
+  const skipped = Number(out.match(/^# skipped (\d+)/m)?.[1] ?? 0);
+  if (r.status !== 0 || fail > 0 || pass === 0) throw new Error(`${fail} failed, ${pass} passed`);
+  return `${pass} tests${skipped ? `, ${skipped} skipped` : ''}`;
+});
+
+await step('serve: deno test tests/serve/deno/serve_deno.mjs (server over node:net, REST under Deno.serve)', () => {
+  const r = spawnSync(path.join(BIN, 'deno'), ['test', '--no-check', '--allow-all', 'tests/serve/deno/serve_deno.mjs'], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+  });
+  process.stdout.write(r.stdout + r.stderr);
+  const m = (r.stdout + r.stderr).match(/(\d+) passed \| (\d+) failed/);
+  if (r.status !== 0 || !m || m[2] !== '0') throw new Error('deno test failed');
+  return `${m[1]} tests`;
+});
+
+await step('serve: bun tests/serve/bun/serve_bun.mjs (server over node:net, REST under Bun.serve)', () => {
+  const r = spawnSync(path.join(BIN, 'bun'), ['tests/serve/bun/serve_bun.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  process.stdout.write(r.stdout + r.stderr);
+  const m = (r.stdout + r.stderr).match(/(\d+) passed, (\d+) failed/);
+  if (r.status !== 0 || !m || m[2] !== '0') throw new Error('bun run failed');
+  return `${m[1]} checks`;
+});
+
 // A scratch project with the packed tarball installed, as a user would have it.
 const project = mkdtempSync(path.join(os.tmpdir(), 'cinderkv-project-'));
 let installed = false;
@@ -95,6 +130,27 @@ console.log('ok');
     const esm = execFileSync('node', ['esm.mjs'], { cwd: project, encoding: 'utf8' }).trim();
     execFileSync('node', ['cjs.cjs'], { cwd: project, encoding: 'utf8' });
     return `session: ${esm} replies equal`;
+  });
+
+  await step('npx cinderkv: the installed bin answers PING, SHUTDOWN ends it', async () => {
+    const { createServer, connect } = await import('node:net');
+    const port = await new Promise((r) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+    const { spawn } = await import('node:child_process');
+    const t0 = Date.now();
+    const child = spawn('npx', ['--no-install', 'cinderkv', '--port', String(port)], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve, reject) => {
+      child.stdout.on('data', (d) => d.toString().includes('Ready to accept') && resolve());
+      child.once('exit', (c) => reject(new Error(`npx cinderkv exited with ${c}`)));
+    });
+    const reply = await new Promise((resolve, reject) => {
+      const c = connect(port, '127.0.0.1', () => c.write('PING\r\n'));
+      c.once('data', (d) => { resolve(d.toString()); c.end('SHUTDOWN\r\n'); });
+      c.once('error', reject);
+    });
+    const ms = Date.now() - t0;
+    const code = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
+    if (reply !== '+PONG\r\n' || code !== 0) throw new Error(`reply ${JSON.stringify(reply)}, exit ${code}`);
+    return `first PONG ${ms} ms after npx started`;
   });
 
   await step('TypeScript: the types type-check for ESM and CommonJS consumers', () => {

@@ -52,6 +52,11 @@ pub const CLOSED: u32 = u32::MAX;
 /// Set in a record's connection word: the record is a push, not a wake-up.
 pub const PUSH_FLAG: u32 = 0x8000_0000;
 
+/// Set in a record's connection word (length 0, no body): a connection driven by `feed`
+/// has output waiting (a push, a wake-up reply) or was closed; a socket server feeds it
+/// no bytes to collect the output, or ends its socket when it is closed.
+pub const READY_FLAG: u32 = 0x4000_0000;
+
 /// How a connection's blocked command gets its reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Wait {
@@ -77,6 +82,15 @@ struct Conn {
     closed: bool,
     /// Driven by `feed` (raw protocol): pushes go into its output, not into records.
     raw: bool,
+    /// A socket's connection ([`Host::connect_peer`]): a protocol error closes it, as Redis
+    /// closes the socket after the error reply.
+    socket: bool,
+}
+
+/// Appends a ready record for raw connection `id` (see [`READY_FLAG`]).
+fn ready_record(out: &mut Vec<u8>, count: &mut u32, id: u32) {
+    push_record(out, id | READY_FLAG, 0, &[]);
+    *count += 1;
 }
 
 /// The connections, the clock and the records for JS: what the session's [`Hooks`] reach.
@@ -88,6 +102,9 @@ struct Io {
     wakeups: Vec<u8>,
     /// Number of records in `wakeups`.
     wakeup_count: u32,
+    /// Closed socket connections' slots, reused by the next sockets (a server's connection
+    /// table stays as large as its peak of open sockets; the JS side forgets closed sockets).
+    free_sockets: Vec<u32>,
 }
 
 /// Engine plus session, connections, clock and shared buffers.
@@ -141,6 +158,13 @@ impl Io {
                     push_record(&mut self.wakeups, id, CLOSED, &[]);
                     self.wakeup_count += 1;
                 }
+                if c.raw {
+                    ready_record(&mut self.wakeups, &mut self.wakeup_count, id);
+                }
+                if c.socket {
+                    c.parser = RequestParser::new();
+                    self.free_sockets.push(id);
+                }
                 c.wait = Wait::None;
                 engine.disconnect(c.handle);
             }
@@ -164,6 +188,9 @@ impl Hooks for Io {
         let resp = engine.client(to).map_or(2, |c| c.resp);
         let c = &mut self.conns[i];
         if c.raw {
+            if c.outbox.is_empty() {
+                ready_record(&mut self.wakeups, &mut self.wakeup_count, i as u32);
+            }
             push.encode(resp, &mut c.outbox);
         } else {
             reply_record(&mut self.wakeups, i as u32 | PUSH_FLAG, resp, &push);
@@ -180,7 +207,12 @@ impl Hooks for Io {
                 reply_record(&mut self.wakeups, i as u32, resp, &reply);
                 self.wakeup_count += 1;
             }
-            Wait::Stream => reply.encode(resp, &mut c.outbox),
+            Wait::Stream => {
+                if c.outbox.is_empty() {
+                    ready_record(&mut self.wakeups, &mut self.wakeup_count, i as u32);
+                }
+                reply.encode(resp, &mut c.outbox)
+            }
             Wait::None => {}
         }
         c.wait = Wait::None;
@@ -218,7 +250,14 @@ impl Host {
         let mut h = Host {
             engine,
             session: Session::new(),
-            io: Io { conns: Vec::new(), clock, shut_down: false, wakeups: Vec::new(), wakeup_count: 0 },
+            io: Io {
+                conns: Vec::new(),
+                clock,
+                shut_down: false,
+                wakeups: Vec::new(),
+                wakeup_count: 0,
+                free_sockets: Vec::new(),
+            },
             input: Vec::new(),
             output: Vec::new(),
             argv_cache: Vec::new(),
@@ -235,12 +274,23 @@ impl Host {
     /// Opens a connection; `Err` is the engine's refusal (`maxclients`).
     pub fn connect(&mut self) -> Result<u32, String> {
         let n = self.io.conns.len() + 1;
-        let info = ConnInfo { addr: format!("js:{}", n), laddr: "js:0".into(), fd: -1 };
+        self.connect_with(ConnInfo { addr: format!("js:{}", n), laddr: "js:0".into(), fd: -1 }, false)
+    }
+
+    /// Opens the connection of a socket whose peer is `addr` and local end `laddr`
+    /// (`ip:port`, as CLIENT LIST and CLIENT KILL ADDR/LADDR show them); driven by `feed`.
+    pub fn connect_peer(&mut self, addr: String, laddr: String, fd: i64) -> Result<u32, String> {
+        let id = self.connect_with(ConnInfo { addr, laddr, fd }, true)?;
+        self.io.conns[id as usize].raw = true;
+        Ok(id)
+    }
+
+    fn connect_with(&mut self, info: ConnInfo, socket: bool) -> Result<u32, String> {
         let handle = self.engine.connect(info).map_err(|r| match r {
             Reply::Error(e) => e.into_owned(),
             _ => "ERR the engine refused the connection".to_string(),
         })?;
-        self.io.conns.push(Conn {
+        let conn = Conn {
             handle,
             parser: RequestParser::new(),
             pending: Vec::new(),
@@ -248,7 +298,15 @@ impl Host {
             wait: Wait::None,
             closed: false,
             raw: false,
-        });
+            socket,
+        };
+        if socket {
+            if let Some(id) = self.io.free_sockets.pop() {
+                self.io.conns[id as usize] = conn;
+                return Ok(id);
+            }
+        }
+        self.io.conns.push(conn);
         Ok((self.io.conns.len() - 1) as u32)
     }
 
@@ -295,6 +353,27 @@ impl Host {
     #[inline]
     fn deliver(&mut self) {
         self.session.deliver(&mut self.engine, &mut self.io);
+    }
+
+    /// Whether the idle `timeout` spares connection `id`, as Redis spares blocked clients
+    /// and subscribers (and connections already closed).
+    pub fn idle_exempt(&self, id: u32) -> bool {
+        let Some(c) = self.io.conns.get(id as usize).filter(|c| !c.closed) else { return true };
+        c.wait != Wait::None || self.engine.client(c.handle).is_some_and(|x| x.pubsub.is_some())
+    }
+
+    /// The settings a socket server applies itself: `[timeout (s), client-query-buffer-limit,
+    /// protected-mode (0/1), requirepass set (0/1), maxclients, shut down (0/1)]`.
+    pub fn server_settings(&self) -> [f64; 6] {
+        let c = &self.engine.state.config;
+        [
+            c.timeout as f64,
+            c.client_query_buffer_limit as f64,
+            c.protected_mode as u8 as f64,
+            c.requirepass.is_some() as u8 as f64,
+            c.maxclients as f64,
+            self.io.shut_down as u8 as f64,
+        ]
     }
 
     /// Whether connection `id` can run commands.
@@ -448,7 +527,9 @@ impl Host {
             let c = &mut self.io.conns[i];
             c.parser = parser;
             match fed.outcome {
-                Outcome::Done | Outcome::ProtocolError => {}
+                Outcome::Done => {}
+                Outcome::ProtocolError if c.socket => self.io.disconnect(&mut self.engine, id),
+                Outcome::ProtocolError => {}
                 Outcome::Blocked => c.wait = Wait::Stream,
                 Outcome::Close => self.io.disconnect(&mut self.engine, id),
                 Outcome::Shutdown => self.io.shut_down(&mut self.engine),
@@ -456,7 +537,12 @@ impl Host {
         }
         let c = &mut self.io.conns[i];
         if !c.closed {
+            let over = c.socket && pending.len() as u64 > self.engine.state.config.client_query_buffer_limit;
             c.pending = pending;
+            if over {
+                // Redis closes a client whose query buffer passed the limit, without a reply.
+                self.io.disconnect(&mut self.engine, id);
+            }
         }
         self.deliver();
         Ok(self.output.len())
@@ -802,8 +888,64 @@ mod tests {
         assert_eq!(feed(&mut h, c, b"PING\r\nBLPOP q 0\r\nPING\r\n"), "+PONG\r\n");
         assert_eq!(feed(&mut h, c, b"ECHO later\r\n"), "");
         assert_eq!(call(&mut h, 0, &["LPUSH", "q", "job"]).unwrap(), ":1\r\n");
-        assert_eq!(h.wakeup_count(), 0, "feed connections get their wake-ups in their output");
+        assert_eq!(
+            wakeups(&mut h),
+            vec![(c | READY_FLAG, Some(String::new()))],
+            "feed connections get their wake-ups in their output, announced by a ready record"
+        );
         assert_eq!(feed(&mut h, c, b""), "*2\r\n$1\r\nq\r\n$3\r\njob\r\n+PONG\r\n$5\r\nlater\r\n");
+    }
+
+    #[test]
+    fn socket_connections_announce_output_and_close_on_protocol_errors() {
+        let mut h = host();
+        let a = h.connect_peer("127.0.0.1:5000".into(), "127.0.0.1:6379".into(), 9).unwrap();
+        let b = h.connect_peer("127.0.0.1:5001".into(), "127.0.0.1:6379".into(), 10).unwrap();
+        assert_eq!(feed(&mut h, a, b"SUBSCRIBE ch\r\n"), "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+        wakeups(&mut h);
+        assert_eq!(feed(&mut h, b, b"PUBLISH ch m1\r\nPUBLISH ch m2\r\n"), ":1\r\n:1\r\n");
+        // One ready record however many pushes wait.
+        assert_eq!(wakeups(&mut h), vec![(a | READY_FLAG, Some(String::new()))]);
+        assert_eq!(
+            feed(&mut h, a, b""),
+            "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nm1\r\n*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nm2\r\n"
+        );
+        let out = feed(&mut h, b, b"CLIENT LIST ID 2\r\n");
+        assert!(out.contains("addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=9"), "{out}");
+        assert!(!h.idle_exempt(b) && h.idle_exempt(a));
+        assert_eq!(feed(&mut h, b, b"*x\r\n"), "-ERR Protocol error: invalid multibulk length\r\n");
+        assert!(!h.is_open(b));
+        assert_eq!(feed(&mut h, 0, b"CLIENT KILL ID 2\r\n"), ":1\r\n");
+        assert_eq!(wakeups(&mut h), vec![(b | READY_FLAG, Some(String::new())), (a | READY_FLAG, Some(String::new()))]);
+    }
+
+    #[test]
+    fn closed_sockets_slots_are_reused_by_sockets_only() {
+        let mut h = host();
+        let peer = |n: u16| (format!("127.0.0.1:{n}"), "127.0.0.1:6379".to_string());
+        let (a, l) = peer(1);
+        let s1 = h.connect_peer(a, l, 9).unwrap();
+        h.disconnect(s1);
+        let plain = h.connect().unwrap();
+        assert_ne!(plain, s1, "an in-process connection never takes a socket's old slot");
+        let (a, l) = peer(2);
+        let s2 = h.connect_peer(a, l, 10).unwrap();
+        assert_eq!(s2, s1);
+        assert!(h.is_open(s2));
+        assert_eq!(feed(&mut h, s2, b"CLIENT ID\r\n"), ":4\r\n");
+        assert_eq!(call(&mut h, plain, &["PING"]).unwrap(), "+PONG\r\n");
+    }
+
+    #[test]
+    fn socket_query_buffer_limit_closes_the_connection() {
+        let mut h = host();
+        let a = h.connect_peer("127.0.0.1:5000".into(), "127.0.0.1:6379".into(), 9).unwrap();
+        feed(&mut h, a, b"CONFIG SET client-query-buffer-limit 1048576\r\n");
+        assert_eq!(feed(&mut h, a, b"*2\r\n$4\r\nECHO\r\n$2000000\r\n"), "");
+        assert!(h.is_open(a));
+        let chunk = vec![b'x'; 1 << 20];
+        assert_eq!(feed(&mut h, a, &chunk), "");
+        assert!(!h.is_open(a));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! [`typescript`]; a test fails when that file differs (set `CINDER_WRITE_LAYOUT=1` and run
 //! `cargo test -p cinder-wasm layout` to rewrite it).
 
-use crate::host::{Status, CLOSED, PUSH_FLAG};
+use crate::host::{Status, CLOSED, PUSH_FLAG, READY_FLAG};
 
 /// The `u32` words of the metadata block at the address `ioMeta()` returns (stable for
 /// the instance's life), by offset.
@@ -86,6 +86,10 @@ pub fn typescript() -> String {
     s.push_str(&format!(
         "/** Set in a record's connection word: the record is a push, not a wake-up. */\nexport const PUSH_FLAG = 0x{:08x};\n\n",
         PUSH_FLAG
+    ));
+    s.push_str(&format!(
+        "/** Set in a record's connection word: a `feed` connection has output waiting or was closed (no body). */\nexport const READY_FLAG = 0x{:08x};\n\n",
+        READY_FLAG
     ));
     s.push_str(&format!(
         "/** The length word of a wake-up record whose connection was closed while it waited. */\nexport const CLOSED = 0x{:08x};\n",

@@ -201,6 +201,29 @@ impl CinderCore {
         instances::with(self.id, |i| i.host.connect()).ok_or_else(freed)?.map_err(|e| JsError::new(&e))
     }
 
+    /// Opens the connection of a socket (peer `addr`, local `laddr`, both `ip:port`; `fd`
+    /// shown by CLIENT LIST): driven by `feed`, its pushes and wake-ups announced by ready
+    /// records, closed by a protocol error or an over-long query buffer.
+    #[wasm_bindgen(js_name = connectPeer)]
+    pub fn connect_peer(&mut self, addr: String, laddr: String, fd: f64) -> Result<u32, JsError> {
+        panic::check()?;
+        instances::with(self.id, |i| i.host.connect_peer(addr, laddr, fd as i64))
+            .ok_or_else(freed)?
+            .map_err(|e| JsError::new(&e))
+    }
+
+    /// Whether the idle `timeout` spares a connection (blocked, subscribed or closed).
+    #[wasm_bindgen(js_name = idleExempt)]
+    pub fn idle_exempt(&self, conn: u32) -> bool {
+        instances::with(self.id, |i| i.host.idle_exempt(conn)).unwrap_or(true)
+    }
+
+    /// `[timeout, client-query-buffer-limit, protected-mode, requirepass set, maxclients, shut down]`.
+    #[wasm_bindgen(js_name = serverSettings)]
+    pub fn server_settings(&self) -> Vec<f64> {
+        instances::with(self.id, |i| i.host.server_settings().to_vec()).unwrap_or_default()
+    }
+
     /// Closes a connection.
     pub fn disconnect(&mut self, conn: u32) -> Result<(), JsError> {
         panic::check()?;

@@ -38,6 +38,23 @@ pub fn selftest() -> bool {
     std::env::var("CINDER_PARITY_SELFTEST").is_ok_and(|v| v == "1")
 }
 
+/// Whether `CINDER_PARITY_TARGET=npm` asks to test `npx cinderkv` (the npm package's server
+/// on the wasm engine, `bin/cinderkv.mjs` over `dist/`, built by `npm run build`) in place of
+/// cinder-server.
+pub fn npm_target() -> bool {
+    std::env::var("CINDER_PARITY_TARGET").is_ok_and(|v| v == "npm")
+}
+
+/// `node bin/cinderkv.mjs` of this checkout (`NODE` overrides the node executable).
+fn npm_server_command() -> Command {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bin = root.join("bin/cinderkv.mjs");
+    assert!(root.join("dist/server/cli.js").is_file(), "CINDER_PARITY_TARGET=npm needs dist/: run npm run build");
+    let mut cmd = Command::new(std::env::var_os("NODE").unwrap_or_else(|| "node".into()));
+    cmd.arg(bin);
+    cmd
+}
+
 /// A port that was free a moment ago (bound to port 0, then released).
 pub fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -114,7 +131,13 @@ impl Server {
         let redis = kind == Kind::Redis || selftest();
         // Both get the same options, so configuration they report (CONFIG GET save,
         // bind, ...) can be compared.
-        let mut cmd = Command::new(if redis { redis_server_bin() } else { cinder_server_bin() });
+        let mut cmd = if redis {
+            Command::new(redis_server_bin())
+        } else if npm_target() {
+            npm_server_command()
+        } else {
+            Command::new(cinder_server_bin())
+        };
         cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
             .args(["--appendonly", "no", "--enable-debug-command", "yes", "--dir"])
             .arg(&dir)
@@ -137,6 +160,12 @@ impl Server {
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("{} exited at start ({status}): {}", self.name, self.log_tail()));
+            }
+            // `npx cinderkv` takes a moment to start, time enough for another test's server to
+            // take the same free port and answer the PING: wait for its own "Ready" line first.
+            if self.name == "cinder" && npm_target() && !self.log_tail().contains("Ready to accept connections") {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
             }
             if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
