@@ -3368,8 +3368,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
-        name: "pttl",
+        name: "psync",
         id: 160,
+        arity: -3,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
+        flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Internal command used for replication",
+        since: "2.8.0",
+        complexity: "",
+        syntax: "PSYNC replicationid offset",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x02\x04names\x0dreplicationid\x04types\x06stringm\x02\x04names\x06offset\x04types\x07integer"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::sync),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "pttl",
+        id: 161,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3390,7 +3411,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 161,
+        id: 162,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -3411,7 +3432,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 162,
+        id: 163,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3428,7 +3449,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 163,
+                id: 164,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3449,7 +3470,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 164,
+                id: 165,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3470,7 +3491,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 165,
+                id: 166,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3491,7 +3512,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 166,
+                id: 167,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3512,7 +3533,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 167,
+                id: 168,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3533,7 +3554,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 168,
+                id: 169,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3558,7 +3579,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 169,
+        id: 170,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3579,7 +3600,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 170,
+        id: 171,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3600,7 +3621,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 171,
+        id: 172,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3621,7 +3642,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rename",
-        id: 172,
+        id: 173,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3642,7 +3663,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 173,
+        id: 174,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3662,8 +3683,50 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "replconf",
+        id: 175,
+        arity: -1,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::ALLOW_BUSY,
+        flag_names: &["admin", "noscript", "loading", "stale", "allow_busy"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "An internal command for configuring the replication stream",
+        since: "3.0.0",
+        complexity: "O(1)",
+        syntax: "REPLCONF",
+        docs_extra: Meta(b"m\x01\x09doc_flagse\x01s\x06syscmd"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::replconf),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "replicaof",
+        id: 176,
+        arity: 3,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
+        flag_names: &["admin", "noscript", "stale", "no_async_loading"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        since: "5.0.0",
+        complexity: "O(1)",
+        syntax: "REPLICAOF host port|NO ONE",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x04args\x04types\x05oneof\x09argumentsa\x02m\x03\x04names\x09host-port\x04types\x05block\x09argumentsa\x02m\x02\x04names\x04host\x04types\x06stringm\x02\x04names\x04port\x04types\x07integerm\x03\x04names\x06no-one\x04types\x05block\x09argumentsa\x02m\x03\x04names\x02no\x04types\x0apure-token\x05tokens\x02NOm\x03\x04names\x03one\x04types\x0apure-token\x05tokens\x03ONE"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::replicaof),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "reset",
-        id: 174,
+        id: 177,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3684,7 +3747,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "restore",
-        id: 175,
+        id: 178,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3704,8 +3767,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "role",
+        id: 179,
+        arity: 1,
+        flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
+        flag_names: &["noscript", "loading", "stale", "fast"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@fast", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Return the role of the instance in the context of replication",
+        since: "2.8.12",
+        complexity: "O(1)",
+        syntax: "ROLE",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::role),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "rpop",
-        id: 176,
+        id: 180,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3726,7 +3810,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 177,
+        id: 181,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3747,7 +3831,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 178,
+        id: 182,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3768,7 +3852,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 179,
+        id: 183,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3789,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 180,
+        id: 184,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3810,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "save",
-        id: 181,
+        id: 185,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -3831,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 182,
+        id: 186,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3852,7 +3936,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 183,
+        id: 187,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3873,7 +3957,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "script",
-        id: 184,
+        id: 188,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3890,7 +3974,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "script|debug",
-                id: 185,
+                id: 189,
                 arity: 3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3911,7 +3995,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|help",
-                id: 186,
+                id: 190,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3932,7 +4016,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|exists",
-                id: 187,
+                id: 191,
                 arity: -3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3953,7 +4037,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|flush",
-                id: 188,
+                id: 192,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -3974,7 +4058,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|kill",
-                id: 189,
+                id: 193,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -3995,7 +4079,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|load",
-                id: 190,
+                id: 194,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::STALE,
                 flag_names: &["noscript", "stale"],
@@ -4020,7 +4104,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 191,
+        id: 195,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4041,7 +4125,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 192,
+        id: 196,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4062,7 +4146,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 193,
+        id: 197,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4083,7 +4167,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 194,
+        id: 198,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4104,7 +4188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setbit",
-        id: 195,
+        id: 199,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4125,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 196,
+        id: 200,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4146,7 +4230,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 197,
+        id: 201,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4167,7 +4251,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 198,
+        id: 202,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4188,7 +4272,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 199,
+        id: 203,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -4209,7 +4293,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 200,
+        id: 204,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4230,7 +4314,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 201,
+        id: 205,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4251,7 +4335,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 202,
+        id: 206,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4272,7 +4356,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 203,
+        id: 207,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4292,8 +4376,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "slaveof",
+        id: 208,
+        arity: 3,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
+        flag_names: &["admin", "noscript", "stale", "no_async_loading"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        since: "1.0.0",
+        complexity: "O(1)",
+        syntax: "SLAVEOF host port|NO ONE",
+        docs_extra: Meta(b"m\x04\x09doc_flagse\x01s\x0adeprecated\x10deprecated_sinces\x055.0.0\x0breplaced_bys\x0b`REPLICAOF`\x09argumentsa\x01m\x03\x04names\x04args\x04types\x05oneof\x09argumentsa\x02m\x03\x04names\x09host-port\x04types\x05block\x09argumentsa\x02m\x02\x04names\x04host\x04types\x06stringm\x02\x04names\x04port\x04types\x07integerm\x03\x04names\x06no-one\x04types\x05block\x09argumentsa\x02m\x03\x04names\x02no\x04types\x0apure-token\x05tokens\x02NOm\x03\x04names\x03one\x04types\x0apure-token\x05tokens\x03ONE"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::replicaof),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "smembers",
-        id: 204,
+        id: 209,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4314,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 205,
+        id: 210,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4335,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 206,
+        id: 211,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4356,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 207,
+        id: 212,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4377,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 208,
+        id: 213,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4398,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 209,
+        id: 214,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4419,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 210,
+        id: 215,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -4440,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 211,
+        id: 216,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4461,7 +4566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 212,
+        id: 217,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4482,7 +4587,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 213,
+        id: 218,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4503,7 +4608,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 214,
+        id: 219,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4524,7 +4629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 215,
+        id: 220,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4545,7 +4650,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 216,
+        id: 221,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4566,7 +4671,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 217,
+        id: 222,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4587,7 +4692,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 218,
+        id: 223,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4608,7 +4713,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 219,
+        id: 224,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4629,7 +4734,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 220,
+        id: 225,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4650,7 +4755,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 221,
+        id: 226,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4670,8 +4775,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "sync",
+        id: 227,
+        arity: 1,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
+        flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Internal command used for replication",
+        since: "1.0.0",
+        complexity: "",
+        syntax: "SYNC",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::sync),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "time",
-        id: 222,
+        id: 228,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4692,7 +4818,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 223,
+        id: 229,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4713,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 224,
+        id: 230,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4734,7 +4860,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 225,
+        id: 231,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4755,7 +4881,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 226,
+        id: 232,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4776,7 +4902,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 227,
+        id: 233,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4797,7 +4923,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 228,
+        id: 234,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -4817,8 +4943,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "wait",
+        id: 235,
+        arity: 3,
+        flags: flags::NOSCRIPT,
+        flag_names: &["noscript"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@slow", "@connection"],
+        tips: Meta(b"e\x02s\x19request_policy:all_shardss\x17response_policy:agg_min"),
+        key_specs: Meta(b"e\x00"),
+        group: "generic",
+        summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+        since: "3.0.0",
+        complexity: "O(1)",
+        syntax: "WAIT numreplicas timeout",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x02\x04names\x0bnumreplicas\x04types\x07integerm\x02\x04names\x07timeout\x04types\x07integer"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::wait),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "watch",
-        id: 229,
+        id: 236,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -4839,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 230,
+        id: 237,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4860,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 231,
+        id: 238,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4881,7 +5028,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 232,
+        id: 239,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4902,7 +5049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 233,
+        id: 240,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4923,7 +5070,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 234,
+        id: 241,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4944,7 +5091,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 235,
+        id: 242,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4961,7 +5108,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 236,
+                id: 243,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -4982,7 +5129,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 237,
+                id: 244,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5003,7 +5150,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 238,
+                id: 245,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5024,7 +5171,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 239,
+                id: 246,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5045,7 +5192,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 240,
+                id: 247,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5066,7 +5213,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 241,
+                id: 248,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5091,7 +5238,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 242,
+        id: 249,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5108,7 +5255,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 243,
+                id: 250,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5129,7 +5276,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 244,
+                id: 251,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5150,7 +5297,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 245,
+                id: 252,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5171,7 +5318,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 246,
+                id: 253,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5196,7 +5343,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 247,
+        id: 254,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5217,7 +5364,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 248,
+        id: 255,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5238,7 +5385,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 249,
+        id: 256,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5259,7 +5406,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 250,
+        id: 257,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -5280,7 +5427,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 251,
+        id: 258,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -5301,7 +5448,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 252,
+        id: 259,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5322,7 +5469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 253,
+        id: 260,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5343,7 +5490,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 254,
+        id: 261,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5364,7 +5511,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 255,
+        id: 262,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5385,7 +5532,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 256,
+        id: 263,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5406,7 +5553,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 257,
+        id: 264,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5427,7 +5574,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 258,
+        id: 265,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5448,7 +5595,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 259,
+        id: 266,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5469,7 +5616,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 260,
+        id: 267,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5490,7 +5637,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 261,
+        id: 268,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5511,7 +5658,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 262,
+        id: 269,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5532,7 +5679,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 263,
+        id: 270,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5553,7 +5700,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 264,
+        id: 271,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5574,7 +5721,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 265,
+        id: 272,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -5595,7 +5742,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 266,
+        id: 273,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5616,7 +5763,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 267,
+        id: 274,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5637,7 +5784,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 268,
+        id: 275,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5658,7 +5805,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 269,
+        id: 276,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5679,7 +5826,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 270,
+        id: 277,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5700,7 +5847,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 271,
+        id: 278,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5721,7 +5868,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 272,
+        id: 279,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5742,7 +5889,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 273,
+        id: 280,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5763,7 +5910,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 274,
+        id: 281,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5784,7 +5931,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 275,
+        id: 282,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5805,7 +5952,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 276,
+        id: 283,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5826,7 +5973,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 277,
+        id: 284,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5847,7 +5994,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 278,
+        id: 285,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5868,7 +6015,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 279,
+        id: 286,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5889,7 +6036,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 280,
+        id: 287,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5910,7 +6057,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 281,
+        id: 288,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5931,7 +6078,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 282,
+        id: 289,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5952,7 +6099,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 283,
+        id: 290,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5973,7 +6120,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 284,
+        id: 291,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5994,7 +6141,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 285,
+        id: 292,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6015,7 +6162,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 286,
+        id: 293,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6037,4 +6184,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 287;
+pub const COMMAND_COUNT: usize = 294;

@@ -42,6 +42,8 @@ pub enum HostAction {
     Persist(crate::persist::Job),
     /// Block the whole server for this many microseconds (DEBUG SLEEP).
     Sleep(u64),
+    /// Replication work: links, transfers, acknowledgements (see [`crate::repl`]).
+    Repl(crate::repl::ReplJob),
 }
 
 /// Facts about the host process that INFO reports and only the host knows.
@@ -142,6 +144,9 @@ pub struct EngineState {
     /// The host's MIGRATE connections (`None` in hosts without sockets; see
     /// [`crate::cmd::keyspace::migrate`]).
     pub migrate_link: Option<Box<dyn crate::cmd::keyspace::migrate::MigrateLink>>,
+    /// Replication: id, offset, backlog, replicas, WAIT, the master link (see
+    /// [`crate::repl`]).
+    pub repl: crate::repl::Replication,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -149,6 +154,16 @@ pub struct EngineState {
 pub const ENGINE_BASE_BYTES: usize = std::mem::size_of::<Engine>() + 16 * 1024;
 
 impl EngineState {
+    /// Hands the operations propagated since the last call to the replication stream
+    /// (a master's `replicationFeedSlaves`). A replica proxies its master's bytes
+    /// instead, so its own operations (for its AOF) are only marked.
+    pub fn feed_replication(&mut self) {
+        let ops = self.propagation.take_unfed();
+        if self.repl.master.is_none() {
+            self.repl.feed_ops(ops);
+        }
+    }
+
     /// Current time in milliseconds.
     #[inline]
     pub fn now_ms(&self) -> u64 {
@@ -318,6 +333,9 @@ impl Engine {
                 propagation: Default::default(),
                 scripting: Default::default(),
                 migrate_link: None,
+                repl: crate::repl::Replication::new(crate::repl::random_replid(&mut Rng::new(
+                    opts.seed ^ 0x5EED_0F_5EA1_1D,
+                ))),
             },
             clients: ClientTable::default(),
         }
@@ -347,6 +365,8 @@ impl Engine {
             self.state.pubsub.forget(c.handle, &mut c.pubsub);
             self.state.tracking.disable(c.id, &mut c.tracking);
         }
+        let now = self.state.now_ms();
+        self.state.repl.detach(h, now);
         self.clients.remove(h);
     }
 
@@ -455,6 +475,9 @@ impl Engine {
             blocking::expire_overdue(&mut self.state, &mut self.clients);
         }
         self.compact_keyspaces();
+        if self.state.repl.wants_stream() {
+            self.state.feed_replication();
+        }
         if self.state.evict_pending {
             // Redis's eviction time proc, started by CONFIG SET maxmemory.
             self.state.evict_pending = false;
@@ -502,6 +525,8 @@ impl Engine {
     /// Turns the propagation hook on or off: when on, every command that changes data
     /// queues its effect for [`Engine::take_propagated`] (see [`crate::propagate`]).
     pub fn set_propagation(&mut self, on: bool) {
+        // The replication stream keeps it on while a backlog exists.
+        let on = on || self.state.repl.wants_stream();
         self.state.propagation.set_enabled(on);
         self.state.events.wrote = false;
     }
@@ -509,6 +534,9 @@ impl Engine {
     /// Takes the operations a replica or an append-only file must apply to reach this
     /// engine's data, in order, each with its database (see [`crate::propagate`]).
     pub fn take_propagated(&mut self) -> Vec<crate::propagate::Op> {
+        if self.state.repl.wants_stream() {
+            self.state.feed_replication();
+        }
         self.state.propagation.take()
     }
 
@@ -536,7 +564,8 @@ impl Engine {
                 caching::deliver(&mut self.state, &mut self.clients, None);
             }
         }
-        if !self.state.active_expire_enabled {
+        if !self.state.active_expire_enabled || self.state.repl.is_replica() {
+            // Replicas leave expiry to their master.
             return;
         }
         let st = &mut self.state;

@@ -7,6 +7,7 @@ mod debug;
 mod info;
 mod memory;
 mod persistence;
+pub mod replication;
 
 pub use command::{
     command, command_count, command_docs, command_getkeys, command_help, command_info, command_list, key_positions,
@@ -16,6 +17,7 @@ pub use debug::debug;
 pub use info::info;
 pub use memory::{memory_doctor, memory_help, memory_malloc_stats, memory_purge, memory_stats, memory_usage};
 pub use persistence::{bgrewriteaof, bgsave, lastsave, save, shutdown};
+pub use replication::{replconf, replicaof, role, sync, wait};
 
 use super::{Args, Ctx};
 use crate::error::{CmdError, CmdResult};
