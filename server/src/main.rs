@@ -10,6 +10,7 @@ mod log;
 mod migrate;
 mod options;
 mod persist;
+mod repl;
 mod server;
 
 use std::process::ExitCode;
@@ -157,6 +158,7 @@ fn run(mut opts: Options) -> Result<(), String> {
         host: hostinfo::host_info(port, &config_file),
     });
     engine.state.migrate_link = Some(Box::new(migrate::Link::default()));
+    let replicaof = opts.replicaof.take();
     let mut server = Server::new(engine, listeners, signals).map_err(|e| format!("cannot start event loop: {}", e))?;
     if !opts.pidfile.is_empty() {
         if let Err(e) = std::fs::write(&opts.pidfile, format!("{}\n", std::process::id())) {
@@ -173,6 +175,9 @@ fn run(mut opts: Options) -> Result<(), String> {
     );
     log::notice("Server initialized");
     server.load_data()?;
+    if let Some((host, port)) = replicaof {
+        server.start_as_replica(host, port);
+    }
     log::notice("Ready to accept connections");
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
     let why = match stop {

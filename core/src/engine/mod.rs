@@ -426,6 +426,11 @@ impl Engine {
         self.clients.get(h)
     }
 
+    /// The client behind a handle, mutably (a host marking its master link's client).
+    pub fn client_mut(&mut self, h: ClientHandle) -> Option<&mut Client> {
+        self.clients.get_mut(h)
+    }
+
     /// Runs one command for client `h` and returns its reply (`Reply::NoReply` when the
     /// client turned replies off, `Reply::Blocked` when it now waits: see
     /// [`crate::blocking`]). Then serves blocked clients whose keys became ready. Never

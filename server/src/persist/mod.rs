@@ -6,7 +6,7 @@
 //! directory, which is `dir` (the server changes into it at start, as Redis).
 
 mod aof;
-mod child;
+pub(crate) mod child;
 mod files;
 mod fsync;
 mod snapshot;
