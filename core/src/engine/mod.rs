@@ -334,7 +334,7 @@ impl Engine {
                 scripting: Default::default(),
                 migrate_link: None,
                 repl: crate::repl::Replication::new(crate::repl::random_replid(&mut Rng::new(
-                    opts.seed ^ 0x5EED_0F_5EA1_1D,
+                    opts.seed ^ 0x5EED_0F5E_A11D,
                 ))),
             },
             clients: ClientTable::default(),

@@ -81,7 +81,7 @@ pub fn become_master(st: &mut EngineState) {
 /// `REPLCONF option value ...` (Redis's `replconfCommand`).
 pub fn replconf(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let argv = args.take_rest();
-    if argv.len() % 2 != 0 {
+    if !argv.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }
     let h = ctx.client.handle;
