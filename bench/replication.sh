@@ -27,7 +27,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 field() { redis-cli -p "$1" info "$2" | tr -d '\r' | sed -n "s/^$3://p"; }
-wait_port() { for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 && return; sleep 0.05; done; echo "no server on $1" >&2; exit 1; }
+wait_port() { for _ in $(seq 600); do [[ "$(redis-cli -p "$1" ping 2>/dev/null)" == PONG ]] && return; sleep 0.05; done; echo "no server on $1" >&2; exit 1; }
 now() { date +%s.%N; }
 
 start_master() { # kind port
@@ -40,14 +40,18 @@ start_master() { # kind port
     PIDS+=($!)
     wait_port "$2"
 }
-start_replica() { # port: a standalone Redis, made a replica later with REPLICAOF (which
+start_replica() { # port kind: a standalone Redis, made a replica later with REPLICAOF (which
     # connects at once, where --replicaof waits for the replica's 1 s cron)
-    mkdir -p "$WORK/r$1"
-    (cd "$WORK/r$1" && exec redis-server --port "$1" --bind 127.0.0.1 --save '' >/dev/null 2>&1) &
+    # A fresh folder each time: a replica keeps the RDB it received.
+    mkdir -p "$WORK/r$1-$2"
+    (cd "$WORK/r$1-$2" && exec redis-server --port "$1" --bind 127.0.0.1 --save '' >/dev/null 2>&1) &
     PIDS+=($!)
     wait_port "$1"
 }
-stop() { redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true; }
+stop() { # and wait until the port is free
+    redis-cli -p "$1" shutdown nosave >/dev/null 2>&1 || true
+    for _ in $(seq 200); do redis-cli -p "$1" ping >/dev/null 2>&1 || return 0; sleep 0.05; done
+}
 rps() { redis-benchmark -p "$1" -t set -n "$REQS" -r 100000 -P 16 -c 50 -q 2>/dev/null | tr '\r' '\n' | grep -o 'SET: [0-9.]*' | tail -1 | awk '{print $2}'; }
 
 printf "%-8s %14s %14s %14s %16s %16s\n" master "sync ${KEYS}(s)" "max lag(B)" "catch-up(ms)" "SET rps alone" "SET rps +1 repl"
@@ -58,10 +62,10 @@ for kind in redis cinder; do
     alone=$(rps "$mp")
     redis-cli -p "$mp" flushall >/dev/null
     redis-cli -p "$mp" debug populate "$KEYS" >/dev/null
-    start_replica "$rp"
+    start_replica "$rp" "$kind"
     t0=$(now)
     redis-cli -p "$rp" replicaof 127.0.0.1 "$mp" >/dev/null
-    until [[ "$(field $rp replication master_link_status)" == up ]]; do sleep 0.02; done
+    for _ in $(seq 6000); do [[ "$(field $rp replication master_link_status)" == up ]] && break; sleep 0.02; done
     t1=$(now)
     sync=$(echo "$t1 - $t0" | bc)
     # Load with the replica attached, sampling the lag.

@@ -175,9 +175,7 @@ fn run(mut opts: Options) -> Result<(), String> {
     );
     log::notice("Server initialized");
     server.load_data()?;
-    if let Some((host, port)) = replicaof {
-        server.start_as_replica(host, port);
-    }
+    server.start_replication(replicaof);
     log::notice("Ready to accept connections");
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
     let why = match stop {

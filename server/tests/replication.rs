@@ -376,9 +376,15 @@ fn redis_replica_of_cinder_full_then_partial_resync() {
     if !have_redis() {
         return;
     }
+    for diskless in ["no", "yes"] {
+        redis_replica_of_cinder(diskless);
+    }
+}
+
+fn redis_replica_of_cinder(diskless: &str) {
     let dir = temp_dir("master");
     let rdir = temp_dir("replica");
-    let master = Srv::start(&dir, &["--save", ""]);
+    let master = Srv::start(&dir, &["--save", "", "--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0"]);
     let mut m = master.conn();
     workload(&mut m, 1, 3000);
     let port = master.port.to_string();
@@ -432,6 +438,25 @@ fn cinder_replica_of_redis_and_master_restart() {
         assert_same(&mut m, &mut r);
         assert!(r.t(&["ROLE"]).starts_with("slave,127.0.0.1,"));
         assert_eq!(r.t(&["SET", "x", "1"]), "READONLY You can't write against a read only replica.");
+        // The replica restarts from its own RDB (with the replication id and offset) and
+        // continues from the master's backlog.
+        let rport = replica.port;
+        replica.shutdown(&["SAVE"]);
+        workload(&mut m, 14, 500);
+        let replica = Srv::try_start_on(
+            env!("CARGO_BIN_EXE_cinder-server"),
+            &rdir,
+            rport,
+            &["--save", "", "--replicaof", "127.0.0.1", &port],
+        )
+        .unwrap();
+        let mut r = replica.conn();
+        wait_until("link up after replica restart", 30, || {
+            info_field(&mut r, "replication", "master_link_status") == "up"
+        });
+        assert_eq!(info_field(&mut m, "stats", "sync_partial_ok"), "1");
+        settle(&mut m, &mut r);
+        assert_same(&mut m, &mut r);
         // The master restarts empty with a new id: a full resync replaces the data.
         let mport = master.port;
         master.kill9();
@@ -450,6 +475,7 @@ fn cinder_replica_of_redis_and_master_restart() {
         assert!(replica.log().contains("Full resync from master"));
         assert_eq!(info_field(&mut m, "stats", "sync_full"), "1");
         replica.shutdown(&["NOSAVE"]);
+        let _ = std::fs::remove_file(rdir.join("dump.rdb"));
         master.shutdown(&["NOSAVE"]);
     }
 }

@@ -65,6 +65,8 @@ pub struct Replica {
     pub ack_off: u64,
     /// When it last acknowledged, ms.
     pub ack_time_ms: u64,
+    /// ACKs received (a diskless replica goes online at its first after the RDB).
+    pub acks: u64,
 }
 
 /// The state of this server's link to its master (Redis's `REPL_STATE_*`, grouped as
@@ -210,6 +212,8 @@ pub struct Replication {
     pub sync_partial_err: u64,
     /// When the last replica went away, ms (for `repl-backlog-ttl`; 0: never / has some).
     pub no_replicas_since_ms: u64,
+    /// `repl-id`, `repl-offset` and `repl-stream-db` found in the RDB loaded at start.
+    pub loaded_info: Option<(String, u64, i64)>,
 }
 
 /// Forty zeros: no id.
@@ -245,6 +249,38 @@ impl Replication {
             sync_partial_ok: 0,
             sync_partial_err: 0,
             no_replicas_since_ms: 0,
+            loaded_info: None,
+        }
+    }
+
+    /// What an RDB saves of replication (Redis's `rdbPopulateSaveInfo`): the id, the
+    /// offset and the stream's database, for a master with a backlog or a replica.
+    pub fn save_info(&self) -> Option<(String, u64, i64)> {
+        if self.backlog.is_none() && !self.is_replica() {
+            return None;
+        }
+        Some((self.replid.clone(), self.master_repl_offset, self.selected_db.unwrap_or(0) as i64))
+    }
+
+    /// After loading an RDB with replication info at start (Redis's `loadDataFromDisk`):
+    /// a replica continues from it (PSYNC with that id and offset); a master keeps it as
+    /// its previous id, so its replicas can continue, with an empty backlog.
+    pub fn restore_loaded(&mut self, backlog_size: usize) {
+        let Some((id, offset, _db)) = self.loaded_info.take() else {
+            return;
+        };
+        if id.len() != 40 {
+            return;
+        }
+        if self.is_replica() {
+            self.replid = id;
+            self.master_repl_offset = offset;
+        } else {
+            self.replid2 = id;
+            self.second_replid_offset = offset as i64 + 1;
+            self.master_repl_offset = offset;
+            self.backlog = None;
+            self.ensure_backlog(backlog_size);
         }
     }
 
@@ -361,7 +397,7 @@ impl Replication {
     pub fn attach(&mut self, handle: ClientHandle, peer_ip: String, state: ReplicaState, now_ms: u64) {
         let conf = self.confs.remove(&handle).unwrap_or_default();
         self.replicas.retain(|r| r.handle != handle);
-        self.replicas.push(Replica { handle, peer_ip, conf, state, ack_off: 0, ack_time_ms: now_ms });
+        self.replicas.push(Replica { handle, peer_ip, conf, state, ack_off: 0, ack_time_ms: now_ms, acks: 0 });
         self.no_replicas_since_ms = 0;
     }
 
@@ -388,6 +424,7 @@ impl Replication {
                 r.ack_off = offset;
             }
             r.ack_time_ms = now_ms;
+            r.acks += 1;
         }
     }
 

@@ -23,7 +23,15 @@ pub struct Loaded {
 /// with `rdbcompression` and `rdbchecksum` as configured.
 pub fn write(engine: &Engine, aof_base: bool, out: &mut dyn Write) -> io::Result<()> {
     let c = &engine.state.config;
-    let opts = SaveOptions { compression: c.rdbcompression, checksum: c.rdbchecksum, aof_base, ..Default::default() };
+    let mut opts =
+        SaveOptions { compression: c.rdbcompression, checksum: c.rdbchecksum, aof_base, ..Default::default() };
+    if !aof_base {
+        // The replication id and offset, so a restarted replica continues (PSYNC).
+        if let Some((id, offset, db)) = engine.state.repl.save_info() {
+            opts.repl = Some((id, offset));
+            opts.repl_stream_db = db;
+        }
+    }
     cinder_core::engine::rdb::save(engine, &opts, out)
 }
 

@@ -7,6 +7,7 @@
 //! client, counting offsets, feeding its own backlog, acknowledging. The protocol state
 //! is the core's (`cinder_core::repl`).
 
+mod diskless;
 pub mod link;
 
 use std::collections::HashMap;
@@ -35,12 +36,15 @@ struct Feed {
     is_psync: bool,
     /// Waiting for a child to start.
     waiting: bool,
+    /// After a diskless transfer: goes online at its next ACK (count of ACKs before).
+    await_ack: Option<u64>,
 }
 
 /// An RDB child for replicas.
 struct SyncChild {
     pid: i32,
-    path: String,
+    /// The RDB file (disk target), or `None` (diskless: written to the sockets).
+    path: Option<String>,
     replicas: Vec<ClientHandle>,
 }
 
@@ -62,6 +66,8 @@ pub struct Repl {
     /// Jobs the commands asked for, carried out after the connection's input ran.
     pub jobs: Vec<ReplJob>,
     last_ping_ms: u64,
+    /// When the delayed diskless transfer starts (`repl-diskless-sync-delay`), ms.
+    diskless_start_at: Option<u64>,
     master: MasterSide,
     tx: Sender<link::Msg>,
     rx: Receiver<link::Msg>,
@@ -77,6 +83,7 @@ impl Repl {
             child: None,
             jobs: Vec::new(),
             last_ping_ms: 0,
+            diskless_start_at: None,
             master: MasterSide { link: None, writer: None, buf: Vec::new(), retry_at_ms: 0, last_ack_ms: 0 },
             tx,
             rx,
@@ -100,11 +107,20 @@ fn now_ms(engine: &Engine) -> u64 {
 }
 
 impl Server {
-    /// `replicaof` in the configuration: connect at start.
-    pub fn start_as_replica(&mut self, host: String, port: u16) {
-        cinder_core::cmd::server::replication::set_master(&mut self.engine.state, host, port);
-        self.effects.repl.jobs.push(ReplJob::Connect);
-        self.repl_jobs();
+    /// After loading the data set at start: `replicaof` in the configuration connects
+    /// (continuing from the replication id and offset the RDB kept); a master keeps
+    /// them as its previous history.
+    pub fn start_replication(&mut self, replicaof: Option<(String, u16)>) {
+        let size = self.engine.state.config.repl_backlog_size as usize;
+        if let Some((host, port)) = replicaof {
+            cinder_core::cmd::server::replication::set_master(&mut self.engine.state, host, port);
+            self.engine.state.repl.restore_loaded(size);
+            self.effects.repl.jobs.push(ReplJob::Connect);
+            self.repl_jobs();
+        } else if self.engine.state.repl.loaded_info.is_some() {
+            self.engine.state.repl.restore_loaded(size);
+            cinder_core::cmd::server::replication::start_stream(&mut self.engine.state);
+        }
     }
 
     /// Carries out the replication jobs commands asked for.
@@ -149,19 +165,32 @@ impl Server {
                      offset {}.",
                     peer, bytes, from
                 ));
-                self.effects
-                    .repl
-                    .feeds
-                    .insert(h, Feed { next: from, pending: Vec::new(), online: true, is_psync, waiting: false });
+                self.effects.repl.feeds.insert(
+                    h,
+                    Feed { next: from, pending: Vec::new(), online: true, is_psync, waiting: false, await_ack: None },
+                );
                 self.repl_pump();
             }
             Psync::Full => {
                 notice(&format!("Full resync requested by replica {}", peer));
-                self.effects
-                    .repl
-                    .feeds
-                    .insert(h, Feed { next: 0, pending: Vec::new(), online: false, is_psync, waiting: true });
-                if self.effects.repl.child.is_none() {
+                self.effects.repl.feeds.insert(
+                    h,
+                    Feed { next: 0, pending: Vec::new(), online: false, is_psync, waiting: true, await_ack: None },
+                );
+                let cfg = &self.engine.state.config;
+                if cfg.repl_diskless_sync && cfg.repl_diskless_sync_delay > 0 {
+                    // Wait for more replicas to share the transfer (Redis's
+                    // `repl-diskless-sync-delay`); the cron starts it.
+                    if self.effects.repl.diskless_start_at.is_none() {
+                        let at = now_ms(&self.engine) + cfg.repl_diskless_sync_delay as u64 * 1000;
+                        self.effects.repl.diskless_start_at = Some(at);
+                    }
+                    let max = cfg.repl_diskless_sync_max_replicas;
+                    let waiting = self.effects.repl.feeds.values().filter(|f| f.waiting).count() as i64;
+                    if max > 0 && waiting >= max && self.effects.repl.child.is_none() {
+                        self.repl_start_child();
+                    }
+                } else if self.effects.repl.child.is_none() {
                     self.repl_start_child();
                 }
             }
@@ -169,29 +198,60 @@ impl Server {
     }
 
     /// Forks the RDB child for every replica waiting for one (Redis's
-    /// `startBgsaveForReplication`, disk target).
+    /// `startBgsaveForReplication`): to the sockets when `repl-diskless-sync` is on and
+    /// every replica understands `$EOF:`, else to a file sent afterwards.
     fn repl_start_child(&mut self) {
+        self.effects.repl.diskless_start_at = None;
         let waiting: Vec<ClientHandle> =
             self.effects.repl.feeds.iter().filter(|(_, f)| f.waiting).map(|(h, _)| *h).collect();
         if waiting.is_empty() {
             return;
         }
+        let diskless = self.engine.state.config.repl_diskless_sync
+            && waiting
+                .iter()
+                .all(|h| self.engine.state.repl.replicas.iter().any(|r| r.handle == *h && r.conf.capa_eof));
         // The RDB is the data set as of this offset: the stream continues from the next byte.
         self.engine.state.feed_replication();
         let offset = self.engine.state.repl.master_repl_offset;
         let replid = self.engine.state.repl.replid.clone();
+        // +FULLRESYNC goes first (before the child writes to the same sockets).
+        let mut fds = Vec::new();
+        for h in &waiting {
+            if let Some(f) = self.effects.repl.feeds.get_mut(h) {
+                if f.is_psync {
+                    let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
+                    self.repl_write(*h, line.as_bytes());
+                }
+            }
+            if let Some(conn) = self.by_handle.get(h).and_then(|&i| self.conns[i].as_ref()) {
+                fds.push(std::os::fd::AsRawFd::as_raw_fd(&conn.stream));
+            }
+        }
         let path = format!("temp-repl-{}-{}.rdb", std::process::id(), offset);
         let eng: &Engine = &self.engine;
         let dest = path.clone();
+        let mark = cinder_core::repl::random_replid(&mut cinder_core::rng::Rng::new(
+            self.engine.state.now_us ^ offset.rotate_left(17),
+        ));
         let spawned = child::spawn(|| {
-            let f = std::fs::File::create(&dest).map_err(|e| e.to_string())?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
             let c = &eng.state.config;
             let opts = cinder_core::rdb::SaveOptions {
                 compression: c.rdbcompression,
                 checksum: c.rdbchecksum,
                 ..Default::default()
             };
+            if diskless {
+                let mut w = diskless::Fanout::new(fds);
+                std::io::Write::write_all(&mut w, format!("$EOF:{}\r\n", mark).as_bytes())
+                    .map_err(|e| e.to_string())?;
+                cinder_core::engine::rdb::save(eng, &opts, &mut w).map_err(|e| e.to_string())?;
+                std::io::Write::write_all(&mut w, mark.as_bytes()).map_err(|e| e.to_string())?;
+                std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
+                return Ok(());
+            }
+            let f = std::fs::File::create(&dest).map_err(|e| e.to_string())?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
             cinder_core::engine::rdb::save(eng, &opts, &mut w).map_err(|e| e.to_string())?;
             std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
             Ok(())
@@ -199,21 +259,22 @@ impl Server {
         match spawned {
             Ok((pid, _)) => {
                 notice(&format!(
-                    "Starting BGSAVE for SYNC with target: disk\nBackground RDB transfer started by pid {}",
-                    pid
+                    "Starting BGSAVE for SYNC with target: {}",
+                    if diskless { "replicas sockets" } else { "disk" }
                 ));
+                notice(&format!("Background RDB transfer started by pid {}", pid));
                 for h in &waiting {
                     if let Some(f) = self.effects.repl.feeds.get_mut(h) {
                         f.waiting = false;
                         f.next = offset + 1;
-                        if f.is_psync {
-                            let line = format!("+FULLRESYNC {} {}\r\n", replid, offset);
-                            self.repl_write(*h, line.as_bytes());
-                        }
+                    }
+                    if let Some(r) = self.engine.state.repl.replica_mut(*h) {
+                        r.state = ReplicaState::SendBulk;
                     }
                 }
                 // Databases are selected afresh after a full resync.
                 self.engine.state.repl.selected_db = None;
+                let path = (!diskless).then_some(path);
                 self.effects.repl.child = Some(SyncChild { pid, path, replicas: waiting });
             }
             Err(e) => {
@@ -247,37 +308,77 @@ impl Server {
         let Some(c) = self.effects.repl.child.take() else {
             return;
         };
-        let data = match exit {
-            Exit::Code(0) => std::fs::read(&c.path).ok(),
+        let ok = exit == Exit::Code(0);
+        let data = match (&c.path, ok) {
+            (Some(p), true) => std::fs::read(p).ok(),
             _ => None,
         };
-        let _ = std::fs::remove_file(&c.path);
-        let Some(data) = data else {
+        if let Some(p) = &c.path {
+            let _ = std::fs::remove_file(p);
+        }
+        if !ok || (c.path.is_some() && data.is_none()) {
             warning("SYNC failed. BGSAVE child returned an error");
             for h in c.replicas {
                 self.repl_close_replica(h);
             }
+            self.repl_start_child();
             return;
-        };
+        }
         notice("Background RDB transfer terminated with success");
         let now = now_ms(&self.engine);
         for h in c.replicas {
+            let acks = self.engine.state.repl.replica_mut(h).map_or(0, |r| r.acks);
             let Some(f) = self.effects.repl.feeds.get_mut(&h) else {
                 continue;
             };
-            let mut out = format!("${}\r\n", data.len()).into_bytes();
-            out.extend_from_slice(&data);
-            out.append(&mut f.pending);
-            f.online = true;
-            if let Some(r) = self.engine.state.repl.replica_mut(h) {
-                r.state = ReplicaState::Online;
-                r.ack_time_ms = now;
+            match &data {
+                Some(data) => {
+                    let mut out = format!("${}\r\n", data.len()).into_bytes();
+                    out.extend_from_slice(data);
+                    out.append(&mut f.pending);
+                    f.online = true;
+                    if let Some(r) = self.engine.state.repl.replica_mut(h) {
+                        r.state = ReplicaState::Online;
+                        r.ack_time_ms = now;
+                    }
+                    notice("Synchronization with replica succeeded");
+                    self.repl_write(h, &out);
+                }
+                None => {
+                    // Diskless: the stream starts at the replica's first ACK, once it
+                    // loaded the RDB (the end mark must be the last bytes it reads).
+                    f.await_ack = Some(acks);
+                    notice("Streamed RDB transfer with replica succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming");
+                }
             }
-            notice("Synchronization with replica succeeded");
-            self.repl_write(h, &out);
         }
         // Replicas that came while the child ran get the next one.
         self.repl_start_child();
+    }
+
+    /// Diskless replicas whose first ACK after the RDB arrived go online.
+    fn repl_online_on_ack(&mut self) {
+        let mut ready = Vec::new();
+        for (h, f) in self.effects.repl.feeds.iter() {
+            if let Some(before) = f.await_ack {
+                if self.engine.state.repl.replicas.iter().any(|r| r.handle == *h && r.acks > before) {
+                    ready.push(*h);
+                }
+            }
+        }
+        for h in ready {
+            let mut pending = Vec::new();
+            if let Some(f) = self.effects.repl.feeds.get_mut(&h) {
+                f.await_ack = None;
+                f.online = true;
+                pending = std::mem::take(&mut f.pending);
+            }
+            if let Some(r) = self.engine.state.repl.replica_mut(h) {
+                r.state = ReplicaState::Online;
+            }
+            notice("Synchronization with replica succeeded");
+            self.repl_write(h, &pending);
+        }
     }
 
     /// Each loop iteration: feed the stream, copy it to the replicas, apply what the
@@ -300,6 +401,9 @@ impl Server {
         }
         if self.effects.repl.feeds.is_empty() {
             return;
+        }
+        if self.effects.repl.feeds.values().any(|f| f.await_ack.is_some()) {
+            self.repl_online_on_ack();
         }
         let end = self.engine.state.repl.master_repl_offset;
         let mut drop = Vec::new();
@@ -347,6 +451,9 @@ impl Server {
             }
         }
         let now = now_ms(&self.engine);
+        if self.effects.repl.child.is_none() && self.effects.repl.diskless_start_at.is_some_and(|at| now >= at) {
+            self.repl_start_child();
+        }
         let cfg = &self.engine.state.config;
         let (ping_ms, ttl_ms, size) =
             (cfg.repl_ping_replica_period as u64 * 1000, cfg.repl_backlog_ttl as u64 * 1000, cfg.repl_backlog_size);
