@@ -627,6 +627,9 @@ impl Server {
         while let Some(h) = self.effects.kill.pop() {
             if let Some(&idx) = self.by_handle.get(&h) {
                 self.close_now(idx);
+            } else {
+                // The master link's client (CLIENT KILL on a replica).
+                self.repl_client_killed(h);
             }
         }
     }

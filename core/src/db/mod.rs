@@ -140,6 +140,21 @@ impl Db {
         }
     }
 
+    /// A writable replica's own key whose TTL passed: removed even though the database
+    /// keeps expired keys (Redis's `expireSlaveKeys`). `None`: the key is gone;
+    /// `Some(true)`: removed; `Some(false)`: it lives on (with a TTL or without).
+    pub fn expire_own_key(&mut self, key: &[u8], now_ms: u64) -> Option<(bool, bool)> {
+        let slot = self.keys.find(key)?;
+        match self.keys.expire_at(slot) {
+            Some(at) if at <= now_ms => {
+                self.expire_slot(slot);
+                Some((true, false))
+            }
+            Some(_) => Some((false, true)),
+            None => Some((false, false)),
+        }
+    }
+
     /// Removes the key in `slot` because its TTL passed: counted and logged.
     fn expire_slot(&mut self, slot: u32) {
         let e = self.keys.remove(slot);

@@ -153,6 +153,40 @@ pub struct EngineState {
 /// its own start-up usage as `used_memory_startup`).
 pub const ENGINE_BASE_BYTES: usize = std::mem::size_of::<Engine>() + 16 * 1024;
 
+/// A writable replica: remembers the keys a client's write command left with a TTL.
+#[cold]
+fn remember_own_keys(st: &mut EngineState, db: usize, argv: &[&[u8]]) {
+    let Ok(spec) = cmd::lookup_argv(argv) else {
+        return;
+    };
+    let Some(pos) = cmd::server::key_positions(spec, argv) else {
+        return;
+    };
+    let now = st.now_ms();
+    for i in pos {
+        let key = argv[i];
+        let d = &mut st.dbs[db];
+        if d.keys.find(key).is_some_and(|slot| d.keys.expire_at(slot).is_some_and(|at| at > now)) {
+            st.repl.own_keys.insert((db, key.to_vec()));
+        }
+    }
+}
+
+/// A writable replica's cron: expires the keys its own clients wrote with a TTL.
+fn expire_own_keys(st: &mut EngineState) {
+    let now = st.now_ms();
+    let keys: Vec<(usize, Vec<u8>)> = st.repl.own_keys.iter().cloned().collect();
+    for (db, key) in keys {
+        match st.dbs.get_mut(db).and_then(|d| d.expire_own_key(&key, now)) {
+            Some((_, true)) => {}
+            _ => {
+                st.repl.own_keys.remove(&(db, key));
+            }
+        }
+    }
+    st.drain_key_events();
+}
+
 impl EngineState {
     /// Hands the operations propagated since the last call to the replication stream
     /// (a master's `replicationFeedSlaves`). A replica proxies its master's bytes
@@ -447,6 +481,15 @@ impl Engine {
         if self.state.tracking.engaged {
             self.state.tracking.current = client.id;
         }
+        // A writable replica's client writes: expired keys it touches are deleted
+        // (Redis's lookupKeyWrite forcing the deletion).
+        let own_write = self.state.repl.master.is_some()
+            && !client.loader
+            && !self.state.config.replica_read_only
+            && cmd::lookup_argv(argv).is_ok_and(|s| s.has(cmd::flags::WRITE));
+        if own_write {
+            self.state.dbs.iter_mut().for_each(|d| d.keep_expired = false);
+        }
         let state = &mut self.state;
         let clients = &mut self.clients;
         let reply = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -470,6 +513,10 @@ impl Engine {
         };
         if client.tracking.is_some() {
             caching::after_command(&mut client);
+        }
+        if own_write {
+            self.state.dbs.iter_mut().for_each(|d| d.keep_expired = true);
+            remember_own_keys(&mut self.state, client.db, argv);
         }
         self.clients.put_back(h, client);
         // The command's key events were drained by `cmd::call`, and serving blocked
@@ -569,8 +616,15 @@ impl Engine {
                 caching::deliver(&mut self.state, &mut self.clients, None);
             }
         }
-        if !self.state.active_expire_enabled || self.state.repl.is_replica() {
-            // Replicas leave expiry to their master.
+        if !self.state.active_expire_enabled {
+            return;
+        }
+        if self.state.repl.is_replica() {
+            // Replicas leave expiry to their master, but for keys their own clients
+            // wrote (a writable replica).
+            if !self.state.repl.own_keys.is_empty() {
+                expire_own_keys(&mut self.state);
+            }
             return;
         }
         let st = &mut self.state;

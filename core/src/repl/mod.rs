@@ -214,6 +214,9 @@ pub struct Replication {
     pub no_replicas_since_ms: u64,
     /// `repl-id`, `repl-offset` and `repl-stream-db` found in the RDB loaded at start.
     pub loaded_info: Option<(String, u64, i64)>,
+    /// Keys that clients of a writable replica wrote with a TTL: the replica expires
+    /// these itself (Redis's `slaveKeysWithExpire`).
+    pub own_keys: std::collections::HashSet<(usize, Vec<u8>)>,
 }
 
 /// Forty zeros: no id.
@@ -250,6 +253,7 @@ impl Replication {
             sync_partial_err: 0,
             no_replicas_since_ms: 0,
             loaded_info: None,
+            own_keys: Default::default(),
         }
     }
 

@@ -529,6 +529,21 @@ impl Server {
         self.effects.repl.master.link = Some(link::start(params, self.effects.repl.tx.clone(), wake));
     }
 
+    /// CLIENT KILL of the master client: the link drops and reconnects at once,
+    /// continuing with PSYNC.
+    pub(crate) fn repl_client_killed(&mut self, h: ClientHandle) {
+        if self.engine.state.repl.master.as_ref().and_then(|m| m.client) != Some(h) {
+            return;
+        }
+        self.repl_drop_master_link("client killed");
+        let now = now_ms(&self.engine);
+        if let Some(m) = self.engine.state.repl.master.as_mut() {
+            m.state = LinkState::Connect;
+            m.down_since_ms = now;
+        }
+        self.effects.repl.master.retry_at_ms = now;
+    }
+
     /// Ends the link to the master (the master client goes; the data stays).
     fn repl_drop_master_link(&mut self, why: &str) {
         let side = &mut self.effects.repl.master;
