@@ -331,6 +331,11 @@ pub struct Config {
     pub repl_disable_tcp_nodelay: bool,
     /// Replicas ignore maxmemory.
     pub replica_ignore_maxmemory: bool,
+    /// What a replica does when a command from its master fails: `ignore`, `panic`,
+    /// `panic-on-replicas` (accepted; errors are logged).
+    pub propagation_error_behavior: String,
+    /// A replica ignores disk write errors (accepted).
+    pub replica_ignore_disk_write_errors: bool,
     /// SLOWLOG threshold in microseconds (-1 = off).
     pub slowlog_log_slower_than: i64,
     /// SLOWLOG length.
@@ -445,6 +450,8 @@ impl Default for Config {
             replica_announced: true,
             repl_disable_tcp_nodelay: false,
             replica_ignore_maxmemory: true,
+            propagation_error_behavior: "ignore".to_string(),
+            replica_ignore_disk_write_errors: false,
             slowlog_log_slower_than: 10000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
@@ -861,6 +868,13 @@ pub static PARAMS: &[Param] = &[
     boolean!("replica-announced", replica_announced),
     boolean!("repl-disable-tcp-nodelay", repl_disable_tcp_nodelay),
     boolean!("replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), Mutability::Mutable, replica_ignore_maxmemory),
+    enumerated!(
+        "propagation-error-behavior",
+        Mutability::Mutable,
+        &["ignore", "panic", "panic-on-replicas"],
+        propagation_error_behavior
+    ),
+    boolean!("replica-ignore-disk-write-errors", replica_ignore_disk_write_errors),
     int!("slowlog-log-slower-than", -1, LONG_MAX, slowlog_log_slower_than),
     uint!("slowlog-max-len", None, false, 0, LONG_MAX, slowlog_max_len),
     int!("latency-monitor-threshold", 0, LONG_MAX, latency_monitor_threshold),
