@@ -599,3 +599,27 @@ fn bad_links_leave_the_data_and_say_so() {
     assert_eq!(r.t(&["REPLICAOF", "NO", "ONE"]), "OK");
     assert_eq!(r.t(&["SET", "keep", "again"]), "OK");
 }
+
+#[test]
+fn chained_redis_cinder_redis() {
+    if !have_redis() {
+        return;
+    }
+    let (d1, d2, d3) = (temp_dir("chain1"), temp_dir("chain2"), temp_dir("chain3"));
+    let top = Srv::redis(&d1, &["--save", "", "--repl-diskless-sync-delay", "0"]);
+    let mut m = top.conn();
+    workload(&mut m, 30, 1500);
+    let mid = Srv::start(&d2, &["--save", "", "--replicaof", "127.0.0.1", &top.port.to_string()]);
+    let mut c = mid.conn();
+    wait_until("mid link", 30, || info_field(&mut c, "replication", "master_link_status") == "up");
+    let leaf = Srv::redis(&d3, &["--save", "", "--replicaof", "127.0.0.1", &mid.port.to_string()]);
+    let mut l = leaf.conn();
+    workload(&mut m, 31, 1500);
+    wait_until("leaf link", 30, || info_field(&mut l, "replication", "master_link_status") == "up");
+    workload(&mut m, 32, 500);
+    settle(&mut m, &mut c);
+    settle(&mut m, &mut l);
+    assert_same(&mut m, &mut l);
+    // The leaf got the top master's stream through Cinder's backlog, byte for byte.
+    assert_eq!(info_field(&mut l, "replication", "master_replid"), info_field(&mut m, "replication", "master_replid"));
+}
