@@ -623,3 +623,28 @@ fn chained_redis_cinder_redis() {
     // The leaf got the top master's stream through Cinder's backlog, byte for byte.
     assert_eq!(info_field(&mut l, "replication", "master_replid"), info_field(&mut m, "replication", "master_replid"));
 }
+
+#[test]
+fn redis_master_fails_over_to_cinder() {
+    if !have_redis() {
+        return;
+    }
+    let (d1, d2) = (temp_dir("fo1"), temp_dir("fo2"));
+    let redis = Srv::redis(&d1, &["--save", "", "--repl-diskless-sync-delay", "0"]);
+    let mut m = redis.conn();
+    workload(&mut m, 40, 1000);
+    let cinder = Srv::start(&d2, &["--save", "", "--replicaof", "127.0.0.1", &redis.port.to_string()]);
+    let mut c = cinder.conn();
+    wait_until("link", 30, || info_field(&mut c, "replication", "master_link_status") == "up");
+    workload(&mut m, 41, 500);
+    assert_eq!(m.t(&["FAILOVER", "TO", "127.0.0.1", &cinder.port.to_string()]), "OK");
+    // The old master continues as Cinder's replica, with a partial resync.
+    wait_until("roles swapped", 30, || {
+        c.t(&["ROLE"]).starts_with("master,") && info_field(&mut m, "replication", "master_link_status") == "up"
+    });
+    assert_eq!(info_field(&mut c, "stats", "sync_partial_ok"), "1");
+    assert!(cinder.log().contains("MASTER MODE enabled"));
+    workload(&mut c, 42, 1000);
+    settle(&mut c, &mut m);
+    assert_same(&mut c, &mut m);
+}

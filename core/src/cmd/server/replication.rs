@@ -76,6 +76,10 @@ pub fn become_master(st: &mut EngineState) {
     for db in st.dbs.iter_mut() {
         db.keep_expired = false;
     }
+    // Its own writes now feed the stream (a replica only relayed its master's bytes).
+    if st.repl.wants_stream() {
+        start_stream(st);
+    }
 }
 
 /// `REPLCONF option value ...` (Redis's `replconfCommand`).
@@ -156,10 +160,19 @@ pub fn sync(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if ctx.st.repl.replica_mut(h).is_some() {
         return Ok(Reply::NoReply);
     }
+    let is_psync = is(args.name(), "psync");
+    // `PSYNC replid offset FAILOVER` from our master doing FAILOVER TO us: become a
+    // master (our id is its id) and let it continue as our replica.
+    if is_psync && args.all().len() > 3 && is(args.all()[3], "failover") {
+        if args.all()[1] != ctx.st.repl.replid.as_bytes() {
+            return Err(CmdError::other("ERR PSYNC FAILOVER replid must match my replid."));
+        }
+        become_master(ctx.st);
+        ctx.st.actions.push(HostAction::Repl(ReplJob::BecomeMaster));
+    }
     if ctx.st.repl.is_replica() && !ctx.st.repl.link_up() {
         return Err(CmdError::other("NOMASTERLINK Can't SYNC while not connected with my master"));
     }
-    let is_psync = is(args.name(), "psync");
     let mut psync = Psync::Full;
     if is_psync {
         let replid = args.take();
