@@ -733,10 +733,12 @@ impl Server {
                     let reply = self.engine.execute(h, &args);
                     self.engine.state.now_us = real_now;
                     if let Reply::Error(e) = &reply {
+                        // Redis's afterErrorReply for the master client.
+                        let name = cinder_core::cmd::lookup_argv(&args).map_or("<unknown>", |s| s.name);
                         warning(&format!(
-                            "Error from master stream command '{}': {}",
-                            String::from_utf8_lossy(&argv[0]),
-                            e
+                            "== CRITICAL == This replica is sending an error to its master: '{}' after processing the \
+                             command '{}'",
+                            e, name
                         ));
                     }
                     self.engine.recycle(reply);
