@@ -174,6 +174,7 @@ fn run(mut opts: Options) -> Result<(), String> {
         addrs.join(", ")
     );
     log::notice("Server initialized");
+    server.set_replicaof(&replicaof);
     server.load_data()?;
     server.start_replication(replicaof);
     log::notice("Ready to accept connections");

@@ -295,9 +295,11 @@ fn workload(c: &mut Conn, seed: u64, n: usize) {
     c.cmd(&["SELECT", "0"]);
 }
 
-/// Every key of databases 0..4 with a typed reading of its value and its TTL (rounded
-/// to seconds, or -1).
-fn dataset(c: &mut Conn) -> Vec<(String, String, i64)> {
+/// Every key of databases 0..4 with a typed reading of its value and its absolute expiry
+/// (PEXPIRETIME, -1 for none). Keys that expire before `cutoff_ms` are left out: they may
+/// expire between the two readings (their expiry is the same absolute time on both
+/// sides, so both leave them out).
+fn dataset(c: &mut Conn, cutoff_ms: i64) -> Vec<(String, String, i64)> {
     let mut out = Vec::new();
     for db in 0..4 {
         c.cmd(&["SELECT", &db.to_string()]);
@@ -305,6 +307,13 @@ fn dataset(c: &mut Conn) -> Vec<(String, String, i64)> {
         let mut keys: Vec<String> = keys.iter().map(|k| k.text()).collect();
         keys.sort();
         for k in keys {
+            let at = match c.cmd(&["PEXPIRETIME", &k]) {
+                V::I(at) => at,
+                v => panic!("PEXPIRETIME {v:?}"),
+            };
+            if at == -2 || (at >= 0 && at < cutoff_ms) {
+                continue;
+            }
             let ty = c.t(&["TYPE", &k]);
             let val = match ty.as_str() {
                 "string" => c.t(&["GET", &k]),
@@ -326,27 +335,31 @@ fn dataset(c: &mut Conn) -> Vec<(String, String, i64)> {
                 "stream" => c.t(&["XRANGE", &k, "-", "+"]),
                 other => other.to_string(),
             };
-            let pttl = match c.cmd(&["PTTL", &k]) {
-                V::I(ms) if ms >= 0 => (ms + 500) / 1000,
-                V::I(x) => x,
-                v => panic!("PTTL {v:?}"),
-            };
-            out.push((format!("{db}:{k}"), format!("{ty}:{val}"), pttl));
+            out.push((format!("{db}:{k}"), format!("{ty}:{val}"), at));
         }
     }
     c.cmd(&["SELECT", "0"]);
     out
 }
 
-/// Asserts the two datasets are equal (TTLs within a second).
+/// Now plus a minute, in ms, by `c`'s clock.
+fn cutoff(c: &mut Conn) -> i64 {
+    let V::A(t) = c.cmd(&["TIME"]) else { panic!("TIME") };
+    let s: i64 = t[0].text().parse().unwrap();
+    let us: i64 = t[1].text().parse().unwrap();
+    s * 1000 + us / 1000 + 60_000
+}
+
+/// Asserts the two datasets are equal: keys, typed values, absolute expiry times.
 fn assert_same(master: &mut Conn, replica: &mut Conn) {
-    let (a, b) = (dataset(master), dataset(replica));
+    let cut = cutoff(master);
+    let (a, b) = (dataset(master, cut), dataset(replica, cut));
     let keys_a: Vec<&String> = a.iter().map(|x| &x.0).collect();
     let keys_b: Vec<&String> = b.iter().map(|x| &x.0).collect();
     assert_eq!(keys_a, keys_b, "key sets differ");
     for (x, y) in a.iter().zip(b.iter()) {
         assert_eq!(x.1, y.1, "value of {}", x.0);
-        assert!((x.2 - y.2).abs() <= 1, "ttl of {}: {} vs {}", x.0, x.2, y.2);
+        assert_eq!(x.2, y.2, "expiry time of {}", x.0);
     }
     assert!(a.len() > 50, "too few keys: {}", a.len());
 }
@@ -507,9 +520,8 @@ fn wait_and_redis_cli_rdb() {
     std::fs::copy(&out, rdir.join("dump.rdb")).unwrap();
     let loaded = Srv::redis(&rdir, &["--save", ""]);
     let mut l = loaded.conn();
-    let a = dataset(&mut m);
-    let b = dataset(&mut l);
-    assert_eq!(a.len(), b.len());
+    let cut = cutoff(&mut m);
+    assert_eq!(dataset(&mut m, cut), dataset(&mut l, cut));
     // Two replicas acknowledge.
     let r1dir = temp_dir("w1");
     let r2dir = temp_dir("w2");
@@ -637,6 +649,7 @@ fn redis_master_fails_over_to_cinder() {
     let mut c = cinder.conn();
     wait_until("link", 30, || info_field(&mut c, "replication", "master_link_status") == "up");
     workload(&mut m, 41, 500);
+    wait_until("replica online", 30, || info_field(&mut m, "replication", "slave0").contains("state=online"));
     assert_eq!(m.t(&["FAILOVER", "TO", "127.0.0.1", &cinder.port.to_string()]), "OK");
     // The old master continues as Cinder's replica, with a partial resync.
     wait_until("roles swapped", 30, || {

@@ -107,13 +107,23 @@ fn now_ms(engine: &Engine) -> u64 {
 }
 
 impl Server {
+    /// `replicaof` in the configuration, before the data set loads (a replica keeps the
+    /// expired keys of its RDB).
+    pub fn set_replicaof(&mut self, replicaof: &Option<(String, u16)>) {
+        if let Some((host, port)) = replicaof {
+            cinder_core::cmd::server::replication::set_master(&mut self.engine.state, host.clone(), *port);
+        }
+    }
+
     /// After loading the data set at start: `replicaof` in the configuration connects
     /// (continuing from the replication id and offset the RDB kept); a master keeps
     /// them as its previous history.
     pub fn start_replication(&mut self, replicaof: Option<(String, u16)>) {
         let size = self.engine.state.config.repl_backlog_size as usize;
-        if let Some((host, port)) = replicaof {
-            cinder_core::cmd::server::replication::set_master(&mut self.engine.state, host, port);
+        if replicaof.is_some() {
+            for db in self.engine.state.dbs.iter_mut() {
+                db.keep_expired = true;
+            }
             self.engine.state.repl.restore_loaded(size);
             self.effects.repl.jobs.push(ReplJob::Connect);
             self.repl_jobs();
@@ -654,7 +664,7 @@ impl Server {
         let r = cinder_core::engine::rdb::load(
             &mut self.engine,
             &rdb,
-            &cinder_core::rdb::LoadOptions { replace: true, ..Default::default() },
+            &cinder_core::rdb::LoadOptions { replace: true, skip_expired: false, ..Default::default() },
         );
         self.engine.state.persist.loading = false;
         self.engine.state.propagation.set_enabled(propagating);
