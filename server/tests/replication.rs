@@ -661,3 +661,33 @@ fn redis_master_fails_over_to_cinder() {
     settle(&mut c, &mut m);
     assert_same(&mut c, &mut m);
 }
+
+#[test]
+fn reconnection_continues_in_the_selected_database() {
+    if !have_redis() {
+        return;
+    }
+    let (d1, d2) = (temp_dir("db1"), temp_dir("db2"));
+    let redis = Srv::redis(&d1, &["--save", "", "--repl-diskless-sync-delay", "0"]);
+    let mut m = redis.conn();
+    let cinder = Srv::start(&d2, &["--save", "", "--replicaof", "127.0.0.1", &redis.port.to_string()]);
+    let mut c = cinder.conn();
+    wait_until("link", 30, || info_field(&mut c, "replication", "master_link_status") == "up");
+    m.cmd(&["SELECT", "3"]);
+    m.cmd(&["SET", "a", "1"]);
+    assert_eq!(m.t(&["WAIT", "1", "5000"]), "1");
+    // The link drops (CLIENT KILL of the master client); the stream goes on in db 3
+    // without a new SELECT.
+    let addr = format!("127.0.0.1:{}", redis.port);
+    assert_eq!(c.t(&["CLIENT", "KILL", &addr]), "OK");
+    m.cmd(&["SET", "b", "2"]);
+    wait_until("partial resync", 30, || {
+        info_field(&mut m, "stats", "sync_partial_ok") == "1"
+            && info_field(&mut c, "replication", "master_link_status") == "up"
+    });
+    assert_eq!(m.t(&["WAIT", "1", "5000"]), "1");
+    c.cmd(&["SELECT", "3"]);
+    assert_eq!(c.t(&["GET", "b"]), "2");
+    c.cmd(&["SELECT", "0"]);
+    assert_eq!(c.t(&["DBSIZE"]), "0");
+}

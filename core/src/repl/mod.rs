@@ -214,6 +214,9 @@ pub struct Replication {
     pub no_replicas_since_ms: u64,
     /// `repl-id`, `repl-offset` and `repl-stream-db` found in the RDB loaded at start.
     pub loaded_info: Option<(String, u64, i64)>,
+    /// A replica: the database its master's stream last selected (kept across
+    /// reconnections, as Redis's cached master client, and saved as `repl-stream-db`).
+    pub stream_db: usize,
     /// Keys that clients of a writable replica wrote with a TTL: the replica expires
     /// these itself (Redis's `slaveKeysWithExpire`).
     pub own_keys: std::collections::HashSet<(usize, Vec<u8>)>,
@@ -254,6 +257,7 @@ impl Replication {
             no_replicas_since_ms: 0,
             loaded_info: None,
             own_keys: Default::default(),
+            stream_db: 0,
         }
     }
 
@@ -263,14 +267,15 @@ impl Replication {
         if self.backlog.is_none() && !self.is_replica() {
             return None;
         }
-        Some((self.replid.clone(), self.master_repl_offset, self.selected_db.unwrap_or(0) as i64))
+        let db = if self.is_replica() { self.stream_db } else { self.selected_db.unwrap_or(0) };
+        Some((self.replid.clone(), self.master_repl_offset, db as i64))
     }
 
     /// After loading an RDB with replication info at start (Redis's `loadDataFromDisk`):
     /// a replica continues from it (PSYNC with that id and offset); a master keeps it as
     /// its previous id, so its replicas can continue, with an empty backlog.
     pub fn restore_loaded(&mut self, backlog_size: usize) {
-        let Some((id, offset, _db)) = self.loaded_info.take() else {
+        let Some((id, offset, db)) = self.loaded_info.take() else {
             return;
         };
         if id.len() != 40 {
@@ -279,6 +284,7 @@ impl Replication {
         if self.is_replica() {
             self.replid = id;
             self.master_repl_offset = offset;
+            self.stream_db = db.max(0) as usize;
         } else {
             self.replid2 = id;
             self.second_replid_offset = offset as i64 + 1;

@@ -54,6 +54,8 @@ struct MasterSide {
     writer: Option<std::net::TcpStream>,
     /// Unparsed stream bytes.
     buf: Vec<u8>,
+    /// Bytes of a transaction the master client is inside (not counted yet).
+    in_multi: Vec<u8>,
     /// When to try connecting again, ms.
     retry_at_ms: u64,
     last_ack_ms: u64,
@@ -84,7 +86,14 @@ impl Repl {
             jobs: Vec::new(),
             last_ping_ms: 0,
             diskless_start_at: None,
-            master: MasterSide { link: None, writer: None, buf: Vec::new(), retry_at_ms: 0, last_ack_ms: 0 },
+            master: MasterSide {
+                link: None,
+                writer: None,
+                buf: Vec::new(),
+                in_multi: Vec::new(),
+                retry_at_ms: 0,
+                last_ack_ms: 0,
+            },
             tx,
             rx,
             waker,
@@ -560,6 +569,7 @@ impl Server {
         let had = side.link.take().is_some();
         side.writer = None;
         side.buf.clear();
+        side.in_multi.clear();
         // Messages of the old link are stale.
         while self.effects.repl.rx.try_recv().is_ok() {}
         if let Some(h) = self.engine.state.repl.master.as_mut().and_then(|m| m.client.take()) {
@@ -687,6 +697,7 @@ impl Server {
         r.replid = replid;
         r.clear_replid2();
         r.master_repl_offset = offset;
+        r.stream_db = 0;
         r.backlog = None;
         r.ensure_backlog(size);
         if let Some(m) = r.master.as_mut() {
@@ -709,9 +720,12 @@ impl Server {
             Ok(h) => h,
             Err(_) => return,
         };
+        let db = self.engine.state.repl.stream_db.min(self.engine.state.dbs.len().saturating_sub(1));
         if let Some(c) = self.engine.client_mut(h) {
             c.loader = true;
             c.authenticated = true;
+            // The stream continues in the database it last selected.
+            c.db = db;
         }
         if let Some(m) = self.engine.state.repl.master.as_mut() {
             m.client = Some(h);
@@ -757,9 +771,16 @@ impl Server {
                             self.effects.repl.jobs.push(ReplJob::SendAck);
                         }
                     }
-                    self.engine.state.repl.feed_raw(&buf[pos..pos + used]);
-                    if self.engine.state.repl.backlog.is_none() {
-                        self.engine.state.repl.master_repl_offset += used as u64;
+                    // Counted (and relayed) at transaction boundaries only, as Redis's
+                    // reploff: a link lost inside MULTI resumes from the MULTI.
+                    let side = &mut self.effects.repl.master;
+                    side.in_multi.extend_from_slice(&buf[pos..pos + used]);
+                    if self.engine.client(h).is_some_and(|c| c.multi.is_none()) {
+                        let bytes = std::mem::take(&mut side.in_multi);
+                        self.engine.state.repl.feed_raw(&bytes);
+                        if self.engine.state.repl.backlog.is_none() {
+                            self.engine.state.repl.master_repl_offset += bytes.len() as u64;
+                        }
                     }
                     pos += used;
                 }
@@ -779,6 +800,9 @@ impl Server {
         }
         buf.drain(..pos);
         self.effects.repl.master.buf = buf;
+        if let Some(c) = self.engine.client(h) {
+            self.engine.state.repl.stream_db = c.db;
+        }
         self.repl_jobs();
     }
 }
