@@ -504,6 +504,21 @@ impl Server {
             st.repl.free_backlog();
             notice(&format!("Replication backlog freed after {} seconds without connected replicas.", ttl_ms / 1000));
         }
+        // Replicas that stopped acknowledging (Redis's replicationCron).
+        let timeout_ms = st.config.repl_timeout as u64 * 1000;
+        let timed_out: Vec<(ClientHandle, String)> = st
+            .repl
+            .replicas
+            .iter()
+            .filter(|r| r.state == ReplicaState::Online && now.saturating_sub(r.ack_time_ms) > timeout_ms)
+            .filter(|r| self.effects.repl.feeds.get(&r.handle).is_some_and(|f| f.is_psync))
+            .map(|r| (r.handle, format!("{}:{}", r.peer_ip, r.conf.listening_port)))
+            .collect();
+        for (h, name) in timed_out {
+            warning(&format!("Disconnecting timedout replica (streaming sync): {}", name));
+            self.repl_close_replica(h);
+        }
+        let st = &mut self.engine.state;
         if let Some(m) = &st.repl.master {
             if m.state == LinkState::Connect && now >= self.effects.repl.master.retry_at_ms {
                 self.repl_connect();
