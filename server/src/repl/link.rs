@@ -111,9 +111,19 @@ fn send_cmd(w: &mut TcpStream, argv: &[&[u8]]) -> io::Result<()> {
     w.write_all(&out)
 }
 
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+}
+
 fn read_line(r: &mut BufReader<TcpStream>) -> Result<String, String> {
     let mut line = Vec::new();
-    let n = r.read_until(b'\n', &mut line).map_err(io_err)?;
+    let n = r.read_until(b'\n', &mut line).map_err(|e| {
+        if is_timeout(&e) {
+            warning("Timeout connecting to the MASTER...");
+            return "timeout".to_string();
+        }
+        io_err(e)
+    })?;
     if n == 0 {
         return Err("connection lost".into());
     }
@@ -251,11 +261,18 @@ fn read_rdb(r: &mut BufReader<TcpStream>, stop: &AtomicBool, send: &dyn Fn(Msg))
         warning(&msg);
         return Err(msg);
     };
-    let fail = |what: String| {
-        let msg = format!("I/O error trying to sync with MASTER: {}", what);
+    let fail = |e: io::Error| {
+        if is_timeout(&e) {
+            let msg = "Timeout receiving bulk data from MASTER... If the problem persists try to set the \
+                       'repl-timeout' parameter in redis.conf to a larger value.";
+            warning(msg);
+            return msg.to_string();
+        }
+        let msg = format!("I/O error trying to sync with MASTER: {}", io_err(e));
         warning(&msg);
         msg
     };
+    let lost = || io::Error::new(io::ErrorKind::UnexpectedEof, "connection lost");
     if let Some(mark) = spec.strip_prefix("EOF:") {
         let mark = mark.as_bytes().to_vec();
         notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
@@ -266,9 +283,9 @@ fn read_rdb(r: &mut BufReader<TcpStream>, stop: &AtomicBool, send: &dyn Fn(Msg))
             if stop.load(Ordering::Relaxed) {
                 return Err("stopped".into());
             }
-            let n = r.read(&mut buf).map_err(|e| fail(io_err(e)))?;
+            let n = r.read(&mut buf).map_err(fail)?;
             if n == 0 {
-                return Err(fail("connection lost".into()));
+                return Err(fail(lost()));
             }
             data.extend_from_slice(&buf[..n]);
             send(Msg::TransferProgress(data.len() as u64));
@@ -278,7 +295,8 @@ fn read_rdb(r: &mut BufReader<TcpStream>, stop: &AtomicBool, send: &dyn Fn(Msg))
             }
         }
     }
-    let len: u64 = spec.parse().map_err(|_| fail(format!("bad length {}", spec)))?;
+    let len: u64 =
+        spec.parse().map_err(|_| fail(io::Error::new(io::ErrorKind::InvalidData, format!("bad length {}", spec))))?;
     notice(&format!("MASTER <-> REPLICA sync: receiving {} bytes from master to disk", len));
     send(Msg::TransferStarted(len));
     let mut data = vec![0u8; len as usize];
@@ -288,9 +306,9 @@ fn read_rdb(r: &mut BufReader<TcpStream>, stop: &AtomicBool, send: &dyn Fn(Msg))
             return Err("stopped".into());
         }
         let end = (got + 1024 * 1024).min(data.len());
-        let n = r.read(&mut data[got..end]).map_err(|e| fail(io_err(e)))?;
+        let n = r.read(&mut data[got..end]).map_err(fail)?;
         if n == 0 {
-            return Err(fail("connection lost".into()));
+            return Err(fail(lost()));
         }
         got += n;
         send(Msg::TransferProgress(got as u64));

@@ -36,6 +36,20 @@ pub fn replicaof(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     set_master(ctx.st, host, port);
+    // Redis's disconnectAllBlockedClients: a replica must not serve clients blocked
+    // while it was a master.
+    for (_, c) in ctx.clients.iter_mut() {
+        if c.wait.is_some() {
+            crate::cmd::blocking::finish(
+                ctx.st,
+                c,
+                Reply::error(
+                    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+                ),
+                false,
+            );
+        }
+    }
     ctx.st.actions.push(HostAction::Repl(ReplJob::Connect));
     Ok(Reply::ok())
 }
@@ -419,6 +433,23 @@ mod tests {
         );
         assert_eq!(t.resp(&["REPLICAOF", "no", "one"]), "+OK\r\n");
         assert_eq!(t.resp(&["SET", "k", "w"]), "+OK\r\n");
+    }
+
+    #[test]
+    fn becoming_a_replica_unblocks_blocked_clients() {
+        let mut t = TestEngine::new();
+        let c = t.connect();
+        assert!(matches!(t.cmd_as(c, &["BLPOP", "foo", "0"]), crate::reply::Reply::Blocked));
+        assert_eq!(t.resp(&["REPLICAOF", "127.0.0.1", "6379"]), "+OK\r\n");
+        let w = t.wakeups_resp2();
+        assert_eq!(
+            w,
+            vec![(
+                c,
+                "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
+                    .to_string()
+            )]
+        );
     }
 
     #[test]
