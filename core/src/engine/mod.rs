@@ -528,7 +528,12 @@ impl Engine {
         }
         self.compact_keyspaces();
         if self.state.repl.wants_stream() {
+            let before = self.state.repl.master_repl_offset;
             self.state.feed_replication();
+            if self.state.repl.master_repl_offset != before {
+                // What WAIT waits for (Redis's `c->woff`).
+                self.state.repl.woff.insert(h, self.state.repl.master_repl_offset);
+            }
         }
         if self.state.evict_pending {
             // Redis's eviction time proc, started by CONFIG SET maxmemory.

@@ -214,6 +214,9 @@ pub struct Replication {
     pub no_replicas_since_ms: u64,
     /// `repl-id`, `repl-offset` and `repl-stream-db` found in the RDB loaded at start.
     pub loaded_info: Option<(String, u64, i64)>,
+    /// Each client's offset after its last command that fed the stream (Redis's
+    /// `c->woff`, what WAIT waits for).
+    pub woff: HashMap<ClientHandle, u64>,
     /// A replica: the database its master's stream last selected (kept across
     /// reconnections, as Redis's cached master client, and saved as `repl-stream-db`).
     pub stream_db: usize,
@@ -258,6 +261,7 @@ impl Replication {
             loaded_info: None,
             own_keys: Default::default(),
             stream_db: 0,
+            woff: HashMap::new(),
         }
     }
 
@@ -425,6 +429,7 @@ impl Replication {
             self.no_replicas_since_ms = now_ms;
         }
         self.waiters.retain(|w| w.handle != handle);
+        self.woff.remove(&handle);
     }
 
     /// Records `REPLCONF ACK offset` from a replica.

@@ -300,7 +300,7 @@ pub fn wait(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         return Err(CmdError::other("ERR timeout is negative"));
     }
     let deadline = if ms > 0 { ms.wrapping_add(ctx.st.now_ms() as i64) } else { 0 };
-    let offset = ctx.st.repl.master_repl_offset;
+    let offset = ctx.st.repl.woff.get(&ctx.client.handle).copied().unwrap_or(0);
     let acked = ctx.st.repl.acked(offset);
     if acked as i64 >= numreplicas || !ctx.may_block() {
         return Ok(Reply::Int(acked as i64));
