@@ -292,6 +292,50 @@ pub struct Config {
     pub replica_lazy_flush: bool,
     /// Replicas refuse writes.
     pub replica_read_only: bool,
+    // --- replication (see `crate::repl`) ---
+    /// Backlog size in bytes.
+    pub repl_backlog_size: u64,
+    /// Seconds without replicas before the backlog is freed (0 = never).
+    pub repl_backlog_ttl: i64,
+    /// Send the RDB straight to the replica's socket.
+    pub repl_diskless_sync: bool,
+    /// Seconds to wait for more replicas before a diskless transfer.
+    pub repl_diskless_sync_delay: i64,
+    /// Start the diskless transfer at once when this many replicas wait (0 = no limit).
+    pub repl_diskless_sync_max_replicas: i64,
+    /// `disabled`, `on-empty-db` or `swapdb` (replica side; disk loading is used).
+    pub repl_diskless_load: String,
+    /// Password to authenticate with the master ("" = none).
+    pub masterauth: String,
+    /// User to authenticate with the master ("" = default).
+    pub masteruser: String,
+    /// Writes need this many good replicas (0 = off).
+    pub min_replicas_to_write: i64,
+    /// A good replica acknowledged within this many seconds.
+    pub min_replicas_max_lag: i64,
+    /// A replica with its link down still answers (else `-MASTERDOWN`).
+    pub replica_serve_stale_data: bool,
+    /// Replication timeout in seconds.
+    pub repl_timeout: i64,
+    /// Seconds between the master's PINGs to its replicas.
+    pub repl_ping_replica_period: i64,
+    /// Address a replica announces ("" = the connection's).
+    pub replica_announce_ip: String,
+    /// Port a replica announces (0 = its own).
+    pub replica_announce_port: i64,
+    /// Replica priority for Sentinel.
+    pub replica_priority: i64,
+    /// Whether Sentinel lists this replica.
+    pub replica_announced: bool,
+    /// Disable TCP_NODELAY on replica links.
+    pub repl_disable_tcp_nodelay: bool,
+    /// Replicas ignore maxmemory.
+    pub replica_ignore_maxmemory: bool,
+    /// What a replica does when a command from its master fails: `ignore`, `panic`,
+    /// `panic-on-replicas` (accepted; errors are logged).
+    pub propagation_error_behavior: String,
+    /// A replica ignores disk write errors (accepted).
+    pub replica_ignore_disk_write_errors: bool,
     /// SLOWLOG threshold in microseconds (-1 = off).
     pub slowlog_log_slower_than: i64,
     /// SLOWLOG length.
@@ -300,8 +344,6 @@ pub struct Config {
     pub latency_monitor_threshold: i64,
     /// Per-command latency percentiles in INFO (accepted).
     pub latency_tracking: bool,
-    /// `repl-backlog-size` (bytes; reported by INFO, no replication here).
-    pub repl_backlog_size: i64,
     /// `latency-tracking-info-percentiles`: the percentiles `INFO latencystats` shows.
     pub latency_tracking_info_percentiles: Vec<f64>,
     /// Script busy threshold in milliseconds.
@@ -391,12 +433,32 @@ impl Default for Config {
             lazyfree_lazy_user_flush: false,
             replica_lazy_flush: false,
             replica_read_only: true,
+            repl_backlog_size: 1024 * 1024,
+            repl_backlog_ttl: 3600,
+            repl_diskless_sync: true,
+            repl_diskless_sync_delay: 5,
+            repl_diskless_sync_max_replicas: 0,
+            repl_diskless_load: "disabled".to_string(),
+            masterauth: String::new(),
+            masteruser: String::new(),
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
+            replica_serve_stale_data: true,
+            repl_timeout: 60,
+            repl_ping_replica_period: 10,
+            replica_announce_ip: String::new(),
+            replica_announce_port: 0,
+            replica_priority: 100,
+            replica_announced: true,
+            repl_disable_tcp_nodelay: false,
+            replica_ignore_maxmemory: true,
+            propagation_error_behavior: "ignore".to_string(),
+            replica_ignore_disk_write_errors: false,
             slowlog_log_slower_than: 10000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
             latency_tracking: true,
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
-            repl_backlog_size: 1024 * 1024,
             busy_reply_threshold: 5000,
             tracking_table_max_keys: 1_000_000,
             // --- RDB ---
@@ -783,24 +845,43 @@ pub static PARAMS: &[Param] = &[
     boolean!("lazyfree-lazy-user-flush", lazyfree_lazy_user_flush),
     boolean!("replica-lazy-flush", Some("slave-lazy-flush"), Mutability::Mutable, replica_lazy_flush),
     boolean!("replica-read-only", Some("slave-read-only"), Mutability::Mutable, replica_read_only),
+    uint!("repl-backlog-size", None, true, 1, LONG_MAX, repl_backlog_size),
+    int!("repl-backlog-ttl", 0, LONG_MAX, repl_backlog_ttl),
+    boolean!("repl-diskless-sync", repl_diskless_sync),
+    int!("repl-diskless-sync-delay", 0, INT_MAX, repl_diskless_sync_delay),
+    int!("repl-diskless-sync-max-replicas", 0, INT_MAX, repl_diskless_sync_max_replicas),
+    enumerated!("repl-diskless-load", Mutability::Mutable, &["disabled", "on-empty-db", "swapdb"], repl_diskless_load),
+    text!("masterauth", Mutability::Mutable, masterauth),
+    text!("masteruser", Mutability::Mutable, masteruser),
+    int!("min-replicas-to-write", Some("min-slaves-to-write"), Mutability::Mutable, 0, INT_MAX, min_replicas_to_write),
+    int!("min-replicas-max-lag", Some("min-slaves-max-lag"), Mutability::Mutable, 0, INT_MAX, min_replicas_max_lag),
+    boolean!("replica-serve-stale-data", Some("slave-serve-stale-data"), Mutability::Mutable, replica_serve_stale_data),
+    int!("repl-timeout", 1, INT_MAX, repl_timeout),
+    int!(
+        "repl-ping-replica-period",
+        Some("repl-ping-slave-period"),
+        Mutability::Mutable,
+        1,
+        INT_MAX,
+        repl_ping_replica_period
+    ),
+    text!("replica-announce-ip", Mutability::Mutable, replica_announce_ip),
+    int!("replica-announce-port", Some("slave-announce-port"), Mutability::Mutable, 0, 65535, replica_announce_port),
+    int!("replica-priority", Some("slave-priority"), Mutability::Mutable, 0, INT_MAX, replica_priority),
+    boolean!("replica-announced", replica_announced),
+    boolean!("repl-disable-tcp-nodelay", repl_disable_tcp_nodelay),
+    boolean!("replica-ignore-maxmemory", Some("slave-ignore-maxmemory"), Mutability::Mutable, replica_ignore_maxmemory),
+    enumerated!(
+        "propagation-error-behavior",
+        Mutability::Mutable,
+        &["ignore", "panic", "panic-on-replicas"],
+        propagation_error_behavior
+    ),
+    boolean!("replica-ignore-disk-write-errors", replica_ignore_disk_write_errors),
     int!("slowlog-log-slower-than", -1, LONG_MAX, slowlog_log_slower_than),
     uint!("slowlog-max-len", None, false, 0, LONG_MAX, slowlog_max_len),
     int!("latency-monitor-threshold", 0, LONG_MAX, latency_monitor_threshold),
     boolean!("latency-tracking", latency_tracking),
-    Param {
-        name: "repl-backlog-size",
-        alias: None,
-        mutability: Mutability::Mutable,
-        kind: Kind::Num {
-            unsigned: false,
-            memory: true,
-            percent: false,
-            min: 1,
-            max: LONG_MAX,
-            get: |c| c.repl_backlog_size,
-            set: |c, v| c.repl_backlog_size = v,
-        },
-    },
     Param {
         name: "replicaof",
         alias: Some("slaveof"),
@@ -811,7 +892,7 @@ pub static PARAMS: &[Param] = &[
                 if v.is_empty() || v.eq_ignore_ascii_case(b"no one") {
                     Ok(())
                 } else {
-                    Err("replication is not supported by Cinder".into())
+                    Err("use REPLICAOF to change the master".into())
                 }
             },
         },

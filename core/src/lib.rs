@@ -28,6 +28,7 @@ pub mod persist;
 pub mod propagate;
 pub mod pubsub;
 pub mod rdb;
+pub mod repl;
 pub mod reply;
 pub mod resp;
 pub mod rng;

@@ -63,6 +63,9 @@ pub struct Propagation {
     no_multi: bool,
     /// The running command's own operation goes to the replicas only.
     replicas_only: bool,
+    /// Operations of `out` already handed to the replication stream (see
+    /// [`Propagation::take_unfed`]).
+    fed: usize,
 }
 
 impl Propagation {
@@ -78,6 +81,7 @@ impl Propagation {
         if !on {
             self.unit.clear();
             self.out.clear();
+            self.fed = 0;
             self.rewrite = None;
             self.replicas_only = false;
         }
@@ -216,7 +220,16 @@ impl Propagation {
 
     /// Takes the closed operations in order.
     pub fn take(&mut self) -> Vec<Op> {
+        self.fed = 0;
         std::mem::take(&mut self.out)
+    }
+
+    /// The closed operations not yet handed to the replication stream, marked as handed
+    /// (they stay queued for [`Propagation::take`], the AOF's side).
+    pub fn take_unfed(&mut self) -> &[Op] {
+        let from = self.fed.min(self.out.len());
+        self.fed = self.out.len();
+        &self.out[from..]
     }
 }
 

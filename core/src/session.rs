@@ -50,6 +50,11 @@ pub trait Hooks {
             _ => Err("persistence is not available in this host".into()),
         }
     }
+    /// Carry out replication work (see [`crate::repl::ReplJob`]). Hosts without sockets
+    /// keep the default: nothing happens (their replicas never get data).
+    fn replication(&mut self, engine: &mut Engine, job: crate::repl::ReplJob) {
+        let _ = (engine, job);
+    }
     /// Prepare to stop (SHUTDOWN): the final save when `flags` want one, the AOF's last
     /// fsync. `Err` (without FORCE) cancels the shutdown and the client gets an error.
     fn shutdown(&mut self, engine: &mut Engine, flags: ShutdownFlags) -> Result<(), String> {
@@ -308,6 +313,7 @@ fn finish<H: Hooks, const INLINE: bool>(
                     Err(_) => replaced = Some(Reply::error(crate::persist::SHUTDOWN_FAILED)),
                 },
                 HostAction::Sleep(us) => hooks.sleep(engine, us),
+                HostAction::Repl(job) => hooks.replication(engine, job),
                 HostAction::Persist(job) => {
                     let result = hooks.persist(engine, job);
                     if let Some(r) = job_reply(job, &result) {

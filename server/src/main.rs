@@ -11,6 +11,7 @@ mod log;
 mod migrate;
 mod options;
 mod persist;
+mod repl;
 mod server;
 
 use std::process::ExitCode;
@@ -158,6 +159,7 @@ fn run(mut opts: Options) -> Result<(), String> {
         host: hostinfo::host_info(port, &config_file),
     });
     engine.state.migrate_link = Some(Box::new(migrate::Link::default()));
+    let replicaof = opts.replicaof.take();
     let mut server = Server::new(engine, listeners, signals).map_err(|e| format!("cannot start event loop: {}", e))?;
     if !opts.pidfile.is_empty() {
         if let Err(e) = std::fs::write(&opts.pidfile, format!("{}\n", std::process::id())) {
@@ -173,7 +175,9 @@ fn run(mut opts: Options) -> Result<(), String> {
         addrs.join(", ")
     );
     log::notice("Server initialized");
+    server.set_replicaof(&replicaof);
     server.load_data()?;
+    server.start_replication(replicaof);
     log::notice("Ready to accept connections");
     let stop = server.run().map_err(|e| format!("event loop failed: {}", e))?;
     let why = match stop {

@@ -23,6 +23,8 @@ pub struct Options {
     pub logfile: String,
     /// Directives that Redis knows but Cinder ignores, for a startup warning.
     pub ignored: Vec<String>,
+    /// `replicaof host port` (or `slaveof`): start as a replica.
+    pub replicaof: Option<(String, u16)>,
 }
 
 /// What the command line asks for.
@@ -233,6 +235,7 @@ pub fn parse_cli(args: &[String]) -> Result<Cli, Fatal> {
         pidfile: String::new(),
         logfile: String::new(),
         ignored: Vec::new(),
+        replicaof: None,
     };
     load_config_text(&text, &mut opts, 0)?;
     Ok(Cli::Run(Box::new(opts)))
@@ -332,9 +335,15 @@ fn apply_directive(name: &str, values: &[Vec<u8>], opts: &mut Options, depth: us
                 return Ok(());
             }
         }
-        // No replication: accepted and ignored as before (CONFIG GET shows "").
         "replicaof" | "slaveof" => {
-            opts.ignored.push(name.to_string());
+            let [host, port] = values else {
+                return Err("wrong number of arguments".into());
+            };
+            let port = std::str::from_utf8(port)
+                .ok()
+                .and_then(|p| p.parse::<u16>().ok())
+                .ok_or_else(|| "Invalid master port".to_string())?;
+            opts.replicaof = Some((String::from_utf8_lossy(host).into_owned(), port));
             return Ok(());
         }
         "include" => {

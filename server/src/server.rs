@@ -71,8 +71,7 @@ fn now_us() -> u64 {
 
 /// What running commands asks of the loop: the session's [`Hooks`] in this host, collected
 /// while a connection's input runs and carried out by the loop afterwards.
-#[derive(Default)]
-struct Effects {
+pub(crate) struct Effects {
     /// Other clients to disconnect now (CLIENT KILL).
     kill: Vec<ClientHandle>,
     /// Listeners bound for a new `port`/`bind` (CONFIG SET), replacing the current ones.
@@ -84,7 +83,9 @@ struct Effects {
     /// Replies of blocked clients whose wait ended, written by `deliver`.
     wakeups: Vec<(ClientHandle, Reply)>,
     /// Snapshots and the AOF.
-    persist: crate::persist::Persist,
+    pub(crate) persist: crate::persist::Persist,
+    /// Replication: replicas' streams, the RDB child, the link to a master.
+    pub(crate) repl: crate::repl::Repl,
 }
 
 impl Hooks for Effects {
@@ -115,6 +116,10 @@ impl Hooks for Effects {
 
     fn shutdown(&mut self, engine: &mut Engine, flags: ShutdownFlags) -> Result<(), String> {
         self.persist.shutdown(engine, flags)
+    }
+
+    fn replication(&mut self, _: &mut Engine, job: cinder_core::repl::ReplJob) {
+        self.repl.jobs.push(job);
     }
 }
 
@@ -152,14 +157,14 @@ impl Effects {
 pub struct Server {
     poll: Poll,
     listeners: Vec<TcpListener>,
-    conns: Vec<Option<Conn>>,
+    pub(crate) conns: Vec<Option<Conn>>,
     free_slots: Vec<usize>,
-    by_handle: HashMap<ClientHandle, usize>,
+    pub(crate) by_handle: HashMap<ClientHandle, usize>,
     /// The engine all commands run on.
     pub engine: Engine,
     /// The per-command sequence around the engine (parsing, replies, pushes, actions).
     session: Session,
-    effects: Effects,
+    pub(crate) effects: Effects,
     /// Connections that still had input when their turn ended (edge-triggered polling will
     /// not report them again): served again on the next loop iteration.
     read_again: Vec<usize>,
@@ -182,6 +187,7 @@ impl Server {
         let registry = poll.registry().try_clone()?;
         engine.state.scripting.busy_host = Some(Box::new(ServerBusy { lent: lent.clone(), registry, now_ms: 0 }));
         engine.state.scripting.log_host = Some(Box::new(crate::log::ScriptLog));
+        let waker = mio::Waker::new(poll.registry(), Token(crate::repl::WAKER_TOKEN)).ok().map(Arc::new);
         let mut listeners = listeners;
         for (i, l) in listeners.iter_mut().enumerate() {
             poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;
@@ -194,7 +200,15 @@ impl Server {
             by_handle: HashMap::new(),
             engine,
             session: Session::new(),
-            effects: Effects::default(),
+            effects: Effects {
+                kill: Vec::new(),
+                shutdown: false,
+                pushes: Vec::new(),
+                wakeups: Vec::new(),
+                persist: Default::default(),
+                new_listeners: None,
+                repl: crate::repl::Repl::new(waker),
+            },
             read_again: Vec::new(),
             queued: Vec::new(),
             signals,
@@ -282,6 +296,9 @@ impl Server {
             self.update_time();
             for ev in events.iter() {
                 let t = ev.token().0;
+                if t == crate::repl::WAKER_TOKEN {
+                    continue;
+                }
                 if t >= LISTENER_BASE {
                     self.accept_all(t - LISTENER_BASE);
                     continue;
@@ -310,6 +327,7 @@ impl Server {
             if self.effects.shutdown {
                 return Ok(StopReason::ShutdownCommand);
             }
+            self.repl_pump();
             self.flush_queued();
         }
     }
@@ -405,6 +423,7 @@ impl Server {
         }
         self.engine.tick(self.engine.state.now_us);
         self.effects.persist.cron(&mut self.engine);
+        self.repl_cron();
         if let Some(link) = self.engine.state.migrate_link.as_mut() {
             link.close_idle();
         }
@@ -422,6 +441,7 @@ impl Server {
                     let subscribed = |c: &Conn| self.engine.client(c.handle).is_some_and(|x| x.pubsub.is_some());
                     c.as_ref()
                         .filter(|c| !c.blocked && now.saturating_sub(c.last_io_ms) > limit_ms && !subscribed(c))
+                        .filter(|c| !self.effects.repl.is_replica(c.handle))
                         .map(|_| i)
                 })
                 .collect();
@@ -490,11 +510,12 @@ impl Server {
     }
 
     /// Drops a connection at once (pending output is discarded).
-    fn close_now(&mut self, idx: usize) {
+    pub(crate) fn close_now(&mut self, idx: usize) {
         let Some(mut conn) = self.conns.get_mut(idx).and_then(Option::take) else {
             return;
         };
         let _ = self.poll.registry().deregister(&mut conn.stream);
+        self.effects.repl.forget(conn.handle);
         self.engine.disconnect(conn.handle);
         self.by_handle.remove(&conn.handle);
         self.free_slots.push(idx);
@@ -537,6 +558,9 @@ impl Server {
                         return;
                     }
                     self.apply_kills();
+                    if !self.effects.repl.jobs.is_empty() {
+                        self.repl_jobs();
+                    }
                     if drained {
                         break;
                     }
@@ -577,7 +601,7 @@ impl Server {
     }
 
     /// Writes a connection's pending replies now.
-    fn write_out(&mut self, idx: usize) {
+    pub(crate) fn write_out(&mut self, idx: usize) {
         let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
             return;
         };
@@ -650,6 +674,9 @@ impl Server {
         while let Some(h) = self.effects.kill.pop() {
             if let Some(&idx) = self.by_handle.get(&h) {
                 self.close_now(idx);
+            } else {
+                // The master link's client (CLIENT KILL on a replica).
+                self.repl_client_killed(h);
             }
         }
     }
@@ -664,6 +691,9 @@ impl Server {
             self.run_conn(idx);
         }
         self.apply_kills();
+        if !self.effects.repl.jobs.is_empty() {
+            self.repl_jobs();
+        }
         self.flush(idx);
     }
 }

@@ -31,6 +31,13 @@ pub trait Waiter {
         Reply::NilArray
     }
 
+    /// The timeout reply when it depends on the engine's state (WAIT's acknowledged
+    /// count); by default [`Waiter::timeout_reply`].
+    fn timeout_reply_in(&self, st: &EngineState) -> Reply {
+        let _ = st;
+        self.timeout_reply()
+    }
+
     /// The reply that ends the wait when a waited-on key is deleted or stops holding a
     /// value of kind [`Waiter::waits_for`] (Redis 7.0 unblocks XREADGROUP so, with
     /// `UNBLOCKED the stream key no longer exists`); `None` (the default): keep waiting.
@@ -297,7 +304,7 @@ pub fn expire_overdue(st: &mut EngineState, clients: &mut ClientTable) {
         }
         match clients.get_mut(h) {
             Some(client) if client.wait.is_some() => {
-                let reply = client.wait.as_ref().map_or(Reply::NilArray, |w| w.waiter.timeout_reply());
+                let reply = client.wait.as_ref().map_or(Reply::NilArray, |w| w.waiter.timeout_reply_in(st));
                 finish(st, client, reply, false);
             }
             _ => {

@@ -368,6 +368,40 @@ fn disk_error(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Re
     st.persist.write_denied(&st.config).map(Reply::error)
 }
 
+/// Redis's `processCommand` replication steps: `-NOREPLICAS` (a write without enough
+/// good replicas), `-READONLY` (a write on a read-only replica), `-MASTERDOWN` (a
+/// replica without its master and `replica-serve-stale-data no`). The master's own
+/// stream (an obeyed client) passes.
+#[inline]
+fn replication_rejection(st: &EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
+    if st.repl.master.is_none() && st.config.min_replicas_to_write == 0 {
+        return None;
+    }
+    replication_rejection_slow(st, client, spec, argv)
+}
+
+#[cold]
+fn replication_rejection_slow(st: &EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
+    if client.loader {
+        return None;
+    }
+    let queued = |f: u32, want: bool| {
+        spec.name == "exec" && client.multi.as_deref().is_some_and(|m| m.queue.iter().any(|(s, _)| s.has(f) == want))
+    };
+    let is_write = spec.has(flags::WRITE) || queued(flags::WRITE, true) || script_writes(st, spec, argv);
+    if is_write && !st.repl.enough_good_replicas(&st.config, st.now_ms()) {
+        return Some(Reply::error(crate::repl::NOREPLICAS_ERR));
+    }
+    if st.repl.is_replica() && st.config.replica_read_only && is_write {
+        return Some(Reply::error(crate::repl::READONLY_ERR));
+    }
+    let deny_stale = !spec.has(flags::STALE) || queued(flags::STALE, false);
+    if st.repl.is_replica() && !st.repl.link_up() && !st.config.replica_serve_stale_data && deny_stale {
+        return Some(Reply::error(crate::repl::MASTERDOWN_ERR));
+    }
+    None
+}
+
 /// Whether a script command is a write command by its script's flags (Redis's
 /// `evalGetCommandFlags` / `fcallGetCommandFlags`).
 #[cold]
@@ -403,7 +437,10 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     } else {
         None
     };
-    let rejection = rejection.or_else(|| out_of_memory(st, client, spec, argv)).or_else(|| disk_error(st, spec, argv));
+    let rejection = rejection
+        .or_else(|| out_of_memory(st, client, spec, argv))
+        .or_else(|| disk_error(st, spec, argv))
+        .or_else(|| replication_rejection(st, client, spec, argv));
     if let Some(e) = rejection {
         st.cmd_calls.of(spec).rejected += 1;
         transactions::flag_transaction(client);

@@ -3662,8 +3662,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
-        name: "pttl",
+        name: "psync",
         id: 174,
+        arity: -3,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
+        flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Internal command used for replication",
+        since: "2.8.0",
+        complexity: "",
+        syntax: "PSYNC replicationid offset",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x02\x04names\x0dreplicationid\x04types\x06stringm\x02\x04names\x06offset\x04types\x07integer"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::sync),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "pttl",
+        id: 175,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3684,7 +3705,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 175,
+        id: 176,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -3705,7 +3726,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 176,
+        id: 177,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3722,7 +3743,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 177,
+                id: 178,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3743,7 +3764,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 178,
+                id: 179,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3764,7 +3785,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 179,
+                id: 180,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3785,7 +3806,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 180,
+                id: 181,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3806,7 +3827,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 181,
+                id: 182,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3827,7 +3848,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 182,
+                id: 183,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3852,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 183,
+        id: 184,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3873,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 184,
+        id: 185,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3894,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 185,
+        id: 186,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3915,7 +3936,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rename",
-        id: 186,
+        id: 187,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3936,7 +3957,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 187,
+        id: 188,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3956,8 +3977,50 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "replconf",
+        id: 189,
+        arity: -1,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::ALLOW_BUSY,
+        flag_names: &["admin", "noscript", "loading", "stale", "allow_busy"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "An internal command for configuring the replication stream",
+        since: "3.0.0",
+        complexity: "O(1)",
+        syntax: "REPLCONF",
+        docs_extra: Meta(b"m\x01\x09doc_flagse\x01s\x06syscmd"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::replconf),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "replicaof",
+        id: 190,
+        arity: 3,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
+        flag_names: &["admin", "noscript", "stale", "no_async_loading"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        since: "5.0.0",
+        complexity: "O(1)",
+        syntax: "REPLICAOF host port|NO ONE",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x04args\x04types\x05oneof\x09argumentsa\x02m\x03\x04names\x09host-port\x04types\x05block\x09argumentsa\x02m\x02\x04names\x04host\x04types\x06stringm\x02\x04names\x04port\x04types\x07integerm\x03\x04names\x06no-one\x04types\x05block\x09argumentsa\x02m\x03\x04names\x02no\x04types\x0apure-token\x05tokens\x02NOm\x03\x04names\x03one\x04types\x0apure-token\x05tokens\x03ONE"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::replicaof),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "reset",
-        id: 188,
+        id: 191,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3978,7 +4041,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "restore",
-        id: 189,
+        id: 192,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3998,8 +4061,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "role",
+        id: 193,
+        arity: 1,
+        flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
+        flag_names: &["noscript", "loading", "stale", "fast"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@fast", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Return the role of the instance in the context of replication",
+        since: "2.8.12",
+        complexity: "O(1)",
+        syntax: "ROLE",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::role),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "rpop",
-        id: 190,
+        id: 194,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4020,7 +4104,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 191,
+        id: 195,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4041,7 +4125,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 192,
+        id: 196,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4062,7 +4146,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 193,
+        id: 197,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4083,7 +4167,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 194,
+        id: 198,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4104,7 +4188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "save",
-        id: 195,
+        id: 199,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -4125,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 196,
+        id: 200,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4146,7 +4230,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 197,
+        id: 201,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4167,7 +4251,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "script",
-        id: 198,
+        id: 202,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4184,7 +4268,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "script|debug",
-                id: 199,
+                id: 203,
                 arity: 3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4205,7 +4289,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|help",
-                id: 200,
+                id: 204,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4226,7 +4310,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|exists",
-                id: 201,
+                id: 205,
                 arity: -3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4247,7 +4331,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|flush",
-                id: 202,
+                id: 206,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4268,7 +4352,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|kill",
-                id: 203,
+                id: 207,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -4289,7 +4373,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|load",
-                id: 204,
+                id: 208,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::STALE,
                 flag_names: &["noscript", "stale"],
@@ -4314,7 +4398,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 205,
+        id: 209,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4335,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 206,
+        id: 210,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4356,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 207,
+        id: 211,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4377,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 208,
+        id: 212,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4398,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setbit",
-        id: 209,
+        id: 213,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4419,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 210,
+        id: 214,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4440,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 211,
+        id: 215,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4461,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 212,
+        id: 216,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4482,7 +4566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 213,
+        id: 217,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -4503,7 +4587,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 214,
+        id: 218,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4524,7 +4608,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 215,
+        id: 219,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4545,7 +4629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 216,
+        id: 220,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4566,7 +4650,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 217,
+        id: 221,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4586,8 +4670,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "slaveof",
+        id: 222,
+        arity: 3,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
+        flag_names: &["admin", "noscript", "stale", "no_async_loading"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Make the server a replica of another instance, or promote it as master.",
+        since: "1.0.0",
+        complexity: "O(1)",
+        syntax: "SLAVEOF host port|NO ONE",
+        docs_extra: Meta(b"m\x04\x09doc_flagse\x01s\x0adeprecated\x10deprecated_sinces\x055.0.0\x0breplaced_bys\x0b`REPLICAOF`\x09argumentsa\x01m\x03\x04names\x04args\x04types\x05oneof\x09argumentsa\x02m\x03\x04names\x09host-port\x04types\x05block\x09argumentsa\x02m\x02\x04names\x04host\x04types\x06stringm\x02\x04names\x04port\x04types\x07integerm\x03\x04names\x06no-one\x04types\x05block\x09argumentsa\x02m\x03\x04names\x02no\x04types\x0apure-token\x05tokens\x02NOm\x03\x04names\x03one\x04types\x0apure-token\x05tokens\x03ONE"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::replicaof),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "slowlog",
-        id: 218,
+        id: 223,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4604,7 +4709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "slowlog|reset",
-                id: 219,
+                id: 224,
                 arity: 2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -4625,7 +4730,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|help",
-                id: 220,
+                id: 225,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4646,7 +4751,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|len",
-                id: 221,
+                id: 226,
                 arity: 2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -4667,7 +4772,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|get",
-                id: 222,
+                id: 227,
                 arity: -2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -4692,7 +4797,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smembers",
-        id: 223,
+        id: 228,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4713,7 +4818,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 224,
+        id: 229,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4734,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 225,
+        id: 230,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4755,7 +4860,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 226,
+        id: 231,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4776,7 +4881,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 227,
+        id: 232,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4797,7 +4902,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 228,
+        id: 233,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4818,7 +4923,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 229,
+        id: 234,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -4839,7 +4944,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 230,
+        id: 235,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4860,7 +4965,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 231,
+        id: 236,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4881,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 232,
+        id: 237,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4902,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 233,
+        id: 238,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4923,7 +5028,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 234,
+        id: 239,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4944,7 +5049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 235,
+        id: 240,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4965,7 +5070,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 236,
+        id: 241,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4986,7 +5091,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 237,
+        id: 242,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5007,7 +5112,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 238,
+        id: 243,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5028,7 +5133,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 239,
+        id: 244,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5049,7 +5154,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 240,
+        id: 245,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5069,8 +5174,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "sync",
+        id: 246,
+        arity: 1,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
+        flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Internal command used for replication",
+        since: "1.0.0",
+        complexity: "",
+        syntax: "SYNC",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::sync),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "time",
-        id: 241,
+        id: 247,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -5091,7 +5217,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 242,
+        id: 248,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5112,7 +5238,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 243,
+        id: 249,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5133,7 +5259,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 244,
+        id: 250,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5154,7 +5280,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 245,
+        id: 251,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5175,7 +5301,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 246,
+        id: 252,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5196,7 +5322,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 247,
+        id: 253,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -5216,8 +5342,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "wait",
+        id: 254,
+        arity: 3,
+        flags: flags::NOSCRIPT,
+        flag_names: &["noscript"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@slow", "@connection"],
+        tips: Meta(b"e\x02s\x19request_policy:all_shardss\x17response_policy:agg_min"),
+        key_specs: Meta(b"e\x00"),
+        group: "generic",
+        summary: "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+        since: "3.0.0",
+        complexity: "O(1)",
+        syntax: "WAIT numreplicas timeout",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x02\x04names\x0bnumreplicas\x04types\x07integerm\x02\x04names\x07timeout\x04types\x07integer"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::wait),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "watch",
-        id: 248,
+        id: 255,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -5238,7 +5385,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 249,
+        id: 256,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5259,7 +5406,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 250,
+        id: 257,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5280,7 +5427,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 251,
+        id: 258,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5301,7 +5448,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 252,
+        id: 259,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5322,7 +5469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 253,
+        id: 260,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5343,7 +5490,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 254,
+        id: 261,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5360,7 +5507,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 255,
+                id: 262,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5381,7 +5528,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 256,
+                id: 263,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5402,7 +5549,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 257,
+                id: 264,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5423,7 +5570,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 258,
+                id: 265,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5444,7 +5591,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 259,
+                id: 266,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5465,7 +5612,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 260,
+                id: 267,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5490,7 +5637,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 261,
+        id: 268,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5507,7 +5654,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 262,
+                id: 269,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5528,7 +5675,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 263,
+                id: 270,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5549,7 +5696,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 264,
+                id: 271,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5570,7 +5717,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 265,
+                id: 272,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5595,7 +5742,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 266,
+        id: 273,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5616,7 +5763,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 267,
+        id: 274,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5637,7 +5784,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 268,
+        id: 275,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5658,7 +5805,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 269,
+        id: 276,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -5679,7 +5826,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 270,
+        id: 277,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -5700,7 +5847,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 271,
+        id: 278,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5721,7 +5868,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 272,
+        id: 279,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5742,7 +5889,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 273,
+        id: 280,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5763,7 +5910,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 274,
+        id: 281,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5784,7 +5931,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 275,
+        id: 282,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5805,7 +5952,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 276,
+        id: 283,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5826,7 +5973,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 277,
+        id: 284,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5847,7 +5994,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 278,
+        id: 285,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5868,7 +6015,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 279,
+        id: 286,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5889,7 +6036,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 280,
+        id: 287,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5910,7 +6057,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 281,
+        id: 288,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5931,7 +6078,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 282,
+        id: 289,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5952,7 +6099,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 283,
+        id: 290,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5973,7 +6120,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 284,
+        id: 291,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -5994,7 +6141,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 285,
+        id: 292,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6015,7 +6162,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 286,
+        id: 293,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6036,7 +6183,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 287,
+        id: 294,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6057,7 +6204,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 288,
+        id: 295,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6078,7 +6225,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 289,
+        id: 296,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6099,7 +6246,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 290,
+        id: 297,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6120,7 +6267,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 291,
+        id: 298,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6141,7 +6288,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 292,
+        id: 299,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -6162,7 +6309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 293,
+        id: 300,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6183,7 +6330,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 294,
+        id: 301,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6204,7 +6351,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 295,
+        id: 302,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6225,7 +6372,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 296,
+        id: 303,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6246,7 +6393,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 297,
+        id: 304,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6267,7 +6414,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 298,
+        id: 305,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6288,7 +6435,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 299,
+        id: 306,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6309,7 +6456,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 300,
+        id: 307,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6330,7 +6477,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 301,
+        id: 308,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6351,7 +6498,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 302,
+        id: 309,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6372,7 +6519,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 303,
+        id: 310,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6393,7 +6540,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 304,
+        id: 311,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6414,7 +6561,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 305,
+        id: 312,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6436,4 +6583,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 306;
+pub const COMMAND_COUNT: usize = 313;

@@ -23,6 +23,9 @@ pub struct Db {
     pub avg_ttl: u64,
     /// Where active expiry resumes in the keys with a TTL.
     expires_cursor: usize,
+    /// A replica's database: a key whose TTL passed reads as absent but is not deleted
+    /// (its master sends the DEL), as Redis's `expireIfNeeded` with `masterhost` set.
+    pub keep_expired: bool,
 }
 
 /// What an active-expiry pass over one database did.
@@ -39,7 +42,7 @@ pub struct ExpireCycleStats {
 impl Db {
     /// An empty database; `seed` keys its hash function.
     pub fn new(seed: u64) -> Self {
-        Db { keys: Keyspace::new(seed), expired_keys: 0, avg_ttl: 0, expires_cursor: 0 }
+        Db { keys: Keyspace::new(seed), expired_keys: 0, avg_ttl: 0, expires_cursor: 0, keep_expired: false }
     }
 
     /// The slot of a live `key`: an expired key is removed and reported absent.
@@ -83,7 +86,15 @@ impl Db {
                 e.access = access;
                 slot
             }
-            None => self.keys.insert_new(SBytes::new(key), value, access),
+            None => {
+                if self.keep_expired {
+                    // A replica's logically expired key is still stored: replace it.
+                    if let Some(slot) = self.keys.find(key) {
+                        self.keys.remove(slot);
+                    }
+                }
+                self.keys.insert_new(SBytes::new(key), value, access)
+            }
         }
     }
 
@@ -102,9 +113,18 @@ impl Db {
     /// Redis's `dbRandomKey`: a uniformly random live key, removing expired keys it
     /// meets on the way. `None` when the database is (or becomes) empty.
     pub fn random_key(&mut self, now_ms: u64, rng: &mut Rng) -> Option<u32> {
+        // A replica cannot delete: after this many expired picks it returns one anyway
+        // (Redis's `dbRandomKey` with `masterhost` set).
+        let mut tries = 100;
         loop {
             let slot = self.keys.random_slot(rng)?;
             match self.keys.expire_at(slot) {
+                Some(at) if at <= now_ms && self.keep_expired => {
+                    tries -= 1;
+                    if tries == 0 {
+                        return Some(slot);
+                    }
+                }
                 Some(at) if at <= now_ms => self.expire_slot(slot),
                 _ => return Some(slot),
             }
@@ -120,6 +140,21 @@ impl Db {
         }
     }
 
+    /// A writable replica's own key whose TTL passed: removed even though the database
+    /// keeps expired keys (Redis's `expireSlaveKeys`). `None`: the key is gone;
+    /// `Some(true)`: removed; `Some(false)`: it lives on (with a TTL or without).
+    pub fn expire_own_key(&mut self, key: &[u8], now_ms: u64) -> Option<(bool, bool)> {
+        let slot = self.keys.find(key)?;
+        match self.keys.expire_at(slot) {
+            Some(at) if at <= now_ms => {
+                self.expire_slot(slot);
+                Some((true, false))
+            }
+            Some(_) => Some((false, true)),
+            None => Some((false, false)),
+        }
+    }
+
     /// Removes the key in `slot` because its TTL passed: counted and logged.
     fn expire_slot(&mut self, slot: u32) {
         let e = self.keys.remove(slot);
@@ -131,7 +166,9 @@ impl Db {
         match self.keys.expire_at(slot) {
             Some(at) if at <= now_ms && self.keys.expire_paused() => true,
             Some(at) if at <= now_ms => {
-                self.expire_slot(slot);
+                if !self.keep_expired {
+                    self.expire_slot(slot);
+                }
                 true
             }
             _ => false,

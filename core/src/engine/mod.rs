@@ -42,6 +42,8 @@ pub enum HostAction {
     Persist(crate::persist::Job),
     /// Block the whole server for this many microseconds (DEBUG SLEEP).
     Sleep(u64),
+    /// Replication work: links, transfers, acknowledgements (see [`crate::repl`]).
+    Repl(crate::repl::ReplJob),
 }
 
 /// Facts about the host process that INFO reports and only the host knows.
@@ -149,13 +151,60 @@ pub struct EngineState {
     pub introspection: crate::introspection::Introspection,
     /// `CLIENT PAUSE` (see [`crate::pause`]).
     pub pause: crate::pause::Pause,
+    /// Replication: id, offset, backlog, replicas, WAIT, the master link (see
+    /// [`crate::repl`]).
+    pub repl: crate::repl::Replication,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
 /// its own start-up usage as `used_memory_startup`).
 pub const ENGINE_BASE_BYTES: usize = std::mem::size_of::<Engine>() + 16 * 1024;
 
+/// A writable replica: remembers the keys a client's write command left with a TTL.
+#[cold]
+fn remember_own_keys(st: &mut EngineState, db: usize, argv: &[&[u8]]) {
+    let Ok(spec) = cmd::lookup_argv(argv) else {
+        return;
+    };
+    let Some(pos) = cmd::server::key_positions(spec, argv) else {
+        return;
+    };
+    let now = st.now_ms();
+    for i in pos {
+        let key = argv[i];
+        let d = &mut st.dbs[db];
+        if d.keys.find(key).is_some_and(|slot| d.keys.expire_at(slot).is_some_and(|at| at > now)) {
+            st.repl.own_keys.insert((db, key.to_vec()));
+        }
+    }
+}
+
+/// A writable replica's cron: expires the keys its own clients wrote with a TTL.
+fn expire_own_keys(st: &mut EngineState) {
+    let now = st.now_ms();
+    let keys: Vec<(usize, Vec<u8>)> = st.repl.own_keys.iter().cloned().collect();
+    for (db, key) in keys {
+        match st.dbs.get_mut(db).and_then(|d| d.expire_own_key(&key, now)) {
+            Some((_, true)) => {}
+            _ => {
+                st.repl.own_keys.remove(&(db, key));
+            }
+        }
+    }
+    st.drain_key_events();
+}
+
 impl EngineState {
+    /// Hands the operations propagated since the last call to the replication stream
+    /// (a master's `replicationFeedSlaves`). A replica proxies its master's bytes
+    /// instead, so its own operations (for its AOF) are only marked.
+    pub fn feed_replication(&mut self) {
+        let ops = self.propagation.take_unfed();
+        if self.repl.master.is_none() {
+            self.repl.feed_ops(ops);
+        }
+    }
+
     /// Current time in milliseconds.
     #[inline]
     pub fn now_ms(&self) -> u64 {
@@ -335,6 +384,9 @@ impl Engine {
                 migrate_link: None,
                 introspection: Default::default(),
                 pause: Default::default(),
+                repl: crate::repl::Replication::new(crate::repl::random_replid(&mut Rng::new(
+                    opts.seed ^ 0x5EED_0F5E_A11D,
+                ))),
             },
             clients: ClientTable::default(),
         }
@@ -368,6 +420,8 @@ impl Engine {
             self.state.tracking.disable(c.id, &mut c.tracking);
             self.state.introspection.monitors.remove(h);
         }
+        let now = self.state.now_ms();
+        self.state.repl.detach(h, now);
         self.clients.remove(h);
     }
 
@@ -433,6 +487,11 @@ impl Engine {
         self.clients.get(h)
     }
 
+    /// The client behind a handle, mutably (a host marking its master link's client).
+    pub fn client_mut(&mut self, h: ClientHandle) -> Option<&mut Client> {
+        self.clients.get_mut(h)
+    }
+
     /// Runs one command for client `h` and returns its reply (`Reply::NoReply` when the
     /// client turned replies off, `Reply::Blocked` when it now waits: see
     /// [`crate::blocking`]). Then serves blocked clients whose keys became ready. Never
@@ -448,6 +507,15 @@ impl Engine {
         self.state.sync_key_event_logs();
         if self.state.tracking.engaged {
             self.state.tracking.current = client.id;
+        }
+        // A writable replica's client writes: expired keys it touches are deleted
+        // (Redis's lookupKeyWrite forcing the deletion).
+        let own_write = self.state.repl.master.is_some()
+            && !client.loader
+            && !self.state.config.replica_read_only
+            && cmd::lookup_argv(argv).is_ok_and(|s| s.has(cmd::flags::WRITE));
+        if own_write {
+            self.state.dbs.iter_mut().for_each(|d| d.keep_expired = false);
         }
         let state = &mut self.state;
         let clients = &mut self.clients;
@@ -473,6 +541,10 @@ impl Engine {
         if client.tracking.is_some() {
             caching::after_command(&mut client);
         }
+        if own_write {
+            self.state.dbs.iter_mut().for_each(|d| d.keep_expired = true);
+            remember_own_keys(&mut self.state, client.db, argv);
+        }
         self.clients.put_back(h, client);
         // The command's key events were drained by `cmd::call`, and serving blocked
         // clients drains its own.
@@ -482,6 +554,14 @@ impl Engine {
             blocking::expire_overdue(&mut self.state, &mut self.clients);
         }
         self.compact_keyspaces();
+        if self.state.repl.wants_stream() {
+            let before = self.state.repl.master_repl_offset;
+            self.state.feed_replication();
+            if self.state.repl.master_repl_offset != before {
+                // What WAIT waits for (Redis's `c->woff`).
+                self.state.repl.woff.insert(h, self.state.repl.master_repl_offset);
+            }
+        }
         if self.state.evict_pending {
             // Redis's eviction time proc, started by CONFIG SET maxmemory.
             self.state.evict_pending = false;
@@ -532,6 +612,8 @@ impl Engine {
     /// Turns the propagation hook on or off: when on, every command that changes data
     /// queues its effect for [`Engine::take_propagated`] (see [`crate::propagate`]).
     pub fn set_propagation(&mut self, on: bool) {
+        // The replication stream keeps it on while a backlog exists.
+        let on = on || self.state.repl.wants_stream();
         self.state.propagation.set_enabled(on);
         self.state.events.wrote = false;
     }
@@ -539,6 +621,9 @@ impl Engine {
     /// Takes the operations a replica or an append-only file must apply to reach this
     /// engine's data, in order, each with its database (see [`crate::propagate`]).
     pub fn take_propagated(&mut self) -> Vec<crate::propagate::Op> {
+        if self.state.repl.wants_stream() {
+            self.state.feed_replication();
+        }
         self.state.propagation.take()
     }
 
@@ -570,6 +655,14 @@ impl Engine {
         if !self.state.active_expire_enabled
             || (self.state.pause.is_paused() && cmd::server::pause::check_timeout(&mut self.state))
         {
+            return;
+        }
+        if self.state.repl.is_replica() {
+            // Replicas leave expiry to their master, but for keys their own clients
+            // wrote (a writable replica).
+            if !self.state.repl.own_keys.is_empty() {
+                expire_own_keys(&mut self.state);
+            }
             return;
         }
         let t0 = cmd::observe::clock_us(&self.state);

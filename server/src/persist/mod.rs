@@ -6,7 +6,7 @@
 //! directory, which is `dir` (the server changes into it at start, as Redis).
 
 mod aof;
-mod child;
+pub(crate) mod child;
 mod files;
 mod fsync;
 mod snapshot;
@@ -1154,6 +1154,19 @@ fn load_rdb_at_start(engine: &mut Engine, start: Instant) -> Result<(), String> 
     match snapshot::read(engine, &bytes, false) {
         Ok(info) => {
             log_rdb_loaded(&info);
+            let aux = |name: &str| {
+                info.aux
+                    .iter()
+                    .find(|(k, _)| k == name.as_bytes())
+                    .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            };
+            if let (Some(id), Some(off), Some(db)) = (aux("repl-id"), aux("repl-offset"), aux("repl-stream-db")) {
+                if let (Ok(off), Ok(db)) = (off.parse::<u64>(), db.parse::<i64>()) {
+                    if db >= 0 {
+                        engine.state.repl.loaded_info = Some((id, off, db));
+                    }
+                }
+            }
             engine.state.persist.rdb_last_load_keys_loaded = info.keys;
             engine.state.persist.rdb_last_load_keys_expired = info.expired;
             notice(&format!("DB loaded from disk: {:.3} seconds", start.elapsed().as_secs_f64()));

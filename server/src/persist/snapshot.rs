@@ -23,7 +23,15 @@ pub struct Loaded {
 /// with `rdbcompression` and `rdbchecksum` as configured.
 pub fn write(engine: &Engine, aof_base: bool, out: &mut dyn Write) -> io::Result<()> {
     let c = &engine.state.config;
-    let opts = SaveOptions { compression: c.rdbcompression, checksum: c.rdbchecksum, aof_base, ..Default::default() };
+    let mut opts =
+        SaveOptions { compression: c.rdbcompression, checksum: c.rdbchecksum, aof_base, ..Default::default() };
+    if !aof_base {
+        // The replication id and offset, so a restarted replica continues (PSYNC).
+        if let Some((id, offset, db)) = engine.state.repl.save_info() {
+            opts.repl = Some((id, offset));
+            opts.repl_stream_db = db;
+        }
+    }
     cinder_core::engine::rdb::save(engine, &opts, out)
 }
 
@@ -31,7 +39,10 @@ pub fn write(engine: &Engine, aof_base: bool, out: &mut dyn Write) -> io::Result
 /// replaces those the file has; an AOF base keeps expired keys, as Redis's preamble
 /// loading). `Err` is the reason, as Redis logs it; the data set is then unchanged.
 pub fn read(engine: &mut Engine, bytes: &[u8], merge: bool) -> Result<Loaded, String> {
-    let opts = LoadOptions { replace: !merge, allow_dup: merge, ..Default::default() };
+    // A replica keeps keys whose TTL passed: its master sends their DELs (Redis's rdbLoad
+    // skips them only when `iAmMaster()`).
+    let skip_expired = !engine.state.repl.is_replica();
+    let opts = LoadOptions { replace: !merge, allow_dup: merge, skip_expired, ..Default::default() };
     let info = cinder_core::engine::rdb::load(engine, bytes, &opts).map_err(|e| e.to_string())?;
     Ok(Loaded { keys: info.keys, expired: info.expired_skipped, aux: info.aux, consumed: info.consumed })
 }

@@ -311,7 +311,7 @@ pub fn client_unblock(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     };
     let reply = match &c.wait {
         Some(_) if as_error => Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
-        Some(w) => w.waiter.timeout_reply(),
+        Some(w) => w.waiter.timeout_reply_in(ctx.st),
         None => return Ok(Reply::Int(0)),
     };
     crate::cmd::blocking::finish(ctx.st, c, reply, true);

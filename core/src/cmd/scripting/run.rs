@@ -147,6 +147,9 @@ pub(crate) fn prepare_checks(st: &EngineState, script_flags: u32, ro: bool) -> R
         return Ok(());
     }
     if script_flags & NO_WRITES == 0 {
+        if st.repl.is_replica() && st.config.replica_read_only {
+            return Err(Reply::error("READONLY Can not run script with write flag on readonly replica"));
+        }
         if let Some(e) = st.persist.script_write_denied(&st.config) {
             return Err(Reply::error(e));
         }
@@ -268,8 +271,14 @@ impl ScriptHost<'_> {
         }
         if spec.has(flags::WRITE) && !r.write_dirty {
             // Redis's scriptVerifyWriteCommandAllow: no first write while persisting fails.
+            if self.st.repl.is_replica() && self.st.config.replica_read_only && !self.caller.loader {
+                return Err(crate::repl::READONLY_ERR.into());
+            }
             if let Some(e) = self.st.persist.write_denied(&self.st.config) {
                 return Err(e.into());
+            }
+            if !self.st.repl.enough_good_replicas(&self.st.config, self.st.now_ms()) {
+                return Err(crate::repl::NOREPLICAS_ERR.into());
             }
         }
         let r = self.running();

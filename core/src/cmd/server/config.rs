@@ -49,7 +49,10 @@ pub fn config_get(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     let cfg = &ctx.st.config;
-    Ok(Reply::Map(found.into_iter().map(|(n, p)| (Reply::Bulk(n), Reply::text(cfg.get(p)))).collect()))
+    // `replicaof` is the live master address (Redis rewrites it from server.masterhost).
+    let master = ctx.st.repl.master.as_ref().map(|m| format!("{} {}", m.host, m.port)).unwrap_or_default();
+    let value = |p: &Param| if p.name == "replicaof" { master.clone() } else { cfg.get(p) };
+    Ok(Reply::Map(found.into_iter().map(|(n, p)| (Reply::Bulk(n), Reply::text(value(p)))).collect()))
 }
 
 /// `CONFIG SET name value [name value ...]`: all or nothing, with Redis 7.0's checks in

@@ -209,6 +209,16 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         ctx.st.actions.push(HostAction::Persist(crate::persist::Job::Reload { nosave, noflush }));
         Ok(Reply::ok())
     } else if is(sub, "change-repl-id") && n == 0 {
+        // Redis's changeReplicationId + clearReplicationId2.
+        ctx.st.repl.replid = crate::repl::random_replid(&mut ctx.st.rng);
+        ctx.st.repl.clear_replid2();
+        Ok(Reply::ok())
+    } else if is(sub, "replicate") && n >= 1 {
+        // The arguments go to the replicas as a command (testing divergence).
+        ctx.st.feed_replication();
+        let mut b = Vec::new();
+        crate::repl::stream::encode_command(&mut b, args.take_rest());
+        ctx.st.repl.feed_raw(&b);
         Ok(Reply::ok())
     } else if is(sub, "populate") && (1..=3).contains(&n) {
         populate(ctx, args)

@@ -270,9 +270,9 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         out.push_str("total_net_input_bytes:0\r\n");
         out.push_str("total_net_output_bytes:0\r\n");
         field(&mut out, "rejected_connections", &s.rejected_connections);
-        out.push_str("sync_full:0\r\n");
-        out.push_str("sync_partial_ok:0\r\n");
-        out.push_str("sync_partial_err:0\r\n");
+        field(&mut out, "sync_full", &st.repl.sync_full);
+        field(&mut out, "sync_partial_ok", &st.repl.sync_partial_ok);
+        field(&mut out, "sync_partial_err", &st.repl.sync_partial_err);
         field(&mut out, "expired_keys", &(st.expired_keys()));
         line!("expired_stale_perc:{:.2}", s.expired_stale_perc * 100.0);
         out.push_str("expired_time_cap_reached_count:0\r\n");
@@ -296,17 +296,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
     }
     if sel.has("replication") {
         section(&mut out, "Replication");
-        out.push_str("role:master\r\n");
-        out.push_str("connected_slaves:0\r\n");
-        out.push_str("master_failover_state:no-failover\r\n");
-        field(&mut out, "master_replid", &(run_hex_id(st, 2)));
-        out.push_str("master_replid2:0000000000000000000000000000000000000000\r\n");
-        out.push_str("master_repl_offset:0\r\n");
-        out.push_str("second_repl_offset:-1\r\n");
-        out.push_str("repl_backlog_active:0\r\n");
-        field(&mut out, "repl_backlog_size", &st.config.repl_backlog_size);
-        out.push_str("repl_backlog_first_byte_offset:0\r\n");
-        out.push_str("repl_backlog_histlen:0\r\n");
+        crate::cmd::server::replication::info_section(st, &mut out);
     }
     if sel.has("cpu") {
         section(&mut out, "CPU");

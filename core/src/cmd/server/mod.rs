@@ -12,6 +12,7 @@ mod memory;
 mod monitor;
 pub mod pause;
 mod persistence;
+pub mod replication;
 mod slowlog;
 
 pub use command::{
@@ -29,6 +30,7 @@ pub use memory::{memory_doctor, memory_help, memory_malloc_stats, memory_purge, 
 pub use monitor::monitor;
 pub use pause::{client_pause, client_unpause};
 pub use persistence::{bgrewriteaof, bgsave, lastsave, save, shutdown};
+pub use replication::{replconf, replicaof, role, sync, wait};
 pub use slowlog::{slowlog_get, slowlog_help, slowlog_len, slowlog_reset};
 
 use super::{Args, Ctx};
