@@ -282,6 +282,21 @@ impl Tracking {
         self.items = 0;
     }
 
+    /// How many invalidations are queued (a mark for [`Tracking::make_early`]).
+    #[inline]
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Marks the invalidations queued since `from` (a [`Tracking::pending_len`]) as made
+    /// before the current command ran (keys evicted in Redis's `processCommand`): they go
+    /// out at once, also to the command's own client, before its reply.
+    pub fn make_early(&mut self, from: usize) {
+        for p in self.pending.iter_mut().skip(from) {
+            p.3 = true;
+        }
+    }
+
     /// Redis's `trackingLimitUsedSlots`: forgets keys (invalidating them, at position `at`
     /// of the push outbox) until the table has at most `max` keys (0: no limit). Redis runs
     /// it in `processCommand`, before a command runs (its client is `current`, so a NOLOOP
@@ -297,9 +312,7 @@ impl Tracking {
             let Some(k) = self.table.keys().next().cloned() else { break };
             self.invalidate_key(k.as_slice(), false, at);
         }
-        for p in &mut self.pending[from..] {
-            p.3 = true;
-        }
+        self.make_early(from);
     }
 }
 
