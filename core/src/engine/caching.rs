@@ -78,17 +78,22 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
     let cur_id = current.and_then(|h| clients.get(h)).map_or(0, |c| c.id);
     // Each push inserted into the outbox moves the later positions by one.
     let mut shift = 0;
-    for Invalidation { id, to: h, msg, at, early } in msgs {
+    for Invalidation { id, to: h, msg, at, early, by } in msgs {
         let Some(t) = clients.get(h).and_then(|c| c.tracking.as_deref()) else { continue };
         if let Msg::Key(_) = msg {
-            if t.bcast || (t.noloop && id == cur_id) {
+            if t.bcast || (t.noloop && (id == cur_id || id == by)) {
                 continue;
             }
         }
-        // Redis's `tracking_pending_keys`: only while the client's own command runs.
-        let late = id == cur_id && !early;
+        // Redis's `tracking_pending_keys`: only while the client's own command runs. A
+        // client served after blocking (BLMOVE) ran its command during this one: its own
+        // invalidations follow its wake-up reply, in the one ordered wake-up stream.
+        let served = by != 0 && id == by && id != cur_id && !early;
+        let late = (id == cur_id && !early) || served;
         if let Some((to, push, late)) = message(clients, h, msg, late) {
-            if late {
+            if late && served {
+                st.blocking.push_wakeup(to, push);
+            } else if late {
                 st.pubsub.push_late(to, push);
             } else {
                 st.pubsub.insert_push(at.saturating_add(shift), to, push);
