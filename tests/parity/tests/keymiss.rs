@@ -100,6 +100,17 @@ fn read_only_commands_on_missing_keys() {
         "0: PFCOUNT m1 m2",
         "0: SORT_RO m1",
         "0: SORT m1",
+        "0: XINFO GROUPS m1",
+        "0: XINFO CONSUMERS m1 g",
+        "0: XREADGROUP GROUP g c STREAMS m1 >",
+        "0: BITFIELD m1 GET u8 0",
+        "0: SRANDMEMBER m1 -2",
+        "0: ZRANDMEMBER m1 2",
+        "0: HRANDFIELD m1 -2 WITHVALUES",
+        "0: ZRANGE m1 0 1 BYSCORE REV",
+        "0: EVAL \"return redis.call('get', KEYS[1])\" 1 m1",
+        "0: FUNCTION LOAD \"#!lua name=km\\nredis.register_function{function_name='g', callback=function(k) return redis.call('get', k[1]) end, flags={'no-writes'}}\"",
+        "0: FCALL_RO g 1 m1",
     ]);
     scenario("keymiss-read-only", &steps);
 }
