@@ -213,12 +213,20 @@ def run_tcl(suite, cinder_bin, baseport):
                 "notrun": int(m.group(5)), "skip": int(m.group(6)), "ignore": int(m.group(7)),
                 "failed_tests": [],
             }
+    for unit, r in results.items():
+        # The unit's own log names each failed test once per run of it ("*** [err]" lines
+        # at its end repeat them); an exception aborts the unit.
+        log = os.path.join(logdir, unit.replace("/", "_") + ".log")
+        if os.path.exists(log):
+            with open(log, errors="replace") as f:
+                for line in f:
+                    m = re.match(r"\[err\]: (.*?)(?: in tests/\S+)?$", line.rstrip())
+                    if m:
+                        r["failed_tests"].append(m.group(1))
+                    m = re.match(r"\[exception\]: (.*)$", line.rstrip())
+                    if m:
+                        r.setdefault("notes", []).append("aborted: " + m.group(1))
     for line in out.splitlines():
-        m = re.match(r"\s+(unit/\S+): \[(?:err|exception)\]: (.*?)(?: in tests/\S+)?$", line)
-        if m and m.group(1) in results:
-            failed = results[m.group(1)]["failed_tests"]
-            if m.group(2) not in failed:
-                failed.append(m.group(2))
         m = re.match(r"\s+(unit/\S+): (.*(?:abort|timed out|timeout).*)$", line, re.I)
         if m and m.group(1) in results:
             results[m.group(1)].setdefault("notes", []).append(m.group(2))
@@ -253,15 +261,14 @@ def pct(a, b):
     return f"{100.0 * a / b:.1f}%" if b else "n/a"
 
 
-def render(results):
+def command_states():
+    """(Redis 7.0's commands, their states, notes on partial ones).
+
+    A container is implemented when every subcommand is, partial when some are; a
+    subcommand or plain command is implemented when listed in tools/commands.txt."""
     cmds = redis_commands()
     impl = implemented()
-    partial, fails, notrun = notes()
-    tcl = results.get("tcl") or {"units": {}}
-    parity = results.get("parity") or {"tests": {}}
-
-    # Command states. A container is implemented when every subcommand is, partial when
-    # some are; a subcommand or plain command is implemented when listed.
+    partial, _, _ = notes()
     state = {}
     for name, (_, _, subs) in cmds.items():
         if subs:
@@ -283,18 +290,49 @@ def render(results):
             detail[name] = "missing subcommands: " + ", ".join(missing)
         elif name in partial:
             detail[name] = partial[name]
-    tops = [n for n in cmds if "|" not in n]
-    count = {k: sum(1 for n in tops if state[n] == k) for k in ("implemented", "partial", "missing")}
-    subs_all = [n for n in cmds if "|" in n]
-    subs_impl = sum(1 for n in subs_all if state[n] != "missing")
+    return cmds, state, detail
 
-    units = tcl["units"]
+
+def headline(results):
+    """The one-paragraph summary (COMPATIBILITY.md's first line, and the README's)."""
+    cmds, state, _ = command_states()
+    units = (results.get("tcl") or {"units": {}})["units"]
+    p_tests = (results.get("parity") or {"tests": {}})["tests"]
     t_pass = sum(u["pass"] for u in units.values())
-    t_fail = sum(u["fail"] for u in units.values())
-    t_run = t_pass + t_fail
-    p_tests = parity["tests"]
+    t_run = t_pass + sum(u["fail"] for u in units.values())
     p_ok = sum(1 for v in p_tests.values() if v == "ok")
-    p_fail = sum(1 for v in p_tests.values() if v == "FAILED")
+    p_run = sum(1 for v in p_tests.values() if v != "ignored")
+    tops = [n for n in cmds if "|" not in n]
+    subs_all = [n for n in cmds if "|" in n]
+    count = {k: sum(1 for n in tops if state[n] == k) for k in ("implemented", "partial", "missing")}
+    subs_impl = sum(1 for n in subs_all if state[n] != "missing")
+    return (f"**Redis 7.0.15's own test suite: {t_pass:,} of {t_run:,} tests pass ({pct(t_pass, t_run)})** "
+            f"in {len(units)} units run against `cinder-server`; parity tests against real Redis: "
+            f"{p_ok} of {p_run} pass; commands: {count['implemented']} of {len(tops)} Redis 7.0 "
+            f"commands implemented, {count['partial']} partial, {count['missing']} missing "
+            f"({subs_impl} of {len(subs_all)} subcommands).")
+
+
+def readme_with_headline(readme, results):
+    """README text with the headline between its compat markers (unchanged without them)."""
+    start, end = "<!-- compat:start -->", "<!-- compat:end -->"
+    if start not in readme or end not in readme:
+        return readme
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    body = f"{headline(results)} Details per family, per Tcl unit and per command: [COMPATIBILITY.md](COMPATIBILITY.md)."
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
+def render(results):
+    cmds, state, detail = command_states()
+    _, fails, notrun = notes()
+    tcl = results.get("tcl") or {"units": {}}
+    parity = results.get("parity") or {"tests": {}}
+
+    tops = [n for n in cmds if "|" not in n]
+    units = tcl["units"]
+    p_tests = parity["tests"]
 
     L = []
     w = L.append
@@ -304,11 +342,7 @@ def render(results):
     w("     tools/redis-7.0-commands.json, tools/compat_notes.txt and tools/compat_results.json.")
     w("     Do not edit: change those and run the script (`--render` without rerunning the suites). -->")
     w("")
-    w(f"**Redis 7.0.15's own test suite: {t_pass:,} of {t_run:,} tests pass ({pct(t_pass, t_run)})** "
-      f"in {len(units)} units run against `cinder-server`; parity tests against real Redis: "
-      f"{p_ok} of {p_ok + p_fail} pass; commands: {count['implemented']} of {len(tops)} Redis 7.0 "
-      f"commands implemented, {count['partial']} partial, {count['missing']} missing "
-      f"({subs_impl} of {len(subs_all)} subcommands).")
+    w(headline(results))
     w("")
     w(f"- Tcl suite: `run-suite.sh` (compat profile: tests tagged `needs:debug`, `needs:repl`, "
       f"`needs:pfdebug` are left out; encodings and digests ignored), run {tcl.get('date', 'never')} "
@@ -356,8 +390,14 @@ def render(results):
         for u in sorted(failing):
             r = units[u]
             w(f"- **{u}** ({r['fail']} failed)")
+            seen = []
             for t in r["failed_tests"]:
-                w(f"  - {t}: {why_failed(u, t, fails)}")
+                if t not in seen:
+                    seen.append(t)
+            for t in seen:
+                runs = r["failed_tests"].count(t)
+                times = f" ({runs} runs)" if runs > 1 else ""
+                w(f"  - {t}{times}: {why_failed(u, t, fails)}")
             listed = len(r["failed_tests"])
             if r["fail"] > listed:
                 why = notrun.get(u) or why_failed(u, "", fails)
@@ -422,13 +462,16 @@ def main():
     ap.add_argument("--cinder-bin")
     a = ap.parse_args()
     results = load_results()
+    readme_path = os.path.join(ROOT, "README.md")
+    readme = open(readme_path).read()
     if a.check:
         want = render(results)
         have = open(OUT).read() if os.path.exists(OUT) else ""
-        if want != have:
-            print("COMPATIBILITY.md is stale: run python3 tools/compat_report.py --render "
-                  "(or without --render to rerun the suites)", file=sys.stderr)
+        if want != have or readme_with_headline(readme, results) != readme:
+            print("COMPATIBILITY.md or the README's headline is stale: run python3 "
+                  "tools/compat_report.py --render (or without --render to rerun the suites)", file=sys.stderr)
             sys.exit(1)
+        print("COMPATIBILITY.md and the README's headline are up to date")
         return
     if not a.render:
         cinder_bin = a.cinder_bin or build_release()
@@ -443,7 +486,9 @@ def main():
             f.write("\n")
     with open(OUT, "w") as f:
         f.write(render(results))
-    print(f"wrote {os.path.relpath(OUT, ROOT)}")
+    with open(readme_path, "w") as f:
+        f.write(readme_with_headline(readme, results))
+    print(f"wrote {os.path.relpath(OUT, ROOT)} and the README's headline")
 
 
 if __name__ == "__main__":
