@@ -238,10 +238,11 @@ def run_tcl(suite, cinder_bin, baseport):
 
 def run_parity(cinder_bin):
     env = dict(os.environ, CINDER_SERVER_BIN=cinder_bin)
+    # One stream: cargo's "Running" lines (stderr) must stay before their tests' lines.
     out = subprocess.run(["cargo", "test", "-p", "cinder-parity", "--no-fail-fast"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tests, file = {}, "?"
-    for line in (out.stdout + "\n" + out.stderr).splitlines():
+    for line in out.stdout.splitlines():
         m = re.match(r"\s*Running (?:tests/)?(\S+?)(?:\.rs)? \(", line)
         if m:
             file = os.path.basename(m.group(1))
@@ -250,7 +251,7 @@ def run_parity(cinder_bin):
         if m and file != "?":
             tests[f"{file}::{m.group(1)}"] = m.group(2)
     if not tests:
-        sys.exit("cargo test -p cinder-parity printed no results:\n" + (out.stdout + out.stderr)[-2000:])
+        sys.exit("cargo test -p cinder-parity printed no results:\n" + out.stdout[-2000:])
     return {"date": datetime.date.today().isoformat(), "git": git_rev(), "tests": tests}
 
 
