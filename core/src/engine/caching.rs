@@ -195,6 +195,35 @@ mod tests {
         assert_eq!(pushes(&mut t), (vec![], vec![]));
     }
 
+    /// Redis's "Unblocked BLMOVE gets notification after response": the served client's
+    /// invalidation of the key its BLMOVE pushed to follows its wake-up reply, in the
+    /// wake-up stream; the writer's own key is invalidated for the waiter before that.
+    #[test]
+    fn a_served_client_gets_its_own_invalidations_after_its_wakeup_reply() {
+        let mut t = TestEngine::new();
+        let writer = t.connect();
+        let me = t.client;
+        t.cmd_as(writer, &["RPUSH", "dst", "a"]);
+        t.cmd(&["HELLO", "3"]);
+        t.cmd(&["CLIENT", "TRACKING", "on"]);
+        t.cmd(&["LRANGE", "dst", "0", "-1"]);
+        t.cmd(&["LRANGE", "src", "0", "-1"]);
+        assert_eq!(
+            t.eng.execute(me, &[b"BLMOVE", b"src", b"dst", b"LEFT", b"LEFT", b"0"]),
+            crate::reply::Reply::Blocked
+        );
+        t.cmd_as(writer, &["RPUSH", "src", "foo"]);
+        // The writer's change of `src` reaches the waiter at once (not its own change).
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["src"]))], vec![]));
+        let wakeups: Vec<(ClientHandle, String)> = t
+            .eng
+            .take_wakeups()
+            .into_iter()
+            .map(|(h, r)| (h, String::from_utf8_lossy(&r.to_resp(3)).into_owned()))
+            .collect();
+        assert_eq!(wakeups, vec![(me, "$3\r\nfoo\r\n".to_string()), (me, inv(&["dst"]))]);
+    }
+
     #[test]
     fn noloop_optin_optout() {
         let mut t = TestEngine::new();
