@@ -126,7 +126,8 @@ def implemented():
 
 
 def notes():
-    partial, fails, notrun = {}, [], {}
+    """(partial commands, failing-test reasons, never-run reasons, notes by command)."""
+    partial, fails, notrun, other = {}, [], {}, {}
     with open(NOTES) as f:
         for line in f:
             line = line.rstrip("\n")
@@ -141,12 +142,15 @@ def notes():
                 if not m:
                     sys.exit(f"compat_notes.txt: bad fail line: {line}")
                 fails.append((m.group(1), m.group(2), m.group(3).strip()))
+            elif kind in ("note", "missing"):
+                cmd, why = rest.split(None, 1)
+                other[cmd.lower()] = why.strip()
             elif kind == "notrun":
                 unit, why = rest.split(None, 1)
                 notrun[unit] = why.strip()
             else:
                 sys.exit(f"compat_notes.txt: unknown line kind: {line}")
-    return partial, fails, notrun
+    return partial, fails, notrun, other
 
 
 def why_failed(unit, test, fails):
@@ -269,7 +273,7 @@ def command_states():
     subcommand or plain command is implemented when listed in tools/commands.txt."""
     cmds = redis_commands()
     impl = implemented()
-    partial, _, _ = notes()
+    partial, _, _, other = notes()
     state = {}
     for name, (_, _, subs) in cmds.items():
         if subs:
@@ -291,6 +295,8 @@ def command_states():
             detail[name] = "missing subcommands: " + ", ".join(missing)
         elif name in partial:
             detail[name] = partial[name]
+        elif name in other:
+            detail[name] = other[name]
     return cmds, state, detail
 
 
@@ -327,7 +333,7 @@ def readme_with_headline(readme, results):
 
 def render(results):
     cmds, state, detail = command_states()
-    _, fails, notrun = notes()
+    _, fails, notrun, _ = notes()
     tcl = results.get("tcl") or {"units": {}}
     parity = results.get("parity") or {"tests": {}}
 
@@ -436,7 +442,12 @@ def render(results):
         w("| command | state | notes |")
         w("|---|---|---|")
         for n in names:
-            w(f"| `{n.upper()}` | {state[n]} | {detail.get(n, '')} |")
+            note = detail.get(n, "")
+            if cmds[n][2] and state[n] == "missing":
+                subs = ", ".join(x.split("|", 1)[1].upper() for x in cmds[n][2])
+                w(f"| `{n.upper()}` | missing | {note}{'; ' if note else ''}subcommands {subs} |")
+                continue
+            w(f"| `{n.upper()}` | {state[n]} | {note} |")
             for s in cmds[n][2]:
                 if state[s] != "implemented" or s in detail:
                     w(f"| `{s.replace('|', ' ').upper()}` | {state[s]} | {detail.get(s, '')} |")
