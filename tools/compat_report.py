@@ -144,7 +144,7 @@ def notes():
                 fails.append((m.group(1), m.group(2), m.group(3).strip()))
             elif kind in ("note", "missing"):
                 cmd, why = rest.split(None, 1)
-                other[cmd.lower()] = why.strip()
+                other[cmd.lower()] = (kind, why.strip())
             elif kind == "notrun":
                 unit, why = rest.split(None, 1)
                 notrun[unit] = why.strip()
@@ -295,8 +295,9 @@ def command_states():
             detail[name] = "missing subcommands: " + ", ".join(missing)
         elif name in partial:
             detail[name] = partial[name]
-        elif name in other:
-            detail[name] = other[name]
+        elif name in other and (other[name][0] == "note" or state[name] == "missing"):
+            # A `missing` line stops showing once the command is implemented.
+            detail[name] = other[name][1]
     return cmds, state, detail
 
 
