@@ -4,7 +4,9 @@
 Started by bench/compare.sh (which builds the release binary). Starts both servers on
 free loopback ports, runs redis-benchmark against each one interleaved (redis, cinder,
 cinder, redis, ...) for N rounds and reports the median requests per second of every
-test, without and with pipelining; then loads the same 1,000,000 string keys into each
+test, without and with pipelining, and the CPU time each server used per request (from
+/proc/<pid>/task/*/schedstat: on a busy shared machine the throughput ratio mostly measures
+the scheduler, while the CPU ratio is what an idle machine's throughput would follow); then loads the same 1,000,000 string keys into each
 and reports used_memory and RSS per key. Prints Markdown. Needs only python3 and
 Debian's redis-server/redis-tools.
 """
@@ -139,6 +141,19 @@ class Server:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         return 0
+
+    def cpu_ns(self):
+        """CPU time the server's threads have used (user + system), in nanoseconds: the
+        sum of /proc/<pid>/task/*/schedstat's first field."""
+        total = 0
+        task_dir = f"/proc/{self.proc.pid}/task"
+        for tid in os.listdir(task_dir):
+            try:
+                with open(f"{task_dir}/{tid}/schedstat") as f:
+                    total += int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+        return total
 
     def peak_rss_bytes(self):
         """The process's peak resident size (VmHWM)."""
@@ -384,8 +399,9 @@ def main():
         sys.stdout.flush()
 
         if not a.no_throughput:
-            print("\n| command | pipeline | redis rps | cinder rps | cinder/redis |")
-            print("|---|---:|---:|---:|---:|")
+            print("\n| command | pipeline | redis rps | cinder rps | cinder/redis | redis CPU µs/req "
+                  "| cinder CPU µs/req | CPU redis/cinder |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|")
             for pl in pipelines:
                 samples = {"redis": [], "cinder": []}
                 for i in range(rounds):
@@ -395,15 +411,22 @@ def main():
                         # redis-benchmark stop) does not hide the others.
                         merged = {}
                         for t in tests:
+                            cpu0 = srv.cpu_ns()
                             got = run_benchmark(srv.port, [t], requests, a.clients, pl, a.keyspace)
+                            cpu = srv.cpu_ns() - cpu0
                             if "!failed" in got:
                                 continue
                             merged.update(got)
+                            rows = [n for n in got if not n.startswith("!")]
+                            if len(rows) == 1:
+                                # The server's CPU time per request: what its throughput
+                                # would be bound by on an idle machine.
+                                merged["~cpu " + rows[0]] = cpu / requests
                         samples[srv.name].append(merged)
                 names = []
                 for side in ("redis", "cinder"):
                     for smp in samples[side]:
-                        names += [n for n in smp if not n.startswith("!") and n not in names]
+                        names += [n for n in smp if n[0] not in "!~" and n not in names]
                 flag = {k: "!" if any("!errors" in s for s in v) else "" for k, v in samples.items()}
 
                 def rate(side, n):
@@ -413,11 +436,20 @@ def main():
                     med = statistics.median(got)
                     return med, fmt_int(med) + flag[side]
 
+                def cpu(side, n):
+                    got = [s["~cpu " + n] for s in samples[side] if "~cpu " + n in s]
+                    return statistics.median(got) if got and len(got) == len(samples[side]) else None
+
                 for n in names:
                     (r, rs), (c, cs) = rate("redis", n), rate("cinder", n)
                     ok = r and c is not None and not (flag["redis"] or flag["cinder"])
                     ratio = f"{c / r:.2f}" if ok else "n/a"
-                    print(f"| {n} | {pl} | {rs} | {cs} | {ratio} |")
+                    rc, cc = cpu("redis", n), cpu("cinder", n)
+                    if rc and cc:
+                        cpu_cells = f"{rc / 1000:.2f} | {cc / 1000:.2f} | {rc / cc:.2f}"
+                    else:
+                        cpu_cells = "— | — | —"
+                    print(f"| {n} | {pl} | {rs} | {cs} | {ratio} | {cpu_cells} |")
                     sys.stdout.flush()
 
         if not a.no_memory:

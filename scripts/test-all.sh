@@ -6,6 +6,7 @@
 # for libfuzzer-sys; for the npm package: node deps via `npm ci`, wasm-bindgen-cli at
 # Cargo.lock's version, Debian's chromium), checks formatting (rustfmt) and that core/src has no
 # import cycle through the engine other than engine <-> cmd <-> client (tools/import_graph.py),
+# that COMPATIBILITY.md is not stale against the command table (tools/compat_report.py --check),
 # builds the workspace,
 # lints it (clippy with warnings denied: every package and target, the wasm crate for wasm32,
 # the fuzz crate), runs every test (`cargo test --workspace`, parity tests against real Redis
@@ -186,6 +187,8 @@ step "install node deps" install_node_deps
 step "install wasm-bindgen" install_wasm_bindgen
 step "install chromium" install_chromium
 step "command table up to date" python3 tools/gen_command_table.py --check
+# COMPATIBILITY.md against the command table and the stored suite results (no suite run).
+step "COMPATIBILITY.md up to date" python3 tools/compat_report.py --check
 step "format" check_format
 step "module graph" python3 tools/import_graph.py --check
 step "build" cargo build --workspace --all-targets

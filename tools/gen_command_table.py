@@ -10,7 +10,7 @@
 
 It also rewrites the implemented-commands table in README.md (between the
 <!-- commands:start --> and <!-- commands:end --> markers), so the README never lists
-commands by hand.
+commands by hand, and re-renders COMPATIBILITY.md (tools/compat_report.py --render).
 
 Run: python3 tools/gen_command_table.py           (rewrites both files)
      python3 tools/gen_command_table.py --check   (exit 1 if either file is stale)
@@ -18,6 +18,7 @@ Run: python3 tools/gen_command_table.py           (rewrites both files)
 import json
 import os
 import re
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -218,6 +219,8 @@ def main():
         with open(p, "w") as f:
             f.write(t)
     print("wrote %s and README.md: %d commands" % (path, len(tops)))
+    # COMPATIBILITY.md's command states follow the table (its suite results are kept).
+    subprocess.run([sys.executable, os.path.join(HERE, "compat_report.py"), "--render"], check=True)
 
 
 def read_commands(path):

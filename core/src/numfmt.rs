@@ -92,10 +92,35 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
 /// [`parse_f64`] plus whether C's `errno` is left as `ERANGE` (`string2d` clears it, then
 /// `strtod` may set it, also for an accepted subnormal). See `EngineState::errno_erange`.
 pub fn string2d(s: &[u8]) -> (Option<f64>, bool) {
+    if let Some(v) = small_integer(s) {
+        return (Some(v), false);
+    }
     let p = crate::util::strtod::strtod(s);
     let range_fail = p.erange && (p.value.is_infinite() || p.value == 0.0);
     let ok = !s.is_empty() && !is_c_space(s[0]) && p.end == s.len() && !range_fail && !p.value.is_nan();
     (ok.then_some(p.value), p.erange)
+}
+
+/// The fast path of [`string2d`]: an optional `-` and 1 to 15 decimal digits is an integer
+/// below 2^53, so `strtod` converts it exactly and never sets `ERANGE` (`-0` stays `-0`).
+#[inline]
+fn small_integer(s: &[u8]) -> Option<f64> {
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    let v = n as f64;
+    Some(if neg { -v } else { v })
 }
 
 /// C's `isspace` in the C locale.
@@ -151,6 +176,22 @@ mod tests {
         for bad in [&b"9223372036854775808"[..], b"-0", b"01", b"+1", b" 1", b"1 ", b"", b"-", b"1a"] {
             assert_eq!(parse_i64(bad), None, "{:?}", bad);
         }
+    }
+
+    #[test]
+    fn small_integers_take_the_fast_path_with_strtods_result() {
+        for s in [&b"0"[..], b"-0", b"7", b"007", b"-123", b"999999999999999", b"-999999999999999"] {
+            let slow = crate::util::strtod::strtod(s);
+            let (fast, erange) = string2d(s);
+            assert_eq!(fast.map(f64::to_bits), Some(slow.value.to_bits()), "{:?}", s);
+            assert!(!erange && !slow.erange);
+        }
+        assert_eq!(string2d(b"-0").0.map(f64::to_bits), Some((-0.0f64).to_bits()));
+        assert_eq!(small_integer(b"9999999999999999"), None);
+        for bad in [&b""[..], b"-", b"+1", b" 1", b"1 ", b"1.5", b"--1"] {
+            assert_eq!(small_integer(bad), None, "{:?}", bad);
+        }
+        assert_eq!(string2d(b"+1").0, Some(1.0));
     }
 
     #[test]

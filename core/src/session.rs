@@ -28,6 +28,12 @@ pub trait Hooks {
     /// The reply of blocked client `to`, whose wait ended (served, timed out, unblocked;
     /// `Reply::NoReply` when nothing is to be sent). The client may run its input again.
     fn wakeup(&mut self, engine: &Engine, to: ClientHandle, reply: Reply);
+    /// A push that follows a wake-up reply in the wake-up stream (the invalidation of a
+    /// key the served client changed itself, which Redis sends after that reply). Write
+    /// it after the wake-ups passed before it; it ends no wait.
+    fn wakeup_push(&mut self, engine: &Engine, to: ClientHandle, push: Reply) {
+        self.push(engine, to, push);
+    }
     /// Close client `h`'s connection, which is not the running one (CLIENT KILL).
     fn close(&mut self, engine: &mut Engine, h: ClientHandle);
     /// Pause for `us` microseconds (DEBUG SLEEP), setting the engine's time afterwards.
@@ -261,7 +267,11 @@ fn deliver_pending<H: Hooks>(engine: &mut Engine, hooks: &mut H) {
     }
     if engine.has_wakeups() {
         for (to, reply) in engine.take_wakeups() {
-            hooks.wakeup(engine, to, reply);
+            if let Reply::Push(_) = reply {
+                hooks.wakeup_push(engine, to, reply);
+            } else {
+                hooks.wakeup(engine, to, reply);
+            }
         }
     }
 }

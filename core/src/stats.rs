@@ -67,6 +67,9 @@ pub struct Stats {
     pub keyspace_hits: u64,
     /// Failed key lookups by read commands.
     pub keyspace_misses: u64,
+    /// Values Redis would have freed in its background thread (INFO `lazyfreed_objects`:
+    /// see `types::effort`).
+    pub lazyfreed_objects: u64,
     /// Keys evicted for maxmemory.
     pub evicted_keys: u64,
     /// Error replies sent.

@@ -88,8 +88,9 @@ pub struct Tracking {
     bcast_dirty: bool,
     /// Invalidations waiting for [`deliver`]: (tracking client id, message, position in
     /// the push outbox when it was made: Redis sends it at once, before later pushes,
-    /// whether it was made before the current command ran: see [`Invalidation::early`]).
-    pending: Vec<(u64, Msg, usize, bool)>,
+    /// whether it was made before the current command ran: see [`Invalidation::early`],
+    /// and the client running a command then: [`Invalidation::by`]).
+    pending: Vec<(u64, Msg, usize, bool, u64)>,
     /// Id of the client running a command (0 outside commands; set while `engaged`).
     pub current: u64,
     /// Whether anything is tracked: a tracking client, remembered keys, prefixes or
@@ -267,7 +268,7 @@ impl Tracking {
             self.items -= ids.len() as u64;
             let k = SBytes::new(key);
             for id in ids {
-                self.pending.push((id, Msg::Key(k.clone()), at, false));
+                self.pending.push((id, Msg::Key(k.clone()), at, false, self.current));
             }
         }
     }
@@ -276,10 +277,25 @@ impl Tracking {
     /// client (at position `at` of the push outbox), and the table is emptied.
     pub fn flush(&mut self, at: usize) {
         for &id in self.tracking_ids.keys() {
-            self.pending.push((id, Msg::Null, at, false));
+            self.pending.push((id, Msg::Null, at, false, self.current));
         }
         self.table.clear();
         self.items = 0;
+    }
+
+    /// How many invalidations are queued (a mark for [`Tracking::make_early`]).
+    #[inline]
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Marks the invalidations queued since `from` (a [`Tracking::pending_len`]) as made
+    /// before the current command ran (keys evicted in Redis's `processCommand`): they go
+    /// out at once, also to the command's own client, before its reply.
+    pub fn make_early(&mut self, from: usize) {
+        for p in self.pending.iter_mut().skip(from) {
+            p.3 = true;
+        }
     }
 
     /// Redis's `trackingLimitUsedSlots`: forgets keys (invalidating them, at position `at`
@@ -297,9 +313,7 @@ impl Tracking {
             let Some(k) = self.table.keys().next().cloned() else { break };
             self.invalidate_key(k.as_slice(), false, at);
         }
-        for p in &mut self.pending[from..] {
-            p.3 = true;
-        }
+        self.make_early(from);
     }
 }
 
@@ -338,6 +352,10 @@ pub struct Invalidation {
     /// Made before the current command ran (the table limit in Redis's `processCommand`):
     /// sent at once even to the command's own client, not after its reply.
     pub early: bool,
+    /// Id of the client whose command (or served wait) made it (0: none). Redis defers
+    /// an invalidation of the running client's own keys until after its reply
+    /// (`tracking_pending_keys`); a client served after blocking is the running one.
+    pub by: u64,
 }
 
 impl Tracking {
@@ -363,7 +381,7 @@ impl Tracking {
                     let ks: Vec<SBytes> =
                         keys.iter().filter(|(_, by)| !(skip_own && *by == id)).map(|(k, _)| k.clone()).collect();
                     if !ks.is_empty() {
-                        msgs.push((id, Msg::Keys(ks), usize::MAX, false));
+                        msgs.push((id, Msg::Keys(ks), usize::MAX, false, 0));
                     }
                 }
             }
@@ -371,7 +389,9 @@ impl Tracking {
         self.current = 0;
         self.update_engaged();
         msgs.into_iter()
-            .filter_map(|(id, msg, at, early)| self.handle_of(id).map(|to| Invalidation { id, to, msg, at, early }))
+            .filter_map(|(id, msg, at, early, by)| {
+                self.handle_of(id).map(|to| Invalidation { id, to, msg, at, early, by })
+            })
             .collect()
     }
 }
@@ -400,7 +420,10 @@ mod tests {
         t.invalidate_key(b"k", true, 3);
         t.invalidate_key(b"k", true, 4);
         let got = t.collect(|_| false);
-        assert_eq!(got, vec![Invalidation { id: 7, to: h(1), msg: Msg::Key(SBytes::new(b"k")), at: 3, early: false }]);
+        assert_eq!(
+            got,
+            vec![Invalidation { id: 7, to: h(1), msg: Msg::Key(SBytes::new(b"k")), at: 3, early: false, by: 7 }]
+        );
         assert_eq!(t.total_keys(), 0);
     }
 
@@ -428,9 +451,10 @@ mod tests {
                     to: h(2),
                     msg: keys(&["other", "user:a", "user:b"]),
                     at: usize::MAX,
-                    early: false
+                    early: false,
+                    by: 0
                 },
-                Invalidation { id: 1, to: h(1), msg: keys(&["user:a", "user:b"]), at: usize::MAX, early: false },
+                Invalidation { id: 1, to: h(1), msg: keys(&["user:a", "user:b"]), at: usize::MAX, early: false, by: 0 },
             ]
         );
         assert!(t.collect(|_| false).is_empty());
@@ -462,7 +486,10 @@ mod tests {
         assert!(got[0].early && got[0].at == 4);
         assert_eq!(t.total_keys(), 2);
         t.flush(5);
-        assert_eq!(t.collect(|_| false), vec![Invalidation { id: 1, to: h(1), msg: Msg::Null, at: 5, early: false }]);
+        assert_eq!(
+            t.collect(|_| false),
+            vec![Invalidation { id: 1, to: h(1), msg: Msg::Null, at: 5, early: false, by: 0 }]
+        );
         assert_eq!(t.total_keys(), 0);
     }
 }

@@ -97,6 +97,11 @@ impl Hooks for Effects {
         self.wakeups.push((to, reply));
     }
 
+    fn wakeup_push(&mut self, _: &Engine, to: ClientHandle, push: Reply) {
+        // Kept in the wake-up list, so it follows the reply it comes after.
+        self.wakeups.push((to, push));
+    }
+
     fn close(&mut self, _: &mut Engine, h: ClientHandle) {
         self.kill.push(h);
     }
@@ -371,7 +376,14 @@ impl Server {
                 break;
             }
             for (h, reply) in std::mem::take(&mut self.effects.wakeups) {
-                if self.queue_reply(h, &reply).is_none() {
+                let Some(idx) = self.queue_reply(h, &reply) else {
+                    continue;
+                };
+                if let Reply::Push(_) = reply {
+                    // A push after a wake-up reply (`Hooks::wakeup_push`) ends no wait.
+                    if !touched.contains(&idx) {
+                        touched.push(idx);
+                    }
                     continue;
                 }
                 self.resume(h);

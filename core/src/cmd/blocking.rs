@@ -248,6 +248,9 @@ fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &S
             clients.put_back(h, client);
             continue;
         }
+        // Redis's `server.current_client = receiver` while serving: invalidations of
+        // the served client's own keys wait for its reply.
+        let outer = std::mem::replace(&mut st.tracking.current, if st.tracking.engaged { client.id } else { 0 });
         let (reply, serve_us) = {
             let mut ctx = Ctx { st: &mut *st, client: &mut client, clients: &mut *clients, cmd: wait.spec };
             ctx.st.events.wrote = false;
@@ -262,6 +265,7 @@ fn serve_key(st: &mut EngineState, clients: &mut ClientTable, db: usize, key: &S
             ctx.st.propagation.end_unit();
             (reply, serve_us)
         };
+        st.tracking.current = outer;
         let mut wait = wait;
         wait.exec_us += serve_us;
         client.wait = Some(wait);

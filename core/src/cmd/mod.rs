@@ -336,7 +336,10 @@ fn out_of_memory(st: &mut EngineState, client: &Client, spec: &CommandSpec, argv
     if st.config.maxmemory == 0 || st.scripting.running.is_some() {
         return None;
     }
+    let from = st.tracking.pending_len();
     let failed = st.perform_evictions() == crate::db::evict::EvictResult::Fail;
+    // Evicted before the command runs: their invalidations precede its reply.
+    st.tracking.make_early(from);
     st.scripting.pre_command_oom = failed;
     (failed && (transactions::rejected_on_oom(client, spec) || script_denyoom(st, spec, argv)))
         .then(|| CmdError::Oom.into())

@@ -78,17 +78,22 @@ pub fn deliver(st: &mut EngineState, clients: &mut ClientTable, current: Option<
     let cur_id = current.and_then(|h| clients.get(h)).map_or(0, |c| c.id);
     // Each push inserted into the outbox moves the later positions by one.
     let mut shift = 0;
-    for Invalidation { id, to: h, msg, at, early } in msgs {
+    for Invalidation { id, to: h, msg, at, early, by } in msgs {
         let Some(t) = clients.get(h).and_then(|c| c.tracking.as_deref()) else { continue };
         if let Msg::Key(_) = msg {
-            if t.bcast || (t.noloop && id == cur_id) {
+            if t.bcast || (t.noloop && (id == cur_id || id == by)) {
                 continue;
             }
         }
-        // Redis's `tracking_pending_keys`: only while the client's own command runs.
-        let late = id == cur_id && !early;
+        // Redis's `tracking_pending_keys`: only while the client's own command runs. A
+        // client served after blocking (BLMOVE) ran its command during this one: its own
+        // invalidations follow its wake-up reply, in the one ordered wake-up stream.
+        let served = by != 0 && id == by && id != cur_id && !early;
+        let late = (id == cur_id && !early) || served;
         if let Some((to, push, late)) = message(clients, h, msg, late) {
-            if late {
+            if late && served {
+                st.blocking.push_wakeup(to, push);
+            } else if late {
                 st.pubsub.push_late(to, push);
             } else {
                 st.pubsub.insert_push(at.saturating_add(shift), to, push);
@@ -188,6 +193,35 @@ mod tests {
         t.cmd(&["SET", "c", "1"]);
         t.cmd_as(other, &["SET", "c", "2"]);
         assert_eq!(pushes(&mut t), (vec![], vec![]));
+    }
+
+    /// Redis's "Unblocked BLMOVE gets notification after response": the served client's
+    /// invalidation of the key its BLMOVE pushed to follows its wake-up reply, in the
+    /// wake-up stream; the writer's own key is invalidated for the waiter before that.
+    #[test]
+    fn a_served_client_gets_its_own_invalidations_after_its_wakeup_reply() {
+        let mut t = TestEngine::new();
+        let writer = t.connect();
+        let me = t.client;
+        t.cmd_as(writer, &["RPUSH", "dst", "a"]);
+        t.cmd(&["HELLO", "3"]);
+        t.cmd(&["CLIENT", "TRACKING", "on"]);
+        t.cmd(&["LRANGE", "dst", "0", "-1"]);
+        t.cmd(&["LRANGE", "src", "0", "-1"]);
+        assert_eq!(
+            t.eng.execute(me, &[b"BLMOVE", b"src", b"dst", b"LEFT", b"LEFT", b"0"]),
+            crate::reply::Reply::Blocked
+        );
+        t.cmd_as(writer, &["RPUSH", "src", "foo"]);
+        // The writer's change of `src` reaches the waiter at once (not its own change).
+        assert_eq!(pushes(&mut t), (vec![(me, inv(&["src"]))], vec![]));
+        let wakeups: Vec<(ClientHandle, String)> = t
+            .eng
+            .take_wakeups()
+            .into_iter()
+            .map(|(h, r)| (h, String::from_utf8_lossy(&r.to_resp(3)).into_owned()))
+            .collect();
+        assert_eq!(wakeups, vec![(me, "$3\r\nfoo\r\n".to_string()), (me, inv(&["dst"]))]);
     }
 
     #[test]

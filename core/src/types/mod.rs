@@ -1,6 +1,7 @@
 //! Pure data structures for values. They know nothing of RESP, argv or the keyspace.
 
 pub mod arena;
+pub mod effort;
 pub mod hash;
 pub mod hll;
 pub mod intset;

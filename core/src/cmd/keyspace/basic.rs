@@ -9,11 +9,14 @@ use crate::util::glob::glob_match;
 
 /// Removes each listed key that exists; counts the removed ones (a key named twice
 /// counts once, as it is gone the second time).
-fn delete_keys(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+fn delete_keys(ctx: &mut Ctx, args: &mut Args, lazy: bool) -> CmdResult {
     let now = ctx.now_ms();
     let mut n = 0;
     for key in args.take_rest() {
-        if ctx.db().remove(key, now).is_some() {
+        if let Some(entry) = ctx.db().remove(key, now) {
+            if lazy && crate::types::effort::freed_lazily(&entry.value) {
+                ctx.st.stats.lazyfreed_objects += 1;
+            }
             ctx.key_event(notify::GENERIC, "del", key);
             n += 1;
         }
@@ -23,12 +26,14 @@ fn delete_keys(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `DEL key [key ...]`: the number of keys removed.
 pub fn del(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    delete_keys(ctx, args)
+    let lazy = ctx.st.config.lazyfree_lazy_user_del;
+    delete_keys(ctx, args, lazy)
 }
 
-/// `UNLINK key [key ...]`: DEL (memory is freed at once; there is no background thread).
+/// `UNLINK key [key ...]`: DEL. Memory is freed at once (there is no background thread);
+/// what Redis would free lazily counts in `lazyfreed_objects`.
 pub fn unlink(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    delete_keys(ctx, args)
+    delete_keys(ctx, args, true)
 }
 
 /// `EXISTS key [key ...]`: how many of the arguments exist (duplicates count each time).

@@ -8,7 +8,7 @@ pub mod migrate;
 mod object;
 mod rename;
 mod scan;
-mod sort;
+pub mod sort;
 
 pub use basic::{del, exists, keys, r#type, randomkey, touch, unlink};
 pub use dump::{dump, restore};
@@ -24,9 +24,20 @@ use super::Ctx;
 use crate::error::CmdError;
 use crate::numfmt::parse_i64;
 
-/// Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: lazy expiry and hit/miss counting,
-/// but the key's access time is left alone (TYPE, EXISTS, TTL, OBJECT).
+/// Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: lazy expiry, hit/miss counting and
+/// the `keymiss` event, but the key's access time is left alone (TYPE, EXISTS, TTL,
+/// SCAN's TYPE filter).
 fn lookup_notouch(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
+    let found = lookup_notouch_nonotify(ctx, key);
+    if found.is_none() && ctx.st.config.notify_keyspace_events & crate::config::notify::KEY_MISS != 0 {
+        ctx.notify(crate::config::notify::KEY_MISS, "keymiss", key);
+    }
+    found
+}
+
+/// `lookupKeyReadWithFlags(LOOKUP_NOTOUCH|LOOKUP_NONOTIFY)` (OBJECT's lookup): as
+/// [`lookup_notouch`] without the `keymiss` event.
+fn lookup_notouch_nonotify(ctx: &mut Ctx, key: &[u8]) -> Option<u32> {
     let now = ctx.now_ms();
     let found = ctx.db().lookup(key, now);
     match found {

@@ -1,6 +1,6 @@
 //! OBJECT ENCODING | FREQ | IDLETIME | REFCOUNT | HELP.
 
-use super::lookup_notouch;
+use super::lookup_notouch_nonotify;
 use crate::cmd::{Args, Ctx};
 use crate::config::EvictionPolicy;
 use crate::db::access;
@@ -16,7 +16,7 @@ const SHARED_INTEGERS: i64 = 10_000;
 /// Looks up the key argument without touching it; `Err(nil)` when missing (OBJECT
 /// replies nil for a missing key before any policy check).
 fn lookup(ctx: &mut Ctx, args: &mut Args) -> Result<u32, Reply> {
-    lookup_notouch(ctx, args.take()).ok_or(Reply::Nil)
+    lookup_notouch_nonotify(ctx, args.take()).ok_or(Reply::Nil)
 }
 
 /// `OBJECT ENCODING key`: the value's internal representation name.

@@ -190,6 +190,32 @@ fn compare(a: &Item, b: &Item, o: &Options, by_pattern: bool) -> Ordering {
     }
 }
 
+/// The key arguments of a SORT (`ro` false, Redis's `sortGetKeys`) or SORT_RO
+/// (`sortROGetKeys`) command line, for COMMAND GETKEYS: the sorted key, and for SORT the
+/// destination of the last `STORE` (LIMIT's two values, GET's and BY's one are skipped;
+/// any other word is taken as an option without a value).
+pub fn key_positions(argv: &[&[u8]], ro: bool) -> Vec<usize> {
+    let mut keys = vec![1];
+    if ro {
+        return keys;
+    }
+    let mut store = None;
+    let mut i = 2;
+    while i < argv.len() {
+        let a = argv[i];
+        if a.eq_ignore_ascii_case(b"limit") {
+            i += 2;
+        } else if a.eq_ignore_ascii_case(b"get") || a.eq_ignore_ascii_case(b"by") {
+            i += 1;
+        } else if a.eq_ignore_ascii_case(b"store") && i + 1 < argv.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    keys.extend(store);
+    keys
+}
+
 /// `SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]
 /// [STORE destination]`.
 pub fn sort(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
@@ -354,6 +380,15 @@ fn sort_generic(ctx: &mut Ctx, args: &mut Args, readonly: bool) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn getkeys_finds_the_last_store() {
+        let argv = |line: &'static str| line.split(' ').map(str::as_bytes).collect::<Vec<_>>();
+        assert_eq!(super::key_positions(&argv("sort abc store def"), false), vec![1, 3]);
+        assert_eq!(super::key_positions(&argv("sort abc store invalid store stillbad store def"), false), vec![1, 7]);
+        assert_eq!(super::key_positions(&argv("sort abc by store get store limit store 1 store"), false), vec![1]);
+        assert_eq!(super::key_positions(&argv("sort_ro abc store x"), true), vec![1]);
+    }
+
     use crate::testkit::TestEngine;
 
     fn run(t: &mut TestEngine, cases: &[(&[&str], &str)]) {

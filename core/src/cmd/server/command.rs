@@ -260,6 +260,9 @@ pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     // MIGRATE's KEYS spec is incomplete: Redis falls back to its getkeys function.
     let positions = if c.name == "migrate" {
         Some(crate::cmd::keyspace::migrate::key_positions(argv))
+    } else if c.name == "sort" || c.name == "sort_ro" {
+        // SORT's BY/GET patterns are an `unknown` key spec: Redis's sortGetKeys decides.
+        Some(crate::cmd::keyspace::sort::key_positions(argv, c.name == "sort_ro"))
     } else {
         key_positions(c, argv)
     };

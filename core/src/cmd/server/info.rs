@@ -255,7 +255,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         out.push_str("mem_not_counted_for_evict:0\r\n");
         field(&mut out, "mem_allocator", &(if st.host.multiplexing_api == "wasm" { "wasm" } else { "libc" }));
         out.push_str("lazyfree_pending_objects:0\r\n");
-        out.push_str("lazyfreed_objects:0\r\n");
+        field(&mut out, "lazyfreed_objects", &st.stats.lazyfreed_objects);
     }
     if sel.has("persistence") {
         section(&mut out, "Persistence");

@@ -48,18 +48,31 @@ pub fn dbsize(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     Ok(Reply::Int(ctx.db().keys.len() as i64))
 }
 
-/// Checks FLUSHDB/FLUSHALL's optional `ASYNC|SYNC` (both free memory at once here).
-fn flush_flags(args: &mut Args) -> Result<(), CmdError> {
-    let _ = args.eat("sync") || args.eat("async");
-    args.finish()
+/// FLUSHDB/FLUSHALL's optional `ASYNC|SYNC` (Redis's `getFlushCommandFlags`): whether
+/// Redis would empty the databases in the background (without an argument:
+/// `lazyfree-lazy-user-flush`). Both free memory at once here; an asynchronous flush
+/// counts its keys in `lazyfreed_objects` as Redis's `lazyfreeFreeDatabase` does.
+fn flush_flags(ctx: &Ctx, args: &mut Args) -> Result<bool, CmdError> {
+    let lazy = if args.eat("sync") {
+        false
+    } else if args.eat("async") {
+        true
+    } else {
+        ctx.st.config.lazyfree_lazy_user_flush
+    };
+    args.finish()?;
+    Ok(lazy)
 }
 
 /// `FLUSHDB [ASYNC|SYNC]`.
 pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    flush_flags(args)?;
+    let lazy = flush_flags(ctx, args)?;
     ctx.st.signal_flushed_db(Some(ctx.client.db));
     // Redis counts every key deleted.
     let removed = ctx.db().keys.len() as u64;
+    if lazy {
+        ctx.st.stats.lazyfreed_objects += removed;
+    }
     ctx.changes(removed);
     ctx.db().clear();
     Ok(Reply::ok())
@@ -67,12 +80,15 @@ pub fn flushdb(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 /// `FLUSHALL [ASYNC|SYNC]`.
 pub fn flushall(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    flush_flags(args)?;
+    let lazy = flush_flags(ctx, args)?;
     ctx.st.signal_flushed_db(None);
     let mut removed = 0;
     for db in ctx.st.dbs.iter_mut() {
         removed += db.keys.len() as u64;
         db.clear();
+    }
+    if lazy {
+        ctx.st.stats.lazyfreed_objects += removed;
     }
     // Redis's `flushAllDataAndResetRDB`: every key counts as a change; the host kills a
     // running BGSAVE and saves the empty data set when save points are set.

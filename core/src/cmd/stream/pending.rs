@@ -247,6 +247,10 @@ pub fn xclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     Ok(Reply::Array(out))
 }
 
+/// The largest transient allocation that can succeed: 2^47 bytes, the user address space
+/// of x86-64 and AArch64 with 4-level page tables (Redis's `ztrymalloc` of more fails).
+const TRANSIENT_ALLOC_LIMIT: u64 = 1 << 47;
+
 /// `XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]`:
 /// `[next-cursor, claimed, deleted-ids]`.
 pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
@@ -270,6 +274,12 @@ pub fn xautoclaim(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     let slot = group_slot(ctx, key, group)?;
+    // Redis allocates `count` stream IDs for the deleted entries up front and answers this
+    // when the allocation fails (Cinder does not allocate them; the user address space
+    // bounds what any allocator can give).
+    if count as u64 * 16 > TRANSIENT_ALLOC_LIMIT {
+        return Err(CmdError::other("ERR Insufficient memory, failed allocating transient memory, COUNT too high."));
+    }
     let now = ctx.now_ms() as i64;
     let propagating = ctx.st.propagation.is_enabled();
     let s = stream(ctx, slot);

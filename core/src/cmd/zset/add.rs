@@ -48,10 +48,19 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
     if flags.incr && pairs.len() > 2 {
         return Err(CmdError::other("ERR INCR option supports a single increment-element pair"));
     }
-    let mut scores = Vec::with_capacity(pairs.len() / 2);
-    for pair in pairs.chunks_exact(2) {
-        scores.push(parse_double(ctx, pair[0]).ok_or(CmdError::NotFloat)?);
+    // Scores of the usual one to four pairs stay on the stack.
+    let n = pairs.len() / 2;
+    let (mut inline, mut heap) = ([0.0f64; 4], Vec::new());
+    let scores: &mut [f64] = if n <= inline.len() {
+        &mut inline[..n]
+    } else {
+        heap.resize(n, 0.0);
+        &mut heap
+    };
+    for (pair, score) in pairs.chunks_exact(2).zip(scores.iter_mut()) {
+        *score = parse_double(ctx, pair[0]).ok_or(CmdError::NotFloat)?;
     }
+    let scores: &[f64] = scores;
 
     let slot = match write_slot(ctx, key)? {
         Some(slot) => slot,
@@ -62,12 +71,19 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
             ctx.db().keys.insert_new(crate::bytes::SBytes::new(key), Value::ZSet(Box::new(value)), access)
         }
     };
+    if !flags.incr && unchanged(ctx, slot, pairs, scores) {
+        // Every member is there with that score: nothing changes whatever the flags (a
+        // shared borrow, so the entry is not marked for re-measuring).
+        sync_errno(ctx, slot);
+        ctx.changes(0);
+        return Ok(add_reply(false, ch, 0, 0, None));
+    }
     let lim = limits(ctx);
     let z = zset(ctx, slot);
     let (mut added, mut updated) = (0i64, 0i64);
     let mut last = None;
     let mut nan = false;
-    for (pair, &score) in pairs.chunks_exact(2).zip(&scores) {
+    for (pair, &score) in pairs.chunks_exact(2).zip(scores) {
         match z.add(pair[1], score, flags, lim) {
             Ok(Added::New(s)) => {
                 added += 1;
@@ -95,6 +111,15 @@ fn zadd_generic(ctx: &mut Ctx, args: &mut Args, incr: bool) -> CmdResult {
         return Err(nan_error());
     }
     Ok(add_reply(flags.incr, ch, added, updated, last))
+}
+
+/// Whether every `(score, member)` pair is already in the sorted set in `slot` with that
+/// very score (`ZSet::score` reads as `zsetScore` does, recording a listpack's `errno`).
+fn unchanged(ctx: &mut Ctx, slot: u32, pairs: &[&[u8]], scores: &[f64]) -> bool {
+    let Value::ZSet(z) = &ctx.db().keys.entry(slot).value else {
+        return false;
+    };
+    pairs.chunks_exact(2).zip(scores).all(|(pair, &score)| z.score(pair[1]).is_some_and(|cur| cur == score))
 }
 
 /// ZADD's reply: the new score (nil when nothing was done) with INCR, else the count

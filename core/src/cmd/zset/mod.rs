@@ -54,7 +54,12 @@ pub(crate) fn zset<'a>(ctx: &'a mut Ctx, slot: u32) -> &'a mut ZSet {
 /// Moves the `strtod` range error recorded by the sorted set in `slot` into the
 /// engine's emulated `errno` (see `EngineState::errno_erange`).
 fn sync_errno(ctx: &mut Ctx, slot: u32) {
-    let erange = zset(ctx, slot).take_erange();
+    // A shared borrow: the recorded flag is a `Cell`, and `entry_mut` would mark the
+    // entry for re-measuring although nothing changed.
+    let erange = match &ctx.db().keys.entry(slot).value {
+        Value::ZSet(z) => z.take_erange(),
+        _ => false,
+    };
     ctx.st.errno_erange |= erange;
 }
 

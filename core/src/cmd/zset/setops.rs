@@ -153,7 +153,8 @@ fn zsetop(ctx: &mut Ctx, args: &mut Args, op: Op, dst: Option<&[u8]>, cardinalit
     let setnum = setnum as usize;
     let mut srcs = Vec::with_capacity(setnum);
     for key in args.take_n(setnum) {
-        let slot = if dst.is_some() { ctx.lookup_write(key) } else { ctx.lookup_read(key) };
+        // Redis 7.0 reads every source with `lookupKeyRead`, STORE variants included.
+        let slot = ctx.lookup_read(key);
         if let Some(s) = slot {
             if !accepts(&ctx.db().keys.entry(s).value) {
                 return Err(CmdError::WrongType);
