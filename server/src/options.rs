@@ -23,6 +23,8 @@ pub struct Options {
     pub logfile: String,
     /// Directives that Redis knows but Cinder ignores, for a startup warning.
     pub ignored: Vec<String>,
+    /// `user <name> [rule ...]` directives, each `[name, rules...]`, loaded after start.
+    pub users: Vec<Vec<Vec<u8>>>,
 }
 
 /// What the command line asks for.
@@ -40,9 +42,6 @@ pub enum Cli {
 /// and ignores (persistence, replication, cluster, TLS, ...), so existing redis.conf files
 /// load. Parameters the table knows are set there instead.
 const IGNORED_DIRECTIVES: &[&str] = &[
-    "acl-pubsub-default",
-    "aclfile",
-    "acllog-max-len",
     "active-defrag-cycle-max",
     "active-defrag-cycle-min",
     "active-defrag-ignore-bytes",
@@ -153,7 +152,6 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "tls-session-caching",
     "unixsocketperm",
     "rename-command",
-    "user",
     "loadmodule",
 ];
 
@@ -233,6 +231,7 @@ pub fn parse_cli(args: &[String]) -> Result<Cli, Fatal> {
         pidfile: String::new(),
         logfile: String::new(),
         ignored: Vec::new(),
+        users: Vec::new(),
     };
     load_config_text(&text, &mut opts, 0)?;
     Ok(Cli::Run(Box::new(opts)))
@@ -321,6 +320,16 @@ fn apply_directive(name: &str, values: &[Vec<u8>], opts: &mut Options, depth: us
     // Directives the server acts on itself (also stored in the engine's table when it has
     // them, so CONFIG GET shows them).
     match name {
+        "user" if !values.is_empty() => {
+            // Redis's `ACLAppendUserForLoading`: checked now, loaded after start.
+            let acl = cinder_core::acl::Acl::new(cinder_core::cmd::acl_perm::catalog());
+            if let Err((i, why)) = acl.validate_directive(values, &opts.users) {
+                let arg = if i == 0 { b"user".as_slice() } else { values.get(i - 1).map_or(&b""[..], |v| v) };
+                return Err(format!("Error in user declaration '{}': {}", String::from_utf8_lossy(arg), why));
+            }
+            opts.users.push(values.to_vec());
+            return Ok(());
+        }
         "daemonize" | "logfile" | "pidfile" => {
             let v = one()?;
             match name {

@@ -142,6 +142,8 @@ pub struct EngineState {
     /// The host's MIGRATE connections (`None` in hosts without sockets; see
     /// [`crate::cmd::keyspace::migrate`]).
     pub migrate_link: Option<Box<dyn crate::cmd::keyspace::migrate::MigrateLink>>,
+    /// Users, permissions and the ACL log (see [`crate::acl`]).
+    pub acl: crate::acl::Acl,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -264,7 +266,7 @@ pub(crate) fn connect_client(
     let id = st.next_client_id;
     st.next_client_id += 1;
     st.stats.connections_received += 1;
-    let auth = st.config.requirepass.is_none();
+    let auth = !st.acl.auth_required();
     Ok(clients.add(Client::new(id, conn, st.now_ms(), auth)))
 }
 
@@ -290,6 +292,9 @@ impl Engine {
             .collect();
         let blocking = Blocking::new(dbs.len());
         let watches = Watches::new(dbs.len());
+        let mut acl = crate::acl::Acl::new(cmd::acl_perm::catalog());
+        acl.pubsub_all = opts.config.acl_pubsub_default == "allchannels";
+        acl.set_default_password(opts.config.requirepass.as_deref());
         Engine {
             state: EngineState {
                 dbs,
@@ -318,6 +323,7 @@ impl Engine {
                 propagation: Default::default(),
                 scripting: Default::default(),
                 migrate_link: None,
+                acl,
             },
             clients: ClientTable::default(),
         }

@@ -1,0 +1,349 @@
+//! `ACL` and its subcommands (Redis 7.0's `aclCommand`), and the engine-level ACL work
+//! the hosts call: loading the ACL file's text (`ACL LOAD`, start-up) and the `user`
+//! directives of the configuration. The rules themselves are [`crate::acl`].
+
+use super::help_reply;
+use crate::acl::{selector::channel_in, Denied, UserId, CATEGORIES, DEFAULT_USER};
+use crate::client::{Client, ClientHandle};
+use crate::cmd::{acl_perm, lookup_argv, Args, Ctx};
+use crate::engine::{Engine, EngineState, HostAction};
+use crate::error::{CmdError, CmdResult};
+use crate::numfmt::parse_i64;
+use crate::persist::Job;
+use crate::reply::Reply;
+
+const HELP: &[&str] = &[
+    "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CAT [<category>]",
+    "    List all commands that belong to <category>, or all command categories",
+    "    when no category is specified.",
+    "DELUSER <username> [<username> ...]",
+    "    Delete a list of users.",
+    "DRYRUN <username> <command> [<arg> ...]",
+    "    Returns whether the user can execute the given command without executing the command.",
+    "GETUSER <username>",
+    "    Get the user's details.",
+    "GENPASS [<bits>]",
+    "    Generate a secure 256-bit user password. The optional `bits` argument can",
+    "    be used to specify a different size.",
+    "LIST",
+    "    Show users details in config file format.",
+    "LOAD",
+    "    Reload users from the ACL file.",
+    "LOG [<count> | RESET]",
+    "    Show the ACL log entries.",
+    "SAVE",
+    "    Save the current config to the ACL file.",
+    "SETUSER <username> <attribute> [<attribute> ...]",
+    "    Create or modify a user with the specified attributes.",
+    "USERS",
+    "    List all the registered usernames.",
+    "WHOAMI",
+    "    Return the current connection username.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// Redis's `addReplySubcommandSyntaxError` for ACL.
+fn syntax_error(args: &Args) -> CmdError {
+    CmdError::other(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try ACL HELP.",
+        crate::cmd::c_str_128(args.subcommand_name())
+    ))
+}
+
+/// `ACL HELP`.
+pub fn acl_help(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    Ok(help_reply(HELP))
+}
+
+/// `ACL SETUSER username [rule ...]`.
+pub fn acl_setuser(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let name = args.take();
+    if !crate::acl::User::valid_name(name) {
+        return Err(CmdError::other("ERR Usernames can't contain spaces or null characters"));
+    }
+    let ops = args.take_rest();
+    let outcome = ctx.st.acl.set_user(name, ops).map_err(|e| CmdError::other(format!("ERR {}", e)))?;
+    if let Some(upcoming) = outcome.revoked_channels {
+        kill_pubsub_clients(ctx, outcome.id, &upcoming);
+    }
+    Ok(Reply::ok())
+}
+
+/// Redis's `ACLKillPubsubClientsIfNeeded`: closes the user's pub/sub clients subscribed
+/// to something `upcoming` no longer allows.
+fn kill_pubsub_clients(ctx: &mut Ctx, user: UserId, upcoming: &[Vec<u8>]) {
+    let violates = |c: &Client| {
+        c.user == user
+            && c.pubsub.as_deref().is_some_and(|s| {
+                s.patterns.iter().any(|p| !channel_in(upcoming, p, true))
+                    || s.channels.iter().chain(s.shard.iter()).any(|ch| !channel_in(upcoming, ch, false))
+            })
+    };
+    let doomed: Vec<ClientHandle> =
+        ctx.clients.iter().filter(|(_, c)| !c.close_requested && violates(c)).map(|(h, _)| h).collect();
+    for h in doomed {
+        close_other(ctx.st, ctx.clients.get_mut(h), h);
+    }
+    if violates(ctx.client) {
+        crate::cmd::connection::request_close_self(ctx);
+    }
+}
+
+fn close_other(st: &mut EngineState, c: Option<&mut Client>, h: ClientHandle) {
+    if let Some(c) = c {
+        if !c.close_requested {
+            c.close_requested = true;
+            st.actions.push(HostAction::Close(h));
+        }
+    }
+}
+
+/// Redis's `ACLFreeUserAndKillClients` for every client of `users`: logged out to the
+/// default user and closed (the running one after its reply).
+pub(crate) fn kill_user_clients(
+    st: &mut EngineState,
+    clients: &mut crate::client::ClientTable,
+    current: Option<&mut Client>,
+    users: &[UserId],
+) {
+    let auth = !st.acl.auth_required();
+    let mut doomed = Vec::new();
+    for (h, c) in clients.iter_mut() {
+        if users.contains(&c.user) {
+            c.user = DEFAULT_USER;
+            c.authenticated = false;
+            if !c.close_requested {
+                c.close_requested = true;
+                doomed.push(h);
+            }
+        }
+    }
+    let _ = auth;
+    for h in doomed {
+        st.actions.push(HostAction::Close(h));
+    }
+    if let Some(c) = current {
+        if users.contains(&c.user) {
+            c.user = DEFAULT_USER;
+            c.authenticated = false;
+            if !c.close_requested {
+                c.close_requested = true;
+                st.actions.push(HostAction::Close(c.handle));
+            }
+        }
+    }
+}
+
+/// `ACL DELUSER username [username ...]`.
+pub fn acl_deluser(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let names = args.take_rest();
+    if names.iter().any(|n| *n == b"default") {
+        return Err(CmdError::other("ERR The 'default' user cannot be removed"));
+    }
+    let deleted: Vec<UserId> = names.iter().filter_map(|n| ctx.st.acl.delete(n)).collect();
+    kill_user_clients(ctx.st, ctx.clients, Some(ctx.client), &deleted);
+    Ok(Reply::Int(deleted.len() as i64))
+}
+
+/// The `commands`, `keys` and `channels` fields of a selector.
+fn selector_fields(cat: &crate::acl::Catalog, s: &crate::acl::Selector) -> Vec<(Reply, Reply)> {
+    use crate::acl::describe;
+    vec![
+        (Reply::text("commands"), Reply::Bulk(describe::command_rules(cat, s))),
+        (Reply::text("keys"), Reply::Bulk(describe::keys_field(s))),
+        (Reply::text("channels"), Reply::Bulk(describe::channels_field(s))),
+    ]
+}
+
+/// `ACL GETUSER username`.
+pub fn acl_getuser(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let Some(id) = ctx.st.acl.find(args.take()) else { return Ok(Reply::Nil) };
+    let acl = &ctx.st.acl;
+    let u = acl.user(id);
+    let mut fields = vec![
+        (Reply::text("flags"), Reply::Set(u.flag_names().into_iter().map(Reply::text).collect())),
+        (Reply::text("passwords"), Reply::Array(u.passwords.iter().map(|p| Reply::bulk(p)).collect())),
+    ];
+    fields.extend(selector_fields(acl.catalog, &u.selectors[0]));
+    let selectors = u.selectors[1..].iter().map(|s| Reply::Map(selector_fields(acl.catalog, s))).collect();
+    fields.push((Reply::text("selectors"), Reply::Array(selectors)));
+    Ok(Reply::Map(fields))
+}
+
+/// `ACL LIST`.
+pub fn acl_list(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    let acl = &ctx.st.acl;
+    Ok(Reply::Array(
+        acl.users()
+            .map(|(_, u)| {
+                let mut line = b"user ".to_vec();
+                line.extend_from_slice(&u.name);
+                line.push(b' ');
+                line.extend_from_slice(&u.describe(acl.catalog));
+                Reply::Bulk(line)
+            })
+            .collect(),
+    ))
+}
+
+/// `ACL USERS`.
+pub fn acl_users(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    Ok(Reply::Array(ctx.st.acl.users().map(|(_, u)| Reply::bulk(&u.name)).collect()))
+}
+
+/// `ACL WHOAMI`.
+pub fn acl_whoami(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    Ok(Reply::bulk(&ctx.st.acl.user(ctx.client.user).name))
+}
+
+/// Redis's reply when no `aclfile` is configured.
+const NO_ACLFILE: &str = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users \
+                          via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis \
+                          configuration file set) in order to store users in the Redis configuration.";
+
+/// `ACL LOAD`: the host reads `aclfile` and calls [`load_acl_text`].
+pub fn acl_load(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    if ctx.st.config.aclfile.is_empty() {
+        return Err(CmdError::other(NO_ACLFILE));
+    }
+    ctx.st.actions.push(HostAction::Persist(Job::AclLoad));
+    Ok(Reply::ok())
+}
+
+/// `ACL SAVE`: the host writes [`crate::acl::Acl::save_text`] to `aclfile`.
+pub fn acl_save(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    if ctx.st.config.aclfile.is_empty() {
+        return Err(CmdError::other(NO_ACLFILE));
+    }
+    ctx.st.actions.push(HostAction::Persist(Job::AclSave));
+    Ok(Reply::ok())
+}
+
+/// Loads the ACL file's `text` (Redis's `ACLLoadFromFile`): on success every client of a
+/// replaced user is logged out and closed. `Err` is the error text (without `ERR `).
+pub fn load_acl_text(engine: &mut Engine, text: &[u8]) -> Result<(), String> {
+    let filename = engine.state.config.aclfile.clone();
+    let replaced = engine.state.acl.load_text(&filename, text)?;
+    kill_user_clients(&mut engine.state, &mut engine.clients, None, &replaced);
+    Ok(())
+}
+
+/// Loads the configuration's `user` directives (each `[name, rules...]`); `Err` is the
+/// log line.
+pub fn load_configured_users(engine: &mut Engine, users: &[Vec<Vec<u8>>]) -> Result<(), String> {
+    engine.state.acl.load_configured(users)
+}
+
+/// `ACL CAT [category]`.
+pub fn acl_cat(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let Some(name) = args.next() else {
+        return Ok(Reply::Array(CATEGORIES.iter().map(|c| Reply::text(*c)).collect()));
+    };
+    if args.has_more() {
+        return Err(syntax_error(args));
+    }
+    let Some(bit) = crate::acl::catalog::category_bit(name) else {
+        return Err(CmdError::other(format!("ERR Unknown category '{}'", crate::cmd::c_str_128(name))));
+    };
+    let cat = ctx.st.acl.catalog;
+    Ok(Reply::Array(
+        cat.walk()
+            .filter(|&id| cat.entries[id as usize].cats & bit != 0)
+            .map(|id| Reply::text(cat.entries[id as usize].name))
+            .collect(),
+    ))
+}
+
+/// `ACL GENPASS [bits]`: random hex digits from the injected RNG.
+pub fn acl_genpass(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let mut bits = 256;
+    if let Some(b) = args.next() {
+        if args.has_more() {
+            return Err(syntax_error(args));
+        }
+        bits = parse_i64(b).ok_or(CmdError::NotInteger)?;
+    }
+    if bits <= 0 || bits > 4096 {
+        return Err(CmdError::other(
+            "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096",
+        ));
+    }
+    let chars = ((bits + 3) / 4) as usize;
+    let mut out = Vec::with_capacity(chars);
+    while out.len() < chars {
+        let r = ctx.st.rng.next_u64();
+        for i in 0..16 {
+            if out.len() < chars {
+                out.push(b"0123456789abcdef"[((r >> (i * 4)) & 15) as usize]);
+            }
+        }
+    }
+    Ok(Reply::Bulk(out))
+}
+
+/// `ACL LOG [count | RESET]`.
+pub fn acl_log(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let mut count = 10i64;
+    if let Some(a) = args.next() {
+        if args.has_more() {
+            return Err(syntax_error(args));
+        }
+        if crate::cmd::is(a, "reset") {
+            ctx.st.acl.log.entries.clear();
+            return Ok(Reply::ok());
+        }
+        count = parse_i64(a).ok_or(CmdError::NotInteger)?.max(0);
+    }
+    let now = ctx.st.now_ms();
+    Ok(Reply::Array(
+        ctx.st
+            .acl
+            .log
+            .entries
+            .iter()
+            .take(count as usize)
+            .map(|e| {
+                Reply::Map(vec![
+                    (Reply::text("count"), Reply::Int(e.count as i64)),
+                    (Reply::text("reason"), Reply::text(e.reason.as_str())),
+                    (Reply::text("context"), Reply::text(e.context.as_str())),
+                    (Reply::text("object"), Reply::bulk(&e.object)),
+                    (Reply::text("username"), Reply::bulk(&e.username)),
+                    (Reply::text("age-seconds"), Reply::Double(now.saturating_sub(e.ctime_ms) as f64 / 1000.0)),
+                    (Reply::text("client-info"), Reply::text(e.client_info.clone())),
+                ])
+            })
+            .collect(),
+    ))
+}
+
+/// `ACL DRYRUN username command [arg ...]`.
+pub fn acl_dryrun(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let name = args.take();
+    let Some(user) = ctx.st.acl.find(name) else {
+        return Err(CmdError::other(format!("ERR User '{}' not found", String::from_utf8_lossy(name))));
+    };
+    let argv = args.take_rest();
+    let Ok(spec) = lookup_argv(argv) else {
+        return Err(CmdError::other(format!("ERR Command '{}' not found", String::from_utf8_lossy(argv[0]))));
+    };
+    if !spec.arity_ok(argv.len()) {
+        return Err(CmdError::other(format!("ERR wrong number of arguments for '{}' command", spec.name)));
+    }
+    match ctx.st.acl.check(user, &mut acl_perm::Req::new(spec, argv)) {
+        Ok(()) => Ok(Reply::ok()),
+        Err(Denied::Command) => {
+            Ok(Reply::text(format!("This user has no permissions to run the '{}' command", spec.name)))
+        }
+        Err(Denied::Key(i)) => Ok(Reply::text(format!(
+            "This user has no permissions to access the '{}' key",
+            String::from_utf8_lossy(argv[i])
+        ))),
+        Err(Denied::Channel(i)) => Ok(Reply::text(format!(
+            "This user has no permissions to access the '{}' channel",
+            String::from_utf8_lossy(argv[i])
+        ))),
+    }
+}
