@@ -277,6 +277,7 @@ mod tests {
         assert_eq!(t.resp(&["PING"]), "-NOAUTH Authentication required.\r\n");
         // Clearing the password lets unauthenticated clients in.
         t.eng.state.config.requirepass = None;
+        t.eng.state.acl.set_default_password(None);
         assert_eq!(t.resp(&["PING"]), "+PONG\r\n");
     }
 
