@@ -279,14 +279,36 @@ pub fn acl_channels(spec: &CommandSpec, argv: &[&[u8]], out: &mut Vec<ChannelRef
 pub struct Req<'a> {
     spec: &'a CommandSpec,
     argv: &'a [&'a [u8]],
-    keys: Option<Vec<KeyRef>>,
+    /// The keys once found: the one-key commands (most of them) need no allocation.
+    keys: Option<Keys1>,
     channels: Option<Vec<ChannelRef>>,
+}
+
+/// Found keys: one inline, or many.
+enum Keys1 {
+    One([KeyRef; 1]),
+    Many(Vec<KeyRef>),
 }
 
 impl<'a> Req<'a> {
     /// The request `argv` of command `spec`.
     pub fn new(spec: &'a CommandSpec, argv: &'a [&'a [u8]]) -> Req<'a> {
         Req { spec, argv, keys: None, channels: None }
+    }
+}
+
+/// The common one-key shape (`GET key`, `SET key ...`): a single spec with an index and a
+/// range of one.
+#[inline]
+fn single_key(spec: &CommandSpec, argv: &[&[u8]]) -> Option<KeyRef> {
+    match compiled(spec) {
+        Keys::Specs(specs) if specs.len() == 1 => match (&specs[0].begin, &specs[0].find) {
+            (Begin::Index(i), Find::Range { lastkey: 0, .. }) if (*i as usize) < argv.len() && *i > 0 => {
+                Some(KeyRef { pos: *i as usize, need: specs[0].need })
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -306,12 +328,18 @@ impl Request for Req<'_> {
 
     fn keys(&mut self) -> (&[KeyRef], &[&[u8]]) {
         let (spec, argv) = (self.spec, self.argv);
-        let keys = self.keys.get_or_insert_with(|| {
-            let mut v = Vec::new();
-            acl_keys(spec, argv, &mut v);
-            v
+        let keys = self.keys.get_or_insert_with(|| match single_key(spec, argv) {
+            Some(k) => Keys1::One([k]),
+            None => {
+                let mut v = Vec::new();
+                acl_keys(spec, argv, &mut v);
+                Keys1::Many(v)
+            }
         });
-        (keys, argv)
+        match keys {
+            Keys1::One(k) => (k, argv),
+            Keys1::Many(v) => (v, argv),
+        }
     }
 
     fn channels(&mut self) -> (&[ChannelRef], &[&[u8]]) {
@@ -342,7 +370,6 @@ pub fn check(
     check_slow(st, user, client, spec, argv, context)
 }
 
-#[cold]
 #[inline(never)]
 fn check_slow(
     st: &mut EngineState,

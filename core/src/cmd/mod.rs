@@ -382,7 +382,6 @@ fn script_writes(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
 
 /// Redis's `processCommand` ACL step: `-NOPERM` (and an ACL log entry) when the
 /// client's user may not run `argv`.
-#[cold]
 #[inline(never)]
 fn acl_rejection(st: &mut EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
     let context = if client.multi.is_some() { crate::acl::Context::Multi } else { crate::acl::Context::Toplevel };
@@ -409,7 +408,10 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
         Some(CmdError::Arity(spec.name.to_string()).into())
     } else if !client.authenticated && st.acl.auth_required() && !spec.has(flags::NO_AUTH) {
         Some(Reply::error("NOAUTH Authentication required."))
-    } else if !st.acl.unrestricted(client.user) && !(client.multi.is_some() && spec.has(flags::NO_MULTI)) {
+    } else if !st.acl.unrestricted(client.user)
+        && !client.loader
+        && !(client.multi.is_some() && spec.has(flags::NO_MULTI))
+    {
         acl_rejection(st, client, spec, argv)
     } else {
         None
