@@ -203,6 +203,10 @@ impl Selector {
                 }
                 offset += 1;
             }
+            // Redis 7.0.15 as shipped refuses a `%` rule granting nothing (`%~a`).
+            if flags == 0 {
+                return Err(SetError::Syntax);
+            }
         } else {
             flags = ALL;
         }
