@@ -122,6 +122,10 @@ pub trait Request {
     fn no_auth(&self) -> bool;
     /// The argument checked against `+cmd|first-arg` rules.
     fn first_arg(&self) -> Option<&[u8]>;
+    /// The one key of a one-key command (`GET key`) and its bytes: the fast path.
+    fn one_key(&self) -> Option<(KeyRef, &[u8])> {
+        None
+    }
     /// The keys it names, and its arguments.
     fn keys(&mut self) -> (&[KeyRef], &[&[u8]]);
     /// The channels it publishes or subscribes to, and its arguments.
@@ -292,7 +296,8 @@ impl Acl {
     }
 
     /// Redis's `ACLCheckAllUserCommandPerm`.
-    pub fn check(&self, id: UserId, req: &mut dyn Request) -> Result<(), Denied> {
+    #[inline]
+    pub fn check<R: Request + ?Sized>(&self, id: UserId, req: &mut R) -> Result<(), Denied> {
         let user = self.user(id);
         if user.unrestricted {
             return Ok(());
@@ -309,7 +314,7 @@ impl Acl {
     }
 
     /// Redis's `ACLUserCheckCmdWithUnrestrictedKeyAccess` (SORT's BY and GET).
-    pub fn check_unrestricted_keys(&self, id: UserId, req: &mut dyn Request, need: u8) -> bool {
+    pub fn check_unrestricted_keys<R: Request + ?Sized>(&self, id: UserId, req: &mut R, need: u8) -> bool {
         let user = self.user(id);
         user.unrestricted || user.selectors.iter().any(|s| check_selector(s, req).is_ok() && s.unrestricted_keys(need))
     }
@@ -493,11 +498,18 @@ fn trim<'a>(mut s: &'a [u8], set: &[u8]) -> &'a [u8] {
 }
 
 /// Redis's `ACLSelectorCheckCmd`.
-fn check_selector(s: &Selector, req: &mut dyn Request) -> Result<(), Denied> {
+#[inline]
+fn check_selector<R: Request + ?Sized>(s: &Selector, req: &mut R) -> Result<(), Denied> {
     if !req.no_auth() && !s.allows_command(req.id(), req.first_arg()) {
         return Err(Denied::Command);
     }
     if !s.allkeys {
+        if let Some((k, key)) = req.one_key() {
+            if !s.allows_key(key, k.need) {
+                return Err(Denied::Key(k.pos));
+            }
+            return check_channels(s, req);
+        }
         let (keys, argv) = req.keys();
         for k in keys {
             if !s.allows_key(argv[k.pos], k.need) {
@@ -505,6 +517,12 @@ fn check_selector(s: &Selector, req: &mut dyn Request) -> Result<(), Denied> {
             }
         }
     }
+    check_channels(s, req)
+}
+
+/// The channel part of `check_selector`.
+#[inline]
+fn check_channels<R: Request + ?Sized>(s: &Selector, req: &mut R) -> Result<(), Denied> {
     if !s.allchannels {
         let (chans, argv) = req.channels();
         for c in chans {

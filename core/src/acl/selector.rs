@@ -22,6 +22,43 @@ pub struct KeyPattern {
     pub flags: u8,
     /// Glob pattern.
     pub pattern: Vec<u8>,
+    /// How to match it quickly (derived from `pattern`).
+    kind: PatternKind,
+}
+
+/// The shape of a glob pattern: most ACL patterns are `prefix*` or literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PatternKind {
+    /// No special character: equal bytes.
+    Exact,
+    /// Literal bytes then one final `*`: a prefix.
+    Prefix,
+    /// Anything else: Redis's glob matcher.
+    Glob,
+}
+
+impl KeyPattern {
+    /// A pattern granting `flags`.
+    pub fn new(flags: u8, pattern: Vec<u8>) -> KeyPattern {
+        let special = |c: &u8| matches!(c, b'*' | b'?' | b'[' | b'\\');
+        let kind = match pattern.iter().position(special) {
+            None => PatternKind::Exact,
+            Some(i) if i + 1 == pattern.len() && pattern[i] == b'*' => PatternKind::Prefix,
+            Some(_) => PatternKind::Glob,
+        };
+        KeyPattern { flags, pattern, kind }
+    }
+
+    /// Whether `key` matches (as Redis's `stringmatchlen`, case-sensitive).
+    #[inline]
+    pub fn matches(&self, key: &[u8]) -> bool {
+        match self.kind {
+            PatternKind::Exact => self.pattern == key,
+            // Redis's matcher never matches an empty key against `*`.
+            PatternKind::Prefix => !key.is_empty() && key.starts_with(&self.pattern[..self.pattern.len() - 1]),
+            PatternKind::Glob => glob_match(&self.pattern, key, false),
+        }
+    }
 }
 
 /// One selector.
@@ -216,7 +253,7 @@ impl Selector {
         }
         match self.patterns.iter_mut().find(|p| p.pattern == pat) {
             Some(p) => p.flags |= flags,
-            None => self.patterns.push(KeyPattern { flags, pattern: pat.to_vec() }),
+            None => self.patterns.push(KeyPattern::new(flags, pat.to_vec())),
         }
         self.allkeys = false;
         Ok(())
@@ -266,7 +303,7 @@ impl Selector {
     /// ([`READ`] / [`WRITE`] bits).
     #[inline]
     pub fn allows_key(&self, key: &[u8], need: u8) -> bool {
-        self.allkeys || self.patterns.iter().any(|p| p.flags & need == need && glob_match(&p.pattern, key, false))
+        self.allkeys || self.patterns.iter().any(|p| p.flags & need == need && p.matches(key))
     }
 
     /// Redis's `ACLSelectorHasUnrestrictedKeyAccess`.
@@ -283,4 +320,22 @@ impl Selector {
 /// Redis's `ACLCheckChannelAgainstList`.
 pub fn channel_in(list: &[Vec<u8>], channel: &[u8], pattern: bool) -> bool {
     list.iter().any(|p| if pattern { p == channel } else { glob_match(p, channel, false) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyPattern;
+    use crate::util::glob::glob_match;
+
+    #[test]
+    fn fast_shapes_match_like_the_glob_matcher() {
+        let pats: [&[u8]; 9] = [b"app:*", b"*", b"", b"exact", b"a?c", b"a*b", b"a\\*", b"[ab]*", b"**"];
+        let keys: [&[u8]; 9] = [b"app:1", b"app:", b"ap", b"", b"exact", b"abc", b"a*", b"axb", b"b1"];
+        for p in pats {
+            let kp = KeyPattern::new(3, p.to_vec());
+            for k in keys {
+                assert_eq!(kp.matches(k), glob_match(p, k, false), "{:?} {:?}", p, k);
+            }
+        }
+    }
 }

@@ -210,3 +210,26 @@ fn merge_selectors_joins_split_parentheses() {
     assert_eq!(merge_selectors(&args).unwrap(), vec![b"on".to_vec(), b"(~a +get +set)".to_vec(), b"(~b)".to_vec()]);
     assert_eq!(merge_selectors(&[b"(x"]), Err(0));
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Any bytes as rules: an error or a user whose description loads back, never a panic.
+        #[test]
+        fn arbitrary_rules_never_panic(ops in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..8), 0..8)) {
+            let mut acl = Acl::new(catalog());
+            let refs: Vec<&[u8]> = ops.iter().map(|o| o.as_slice()).collect();
+            if acl.set_user(b"u", &refs).is_ok() {
+                let id = acl.find(b"u").unwrap();
+                let _ = acl.user(id).describe(catalog());
+                let _ = acl.check(id, &mut get("k"));
+                let text = acl.save_text();
+                let _ = acl.load_text("f", &text);
+            }
+        }
+    }
+}

@@ -119,14 +119,50 @@ fn compile_one(s: Meta, need: u8) -> Option<Spec> {
     Some(Spec { need, begin, find })
 }
 
-fn compiled(spec: &CommandSpec) -> &'static Keys {
-    static KEYS: OnceLock<Vec<Keys>> = OnceLock::new();
-    let all = KEYS.get_or_init(|| {
-        let mut v: Vec<(u16, Keys)> = all_commands().map(|c| (c.id, compile(c))).collect();
+/// What the checks need of one command, compiled once.
+#[derive(Debug)]
+struct AclSpec {
+    keys: Keys,
+    /// `GET key`, `SET key ...`: one key at this position (when argv is long enough).
+    one_key: Option<KeyRef>,
+    /// The channels: first position, how many (`usize::MAX`: the rest), patterns.
+    channels: Option<(usize, usize, bool)>,
+    /// Where `+cmd|first-arg` rules look: 2 for a subcommand, else 1.
+    first_arg: usize,
+}
+
+fn acl_spec(c: &CommandSpec) -> AclSpec {
+    let keys = compile(c);
+    let one_key = match &keys {
+        Keys::Specs(specs) if specs.len() == 1 => match (&specs[0].begin, &specs[0].find) {
+            (Begin::Index(i), Find::Range { lastkey: 0, .. }) if *i > 0 => {
+                Some(KeyRef { pos: *i as usize, need: specs[0].need })
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let channels = match c.name {
+        "subscribe" | "ssubscribe" => Some((1, usize::MAX, false)),
+        "psubscribe" => Some((1, usize::MAX, true)),
+        "publish" | "spublish" => Some((1, 1, false)),
+        _ => None,
+    };
+    AclSpec { keys, one_key, channels, first_arg: if c.name.contains('|') { 2 } else { 1 } }
+}
+
+fn compiled_spec(spec: &CommandSpec) -> &'static AclSpec {
+    static SPECS: OnceLock<Vec<AclSpec>> = OnceLock::new();
+    let all = SPECS.get_or_init(|| {
+        let mut v: Vec<(u16, AclSpec)> = all_commands().map(|c| (c.id, acl_spec(c))).collect();
         v.sort_by_key(|(id, _)| *id);
         v.into_iter().map(|(_, k)| k).collect()
     });
     &all[spec.id as usize]
+}
+
+fn compiled(spec: &CommandSpec) -> &'static Keys {
+    &compiled_spec(spec).keys
 }
 
 /// Redis's `getKeysUsingKeySpecs` over compiled specs; `false` when a spec does not fit
@@ -204,11 +240,16 @@ pub fn acl_keys(spec: &CommandSpec, argv: &[&[u8]], out: &mut Vec<KeyRef>) {
     }
 }
 
-fn special_keys(name: &str, argv: &[&[u8]], out: &mut Vec<KeyRef>) {
+/// The one key of SET, BITFIELD and SORT_RO, whose permissions depend on the arguments
+/// (Redis's `setGetKeys`, `bitfieldGetKeys`, `sortROGetKeys`).
+fn special_one(name: &str, argv: &[&[u8]]) -> Option<KeyRef> {
+    if argv.len() < 2 {
+        return None;
+    }
     match name {
         "set" => {
             let get = argv.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
-            out.push(KeyRef { pos: 1, need: if get { READ | WRITE } else { WRITE } });
+            Some(KeyRef { pos: 1, need: if get { READ | WRITE } else { WRITE } })
         }
         "bitfield" => {
             let mut readonly = true;
@@ -229,9 +270,19 @@ fn special_keys(name: &str, argv: &[&[u8]], out: &mut Vec<KeyRef>) {
                 }
                 i += 1;
             }
-            out.push(KeyRef { pos: 1, need: if readonly { READ } else { READ | WRITE } });
+            Some(KeyRef { pos: 1, need: if readonly { READ } else { READ | WRITE } })
         }
-        "sort_ro" => out.push(KeyRef { pos: 1, need: READ }),
+        "sort_ro" => Some(KeyRef { pos: 1, need: READ }),
+        _ => None,
+    }
+}
+
+fn special_keys(name: &str, argv: &[&[u8]], out: &mut Vec<KeyRef>) {
+    if let Some(k) = special_one(name, argv) {
+        out.push(k);
+        return;
+    }
+    match name {
         "sort" => {
             out.push(KeyRef { pos: 1, need: READ });
             let mut store = None;
@@ -263,12 +314,7 @@ fn special_keys(name: &str, argv: &[&[u8]], out: &mut Vec<KeyRef>) {
 /// The channels a command publishes or subscribes to (Redis's `commands_with_channels`;
 /// unsubscribing needs no permission).
 pub fn acl_channels(spec: &CommandSpec, argv: &[&[u8]], out: &mut Vec<ChannelRef>) {
-    let (start, count, pattern) = match spec.name {
-        "subscribe" | "ssubscribe" => (1usize, usize::MAX, false),
-        "psubscribe" => (1, usize::MAX, true),
-        "publish" | "spublish" => (1, 1, false),
-        _ => return,
-    };
+    let Some((start, count, pattern)) = compiled_spec(spec).channels else { return };
     let stop = start.saturating_add(count).min(argv.len());
     for pos in start..stop {
         out.push(ChannelRef { pos, pattern });
@@ -278,6 +324,7 @@ pub fn acl_channels(spec: &CommandSpec, argv: &[&[u8]], out: &mut Vec<ChannelRef
 /// A request as the ACL sees it, finding keys and channels on first use.
 pub struct Req<'a> {
     spec: &'a CommandSpec,
+    acl: &'static AclSpec,
     argv: &'a [&'a [u8]],
     /// The keys once found: the one-key commands (most of them) need no allocation.
     keys: Option<Keys1>,
@@ -292,45 +339,44 @@ enum Keys1 {
 
 impl<'a> Req<'a> {
     /// The request `argv` of command `spec`.
+    #[inline]
     pub fn new(spec: &'a CommandSpec, argv: &'a [&'a [u8]]) -> Req<'a> {
-        Req { spec, argv, keys: None, channels: None }
-    }
-}
-
-/// The common one-key shape (`GET key`, `SET key ...`): a single spec with an index and a
-/// range of one.
-#[inline]
-fn single_key(spec: &CommandSpec, argv: &[&[u8]]) -> Option<KeyRef> {
-    match compiled(spec) {
-        Keys::Specs(specs) if specs.len() == 1 => match (&specs[0].begin, &specs[0].find) {
-            (Begin::Index(i), Find::Range { lastkey: 0, .. }) if (*i as usize) < argv.len() && *i > 0 => {
-                Some(KeyRef { pos: *i as usize, need: specs[0].need })
-            }
-            _ => None,
-        },
-        _ => None,
+        Req { spec, acl: compiled_spec(spec), argv, keys: None, channels: None }
     }
 }
 
 impl Request for Req<'_> {
+    #[inline]
     fn id(&self) -> u16 {
         self.spec.id
     }
 
+    #[inline]
     fn no_auth(&self) -> bool {
         self.spec.has(flags::NO_AUTH)
     }
 
+    #[inline]
     fn first_arg(&self) -> Option<&[u8]> {
-        let i = if self.spec.name.contains('|') { 2 } else { 1 };
-        self.argv.get(i).copied()
+        self.argv.get(self.acl.first_arg).copied()
     }
 
+    #[inline]
+    fn one_key(&self) -> Option<(KeyRef, &[u8])> {
+        let k = match (self.acl.one_key, &self.acl.keys) {
+            (Some(k), _) => k,
+            (None, Keys::Special(name)) => special_one(name, self.argv)?,
+            _ => return None,
+        };
+        Some((k, self.argv.get(k.pos)?))
+    }
+
+    #[inline]
     fn keys(&mut self) -> (&[KeyRef], &[&[u8]]) {
-        let (spec, argv) = (self.spec, self.argv);
-        let keys = self.keys.get_or_insert_with(|| match single_key(spec, argv) {
-            Some(k) => Keys1::One([k]),
-            None => {
+        let (spec, acl, argv) = (self.spec, self.acl, self.argv);
+        let keys = self.keys.get_or_insert_with(|| match acl.one_key {
+            Some(k) if k.pos < argv.len() => Keys1::One([k]),
+            _ => {
                 let mut v = Vec::new();
                 acl_keys(spec, argv, &mut v);
                 Keys1::Many(v)
@@ -342,7 +388,11 @@ impl Request for Req<'_> {
         }
     }
 
+    #[inline]
     fn channels(&mut self) -> (&[ChannelRef], &[&[u8]]) {
+        if self.acl.channels.is_none() {
+            return (&[], self.argv);
+        }
         let (spec, argv) = (self.spec, self.argv);
         let ch = self.channels.get_or_insert_with(|| {
             let mut v = Vec::new();

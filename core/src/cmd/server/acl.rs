@@ -505,8 +505,10 @@ mod tests {
             Just("resetpass".to_string()),
             "[a-c]{1,3}".prop_map(|p| format!(">{}", p)),
             "[a-c*]{1,3}".prop_map(|p| format!("~{}", p)),
-            "[a-c*]{1,3}".prop_map(|p| format!("%R~{}", p)),
-            "[a-c*]{1,3}".prop_map(|p| format!("%W~{}", p)),
+            // (`%R~*` with `%W~*` is listed as `~*`, which reloads as allkeys and then refuses
+            // any later pattern: a quirk Redis has too, left out here.)
+            "[a-c][a-c*]{0,2}".prop_map(|p| format!("%R~{}", p)),
+            "[a-c][a-c*]{0,2}".prop_map(|p| format!("%W~{}", p)),
             "[a-c*]{1,3}".prop_map(|p| format!("&{}", p)),
             Just("allkeys".to_string()),
             Just("resetkeys".to_string()),
@@ -541,10 +543,15 @@ mod tests {
             prop_assert_eq!(t.resp(&args), "+OK\r\n");
             let acl = &t.eng.state.acl;
             let (ua, ub) = (acl.user(a), acl.user(acl.find(b"b").unwrap()));
-            // A first-arg of a command the selector allows anyway is not shown (as in Redis).
+            // A first-arg of a command the selector allows anyway is not shown, and `%R~*
+            // %W~*` is shown as `~*`, which loads as allkeys (both as in Redis).
             let norm = |u: &crate::acl::User| {
                 let mut s = u.selectors.clone();
                 for sel in &mut s {
+                    if sel.patterns.iter().any(|p| p.flags == 3 && p.pattern == b"*") {
+                        sel.allkeys = true;
+                        sel.patterns.clear();
+                    }
                     let bits = sel.bits.clone();
                     sel.firstargs.retain(|id, _| bits[*id as usize / 64] & (1 << (*id % 64)) == 0);
                 }
@@ -553,6 +560,39 @@ mod tests {
             prop_assert_eq!(norm(ua), norm(ub), "{}", line);
             prop_assert_eq!(&ua.passwords, &ub.passwords);
             prop_assert_eq!((ua.enabled, ua.nopass), (ub.enabled, ub.nopass));
+        }
+    }
+}
+
+#[cfg(test)]
+mod overhead {
+    use crate::testkit::TestEngine;
+
+    /// In-process cost of the checks: GET and SET as a `~app:*` `+@read +@write` user
+    /// against the unrestricted default user (`cargo test --release -p cinder-core --lib
+    /// acl_check_overhead -- --ignored --nocapture`).
+    #[test]
+    #[ignore]
+    fn acl_check_overhead() {
+        let mut t = TestEngine::new();
+        t.cmd(&["ACL", "SETUSER", "app", "on", ">pw", "~app:*", "+@read", "+@write"]);
+        let app = t.connect();
+        t.cmd_as(app, &["AUTH", "app", "pw"]);
+        let keys: Vec<String> = (0..1000).map(|i| format!("app:{}", i)).collect();
+        // `ACL_OVERHEAD_ONLY=app` (or `default`) runs one side, for `perf stat -e instructions`.
+        let only = std::env::var("ACL_OVERHEAD_ONLY").unwrap_or_default();
+        let runs = [("default", t.client), ("app", app), ("default", t.client), ("app", app)];
+        for (name, c) in runs.into_iter().filter(|(n, _)| only.is_empty() || only == *n) {
+            let n: usize = std::env::var("ACL_OVERHEAD_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+            let start = std::time::Instant::now();
+            for i in 0..n {
+                let k = keys[i % 1000].as_bytes();
+                let argv: [&[u8]; 3] = [b"SET", k, b"v"];
+                t.eng.execute(c, &argv);
+                let argv: [&[u8]; 2] = [b"GET", k];
+                t.eng.execute(c, &argv);
+            }
+            println!("{}: {:?} per command", name, start.elapsed() / (2 * n as u32));
         }
     }
 }
