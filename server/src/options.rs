@@ -459,6 +459,17 @@ mod tests {
     }
 
     #[test]
+    fn user_directives_are_checked_and_kept() {
+        let o = run(&["--user", "alice", "on", ">pw", "~app:*", "--user", "bob", "+nosuch"]).unwrap();
+        assert_eq!(o.users.len(), 2);
+        assert_eq!(o.users[0][0], b"alice");
+        let e = run(&["--user", "carol", "bogus"]).unwrap_err();
+        assert!(e.0.contains("Error in user declaration 'user': Syntax error"), "{}", e.0);
+        let e = run(&["--user", "dave", "on", "--user", "dave", "off"]).unwrap_err();
+        assert!(e.0.contains("Duplicate user found"), "{}", e.0);
+    }
+
+    #[test]
     fn config_file_then_options() {
         let dir = std::env::temp_dir().join(format!("cinder-opts-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
