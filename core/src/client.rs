@@ -37,6 +37,8 @@ pub struct Client {
     pub name: Option<Vec<u8>>,
     /// Whether AUTH succeeded (or no password is required).
     pub authenticated: bool,
+    /// The ACL user it runs as (`crate::acl::DEFAULT_USER` until AUTH).
+    pub user: crate::acl::UserId,
     /// The AOF loading client (Redis's `mustObeyClient`): not refused while loading.
     pub loader: bool,
     /// Connection addresses.
@@ -81,6 +83,7 @@ impl Client {
             resp: 2,
             name: None,
             authenticated,
+            user: crate::acl::DEFAULT_USER,
             loader: false,
             conn,
             created_ms: now_ms,

@@ -179,6 +179,12 @@ pub struct Config {
     pub bind: String,
     /// Listening unix socket path (server host), "" for none.
     pub unixsocket: String,
+    /// `aclfile`: where ACL LOAD / ACL SAVE read and write users (empty: none).
+    pub aclfile: String,
+    /// `acllog-max-len`: entries kept by ACL LOG.
+    pub acllog_max_len: i64,
+    /// `acl-pubsub-default`: `resetchannels` or `allchannels` for new users.
+    pub acl_pubsub_default: String,
     /// Refuse non-loopback clients when no password is set.
     pub protected_mode: bool,
     /// Number of databases (immutable after start).
@@ -377,6 +383,9 @@ impl Default for Config {
             port: 6379,
             bind: "127.0.0.1 -::1".into(),
             unixsocket: String::new(),
+            aclfile: String::new(),
+            acllog_max_len: 128,
+            acl_pubsub_default: "resetchannels".to_string(),
             protected_mode: true,
             databases: 16,
             hz: 10,
@@ -701,6 +710,9 @@ pub static PARAMS: &[Param] = &[
     int!("port", None, Mutability::Mutable, 0, 65535, port),
     text!("bind", Mutability::Mutable, bind),
     text!("unixsocket", Mutability::Immutable, unixsocket),
+    text!("aclfile", Mutability::Immutable, aclfile),
+    int!("acllog-max-len", 0, LONG_MAX, acllog_max_len),
+    enumerated!("acl-pubsub-default", Mutability::Mutable, &["allchannels", "resetchannels"], acl_pubsub_default),
     boolean!("protected-mode", protected_mode),
     int!("databases", None, Mutability::Immutable, 1, INT_MAX, databases),
     Param {

@@ -5,6 +5,7 @@
 //! them in, so every behaviour can be replayed exactly in a test.
 #![forbid(unsafe_code)]
 
+pub mod acl;
 pub mod blocking;
 pub mod bytes;
 pub mod client;

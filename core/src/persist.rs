@@ -37,6 +37,11 @@ pub enum Job {
     /// host puts back the configuration saved in `Persistence::config_backup` (the whole
     /// CONFIG SET is rolled back) and the error is the reply.
     Listen,
+    /// ACL LOAD: read `aclfile` and load it (`cmd::server::load_acl_text`); `Err` is
+    /// the reply's text without `ERR `.
+    AclLoad,
+    /// ACL SAVE: write `Acl::save_text` to `aclfile` (temporary file, then rename).
+    AclSave,
 }
 
 /// SHUTDOWN's options (Redis's `SHUTDOWN_*` flags).
@@ -79,6 +84,10 @@ pub fn job_reply(job: Job, result: &Result<(), String>) -> Option<crate::reply::
         Job::LoadAof => Reply::error("ERR Error trying to load the AOF files, check server logs."),
         Job::FlushAll | Job::DeleteHistory | Job::ShutdownAborted => return None,
         Job::RewriteConfig | Job::Listen => Reply::error(result.clone().err().unwrap_or_default()),
+        Job::AclLoad => Reply::error(format!("ERR {}", result.as_ref().err().map_or("", |e| e.as_str()))),
+        Job::AclSave => Reply::error(
+            "ERR There was an error trying to save the ACLs. Please check the server logs for more information",
+        ),
         Job::AppendOnly(_) => Reply::error(
             "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
         ),

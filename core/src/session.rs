@@ -134,7 +134,7 @@ impl Session {
         let config = &engine.state.config;
         Some(ParseLimits {
             proto_max_bulk_len: config.proto_max_bulk_len,
-            auth_required: config.requirepass.is_some() && !client.authenticated,
+            auth_required: engine.state.acl.auth_required() && !client.authenticated,
         })
     }
 
@@ -309,7 +309,8 @@ fn finish<H: Hooks, const INLINE: bool>(
     let mut outcome = if matches!(reply, Reply::Blocked) { Outcome::Blocked } else { Outcome::Done };
     // A reply replaced by the outcome of host work (a failed SAVE or SHUTDOWN).
     let mut replaced: Option<Reply> = None;
-    if engine.has_actions() {
+    // A host job may queue more actions (ACL LOAD closes the clients of replaced users).
+    while engine.has_actions() {
         for action in engine.take_actions() {
             match action {
                 HostAction::Close(x) if x == h => {

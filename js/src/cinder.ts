@@ -52,6 +52,21 @@ export interface CinderOptions {
   wasm?: WasmSource;
   /** An RDB file to start from (as `db.save()` or redis-server writes it); a bad one throws `RdbError`. */
   rdb?: Uint8Array;
+  /**
+   * ACL users, each as a `user` line of redis.conf says it without the word `user`
+   * (`'alice on >secret ~app:* +@read +@write'`) or as an array (`['alice', 'on', '>secret']`),
+   * applied with `ACL SETUSER`. Connections log in with `db.connection({ user, password })`.
+   * The database object itself stays logged in as `default`.
+   */
+  users?: (string | string[])[];
+}
+
+/** Options of `db.connection()`. */
+export interface ConnectionOptions {
+  /** ACL user to log in as (`AUTH user password`); `'default'` when only `password` is given. */
+  user?: string;
+  /** The user's password (any string for a `nopass` user). */
+  password?: string;
 }
 
 /** Options of `Cinder.open`: the instance's options plus how writes reach storage. */
@@ -1024,6 +1039,19 @@ export class Cinder extends Connection {
       rethrow(err);
     }
     const db = new Cinder(new Engine(core, manual, wasm!));
+    for (const [i, u] of (options.users ?? []).entries()) {
+      const words = typeof u === 'string' ? u.trim().split(/\s+/) : u;
+      if (words.length === 0 || words[0] === '') {
+        db.close();
+        throw new CinderError(`cinderkv: users[${i}] needs a user name`);
+      }
+      try {
+        db.call('ACL', 'SETUSER', ...words);
+      } catch (err) {
+        db.close();
+        throw new CinderError(`cinderkv: users[${i}]: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     if (options.rdb !== undefined) {
       try {
         db.load(options.rdb);
@@ -1107,8 +1135,11 @@ export class Cinder extends Connection {
     return options.snapshot ? p.compactNow() : p.flush();
   }
 
-  /** Opens another connection with its own client state. */
-  connection(): Connection {
+  /**
+   * Opens another connection with its own client state; with `user`/`password` it logs in
+   * as that ACL user first (a wrong password throws the `WRONGPASS` `ReplyError`).
+   */
+  connection(options: ConnectionOptions = {}): Connection {
     const e = this.engine;
     e.check();
     let id: number;
@@ -1117,7 +1148,16 @@ export class Cinder extends Connection {
     } catch (err) {
       rethrow(err);
     }
-    return new Connection(e, id);
+    const conn = new Connection(e, id);
+    if (options.user !== undefined || options.password !== undefined) {
+      try {
+        conn.call('AUTH', options.user ?? 'default', options.password ?? '');
+      } catch (err) {
+        conn.close();
+        throw err;
+      }
+    }
+    return conn;
   }
 
   /** The engine's current time in ms since the Unix epoch. */

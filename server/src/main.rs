@@ -1,6 +1,7 @@
 //! `cinder-server`: a Redis-compatible server. Usage mirrors redis-server:
 //! `cinder-server [/path/to/redis.conf] [--port 6379] [--name value ...]`.
 
+mod aclfile;
 mod alloc;
 mod busy;
 mod config_rewrite;
@@ -160,6 +161,7 @@ fn run(mut opts: Options) -> Result<(), String> {
     });
     engine.state.migrate_link = Some(Box::new(migrate::Link::default()));
     let replicaof = opts.replicaof.take();
+    aclfile::load_at_startup(&mut engine, &opts.users).inspect_err(|e| log::warning(e))?;
     let mut server = Server::new(engine, listeners, signals).map_err(|e| format!("cannot start event loop: {}", e))?;
     if !opts.pidfile.is_empty() {
         if let Err(e) = std::fs::write(&opts.pidfile, format!("{}\n", std::process::id())) {

@@ -25,6 +25,8 @@ pub struct Options {
     pub ignored: Vec<String>,
     /// `replicaof host port` (or `slaveof`): start as a replica.
     pub replicaof: Option<(String, u16)>,
+    /// `user <name> [rule ...]` directives, each `[name, rules...]`, loaded after start.
+    pub users: Vec<Vec<Vec<u8>>>,
 }
 
 /// What the command line asks for.
@@ -42,9 +44,6 @@ pub enum Cli {
 /// and ignores (persistence, replication, cluster, TLS, ...), so existing redis.conf files
 /// load. Parameters the table knows are set there instead.
 const IGNORED_DIRECTIVES: &[&str] = &[
-    "acl-pubsub-default",
-    "aclfile",
-    "acllog-max-len",
     "active-defrag-cycle-max",
     "active-defrag-cycle-min",
     "active-defrag-ignore-bytes",
@@ -155,7 +154,6 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "tls-session-caching",
     "unixsocketperm",
     "rename-command",
-    "user",
     "loadmodule",
 ];
 
@@ -236,6 +234,7 @@ pub fn parse_cli(args: &[String]) -> Result<Cli, Fatal> {
         logfile: String::new(),
         ignored: Vec::new(),
         replicaof: None,
+        users: Vec::new(),
     };
     load_config_text(&text, &mut opts, 0)?;
     Ok(Cli::Run(Box::new(opts)))
@@ -324,6 +323,16 @@ fn apply_directive(name: &str, values: &[Vec<u8>], opts: &mut Options, depth: us
     // Directives the server acts on itself (also stored in the engine's table when it has
     // them, so CONFIG GET shows them).
     match name {
+        "user" if !values.is_empty() => {
+            // Redis's `ACLAppendUserForLoading`: checked now, loaded after start.
+            let acl = cinder_core::acl::Acl::new(cinder_core::cmd::acl_perm::catalog());
+            if let Err((i, why)) = acl.validate_directive(values, &opts.users) {
+                let arg = if i == 0 { b"user".as_slice() } else { values.get(i - 1).map_or(&b""[..], |v| v) };
+                return Err(format!("Error in user declaration '{}': {}", String::from_utf8_lossy(arg), why));
+            }
+            opts.users.push(values.to_vec());
+            return Ok(());
+        }
         "daemonize" | "logfile" | "pidfile" => {
             let v = one()?;
             match name {
@@ -461,6 +470,17 @@ mod tests {
         assert!(e.0.ends_with(">>> 'nosuch \"1\"'\nBad directive or wrong number of arguments"), "{}", e.0);
         let e = run(&["--port", "1", "2"]).unwrap_err();
         assert!(e.0.ends_with("wrong number of arguments"), "{}", e.0);
+    }
+
+    #[test]
+    fn user_directives_are_checked_and_kept() {
+        let o = run(&["--user", "alice", "on", ">pw", "~app:*", "--user", "bob", "+nosuch"]).unwrap();
+        assert_eq!(o.users.len(), 2);
+        assert_eq!(o.users[0][0], b"alice");
+        let e = run(&["--user", "carol", "bogus"]).unwrap_err();
+        assert!(e.0.contains("Error in user declaration 'user': Syntax error"), "{}", e.0);
+        let e = run(&["--user", "dave", "on", "--user", "dave", "off"]).unwrap_err();
+        assert!(e.0.contains("Duplicate user found"), "{}", e.0);
     }
 
     #[test]

@@ -495,7 +495,9 @@ impl Server {
             }
         };
         let cfg = &self.engine.state.config;
-        if cfg.protected_mode && cfg.requirepass.is_none() && !is_local_peer(&peer) {
+        // Redis's protected mode: the default user has no password (`nopass`).
+        let default_nopass = self.engine.state.acl.user(cinder_core::acl::DEFAULT_USER).nopass;
+        if cfg.protected_mode && default_nopass && !is_local_peer(&peer) {
             let _ = io::Write::write(&mut stream, DENIED_MESSAGE);
             self.engine.disconnect(handle);
             // Redis counts the connection only after this check.

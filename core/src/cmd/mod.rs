@@ -1,6 +1,7 @@
 //! Command dispatch: name lookup in THE command table, arity and auth checks in Redis's
 //! order, then the handler. One file per command group holds the handlers.
 
+pub mod acl_perm;
 pub mod args;
 pub mod blocking;
 pub mod spec;
@@ -417,6 +418,14 @@ fn script_writes(st: &EngineState, spec: &CommandSpec, argv: &[&[u8]]) -> bool {
     }
 }
 
+/// Redis's `processCommand` ACL step: `-NOPERM` (and an ACL log entry) when the
+/// client's user may not run `argv`.
+#[inline(never)]
+fn acl_rejection(st: &mut EngineState, client: &Client, spec: &CommandSpec, argv: &[&[u8]]) -> Option<Reply> {
+    let context = if client.multi.is_some() { crate::acl::Context::Multi } else { crate::acl::Context::Toplevel };
+    acl_perm::check(st, client.user, client, spec, argv, context).err().map(|d| acl_perm::noperm(spec, d))
+}
+
 /// Runs one command for `client`. Checks happen in Redis's order: existence, arity,
 /// authentication; then the handler runs.
 pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientTable, argv: &[&[u8]]) -> Reply {
@@ -435,8 +444,13 @@ pub fn dispatch(st: &mut EngineState, client: &mut Client, clients: &mut ClientT
     client.last_cmd = spec.name;
     let rejection = if !spec.arity_ok(argv.len()) {
         Some(CmdError::Arity(spec.name.to_string()).into())
-    } else if !client.authenticated && st.config.requirepass.is_some() && !spec.has(flags::NO_AUTH) {
+    } else if !client.authenticated && st.acl.auth_required() && !spec.has(flags::NO_AUTH) {
         Some(Reply::error("NOAUTH Authentication required."))
+    } else if !st.acl.unrestricted(client.user)
+        && !client.loader
+        && !(client.multi.is_some() && spec.has(flags::NO_MULTI))
+    {
+        acl_rejection(st, client, spec, argv)
     } else {
         None
     };

@@ -8,8 +8,302 @@ use super::spec::{flags, CommandSpec, Meta};
 /// Every implemented top-level command, sorted by name.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
-        name: "append",
+        name: "acl",
         id: 0,
+        arity: -2,
+        flags: 0,
+        flag_names: &[],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "A container for Access List Control commands ",
+        since: "6.0.0",
+        complexity: "Depends on subcommand.",
+        syntax: "ACL",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+            CommandSpec {
+                name: "acl|load",
+                id: 1,
+                arity: 2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Reload the ACLs from the configured ACL file",
+                since: "6.0.0",
+                complexity: "O(N). Where N is the number of configured users.",
+                syntax: "ACL LOAD",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_load),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|list",
+                id: 2,
+                arity: 2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "List the current ACL rules in ACL config file format",
+                since: "6.0.0",
+                complexity: "O(N). Where N is the number of configured users.",
+                syntax: "ACL LIST",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_list),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|dryrun",
+                id: 3,
+                arity: -4,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Returns whether the user can execute the given command without executing the command.",
+                since: "7.0.0",
+                complexity: "O(1).",
+                syntax: "ACL DRYRUN username command [arg [arg ...]]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x03m\x02\x04names\x08username\x04types\x06stringm\x02\x04names\x07command\x04types\x06stringm\x03\x04names\x03arg\x04types\x06string\x05flagse\x02s\x08optionals\x08multiple"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_dryrun),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|save",
+                id: 4,
+                arity: 2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Save the current ACL rules in the configured ACL file",
+                since: "6.0.0",
+                complexity: "O(N). Where N is the number of configured users.",
+                syntax: "ACL SAVE",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_save),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|cat",
+                id: 5,
+                arity: -2,
+                flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "List the ACL categories or the commands inside a category",
+                since: "6.0.0",
+                complexity: "O(1) since the categories and commands are a fixed set.",
+                syntax: "ACL CAT [categoryname]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x0ccategoryname\x04types\x06string\x05flagse\x01s\x08optional"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_cat),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|help",
+                id: 6,
+                arity: 2,
+                flags: flags::LOADING | flags::STALE,
+                flag_names: &["loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Show helpful text about the different subcommands",
+                since: "6.0.0",
+                complexity: "O(1)",
+                syntax: "ACL HELP",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_help),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|getuser",
+                id: 7,
+                arity: 3,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Get the rules for a specific ACL user",
+                since: "6.0.0",
+                complexity: "O(N). Where N is the number of password, command and pattern rules that the user has.",
+                syntax: "ACL GETUSER username",
+                docs_extra: Meta(b"m\x02\x07historye\x02a\x02s\x056.2.0s\x1fAdded Pub/Sub channel patterns.a\x02s\x057.0.0slAdded selectors and changed the format of key and channel patterns from a list to their rule representation.\x09argumentsa\x01m\x02\x04names\x08username\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_getuser),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|genpass",
+                id: 8,
+                arity: -2,
+                flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Generate a pseudorandom secure password to use for ACL users",
+                since: "6.0.0",
+                complexity: "O(1)",
+                syntax: "ACL GENPASS [bits]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x04bits\x04types\x07integer\x05flagse\x01s\x08optional"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_genpass),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|deluser",
+                id: 9,
+                arity: -3,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Remove the specified ACL users and the associated rules",
+                since: "6.0.0",
+                complexity: "O(1) amortized time considering the typical user.",
+                syntax: "ACL DELUSER username [username ...]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x08username\x04types\x06string\x05flagse\x01s\x08multiple"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_deluser),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|whoami",
+                id: 10,
+                arity: 2,
+                flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Return the name of the user associated to the current connection",
+                since: "6.0.0",
+                complexity: "O(1)",
+                syntax: "ACL WHOAMI",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_whoami),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|setuser",
+                id: 11,
+                arity: -3,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "Modify or create the rules for a specific ACL user",
+                since: "6.0.0",
+                complexity: "O(N). Where N is the number of rules provided.",
+                syntax: "ACL SETUSER username [rule [rule ...]]",
+                docs_extra: Meta(b"m\x02\x07historye\x02a\x02s\x056.2.0s\x1fAdded Pub/Sub channel patterns.a\x02s\x057.0.0s*Added selectors and key based permissions.\x09argumentsa\x02m\x02\x04names\x08username\x04types\x06stringm\x03\x04names\x04rule\x04types\x06string\x05flagse\x02s\x08optionals\x08multiple"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_setuser),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|users",
+                id: 12,
+                arity: 2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "List the username of all the configured ACL rules",
+                since: "6.0.0",
+                complexity: "O(N). Where N is the number of configured users.",
+                syntax: "ACL USERS",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_users),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "acl|log",
+                id: 13,
+                arity: -2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
+                flag_names: &["admin", "noscript", "loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "server",
+                summary: "List latest events denied because of ACLs in place",
+                since: "6.0.0",
+                complexity: "O(N) with N being the number of entries shown.",
+                syntax: "ACL LOG [count|RESET]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x04\x04names\x09operation\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x02\x04names\x05count\x04types\x07integerm\x03\x04names\x05reset\x04types\x0apure-token\x05tokens\x05RESET"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::server::acl_log),
+                first_arg: 2,
+            },
+        ],
+        handler: None,
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "append",
+        id: 14,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -30,7 +324,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "auth",
-        id: 1,
+        id: 15,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -51,7 +345,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bgrewriteaof",
-        id: 2,
+        id: 16,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT,
         flag_names: &["admin", "noscript", "no_async_loading"],
@@ -72,7 +366,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bgsave",
-        id: 3,
+        id: 17,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT,
         flag_names: &["admin", "noscript", "no_async_loading"],
@@ -93,7 +387,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitcount",
-        id: 4,
+        id: 18,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -114,7 +408,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitfield",
-        id: 5,
+        id: 19,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -135,7 +429,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitfield_ro",
-        id: 6,
+        id: 20,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -156,7 +450,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitop",
-        id: 7,
+        id: 21,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -177,7 +471,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitpos",
-        id: 8,
+        id: 22,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -198,7 +492,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blmove",
-        id: 9,
+        id: 23,
         arity: 6,
         flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "denyoom", "noscript", "blocking"],
@@ -219,7 +513,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blmpop",
-        id: 10,
+        id: 24,
         arity: -5,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -240,7 +534,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blpop",
-        id: 11,
+        id: 25,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "noscript", "blocking"],
@@ -261,7 +555,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "brpop",
-        id: 12,
+        id: 26,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "noscript", "blocking"],
@@ -282,7 +576,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "brpoplpush",
-        id: 13,
+        id: 27,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "denyoom", "noscript", "blocking"],
@@ -303,7 +597,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzmpop",
-        id: 14,
+        id: 28,
         arity: -5,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -324,7 +618,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzpopmax",
-        id: 15,
+        id: 29,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
         flag_names: &["write", "noscript", "blocking", "fast"],
@@ -345,7 +639,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzpopmin",
-        id: 16,
+        id: 30,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
         flag_names: &["write", "noscript", "blocking", "fast"],
@@ -366,7 +660,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "client",
-        id: 17,
+        id: 31,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -383,7 +677,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "client|id",
-                id: 18,
+                id: 32,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -404,7 +698,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|unblock",
-                id: 19,
+                id: 33,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -425,7 +719,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|tracking",
-                id: 20,
+                id: 34,
                 arity: -3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -446,7 +740,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getredir",
-                id: 21,
+                id: 35,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -467,7 +761,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|info",
-                id: 22,
+                id: 36,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -488,7 +782,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|kill",
-                id: 23,
+                id: 37,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -509,7 +803,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|help",
-                id: 24,
+                id: 38,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -530,7 +824,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|reply",
-                id: 25,
+                id: 39,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -551,7 +845,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|unpause",
-                id: 26,
+                id: 40,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -572,7 +866,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|list",
-                id: 27,
+                id: 41,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -593,7 +887,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|setname",
-                id: 28,
+                id: 42,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -614,7 +908,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getname",
-                id: 29,
+                id: 43,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -635,7 +929,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|trackinginfo",
-                id: 30,
+                id: 44,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -656,7 +950,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|pause",
-                id: 31,
+                id: 45,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -677,7 +971,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|caching",
-                id: 32,
+                id: 46,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -698,7 +992,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|no-evict",
-                id: 33,
+                id: 47,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -723,7 +1017,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "command",
-        id: 34,
+        id: 48,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -740,7 +1034,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "command|docs",
-                id: 35,
+                id: 49,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -761,7 +1055,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|info",
-                id: 36,
+                id: 50,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -782,7 +1076,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|count",
-                id: 37,
+                id: 51,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -803,7 +1097,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|getkeysandflags",
-                id: 38,
+                id: 52,
                 arity: -4,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -824,7 +1118,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|getkeys",
-                id: 39,
+                id: 53,
                 arity: -4,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -845,7 +1139,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|help",
-                id: 40,
+                id: 54,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -866,7 +1160,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|list",
-                id: 41,
+                id: 55,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -891,7 +1185,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "config",
-        id: 42,
+        id: 56,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -908,7 +1202,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "config|rewrite",
-                id: 43,
+                id: 57,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -929,7 +1223,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|resetstat",
-                id: 44,
+                id: 58,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -950,7 +1244,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|help",
-                id: 45,
+                id: 59,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -971,7 +1265,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|get",
-                id: 46,
+                id: 60,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -992,7 +1286,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|set",
-                id: 47,
+                id: 61,
                 arity: -4,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -1017,7 +1311,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "copy",
-        id: 48,
+        id: 62,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1038,7 +1332,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dbsize",
-        id: 49,
+        id: 63,
         arity: 1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1059,7 +1353,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "debug",
-        id: 50,
+        id: 64,
         arity: -2,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -1080,7 +1374,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decr",
-        id: 51,
+        id: 65,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1101,7 +1395,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decrby",
-        id: 52,
+        id: 66,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1122,7 +1416,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "del",
-        id: 53,
+        id: 67,
         arity: -2,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1143,7 +1437,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "discard",
-        id: 54,
+        id: 68,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -1164,7 +1458,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dump",
-        id: 55,
+        id: 69,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1185,7 +1479,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "echo",
-        id: 56,
+        id: 70,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -1206,7 +1500,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "eval",
-        id: 57,
+        id: 71,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1227,7 +1521,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "eval_ro",
-        id: 58,
+        id: 72,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1248,7 +1542,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "evalsha",
-        id: 59,
+        id: 73,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1269,7 +1563,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "evalsha_ro",
-        id: 60,
+        id: 74,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1290,7 +1584,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exec",
-        id: 61,
+        id: 75,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::SKIP_SLOWLOG,
         flag_names: &["noscript", "loading", "stale", "skip_slowlog"],
@@ -1311,7 +1605,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exists",
-        id: 62,
+        id: 76,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1332,7 +1626,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expire",
-        id: 63,
+        id: 77,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1353,7 +1647,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expireat",
-        id: 64,
+        id: 78,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1374,7 +1668,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expiretime",
-        id: 65,
+        id: 79,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1395,7 +1689,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall",
-        id: 66,
+        id: 80,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1416,7 +1710,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall_ro",
-        id: 67,
+        id: 81,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1437,7 +1731,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushall",
-        id: 68,
+        id: 82,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1458,7 +1752,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushdb",
-        id: 69,
+        id: 83,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1479,7 +1773,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "function",
-        id: 70,
+        id: 84,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -1496,7 +1790,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "function|restore",
-                id: 71,
+                id: 85,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1517,7 +1811,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|dump",
-                id: 72,
+                id: 86,
                 arity: 2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1538,7 +1832,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|delete",
-                id: 73,
+                id: 87,
                 arity: 3,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1559,7 +1853,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|flush",
-                id: 74,
+                id: 88,
                 arity: -2,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1580,7 +1874,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|kill",
-                id: 75,
+                id: 89,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1601,7 +1895,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|help",
-                id: 76,
+                id: 90,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1622,7 +1916,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|load",
-                id: 77,
+                id: 91,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1643,7 +1937,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|list",
-                id: 78,
+                id: 92,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1664,7 +1958,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|stats",
-                id: 79,
+                id: 93,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1689,7 +1983,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geoadd",
-        id: 80,
+        id: 94,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1710,7 +2004,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geodist",
-        id: 81,
+        id: 95,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1731,7 +2025,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geohash",
-        id: 82,
+        id: 96,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1752,7 +2046,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geopos",
-        id: 83,
+        id: 97,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1773,7 +2067,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadius",
-        id: 84,
+        id: 98,
         arity: -6,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -1794,7 +2088,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadius_ro",
-        id: 85,
+        id: 99,
         arity: -6,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1815,7 +2109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadiusbymember",
-        id: 86,
+        id: 100,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -1836,7 +2130,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadiusbymember_ro",
-        id: 87,
+        id: 101,
         arity: -5,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1857,7 +2151,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geosearch",
-        id: 88,
+        id: 102,
         arity: -7,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1878,7 +2172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geosearchstore",
-        id: 89,
+        id: 103,
         arity: -8,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1899,7 +2193,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "get",
-        id: 90,
+        id: 104,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1920,7 +2214,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getbit",
-        id: 91,
+        id: 105,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1941,7 +2235,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getdel",
-        id: 92,
+        id: 106,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1962,7 +2256,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getex",
-        id: 93,
+        id: 107,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1983,7 +2277,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getrange",
-        id: 94,
+        id: 108,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2004,7 +2298,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getset",
-        id: 95,
+        id: 109,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2025,7 +2319,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hdel",
-        id: 96,
+        id: 110,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2046,7 +2340,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hello",
-        id: 97,
+        id: 111,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -2067,7 +2361,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hexists",
-        id: 98,
+        id: 112,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2088,7 +2382,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hget",
-        id: 99,
+        id: 113,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2109,7 +2403,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hgetall",
-        id: 100,
+        id: 114,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2130,7 +2424,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrby",
-        id: 101,
+        id: 115,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2151,7 +2445,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrbyfloat",
-        id: 102,
+        id: 116,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2172,7 +2466,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hkeys",
-        id: 103,
+        id: 117,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2193,7 +2487,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hlen",
-        id: 104,
+        id: 118,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2214,7 +2508,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmget",
-        id: 105,
+        id: 119,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2235,7 +2529,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmset",
-        id: 106,
+        id: 120,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2256,7 +2550,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hrandfield",
-        id: 107,
+        id: 121,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2277,7 +2571,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hscan",
-        id: 108,
+        id: 122,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2298,7 +2592,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hset",
-        id: 109,
+        id: 123,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2319,7 +2613,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hsetnx",
-        id: 110,
+        id: 124,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2340,7 +2634,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hstrlen",
-        id: 111,
+        id: 125,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2361,7 +2655,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hvals",
-        id: 112,
+        id: 126,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2382,7 +2676,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incr",
-        id: 113,
+        id: 127,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2403,7 +2697,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrby",
-        id: 114,
+        id: 128,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2424,7 +2718,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrbyfloat",
-        id: 115,
+        id: 129,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2445,7 +2739,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "info",
-        id: 116,
+        id: 130,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -2466,7 +2760,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keys",
-        id: 117,
+        id: 131,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2487,7 +2781,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lastsave",
-        id: 118,
+        id: 132,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -2508,7 +2802,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "latency",
-        id: 119,
+        id: 133,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2525,7 +2819,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "latency|reset",
-                id: 120,
+                id: 134,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2546,7 +2840,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|graph",
-                id: 121,
+                id: 135,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2567,7 +2861,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|histogram",
-                id: 122,
+                id: 136,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2588,7 +2882,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|latest",
-                id: 123,
+                id: 137,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2609,7 +2903,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|doctor",
-                id: 124,
+                id: 138,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2630,7 +2924,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|help",
-                id: 125,
+                id: 139,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2651,7 +2945,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|history",
-                id: 126,
+                id: 140,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2676,7 +2970,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lcs",
-        id: 127,
+        id: 141,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2697,7 +2991,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lindex",
-        id: 128,
+        id: 142,
         arity: 3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2718,7 +3012,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "linsert",
-        id: 129,
+        id: 143,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2739,7 +3033,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "llen",
-        id: 130,
+        id: 144,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2760,7 +3054,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmove",
-        id: 131,
+        id: 145,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2781,7 +3075,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmpop",
-        id: 132,
+        id: 146,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -2802,7 +3096,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lolwut",
-        id: 133,
+        id: 147,
         arity: -1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2823,7 +3117,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpop",
-        id: 134,
+        id: 148,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2844,7 +3138,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpos",
-        id: 135,
+        id: 149,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2865,7 +3159,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpush",
-        id: 136,
+        id: 150,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2886,7 +3180,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpushx",
-        id: 137,
+        id: 151,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2907,7 +3201,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrange",
-        id: 138,
+        id: 152,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2928,7 +3222,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrem",
-        id: 139,
+        id: 153,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2949,7 +3243,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lset",
-        id: 140,
+        id: 154,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2970,7 +3264,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ltrim",
-        id: 141,
+        id: 155,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -2991,7 +3285,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "memory",
-        id: 142,
+        id: 156,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3008,7 +3302,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "memory|purge",
-                id: 143,
+                id: 157,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3029,7 +3323,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|malloc-stats",
-                id: 144,
+                id: 158,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3050,7 +3344,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|usage",
-                id: 145,
+                id: 159,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3071,7 +3365,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|stats",
-                id: 146,
+                id: 160,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3092,7 +3386,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|doctor",
-                id: 147,
+                id: 161,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3113,7 +3407,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|help",
-                id: 148,
+                id: 162,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3138,7 +3432,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mget",
-        id: 149,
+        id: 163,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3159,7 +3453,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "migrate",
-        id: 150,
+        id: 164,
         arity: -6,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -3180,7 +3474,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "monitor",
-        id: 151,
+        id: 165,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -3201,7 +3495,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "move",
-        id: 152,
+        id: 166,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3222,7 +3516,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mset",
-        id: 153,
+        id: 167,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3243,7 +3537,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "msetnx",
-        id: 154,
+        id: 168,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3264,7 +3558,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "multi",
-        id: 155,
+        id: 169,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -3285,7 +3579,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "object",
-        id: 156,
+        id: 170,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3302,7 +3596,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "object|idletime",
-                id: 157,
+                id: 171,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3323,7 +3617,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|help",
-                id: 158,
+                id: 172,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3344,7 +3638,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|freq",
-                id: 159,
+                id: 173,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3365,7 +3659,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|encoding",
-                id: 160,
+                id: 174,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3386,7 +3680,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|refcount",
-                id: 161,
+                id: 175,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3411,7 +3705,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "persist",
-        id: 162,
+        id: 176,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3432,7 +3726,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpire",
-        id: 163,
+        id: 177,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3453,7 +3747,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpireat",
-        id: 164,
+        id: 178,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3474,7 +3768,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpiretime",
-        id: 165,
+        id: 179,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3495,7 +3789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfadd",
-        id: 166,
+        id: 180,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3516,7 +3810,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfcount",
-        id: 167,
+        id: 181,
         arity: -2,
         flags: flags::READONLY | flags::MAY_REPLICATE,
         flag_names: &["readonly"],
@@ -3537,7 +3831,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfdebug",
-        id: 168,
+        id: 182,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::ADMIN,
         flag_names: &["write", "denyoom", "admin"],
@@ -3558,7 +3852,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfmerge",
-        id: 169,
+        id: 183,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3579,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfselftest",
-        id: 170,
+        id: 184,
         arity: 1,
         flags: flags::ADMIN,
         flag_names: &["admin"],
@@ -3600,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ping",
-        id: 171,
+        id: 185,
         arity: -1,
         flags: flags::FAST,
         flag_names: &["fast"],
@@ -3621,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psetex",
-        id: 172,
+        id: 186,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3642,7 +3936,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psubscribe",
-        id: 173,
+        id: 187,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3663,7 +3957,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psync",
-        id: 174,
+        id: 188,
         arity: -3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -3684,7 +3978,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pttl",
-        id: 175,
+        id: 189,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3705,7 +3999,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 176,
+        id: 190,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -3726,7 +4020,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 177,
+        id: 191,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3743,7 +4037,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 178,
+                id: 192,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3764,7 +4058,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 179,
+                id: 193,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3785,7 +4079,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 180,
+                id: 194,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3806,7 +4100,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 181,
+                id: 195,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3827,7 +4121,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 182,
+                id: 196,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3848,7 +4142,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 183,
+                id: 197,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -3873,7 +4167,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 184,
+        id: 198,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3894,7 +4188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 185,
+        id: 199,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -3915,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 186,
+        id: 200,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3935,8 +4229,50 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "readonly",
+        id: 201,
+        arity: 1,
+        flags: flags::LOADING | flags::STALE | flags::FAST,
+        flag_names: &["loading", "stale", "fast"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@fast", "@connection"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "cluster",
+        summary: "Enables read queries for a connection to a cluster replica node",
+        since: "3.0.0",
+        complexity: "O(1)",
+        syntax: "READONLY",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::connection::readonly),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "readwrite",
+        id: 202,
+        arity: 1,
+        flags: flags::LOADING | flags::STALE | flags::FAST,
+        flag_names: &["loading", "stale", "fast"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@fast", "@connection"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "cluster",
+        summary: "Disables read queries for a connection to a cluster replica node",
+        since: "3.0.0",
+        complexity: "O(1)",
+        syntax: "READWRITE",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::connection::readwrite),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "rename",
-        id: 187,
+        id: 203,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3957,7 +4293,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 188,
+        id: 204,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3978,7 +4314,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "replconf",
-        id: 189,
+        id: 205,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "allow_busy"],
@@ -3999,7 +4335,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "replicaof",
-        id: 190,
+        id: 206,
         arity: 3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
         flag_names: &["admin", "noscript", "stale", "no_async_loading"],
@@ -4020,7 +4356,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        id: 191,
+        id: 207,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -4041,7 +4377,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "restore",
-        id: 192,
+        id: 208,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4062,7 +4398,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "role",
-        id: 193,
+        id: 209,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["noscript", "loading", "stale", "fast"],
@@ -4083,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpop",
-        id: 194,
+        id: 210,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4104,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 195,
+        id: 211,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4125,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 196,
+        id: 212,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4146,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 197,
+        id: 213,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4167,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 198,
+        id: 214,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4188,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "save",
-        id: 199,
+        id: 215,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -4209,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 200,
+        id: 216,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4230,7 +4566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 201,
+        id: 217,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4251,7 +4587,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "script",
-        id: 202,
+        id: 218,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4268,7 +4604,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "script|debug",
-                id: 203,
+                id: 219,
                 arity: 3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4289,7 +4625,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|help",
-                id: 204,
+                id: 220,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4310,7 +4646,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|exists",
-                id: 205,
+                id: 221,
                 arity: -3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4331,7 +4667,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|flush",
-                id: 206,
+                id: 222,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4352,7 +4688,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|kill",
-                id: 207,
+                id: 223,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -4373,7 +4709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|load",
-                id: 208,
+                id: 224,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::STALE,
                 flag_names: &["noscript", "stale"],
@@ -4398,7 +4734,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 209,
+        id: 225,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4419,7 +4755,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 210,
+        id: 226,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4440,7 +4776,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 211,
+        id: 227,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4461,7 +4797,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 212,
+        id: 228,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4482,7 +4818,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setbit",
-        id: 213,
+        id: 229,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4503,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 214,
+        id: 230,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4524,7 +4860,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 215,
+        id: 231,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4545,7 +4881,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 216,
+        id: 232,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4566,7 +4902,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 217,
+        id: 233,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -4587,7 +4923,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 218,
+        id: 234,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4608,7 +4944,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 219,
+        id: 235,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4629,7 +4965,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 220,
+        id: 236,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4650,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 221,
+        id: 237,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4671,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "slaveof",
-        id: 222,
+        id: 238,
         arity: 3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
         flag_names: &["admin", "noscript", "stale", "no_async_loading"],
@@ -4692,7 +5028,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "slowlog",
-        id: 223,
+        id: 239,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4709,7 +5045,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "slowlog|reset",
-                id: 224,
+                id: 240,
                 arity: 2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -4730,7 +5066,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|help",
-                id: 225,
+                id: 241,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4751,7 +5087,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|len",
-                id: 226,
+                id: 242,
                 arity: 2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -4772,7 +5108,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|get",
-                id: 227,
+                id: 243,
                 arity: -2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -4797,7 +5133,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smembers",
-        id: 228,
+        id: 244,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4818,7 +5154,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 229,
+        id: 245,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4839,7 +5175,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 230,
+        id: 246,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4860,7 +5196,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 231,
+        id: 247,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -4881,7 +5217,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 232,
+        id: 248,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4902,7 +5238,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 233,
+        id: 249,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4923,7 +5259,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 234,
+        id: 250,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -4944,7 +5280,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 235,
+        id: 251,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4965,7 +5301,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 236,
+        id: 252,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4986,7 +5322,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 237,
+        id: 253,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5007,7 +5343,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 238,
+        id: 254,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5028,7 +5364,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 239,
+        id: 255,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5049,7 +5385,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 240,
+        id: 256,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5070,7 +5406,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 241,
+        id: 257,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5091,7 +5427,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 242,
+        id: 258,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5112,7 +5448,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 243,
+        id: 259,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5133,7 +5469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 244,
+        id: 260,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5154,7 +5490,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 245,
+        id: 261,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5175,7 +5511,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sync",
-        id: 246,
+        id: 262,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -5196,7 +5532,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "time",
-        id: 247,
+        id: 263,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -5217,7 +5553,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 248,
+        id: 264,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5238,7 +5574,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 249,
+        id: 265,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5259,7 +5595,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 250,
+        id: 266,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5280,7 +5616,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 251,
+        id: 267,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5301,7 +5637,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 252,
+        id: 268,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5322,7 +5658,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 253,
+        id: 269,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -5343,7 +5679,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "wait",
-        id: 254,
+        id: 270,
         arity: 3,
         flags: flags::NOSCRIPT,
         flag_names: &["noscript"],
@@ -5364,7 +5700,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "watch",
-        id: 255,
+        id: 271,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -5385,7 +5721,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 256,
+        id: 272,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5406,7 +5742,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 257,
+        id: 273,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5427,7 +5763,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 258,
+        id: 274,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5448,7 +5784,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 259,
+        id: 275,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5469,7 +5805,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 260,
+        id: 276,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5490,7 +5826,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 261,
+        id: 277,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5507,7 +5843,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 262,
+                id: 278,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5528,7 +5864,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 263,
+                id: 279,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5549,7 +5885,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 264,
+                id: 280,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5570,7 +5906,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 265,
+                id: 281,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5591,7 +5927,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 266,
+                id: 282,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5612,7 +5948,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 267,
+                id: 283,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5637,7 +5973,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 268,
+        id: 284,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5654,7 +5990,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 269,
+                id: 285,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5675,7 +6011,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 270,
+                id: 286,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5696,7 +6032,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 271,
+                id: 287,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5717,7 +6053,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 272,
+                id: 288,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -5742,7 +6078,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 273,
+        id: 289,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5763,7 +6099,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 274,
+        id: 290,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5784,7 +6120,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 275,
+        id: 291,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5805,7 +6141,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 276,
+        id: 292,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -5826,7 +6162,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 277,
+        id: 293,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -5847,7 +6183,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 278,
+        id: 294,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5868,7 +6204,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 279,
+        id: 295,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5889,7 +6225,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 280,
+        id: 296,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -5910,7 +6246,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 281,
+        id: 297,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5931,7 +6267,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 282,
+        id: 298,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5952,7 +6288,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 283,
+        id: 299,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5973,7 +6309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 284,
+        id: 300,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5994,7 +6330,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 285,
+        id: 301,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6015,7 +6351,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 286,
+        id: 302,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -6036,7 +6372,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 287,
+        id: 303,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6057,7 +6393,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 288,
+        id: 304,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6078,7 +6414,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 289,
+        id: 305,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6099,7 +6435,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 290,
+        id: 306,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6120,7 +6456,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 291,
+        id: 307,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -6141,7 +6477,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 292,
+        id: 308,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6162,7 +6498,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 293,
+        id: 309,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6183,7 +6519,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 294,
+        id: 310,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6204,7 +6540,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 295,
+        id: 311,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6225,7 +6561,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 296,
+        id: 312,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6246,7 +6582,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 297,
+        id: 313,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6267,7 +6603,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 298,
+        id: 314,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6288,7 +6624,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 299,
+        id: 315,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -6309,7 +6645,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 300,
+        id: 316,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6330,7 +6666,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 301,
+        id: 317,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6351,7 +6687,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 302,
+        id: 318,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6372,7 +6708,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 303,
+        id: 319,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6393,7 +6729,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 304,
+        id: 320,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6414,7 +6750,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 305,
+        id: 321,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6435,7 +6771,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 306,
+        id: 322,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6456,7 +6792,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 307,
+        id: 323,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6477,7 +6813,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 308,
+        id: 324,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6498,7 +6834,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 309,
+        id: 325,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6519,7 +6855,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 310,
+        id: 326,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6540,7 +6876,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 311,
+        id: 327,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6561,7 +6897,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 312,
+        id: 328,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6583,4 +6919,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 313;
+pub const COMMAND_COUNT: usize = 329;

@@ -176,7 +176,25 @@ pub fn exec(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
         };
         let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
         let mark = ctx.st.pubsub.pushes_len();
-        let reply = super::call(ctx.st, ctx.client, ctx.clients, spec, &argv);
+        // Redis's execCommand: the ACL may have changed since the command was queued.
+        let denied = if ctx.st.acl.unrestricted(ctx.client.user) || ctx.client.loader {
+            None
+        } else {
+            let ctx_multi = crate::acl::Context::Multi;
+            super::acl_perm::check(ctx.st, ctx.client.user, ctx.client, spec, &argv, ctx_multi).err()
+        };
+        let reply = match denied {
+            Some(d) => Reply::error(format!(
+                "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. \
+                 This command is no longer allowed for the following reason: {}",
+                match d {
+                    crate::acl::Denied::Command => "no permission to execute the command or subcommand",
+                    crate::acl::Denied::Key(_) => "no permission to touch the specified keys",
+                    crate::acl::Denied::Channel(_) => "no permission to access one of the channels used as arguments",
+                }
+            )),
+            None => super::call(ctx.st, ctx.client, ctx.clients, spec, &argv),
+        };
         if let Reply::Error(text) = &reply {
             if !std::mem::take(&mut ctx.st.scripting.error_counted) {
                 ctx.st.stats.record_error(text);

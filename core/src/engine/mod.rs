@@ -154,6 +154,8 @@ pub struct EngineState {
     /// Replication: id, offset, backlog, replicas, WAIT, the master link (see
     /// [`crate::repl`]).
     pub repl: crate::repl::Replication,
+    /// Users, permissions and the ACL log (see [`crate::acl`]).
+    pub acl: crate::acl::Acl,
 }
 
 /// Bytes the engine counts before any key exists: its fixed structures (Redis reports
@@ -328,7 +330,7 @@ pub(crate) fn connect_client(
     let id = st.next_client_id;
     st.next_client_id += 1;
     st.stats.connections_received += 1;
-    let auth = st.config.requirepass.is_none();
+    let auth = !st.acl.auth_required();
     Ok(clients.add(Client::new(id, conn, st.now_ms(), auth)))
 }
 
@@ -354,6 +356,9 @@ impl Engine {
             .collect();
         let blocking = Blocking::new(dbs.len());
         let watches = Watches::new(dbs.len());
+        let mut acl = crate::acl::Acl::new(cmd::acl_perm::catalog());
+        acl.pubsub_all = opts.config.acl_pubsub_default == "allchannels";
+        acl.set_default_password(opts.config.requirepass.as_deref());
         Engine {
             state: EngineState {
                 dbs,
@@ -387,6 +392,7 @@ impl Engine {
                 repl: crate::repl::Replication::new(crate::repl::random_replid(&mut Rng::new(
                     opts.seed ^ 0x5EED_0F5E_A11D,
                 ))),
+                acl,
             },
             clients: ClientTable::default(),
         }

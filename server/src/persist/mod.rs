@@ -7,7 +7,7 @@
 
 mod aof;
 pub(crate) mod child;
-mod files;
+pub mod files;
 mod fsync;
 mod snapshot;
 
@@ -431,6 +431,8 @@ impl Persist {
                 warning("Shutdown manually aborted.");
                 Ok(())
             }
+            Job::AclLoad => return crate::aclfile::load(engine),
+            Job::AclSave => crate::aclfile::save(engine),
             Job::FlushAll => {
                 if engine.state.persist.child == Child::Rdb {
                     self.kill_child(engine);

@@ -78,7 +78,9 @@ pub fn mask_field(reply: &[u8], field: &[u8]) -> Vec<u8> {
 }
 
 fn names(elem: &[u8], field: &[u8]) -> bool {
-    resp::as_bulk(elem).or_else(|| elem.strip_prefix(b"+").and_then(|r| r.strip_suffix(b"\r\n"))) == Some(field)
+    // `field` may list several names separated by commas (`age-seconds,client-info`).
+    let name = resp::as_bulk(elem).or_else(|| elem.strip_prefix(b"+").and_then(|r| r.strip_suffix(b"\r\n")));
+    name.is_some_and(|n| field.split(|&c| c == b',').any(|f| f == n))
 }
 
 /// Same aggregate header and the same multiset of elements; non-aggregates exactly.

@@ -81,7 +81,7 @@ fn encoded_len(argv: &[&[u8]]) -> usize {
 
 /// One `CLIENT LIST` line (without the newline) in Redis 7.0's field order. `argv` is the
 /// command the client is running, if it is the caller.
-fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
+fn info_line(c: &Client, user: &[u8], now_ms: u64, argv: Option<&[&[u8]]>) -> String {
     let qbuf = argv.map_or(0, encoded_len);
     let argv_mem: usize = argv.map_or(0, |a| a.iter().map(|x| x.len()).sum());
     let name = c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
@@ -91,7 +91,7 @@ fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
          multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem={} rbs={} rbp=0 obl=0 oll=0 omem=0 \
-         tot-mem={} events=r cmd={} user=default redir={} resp={}",
+         tot-mem={} events=r cmd={} user={} redir={} resp={}",
         c.id,
         c.conn.addr,
         c.conn.laddr,
@@ -111,9 +111,16 @@ fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
         rbs,
         tot_mem,
         c.last_cmd,
+        String::from_utf8_lossy(user),
         super::tracking::redirect_of(c.tracking.as_deref()),
         c.resp,
     )
+}
+
+/// A client's `CLIENT LIST` line without its current command (the ACL log's
+/// `client-info`).
+pub(crate) fn info_line_for(st: &crate::engine::EngineState, c: &Client) -> String {
+    info_line(c, &st.acl.user(c.user).name, st.now_ms(), None)
 }
 
 /// The connected clients still open (the caller included), ordered by id like Redis's
@@ -149,7 +156,8 @@ pub fn client_help(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
 
 /// `CLIENT INFO`: the caller's `CLIENT LIST` line.
 pub fn client_info(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let mut line = info_line(ctx.client, ctx.now_ms(), Some(args.all()));
+    let user = ctx.st.acl.user(ctx.client.user).name.clone();
+    let mut line = info_line(ctx.client, &user, ctx.now_ms(), Some(args.all()));
     line.push('\n');
     Ok(Reply::Verbatim("txt", line.into_bytes()))
 }
@@ -171,9 +179,10 @@ pub fn client_list(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     // The whole command sizes the caller's query buffer in its line.
     let argv = args.all();
     let mut out = String::new();
+    let acl = &ctx.st.acl;
     let mut push = |c: &Client| {
         let current = if c.id == ctx.client.id { Some(argv) } else { None };
-        out.push_str(&info_line(c, now, current));
+        out.push_str(&info_line(c, &acl.user(c.user).name, now, current));
         out.push('\n');
     };
     if args.remaining() == 2 && args.eat("type") {
@@ -205,6 +214,7 @@ struct KillFilter<'a> {
     addr: Option<&'a [u8]>,
     laddr: Option<&'a [u8]>,
     id: Option<u64>,
+    user: Option<crate::acl::UserId>,
     /// `TYPE`/`USER` filters that no Cinder client can match.
     matches_none: bool,
     skipme: bool,
@@ -215,13 +225,14 @@ impl KillFilter<'_> {
         self.addr.is_none_or(|a| a == c.conn.addr.as_bytes())
             && self.laddr.is_none_or(|a| a == c.conn.laddr.as_bytes())
             && self.id.is_none_or(|id| id == c.id)
+            && self.user.is_none_or(|u| u == c.user)
             && !self.matches_none
             && !(is_caller && self.skipme)
     }
 }
 
 /// Parses the filter form `CLIENT KILL <option> <value> ...`.
-fn parse_kill_filter<'a>(args: &mut Args<'a>) -> Result<KillFilter<'a>, CmdError> {
+fn parse_kill_filter<'a>(args: &mut Args<'a>, acl: &crate::acl::Acl) -> Result<KillFilter<'a>, CmdError> {
     let mut f = KillFilter { skipme: true, ..Default::default() };
     while let Some(opt) = args.next() {
         let Some(val) = args.next() else {
@@ -241,8 +252,11 @@ fn parse_kill_filter<'a>(args: &mut Args<'a>) -> Result<KillFilter<'a>, CmdError
         } else if is(opt, "laddr") {
             f.laddr = Some(val);
         } else if is(opt, "user") {
-            if val != b"default" {
-                return Err(CmdError::other(format!("ERR No such user '{}'", String::from_utf8_lossy(val))));
+            match acl.find(val) {
+                Some(u) => f.user = Some(u),
+                None => {
+                    return Err(CmdError::other(format!("ERR No such user '{}'", String::from_utf8_lossy(val))));
+                }
             }
         } else if is(opt, "skipme") {
             if is(val, "yes") {
@@ -264,8 +278,11 @@ fn parse_kill_filter<'a>(args: &mut Args<'a>) -> Result<KillFilter<'a>, CmdError
 /// are closed by the host; the caller's own after its reply.
 pub fn client_kill(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let old_form = args.remaining() == 1;
-    let filter =
-        if old_form { KillFilter { addr: Some(args.take()), ..Default::default() } } else { parse_kill_filter(args)? };
+    let filter = if old_form {
+        KillFilter { addr: Some(args.take()), ..Default::default() }
+    } else {
+        parse_kill_filter(args, &ctx.st.acl)?
+    };
     let mut killed = 0i64;
     for (h, c) in ctx.clients.iter_mut() {
         if !c.close_requested && filter.matches(c, false) {

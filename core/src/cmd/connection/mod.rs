@@ -4,6 +4,7 @@
 mod client;
 mod tracking;
 
+pub(crate) use client::info_line_for;
 pub use client::{
     client_getname, client_help, client_id, client_info, client_kill, client_list, client_no_evict, client_reply,
     client_setname, client_unblock,
@@ -11,6 +12,7 @@ pub use client::{
 pub use tracking::{client_caching, client_getredir, client_tracking, client_trackinginfo};
 
 use super::{is, Args, Ctx};
+use crate::acl::Context;
 use crate::client::ReplyMode;
 use crate::engine::HostAction;
 use crate::error::{CmdError, CmdResult};
@@ -82,7 +84,8 @@ pub fn reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     c.db = 0;
     c.resp = 2;
     c.name = None;
-    c.authenticated = ctx.st.config.requirepass.is_none();
+    c.user = crate::acl::DEFAULT_USER;
+    c.authenticated = !ctx.st.acl.auth_required();
     // Like Redis, a reply already being skipped (CLIENT REPLY SKIP) stays skipped.
     if c.reply_mode != ReplyMode::Skipping {
         c.reply_mode = ReplyMode::On;
@@ -90,14 +93,50 @@ pub fn reset(ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
     Ok(Reply::simple("RESET"))
 }
 
-/// Checks `user`/`pass` against the only user, `default`, whose password is
-/// `requirepass` (any password when none is set).
-fn credentials_ok(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
-    user == b"default" && ctx.st.config.requirepass.as_deref().is_none_or(|p| p == pass)
+/// Redis's `ACLAuthenticateUser`: logs the client in as `user`, or logs the failure
+/// (ACL LOG `auth`) and returns `WRONGPASS`.
+fn authenticate(ctx: &mut Ctx, name: &[u8], user: &[u8], pass: &[u8]) -> Result<(), CmdError> {
+    match ctx.st.acl.authenticate(user, pass) {
+        Some(id) => {
+            ctx.client.authenticated = true;
+            ctx.client.user = id;
+            Ok(())
+        }
+        None => {
+            let context = if ctx.client.multi.is_some() { Context::Multi } else { Context::Toplevel };
+            let object = name.to_vec();
+            let entry = crate::acl::log::Entry {
+                count: 1,
+                reason: crate::acl::Reason::Auth,
+                context,
+                object,
+                username: user.to_vec(),
+                ctime_ms: ctx.st.now_ms(),
+                client_info: info_line_for(ctx.st, ctx.client),
+            };
+            let max = ctx.st.config.acllog_max_len.max(0) as usize;
+            ctx.st.acl.log.add(entry, max);
+            Err(CmdError::other(WRONGPASS))
+        }
+    }
+}
+
+/// `READONLY` (a cluster command): cluster support is disabled here, as in a Redis
+/// started without `cluster-enabled`.
+pub fn readonly(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    Err(CmdError::other("ERR This instance has cluster support disabled"))
+}
+
+/// `READWRITE` (a cluster command): see [`readonly`].
+pub fn readwrite(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
+    Err(CmdError::other("ERR This instance has cluster support disabled"))
 }
 
 /// `AUTH [username] password`.
 pub fn auth(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    if args.remaining() > 2 {
+        return Err(CmdError::Syntax);
+    }
     let (first, second) = (args.take(), args.next());
     args.finish()?;
     ctx.redact(1);
@@ -107,7 +146,7 @@ pub fn auth(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let (user, pass): (&[u8], &[u8]) = if let Some(pass) = second {
         (first, pass)
     } else {
-        if ctx.st.config.requirepass.is_none() {
+        if ctx.st.acl.user(crate::acl::DEFAULT_USER).nopass {
             return Err(CmdError::other(
                 "ERR AUTH <password> called without any password configured for the default user. \
                  Are you sure your configuration is correct?",
@@ -115,10 +154,7 @@ pub fn auth(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
         (b"default", first)
     };
-    if !credentials_ok(ctx, user, pass) {
-        return Err(CmdError::other(WRONGPASS));
-    }
-    ctx.client.authenticated = true;
+    authenticate(ctx, args.name(), user, pass)?;
     Ok(Reply::ok())
 }
 
@@ -151,12 +187,9 @@ pub fn hello(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     if let Some((user, pass)) = credentials {
-        if !credentials_ok(ctx, user, pass) {
-            return Err(CmdError::other(WRONGPASS));
-        }
-        ctx.client.authenticated = true;
+        authenticate(ctx, args.name(), user, pass)?;
     }
-    if !ctx.client.authenticated && ctx.st.config.requirepass.is_some() {
+    if !ctx.client.authenticated {
         return Err(CmdError::other(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
              HELLO AUTH <user> <pass> option can be used to authenticate the client and select \
@@ -256,6 +289,7 @@ mod tests {
         assert_eq!(t.resp(&["PING"]), "-NOAUTH Authentication required.\r\n");
         // Clearing the password lets unauthenticated clients in.
         t.eng.state.config.requirepass = None;
+        t.eng.state.acl.set_default_password(None);
         assert_eq!(t.resp(&["PING"]), "+PONG\r\n");
     }
 

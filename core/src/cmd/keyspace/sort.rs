@@ -86,7 +86,9 @@ struct Options<'a> {
 }
 
 /// SORT's options after the key, in Redis's order of checks.
-fn parse<'a>(args: &mut Args<'a>, readonly: bool) -> Result<Options<'a>, CmdError> {
+/// `full_key_access`: the user may read every key (Redis's
+/// `ACLUserCheckCmdWithUnrestrictedKeyAccess`), needed for BY patterns and GET.
+fn parse<'a>(args: &mut Args<'a>, readonly: bool, full_key_access: bool) -> Result<Options<'a>, CmdError> {
     let mut o = Options { limit_count: -1, ..Default::default() };
     while let Some(a) = args.next() {
         let left = args.remaining();
@@ -107,8 +109,13 @@ fn parse<'a>(args: &mut Args<'a>, readonly: bool) -> Result<Options<'a>, CmdErro
             // A later pattern with `*` does not undo an earlier "don't sort".
             if !c_str(p).contains(&b'*') {
                 o.dont_sort = true;
+            } else if !full_key_access {
+                return Err(CmdError::other("ERR BY option of SORT denied due to insufficient ACL permissions."));
             }
         } else if is_c(a, "get") && left >= 1 {
+            if !full_key_access {
+                return Err(CmdError::other("ERR GET option of SORT denied due to insufficient ACL permissions."));
+            }
             o.gets.push(args.take());
         } else {
             return Err(CmdError::Syntax);
@@ -229,7 +236,14 @@ pub fn sort_ro(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 
 fn sort_generic(ctx: &mut Ctx, args: &mut Args, readonly: bool) -> CmdResult {
     let key = args.take();
-    let mut o = parse(args, readonly)?;
+    let user = ctx.client.user;
+    let full = ctx.st.acl.unrestricted(user)
+        || ctx.st.acl.check_unrestricted_keys(
+            user,
+            &mut crate::cmd::acl_perm::Req::new(ctx.cmd, args.all()),
+            crate::acl::selector::READ,
+        );
+    let mut o = parse(args, readonly, full)?;
     let src = match ctx.lookup_read(key) {
         None => Source { kind: Kind::List, elements: Vec::new() },
         Some(slot) => {

@@ -107,7 +107,7 @@ impl Busy<'_> {
         let c = self.clients.get(h)?;
         Some(crate::resp::ParseLimits {
             proto_max_bulk_len: self.st.config.proto_max_bulk_len,
-            auth_required: self.st.config.requirepass.is_some() && !c.authenticated,
+            auth_required: self.st.acl.auth_required() && !c.authenticated,
         })
     }
 
@@ -178,6 +178,7 @@ pub(crate) fn run(ctx: &mut Ctx, target: Target, script_flags: u32, ro: bool, ke
     let now = st.scripting.busy_host.as_mut().map_or(st.now_us, |b| b.now_us());
     let mut sc = st.scripting.script_client.take().unwrap_or_else(|| script_client(st.now_ms()));
     sc.db = ctx.client.db;
+    sc.user = ctx.client.user;
     sc.resp = 2;
     let (name, command) = match &target {
         Target::Eval(sha) => (sha.to_vec(), Vec::new()),
@@ -259,9 +260,16 @@ impl ScriptHost<'_> {
     }
 
     /// Redis's `scriptCall` checks: `Err` is the error the call gets.
-    fn check(&mut self, spec: &cmd::CommandSpec) -> Result<(), std::borrow::Cow<'static, str>> {
+    fn check(&mut self, spec: &cmd::CommandSpec, argv: &[&[u8]]) -> Result<(), std::borrow::Cow<'static, str>> {
         if spec.has(flags::NOSCRIPT) {
             return Err("ERR This Redis command is not allowed from script".into());
+        }
+        // Redis's scriptVerifyACL: the caller's user, logged with the caller's info.
+        if !self.st.acl.unrestricted(self.caller.user) {
+            let ctx = crate::acl::Context::Lua;
+            if let Err(d) = cmd::acl_perm::check(self.st, self.caller.user, self.caller, spec, argv, ctx) {
+                return Err(format!("ERR The user executing the script {}", cmd::acl_perm::short_message(d)).into());
+            }
         }
         let maxmemory = self.st.config.maxmemory;
         let oom = self.st.scripting.pre_command_oom;
@@ -311,7 +319,7 @@ impl ScriptHost<'_> {
                 return Err(Value::Error(b"ERR Unknown Redis command called from script".to_vec()));
             }
         };
-        if let Err(e) = self.check(spec) {
+        if let Err(e) = self.check(spec, argv) {
             self.st.cmd_calls.of(spec).rejected += 1;
             self.st.stats.record_error(&e);
             return Err(Value::Error(e.as_bytes().to_vec()));
@@ -369,7 +377,7 @@ impl Host for ScriptHost<'_> {
 
     fn acl_check_cmd(&mut self, argv: &[&[u8]]) -> Result<bool, Vec<u8>> {
         match argv.first().map(|_| cmd::lookup_argv(argv)) {
-            Some(Ok(_)) => Ok(true),
+            Some(Ok(spec)) => Ok(self.st.acl.check(self.caller.user, &mut cmd::acl_perm::Req::new(spec, argv)).is_ok()),
             _ => Err(b"ERR Invalid command passed to redis.acl_check_cmd()".to_vec()),
         }
     }

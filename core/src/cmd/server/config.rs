@@ -118,6 +118,12 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         ctx.st.persist.config_backup = Some(Box::new(backup.clone()));
         ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::Listen));
     }
+    // Redis's `updateRequirePass` and `acl-pubsub-default`: the ACL follows.
+    if targets.iter().any(|(_, p)| p.name == "requirepass") {
+        let pass = ctx.st.config.requirepass.clone();
+        ctx.st.acl.set_default_password(pass.as_deref());
+    }
+    ctx.st.acl.pubsub_all = ctx.st.config.acl_pubsub_default == "allchannels";
     if ctx.st.config.aof_disable_auto_gc != backup.aof_disable_auto_gc && !ctx.st.config.aof_disable_auto_gc {
         ctx.st.actions.push(crate::engine::HostAction::Persist(crate::persist::Job::DeleteHistory));
     }

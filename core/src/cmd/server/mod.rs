@@ -1,6 +1,7 @@
 //! Server commands. Keyspace-wide and process-level ones are here; INFO, CONFIG, COMMAND
 //! and DEBUG have their own modules.
 
+mod acl;
 mod command;
 mod config;
 mod debug;
@@ -15,6 +16,10 @@ mod persistence;
 pub mod replication;
 mod slowlog;
 
+pub use acl::{
+    acl_cat, acl_deluser, acl_dryrun, acl_genpass, acl_getuser, acl_help, acl_list, acl_load, acl_log, acl_save,
+    acl_setuser, acl_users, acl_whoami, load_acl_text, load_configured_users,
+};
 pub use command::{
     command, command_count, command_docs, command_getkeys, command_getkeysandflags, command_help, command_info,
     command_list, key_positions,
