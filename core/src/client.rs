@@ -68,6 +68,8 @@ pub struct Client {
     pub pubsub: Option<Box<crate::pubsub::ClientSubs>>,
     /// Client-side caching settings (`flags=t`); `None` when tracking is off.
     pub tracking: Option<Box<crate::tracking::ClientTracking>>,
+    /// Buffer sizes the host measured (`qbuf`, `obl`, `oll`, `omem` in CLIENT LIST).
+    pub io: crate::netconf::ClientIo,
 }
 
 impl Client {
@@ -94,6 +96,7 @@ impl Client {
             multi: None,
             pubsub: None,
             tracking: None,
+            io: Default::default(),
         }
     }
 

@@ -171,6 +171,10 @@ pub struct Config {
     pub proto_max_bulk_len: u64,
     /// Largest query buffer of one client.
     pub client_query_buffer_limit: u64,
+    /// `client-output-buffer-limit` (see [`crate::netconf`]).
+    pub obuf_limits: crate::netconf::ObufLimits,
+    /// The `tls-*` parameters (see [`crate::netconf`]).
+    pub tls: crate::netconf::TlsConfig,
     /// Password for AUTH (None: no auth).
     pub requirepass: Option<Vec<u8>>,
     /// Listening port (server host; set at start only).
@@ -327,6 +331,8 @@ impl Default for Config {
             maxclients: 10000,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
+            obuf_limits: Default::default(),
+            tls: Default::default(),
             requirepass: None,
             port: 6379,
             bind: "127.0.0.1 -::1".into(),
@@ -859,7 +865,10 @@ pub fn find_entry(name: &[u8]) -> Option<(&'static str, &'static Param)> {
 
 /// Every entry CONFIG GET can list: each parameter's name, then its alias if any.
 pub fn entries() -> impl Iterator<Item = (&'static str, &'static Param)> {
-    PARAMS.iter().flat_map(|p| std::iter::once((p.name, p)).chain(p.alias.map(|a| (a, p))))
+    PARAMS
+        .iter()
+        .chain(crate::netconf::PARAMS)
+        .flat_map(|p| std::iter::once((p.name, p)).chain(p.alias.map(|a| (a, p))))
 }
 
 /// Parses a Redis memory value like Redis's `memtoull`: digits then an optional unit

@@ -19,6 +19,7 @@ pub mod events;
 pub mod fuzz;
 pub mod geo;
 pub mod handle;
+pub mod netconf;
 pub mod numfmt;
 pub mod persist;
 pub mod propagate;

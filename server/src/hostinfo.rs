@@ -20,6 +20,8 @@ pub fn host_info(port: u16, config_file: &str) -> HostInfo {
         multiplexing_api: "epoll".into(),
         allocated_bytes: Some(allocated_bytes),
         rss_bytes: rss_bytes(),
+        tls_apply: Some(crate::tls::apply),
+        max_output_buffer: 0,
     }
 }
 

@@ -11,6 +11,14 @@ pub const DENIED_MESSAGE: &[u8] = b"-DENIED Redis is running in protected mode b
 /// Reply sent when `maxclients` connections are already open.
 pub const MAX_CLIENTS_MESSAGE: &[u8] = b"-ERR max number of clients reached\r\n";
 
+/// A listening socket, plain or TLS (`tls-port`).
+pub struct Listener {
+    /// The socket.
+    pub sock: TcpListener,
+    /// Connections accepted here speak TLS.
+    pub tls: bool,
+}
+
 /// File descriptors Redis keeps for itself beyond `maxclients` (CONFIG_MIN_RESERVED_FDS).
 const RESERVED_FDS: u64 = 32;
 

@@ -8,9 +8,11 @@ mod hostinfo;
 mod listen;
 mod log;
 mod migrate;
+mod obuf;
 mod options;
 mod persist;
 mod server;
+mod tls;
 
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -138,8 +140,19 @@ fn run(mut opts: Options) -> Result<(), String> {
     }
     // In the log too: Redis's test suite looks for "Failed listening on port" there.
     let bound = listen::bind_all(&opts.config.bind, port).inspect_err(|e| log::warning(e))?;
-    let addrs: Vec<String> = bound.iter().map(|(_, a)| a.to_string()).collect();
-    let listeners = bound.into_iter().map(|(l, _)| l).collect();
+    let mut addrs: Vec<String> = bound.iter().map(|(_, a)| a.to_string()).collect();
+    let mut listeners: Vec<listen::Listener> =
+        bound.into_iter().map(|(sock, _)| listen::Listener { sock, tls: false }).collect();
+    if tls::wanted(&opts.config) && tls::configure(&opts.config).is_err() {
+        return Err("Failed to configure TLS. Check logs for more info.".into());
+    }
+    if opts.config.tls.port != 0 {
+        let tls_port = u16::try_from(opts.config.tls.port).unwrap_or(0);
+        let bound = listen::bind_all(&opts.config.bind, tls_port).inspect_err(|e| log::warning(e))?;
+        addrs.extend(bound.iter().map(|(_, a)| format!("{} (TLS)", a)));
+        listeners.extend(bound.into_iter().map(|(sock, _)| listen::Listener { sock, tls: true }));
+        tls::set_bound_port(opts.config.tls.port);
+    }
 
     let signals = SignalFlags::default();
     for (sig, flag) in [(signal_hook::consts::SIGINT, &signals.int), (signal_hook::consts::SIGTERM, &signals.term)] {

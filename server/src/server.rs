@@ -20,12 +20,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use cinder_core::persist::{Job, ShutdownFlags};
 use cinder_core::session::{Hooks, Outcome, Session};
 use cinder_core::{ClientHandle, ConnInfo, Engine, Reply};
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
 use crate::busy::{Lent, ServerBusy};
 use crate::conn::{Conn, ReadResult};
-use crate::listen::{is_local_peer, DENIED_MESSAGE, MAX_CLIENTS_MESSAGE};
+use crate::listen::{is_local_peer, Listener, DENIED_MESSAGE, MAX_CLIENTS_MESSAGE};
+use crate::obuf;
 
 /// Tokens at and above this value name listeners; below, connection slots.
 const LISTENER_BASE: usize = usize::MAX / 2;
@@ -116,7 +117,9 @@ impl Hooks for Effects {
 /// The server: listeners, connections, engine.
 pub struct Server {
     poll: Poll,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<Listener>,
+    /// `tls.generation` of the configuration last seen (a change may re-listen).
+    tls_generation: u64,
     conns: Vec<Option<Conn>>,
     free_slots: Vec<usize>,
     by_handle: HashMap<ClientHandle, usize>,
@@ -141,7 +144,7 @@ pub struct Server {
 
 impl Server {
     /// A server over `engine` accepting on `listeners`.
-    pub fn new(mut engine: Engine, listeners: Vec<TcpListener>, signals: SignalFlags) -> io::Result<Server> {
+    pub fn new(mut engine: Engine, listeners: Vec<Listener>, signals: SignalFlags) -> io::Result<Server> {
         let poll = Poll::new()?;
         let lent = std::rc::Rc::new(std::cell::RefCell::new(Lent::default()));
         let registry = poll.registry().try_clone()?;
@@ -149,11 +152,12 @@ impl Server {
         engine.state.scripting.log_host = Some(Box::new(crate::log::ScriptLog));
         let mut listeners = listeners;
         for (i, l) in listeners.iter_mut().enumerate() {
-            poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;
+            poll.registry().register(&mut l.sock, Token(LISTENER_BASE + i), Interest::READABLE)?;
         }
         Ok(Server {
             poll,
             listeners,
+            tls_generation: engine.state.config.tls.generation,
             conns: Vec::new(),
             free_slots: Vec::new(),
             by_handle: HashMap::new(),
@@ -276,6 +280,9 @@ impl Server {
                 return Ok(StopReason::ShutdownCommand);
             }
             self.flush_queued();
+            if self.engine.state.config.maxmemory_clients != 0 {
+                self.evict_clients();
+            }
         }
     }
 
@@ -328,7 +335,9 @@ impl Server {
             }
         }
         for idx in touched {
-            self.flush(idx);
+            if !self.enforce_obuf(idx) {
+                self.flush(idx);
+            }
         }
     }
 
@@ -374,6 +383,7 @@ impl Server {
             link.close_idle();
         }
         self.engine.state.host.rss_bytes = crate::hostinfo::rss_bytes();
+        self.clients_cron();
         let timeout_s = self.engine.state.config.timeout;
         if timeout_s > 0 {
             let limit_ms = timeout_s as u64 * 1000;
@@ -398,7 +408,8 @@ impl Server {
 
     fn accept_all(&mut self, listener: usize) {
         loop {
-            let (stream, peer) = match self.listeners[listener].accept() {
+            let tls = self.listeners[listener].tls;
+            let (stream, peer) = match self.listeners[listener].sock.accept() {
                 Ok(x) => x,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -407,13 +418,20 @@ impl Server {
                     return;
                 }
             };
-            self.admit(stream, peer);
+            self.admit(stream, peer, tls);
         }
     }
 
     /// Registers a new connection, or refuses it like Redis (maxclients, protected mode).
-    fn admit(&mut self, mut stream: TcpStream, peer: std::net::SocketAddr) {
+    fn admit(&mut self, mut stream: TcpStream, peer: std::net::SocketAddr, tls: bool) {
         let _ = stream.set_nodelay(true);
+        let session = match tls {
+            true => match crate::tls::accept() {
+                Some(s) => Some(s),
+                None => return,
+            },
+            false => None,
+        };
         let info = ConnInfo {
             addr: peer.to_string(),
             laddr: stream.local_addr().map(|a| a.to_string()).unwrap_or_default(),
@@ -450,7 +468,9 @@ impl Server {
             self.free_slots.push(idx);
             return;
         }
-        self.conns[idx] = Some(Conn::new(stream, handle, self.now_ms));
+        let mut conn = Conn::new(stream, handle, self.now_ms);
+        conn.tls = session;
+        self.conns[idx] = Some(conn);
         self.by_handle.insert(handle, idx);
     }
 
@@ -483,6 +503,7 @@ impl Server {
                     // Parked: the input waits; only the buffer limit applies.
                     conn.last_io_ms = self.now_ms;
                     if conn.unparsed_len() as u64 > limit {
+                        obuf::log_query_limit(&self.engine, conn);
                         self.close_now(idx);
                         return;
                     }
@@ -494,11 +515,16 @@ impl Server {
                     conn.last_io_ms = self.now_ms;
                     if conn.unparsed_len() as u64 > limit {
                         // Redis closes such a client without a reply.
+                        obuf::log_query_limit(&self.engine, conn);
                         self.close_now(idx);
                         return;
                     }
                     self.run_conn(idx);
                     if self.effects.shutdown {
+                        return;
+                    }
+                    if self.enforce_obuf(idx) {
+                        self.apply_kills();
                         return;
                     }
                     self.apply_kills();
@@ -546,7 +572,9 @@ impl Server {
         let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
             return;
         };
-        match conn.write_pending() {
+        let written = conn.write_pending();
+        obuf::sync(&mut self.engine, conn);
+        match written {
             Ok(true) => {
                 if conn.close_after_write {
                     self.close_now(idx);
@@ -598,12 +626,95 @@ impl Server {
         for i in closed {
             self.close_now(i);
         }
+        if self.engine.state.config.tls.generation != self.tls_generation {
+            self.tls_generation = self.engine.state.config.tls.generation;
+            self.swap_tls_listeners();
+        }
     }
 
     fn apply_kills(&mut self) {
         while let Some(h) = self.effects.kill.pop() {
             if let Some(&idx) = self.by_handle.get(&h) {
                 self.close_now(idx);
+            }
+        }
+    }
+
+    /// Closes connection `idx` when its output buffer is over its class's limit (Redis's
+    /// async close after a write into the buffer: nothing pending is sent). `true`: closed.
+    fn enforce_obuf(&mut self, idx: usize) -> bool {
+        let now_s = self.now_ms / 1000;
+        let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
+            return false;
+        };
+        if !obuf::over(&mut self.engine, conn, now_s) {
+            return false;
+        }
+        obuf::log_over_limit(&self.engine, conn, true);
+        self.close_now(idx);
+        true
+    }
+
+    /// The cron's pass over the clients (Redis's `clientsCron`): buffer figures, soft
+    /// output limits reached while nothing was written, the largest output buffer for
+    /// INFO, client eviction.
+    fn clients_cron(&mut self) {
+        let now_s = self.now_ms / 1000;
+        let mut max_out = 0u64;
+        let mut over = Vec::new();
+        for (i, slot) in self.conns.iter_mut().enumerate() {
+            let Some(conn) = slot.as_mut() else { continue };
+            max_out = max_out.max(conn.pending_output() as u64);
+            if obuf::over(&mut self.engine, conn, now_s) {
+                obuf::log_over_limit(&self.engine, conn, false);
+                over.push(i);
+            }
+        }
+        self.engine.state.host.max_output_buffer = max_out;
+        for i in over {
+            self.close_now(i);
+        }
+    }
+
+    /// `maxmemory-clients`: closes the biggest clients (never `CLIENT NO-EVICT` ones)
+    /// until all of them fit the limit.
+    fn evict_clients(&mut self) {
+        let Some(limit) = obuf::eviction_limit(&self.engine) else {
+            return;
+        };
+        let engine = &self.engine;
+        let clients: Vec<(usize, u64, bool)> = self
+            .conns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let c = c.as_ref()?;
+                let no_evict = engine.client(c.handle).is_none_or(|x| x.no_evict);
+                Some((i, obuf::client_memory(engine, c), no_evict))
+            })
+            .collect();
+        for i in obuf::pick_evictions(&clients, limit) {
+            self.engine.state.stats.evicted_clients += 1;
+            self.close_now(i);
+        }
+    }
+
+    /// Takes the TLS listeners a CONFIG SET tls-port bound (or closes them for port 0).
+    fn swap_tls_listeners(&mut self) {
+        let Some(new) = crate::tls::take_new_listeners() else {
+            return;
+        };
+        for l in self.listeners.iter_mut().filter(|l| l.tls) {
+            let _ = self.poll.registry().deregister(&mut l.sock);
+        }
+        self.listeners.retain(|l| !l.tls);
+        self.listeners.extend(new.into_iter().map(|sock| Listener { sock, tls: true }));
+        for (i, l) in self.listeners.iter_mut().enumerate() {
+            let token = Token(LISTENER_BASE + i);
+            if l.tls {
+                let _ = self.poll.registry().register(&mut l.sock, token, Interest::READABLE);
+            } else {
+                let _ = self.poll.registry().reregister(&mut l.sock, token, Interest::READABLE);
             }
         }
     }
@@ -618,7 +729,9 @@ impl Server {
             self.run_conn(idx);
         }
         self.apply_kills();
-        self.flush(idx);
+        if !self.enforce_obuf(idx) {
+            self.flush(idx);
+        }
     }
 }
 

@@ -65,6 +65,12 @@ pub struct HostInfo {
     pub allocated_bytes: Option<fn() -> usize>,
     /// Resident set size in bytes, refreshed by the host (0 when unknown).
     pub rss_bytes: u64,
+    /// Checks and takes in a changed `tls-*` configuration (CONFIG SET); `Err` is the
+    /// reason CONFIG SET gives. `None`: the host has no TLS.
+    pub tls_apply: Option<fn(&crate::config::Config) -> Result<(), String>>,
+    /// Largest output buffer among clients, refreshed by the host
+    /// (`client_recent_max_output_buffer`).
+    pub max_output_buffer: u64,
 }
 
 /// Options a host chooses when creating an engine.

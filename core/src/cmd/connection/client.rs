@@ -80,18 +80,27 @@ fn encoded_len(argv: &[&[u8]]) -> usize {
 }
 
 /// One `CLIENT LIST` line (without the newline) in Redis 7.0's field order. `argv` is the
-/// command the client is running, if it is the caller.
-fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
-    let qbuf = argv.map_or(0, encoded_len);
+/// command the client is running, if it is the caller. Buffer fields come from what the
+/// host measured (`Client::io`).
+pub fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
+    let qbuf = argv.map_or(c.io.qbuf as usize, encoded_len);
     let argv_mem: usize = argv.map_or(0, |a| a.iter().map(|x| x.len()).sum());
     let name = c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
     let rbs = 1024;
     let multi_mem = c.multi.as_ref().map_or(0, |m| m.argv_bytes());
-    let tot_mem = std::mem::size_of::<Client>() + qbuf + argv_mem + rbs + name.len();
+    let io = &c.io;
+    let tot_mem = std::mem::size_of::<Client>()
+        + qbuf
+        + io.qbuf_free as usize
+        + argv_mem
+        + rbs
+        + name.len()
+        + io.omem as usize
+        + multi_mem;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
-         multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem={} rbs={} rbp=0 obl=0 oll=0 omem=0 \
-         tot-mem={} events=r cmd={} user=default redir={} resp={}",
+         multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp=0 obl={} oll={} omem={} \
+         tot-mem={} events={} cmd={} user=default redir={} resp={}",
         c.id,
         c.conn.addr,
         c.conn.laddr,
@@ -106,10 +115,15 @@ fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
         c.pubsub.as_ref().map_or(0, |p| p.shard.len()),
         c.multi.as_ref().map_or(-1, |m| m.queue.len() as i64),
         qbuf,
+        io.qbuf_free,
         argv_mem,
         multi_mem,
         rbs,
+        io.obl,
+        io.oll,
+        io.omem,
         tot_mem,
+        if io.writing { "rw" } else { "r" },
         c.last_cmd,
         super::tracking::redirect_of(c.tracking.as_deref()),
         c.resp,

@@ -1,0 +1,155 @@
+//! Client buffers as Redis accounts them: the `qbuf`/`obl`/`oll`/`omem` figures of CLIENT
+//! LIST measured from a connection's real buffers, `client-output-buffer-limit`
+//! enforcement (with Redis's log lines), the query-buffer limit's log line, and
+//! `maxmemory-clients` client eviction.
+//!
+//! Redis keeps the first 16 KiB of pending output in a fixed buffer (`obl`) and the rest
+//! in a list of 16 KiB blocks (`oll` blocks, `omem` bytes); the limits apply to `omem`.
+//! Here the output is one contiguous buffer, split the same way for the figures.
+
+use cinder_core::client::Client;
+use cinder_core::netconf::{over_limit, ClientIo, ObufClass};
+use cinder_core::Engine;
+
+use crate::conn::Conn;
+
+/// Redis's PROTO_REPLY_CHUNK_BYTES: the fixed reply buffer and the list block size.
+pub const REPLY_CHUNK: u64 = 16 * 1024;
+
+/// Per-block bookkeeping Redis adds to `omem` (`sizeof(listNode) + sizeof(clientReplyBlock)`).
+const BLOCK_OVERHEAD: u64 = 24 + 16;
+
+/// The buffer figures of `conn`.
+pub fn measure(conn: &Conn) -> ClientIo {
+    let pending = conn.pending_output() as u64;
+    let obl = pending.min(REPLY_CHUNK);
+    let list = pending - obl;
+    let oll = list.div_ceil(REPLY_CHUNK);
+    ClientIo {
+        qbuf: (conn.rend - conn.rstart) as u64,
+        qbuf_free: (conn.rbuf.len() - conn.rend) as u64,
+        obl,
+        oll,
+        omem: if oll == 0 { 0 } else { list + oll * BLOCK_OVERHEAD },
+        writing: conn.write_interest || conn.tls.as_ref().is_some_and(|t| t.wants_write()),
+    }
+}
+
+/// Stores `conn`'s figures in its engine client (what CLIENT LIST shows).
+pub fn sync(engine: &mut Engine, conn: &Conn) {
+    let io = measure(conn);
+    if let Some(c) = engine.clients.get_mut(conn.handle) {
+        c.io = io;
+    }
+}
+
+/// Redis's `getClientType` for the limits: subscribers are `pubsub`, the rest `normal`.
+fn class_of(c: &Client) -> ObufClass {
+    if c.pubsub.is_some() {
+        ObufClass::Pubsub
+    } else {
+        ObufClass::Normal
+    }
+}
+
+/// Refreshes `conn`'s figures and tells whether its output buffer is over its class's
+/// limit (Redis's `closeClientOnOutputBufferLimitReached` test, `now_s` in unix seconds).
+pub fn over(engine: &mut Engine, conn: &mut Conn, now_s: u64) -> bool {
+    let io = measure(conn);
+    let limits = engine.state.config.obuf_limits;
+    let Some(c) = engine.clients.get_mut(conn.handle) else {
+        return false;
+    };
+    c.io = io;
+    if io.omem == 0 {
+        return false;
+    }
+    over_limit(limits.of(class_of(c)), io.omem, now_s, &mut conn.obuf_soft_since)
+}
+
+/// Logs the close of a client over its output limit: `scheduled` after a write into the
+/// buffer (Redis's async close), else from the cron.
+pub fn log_over_limit(engine: &Engine, conn: &Conn, scheduled: bool) {
+    let info = client_info(engine, conn);
+    crate::log::warning(&if scheduled {
+        format!("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.", info)
+    } else {
+        format!("Client {} closed for overcoming of output buffer limits.", info)
+    });
+}
+
+/// Logs the close of a client whose query buffer passed `client-query-buffer-limit`.
+pub fn log_query_limit(engine: &Engine, conn: &Conn) {
+    let start = &conn.rbuf[conn.rstart..conn.rend.min(conn.rstart + 64)];
+    let head: String = start.iter().map(|&b| std::ascii::escape_default(b).to_string()).collect();
+    crate::log::warning(&format!(
+        "Closing client that reached max query buffer length: {} (qbuf initial bytes: \"{}\")",
+        client_info(engine, conn),
+        head
+    ));
+}
+
+/// The CLIENT LIST line of `conn`'s client.
+fn client_info(engine: &Engine, conn: &Conn) -> String {
+    let now_ms = engine.state.now_us / 1000;
+    engine.client(conn.handle).map(|c| cinder_core::cmd::connection::info_line(c, now_ms, None)).unwrap_or_default()
+}
+
+/// What `maxmemory-clients` allows all clients together (`None`: no limit). A percentage
+/// is of `maxmemory` (Redis's `getClientEvictionLimit`).
+pub fn eviction_limit(engine: &Engine) -> Option<u64> {
+    let cfg = &engine.state.config;
+    match cfg.maxmemory_clients {
+        0 => None,
+        n if n > 0 => Some(n as u64),
+        pct => {
+            let limit = (cfg.maxmemory as u128 * (-pct) as u128 / 100) as u64;
+            (limit > 0).then_some(limit)
+        }
+    }
+}
+
+/// Memory a client costs (the basis of `tot-mem` and of client eviction): its buffers and
+/// fixed overhead.
+pub fn client_memory(engine: &Engine, conn: &Conn) -> u64 {
+    let io = measure(conn);
+    let fixed = std::mem::size_of::<Client>() as u64 + 1024;
+    let extra = engine.client(conn.handle).map_or(0, |c| c.multi.as_ref().map_or(0, |m| m.argv_bytes() as u64));
+    fixed + conn.rbuf.len() as u64 + io.obl.max(REPLY_CHUNK.min(conn.wbuf.capacity() as u64)) + io.omem + extra
+}
+
+/// Which clients to evict so the total fits `limit`: the biggest first, never those
+/// marked `no_evict` (Redis's `evictClients` over its memory buckets). `clients` holds
+/// (slot, memory, no_evict).
+pub fn pick_evictions(clients: &[(usize, u64, bool)], limit: u64) -> Vec<usize> {
+    let mut total: u64 = clients.iter().map(|c| c.1).sum();
+    if total <= limit {
+        return Vec::new();
+    }
+    let mut order: Vec<&(usize, u64, bool)> = clients.iter().filter(|c| !c.2).collect();
+    order.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let mut out = Vec::new();
+    for (slot, mem, _) in order {
+        if total <= limit {
+            break;
+        }
+        total -= mem;
+        out.push(*slot);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evicts_biggest_first_and_spares_no_evict() {
+        let clients = [(0, 100, false), (1, 5000, true), (2, 3000, false), (3, 2000, false)];
+        assert_eq!(pick_evictions(&clients, 20000), Vec::<usize>::new());
+        assert_eq!(pick_evictions(&clients, 8000), vec![2]);
+        assert_eq!(pick_evictions(&clients, 5500), vec![2, 3]);
+        // The no-evict client alone is over the limit: everyone else goes, it stays.
+        assert_eq!(pick_evictions(&clients, 10), vec![2, 3, 0]);
+    }
+}
