@@ -100,6 +100,20 @@ impl Client {
         }
     }
 
+    /// Memory of the client's own lists as Redis counts it in `tot-mem` and for client
+    /// eviction: queued MULTI arguments, `watched` WATCHed keys, subscriptions and
+    /// tracking prefixes (pointer-sized overheads per entry, as Redis's estimates).
+    pub fn overhead_bytes(&self, watched: usize) -> usize {
+        let multi = self.multi.as_ref().map_or(0, |m| m.argv_bytes() + m.queue.len() * 24);
+        let subs = self.pubsub.as_ref().map_or(0, |p| {
+            p.patterns.len() * 24
+                + (p.channels.len() + p.shard.len()) * (24 + 8)
+                + p.patterns.iter().map(|x| x.len()).sum::<usize>()
+        });
+        let prefixes = self.tracking.as_ref().map_or(0, |t| t.prefixes.iter().map(|p| p.len() + 48).sum());
+        multi + watched * (24 + 32) + subs + prefixes
+    }
+
     /// Whether a blocking command holds the client.
     #[inline]
     pub fn is_blocked(&self) -> bool {

@@ -44,6 +44,8 @@ pub struct Conn {
     pub tls: Option<Box<crate::tls::TlsSession>>,
     /// When the output buffer went over its soft limit (unix seconds, 0 = not over).
     pub obuf_soft_since: u64,
+    /// Most bytes the query buffer held since the cron last looked (Redis's `querybuf_peak`).
+    pub qbuf_peak: usize,
 }
 
 /// What a read attempt found.
@@ -76,6 +78,7 @@ impl Conn {
             flush_queued: false,
             tls: None,
             obuf_soft_since: 0,
+            qbuf_peak: 0,
         }
     }
 
@@ -112,6 +115,7 @@ impl Conn {
     /// Reads once from the socket into the query buffer.
     pub fn read_some(&mut self) -> io::Result<ReadResult> {
         let room = self.make_room();
+        self.qbuf_peak = self.qbuf_peak.max(self.rend - self.rstart + room.min(READ_CHUNK));
         if let Some(tls) = self.tls.as_mut() {
             // Decrypted bytes may wait inside the session: never report the socket drained.
             return match tls.read(&mut self.stream, &mut self.rbuf[self.rend..])? {

@@ -3,7 +3,7 @@
 //! enforcement (with Redis's log lines), the query-buffer limit's log line, and
 //! `maxmemory-clients` client eviction.
 //!
-//! Redis keeps the first 16 KiB of pending output in a fixed buffer (`obl`) and the rest
+//! Redis keeps the first bytes of pending output in a fixed buffer (`obl`) and the rest
 //! in a list of 16 KiB blocks (`oll` blocks, `omem` bytes); the limits apply to `omem`.
 //! Here the output is one contiguous buffer, split the same way for the figures.
 
@@ -13,21 +13,58 @@ use cinder_core::Engine;
 
 use crate::conn::Conn;
 
-/// Redis's PROTO_REPLY_CHUNK_BYTES: the fixed reply buffer and the list block size.
+/// Redis's PROTO_REPLY_CHUNK_BYTES: the size of a reply list block.
 pub const REPLY_CHUNK: u64 = 16 * 1024;
+
+/// The fixed reply buffer (`rbs`): Redis's cron shrinks an idle client's to 1 KiB, the
+/// size CLIENT LIST reports here.
+pub const REPLY_BUF: u64 = 1024;
 
 /// Per-block bookkeeping Redis adds to `omem` (`sizeof(listNode) + sizeof(clientReplyBlock)`).
 const BLOCK_OVERHEAD: u64 = 24 + 16;
 
+/// Redis's PROTO_RESIZE_THRESHOLD: a query buffer bigger than this shrinks to its recent peak.
+const RESIZE_THRESHOLD: usize = 32 * 1024;
+
+/// Redis's `clientsCronResizeQueryBuffer`: a query buffer wasting more than 4 KiB is freed
+/// when the client idled over 2 seconds, or trimmed to its recent peak when it is over
+/// 32 KiB and twice that peak; then the peak restarts from what the buffer holds.
+pub fn resize_query_buffer(conn: &mut Conn, now_ms: u64) {
+    let used = conn.rend - conn.rstart;
+    let needed = conn.parser.needed_len().unwrap_or(0);
+    let alloc = conn.rbuf.len();
+    if alloc - used > 4 * 1024 {
+        let idle_s = now_ms.saturating_sub(conn.last_io_ms) / 1000;
+        let target = if idle_s > 2 {
+            Some(used.max(needed))
+        } else if alloc > RESIZE_THRESHOLD && alloc / 2 > conn.qbuf_peak {
+            Some(used.max(conn.qbuf_peak).max(needed))
+        } else {
+            None
+        };
+        if let Some(target) = target {
+            conn.rbuf.copy_within(conn.rstart..conn.rend, 0);
+            conn.rstart = 0;
+            conn.rend = used;
+            conn.rbuf.truncate(target.max(used));
+            conn.rbuf.shrink_to_fit();
+        }
+    }
+    conn.qbuf_peak = used.max(needed);
+}
+
 /// The buffer figures of `conn`.
 pub fn measure(conn: &Conn) -> ClientIo {
     let pending = conn.pending_output() as u64;
-    let obl = pending.min(REPLY_CHUNK);
+    let obl = pending.min(REPLY_BUF);
     let list = pending - obl;
     let oll = list.div_ceil(REPLY_CHUNK);
     ClientIo {
         qbuf: (conn.rend - conn.rstart) as u64,
-        qbuf_free: (conn.rbuf.len() - conn.rend) as u64,
+        // Redis allocates a big argument's announced size at once; the buffer here grows
+        // as the data arrives, but counts as Redis's would.
+        qbuf_free: (conn.rbuf.len().max(conn.rstart.saturating_add(conn.parser.needed_len().unwrap_or(0))) - conn.rend)
+            as u64,
         obl,
         oll,
         omem: if oll == 0 { 0 } else { list + oll * BLOCK_OVERHEAD },
@@ -92,7 +129,11 @@ pub fn log_query_limit(engine: &Engine, conn: &Conn) {
 /// The CLIENT LIST line of `conn`'s client.
 fn client_info(engine: &Engine, conn: &Conn) -> String {
     let now_ms = engine.state.now_us / 1000;
-    engine.client(conn.handle).map(|c| cinder_core::cmd::connection::info_line(c, now_ms, None)).unwrap_or_default()
+    let watched = engine.state.watches.keys_of(conn.handle);
+    engine
+        .client(conn.handle)
+        .map(|c| cinder_core::cmd::connection::info_line(c, now_ms, None, watched))
+        .unwrap_or_default()
 }
 
 /// What `maxmemory-clients` allows all clients together (`None`: no limit). A percentage
@@ -114,8 +155,9 @@ pub fn eviction_limit(engine: &Engine) -> Option<u64> {
 pub fn client_memory(engine: &Engine, conn: &Conn) -> u64 {
     let io = measure(conn);
     let fixed = std::mem::size_of::<Client>() as u64 + 1024;
-    let extra = engine.client(conn.handle).map_or(0, |c| c.multi.as_ref().map_or(0, |m| m.argv_bytes() as u64));
-    fixed + conn.rbuf.len() as u64 + io.obl.max(REPLY_CHUNK.min(conn.wbuf.capacity() as u64)) + io.omem + extra
+    let watched = engine.state.watches.keys_of(conn.handle);
+    let extra = engine.client(conn.handle).map_or(0, |c| c.overhead_bytes(watched) as u64);
+    fixed + io.qbuf + io.qbuf_free + REPLY_BUF + io.omem + extra
 }
 
 /// Which clients to evict so the total fits `limit`: the biggest first, never those

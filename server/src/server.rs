@@ -507,6 +507,7 @@ impl Server {
                         self.close_now(idx);
                         return;
                     }
+                    obuf::sync(&mut self.engine, conn);
                     if drained {
                         break;
                     }
@@ -518,6 +519,14 @@ impl Server {
                         obuf::log_query_limit(&self.engine, conn);
                         self.close_now(idx);
                         return;
+                    }
+                    obuf::sync(&mut self.engine, conn);
+                    // Redis evicts clients before running what a read brought.
+                    if self.engine.state.config.maxmemory_clients != 0 {
+                        self.evict_clients();
+                        if self.conns.get(idx).is_none_or(Option::is_none) {
+                            return;
+                        }
                     }
                     self.run_conn(idx);
                     if self.effects.shutdown {
@@ -664,6 +673,7 @@ impl Server {
         let mut over = Vec::new();
         for (i, slot) in self.conns.iter_mut().enumerate() {
             let Some(conn) = slot.as_mut() else { continue };
+            obuf::resize_query_buffer(conn, self.now_ms);
             max_out = max_out.max(conn.pending_output() as u64);
             if obuf::over(&mut self.engine, conn, now_s) {
                 obuf::log_over_limit(&self.engine, conn, false);

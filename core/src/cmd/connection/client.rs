@@ -81,8 +81,8 @@ fn encoded_len(argv: &[&[u8]]) -> usize {
 
 /// One `CLIENT LIST` line (without the newline) in Redis 7.0's field order. `argv` is the
 /// command the client is running, if it is the caller. Buffer fields come from what the
-/// host measured (`Client::io`).
-pub fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
+/// host measured (`Client::io`); `watched` is the number of keys it WATCHes.
+pub fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>, watched: usize) -> String {
     let qbuf = argv.map_or(c.io.qbuf as usize, encoded_len);
     let argv_mem: usize = argv.map_or(0, |a| a.iter().map(|x| x.len()).sum());
     let name = c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
@@ -96,7 +96,7 @@ pub fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>) -> String {
         + rbs
         + name.len()
         + io.omem as usize
-        + multi_mem;
+        + c.overhead_bytes(watched);
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
          multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp=0 obl={} oll={} omem={} \
@@ -163,7 +163,8 @@ pub fn client_help(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
 
 /// `CLIENT INFO`: the caller's `CLIENT LIST` line.
 pub fn client_info(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let mut line = info_line(ctx.client, ctx.now_ms(), Some(args.all()));
+    let watched = ctx.st.watches.keys_of(ctx.client.handle);
+    let mut line = info_line(ctx.client, ctx.now_ms(), Some(args.all()), watched);
     line.push('\n');
     Ok(Reply::Verbatim("txt", line.into_bytes()))
 }
@@ -187,7 +188,7 @@ pub fn client_list(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let mut out = String::new();
     let mut push = |c: &Client| {
         let current = if c.id == ctx.client.id { Some(argv) } else { None };
-        out.push_str(&info_line(c, now, current));
+        out.push_str(&info_line(c, now, current, ctx.st.watches.keys_of(c.handle)));
         out.push('\n');
     };
     if args.remaining() == 2 && args.eat("type") {
