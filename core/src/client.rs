@@ -114,6 +114,18 @@ impl Client {
         multi + watched * (24 + 32) + subs + prefixes
     }
 
+    /// What the client costs as CLIENT LIST's `tot-mem` (outside a command of its own):
+    /// the struct, the host-measured buffers and [`Client::overhead_bytes`].
+    pub fn memory_bytes(&self, watched: usize) -> usize {
+        let io = &self.io;
+        let rbs = if io.rbs == 0 { 1024 } else { io.rbs as usize };
+        std::mem::size_of::<Client>()
+            + (io.qbuf + io.qbuf_free + io.omem) as usize
+            + rbs
+            + self.name.as_ref().map_or(0, |n| n.len())
+            + self.overhead_bytes(watched)
+    }
+
     /// Whether a blocking command holds the client.
     #[inline]
     pub fn is_blocked(&self) -> bool {

@@ -175,6 +175,8 @@ pub struct Config {
     pub obuf_limits: crate::netconf::ObufLimits,
     /// The `tls-*` parameters (see [`crate::netconf`]).
     pub tls: crate::netconf::TlsConfig,
+    /// `DEBUG REPLYBUFFER` settings (not a parameter).
+    pub reply_buffer: crate::netconf::ReplyBufferKnobs,
     /// Password for AUTH (None: no auth).
     pub requirepass: Option<Vec<u8>>,
     /// Listening port (server host; set at start only).
@@ -333,6 +335,7 @@ impl Default for Config {
             client_query_buffer_limit: 1024 * 1024 * 1024,
             obuf_limits: Default::default(),
             tls: Default::default(),
+            reply_buffer: Default::default(),
             requirepass: None,
             port: 6379,
             bind: "127.0.0.1 -::1".into(),

@@ -294,6 +294,22 @@ pub static PARAMS: &[Param] = &[
     tls_text!("tls-ciphersuites", ciphersuites),
 ];
 
+/// How the host adapts each client's fixed reply buffer (`DEBUG REPLYBUFFER`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplyBufferKnobs {
+    /// Milliseconds between resets of a client's reply-buffer peak (-1 = never).
+    pub peak_reset_ms: i64,
+    /// Whether the cron resizes reply buffers at all.
+    pub resizing: bool,
+}
+
+impl Default for ReplyBufferKnobs {
+    /// Redis's REPLY_BUFFER_DEFAULT_PEAK_RESET_TIME (5 s), resizing on.
+    fn default() -> Self {
+        ReplyBufferKnobs { peak_reset_ms: 5000, resizing: true }
+    }
+}
+
 /// Host-measured buffers of one connection, shown by CLIENT LIST and used for client
 /// eviction (`maxmemory-clients`). The host refreshes them as buffers change.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -310,6 +326,10 @@ pub struct ClientIo {
     pub omem: u64,
     /// Output waits for the socket (`events=rw`).
     pub writing: bool,
+    /// Size of the fixed reply buffer (`rbs`).
+    pub rbs: u64,
+    /// Its recent peak use (`rbp`).
+    pub rbp: u64,
 }
 
 #[cfg(test)]

@@ -46,6 +46,12 @@ pub struct Conn {
     pub obuf_soft_since: u64,
     /// Most bytes the query buffer held since the cron last looked (Redis's `querybuf_peak`).
     pub qbuf_peak: usize,
+    /// Size of the fixed reply buffer Redis would have (`rbs`, adapted by the cron).
+    pub rbs: usize,
+    /// Its peak use since the last reset (`rbp`), and when that was (ms).
+    pub rbp: usize,
+    /// When `rbp` was last reset (ms).
+    pub rbp_reset_ms: u64,
 }
 
 /// What a read attempt found.
@@ -79,6 +85,9 @@ impl Conn {
             tls: None,
             obuf_soft_since: 0,
             qbuf_peak: 0,
+            rbs: crate::obuf::REPLY_CHUNK as usize,
+            rbp: 0,
+            rbp_reset_ms: now_ms,
         }
     }
 

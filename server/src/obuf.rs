@@ -8,7 +8,7 @@
 //! Here the output is one contiguous buffer, split the same way for the figures.
 
 use cinder_core::client::Client;
-use cinder_core::netconf::{over_limit, ClientIo, ObufClass};
+use cinder_core::netconf::{over_limit, ClientIo, ObufClass, ReplyBufferKnobs};
 use cinder_core::Engine;
 
 use crate::conn::Conn;
@@ -16,9 +16,8 @@ use crate::conn::Conn;
 /// Redis's PROTO_REPLY_CHUNK_BYTES: the size of a reply list block.
 pub const REPLY_CHUNK: u64 = 16 * 1024;
 
-/// The fixed reply buffer (`rbs`): Redis's cron shrinks an idle client's to 1 KiB, the
-/// size CLIENT LIST reports here.
-pub const REPLY_BUF: u64 = 1024;
+/// Redis's PROTO_REPLY_MIN_BYTES: the smallest fixed reply buffer.
+const REPLY_MIN: usize = 1024;
 
 /// Per-block bookkeeping Redis adds to `omem` (`sizeof(listNode) + sizeof(clientReplyBlock)`).
 const BLOCK_OVERHEAD: u64 = 24 + 16;
@@ -56,19 +55,53 @@ pub fn resize_query_buffer(conn: &mut Conn, now_ms: u64) {
 /// The buffer figures of `conn`.
 pub fn measure(conn: &Conn) -> ClientIo {
     let pending = conn.pending_output() as u64;
-    let obl = pending.min(REPLY_BUF);
+    // Output that overflows the fixed buffer is all counted in the list, as Redis does
+    // for its many replies of deferred length (after one, nothing goes to the buffer).
+    let obl = if pending <= conn.rbs as u64 { pending } else { 0 };
     let list = pending - obl;
     let oll = list.div_ceil(REPLY_CHUNK);
     ClientIo {
-        qbuf: (conn.rend - conn.rstart) as u64,
+        qbuf: conn.unparsed_len() as u64,
         // Redis allocates a big argument's announced size at once; the buffer here grows
         // as the data arrives, but counts as Redis's would.
-        qbuf_free: (conn.rbuf.len().max(conn.rstart.saturating_add(conn.parser.needed_len().unwrap_or(0))) - conn.rend)
-            as u64,
+        qbuf_free: match conn.parser.needed_len() {
+            Some(n) => conn.rstart.saturating_add(n).saturating_sub(conn.rend),
+            None => conn.rbuf.len() - conn.rend,
+        } as u64,
         obl,
         oll,
         omem: if oll == 0 { 0 } else { list + oll * BLOCK_OVERHEAD },
         writing: conn.write_interest || conn.tls.as_ref().is_some_and(|t| t.wants_write()),
+        rbs: conn.rbs as u64,
+        rbp: conn.rbp as u64,
+    }
+}
+
+/// Notes the fixed reply buffer's use after output was added (Redis's `buf_peak`).
+fn note_output(conn: &mut Conn) {
+    conn.rbp = conn.rbp.max(conn.pending_output().min(conn.rbs));
+}
+
+/// Redis's `clientsCronResizeOutputBuffer`: the fixed reply buffer halves towards its
+/// recent peak (not under 1 KiB) or doubles (up to 16 KiB) when the peak filled it; the
+/// peak restarts every `DEBUG REPLYBUFFER PEAK-RESET-TIME` milliseconds.
+pub fn resize_reply_buffer(conn: &mut Conn, now_ms: u64, knobs: ReplyBufferKnobs) {
+    if !knobs.resizing {
+        return;
+    }
+    let (shrink, expand) = (conn.rbs / 2, conn.rbs * 2);
+    let mut new = 0;
+    if shrink >= REPLY_MIN && conn.rbp < shrink {
+        new = REPLY_MIN.max(conn.rbp + 1);
+    } else if expand < 2 * REPLY_CHUNK as usize && conn.rbp == conn.rbs {
+        new = expand.min(REPLY_CHUNK as usize);
+    }
+    if knobs.peak_reset_ms >= 0 && now_ms.saturating_sub(conn.rbp_reset_ms) >= knobs.peak_reset_ms as u64 {
+        conn.rbp = conn.pending_output().min(conn.rbs);
+        conn.rbp_reset_ms = now_ms;
+    }
+    if new != 0 {
+        conn.rbs = new;
     }
 }
 
@@ -92,6 +125,7 @@ fn class_of(c: &Client) -> ObufClass {
 /// Refreshes `conn`'s figures and tells whether its output buffer is over its class's
 /// limit (Redis's `closeClientOnOutputBufferLimitReached` test, `now_s` in unix seconds).
 pub fn over(engine: &mut Engine, conn: &mut Conn, now_s: u64) -> bool {
+    note_output(conn);
     let io = measure(conn);
     let limits = engine.state.config.obuf_limits;
     let Some(c) = engine.clients.get_mut(conn.handle) else {
@@ -150,29 +184,27 @@ pub fn eviction_limit(engine: &Engine) -> Option<u64> {
     }
 }
 
-/// Memory a client costs (the basis of `tot-mem` and of client eviction): its buffers and
-/// fixed overhead.
-pub fn client_memory(engine: &Engine, conn: &Conn) -> u64 {
-    let io = measure(conn);
-    let fixed = std::mem::size_of::<Client>() as u64 + 1024;
+/// Memory a client costs (CLIENT LIST's `tot-mem`, the measure of client eviction), with
+/// its buffer figures refreshed first.
+pub fn client_memory(engine: &mut Engine, conn: &Conn) -> u64 {
+    sync(engine, conn);
     let watched = engine.state.watches.keys_of(conn.handle);
-    let extra = engine.client(conn.handle).map_or(0, |c| c.overhead_bytes(watched) as u64);
-    fixed + io.qbuf + io.qbuf_free + REPLY_BUF + io.omem + extra
+    engine.client(conn.handle).map_or(0, |c| c.memory_bytes(watched) as u64)
 }
 
-/// Which clients to evict so the total fits `limit`: the biggest first, never those
-/// marked `no_evict` (Redis's `evictClients` over its memory buckets). `clients` holds
-/// (slot, memory, no_evict).
+/// Which clients to evict so the total gets under `limit`: the biggest first, never
+/// those marked `no_evict` (Redis's `evictClients` over its memory buckets; their memory
+/// still counts). `clients` holds (slot, memory, no_evict).
 pub fn pick_evictions(clients: &[(usize, u64, bool)], limit: u64) -> Vec<usize> {
     let mut total: u64 = clients.iter().map(|c| c.1).sum();
-    if total <= limit {
+    if total < limit {
         return Vec::new();
     }
     let mut order: Vec<&(usize, u64, bool)> = clients.iter().filter(|c| !c.2).collect();
     order.sort_by_key(|c| std::cmp::Reverse(c.1));
     let mut out = Vec::new();
     for (slot, mem, _) in order {
-        if total <= limit {
+        if total < limit {
             break;
         }
         total -= mem;
@@ -190,6 +222,7 @@ mod tests {
         let clients = [(0, 100, false), (1, 5000, true), (2, 3000, false), (3, 2000, false)];
         assert_eq!(pick_evictions(&clients, 20000), Vec::<usize>::new());
         assert_eq!(pick_evictions(&clients, 8000), vec![2]);
+        assert_eq!(pick_evictions(&clients, 7100), vec![2, 3], "evicts while the total is at the limit");
         assert_eq!(pick_evictions(&clients, 5500), vec![2, 3]);
         // The no-evict client alone is over the limit: everyone else goes, it stays.
         assert_eq!(pick_evictions(&clients, 10), vec![2, 3, 0]);

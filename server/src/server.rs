@@ -674,6 +674,7 @@ impl Server {
         for (i, slot) in self.conns.iter_mut().enumerate() {
             let Some(conn) = slot.as_mut() else { continue };
             obuf::resize_query_buffer(conn, self.now_ms);
+            obuf::resize_reply_buffer(conn, self.now_ms, self.engine.state.config.reply_buffer);
             max_out = max_out.max(conn.pending_output() as u64);
             if obuf::over(&mut self.engine, conn, now_s) {
                 obuf::log_over_limit(&self.engine, conn, false);
@@ -692,15 +693,15 @@ impl Server {
         let Some(limit) = obuf::eviction_limit(&self.engine) else {
             return;
         };
-        let engine = &self.engine;
+        let engine = &mut self.engine;
         let clients: Vec<(usize, u64, bool)> = self
             .conns
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
                 let c = c.as_ref()?;
-                let no_evict = engine.client(c.handle).is_none_or(|x| x.no_evict);
-                Some((i, obuf::client_memory(engine, c), no_evict))
+                let mem = obuf::client_memory(engine, c);
+                Some((i, mem, engine.client(c.handle).is_none_or(|x| x.no_evict)))
             })
             .collect();
         for i in obuf::pick_evictions(&clients, limit) {

@@ -86,20 +86,13 @@ pub fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>, watched: usize
     let qbuf = argv.map_or(c.io.qbuf as usize, encoded_len);
     let argv_mem: usize = argv.map_or(0, |a| a.iter().map(|x| x.len()).sum());
     let name = c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-    let rbs = 1024;
+    let rbs = if c.io.rbs == 0 { 1024 } else { c.io.rbs as usize };
     let multi_mem = c.multi.as_ref().map_or(0, |m| m.argv_bytes());
     let io = &c.io;
-    let tot_mem = std::mem::size_of::<Client>()
-        + qbuf
-        + io.qbuf_free as usize
-        + argv_mem
-        + rbs
-        + name.len()
-        + io.omem as usize
-        + c.overhead_bytes(watched);
+    let tot_mem = c.memory_bytes(watched) - io.qbuf as usize + qbuf + argv_mem;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
-         multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp=0 obl={} oll={} omem={} \
+         multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} \
          tot-mem={} events={} cmd={} user=default redir={} resp={}",
         c.id,
         c.conn.addr,
@@ -119,6 +112,7 @@ pub fn info_line(c: &Client, now_ms: u64, argv: Option<&[&[u8]]>, watched: usize
         argv_mem,
         multi_mem,
         rbs,
+        io.rbp,
         io.obl,
         io.oll,
         io.omem,
