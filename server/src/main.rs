@@ -127,7 +127,7 @@ fn run(mut opts: Options) -> Result<(), String> {
         opts.config.dir = cwd.display().to_string();
     }
     let port = u16::try_from(opts.config.port).unwrap_or(0);
-    if port == 0 {
+    if port == 0 && opts.config.tls.port == 0 {
         return Err("Configured to not listen anywhere, exiting.".into());
     }
     let fitting = listen::fit_open_files_limit(opts.config.maxclients);
@@ -139,7 +139,11 @@ fn run(mut opts: Options) -> Result<(), String> {
         opts.config.maxclients = fitting;
     }
     // In the log too: Redis's test suite looks for "Failed listening on port" there.
-    let bound = listen::bind_all(&opts.config.bind, port).inspect_err(|e| log::warning(e))?;
+    // Port 0 with a TLS port: TLS only, as Redis.
+    let bound = match port {
+        0 => Vec::new(),
+        _ => listen::bind_all(&opts.config.bind, port).inspect_err(|e| log::warning(e))?,
+    };
     let mut addrs: Vec<String> = bound.iter().map(|(_, a)| a.to_string()).collect();
     let mut listeners: Vec<listen::Listener> =
         bound.into_iter().map(|(sock, _)| listen::Listener { sock, tls: false }).collect();

@@ -264,7 +264,24 @@ pub fn configure(cfg: &Config) -> Result<(), String> {
 pub fn accept() -> Option<Box<TlsSession>> {
     let sc = CURRENT.with(|c| c.borrow().clone())?;
     let conn = ServerConnection::new(sc).ok()?;
-    Some(Box::new(TlsSession { conn }))
+    Some(Box::new(TlsSession { conn, spoke_tls: false, failed: false }))
+}
+
+/// Makes the coming close of `sock` abortive (RST), as a peer whose bytes OpenSSL left
+/// unread sees it: clients report an I/O error rather than an empty reply.
+fn abort_on_close(sock: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    // SAFETY: setsockopt reads `linger` (of the size passed) on a socket we own.
+    unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
 }
 
 /// Plaintext fed to rustls per call while writing (it encrypts as it goes).
@@ -273,6 +290,10 @@ const WRITE_PIECE: usize = 64 * 1024;
 /// One connection's TLS state.
 pub struct TlsSession {
     conn: ServerConnection,
+    /// A valid TLS record arrived (before that, a failure is answered with a reset).
+    spoke_tls: bool,
+    /// The session failed: nothing more is written.
+    failed: bool,
 }
 
 /// What a TLS read produced.
@@ -300,10 +321,18 @@ impl TlsSession {
                 Ok(0) => return Ok(TlsRead::Eof),
                 Ok(_) => {
                     if let Err(e) = self.conn.process_new_packets() {
-                        // Send the alert, then give up on the connection.
-                        let _ = self.conn.write_tls(sock);
+                        self.failed = true;
+                        // Send the alert, then give up on the connection; a peer whose
+                        // first bytes are not TLS (plain RESP) gets a reset, as with
+                        // Redis's OpenSSL.
+                        if !self.spoke_tls {
+                            abort_on_close(sock);
+                        } else {
+                            let _ = self.conn.write_tls(sock);
+                        }
                         return Err(io::Error::new(io::ErrorKind::InvalidData, e));
                     }
+                    self.spoke_tls = true;
                     if self.conn.wants_write() {
                         self.flush(sock)?;
                     }
@@ -317,6 +346,9 @@ impl TlsSession {
 
     /// Writes pending TLS records; `Ok(true)` when none is left.
     pub fn flush(&mut self, sock: &mut TcpStream) -> io::Result<bool> {
+        if self.failed {
+            return Err(io::ErrorKind::InvalidData.into());
+        }
         while self.conn.wants_write() {
             match self.conn.write_tls(sock) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
