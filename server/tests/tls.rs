@@ -368,3 +368,32 @@ fn pubsub_output_limit_disconnects_a_subscriber_that_does_not_read() {
     let _ = child.wait();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Where ioredis is installed for the workspace (the root package or tests/bullmq).
+fn ioredis_node_path() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    [root.join("node_modules"), root.join("tests/bullmq/node_modules")]
+        .into_iter()
+        .find(|p| p.join("ioredis/package.json").exists())
+}
+
+#[test]
+fn ioredis_over_tls() {
+    let Some(node_path) = ioredis_node_path() else {
+        eprintln!("ioredis_over_tls: ioredis is not installed (npm ci); skipped");
+        return;
+    };
+    let dir = temp_dir("ioredis");
+    let pki = Pki::new(&dir.join("pki"));
+    let srv = Server::start(&pki, &dir, &[]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tls_ioredis.mjs");
+    let out = run(Command::new("node").env("NODE_PATH", &node_path).arg(&script).arg(srv.tls_port.to_string()).args([
+        pki.path("ca.crt"),
+        pki.path("client.crt"),
+        pki.path("client.key"),
+    ]));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{}", text);
+    assert!(text.contains("5 checks passed, 0 failed"), "{}", text);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
