@@ -253,8 +253,8 @@ def step_slowsub(port, pid, a, log_path):
 def step_pipeline1g(port, pid, a):
     total = (64 << 20) if a.quick else (1 << 30)
     vsize = 64 * 1024
-    keys = 4096
     n = total // vsize
+    keys = min(4096, n // 4)
     s = socket.create_connection(("127.0.0.1", port))
     oks = [0, 0]  # +OK replies, other replies
 
@@ -299,6 +299,8 @@ def step_pipeline1g(port, pid, a):
     for k in (0, keys - 1):
         v = c.cmd("GET", f"pipe:{k}")
         last = max(i for i in range(n - keys, n) if i % keys == k)
+        if v is None:
+            fail(f"pipeline1g: pipe:{k} is missing")
         if struct.unpack(">Q", v[:8])[0] != last:
             fail(f"pipeline1g: pipe:{k} does not hold the last value written")
     c.cmd("DEL", *[f"pipe:{k}" for k in range(keys)])

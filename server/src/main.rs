@@ -142,7 +142,7 @@ fn run(mut opts: Options) -> Result<(), String> {
     // Port 0 with a TLS port: TLS only, as Redis.
     let bound = match port {
         0 => Vec::new(),
-        _ => listen::bind_all(&opts.config.bind, port).inspect_err(|e| log::warning(e))?,
+        _ => listen::bind_all(&opts.config.bind, port, opts.config.tcp_backlog).inspect_err(|e| log::warning(e))?,
     };
     let mut addrs: Vec<String> = bound.iter().map(|(_, a)| a.to_string()).collect();
     let mut listeners: Vec<listen::Listener> =
@@ -152,7 +152,8 @@ fn run(mut opts: Options) -> Result<(), String> {
     }
     if opts.config.tls.port != 0 {
         let tls_port = u16::try_from(opts.config.tls.port).unwrap_or(0);
-        let bound = listen::bind_all(&opts.config.bind, tls_port).inspect_err(|e| log::warning(e))?;
+        let bound =
+            listen::bind_all(&opts.config.bind, tls_port, opts.config.tcp_backlog).inspect_err(|e| log::warning(e))?;
         addrs.extend(bound.iter().map(|(_, a)| format!("{} (TLS)", a)));
         listeners.extend(bound.into_iter().map(|(sock, _)| listen::Listener { sock, tls: true }));
         tls::set_bound_port(opts.config.tls.port);

@@ -49,7 +49,7 @@ pub fn apply(cfg: &Config) -> Result<(), String> {
     let listeners = if port == 0 {
         Vec::new()
     } else {
-        let bound = crate::listen::bind_all(&cfg.bind, port as u16).map_err(|e| {
+        let bound = crate::listen::bind_all(&cfg.bind, port as u16, cfg.tcp_backlog).map_err(|e| {
             crate::log::warning(&e);
             "Unable to listen on this port. Check server logs.".to_string()
         })?;
