@@ -52,6 +52,8 @@ pub struct Conn {
     pub rbp: usize,
     /// When `rbp` was last reset (ms).
     pub rbp_reset_ms: u64,
+    /// The poller reported the peer's FIN or an error: read until the end shows.
+    pub peer_closed: bool,
 }
 
 /// What a read attempt found.
@@ -88,6 +90,7 @@ impl Conn {
             rbs: crate::obuf::REPLY_CHUNK as usize,
             rbp: 0,
             rbp_reset_ms: now_ms,
+            peer_closed: false,
         }
     }
 

@@ -256,6 +256,13 @@ impl Server {
                     continue;
                 }
                 if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    if ev.is_read_closed() || ev.is_error() {
+                        // The peer's FIN or RST came with this edge: read until it shows,
+                        // even after a read that did not fill the buffer.
+                        if let Some(c) = self.conns.get_mut(t).and_then(Option::as_mut) {
+                            c.peer_closed = true;
+                        }
+                    }
                     self.on_readable(t);
                 } else if ev.is_writable() {
                     self.on_writable(t);
@@ -508,7 +515,7 @@ impl Server {
                         return;
                     }
                     obuf::sync(&mut self.engine, conn);
-                    if drained {
+                    if drained && !conn.peer_closed {
                         break;
                     }
                 }
@@ -537,7 +544,7 @@ impl Server {
                         return;
                     }
                     self.apply_kills();
-                    if drained {
+                    if drained && !self.conns.get(idx).and_then(Option::as_ref).is_some_and(|c| c.peer_closed) {
                         break;
                     }
                 }
