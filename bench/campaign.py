@@ -287,12 +287,13 @@ def step_pipeline1g(port, pid, a):
         if len(chunk) == 64:
             s.sendall(b"".join(chunk))
             chunk = []
-            if i % 4096 == 0:
+            if (i + 1) % 1024 == 0:
                 peak = max(peak, rss_kb(pid))
     if chunk:
         s.sendall(b"".join(chunk))
     th.join(timeout=600)
     took = time.time() - t0
+    peak = max(peak, rss_kb(pid))
     if oks[0] != n or oks[1]:
         fail(f"pipeline1g: {oks[0]} +OK and {oks[1]} other replies for {n} SETs")
     c = Client(port)
