@@ -22,6 +22,7 @@ pub fn host_info(port: u16, config_file: &str) -> HostInfo {
         rss_bytes: rss_bytes(),
         tls_apply: Some(crate::tls::apply),
         max_output_buffer: 0,
+        max_input_buffer: 0,
     }
 }
 

@@ -671,24 +671,26 @@ impl Server {
         true
     }
 
-    /// The cron's pass over the clients (Redis's `clientsCron`): buffer figures, soft
-    /// output limits reached while nothing was written, the largest output buffer for
-    /// INFO, client eviction.
+    /// The cron's pass over the clients (Redis's `clientsCron`): query and reply buffer
+    /// resizing, buffer figures, soft output limits reached while nothing was written,
+    /// the largest buffers for INFO.
     fn clients_cron(&mut self) {
         let now_s = self.now_ms / 1000;
-        let mut max_out = 0u64;
+        let (mut max_out, mut max_in) = (0u64, 0u64);
         let mut over = Vec::new();
         for (i, slot) in self.conns.iter_mut().enumerate() {
             let Some(conn) = slot.as_mut() else { continue };
             obuf::resize_query_buffer(conn, self.now_ms);
             obuf::resize_reply_buffer(conn, self.now_ms, self.engine.state.config.reply_buffer);
             max_out = max_out.max(conn.pending_output() as u64);
+            max_in = max_in.max(conn.rbuf.len() as u64);
             if obuf::over(&mut self.engine, conn, now_s) {
                 obuf::log_over_limit(&self.engine, conn, false);
                 over.push(i);
             }
         }
         self.engine.state.host.max_output_buffer = max_out;
+        self.engine.state.host.max_input_buffer = max_in;
         for i in over {
             self.close_now(i);
         }

@@ -71,6 +71,9 @@ pub struct HostInfo {
     /// Largest output buffer among clients, refreshed by the host
     /// (`client_recent_max_output_buffer`).
     pub max_output_buffer: u64,
+    /// Largest query buffer among clients, refreshed by the host
+    /// (`client_recent_max_input_buffer`).
+    pub max_input_buffer: u64,
 }
 
 /// Options a host chooses when creating an engine.

@@ -199,7 +199,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         field(&mut out, "connected_clients", &connected_clients);
         out.push_str("cluster_connections:0\r\n");
         field(&mut out, "maxclients", &st.config.maxclients);
-        out.push_str("client_recent_max_input_buffer:0\r\n");
+        field(&mut out, "client_recent_max_input_buffer", &st.host.max_input_buffer);
         field(&mut out, "client_recent_max_output_buffer", &st.host.max_output_buffer);
         field(&mut out, "blocked_clients", &(st.blocking.blocked_clients()));
         field(&mut out, "tracking_clients", &(st.tracking.client_count()));
