@@ -72,6 +72,8 @@ pub struct Client {
     pub pubsub: Option<Box<crate::pubsub::ClientSubs>>,
     /// Client-side caching settings (`flags=t`); `None` when tracking is off.
     pub tracking: Option<Box<crate::tracking::ClientTracking>>,
+    /// Buffer sizes the host measured (`qbuf`, `obl`, `oll`, `omem` in CLIENT LIST).
+    pub io: crate::netconf::ClientIo,
 }
 
 impl Client {
@@ -100,7 +102,34 @@ impl Client {
             multi: None,
             pubsub: None,
             tracking: None,
+            io: Default::default(),
         }
+    }
+
+    /// Memory of the client's own lists as Redis counts it in `tot-mem` and for client
+    /// eviction: queued MULTI arguments, `watched` WATCHed keys, subscriptions and
+    /// tracking prefixes (pointer-sized overheads per entry, as Redis's estimates).
+    pub fn overhead_bytes(&self, watched: usize) -> usize {
+        let multi = self.multi.as_ref().map_or(0, |m| m.argv_bytes() + m.queue.len() * 24);
+        let subs = self.pubsub.as_ref().map_or(0, |p| {
+            p.patterns.len() * 24
+                + (p.channels.len() + p.shard.len()) * (24 + 8)
+                + p.patterns.iter().map(|x| x.len()).sum::<usize>()
+        });
+        let prefixes = self.tracking.as_ref().map_or(0, |t| t.prefixes.iter().map(|p| p.len() + 48).sum());
+        multi + watched * (24 + 32) + subs + prefixes
+    }
+
+    /// What the client costs as CLIENT LIST's `tot-mem` (outside a command of its own):
+    /// the struct, the host-measured buffers and [`Client::overhead_bytes`].
+    pub fn memory_bytes(&self, watched: usize) -> usize {
+        let io = &self.io;
+        let rbs = if io.rbs == 0 { 1024 } else { io.rbs as usize };
+        std::mem::size_of::<Client>()
+            + (io.qbuf + io.qbuf_free + io.omem) as usize
+            + rbs
+            + self.name.as_ref().map_or(0, |n| n.len())
+            + self.overhead_bytes(watched)
     }
 
     /// Whether a blocking command holds the client.

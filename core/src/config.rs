@@ -171,6 +171,12 @@ pub struct Config {
     pub proto_max_bulk_len: u64,
     /// Largest query buffer of one client.
     pub client_query_buffer_limit: u64,
+    /// `client-output-buffer-limit` (see [`crate::netconf`]).
+    pub obuf_limits: crate::netconf::ObufLimits,
+    /// The `tls-*` parameters (see [`crate::netconf`]).
+    pub tls: crate::netconf::TlsConfig,
+    /// `DEBUG REPLYBUFFER` settings (not a parameter).
+    pub reply_buffer: crate::netconf::ReplyBufferKnobs,
     /// Password for AUTH (None: no auth).
     pub requirepass: Option<Vec<u8>>,
     /// Listening port (server host; set at start only).
@@ -379,6 +385,9 @@ impl Default for Config {
             maxclients: 10000,
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
+            obuf_limits: Default::default(),
+            tls: Default::default(),
+            reply_buffer: Default::default(),
             requirepass: None,
             port: 6379,
             bind: "127.0.0.1 -::1".into(),
@@ -1032,7 +1041,10 @@ pub fn find_entry(name: &[u8]) -> Option<(&'static str, &'static Param)> {
 
 /// Every entry CONFIG GET can list: each parameter's name, then its alias if any.
 pub fn entries() -> impl Iterator<Item = (&'static str, &'static Param)> {
-    PARAMS.iter().flat_map(|p| std::iter::once((p.name, p)).chain(p.alias.map(|a| (a, p))))
+    PARAMS
+        .iter()
+        .chain(crate::netconf::PARAMS)
+        .flat_map(|p| std::iter::once((p.name, p)).chain(p.alias.map(|a| (a, p))))
 }
 
 /// Parses a Redis memory value like Redis's `memtoull`: digits then an optional unit

@@ -23,6 +23,7 @@ pub mod handle;
 pub mod introspection;
 pub mod latency;
 pub mod monitor;
+pub mod netconf;
 pub mod numfmt;
 pub mod pause;
 pub mod persist;

@@ -63,6 +63,8 @@ pub struct Stats {
     pub connections_received: u64,
     /// Connections refused (maxclients).
     pub rejected_connections: u64,
+    /// Clients closed by `maxmemory-clients` (`evicted_clients`).
+    pub evicted_clients: u64,
     /// Successful key lookups by read commands.
     pub keyspace_hits: u64,
     /// Failed key lookups by read commands.

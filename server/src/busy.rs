@@ -16,7 +16,6 @@ use cinder_core::cmd::scripting::run::Busy;
 use cinder_core::cmd::scripting::BusyHost;
 use cinder_core::resp::Parse;
 use cinder_core::{ConnInfo, HostAction, Reply};
-use mio::net::TcpListener;
 use mio::{Interest, Registry, Token};
 use std::os::fd::AsRawFd;
 
@@ -30,7 +29,7 @@ pub struct Lent {
     /// Slots whose peer went away while the script ran: the loop closes them.
     pub closed: Vec<usize>,
     /// The loop's listeners (connections arriving while a script is busy are accepted).
-    pub listeners: Vec<TcpListener>,
+    pub listeners: Vec<crate::listen::Listener>,
     /// Slots of connections accepted while the script ran: the loop indexes them.
     pub accepted: Vec<usize>,
 }
@@ -62,7 +61,14 @@ impl BusyHost for ServerBusy {
         };
         let Lent { conns, closed, listeners, accepted } = &mut *lent;
         for l in listeners.iter() {
-            while let Ok((mut stream, peer)) = l.accept() {
+            while let Ok((mut stream, peer)) = l.sock.accept() {
+                let tls = match l.tls {
+                    true => match crate::tls::accept() {
+                        Some(t) => Some(t),
+                        None => continue,
+                    },
+                    false => None,
+                };
                 let _ = stream.set_nodelay(true);
                 let info = ConnInfo {
                     addr: peer.to_string(),
@@ -75,7 +81,9 @@ impl BusyHost for ServerBusy {
                     busy.disconnect(handle);
                     continue;
                 }
-                conns.push(Some(Conn::new(stream, handle, self.now_ms)));
+                let mut conn = Conn::new(stream, handle, self.now_ms);
+                conn.tls = tls;
+                conns.push(Some(conn));
                 accepted.push(idx);
             }
         }

@@ -40,6 +40,20 @@ pub struct Conn {
     pub last_io_ms: u64,
     /// Its replies wait for the AOF write at the end of the loop iteration.
     pub flush_queued: bool,
+    /// The TLS session of a connection accepted on the TLS port.
+    pub tls: Option<Box<crate::tls::TlsSession>>,
+    /// When the output buffer went over its soft limit (unix seconds, 0 = not over).
+    pub obuf_soft_since: u64,
+    /// Most bytes the query buffer held since the cron last looked (Redis's `querybuf_peak`).
+    pub qbuf_peak: usize,
+    /// Size of the fixed reply buffer Redis would have (`rbs`, adapted by the cron).
+    pub rbs: usize,
+    /// Its peak use since the last reset (`rbp`), and when that was (ms).
+    pub rbp: usize,
+    /// When `rbp` was last reset (ms).
+    pub rbp_reset_ms: u64,
+    /// The poller reported the peer's FIN or an error: read until the end shows.
+    pub peer_closed: bool,
 }
 
 /// What a read attempt found.
@@ -70,6 +84,13 @@ impl Conn {
             blocked: false,
             last_io_ms: now_ms,
             flush_queued: false,
+            tls: None,
+            obuf_soft_since: 0,
+            qbuf_peak: 0,
+            rbs: crate::obuf::REPLY_CHUNK as usize,
+            rbp: 0,
+            rbp_reset_ms: now_ms,
+            peer_closed: false,
         }
     }
 
@@ -106,6 +127,18 @@ impl Conn {
     /// Reads once from the socket into the query buffer.
     pub fn read_some(&mut self) -> io::Result<ReadResult> {
         let room = self.make_room();
+        self.qbuf_peak = self.qbuf_peak.max(self.rend - self.rstart + room.min(READ_CHUNK));
+        if let Some(tls) = self.tls.as_mut() {
+            // Decrypted bytes may wait inside the session: never report the socket drained.
+            return match tls.read(&mut self.stream, &mut self.rbuf[self.rend..])? {
+                crate::tls::TlsRead::Data(n) => {
+                    self.rend += n;
+                    Ok(ReadResult::Data { drained: false })
+                }
+                crate::tls::TlsRead::WouldBlock => Ok(ReadResult::WouldBlock),
+                crate::tls::TlsRead::Eof => Ok(ReadResult::Eof),
+            };
+        }
         loop {
             match self.stream.read(&mut self.rbuf[self.rend..]) {
                 Ok(0) => return Ok(ReadResult::Eof),
@@ -118,6 +151,11 @@ impl Conn {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Bytes of output not written yet.
+    pub fn pending_output(&self) -> usize {
+        self.wbuf.len() - self.wpos
     }
 
     /// Called after commands were consumed: forgets an empty buffer's excess capacity.
@@ -133,6 +171,11 @@ impl Conn {
 
     /// Writes pending replies until done or the socket is full. `Ok(true)`: all written.
     pub fn write_pending(&mut self) -> io::Result<bool> {
+        if let Some(tls) = self.tls.as_mut() {
+            if !tls.write(&mut self.stream, &self.wbuf, &mut self.wpos)? {
+                return Ok(false);
+            }
+        }
         while self.wpos < self.wbuf.len() {
             match self.stream.write(&self.wbuf[self.wpos..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),

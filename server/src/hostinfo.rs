@@ -21,6 +21,9 @@ pub fn host_info(port: u16, config_file: &str) -> HostInfo {
         allocated_bytes: Some(allocated_bytes),
         rss_bytes: rss_bytes(),
         monotonic_us: Some(monotonic_us),
+        tls_apply: Some(crate::tls::apply),
+        max_output_buffer: 0,
+        max_input_buffer: 0,
     }
 }
 

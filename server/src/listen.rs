@@ -11,6 +11,14 @@ pub const DENIED_MESSAGE: &[u8] = b"-DENIED Redis is running in protected mode b
 /// Reply sent when `maxclients` connections are already open.
 pub const MAX_CLIENTS_MESSAGE: &[u8] = b"-ERR max number of clients reached\r\n";
 
+/// A listening socket, plain or TLS (`tls-port`).
+pub struct Listener {
+    /// The socket.
+    pub sock: TcpListener,
+    /// Connections accepted here speak TLS.
+    pub tls: bool,
+}
+
 /// File descriptors Redis keeps for itself beyond `maxclients` (CONFIG_MIN_RESERVED_FDS).
 const RESERVED_FDS: u64 = 32;
 
@@ -37,14 +45,19 @@ fn parse_bind_word(word: &str) -> Result<(IpAddr, bool), String> {
     Ok((ip, optional))
 }
 
-/// Binds every address of `bind` on `port`. Errors carry Redis's wording.
-pub fn bind_all(bind: &str, port: u16) -> Result<Vec<(TcpListener, SocketAddr)>, String> {
+/// Binds every address of `bind` on `port` with `backlog` (`tcp-backlog`) pending
+/// connections. Errors carry Redis's wording.
+pub fn bind_all(bind: &str, port: u16, backlog: i64) -> Result<Vec<(TcpListener, SocketAddr)>, String> {
     let mut out = Vec::new();
     for word in bind.split_whitespace() {
         let (ip, optional) = parse_bind_word(word)?;
         let addr = SocketAddr::new(ip, port);
         match TcpListener::bind(addr) {
             Ok(l) => {
+                // The standard library listens with 128; listen(2) again sets Redis's
+                // `tcp-backlog` (a burst of connections must not overflow the queue).
+                // SAFETY: listen on a socket we own; the call only changes its backlog.
+                unsafe { libc::listen(std::os::fd::AsRawFd::as_raw_fd(&l), backlog.clamp(1, i32::MAX as i64) as i32) };
                 let local = l.local_addr().unwrap_or(addr);
                 out.push((l, local));
             }

@@ -10,10 +10,12 @@ mod hostinfo;
 mod listen;
 mod log;
 mod migrate;
+mod obuf;
 mod options;
 mod persist;
 mod repl;
 mod server;
+mod tls;
 
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
@@ -128,7 +130,7 @@ fn run(mut opts: Options) -> Result<(), String> {
         opts.config.dir = cwd.display().to_string();
     }
     let port = u16::try_from(opts.config.port).unwrap_or(0);
-    if port == 0 {
+    if port == 0 && opts.config.tls.port == 0 {
         return Err("Configured to not listen anywhere, exiting.".into());
     }
     let fitting = listen::fit_open_files_limit(opts.config.maxclients);
@@ -140,9 +142,25 @@ fn run(mut opts: Options) -> Result<(), String> {
         opts.config.maxclients = fitting;
     }
     // In the log too: Redis's test suite looks for "Failed listening on port" there.
-    let bound = listen::bind_all(&opts.config.bind, port).inspect_err(|e| log::warning(e))?;
-    let addrs: Vec<String> = bound.iter().map(|(_, a)| a.to_string()).collect();
-    let listeners = bound.into_iter().map(|(l, _)| l).collect();
+    // Port 0 with a TLS port: TLS only, as Redis.
+    let bound = match port {
+        0 => Vec::new(),
+        _ => listen::bind_all(&opts.config.bind, port, opts.config.tcp_backlog).inspect_err(|e| log::warning(e))?,
+    };
+    let mut addrs: Vec<String> = bound.iter().map(|(_, a)| a.to_string()).collect();
+    let mut listeners: Vec<listen::Listener> =
+        bound.into_iter().map(|(sock, _)| listen::Listener { sock, tls: false }).collect();
+    if tls::wanted(&opts.config) && tls::configure(&opts.config).is_err() {
+        return Err("Failed to configure TLS. Check logs for more info.".into());
+    }
+    if opts.config.tls.port != 0 {
+        let tls_port = u16::try_from(opts.config.tls.port).unwrap_or(0);
+        let bound =
+            listen::bind_all(&opts.config.bind, tls_port, opts.config.tcp_backlog).inspect_err(|e| log::warning(e))?;
+        addrs.extend(bound.iter().map(|(_, a)| format!("{} (TLS)", a)));
+        listeners.extend(bound.into_iter().map(|(sock, _)| listen::Listener { sock, tls: true }));
+        tls::set_bound_port(opts.config.tls.port);
+    }
 
     let signals = SignalFlags::default();
     for (sig, flag) in [(signal_hook::consts::SIGINT, &signals.int), (signal_hook::consts::SIGTERM, &signals.term)] {

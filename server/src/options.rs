@@ -56,7 +56,6 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "bgsave_cpulist",
     "bind-source-addr",
     "bio_cpulist",
-    "client-output-buffer-limit",
     "cluster-allow-pubsubshard-when-down",
     "cluster-allow-reads-when-down",
     "cluster-allow-replica-migration",
@@ -132,33 +131,13 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "syslog-enabled",
     "syslog-facility",
     "syslog-ident",
-    "tls-auth-clients",
-    "tls-ca-cert-dir",
-    "tls-ca-cert-file",
-    "tls-cert-file",
-    "tls-ciphers",
-    "tls-ciphersuites",
-    "tls-client-cert-file",
-    "tls-client-key-file",
-    "tls-client-key-file-pass",
-    "tls-cluster",
-    "tls-dh-params-file",
-    "tls-key-file",
-    "tls-key-file-pass",
-    "tls-port",
-    "tls-prefer-server-ciphers",
-    "tls-protocols",
-    "tls-replication",
-    "tls-session-cache-size",
-    "tls-session-cache-timeout",
-    "tls-session-caching",
     "unixsocketperm",
     "rename-command",
     "loadmodule",
 ];
 
 /// Parameters that take several words (`save 900 1 300 10`, `bind a b`).
-const MULTI_ARG: &[&str] = &["save", "bind"];
+const MULTI_ARG: &[&str] = &["save", "bind", "client-output-buffer-limit"];
 
 /// A startup failure: the complete message for stderr; the process exits with status 1.
 #[derive(Debug, PartialEq, Eq)]
@@ -453,9 +432,9 @@ mod tests {
         let o = run(&["--bind", "127.0.0.1", "-::1", "--save", ""]).unwrap();
         assert_eq!(o.config.bind, "127.0.0.1 -::1");
         assert_eq!(o.config.save, "");
-        let o = run(&["--daemonize", "no", "--tls-port", "4", "--enable-debug-command", "yes"]).unwrap();
+        let o = run(&["--daemonize", "no", "--activedefrag", "yes", "--enable-debug-command", "yes"]).unwrap();
         assert!(!o.daemonize);
-        assert_eq!(o.ignored, vec!["tls-port".to_string()]);
+        assert_eq!(o.ignored, vec!["activedefrag".to_string()]);
         assert_eq!(o.config.enable_debug_command, "yes");
     }
 

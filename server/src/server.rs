@@ -20,12 +20,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use cinder_core::persist::{Job, ShutdownFlags};
 use cinder_core::session::{Hooks, Outcome, Session};
 use cinder_core::{ClientHandle, ConnInfo, Engine, Reply};
-use mio::net::{TcpListener, TcpStream};
+use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
 use crate::busy::{Lent, ServerBusy};
 use crate::conn::{Conn, ReadResult};
-use crate::listen::{is_local_peer, DENIED_MESSAGE, MAX_CLIENTS_MESSAGE};
+use crate::listen::{is_local_peer, Listener, DENIED_MESSAGE, MAX_CLIENTS_MESSAGE};
+use crate::obuf;
 
 /// Tokens at and above this value name listeners; below, connection slots.
 const LISTENER_BASE: usize = usize::MAX / 2;
@@ -75,7 +76,7 @@ pub(crate) struct Effects {
     /// Other clients to disconnect now (CLIENT KILL).
     kill: Vec<ClientHandle>,
     /// Listeners bound for a new `port`/`bind` (CONFIG SET), replacing the current ones.
-    new_listeners: Option<Vec<TcpListener>>,
+    new_listeners: Option<Vec<mio::net::TcpListener>>,
     /// SHUTDOWN ran.
     shutdown: bool,
     /// Pushes (pub/sub messages) for other connections, written by `deliver`.
@@ -135,7 +136,7 @@ impl Effects {
     fn listen(&mut self, engine: &mut Engine) -> Result<(), String> {
         let backup = engine.state.persist.config_backup.take();
         let (bind, port) = (engine.state.config.bind.clone(), engine.state.config.port as u16);
-        match crate::listen::bind_all(&bind, port) {
+        match crate::listen::bind_all(&bind, port, engine.state.config.tcp_backlog) {
             Ok(bound) => {
                 engine.state.host.tcp_port = port;
                 self.new_listeners = Some(bound.into_iter().map(|(l, _)| l).collect());
@@ -161,7 +162,9 @@ impl Effects {
 /// The server: listeners, connections, engine.
 pub struct Server {
     poll: Poll,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<Listener>,
+    /// `tls.generation` of the configuration last seen (a change may re-listen).
+    tls_generation: u64,
     pub(crate) conns: Vec<Option<Conn>>,
     free_slots: Vec<usize>,
     pub(crate) by_handle: HashMap<ClientHandle, usize>,
@@ -186,7 +189,7 @@ pub struct Server {
 
 impl Server {
     /// A server over `engine` accepting on `listeners`.
-    pub fn new(mut engine: Engine, listeners: Vec<TcpListener>, signals: SignalFlags) -> io::Result<Server> {
+    pub fn new(mut engine: Engine, listeners: Vec<Listener>, signals: SignalFlags) -> io::Result<Server> {
         let poll = Poll::new()?;
         let lent = std::rc::Rc::new(std::cell::RefCell::new(Lent::default()));
         let registry = poll.registry().try_clone()?;
@@ -195,11 +198,12 @@ impl Server {
         let waker = mio::Waker::new(poll.registry(), Token(crate::repl::WAKER_TOKEN)).ok().map(Arc::new);
         let mut listeners = listeners;
         for (i, l) in listeners.iter_mut().enumerate() {
-            poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE)?;
+            poll.registry().register(&mut l.sock, Token(LISTENER_BASE + i), Interest::READABLE)?;
         }
         Ok(Server {
             poll,
             listeners,
+            tls_generation: engine.state.config.tls.generation,
             conns: Vec::new(),
             free_slots: Vec::new(),
             by_handle: HashMap::new(),
@@ -309,6 +313,13 @@ impl Server {
                     continue;
                 }
                 if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
+                    if ev.is_read_closed() || ev.is_error() {
+                        // The peer's FIN or RST came with this edge: read until it shows,
+                        // even after a read that did not fill the buffer.
+                        if let Some(c) = self.conns.get_mut(t).and_then(Option::as_mut) {
+                            c.peer_closed = true;
+                        }
+                    }
                     self.on_readable(t);
                 } else if ev.is_writable() {
                     self.on_writable(t);
@@ -334,6 +345,9 @@ impl Server {
             }
             self.repl_pump();
             self.flush_queued();
+            if self.engine.state.config.maxmemory_clients != 0 {
+                self.evict_clients();
+            }
         }
     }
 
@@ -393,7 +407,9 @@ impl Server {
             }
         }
         for idx in touched {
-            self.flush(idx);
+            if !self.enforce_obuf(idx) {
+                self.flush(idx);
+            }
         }
     }
 
@@ -440,6 +456,7 @@ impl Server {
             link.close_idle();
         }
         self.engine.state.host.rss_bytes = crate::hostinfo::rss_bytes();
+        self.clients_cron();
         let timeout_s = self.engine.state.config.timeout;
         if timeout_s > 0 {
             let limit_ms = timeout_s as u64 * 1000;
@@ -465,7 +482,8 @@ impl Server {
 
     fn accept_all(&mut self, listener: usize) {
         loop {
-            let (stream, peer) = match self.listeners[listener].accept() {
+            let tls = self.listeners[listener].tls;
+            let (stream, peer) = match self.listeners[listener].sock.accept() {
                 Ok(x) => x,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -474,13 +492,20 @@ impl Server {
                     return;
                 }
             };
-            self.admit(stream, peer);
+            self.admit(stream, peer, tls);
         }
     }
 
     /// Registers a new connection, or refuses it like Redis (maxclients, protected mode).
-    fn admit(&mut self, mut stream: TcpStream, peer: std::net::SocketAddr) {
+    fn admit(&mut self, mut stream: TcpStream, peer: std::net::SocketAddr, tls: bool) {
         let _ = stream.set_nodelay(true);
+        let session = match tls {
+            true => match crate::tls::accept() {
+                Some(s) => Some(s),
+                None => return,
+            },
+            false => None,
+        };
         let info = ConnInfo {
             addr: peer.to_string(),
             laddr: stream.local_addr().map(|a| a.to_string()).unwrap_or_default(),
@@ -519,7 +544,9 @@ impl Server {
             self.free_slots.push(idx);
             return;
         }
-        self.conns[idx] = Some(Conn::new(stream, handle, self.now_ms));
+        let mut conn = Conn::new(stream, handle, self.now_ms);
+        conn.tls = session;
+        self.conns[idx] = Some(conn);
         self.by_handle.insert(handle, idx);
     }
 
@@ -553,10 +580,12 @@ impl Server {
                     // Parked: the input waits; only the buffer limit applies.
                     conn.last_io_ms = self.now_ms;
                     if conn.unparsed_len() as u64 > limit {
+                        obuf::log_query_limit(&self.engine, conn);
                         self.close_now(idx);
                         return;
                     }
-                    if drained {
+                    obuf::sync(&mut self.engine, conn);
+                    if drained && !conn.peer_closed {
                         break;
                     }
                 }
@@ -564,18 +593,31 @@ impl Server {
                     conn.last_io_ms = self.now_ms;
                     if conn.unparsed_len() as u64 > limit {
                         // Redis closes such a client without a reply.
+                        obuf::log_query_limit(&self.engine, conn);
                         self.close_now(idx);
                         return;
                     }
+                    obuf::sync(&mut self.engine, conn);
+                    // Redis evicts clients before running what a read brought.
+                    if self.engine.state.config.maxmemory_clients != 0 {
+                        self.evict_clients();
+                        if self.conns.get(idx).is_none_or(Option::is_none) {
+                            return;
+                        }
+                    }
                     self.run_conn(idx);
                     if self.effects.shutdown {
+                        return;
+                    }
+                    if self.enforce_obuf(idx) {
+                        self.apply_kills();
                         return;
                     }
                     self.apply_kills();
                     if !self.effects.repl.jobs.is_empty() {
                         self.repl_jobs();
                     }
-                    if drained {
+                    if drained && !self.conns.get(idx).and_then(Option::as_ref).is_some_and(|c| c.peer_closed) {
                         break;
                     }
                 }
@@ -619,7 +661,9 @@ impl Server {
         let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
             return;
         };
-        match conn.write_pending() {
+        let written = conn.write_pending();
+        obuf::sync(&mut self.engine, conn);
+        match written {
             Ok(true) => {
                 if conn.close_after_write {
                     self.close_now(idx);
@@ -671,19 +715,26 @@ impl Server {
         for i in closed {
             self.close_now(i);
         }
+        if self.engine.state.config.tls.generation != self.tls_generation {
+            self.tls_generation = self.engine.state.config.tls.generation;
+            self.swap_tls_listeners();
+        }
     }
 
     fn apply_kills(&mut self) {
-        if let Some(mut new) = self.effects.new_listeners.take() {
+        if let Some(new) = self.effects.new_listeners.take() {
+            // The plain listeners are replaced; the TLS ones (`tls-port`) stay.
             for l in self.listeners.iter_mut() {
-                let _ = self.poll.registry().deregister(l);
+                let _ = self.poll.registry().deregister(&mut l.sock);
             }
-            for (i, l) in new.iter_mut().enumerate() {
-                if let Err(e) = self.poll.registry().register(l, Token(LISTENER_BASE + i), Interest::READABLE) {
+            let tls: Vec<Listener> = std::mem::take(&mut self.listeners).into_iter().filter(|l| l.tls).collect();
+            self.listeners = new.into_iter().map(|sock| Listener { sock, tls: false }).chain(tls).collect();
+            for (i, l) in self.listeners.iter_mut().enumerate() {
+                if let Err(e) = self.poll.registry().register(&mut l.sock, Token(LISTENER_BASE + i), Interest::READABLE)
+                {
                     crate::log::warning(&format!("cannot watch the new listener: {}", e));
                 }
             }
-            self.listeners = new;
         }
         while let Some(h) = self.effects.kill.pop() {
             if let Some(&idx) = self.by_handle.get(&h) {
@@ -691,6 +742,89 @@ impl Server {
             } else {
                 // The master link's client (CLIENT KILL on a replica).
                 self.repl_client_killed(h);
+            }
+        }
+    }
+
+    /// Closes connection `idx` when its output buffer is over its class's limit (Redis's
+    /// async close after a write into the buffer: nothing pending is sent). `true`: closed.
+    fn enforce_obuf(&mut self, idx: usize) -> bool {
+        let now_s = self.now_ms / 1000;
+        let Some(conn) = self.conns.get_mut(idx).and_then(Option::as_mut) else {
+            return false;
+        };
+        if !obuf::over(&mut self.engine, conn, now_s) {
+            return false;
+        }
+        obuf::log_over_limit(&self.engine, conn, true);
+        self.close_now(idx);
+        true
+    }
+
+    /// The cron's pass over the clients (Redis's `clientsCron`): query and reply buffer
+    /// resizing, buffer figures, soft output limits reached while nothing was written,
+    /// the largest buffers for INFO.
+    fn clients_cron(&mut self) {
+        let now_s = self.now_ms / 1000;
+        let (mut max_out, mut max_in) = (0u64, 0u64);
+        let mut over = Vec::new();
+        for (i, slot) in self.conns.iter_mut().enumerate() {
+            let Some(conn) = slot.as_mut() else { continue };
+            obuf::resize_query_buffer(conn, self.now_ms);
+            obuf::resize_reply_buffer(conn, self.now_ms, self.engine.state.config.reply_buffer);
+            max_out = max_out.max(conn.pending_output() as u64);
+            max_in = max_in.max(conn.rbuf.len() as u64);
+            if obuf::over(&mut self.engine, conn, now_s) {
+                obuf::log_over_limit(&self.engine, conn, false);
+                over.push(i);
+            }
+        }
+        self.engine.state.host.max_output_buffer = max_out;
+        self.engine.state.host.max_input_buffer = max_in;
+        for i in over {
+            self.close_now(i);
+        }
+    }
+
+    /// `maxmemory-clients`: closes the biggest clients (never `CLIENT NO-EVICT` ones)
+    /// until all of them fit the limit.
+    fn evict_clients(&mut self) {
+        let Some(limit) = obuf::eviction_limit(&self.engine) else {
+            return;
+        };
+        let engine = &mut self.engine;
+        let clients: Vec<(usize, u64, bool)> = self
+            .conns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let c = c.as_ref()?;
+                let mem = obuf::client_memory(engine, c);
+                Some((i, mem, engine.client(c.handle).is_none_or(|x| x.no_evict)))
+            })
+            .collect();
+        for i in obuf::pick_evictions(&clients, limit) {
+            self.engine.state.stats.evicted_clients += 1;
+            self.close_now(i);
+        }
+    }
+
+    /// Takes the TLS listeners a CONFIG SET tls-port bound (or closes them for port 0).
+    fn swap_tls_listeners(&mut self) {
+        let Some(new) = crate::tls::take_new_listeners() else {
+            return;
+        };
+        for l in self.listeners.iter_mut().filter(|l| l.tls) {
+            let _ = self.poll.registry().deregister(&mut l.sock);
+        }
+        self.listeners.retain(|l| !l.tls);
+        self.listeners.extend(new.into_iter().map(|sock| Listener { sock, tls: true }));
+        for (i, l) in self.listeners.iter_mut().enumerate() {
+            let token = Token(LISTENER_BASE + i);
+            if l.tls {
+                let _ = self.poll.registry().register(&mut l.sock, token, Interest::READABLE);
+            } else {
+                let _ = self.poll.registry().reregister(&mut l.sock, token, Interest::READABLE);
             }
         }
     }
@@ -708,7 +842,9 @@ impl Server {
         if !self.effects.repl.jobs.is_empty() {
             self.repl_jobs();
         }
-        self.flush(idx);
+        if !self.enforce_obuf(idx) {
+            self.flush(idx);
+        }
     }
 }
 

@@ -70,6 +70,15 @@ pub struct HostInfo {
     /// The host's monotonic clock in microseconds: command durations (SLOWLOG, LATENCY,
     /// `INFO commandstats`/`latencystats`) are measured with it. `None`: all durations 0.
     pub monotonic_us: Option<fn() -> u64>,
+    /// Checks and takes in a changed `tls-*` configuration (CONFIG SET); `Err` is the
+    /// reason CONFIG SET gives. `None`: the host has no TLS.
+    pub tls_apply: Option<fn(&crate::config::Config) -> Result<(), String>>,
+    /// Largest output buffer among clients, refreshed by the host
+    /// (`client_recent_max_output_buffer`).
+    pub max_output_buffer: u64,
+    /// Largest query buffer among clients, refreshed by the host
+    /// (`client_recent_max_input_buffer`).
+    pub max_input_buffer: u64,
 }
 
 /// Options a host chooses when creating an engine.

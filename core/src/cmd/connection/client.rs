@@ -80,18 +80,20 @@ fn encoded_len(argv: &[&[u8]]) -> usize {
 }
 
 /// One `CLIENT LIST` line (without the newline) in Redis 7.0's field order. `argv` is the
-/// command the client is running, if it is the caller.
-fn info_line(c: &Client, user: &[u8], now_ms: u64, argv: Option<&[&[u8]]>) -> String {
-    let qbuf = argv.map_or(0, encoded_len);
+/// command the client is running, if it is the caller. Buffer fields come from what the
+/// host measured (`Client::io`); `watched` is the number of keys it WATCHes.
+pub fn info_line(c: &Client, user: &[u8], now_ms: u64, argv: Option<&[&[u8]]>, watched: usize) -> String {
+    let qbuf = argv.map_or(c.io.qbuf as usize, encoded_len);
     let argv_mem: usize = argv.map_or(0, |a| a.iter().map(|x| x.len()).sum());
     let name = c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-    let rbs = 1024;
+    let rbs = if c.io.rbs == 0 { 1024 } else { c.io.rbs as usize };
     let multi_mem = c.multi.as_ref().map_or(0, |m| m.argv_bytes());
-    let tot_mem = std::mem::size_of::<Client>() + qbuf + argv_mem + rbs + name.len();
+    let io = &c.io;
+    let tot_mem = c.memory_bytes(watched) - io.qbuf as usize + qbuf + argv_mem;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} \
-         multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem={} rbs={} rbp=0 obl=0 oll=0 omem=0 \
-         tot-mem={} events=r cmd={} user={} redir={} resp={}",
+         multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} \
+         tot-mem={} events={} cmd={} user={} redir={} resp={}",
         c.id,
         c.conn.addr,
         c.conn.laddr,
@@ -106,10 +108,16 @@ fn info_line(c: &Client, user: &[u8], now_ms: u64, argv: Option<&[&[u8]]>) -> St
         c.pubsub.as_ref().map_or(0, |p| p.shard.len()),
         c.multi.as_ref().map_or(-1, |m| m.queue.len() as i64),
         qbuf,
+        io.qbuf_free,
         argv_mem,
         multi_mem,
         rbs,
+        io.rbp,
+        io.obl,
+        io.oll,
+        io.omem,
         tot_mem,
+        if io.writing { "rw" } else { "r" },
         c.last_cmd,
         String::from_utf8_lossy(user),
         super::tracking::redirect_of(c.tracking.as_deref()),
@@ -119,8 +127,8 @@ fn info_line(c: &Client, user: &[u8], now_ms: u64, argv: Option<&[&[u8]]>) -> St
 
 /// A client's `CLIENT LIST` line without its current command (the ACL log's
 /// `client-info`).
-pub(crate) fn info_line_for(st: &crate::engine::EngineState, c: &Client) -> String {
-    info_line(c, &st.acl.user(c.user).name, st.now_ms(), None)
+pub fn info_line_for(st: &crate::engine::EngineState, c: &Client) -> String {
+    info_line(c, &st.acl.user(c.user).name, st.now_ms(), None, st.watches.keys_of(c.handle))
 }
 
 /// The connected clients still open (the caller included), ordered by id like Redis's
@@ -157,7 +165,8 @@ pub fn client_help(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
 /// `CLIENT INFO`: the caller's `CLIENT LIST` line.
 pub fn client_info(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let user = ctx.st.acl.user(ctx.client.user).name.clone();
-    let mut line = info_line(ctx.client, &user, ctx.now_ms(), Some(args.all()));
+    let watched = ctx.st.watches.keys_of(ctx.client.handle);
+    let mut line = info_line(ctx.client, &user, ctx.now_ms(), Some(args.all()), watched);
     line.push('\n');
     Ok(Reply::Verbatim("txt", line.into_bytes()))
 }
@@ -182,7 +191,7 @@ pub fn client_list(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let acl = &ctx.st.acl;
     let mut push = |c: &Client| {
         let current = if c.id == ctx.client.id { Some(argv) } else { None };
-        out.push_str(&info_line(c, &acl.user(c.user).name, now, current));
+        out.push_str(&info_line(c, &acl.user(c.user).name, now, current, ctx.st.watches.keys_of(c.handle)));
         out.push('\n');
     };
     if args.remaining() == 2 && args.eat("type") {

@@ -4,10 +4,9 @@
 mod client;
 mod tracking;
 
-pub(crate) use client::info_line_for;
 pub use client::{
     client_getname, client_help, client_id, client_info, client_kill, client_list, client_no_evict, client_reply,
-    client_setname, client_unblock,
+    client_setname, client_unblock, info_line, info_line_for,
 };
 pub use tracking::{client_caching, client_getredir, client_tracking, client_trackinginfo};
 

@@ -101,6 +101,17 @@ pub fn config_set(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             return Err(failed(entry, &why));
         }
     }
+    // Redis's `applyTlsCfg`/`applyTLSPort`: the host rebuilds its TLS context (and
+    // listener) and refuses the change when that fails.
+    if ctx.st.config.tls.generation != backup.tls.generation {
+        if let Some(apply) = ctx.st.host.tls_apply {
+            if let Err(why) = apply(&ctx.st.config) {
+                let entry = targets.iter().find(|(e, _)| e.starts_with("tls-")).map_or("tls-port", |(e, _)| *e);
+                ctx.st.config = backup;
+                return Err(failed(entry, &why));
+            }
+        }
+    }
     // Redis's `updateMaxmemory`: a new limit starts the eviction timer proc, which runs
     // right after this command.
     if targets.iter().any(|(_, p)| p.name == "maxmemory") && ctx.st.config.maxmemory != 0 {

@@ -183,6 +183,26 @@ pub fn debug(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             out.push(Reply::Simple(crate::digest::hex(&d).into()));
         }
         Ok(Reply::Array(out))
+    } else if is(sub, "replybuffer") && n == 2 {
+        let (what, v) = (args.take(), args.take());
+        let knobs = &mut ctx.st.config.reply_buffer;
+        if is(what, "peak-reset-time") {
+            knobs.peak_reset_ms = if is(v, "never") {
+                -1
+            } else if is(v, "reset") {
+                crate::netconf::ReplyBufferKnobs::default().peak_reset_ms
+            } else {
+                crate::numfmt::parse_i64(v).ok_or(CmdError::NotInteger)?
+            };
+        } else if is(what, "resizing") {
+            knobs.resizing = atoi(v) != 0;
+        } else {
+            return Err(CmdError::other(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+                String::from_utf8_lossy(sub)
+            )));
+        }
+        Ok(Reply::ok())
     } else if is(sub, "set-skip-checksum-validation") && n == 1 {
         ctx.st.config.skip_checksum_validation = atoi(args.take()) != 0;
         Ok(Reply::ok())

@@ -199,8 +199,8 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         field(&mut out, "connected_clients", &connected_clients);
         out.push_str("cluster_connections:0\r\n");
         field(&mut out, "maxclients", &st.config.maxclients);
-        out.push_str("client_recent_max_input_buffer:0\r\n");
-        out.push_str("client_recent_max_output_buffer:0\r\n");
+        field(&mut out, "client_recent_max_input_buffer", &st.host.max_input_buffer);
+        field(&mut out, "client_recent_max_output_buffer", &st.host.max_output_buffer);
         field(&mut out, "blocked_clients", &(st.blocking.blocked_clients()));
         field(&mut out, "tracking_clients", &(st.tracking.client_count()));
         field(&mut out, "clients_in_timeout_table", &(st.blocking.clients_in_timeout_table()));
@@ -277,7 +277,7 @@ fn report(st: &mut EngineState, connected_clients: usize, sel: &Selection) -> St
         line!("expired_stale_perc:{:.2}", s.expired_stale_perc * 100.0);
         out.push_str("expired_time_cap_reached_count:0\r\n");
         field(&mut out, "evicted_keys", &s.evicted_keys);
-        out.push_str("evicted_clients:0\r\n");
+        field(&mut out, "evicted_clients", &s.evicted_clients);
         field(&mut out, "keyspace_hits", &s.keyspace_hits);
         field(&mut out, "keyspace_misses", &s.keyspace_misses);
         field(&mut out, "pubsub_channels", &(st.pubsub.channel_count()));
