@@ -65,7 +65,7 @@ export async function runDemoTests({ log = console.log } = {}) {
     // about 340 KiB, the wasm 305 KiB); Lua scripting (the VM and Redis's libraries, ~60 KiB gzip), RDB/DUMP/RESTORE
     // (~23 KiB), the script glue (~13 KiB) and bitmaps/HLL/geo brought the page to 536 KiB on
     // 2026-12-06 (see the #15 closing note for what each part costs and what could be cut).
-    check('page weight under 560 KiB gzip', weight.total < 560 * 1024, `${weight.total} bytes`);
+    check('page weight under 640 KiB gzip', weight.total < 640 * 1024, `${weight.total} bytes`);
     // Timing is printed, not asserted (a shared, noisy machine; the 1 s target is read off
     // this line): only a page that does not become interactive at all fails.
     check('interactive at all (under 15 s)', tti < 15000, `${tti.toFixed(0)} ms`);
