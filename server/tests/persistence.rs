@@ -3,8 +3,6 @@
 //! files, and exchanging AOF folders and RDB files with a real redis-server 7.0 (when
 //! `/usr/bin/redis-server` exists).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -13,127 +11,13 @@ use std::time::{Duration, Instant};
 
 const REDIS: &str = "/usr/bin/redis-server";
 
-/// A RESP value, enough for these tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum V {
-    S(String),
-    E(String),
-    I(i64),
-    B(Option<Vec<u8>>),
-    A(Vec<V>),
-}
+mod common;
+use common::*;
 
-impl V {
-    fn text(&self) -> String {
-        match self {
-            V::S(s) | V::E(s) => s.clone(),
-            V::I(i) => i.to_string(),
-            V::B(Some(b)) => String::from_utf8_lossy(b).into_owned(),
-            V::B(None) => "(nil)".into(),
-            V::A(a) => a.iter().map(|v| v.text()).collect::<Vec<_>>().join(","),
-        }
-    }
-}
-
-struct Conn {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-}
-
-impl Conn {
-    fn new(port: u16) -> std::io::Result<Conn> {
-        let s = TcpStream::connect(("127.0.0.1", port))?;
-        s.set_read_timeout(Some(Duration::from_secs(20)))?;
-        Ok(Conn { r: BufReader::new(s.try_clone()?), w: s })
-    }
-
-    fn send(&mut self, args: &[&str]) -> std::io::Result<()> {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n{}\r\n", a.len(), a).as_bytes());
-        }
-        self.w.write_all(&out)
-    }
-
-    fn read(&mut self) -> std::io::Result<V> {
-        let mut line = String::new();
-        if self.r.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
-        }
-        let line = line.trim_end_matches("\r\n");
-        let (t, rest) = line.split_at(1);
-        Ok(match t {
-            "+" => V::S(rest.into()),
-            "-" => V::E(rest.into()),
-            ":" => V::I(rest.parse().unwrap()),
-            "$" => {
-                let n: i64 = rest.parse().unwrap();
-                if n < 0 {
-                    V::B(None)
-                } else {
-                    let mut b = vec![0; n as usize + 2];
-                    self.r.read_exact(&mut b)?;
-                    b.truncate(n as usize);
-                    V::B(Some(b))
-                }
-            }
-            "*" => {
-                let n: i64 = rest.parse().unwrap();
-                let mut a = Vec::new();
-                for _ in 0..n.max(0) {
-                    a.push(self.read()?);
-                }
-                V::A(a)
-            }
-            _ => panic!("bad reply line {line:?}"),
-        })
-    }
-
-    fn cmd(&mut self, args: &[&str]) -> V {
-        self.send(args).unwrap();
-        self.read().unwrap()
-    }
-
-    fn t(&mut self, args: &[&str]) -> String {
-        self.cmd(args).text()
-    }
-
-    /// An INFO field.
-    fn info(&mut self, field: &str) -> String {
-        let text = self.t(&["INFO", "persistence"]);
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string()))
-            .unwrap_or_default()
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A fresh temporary folder, removed when the returned guard drops (at the end of the test,
-/// after its servers: declare it first).
-fn temp_dir(name: &str) -> TempDir {
-    let d = std::env::temp_dir().join(format!("cinder-persist-{}-{}-{}", name, std::process::id(), free_port()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    TempDir(d)
-}
-
-/// A folder removed on drop.
-struct TempDir(PathBuf);
-
-impl std::ops::Deref for TempDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// An INFO field of the persistence section.
+fn info(c: &mut Conn, field: &str) -> String {
+    let text = c.t(&["INFO", "persistence"]);
+    text.lines().find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string())).unwrap_or_default()
 }
 
 struct Srv {
@@ -224,7 +108,7 @@ fn have_redis() -> bool {
 /// Waits until INFO `field` equals `want`.
 fn wait_info(c: &mut Conn, field: &str, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
-    while c.info(field) != want {
+    while info(c, field) != want {
         assert!(Instant::now() < deadline, "{field} never became {want}");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -272,27 +156,27 @@ fn check(c: &mut Conn) {
 
 #[test]
 fn save_then_restart_keeps_the_data() {
-    let dir = temp_dir("save");
+    let dir = temp_dir("persist", "save");
     let s = Srv::start(&dir, &["--save", ""]);
     let mut c = s.conn();
     fill(&mut c);
     // Redis counts elements, fields and members: 15 here.
-    assert_eq!(c.info("rdb_changes_since_last_save"), "15");
+    assert_eq!(info(&mut c, "rdb_changes_since_last_save"), "15");
     let before: i64 = c.t(&["LASTSAVE"]).parse().unwrap();
     assert_eq!(c.t(&["SAVE"]), "OK");
-    assert_eq!(c.info("rdb_changes_since_last_save"), "0");
+    assert_eq!(info(&mut c, "rdb_changes_since_last_save"), "0");
     assert!(c.t(&["LASTSAVE"]).parse::<i64>().unwrap() >= before);
     s.shutdown(&["NOSAVE"]);
     let s = Srv::start(&dir, &["--save", ""]);
     let mut c = s.conn();
     check(&mut c);
-    assert_eq!(c.info("rdb_last_load_keys_loaded"), "9");
+    assert_eq!(info(&mut c, "rdb_last_load_keys_loaded"), "9");
     assert!(s.log().contains("DB loaded from disk"), "{}", s.log());
 }
 
 #[test]
 fn shutdown_and_sigterm_save_with_save_points() {
-    let dir = temp_dir("shutdown");
+    let dir = temp_dir("persist", "shutdown");
     let s = Srv::start(&dir, &["--save", "3600 1"]);
     fill(&mut s.conn());
     s.shutdown(&[]);
@@ -321,7 +205,7 @@ fn shutdown_and_sigterm_save_with_save_points() {
 
 #[test]
 fn bgsave_while_writing() {
-    let dir = temp_dir("bgsave");
+    let dir = temp_dir("persist", "bgsave");
     let s = Srv::start(&dir, &["--save", ""]);
     let mut c = s.conn();
     for i in 0..20000 {
@@ -348,7 +232,7 @@ fn bgsave_while_writing() {
     stop.store(true, Ordering::Relaxed);
     let written = writer.join().unwrap();
     assert!(written > 0);
-    assert_eq!(c.info("rdb_last_bgsave_status"), "ok");
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "ok");
     let stats = c.t(&["INFO", "stats"]);
     assert!(stats.contains("total_forks:1"), "{stats}");
     assert!(s.log().contains("Background saving terminated with success"));
@@ -362,7 +246,7 @@ fn bgsave_while_writing() {
 
 #[test]
 fn failed_bgsave_refuses_writes_with_misconf() {
-    let dir = temp_dir("misconf");
+    let dir = temp_dir("persist", "misconf");
     let s = Srv::start(&dir, &["--save", "3600 1"]);
     let mut c = s.conn();
     c.cmd(&["SET", "a", "1"]);
@@ -370,7 +254,7 @@ fn failed_bgsave_refuses_writes_with_misconf() {
     std::fs::remove_dir_all(&*dir).unwrap();
     assert_eq!(c.t(&["BGSAVE"]), "Background saving started");
     wait_info(&mut c, "rdb_bgsave_in_progress", "0");
-    assert_eq!(c.info("rdb_last_bgsave_status"), "err");
+    assert_eq!(info(&mut c, "rdb_last_bgsave_status"), "err");
     let misconf = c.cmd(&["SET", "a", "2"]);
     assert!(matches!(&misconf, V::E(e) if e.starts_with("MISCONF Redis is configured to save RDB snapshots")));
     assert_eq!(c.t(&["GET", "a"]), "1");
@@ -384,7 +268,7 @@ fn failed_bgsave_refuses_writes_with_misconf() {
 
 #[test]
 fn damaged_rdb_files_refuse_to_start() {
-    let dir = temp_dir("badrdb");
+    let dir = temp_dir("persist", "badrdb");
     let s = Srv::start(&dir, &["--save", ""]);
     fill(&mut s.conn());
     s.conn().cmd(&["SAVE"]);
@@ -414,7 +298,7 @@ fn manifest(dir: &Path) -> String {
 
 #[test]
 fn aof_survives_kill_and_rewrites() {
-    let dir = temp_dir("aof");
+    let dir = temp_dir("persist", "aof");
     let args = ["--save", "", "--appendonly", "yes"];
     let s = Srv::start(&dir, &args);
     assert_eq!(
@@ -427,7 +311,7 @@ fn aof_survives_kill_and_rewrites() {
     c.cmd(&["INCR", "counter"]);
     c.cmd(&["INCR", "counter"]);
     c.cmd(&["EXEC"]);
-    assert_eq!(c.info("aof_enabled"), "1");
+    assert_eq!(info(&mut c, "aof_enabled"), "1");
     s.kill9();
     let s = Srv::start(&dir, &args);
     let mut c = s.conn();
@@ -435,7 +319,7 @@ fn aof_survives_kill_and_rewrites() {
     assert_eq!(c.t(&["GET", "counter"]), "2");
     assert_eq!(c.t(&["BGREWRITEAOF"]), "Background append only file rewriting started");
     wait_info(&mut c, "aof_rewrite_in_progress", "0");
-    assert_eq!(c.info("aof_last_bgrewrite_status"), "ok");
+    assert_eq!(info(&mut c, "aof_last_bgrewrite_status"), "ok");
     assert_eq!(
         manifest(&dir),
         "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
@@ -455,7 +339,7 @@ fn aof_survives_kill_and_rewrites() {
 
 #[test]
 fn aof_turned_on_at_run_time() {
-    let dir = temp_dir("aofon");
+    let dir = temp_dir("persist", "aofon");
     let s = Srv::start(&dir, &["--save", ""]);
     let mut c = s.conn();
     fill(&mut c);
@@ -474,7 +358,7 @@ fn aof_turned_on_at_run_time() {
 /// after the restart (kill -9 keeps what reached the kernel: the AOF is written before
 /// the reply). Returns how many were acknowledged.
 fn crash_under_load(fsync: &str) -> u64 {
-    let dir = temp_dir(&format!("crash-{fsync}"));
+    let dir = temp_dir("persist", &format!("crash-{fsync}"));
     let args = ["--save", "", "--appendonly", "yes", "--appendfsync", fsync];
     let s = Srv::start(&dir, &args);
     let acked: Vec<Arc<AtomicU64>> = (0..4).map(|_| Arc::new(AtomicU64::new(0))).collect();
@@ -526,7 +410,7 @@ fn crash_with_appendfsync_everysec_keeps_acknowledged_writes() {
 
 #[test]
 fn truncated_and_damaged_aof() {
-    let dir = temp_dir("badaof");
+    let dir = temp_dir("persist", "badaof");
     let args = ["--save", "", "--appendonly", "yes"];
     let s = Srv::start(&dir, &args);
     let mut c = s.conn();
@@ -568,7 +452,7 @@ fn aof_and_rdb_files_move_between_redis_and_cinder() {
         return;
     }
     // Real Redis writes an AOF folder (base + incr); Cinder loads it and appends.
-    let dir = temp_dir("fromredis");
+    let dir = temp_dir("persist", "fromredis");
     let args = ["--save", "", "--appendonly", "yes"];
     let r = Srv::redis(&dir, &args);
     let mut c = r.conn();
@@ -597,7 +481,7 @@ fn aof_and_rdb_files_move_between_redis_and_cinder() {
     r.shutdown(&["NOSAVE"]);
 
     // RDB both ways.
-    let dir = temp_dir("rdbswap");
+    let dir = temp_dir("persist", "rdbswap");
     let s = Srv::start(&dir, &["--save", ""]);
     fill(&mut s.conn());
     assert_eq!(s.conn().t(&["SAVE"]), "OK");
@@ -616,7 +500,7 @@ fn aof_and_rdb_files_move_between_redis_and_cinder() {
 
 #[test]
 fn aof_base_without_rdb_preamble() {
-    let dir = temp_dir("nopreamble");
+    let dir = temp_dir("persist", "nopreamble");
     let args = ["--save", "", "--appendonly", "yes", "--aof-use-rdb-preamble", "no"];
     let s = Srv::start(&dir, &args);
     let mut c = s.conn();
@@ -636,7 +520,7 @@ fn aof_base_without_rdb_preamble() {
 
 #[test]
 fn rewrite_keeps_the_database_of_pipelined_writes() {
-    let dir = temp_dir("rewritedb");
+    let dir = temp_dir("persist", "rewritedb");
     let args = ["--save", "", "--appendonly", "yes"];
     let s = Srv::start(&dir, &args);
     let mut c = s.conn();

@@ -4,7 +4,7 @@
 //! scripts, transactions, several databases), compared key by key (typed reads and TTL);
 //! restarts with partial and full resynchronization; WAIT; `redis-cli --rdb`; a link that
 //! drops mid-RDB, a corrupt stream and a vanished master.
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,120 +12,8 @@ use std::time::{Duration, Instant};
 
 const REDIS: &str = "/usr/bin/redis-server";
 
-/// A RESP value, enough for these tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum V {
-    S(String),
-    E(String),
-    I(i64),
-    B(Option<Vec<u8>>),
-    A(Vec<V>),
-}
-
-impl V {
-    fn text(&self) -> String {
-        match self {
-            V::S(s) | V::E(s) => s.clone(),
-            V::I(i) => i.to_string(),
-            V::B(Some(b)) => String::from_utf8_lossy(b).into_owned(),
-            V::B(None) => "(nil)".into(),
-            V::A(a) => a.iter().map(|v| v.text()).collect::<Vec<_>>().join(","),
-        }
-    }
-}
-
-struct Conn {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-}
-
-impl Conn {
-    fn new(port: u16) -> std::io::Result<Conn> {
-        let s = TcpStream::connect(("127.0.0.1", port))?;
-        s.set_read_timeout(Some(Duration::from_secs(20)))?;
-        Ok(Conn { r: BufReader::new(s.try_clone()?), w: s })
-    }
-
-    fn send(&mut self, args: &[&str]) -> std::io::Result<()> {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n{}\r\n", a.len(), a).as_bytes());
-        }
-        self.w.write_all(&out)
-    }
-
-    fn read(&mut self) -> std::io::Result<V> {
-        let mut line = String::new();
-        if self.r.read_line(&mut line)? == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
-        }
-        let line = line.trim_end_matches("\r\n");
-        let (t, rest) = line.split_at(1);
-        Ok(match t {
-            "+" => V::S(rest.into()),
-            "-" => V::E(rest.into()),
-            ":" => V::I(rest.parse().unwrap()),
-            "$" => {
-                let n: i64 = rest.parse().unwrap();
-                if n < 0 {
-                    V::B(None)
-                } else {
-                    let mut b = vec![0; n as usize + 2];
-                    self.r.read_exact(&mut b)?;
-                    b.truncate(n as usize);
-                    V::B(Some(b))
-                }
-            }
-            "*" => {
-                let n: i64 = rest.parse().unwrap();
-                let mut a = Vec::new();
-                for _ in 0..n.max(0) {
-                    a.push(self.read()?);
-                }
-                V::A(a)
-            }
-            _ => panic!("bad reply line {line:?}"),
-        })
-    }
-
-    fn cmd(&mut self, args: &[&str]) -> V {
-        self.send(args).unwrap();
-        self.read().unwrap()
-    }
-
-    fn t(&mut self, args: &[&str]) -> String {
-        self.cmd(args).text()
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A fresh temporary folder, removed when the returned guard drops (at the end of the test,
-/// after its servers: declare it first).
-fn temp_dir(name: &str) -> TempDir {
-    let d = std::env::temp_dir().join(format!("cinder-repl-{}-{}-{}", name, std::process::id(), free_port()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    TempDir(d)
-}
-
-/// A folder removed on drop.
-struct TempDir(PathBuf);
-
-impl std::ops::Deref for TempDir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::*;
 
 struct Srv {
     child: Child,
@@ -395,8 +283,8 @@ fn redis_replica_of_cinder_full_then_partial_resync() {
 }
 
 fn redis_replica_of_cinder(diskless: &str) {
-    let dir = temp_dir("master");
-    let rdir = temp_dir("replica");
+    let dir = temp_dir("repl", "master");
+    let rdir = temp_dir("repl", "replica");
     let master = Srv::start(&dir, &["--save", "", "--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0"]);
     let mut m = master.conn();
     workload(&mut m, 1, 3000);
@@ -433,8 +321,8 @@ fn cinder_replica_of_redis_and_master_restart() {
     if !have_redis() {
         return;
     }
-    let dir = temp_dir("rmaster");
-    let rdir = temp_dir("creplica");
+    let dir = temp_dir("repl", "rmaster");
+    let rdir = temp_dir("repl", "creplica");
     for diskless in ["no", "yes"] {
         let master =
             Srv::redis(&dir, &["--save", "", "--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0"]);
@@ -498,7 +386,7 @@ fn wait_and_redis_cli_rdb() {
     if !have_redis() {
         return;
     }
-    let dir = temp_dir("tools");
+    let dir = temp_dir("repl", "tools");
     let master = Srv::start(&dir, &["--save", ""]);
     let mut m = master.conn();
     assert_eq!(m.t(&["WAIT", "0", "0"]), "0");
@@ -516,15 +404,15 @@ fn wait_and_redis_cli_rdb() {
     let st = Command::new("redis-check-rdb").arg(&out).stdout(Stdio::null()).status().unwrap();
     assert!(st.success(), "redis-check-rdb refused the file");
     // The file loads into a server with the same data.
-    let rdir = temp_dir("tools-load");
+    let rdir = temp_dir("repl", "tools-load");
     std::fs::copy(&out, rdir.join("dump.rdb")).unwrap();
     let loaded = Srv::redis(&rdir, &["--save", ""]);
     let mut l = loaded.conn();
     let cut = cutoff(&mut m);
     assert_eq!(dataset(&mut m, cut), dataset(&mut l, cut));
     // Two replicas acknowledge.
-    let r1dir = temp_dir("w1");
-    let r2dir = temp_dir("w2");
+    let r1dir = temp_dir("repl", "w1");
+    let r2dir = temp_dir("repl", "w2");
     let port = master.port.to_string();
     let r1 = Srv::redis(&r1dir, &["--save", "", "--replicaof", "127.0.0.1", &port]);
     let r2 = Srv::start(&r2dir, &["--save", "", "--replicaof", "127.0.0.1", &port]);
@@ -577,7 +465,7 @@ fn fake_master(then: impl FnOnce(&mut TcpStream) + Send + 'static) -> u16 {
 
 #[test]
 fn bad_links_leave_the_data_and_say_so() {
-    let dir = temp_dir("bad");
+    let dir = temp_dir("repl", "bad");
     let replica = Srv::start(&dir, &["--save", ""]);
     let mut r = replica.conn();
     r.cmd(&["SET", "keep", "me"]);
@@ -617,7 +505,7 @@ fn chained_redis_cinder_redis() {
     if !have_redis() {
         return;
     }
-    let (d1, d2, d3) = (temp_dir("chain1"), temp_dir("chain2"), temp_dir("chain3"));
+    let (d1, d2, d3) = (temp_dir("repl", "chain1"), temp_dir("repl", "chain2"), temp_dir("repl", "chain3"));
     let top = Srv::redis(&d1, &["--save", "", "--repl-diskless-sync-delay", "0"]);
     let mut m = top.conn();
     workload(&mut m, 30, 1500);
@@ -641,7 +529,7 @@ fn redis_master_fails_over_to_cinder() {
     if !have_redis() {
         return;
     }
-    let (d1, d2) = (temp_dir("fo1"), temp_dir("fo2"));
+    let (d1, d2) = (temp_dir("repl", "fo1"), temp_dir("repl", "fo2"));
     let redis = Srv::redis(&d1, &["--save", "", "--repl-diskless-sync-delay", "0"]);
     let mut m = redis.conn();
     workload(&mut m, 40, 1000);
@@ -667,7 +555,7 @@ fn reconnection_continues_in_the_selected_database() {
     if !have_redis() {
         return;
     }
-    let (d1, d2) = (temp_dir("db1"), temp_dir("db2"));
+    let (d1, d2) = (temp_dir("repl", "db1"), temp_dir("repl", "db2"));
     let redis = Srv::redis(&d1, &["--save", "", "--repl-diskless-sync-delay", "0"]);
     let mut m = redis.conn();
     let cinder = Srv::start(&d2, &["--save", "", "--replicaof", "127.0.0.1", &redis.port.to_string()]);

@@ -170,28 +170,13 @@ fn compiled(spec: &CommandSpec) -> &'static Keys {
 fn keys_by_specs(specs: &[Spec], argv: &[&[u8]], out: &mut Vec<KeyRef>) -> bool {
     let argc = argv.len() as i64;
     for s in specs {
-        let mut first = 0i64;
-        match s.begin {
-            Begin::Index(i) => first = i,
-            Begin::Keyword(kw, startfrom) => {
-                let start = if startfrom > 0 { startfrom } else { argc + startfrom };
-                let end = if startfrom > 0 { argc - 1 } else { 0 };
-                let mut i = start;
-                while i != end {
-                    if i >= argc || i < 1 {
-                        break;
-                    }
-                    if is(argv[i as usize], kw) {
-                        first = i + 1;
-                        break;
-                    }
-                    i += if start <= end { 1 } else { -1 };
-                }
-                if first == 0 {
-                    continue;
-                }
-            }
-        }
+        let mut first = match s.begin {
+            Begin::Index(i) => i,
+            Begin::Keyword(kw, startfrom) => match super::spec::keyword_begin(argv, kw, startfrom) {
+                Some(i) => i,
+                None => continue,
+            },
+        };
         let (last, step) = match s.find {
             Find::Range { lastkey, step, limit } => {
                 let last = if lastkey >= 0 {

@@ -315,3 +315,22 @@ impl crate::stats::CommandId for CommandSpec {
         self.id as usize
     }
 }
+
+/// A key spec's `keyword` begin search (Redis's `getKeysUsingKeySpecs`): the index after
+/// `keyword`, searched from `startfrom` (from the end when negative); `None` when absent.
+pub fn keyword_begin(argv: &[&[u8]], keyword: &str, startfrom: i64) -> Option<i64> {
+    let argc = argv.len() as i64;
+    let start = if startfrom > 0 { startfrom } else { argc + startfrom };
+    let end = if startfrom > 0 { argc - 1 } else { 0 };
+    let mut i = start;
+    while i != end {
+        if i >= argc || i < 1 {
+            return None;
+        }
+        if super::is(argv[i as usize], keyword) {
+            return Some(i + 1);
+        }
+        i += if start <= end { 1 } else { -1 };
+    }
+    None
+}

@@ -157,20 +157,9 @@ fn atoll(s: &[u8]) -> u64 {
         .fold(0u64, |n, d| n.saturating_mul(10).saturating_add((d - b'0') as u64))
 }
 
-/// Appends `argv` as a RESP multibulk command (Redis's `catAppendOnlyGenericCommand`).
-pub fn encode_command(out: &mut Vec<u8>, argv: &[impl AsRef<[u8]>]) {
-    out.push(b'*');
-    out.extend_from_slice(argv.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
-    for a in argv {
-        let a = a.as_ref();
-        out.push(b'$');
-        out.extend_from_slice(a.len().to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-}
+/// Appends `argv` as a RESP multibulk command (Redis's `catAppendOnlyGenericCommand`): the
+/// replication stream's encoding, one writer for both.
+pub use cinder_core::repl::stream::encode_command;
 
 /// The AOF encoder's state: the database the file's reader is in.
 #[derive(Debug, Default)]

@@ -185,31 +185,18 @@ pub fn key_positions_flagged(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<(usi
             spec.field("flags").map(|f| f.items().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
         let bs = spec.field("begin_search")?;
         let bs_spec = bs.field("spec")?;
-        let mut first: i64 = 0;
-        match str_field(bs, "type")? {
-            "index" => first = int_field(bs_spec, "index")?,
+        let mut first = match str_field(bs, "type")? {
+            "index" => int_field(bs_spec, "index")?,
             "keyword" => {
                 let keyword = str_field(bs_spec, "keyword")?;
                 let startfrom = int_field(bs_spec, "startfrom")?;
-                let start = if startfrom > 0 { startfrom } else { argc + startfrom };
-                let end = if startfrom > 0 { argc - 1 } else { 0 };
-                let mut i = start;
-                while i != end {
-                    if i >= argc || i < 1 {
-                        break;
-                    }
-                    if is(argv[i as usize], keyword) {
-                        first = i + 1;
-                        break;
-                    }
-                    i += if start <= end { 1 } else { -1 };
-                }
-                if first == 0 {
-                    continue;
+                match crate::cmd::spec::keyword_begin(argv, keyword, startfrom) {
+                    Some(i) => i,
+                    None => continue,
                 }
             }
             _ => return None,
-        }
+        };
         let fk = spec.field("find_keys")?;
         let fk_spec = fk.field("spec")?;
         let (last, step) = match str_field(fk, "type")? {
