@@ -12,7 +12,8 @@
 # the fuzz crate), runs every test (`cargo test --workspace`, parity tests against real Redis
 # included), fuzzes every fuzz driver for a bounded time on stable Rust
 # (core/examples/fuzz_smoke.rs: 45 s shared by the drivers; FUZZ_SMOKE_SECONDS per driver and
-# FUZZ_SMOKE_SEED to change), then builds the npm package and tests it in Node, Chromium,
+# FUZZ_SMOKE_SEED to change), runs the load and fault campaign in its quick mode
+# (bench/campaign.sh --quick, a release build), then builds the npm package and tests it in Node, Chromium,
 # workerd and Deno, and runs the parity suite against `npx cinderkv`. Runs every step even after a failure, then exits non-zero if any step
 # failed. Works unattended (CI=true, no stdin, as root or with sudo).
 set -uo pipefail
@@ -198,6 +199,9 @@ step "test" cargo test --workspace --no-fail-fast
 step "lua on wasm (node)" env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test -p cinder-lua --target wasm32-unknown-unknown --test vm --test redis_libs
 step "fuzz smoke" cargo run -q -p cinder-core --example fuzz_smoke
+# Load and fault campaign, small sizes (issue #20): 1,000 clients, connection churn, a stalled
+# subscriber under a flood, pipelined writes, half-sent commands; nothing lost, server answering.
+step "fault campaign (quick)" bash bench/campaign.sh --quick
 step "npm build" npm run build
 step "npm test" npm test
 # The parity suite against `npx cinderkv` (the npm package's server on the wasm engine) in place
