@@ -15,6 +15,9 @@ use crate::reply::Reply;
 pub fn replicaof(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let host = args.take();
     let port = args.take();
+    if ctx.st.repl.failover.active() {
+        return Err(CmdError::other("ERR REPLICAOF not allowed while failing over."));
+    }
     if is(host, "no") && is(port, "one") {
         if ctx.st.repl.is_replica() {
             become_master(ctx.st);
@@ -183,6 +186,10 @@ pub fn sync(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
         become_master(ctx.st);
         ctx.st.actions.push(HostAction::Repl(ReplJob::BecomeMaster));
+    }
+    // Don't let replicas sync with us while we're failing over.
+    if ctx.st.repl.failover.active() {
+        return Err(CmdError::other("NOMASTERLINK Can't SYNC while failing over"));
     }
     if ctx.st.repl.is_replica() && !ctx.st.repl.link_up() {
         return Err(CmdError::other("NOMASTERLINK Can't SYNC while not connected with my master"));
@@ -382,9 +389,10 @@ pub fn info_section(st: &EngineState, out: &mut String) {
     let b = r.backlog.as_ref();
     let _ = write!(
         out,
-        "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\n\
+        "master_failover_state:{}\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\n\
          second_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\n\
          repl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+        r.failover.state.name(),
         r.replid,
         r.replid2,
         r.master_repl_offset,
