@@ -551,6 +551,70 @@ fn redis_master_fails_over_to_cinder() {
 }
 
 #[test]
+fn cinder_master_fails_over_to_redis() {
+    if !have_redis() {
+        return;
+    }
+    let (d1, d2) = (temp_dir("repl", "cfo1"), temp_dir("repl", "cfo2"));
+    let cinder = Srv::start(&d1, &["--save", "", "--repl-diskless-sync-delay", "0"]);
+    let mut c = cinder.conn();
+    assert_eq!(c.t(&["FAILOVER"]), "ERR FAILOVER requires connected replicas.");
+    workload(&mut c, 50, 1000);
+    let redis = Srv::redis(
+        &d2,
+        &["--save", "", "--enable-debug-command", "yes", "--replicaof", "127.0.0.1", &cinder.port.to_string()],
+    );
+    let mut r = redis.conn();
+    wait_until("link", 30, || info_field(&mut r, "replication", "master_link_status") == "up");
+    workload(&mut c, 51, 500);
+    wait_until("replica online", 30, || info_field(&mut c, "replication", "slave0").contains("state=online"));
+    let rport = redis.port.to_string();
+    assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", "1"]), "ERR FAILOVER target HOST and PORT is not a replica.");
+    assert_eq!(
+        c.t(&["FAILOVER", "TO", "127.0.0.1", &rport, "FORCE"]),
+        "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+    );
+    // The replica stops acknowledging (DEBUG SLEEP) while a write is not yet acknowledged:
+    // FAILOVER waits, pausing writes, until ABORT or its TIMEOUT.
+    let port = redis.port;
+    let sleeper = std::thread::spawn(move || {
+        let mut s = Conn::new(port).unwrap();
+        s.t(&["DEBUG", "SLEEP", "3"])
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(c.t(&["SET", "pending", "1"]), "OK");
+    assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", &rport, "TIMEOUT", "600"]), "OK");
+    assert_eq!(info_field(&mut c, "replication", "master_failover_state"), "waiting-for-sync");
+    assert_eq!(c.t(&["FAILOVER"]), "ERR FAILOVER already in progress.");
+    assert_eq!(c.t(&["REPLICAOF", "NO", "ONE"]), "ERR REPLICAOF not allowed while failing over.");
+    std::thread::sleep(Duration::from_millis(900));
+    assert_eq!(info_field(&mut c, "replication", "master_failover_state"), "no-failover", "timed out");
+    assert_eq!(c.t(&["SET", "pending", "2"]), "OK");
+    assert_eq!(c.t(&["FAILOVER"]), "OK");
+    assert_eq!(info_field(&mut c, "replication", "master_failover_state"), "waiting-for-sync");
+    assert_eq!(c.t(&["FAILOVER", "ABORT"]), "OK");
+    assert_eq!(info_field(&mut c, "replication", "master_failover_state"), "no-failover");
+    assert_eq!(c.t(&["SET", "pending", "3"]), "OK");
+    assert_eq!(sleeper.join().unwrap(), "OK");
+    assert_eq!(c.t(&["FAILOVER", "ABORT"]), "ERR No failover in progress.");
+    // The real failover: Redis becomes the master, Cinder its replica (partial resync).
+    assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", &rport, "TIMEOUT", "20000"]), "OK");
+    wait_until("roles swapped", 30, || {
+        r.t(&["ROLE"]).starts_with("master,")
+            && info_field(&mut c, "replication", "master_link_status") == "up"
+            && info_field(&mut c, "replication", "master_failover_state") == "no-failover"
+    });
+    assert_eq!(info_field(&mut c, "replication", "role"), "slave");
+    assert_eq!(info_field(&mut c, "replication", "master_port"), rport);
+    assert_eq!(info_field(&mut r, "replication", "role"), "master");
+    assert_eq!(info_field(&mut r, "stats", "sync_partial_ok"), "1");
+    assert_eq!(c.t(&["SET", "x", "1"]), "READONLY You can't write against a read only replica.");
+    workload(&mut r, 53, 1000);
+    settle(&mut r, &mut c);
+    assert_same(&mut r, &mut c);
+}
+
+#[test]
 fn reconnection_continues_in_the_selected_database() {
     if !have_redis() {
         return;

@@ -669,6 +669,9 @@ impl Engine {
         // Redis's replicationCron starts with updateFailoverStatus.
         if self.state.repl.failover.active() {
             cmd::server::failover::update(&mut self.state);
+            if self.state.pause.release_pending {
+                cmd::server::pause::release_postponed(self);
+            }
         }
         // Redis's activeExpireCycle does nothing while clients are paused.
         if !self.state.active_expire_enabled
