@@ -123,6 +123,11 @@ impl Pause {
         std::mem::take(&mut self.postponed)
     }
 
+    /// Whether `h` waits for the pause to end.
+    pub fn is_postponed(&self, h: ClientHandle) -> bool {
+        self.postponed.iter().any(|(x, _, _)| *x == h)
+    }
+
     /// Number of postponed clients.
     pub fn postponed_len(&self) -> usize {
         self.postponed.len()

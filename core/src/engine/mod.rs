@@ -668,7 +668,9 @@ impl Engine {
         }
         // Redis's replicationCron starts with updateFailoverStatus.
         if self.state.repl.failover.active() {
-            cmd::server::failover::update(&mut self.state);
+            if cmd::server::failover::update(&mut self.state) {
+                cmd::server::replication::unblock_all(&mut self.state, &mut self.clients);
+            }
             if self.state.pause.release_pending {
                 cmd::server::pause::release_postponed(self);
             }

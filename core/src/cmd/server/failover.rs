@@ -108,10 +108,11 @@ pub fn abort(st: &mut EngineState, why: &str) {
 
 /// Redis's `updateFailoverStatus` (each cron tick): the timeout (abort, or with FORCE
 /// fail over anyway), else fail over once the target (or any replica) acknowledged the
-/// whole stream.
-pub fn update(st: &mut EngineState) {
+/// whole stream. Returns whether this server just became the target's replica (the
+/// caller releases blocked clients, Redis's `disconnectAllBlockedClients`).
+pub fn update(st: &mut EngineState) -> bool {
     if st.repl.failover.state != FailoverState::WaitForSync {
-        return;
+        return false;
     }
     let now = st.now_ms();
     let f = &st.repl.failover;
@@ -119,11 +120,12 @@ pub fn update(st: &mut EngineState) {
         if f.force {
             if let Some((h, p)) = f.target.clone() {
                 start(st, h, p);
+                return true;
             }
         } else {
             abort(st, "Replica never caught up before timeout");
         }
-        return;
+        return false;
     }
     let off = st.repl.master_repl_offset;
     let caught_up =
@@ -142,6 +144,7 @@ pub fn update(st: &mut EngineState) {
         let (h, p) = st.repl.failover.target.clone().expect("caught up has a target");
         start(st, h, p);
     }
+    caught_up
 }
 
 /// Becomes a replica of the target with the failover in progress (the host's link adds
@@ -204,6 +207,7 @@ mod tests {
         t.advance_ms(200);
         t.tick();
         assert_eq!(state(&mut t), "master_failover_state:no-failover");
+        assert_eq!(t.wakeups_resp2(), vec![(c, "+OK\r\n".to_string())]);
         assert_eq!(t.resp(&["GET", "k"]), "$1\r\nw\r\n");
         // ABORT.
         assert_eq!(t.resp(&["FAILOVER"]), "+OK\r\n");
@@ -212,12 +216,24 @@ mod tests {
         assert_eq!(t.resp(&["SET", "k", "x"]), "+OK\r\n");
         // Caught up: this master becomes a replica of the target, failover in progress.
         assert_eq!(t.resp(&["FAILOVER"]), "+OK\r\n");
+        let b = t.connect();
+        assert!(matches!(t.cmd_as(b, &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]), crate::reply::Reply::Blocked));
+        let w = t.connect();
+        assert!(matches!(t.cmd_as(w, &["SET", "k", "y"]), crate::reply::Reply::Blocked));
         let off = t.eng.state.repl.master_repl_offset.to_string();
         t.cmd_as(r, &["REPLCONF", "ACK", &off]);
         t.tick();
         assert_eq!(state(&mut t), "master_failover_state:failover-in-progress");
+        // Blocked clients are released (as REPLICAOF does); the postponed write still waits.
+        let wakes = t.wakeups_resp2();
+        assert_eq!(wakes.len(), 1, "{:?}", wakes);
+        assert_eq!(wakes[0].0, b);
+        assert!(wakes[0].1.starts_with("-UNBLOCKED force unblock"));
         assert!(t.resp(&["ROLE"]).starts_with("*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:7001\r\n"));
         assert_eq!(t.resp(&["FAILOVER", "ABORT"]), "+OK\r\n");
         assert!(t.resp(&["ROLE"]).starts_with("*3\r\n$6\r\nmaster\r\n"));
+        // Aborted back to master: the postponed write runs.
+        assert_eq!(t.wakeups_resp2(), vec![(w, "+OK\r\n".to_string())]);
+        assert_eq!(t.resp(&["GET", "k"]), "$1\r\ny\r\n");
     }
 }

@@ -39,12 +39,18 @@ pub fn replicaof(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     set_master(ctx.st, host, port);
-    // Redis's disconnectAllBlockedClients: a replica must not serve clients blocked
-    // while it was a master.
-    for (_, c) in ctx.clients.iter_mut() {
-        if c.wait.is_some() {
+    unblock_all(ctx.st, ctx.clients);
+    ctx.st.actions.push(HostAction::Repl(ReplJob::Connect));
+    Ok(Reply::ok())
+}
+
+/// Redis's `disconnectAllBlockedClients`: a replica must not serve clients blocked while
+/// it was a master (clients postponed by a pause run again when it ends).
+pub fn unblock_all(st: &mut EngineState, clients: &mut crate::client::ClientTable) {
+    for (h, c) in clients.iter_mut() {
+        if c.wait.is_some() && !st.pause.is_postponed(h) {
             crate::cmd::blocking::finish(
-                ctx.st,
+                st,
                 c,
                 Reply::error(
                     "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
@@ -53,8 +59,6 @@ pub fn replicaof(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             );
         }
     }
-    ctx.st.actions.push(HostAction::Repl(ReplJob::Connect));
-    Ok(Reply::ok())
 }
 
 /// Redis's `replicationSetMaster` (the engine's side): the new master, link state
