@@ -598,7 +598,16 @@ fn cinder_master_fails_over_to_redis() {
     assert_eq!(sleeper.join().unwrap(), "OK");
     assert_eq!(c.t(&["FAILOVER", "ABORT"]), "ERR No failover in progress.");
     // The real failover: Redis becomes the master, Cinder its replica (partial resync).
+    // The replica is held back again so that a write arrives while FAILOVER waits: it is
+    // postponed, and answered -READONLY once Cinder is a replica.
+    let sleeper = std::thread::spawn(move || Conn::new(port).unwrap().t(&["DEBUG", "SLEEP", "2"]));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(c.t(&["SET", "pending", "4"]), "OK");
     assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", &rport, "TIMEOUT", "20000"]), "OK");
+    let cport = cinder.port;
+    let writer = std::thread::spawn(move || Conn::new(cport).unwrap().t(&["SET", "late", "1"]));
+    assert_eq!(sleeper.join().unwrap(), "OK");
+    assert_eq!(writer.join().unwrap(), "READONLY You can't write against a read only replica.");
     wait_until("roles swapped", 30, || {
         r.t(&["ROLE"]).starts_with("master,")
             && info_field(&mut c, "replication", "master_link_status") == "up"
