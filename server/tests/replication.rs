@@ -501,6 +501,54 @@ fn bad_links_leave_the_data_and_say_so() {
 }
 
 #[test]
+fn failover_target_refusing_psync_aborts_back_to_master() {
+    let dir = temp_dir("repl", "forej");
+    let cinder = Srv::start(&dir, &["--save", "", "--repl-diskless-sync-delay", "0"]);
+    let mut c = cinder.conn();
+    c.cmd(&["SET", "k", "v"]);
+    // The target: a fake replica that syncs, acknowledges everything, then refuses PSYNC
+    // FAILOVER on the port it announced.
+    let target = fake_master(|s| s.write_all(b"-ERR no thanks\r\n").unwrap());
+    let mut rs = TcpStream::connect(("127.0.0.1", cinder.port)).unwrap();
+    let t = target.to_string();
+    let cmd = |s: &mut TcpStream, a: &[&str]| {
+        let mut b = format!("*{}\r\n", a.len());
+        for x in a {
+            b.push_str(&format!("${}\r\n{}\r\n", x.len(), x));
+        }
+        s.write_all(b.as_bytes()).unwrap();
+    };
+    cmd(&mut rs, &["REPLCONF", "listening-port", &t, "ip-address", "127.0.0.1", "capa", "eof"]);
+    cmd(&mut rs, &["PSYNC", "?", "-1"]);
+    let mut drain = rs.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while matches!(std::io::Read::read(&mut drain, &mut buf), Ok(n) if n > 0) {}
+    });
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let port = cinder.port;
+    let acker = std::thread::spawn(move || {
+        let mut q = Conn::new(port).unwrap();
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            let off = info_field(&mut q, "replication", "master_repl_offset");
+            cmd(&mut rs, &["REPLCONF", "ACK", &off]);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    wait_until("fake replica online", 30, || info_field(&mut c, "replication", "slave0").contains("state=online"));
+    assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", &t]), "OK");
+    wait_until("refused and aborted", 30, || cinder.log().contains("FAILOVER aborted"));
+    wait_until("master again", 30, || {
+        c.t(&["ROLE"]).starts_with("master,")
+            && info_field(&mut c, "replication", "master_failover_state") == "no-failover"
+    });
+    assert_eq!(c.t(&["SET", "k", "w"]), "OK");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    acker.join().unwrap();
+}
+
+#[test]
 fn chained_redis_cinder_redis() {
     if !have_redis() {
         return;

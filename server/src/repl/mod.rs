@@ -698,7 +698,11 @@ impl Server {
                 }
                 link::Msg::Down(why) => {
                     self.repl_drop_master_link(&why);
-                    if self.engine.state.repl.failover.state == FailoverState::InProgress {
+                    // Redis aborts when the target refuses PSYNC FAILOVER; other link
+                    // errors retry the connection (FAILOVER ABORT ends that).
+                    if self.engine.state.repl.failover.state == FailoverState::InProgress
+                        && why.starts_with("Unexpected reply to PSYNC")
+                    {
                         // Redis's abortFailover: the target refused (or never got) the
                         // PSYNC FAILOVER; back to a master.
                         warning(&format!("FAILOVER aborted: {}", why));
