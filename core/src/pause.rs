@@ -22,6 +22,8 @@ pub struct Pause {
     kind: PauseType,
     end_ms: u64,
     postponed: Vec<(ClientHandle, u64, Vec<Vec<u8>>)>,
+    /// FAILOVER's write pause (Redis's `PAUSE_DURING_FAILOVER` purpose), on until lifted.
+    failover: bool,
     /// Set when the pause became less restrictive: the postponed clients must be run
     /// again (Redis's `unblockPostponedClients`), after the current command.
     pub release_pending: bool,
@@ -31,23 +33,36 @@ impl Pause {
     /// The current pause type.
     #[inline]
     pub fn kind(&self) -> PauseType {
-        self.kind
+        if self.failover {
+            self.kind.max(PauseType::Write)
+        } else {
+            self.kind
+        }
+    }
+
+    /// FAILOVER's pause of writes (with no end) on or off; lifting it releases the
+    /// postponed clients.
+    pub fn set_failover(&mut self, on: bool) {
+        if self.failover && !on {
+            self.release_pending = true;
+        }
+        self.failover = on;
     }
 
     /// Whether any pause is on (expiry and eviction wait).
     #[inline]
     pub fn is_paused(&self) -> bool {
-        self.kind != PauseType::Off
+        self.kind() != PauseType::Off
     }
 
     /// When the pause ends (ms), if one is on.
     pub fn end_ms(&self) -> Option<u64> {
-        self.is_paused().then_some(self.end_ms)
+        (self.kind != PauseType::Off).then_some(self.end_ms)
     }
 
     /// Redis's `pauseClients`: keeps the more restrictive type and the later end.
     pub fn pause(&mut self, kind: PauseType, end_ms: u64, now_ms: u64) {
-        if self.is_paused() {
+        if self.kind != PauseType::Off {
             self.kind = self.kind.max(kind);
             self.end_ms = self.end_ms.max(end_ms);
         } else {
@@ -59,7 +74,7 @@ impl Pause {
 
     /// Redis's `unpauseClients`.
     pub fn unpause(&mut self) {
-        if self.is_paused() {
+        if self.kind != PauseType::Off {
             self.kind = PauseType::Off;
             self.end_ms = 0;
             self.release_pending = true;
@@ -69,14 +84,14 @@ impl Pause {
     /// Redis's `checkClientPauseTimeoutAndReturnIfPaused`: ends an expired pause;
     /// returns whether a pause is still on.
     pub fn check_timeout(&mut self, now_ms: u64) -> bool {
-        if self.is_paused() && self.end_ms < now_ms {
+        if self.kind != PauseType::Off && self.end_ms < now_ms {
             self.update(now_ms);
         }
         self.is_paused()
     }
 
     fn update(&mut self, now_ms: u64) {
-        if self.is_paused() && self.end_ms < now_ms {
+        if self.kind != PauseType::Off && self.end_ms < now_ms {
             self.kind = PauseType::Off;
             self.end_ms = 0;
             self.release_pending = true;
@@ -87,7 +102,7 @@ impl Pause {
     /// or replicate (Redis's `is_may_replicate_command`).
     #[inline]
     pub fn postpones(&self, may_replicate: bool) -> bool {
-        match self.kind {
+        match self.kind() {
             PauseType::Off => false,
             PauseType::Write => may_replicate,
             PauseType::All => true,
@@ -106,6 +121,11 @@ impl Pause {
             return Vec::new();
         }
         std::mem::take(&mut self.postponed)
+    }
+
+    /// Whether `h` waits for the pause to end.
+    pub fn is_postponed(&self, h: ClientHandle) -> bool {
+        self.postponed.iter().any(|(x, _, _)| *x == h)
     }
 
     /// Number of postponed clients.

@@ -450,6 +450,7 @@ impl Server {
             return;
         }
         self.engine.tick(self.engine.state.now_us);
+        self.failover_jobs();
         self.effects.persist.cron(&mut self.engine);
         self.repl_cron();
         if let Some(link) = self.engine.state.migrate_link.as_mut() {

@@ -501,6 +501,54 @@ fn bad_links_leave_the_data_and_say_so() {
 }
 
 #[test]
+fn failover_target_refusing_psync_aborts_back_to_master() {
+    let dir = temp_dir("repl", "forej");
+    let cinder = Srv::start(&dir, &["--save", "", "--repl-diskless-sync-delay", "0"]);
+    let mut c = cinder.conn();
+    c.cmd(&["SET", "k", "v"]);
+    // The target: a fake replica that syncs, acknowledges everything, then refuses PSYNC
+    // FAILOVER on the port it announced.
+    let target = fake_master(|s| s.write_all(b"-ERR no thanks\r\n").unwrap());
+    let mut rs = TcpStream::connect(("127.0.0.1", cinder.port)).unwrap();
+    let t = target.to_string();
+    let cmd = |s: &mut TcpStream, a: &[&str]| {
+        let mut b = format!("*{}\r\n", a.len());
+        for x in a {
+            b.push_str(&format!("${}\r\n{}\r\n", x.len(), x));
+        }
+        s.write_all(b.as_bytes()).unwrap();
+    };
+    cmd(&mut rs, &["REPLCONF", "listening-port", &t, "ip-address", "127.0.0.1", "capa", "eof"]);
+    cmd(&mut rs, &["PSYNC", "?", "-1"]);
+    let mut drain = rs.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while matches!(std::io::Read::read(&mut drain, &mut buf), Ok(n) if n > 0) {}
+    });
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let port = cinder.port;
+    let acker = std::thread::spawn(move || {
+        let mut q = Conn::new(port).unwrap();
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            let off = info_field(&mut q, "replication", "master_repl_offset");
+            cmd(&mut rs, &["REPLCONF", "ACK", &off]);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    wait_until("fake replica online", 30, || info_field(&mut c, "replication", "slave0").contains("state=online"));
+    assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", &t]), "OK");
+    wait_until("refused and aborted", 30, || cinder.log().contains("FAILOVER aborted"));
+    wait_until("master again", 30, || {
+        c.t(&["ROLE"]).starts_with("master,")
+            && info_field(&mut c, "replication", "master_failover_state") == "no-failover"
+    });
+    assert_eq!(c.t(&["SET", "k", "w"]), "OK");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    acker.join().unwrap();
+}
+
+#[test]
 fn chained_redis_cinder_redis() {
     if !have_redis() {
         return;
@@ -548,6 +596,79 @@ fn redis_master_fails_over_to_cinder() {
     workload(&mut c, 42, 1000);
     settle(&mut c, &mut m);
     assert_same(&mut c, &mut m);
+}
+
+#[test]
+fn cinder_master_fails_over_to_redis() {
+    if !have_redis() {
+        return;
+    }
+    let (d1, d2) = (temp_dir("repl", "cfo1"), temp_dir("repl", "cfo2"));
+    let cinder = Srv::start(&d1, &["--save", "", "--repl-diskless-sync-delay", "0"]);
+    let mut c = cinder.conn();
+    assert_eq!(c.t(&["FAILOVER"]), "ERR FAILOVER requires connected replicas.");
+    workload(&mut c, 50, 1000);
+    let redis = Srv::redis(
+        &d2,
+        &["--save", "", "--enable-debug-command", "yes", "--replicaof", "127.0.0.1", &cinder.port.to_string()],
+    );
+    let mut r = redis.conn();
+    wait_until("link", 30, || info_field(&mut r, "replication", "master_link_status") == "up");
+    workload(&mut c, 51, 500);
+    wait_until("replica online", 30, || info_field(&mut c, "replication", "slave0").contains("state=online"));
+    let rport = redis.port.to_string();
+    assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", "1"]), "ERR FAILOVER target HOST and PORT is not a replica.");
+    assert_eq!(
+        c.t(&["FAILOVER", "TO", "127.0.0.1", &rport, "FORCE"]),
+        "ERR FAILOVER with force option requires both a timeout and target HOST and IP."
+    );
+    // The replica stops acknowledging (DEBUG SLEEP) while a write is not yet acknowledged:
+    // FAILOVER waits, pausing writes, until ABORT or its TIMEOUT.
+    let port = redis.port;
+    let sleeper = std::thread::spawn(move || {
+        let mut s = Conn::new(port).unwrap();
+        s.t(&["DEBUG", "SLEEP", "3"])
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(c.t(&["SET", "pending", "1"]), "OK");
+    assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", &rport, "TIMEOUT", "600"]), "OK");
+    assert_eq!(info_field(&mut c, "replication", "master_failover_state"), "waiting-for-sync");
+    assert_eq!(c.t(&["FAILOVER"]), "ERR FAILOVER already in progress.");
+    assert_eq!(c.t(&["REPLICAOF", "NO", "ONE"]), "ERR REPLICAOF not allowed while failing over.");
+    std::thread::sleep(Duration::from_millis(900));
+    assert_eq!(info_field(&mut c, "replication", "master_failover_state"), "no-failover", "timed out");
+    assert_eq!(c.t(&["SET", "pending", "2"]), "OK");
+    assert_eq!(c.t(&["FAILOVER"]), "OK");
+    assert_eq!(info_field(&mut c, "replication", "master_failover_state"), "waiting-for-sync");
+    assert_eq!(c.t(&["FAILOVER", "ABORT"]), "OK");
+    assert_eq!(info_field(&mut c, "replication", "master_failover_state"), "no-failover");
+    assert_eq!(c.t(&["SET", "pending", "3"]), "OK");
+    assert_eq!(sleeper.join().unwrap(), "OK");
+    assert_eq!(c.t(&["FAILOVER", "ABORT"]), "ERR No failover in progress.");
+    // The real failover: Redis becomes the master, Cinder its replica (partial resync).
+    // The replica is held back again so that a write arrives while FAILOVER waits: it is
+    // postponed, and answered -READONLY once Cinder is a replica.
+    let sleeper = std::thread::spawn(move || Conn::new(port).unwrap().t(&["DEBUG", "SLEEP", "2"]));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(c.t(&["SET", "pending", "4"]), "OK");
+    assert_eq!(c.t(&["FAILOVER", "TO", "127.0.0.1", &rport, "TIMEOUT", "20000"]), "OK");
+    let cport = cinder.port;
+    let writer = std::thread::spawn(move || Conn::new(cport).unwrap().t(&["SET", "late", "1"]));
+    assert_eq!(sleeper.join().unwrap(), "OK");
+    assert_eq!(writer.join().unwrap(), "READONLY You can't write against a read only replica.");
+    wait_until("roles swapped", 30, || {
+        r.t(&["ROLE"]).starts_with("master,")
+            && info_field(&mut c, "replication", "master_link_status") == "up"
+            && info_field(&mut c, "replication", "master_failover_state") == "no-failover"
+    });
+    assert_eq!(info_field(&mut c, "replication", "role"), "slave");
+    assert_eq!(info_field(&mut c, "replication", "master_port"), rport);
+    assert_eq!(info_field(&mut r, "replication", "role"), "master");
+    assert_eq!(info_field(&mut r, "stats", "sync_partial_ok"), "1");
+    assert_eq!(c.t(&["SET", "x", "1"]), "READONLY You can't write against a read only replica.");
+    workload(&mut r, 53, 1000);
+    settle(&mut r, &mut c);
+    assert_same(&mut r, &mut c);
 }
 
 #[test]

@@ -1688,8 +1688,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
-        name: "fcall",
+        name: "failover",
         id: 80,
+        arity: -1,
+        flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
+        flag_names: &["admin", "noscript", "stale"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "server",
+        summary: "Start a coordinated failover between this server and one of its replicas.",
+        since: "6.2.0",
+        complexity: "O(1)",
+        syntax: "FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]",
+        docs_extra: Meta(b"m\x01\x09argumentsa\x03m\x05\x04names\x06target\x04types\x05block\x05tokens\x02TO\x05flagse\x01s\x08optional\x09argumentsa\x03m\x02\x04names\x04host\x04types\x06stringm\x02\x04names\x04port\x04types\x07integerm\x04\x04names\x05force\x04types\x0apure-token\x05tokens\x05FORCE\x05flagse\x01s\x08optionalm\x04\x04names\x05abort\x04types\x0apure-token\x05tokens\x05ABORT\x05flagse\x01s\x08optionalm\x04\x04names\x0cmilliseconds\x04types\x07integer\x05tokens\x07TIMEOUT\x05flagse\x01s\x08optional"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::server::failover),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "fcall",
+        id: 81,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1710,7 +1731,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall_ro",
-        id: 81,
+        id: 82,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1731,7 +1752,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushall",
-        id: 82,
+        id: 83,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1752,7 +1773,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushdb",
-        id: 83,
+        id: 84,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1773,7 +1794,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "function",
-        id: 84,
+        id: 85,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -1790,7 +1811,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "function|restore",
-                id: 85,
+                id: 86,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1811,7 +1832,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|dump",
-                id: 86,
+                id: 87,
                 arity: 2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1832,7 +1853,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|delete",
-                id: 87,
+                id: 88,
                 arity: 3,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1853,7 +1874,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|flush",
-                id: 88,
+                id: 89,
                 arity: -2,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1874,7 +1895,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|kill",
-                id: 89,
+                id: 90,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1895,7 +1916,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|help",
-                id: 90,
+                id: 91,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1916,7 +1937,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|load",
-                id: 91,
+                id: 92,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1937,7 +1958,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|list",
-                id: 92,
+                id: 93,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1958,7 +1979,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|stats",
-                id: 93,
+                id: 94,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1983,7 +2004,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geoadd",
-        id: 94,
+        id: 95,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2004,7 +2025,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geodist",
-        id: 95,
+        id: 96,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2025,7 +2046,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geohash",
-        id: 96,
+        id: 97,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2046,7 +2067,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geopos",
-        id: 97,
+        id: 98,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2067,7 +2088,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadius",
-        id: 98,
+        id: 99,
         arity: -6,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -2088,7 +2109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadius_ro",
-        id: 99,
+        id: 100,
         arity: -6,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2109,7 +2130,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadiusbymember",
-        id: 100,
+        id: 101,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -2130,7 +2151,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadiusbymember_ro",
-        id: 101,
+        id: 102,
         arity: -5,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2151,7 +2172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geosearch",
-        id: 102,
+        id: 103,
         arity: -7,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2172,7 +2193,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geosearchstore",
-        id: 103,
+        id: 104,
         arity: -8,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2193,7 +2214,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "get",
-        id: 104,
+        id: 105,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2214,7 +2235,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getbit",
-        id: 105,
+        id: 106,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2235,7 +2256,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getdel",
-        id: 106,
+        id: 107,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2256,7 +2277,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getex",
-        id: 107,
+        id: 108,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2277,7 +2298,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getrange",
-        id: 108,
+        id: 109,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2298,7 +2319,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getset",
-        id: 109,
+        id: 110,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2319,7 +2340,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hdel",
-        id: 110,
+        id: 111,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2340,7 +2361,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hello",
-        id: 111,
+        id: 112,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -2361,7 +2382,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hexists",
-        id: 112,
+        id: 113,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2382,7 +2403,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hget",
-        id: 113,
+        id: 114,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2403,7 +2424,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hgetall",
-        id: 114,
+        id: 115,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2424,7 +2445,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrby",
-        id: 115,
+        id: 116,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2445,7 +2466,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrbyfloat",
-        id: 116,
+        id: 117,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2466,7 +2487,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hkeys",
-        id: 117,
+        id: 118,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2487,7 +2508,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hlen",
-        id: 118,
+        id: 119,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2508,7 +2529,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmget",
-        id: 119,
+        id: 120,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2529,7 +2550,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmset",
-        id: 120,
+        id: 121,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2550,7 +2571,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hrandfield",
-        id: 121,
+        id: 122,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2571,7 +2592,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hscan",
-        id: 122,
+        id: 123,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2592,7 +2613,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hset",
-        id: 123,
+        id: 124,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2613,7 +2634,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hsetnx",
-        id: 124,
+        id: 125,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2634,7 +2655,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hstrlen",
-        id: 125,
+        id: 126,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2655,7 +2676,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hvals",
-        id: 126,
+        id: 127,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2676,7 +2697,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incr",
-        id: 127,
+        id: 128,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2697,7 +2718,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrby",
-        id: 128,
+        id: 129,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2718,7 +2739,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrbyfloat",
-        id: 129,
+        id: 130,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2739,7 +2760,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "info",
-        id: 130,
+        id: 131,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -2760,7 +2781,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keys",
-        id: 131,
+        id: 132,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2781,7 +2802,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lastsave",
-        id: 132,
+        id: 133,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -2802,7 +2823,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "latency",
-        id: 133,
+        id: 134,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2819,7 +2840,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "latency|reset",
-                id: 134,
+                id: 135,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2840,7 +2861,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|graph",
-                id: 135,
+                id: 136,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2861,7 +2882,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|histogram",
-                id: 136,
+                id: 137,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2882,7 +2903,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|latest",
-                id: 137,
+                id: 138,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2903,7 +2924,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|doctor",
-                id: 138,
+                id: 139,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2924,7 +2945,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|help",
-                id: 139,
+                id: 140,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2945,7 +2966,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|history",
-                id: 140,
+                id: 141,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2970,7 +2991,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lcs",
-        id: 141,
+        id: 142,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2991,7 +3012,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lindex",
-        id: 142,
+        id: 143,
         arity: 3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3012,7 +3033,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "linsert",
-        id: 143,
+        id: 144,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3033,7 +3054,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "llen",
-        id: 144,
+        id: 145,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3054,7 +3075,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmove",
-        id: 145,
+        id: 146,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3075,7 +3096,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmpop",
-        id: 146,
+        id: 147,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -3096,7 +3117,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lolwut",
-        id: 147,
+        id: 148,
         arity: -1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3117,7 +3138,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpop",
-        id: 148,
+        id: 149,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3138,7 +3159,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpos",
-        id: 149,
+        id: 150,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3159,7 +3180,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpush",
-        id: 150,
+        id: 151,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3180,7 +3201,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpushx",
-        id: 151,
+        id: 152,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3201,7 +3222,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrange",
-        id: 152,
+        id: 153,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3222,7 +3243,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrem",
-        id: 153,
+        id: 154,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3243,7 +3264,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lset",
-        id: 154,
+        id: 155,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3264,7 +3285,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ltrim",
-        id: 155,
+        id: 156,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3285,7 +3306,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "memory",
-        id: 156,
+        id: 157,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3302,7 +3323,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "memory|purge",
-                id: 157,
+                id: 158,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3323,7 +3344,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|malloc-stats",
-                id: 158,
+                id: 159,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3344,7 +3365,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|usage",
-                id: 159,
+                id: 160,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3365,7 +3386,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|stats",
-                id: 160,
+                id: 161,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3386,7 +3407,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|doctor",
-                id: 161,
+                id: 162,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3407,7 +3428,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|help",
-                id: 162,
+                id: 163,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3432,7 +3453,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mget",
-        id: 163,
+        id: 164,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3453,7 +3474,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "migrate",
-        id: 164,
+        id: 165,
         arity: -6,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -3474,7 +3495,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "monitor",
-        id: 165,
+        id: 166,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -3495,7 +3516,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "move",
-        id: 166,
+        id: 167,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3516,7 +3537,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mset",
-        id: 167,
+        id: 168,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3537,7 +3558,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "msetnx",
-        id: 168,
+        id: 169,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3558,7 +3579,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "multi",
-        id: 169,
+        id: 170,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -3579,7 +3600,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "object",
-        id: 170,
+        id: 171,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3596,7 +3617,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "object|idletime",
-                id: 171,
+                id: 172,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3617,7 +3638,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|help",
-                id: 172,
+                id: 173,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3638,7 +3659,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|freq",
-                id: 173,
+                id: 174,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3659,7 +3680,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|encoding",
-                id: 174,
+                id: 175,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3680,7 +3701,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|refcount",
-                id: 175,
+                id: 176,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3705,7 +3726,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "persist",
-        id: 176,
+        id: 177,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3726,7 +3747,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpire",
-        id: 177,
+        id: 178,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3747,7 +3768,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpireat",
-        id: 178,
+        id: 179,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3768,7 +3789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpiretime",
-        id: 179,
+        id: 180,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3789,7 +3810,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfadd",
-        id: 180,
+        id: 181,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3810,7 +3831,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfcount",
-        id: 181,
+        id: 182,
         arity: -2,
         flags: flags::READONLY | flags::MAY_REPLICATE,
         flag_names: &["readonly"],
@@ -3831,7 +3852,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfdebug",
-        id: 182,
+        id: 183,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::ADMIN,
         flag_names: &["write", "denyoom", "admin"],
@@ -3852,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfmerge",
-        id: 183,
+        id: 184,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3873,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfselftest",
-        id: 184,
+        id: 185,
         arity: 1,
         flags: flags::ADMIN,
         flag_names: &["admin"],
@@ -3894,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ping",
-        id: 185,
+        id: 186,
         arity: -1,
         flags: flags::FAST,
         flag_names: &["fast"],
@@ -3915,7 +3936,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psetex",
-        id: 186,
+        id: 187,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3936,7 +3957,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psubscribe",
-        id: 187,
+        id: 188,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3957,7 +3978,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psync",
-        id: 188,
+        id: 189,
         arity: -3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -3978,7 +3999,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pttl",
-        id: 189,
+        id: 190,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3999,7 +4020,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 190,
+        id: 191,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -4020,7 +4041,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 191,
+        id: 192,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4037,7 +4058,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 192,
+                id: 193,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4058,7 +4079,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 193,
+                id: 194,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4079,7 +4100,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 194,
+                id: 195,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4100,7 +4121,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 195,
+                id: 196,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4121,7 +4142,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 196,
+                id: 197,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4142,7 +4163,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 197,
+                id: 198,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4167,7 +4188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 198,
+        id: 199,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4188,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 199,
+        id: 200,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -4209,7 +4230,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 200,
+        id: 201,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4230,7 +4251,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "readonly",
-        id: 201,
+        id: 202,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4251,7 +4272,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "readwrite",
-        id: 202,
+        id: 203,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4272,7 +4293,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rename",
-        id: 203,
+        id: 204,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4293,7 +4314,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 204,
+        id: 205,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4314,7 +4335,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "replconf",
-        id: 205,
+        id: 206,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "allow_busy"],
@@ -4335,7 +4356,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "replicaof",
-        id: 206,
+        id: 207,
         arity: 3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
         flag_names: &["admin", "noscript", "stale", "no_async_loading"],
@@ -4356,7 +4377,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        id: 207,
+        id: 208,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -4377,7 +4398,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "restore",
-        id: 208,
+        id: 209,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4398,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "role",
-        id: 209,
+        id: 210,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["noscript", "loading", "stale", "fast"],
@@ -4419,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpop",
-        id: 210,
+        id: 211,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4440,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 211,
+        id: 212,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4461,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 212,
+        id: 213,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4482,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 213,
+        id: 214,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4503,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 214,
+        id: 215,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4524,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "save",
-        id: 215,
+        id: 216,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -4545,7 +4566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 216,
+        id: 217,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4566,7 +4587,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 217,
+        id: 218,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4587,7 +4608,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "script",
-        id: 218,
+        id: 219,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4604,7 +4625,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "script|debug",
-                id: 219,
+                id: 220,
                 arity: 3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4625,7 +4646,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|help",
-                id: 220,
+                id: 221,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4646,7 +4667,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|exists",
-                id: 221,
+                id: 222,
                 arity: -3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4667,7 +4688,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|flush",
-                id: 222,
+                id: 223,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4688,7 +4709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|kill",
-                id: 223,
+                id: 224,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -4709,7 +4730,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|load",
-                id: 224,
+                id: 225,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::STALE,
                 flag_names: &["noscript", "stale"],
@@ -4734,7 +4755,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 225,
+        id: 226,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4755,7 +4776,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 226,
+        id: 227,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4776,7 +4797,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 227,
+        id: 228,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4797,7 +4818,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 228,
+        id: 229,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4818,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setbit",
-        id: 229,
+        id: 230,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4839,7 +4860,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 230,
+        id: 231,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4860,7 +4881,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 231,
+        id: 232,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4881,7 +4902,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 232,
+        id: 233,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4902,7 +4923,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 233,
+        id: 234,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -4923,7 +4944,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 234,
+        id: 235,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4944,7 +4965,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 235,
+        id: 236,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4965,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 236,
+        id: 237,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4986,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 237,
+        id: 238,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5007,7 +5028,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "slaveof",
-        id: 238,
+        id: 239,
         arity: 3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
         flag_names: &["admin", "noscript", "stale", "no_async_loading"],
@@ -5028,7 +5049,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "slowlog",
-        id: 239,
+        id: 240,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5045,7 +5066,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "slowlog|reset",
-                id: 240,
+                id: 241,
                 arity: 2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -5066,7 +5087,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|help",
-                id: 241,
+                id: 242,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5087,7 +5108,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|len",
-                id: 242,
+                id: 243,
                 arity: 2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -5108,7 +5129,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|get",
-                id: 243,
+                id: 244,
                 arity: -2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -5133,7 +5154,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smembers",
-        id: 244,
+        id: 245,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5154,7 +5175,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 245,
+        id: 246,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5175,7 +5196,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 246,
+        id: 247,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5196,7 +5217,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 247,
+        id: 248,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5217,7 +5238,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 248,
+        id: 249,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5238,7 +5259,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 249,
+        id: 250,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5259,7 +5280,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 250,
+        id: 251,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -5280,7 +5301,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 251,
+        id: 252,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5301,7 +5322,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 252,
+        id: 253,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5322,7 +5343,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 253,
+        id: 254,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5343,7 +5364,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 254,
+        id: 255,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5364,7 +5385,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 255,
+        id: 256,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5385,7 +5406,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 256,
+        id: 257,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5406,7 +5427,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 257,
+        id: 258,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5427,7 +5448,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 258,
+        id: 259,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5448,7 +5469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 259,
+        id: 260,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5469,7 +5490,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 260,
+        id: 261,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5490,7 +5511,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 261,
+        id: 262,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5511,7 +5532,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sync",
-        id: 262,
+        id: 263,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -5532,7 +5553,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "time",
-        id: 263,
+        id: 264,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -5553,7 +5574,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 264,
+        id: 265,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5574,7 +5595,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 265,
+        id: 266,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5595,7 +5616,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 266,
+        id: 267,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5616,7 +5637,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 267,
+        id: 268,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5637,7 +5658,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 268,
+        id: 269,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5658,7 +5679,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 269,
+        id: 270,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -5679,7 +5700,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "wait",
-        id: 270,
+        id: 271,
         arity: 3,
         flags: flags::NOSCRIPT,
         flag_names: &["noscript"],
@@ -5700,7 +5721,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "watch",
-        id: 271,
+        id: 272,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -5721,7 +5742,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 272,
+        id: 273,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5742,7 +5763,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 273,
+        id: 274,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5763,7 +5784,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 274,
+        id: 275,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5784,7 +5805,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 275,
+        id: 276,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5805,7 +5826,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 276,
+        id: 277,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5826,7 +5847,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 277,
+        id: 278,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5843,7 +5864,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 278,
+                id: 279,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5864,7 +5885,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 279,
+                id: 280,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5885,7 +5906,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 280,
+                id: 281,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5906,7 +5927,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 281,
+                id: 282,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5927,7 +5948,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 282,
+                id: 283,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5948,7 +5969,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 283,
+                id: 284,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5973,7 +5994,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 284,
+        id: 285,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5990,7 +6011,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 285,
+                id: 286,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -6011,7 +6032,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 286,
+                id: 287,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -6032,7 +6053,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 287,
+                id: 288,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -6053,7 +6074,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 288,
+                id: 289,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -6078,7 +6099,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 289,
+        id: 290,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6099,7 +6120,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 290,
+        id: 291,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6120,7 +6141,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 291,
+        id: 292,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6141,7 +6162,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 292,
+        id: 293,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -6162,7 +6183,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 293,
+        id: 294,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -6183,7 +6204,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 294,
+        id: 295,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6204,7 +6225,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 295,
+        id: 296,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -6225,7 +6246,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 296,
+        id: 297,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6246,7 +6267,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 297,
+        id: 298,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -6267,7 +6288,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 298,
+        id: 299,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6288,7 +6309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 299,
+        id: 300,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6309,7 +6330,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 300,
+        id: 301,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6330,7 +6351,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 301,
+        id: 302,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6351,7 +6372,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 302,
+        id: 303,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -6372,7 +6393,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 303,
+        id: 304,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6393,7 +6414,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 304,
+        id: 305,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6414,7 +6435,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 305,
+        id: 306,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6435,7 +6456,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 306,
+        id: 307,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6456,7 +6477,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 307,
+        id: 308,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -6477,7 +6498,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 308,
+        id: 309,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6498,7 +6519,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 309,
+        id: 310,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6519,7 +6540,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 310,
+        id: 311,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6540,7 +6561,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 311,
+        id: 312,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6561,7 +6582,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 312,
+        id: 313,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6582,7 +6603,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 313,
+        id: 314,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6603,7 +6624,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 314,
+        id: 315,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6624,7 +6645,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 315,
+        id: 316,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -6645,7 +6666,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 316,
+        id: 317,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6666,7 +6687,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 317,
+        id: 318,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6687,7 +6708,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 318,
+        id: 319,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6708,7 +6729,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 319,
+        id: 320,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6729,7 +6750,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 320,
+        id: 321,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6750,7 +6771,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 321,
+        id: 322,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6771,7 +6792,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 322,
+        id: 323,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6792,7 +6813,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 323,
+        id: 324,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6813,7 +6834,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 324,
+        id: 325,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6834,7 +6855,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 325,
+        id: 326,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6855,7 +6876,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 326,
+        id: 327,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6876,7 +6897,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 327,
+        id: 328,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6897,7 +6918,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 328,
+        id: 329,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6919,4 +6940,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 329;
+pub const COMMAND_COUNT: usize = 330;

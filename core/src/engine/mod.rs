@@ -666,6 +666,15 @@ impl Engine {
                 caching::deliver(&mut self.state, &mut self.clients, None);
             }
         }
+        // Redis's replicationCron starts with updateFailoverStatus.
+        if self.state.repl.failover.active() {
+            if cmd::server::failover::update(&mut self.state) {
+                cmd::server::replication::unblock_all(&mut self.state, &mut self.clients);
+            }
+            if self.state.pause.release_pending {
+                cmd::server::pause::release_postponed(self);
+            }
+        }
         // Redis's activeExpireCycle does nothing while clients are paused.
         if !self.state.active_expire_enabled
             || (self.state.pause.is_paused() && cmd::server::pause::check_timeout(&mut self.state))

@@ -5,6 +5,7 @@
 //! the sockets, the fork and the RDB transfer, and reports what happens on them here.
 
 pub mod backlog;
+pub mod failover;
 pub mod stream;
 
 use std::collections::HashMap;
@@ -223,6 +224,8 @@ pub struct Replication {
     /// Keys that clients of a writable replica wrote with a TTL: the replica expires
     /// these itself (Redis's `slaveKeysWithExpire`).
     pub own_keys: std::collections::HashSet<(usize, Vec<u8>)>,
+    /// The coordinated failover (FAILOVER).
+    pub failover: failover::Failover,
 }
 
 /// Forty zeros: no id.
@@ -262,6 +265,7 @@ impl Replication {
             own_keys: Default::default(),
             stream_db: 0,
             woff: HashMap::new(),
+            failover: Default::default(),
         }
     }
 

@@ -59,6 +59,9 @@ pub struct Params {
     pub psync: (String, u64),
     /// `repl-timeout` in seconds.
     pub timeout_s: u64,
+    /// A coordinated failover is in progress: PSYNC carries `FAILOVER`, asking the
+    /// master (our replica until now) to take over.
+    pub failover: bool,
 }
 
 /// A running link thread; dropping it asks the thread to stop.
@@ -197,7 +200,11 @@ fn run(
         notice(&format!("(Non critical) Master does not understand REPLCONF capa: {}", l));
     }
     let off = p.psync.1.to_string();
-    send_cmd(&mut w, &[b"PSYNC", p.psync.0.as_bytes(), off.as_bytes()]).map_err(io_err)?;
+    if p.failover {
+        send_cmd(&mut w, &[b"PSYNC", p.psync.0.as_bytes(), off.as_bytes(), b"FAILOVER"]).map_err(io_err)?;
+    } else {
+        send_cmd(&mut w, &[b"PSYNC", p.psync.0.as_bytes(), off.as_bytes()]).map_err(io_err)?;
+    }
     send(Msg::Writer(w.try_clone().map_err(io_err)?));
     // Newlines are the master's keep-alives while it prepares the RDB.
     let reply = loop {

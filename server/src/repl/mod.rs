@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 
+use cinder_core::repl::failover::FailoverState;
 use cinder_core::repl::{stream::encode_command, LinkState, Psync, ReplJob, ReplicaState};
 use cinder_core::{ClientHandle, ConnInfo, Engine, Reply};
 
@@ -139,6 +140,31 @@ impl Server {
         } else if self.engine.state.repl.loaded_info.is_some() {
             self.engine.state.repl.restore_loaded(size);
             cinder_core::cmd::server::replication::start_stream(&mut self.engine.state);
+        }
+    }
+
+    /// The target answered PSYNC FAILOVER with CONTINUE or FULLRESYNC: the failover is
+    /// done (Redis's clearFailoverState in syncWithMaster).
+    fn failover_accepted(&mut self) {
+        if self.engine.state.repl.failover.state == FailoverState::InProgress {
+            notice("FAILOVER: the target accepted PSYNC FAILOVER; now its replica.");
+            cinder_core::cmd::server::failover::clear(&mut self.engine.state);
+            cinder_core::cmd::server::pause::release_postponed(&mut self.engine);
+        }
+    }
+
+    /// Replication jobs the engine's cron asked for (FAILOVER's step), run now.
+    pub(crate) fn failover_jobs(&mut self) {
+        let mut rest = Vec::new();
+        for a in self.engine.take_actions() {
+            match a {
+                cinder_core::engine::HostAction::Repl(job) => self.effects.repl.jobs.push(job),
+                other => rest.push(other),
+            }
+        }
+        self.engine.state.actions.extend(rest);
+        if !self.effects.repl.jobs.is_empty() {
+            self.repl_jobs();
         }
     }
 
@@ -552,6 +578,7 @@ impl Server {
             announce_ip: cfg.replica_announce_ip.clone(),
             psync: (st.repl.replid.clone(), st.repl.master_repl_offset + 1),
             timeout_s: cfg.repl_timeout as u64,
+            failover: st.repl.failover.state == FailoverState::InProgress,
         };
         notice(&format!("Trying a partial resynchronization (request {}:{}).", params.psync.0, params.psync.1));
         let waker = self.effects.repl.waker.clone();
@@ -639,8 +666,12 @@ impl Server {
                         m.transfer_last_io_ms = now;
                     }
                 }
-                link::Msg::Full { replid, offset, rdb } => self.repl_full_sync(replid, offset, rdb),
+                link::Msg::Full { replid, offset, rdb } => {
+                    self.failover_accepted();
+                    self.repl_full_sync(replid, offset, rdb)
+                }
                 link::Msg::Continue(new_id) => {
+                    self.failover_accepted();
                     let r = &mut self.engine.state.repl;
                     if let Some(id) = new_id {
                         if id != r.replid {
@@ -667,6 +698,21 @@ impl Server {
                 }
                 link::Msg::Down(why) => {
                     self.repl_drop_master_link(&why);
+                    // Redis aborts when the target refuses PSYNC FAILOVER; other link
+                    // errors retry the connection (FAILOVER ABORT ends that).
+                    if self.engine.state.repl.failover.state == FailoverState::InProgress
+                        && why.starts_with("Unexpected reply to PSYNC")
+                    {
+                        // Redis's abortFailover: the target refused (or never got) the
+                        // PSYNC FAILOVER; back to a master.
+                        warning(&format!("FAILOVER aborted: {}", why));
+                        cinder_core::cmd::server::failover::abort(
+                            &mut self.engine.state,
+                            "Failover target rejected psync request",
+                        );
+                        self.failover_jobs();
+                        continue;
+                    }
                     if let Some(m) = self.engine.state.repl.master.as_mut() {
                         if m.state == LinkState::Connected || m.down_since_ms == 0 {
                             m.down_since_ms = now;

@@ -5,6 +5,7 @@ mod acl;
 mod command;
 mod config;
 mod debug;
+pub mod failover;
 mod info;
 mod latency;
 mod latency_doctor;
@@ -26,6 +27,7 @@ pub use command::{
 };
 pub use config::{config_get, config_help, config_resetstat, config_rewrite, config_set};
 pub use debug::debug;
+pub use failover::failover;
 pub use info::info;
 pub use latency::{
     latency_doctor, latency_graph, latency_help, latency_histogram, latency_history, latency_latest, latency_reset,

@@ -15,6 +15,9 @@ use crate::reply::Reply;
 pub fn replicaof(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let host = args.take();
     let port = args.take();
+    if ctx.st.repl.failover.active() {
+        return Err(CmdError::other("ERR REPLICAOF not allowed while failing over."));
+    }
     if is(host, "no") && is(port, "one") {
         if ctx.st.repl.is_replica() {
             become_master(ctx.st);
@@ -36,12 +39,18 @@ pub fn replicaof(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
     }
     set_master(ctx.st, host, port);
-    // Redis's disconnectAllBlockedClients: a replica must not serve clients blocked
-    // while it was a master.
-    for (_, c) in ctx.clients.iter_mut() {
-        if c.wait.is_some() {
+    unblock_all(ctx.st, ctx.clients);
+    ctx.st.actions.push(HostAction::Repl(ReplJob::Connect));
+    Ok(Reply::ok())
+}
+
+/// Redis's `disconnectAllBlockedClients`: a replica must not serve clients blocked while
+/// it was a master (clients postponed by a pause run again when it ends).
+pub fn unblock_all(st: &mut EngineState, clients: &mut crate::client::ClientTable) {
+    for (h, c) in clients.iter_mut() {
+        if c.wait.is_some() && !st.pause.is_postponed(h) {
             crate::cmd::blocking::finish(
-                ctx.st,
+                st,
                 c,
                 Reply::error(
                     "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
@@ -50,8 +59,6 @@ pub fn replicaof(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
             );
         }
     }
-    ctx.st.actions.push(HostAction::Repl(ReplJob::Connect));
-    Ok(Reply::ok())
 }
 
 /// Redis's `replicationSetMaster` (the engine's side): the new master, link state
@@ -183,6 +190,10 @@ pub fn sync(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
         }
         become_master(ctx.st);
         ctx.st.actions.push(HostAction::Repl(ReplJob::BecomeMaster));
+    }
+    // Don't let replicas sync with us while we're failing over.
+    if ctx.st.repl.failover.active() {
+        return Err(CmdError::other("NOMASTERLINK Can't SYNC while failing over"));
     }
     if ctx.st.repl.is_replica() && !ctx.st.repl.link_up() {
         return Err(CmdError::other("NOMASTERLINK Can't SYNC while not connected with my master"));
@@ -382,9 +393,10 @@ pub fn info_section(st: &EngineState, out: &mut String) {
     let b = r.backlog.as_ref();
     let _ = write!(
         out,
-        "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\n\
+        "master_failover_state:{}\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\n\
          second_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\n\
          repl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+        r.failover.state.name(),
         r.replid,
         r.replid2,
         r.master_repl_offset,
