@@ -136,8 +136,16 @@ const IGNORED_DIRECTIVES: &[&str] = &[
     "loadmodule",
 ];
 
-/// Parameters that take several words (`save 900 1 300 10`, `bind a b`).
-const MULTI_ARG: &[&str] = &["save", "bind", "client-output-buffer-limit"];
+/// Redis 7.0's MULTI_ARG_CONFIG parameters: a file line's words are joined into one value.
+const MULTI_ARG: &[&str] = &[
+    "save",
+    "bind",
+    "client-output-buffer-limit",
+    "latency-tracking-info-percentiles",
+    "oom-score-adj-values",
+    "shutdown-on-sigint",
+    "shutdown-on-sigterm",
+];
 
 /// A startup failure: the complete message for stderr; the process exits with status 1.
 #[derive(Debug, PartialEq, Eq)]
@@ -406,6 +414,15 @@ mod tests {
         assert_eq!(join_like_redis("/a/b", "../../x"), "/x");
         assert_eq!(join_like_redis("/", "../x"), "/x");
         assert_eq!(join_like_redis("/a", " /etc/r.conf\n"), "/etc/r.conf");
+    }
+
+    #[test]
+    fn multi_word_parameters_from_a_file() {
+        // What CONFIG REWRITE writes for the percentiles (always, as Redis's rewrite does).
+        let o = run(&["--latency-tracking-info-percentiles", "50", "99", "99.9"]).unwrap();
+        assert_eq!(o.config.latency_tracking_info_percentiles, vec![50.0, 99.0, 99.9]);
+        let o = run(&["--latency-tracking-info-percentiles", "99.5"]).unwrap();
+        assert_eq!(o.config.latency_tracking_info_percentiles, vec![99.5]);
     }
 
     #[test]
