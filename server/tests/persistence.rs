@@ -3,106 +3,17 @@
 //! files, and exchanging AOF folders and RDB files with a real redis-server 7.0 (when
 //! `/usr/bin/redis-server` exists).
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const REDIS: &str = "/usr/bin/redis-server";
 
 mod common;
 use common::*;
 
 /// An INFO field of the persistence section.
 fn info(c: &mut Conn, field: &str) -> String {
-    let text = c.t(&["INFO", "persistence"]);
-    text.lines().find_map(|l| l.strip_prefix(&format!("{field}:")).map(|v| v.trim().to_string())).unwrap_or_default()
-}
-
-struct Srv {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Srv {
-    /// Starts `bin` in `dir` with `args`; `Err(log)` when it exits instead of serving.
-    fn try_start(bin: &str, dir: &Path, args: &[&str]) -> Result<Srv, String> {
-        let port = free_port();
-        let log = dir.join(format!("server-{port}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let mut child = Command::new(bin)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir"])
-            .arg(dir)
-            .args(args)
-            .current_dir(dir)
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(_st) = child.try_wait().unwrap() {
-                return Err(std::fs::read_to_string(&log).unwrap_or_default());
-            }
-            if let Ok(mut c) = Conn::new(port) {
-                // Our own server (not another test's that took the port first).
-                let ours = format!("process_id:{}\r\n", child.id());
-                if c.send(&["INFO", "server"]).is_ok() && c.read().is_ok_and(|v| v.text().contains(&ours)) {
-                    return Ok(Srv { child, port, log });
-                }
-            }
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn start(dir: &Path, args: &[&str]) -> Srv {
-        Srv::try_start(env!("CARGO_BIN_EXE_cinder-server"), dir, args).unwrap_or_else(|log| panic!("exited: {log}"))
-    }
-
-    fn redis(dir: &Path, args: &[&str]) -> Srv {
-        Srv::try_start(REDIS, dir, args).unwrap_or_else(|log| panic!("redis exited: {log}"))
-    }
-
-    fn conn(&self) -> Conn {
-        Conn::new(self.port).unwrap()
-    }
-
-    fn kill9(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// SHUTDOWN with `args`; waits for the exit.
-    fn shutdown(mut self, args: &[&str]) {
-        let mut c = self.conn();
-        let mut cmd = vec!["SHUTDOWN"];
-        cmd.extend_from_slice(args);
-        let _ = c.send(&cmd);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "no exit after SHUTDOWN");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Srv {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn have_redis() -> bool {
-    Path::new(REDIS).exists()
+    info_field(c, "persistence", field)
 }
 
 /// Waits until INFO `field` equals `want`.
