@@ -232,9 +232,9 @@ pub fn key_positions_flagged(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<(usi
     Some(keys)
 }
 
-/// `COMMAND GETKEYS command [arg ...]`: the key arguments of a full command.
-pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
-    let argv = args.take_rest();
+/// The command GETKEYS and GETKEYSANDFLAGS look at, with Redis's checks in its order
+/// (`getKeysSubcommandImpl`): known, has key arguments, right number of arguments.
+fn getkeys_target(argv: &[&[u8]]) -> Result<&'static CommandSpec, CmdError> {
     let invalid = || CmdError::other("ERR Invalid command specified");
     let top = lookup(argv[0]).ok_or_else(invalid)?;
     let c = if top.subcommands.is_empty() { top } else { top.subcommand(argv[1]).ok_or_else(invalid)? };
@@ -244,6 +244,13 @@ pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if !c.arity_ok(argv.len()) {
         return Err(CmdError::other("ERR Invalid number of arguments specified for command"));
     }
+    Ok(c)
+}
+
+/// `COMMAND GETKEYS command [arg ...]`: the key arguments of a full command.
+pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
+    let argv = args.take_rest();
+    let c = getkeys_target(argv)?;
     // MIGRATE's KEYS spec is incomplete: Redis falls back to its getkeys function.
     let positions = if c.name == "migrate" {
         Some(crate::cmd::keyspace::migrate::key_positions(argv))
@@ -265,15 +272,7 @@ pub fn command_getkeys(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
 /// as Redis's get-keys functions decide.
 pub fn command_getkeysandflags(_ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     let argv = args.take_rest();
-    let invalid = || CmdError::other("ERR Invalid command specified");
-    let top = lookup(argv[0]).ok_or_else(invalid)?;
-    let c = if top.subcommands.is_empty() { top } else { top.subcommand(argv[1]).ok_or_else(invalid)? };
-    if !c.key_specs.items().any(|s| is_real_key(&s)) {
-        return Err(CmdError::other("ERR The command has no key arguments"));
-    }
-    if !c.arity_ok(argv.len()) {
-        return Err(CmdError::other("ERR Invalid number of arguments specified for command"));
-    }
+    let c = getkeys_target(argv)?;
     let keys = match c.name {
         "migrate" => Some(
             crate::cmd::keyspace::migrate::key_positions(argv)
