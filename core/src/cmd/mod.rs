@@ -9,6 +9,7 @@ pub mod spec;
 pub mod table;
 
 pub mod bitmap;
+pub mod cluster;
 pub mod collscan;
 pub mod connection;
 pub mod geo;

@@ -323,8 +323,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
-        name: "auth",
+        name: "asking",
         id: 15,
+        arity: 1,
+        flags: flags::FAST,
+        flag_names: &["fast"],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@fast", "@connection"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "cluster",
+        summary: "Sent by cluster clients after an -ASK redirect",
+        since: "3.0.0",
+        complexity: "O(1)",
+        syntax: "ASKING",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::cluster::disabled),
+        first_arg: 1,
+    },
+    CommandSpec {
+        name: "auth",
+        id: 16,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -345,7 +366,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bgrewriteaof",
-        id: 16,
+        id: 17,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT,
         flag_names: &["admin", "noscript", "no_async_loading"],
@@ -366,7 +387,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bgsave",
-        id: 17,
+        id: 18,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT,
         flag_names: &["admin", "noscript", "no_async_loading"],
@@ -387,7 +408,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitcount",
-        id: 18,
+        id: 19,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -408,7 +429,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitfield",
-        id: 19,
+        id: 20,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -429,7 +450,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitfield_ro",
-        id: 20,
+        id: 21,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -450,7 +471,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitop",
-        id: 21,
+        id: 22,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -471,7 +492,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bitpos",
-        id: 22,
+        id: 23,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -492,7 +513,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blmove",
-        id: 23,
+        id: 24,
         arity: 6,
         flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "denyoom", "noscript", "blocking"],
@@ -513,7 +534,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blmpop",
-        id: 24,
+        id: 25,
         arity: -5,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -534,7 +555,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "blpop",
-        id: 25,
+        id: 26,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "noscript", "blocking"],
@@ -555,7 +576,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "brpop",
-        id: 26,
+        id: 27,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "noscript", "blocking"],
@@ -576,7 +597,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "brpoplpush",
-        id: 27,
+        id: 28,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT | flags::BLOCKING,
         flag_names: &["write", "denyoom", "noscript", "blocking"],
@@ -597,7 +618,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzmpop",
-        id: 28,
+        id: 29,
         arity: -5,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -618,7 +639,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzpopmax",
-        id: 29,
+        id: 30,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
         flag_names: &["write", "noscript", "blocking", "fast"],
@@ -639,7 +660,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "bzpopmin",
-        id: 30,
+        id: 31,
         arity: -3,
         flags: flags::WRITE | flags::NOSCRIPT | flags::BLOCKING | flags::FAST,
         flag_names: &["write", "noscript", "blocking", "fast"],
@@ -660,7 +681,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "client",
-        id: 31,
+        id: 32,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -677,7 +698,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "client|id",
-                id: 32,
+                id: 33,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -698,7 +719,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|unblock",
-                id: 33,
+                id: 34,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -719,7 +740,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|tracking",
-                id: 34,
+                id: 35,
                 arity: -3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -740,7 +761,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getredir",
-                id: 35,
+                id: 36,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -761,7 +782,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|info",
-                id: 36,
+                id: 37,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -782,7 +803,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|kill",
-                id: 37,
+                id: 38,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -803,7 +824,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|help",
-                id: 38,
+                id: 39,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -824,7 +845,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|reply",
-                id: 39,
+                id: 40,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -845,7 +866,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|unpause",
-                id: 40,
+                id: 41,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -866,7 +887,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|list",
-                id: 41,
+                id: 42,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -887,7 +908,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|setname",
-                id: 42,
+                id: 43,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -908,7 +929,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|getname",
-                id: 43,
+                id: 44,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -929,7 +950,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|trackinginfo",
-                id: 44,
+                id: 45,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -950,7 +971,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|pause",
-                id: 45,
+                id: 46,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -971,7 +992,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|caching",
-                id: 46,
+                id: 47,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["noscript", "loading", "stale"],
@@ -992,7 +1013,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "client|no-evict",
-                id: 47,
+                id: 48,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -1016,8 +1037,596 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "cluster",
+        id: 49,
+        arity: -2,
+        flags: 0,
+        flag_names: &[],
+        first_key: 0, last_key: 0, key_step: 0,
+        acl_categories: &["@slow"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x00"),
+        group: "cluster",
+        summary: "A container for cluster commands",
+        since: "3.0.0",
+        complexity: "Depends on subcommand.",
+        syntax: "CLUSTER",
+        docs_extra: Meta(b"m\x00"),
+        subcommands: &[
+            CommandSpec {
+                name: "cluster|addslotsrange",
+                id: 50,
+                arity: -4,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Assign new hash slots to receiving node",
+                since: "7.0.0",
+                complexity: "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
+                syntax: "CLUSTER ADDSLOTSRANGE start-slot end-slot [start-slot end-slot ...]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x04\x04names\x13start-slot_end-slot\x04types\x05block\x05flagse\x01s\x08multiple\x09argumentsa\x02m\x02\x04names\x0astart-slot\x04types\x07integerm\x02\x04names\x08end-slot\x04types\x07integer"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|set-config-epoch",
+                id: 51,
+                arity: 3,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Set the configuration epoch in a new node",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER SET-CONFIG-EPOCH config-epoch",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x0cconfig-epoch\x04types\x07integer"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|links",
+                id: 52,
+                arity: 2,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Returns a list of all TCP links to and from peer nodes in cluster",
+                since: "7.0.0",
+                complexity: "O(N) where N is the total number of Cluster nodes",
+                syntax: "CLUSTER LINKS",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|delslots",
+                id: 53,
+                arity: -3,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Set hash slots as unbound in receiving node",
+                since: "3.0.0",
+                complexity: "O(N) where N is the total number of hash slot arguments",
+                syntax: "CLUSTER DELSLOTS slot [slot ...]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x04slot\x04types\x07integer\x05flagse\x01s\x08multiple"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|info",
+                id: 54,
+                arity: 2,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Provides info about Redis Cluster node state",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER INFO",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|countkeysinslot",
+                id: 55,
+                arity: 3,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Return the number of local keys in the specified hash slot",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER COUNTKEYSINSLOT slot",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x04slot\x04types\x07integer"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|replicate",
+                id: 56,
+                arity: 3,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Reconfigure a node as a replica of the specified master node",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER REPLICATE node-id",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x07node-id\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|keyslot",
+                id: 57,
+                arity: 3,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Returns the hash slot of the specified key",
+                since: "3.0.0",
+                complexity: "O(N) where N is the number of bytes in the key",
+                syntax: "CLUSTER KEYSLOT key",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x03key\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|slots",
+                id: 58,
+                arity: 2,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Get array of Cluster slot to node mappings",
+                since: "3.0.0",
+                complexity: "O(N) where N is the total number of Cluster nodes",
+                syntax: "CLUSTER SLOTS",
+                docs_extra: Meta(b"m\x04\x09doc_flagse\x01s\x0adeprecated\x10deprecated_sinces\x057.0.0\x0breplaced_bys\x10`CLUSTER SHARDS`\x07historye\x02a\x02s\x054.0.0s\x0fAdded node IDs.a\x02s\x057.0.0s+Added additional networking metadata field."),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|replicas",
+                id: 59,
+                arity: 3,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "List replica nodes of the specified master node",
+                since: "5.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER REPLICAS node-id",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x07node-id\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|slaves",
+                id: 60,
+                arity: 3,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "List replica nodes of the specified master node",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER SLAVES node-id",
+                docs_extra: Meta(b"m\x04\x09doc_flagse\x01s\x0adeprecated\x10deprecated_sinces\x055.0.0\x0breplaced_bys\x12`CLUSTER REPLICAS`\x09argumentsa\x01m\x02\x04names\x07node-id\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|delslotsrange",
+                id: 61,
+                arity: -4,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Set hash slots as unbound in receiving node",
+                since: "7.0.0",
+                complexity: "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
+                syntax: "CLUSTER DELSLOTSRANGE start-slot end-slot [start-slot end-slot ...]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x04\x04names\x13start-slot_end-slot\x04types\x05block\x05flagse\x01s\x08multiple\x09argumentsa\x02m\x02\x04names\x0astart-slot\x04types\x07integerm\x02\x04names\x08end-slot\x04types\x07integer"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|failover",
+                id: 62,
+                arity: -2,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Forces a replica to perform a manual failover of its master.",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER FAILOVER [FORCE|TAKEOVER]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x04\x04names\x07options\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x05force\x04types\x0apure-token\x05tokens\x05FORCEm\x03\x04names\x08takeover\x04types\x0apure-token\x05tokens\x08TAKEOVER"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|saveconfig",
+                id: 63,
+                arity: 2,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Forces the node to save cluster state on disk",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER SAVECONFIG",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|reset",
+                id: 64,
+                arity: -2,
+                flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
+                flag_names: &["admin", "noscript", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Reset a Redis Cluster node",
+                since: "3.0.0",
+                complexity: "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.",
+                syntax: "CLUSTER RESET [HARD|SOFT]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x04\x04names\x09hard_soft\x04types\x05oneof\x05flagse\x01s\x08optional\x09argumentsa\x02m\x03\x04names\x04hard\x04types\x0apure-token\x05tokens\x04HARDm\x03\x04names\x04soft\x04types\x0apure-token\x05tokens\x04SOFT"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|count-failure-reports",
+                id: 65,
+                arity: 3,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Return the number of failure reports active for a given node",
+                since: "3.0.0",
+                complexity: "O(N) where N is the number of failure reports",
+                syntax: "CLUSTER COUNT-FAILURE-REPORTS node-id",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x07node-id\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|forget",
+                id: 66,
+                arity: 3,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Remove a node from the nodes table",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER FORGET node-id",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x02\x04names\x07node-id\x04types\x06string"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|setslot",
+                id: 67,
+                arity: -4,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Bind a hash slot to a specific node",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER SETSLOT slot IMPORTING node-id|MIGRATING node-id|NODE node-id|STABLE",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x02\x04names\x04slot\x04types\x07integerm\x03\x04names\x0asubcommand\x04types\x05oneof\x09argumentsa\x04m\x03\x04names\x07node-id\x04types\x06string\x05tokens\x09IMPORTINGm\x03\x04names\x07node-id\x04types\x06string\x05tokens\x09MIGRATINGm\x03\x04names\x07node-id\x04types\x06string\x05tokens\x04NODEm\x03\x04names\x06stable\x04types\x0apure-token\x05tokens\x06STABLE"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|shards",
+                id: 68,
+                arity: 2,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Get array of cluster slots to node mappings",
+                since: "7.0.0",
+                complexity: "O(N) where N is the total number of cluster nodes",
+                syntax: "CLUSTER SHARDS",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|help",
+                id: 69,
+                arity: 2,
+                flags: flags::LOADING | flags::STALE,
+                flag_names: &["loading", "stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Show helpful text about the different subcommands",
+                since: "5.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER HELP",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|getkeysinslot",
+                id: 70,
+                arity: 4,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Return local key names in the specified hash slot",
+                since: "3.0.0",
+                complexity: "O(log(N)) where N is the number of requested keys",
+                syntax: "CLUSTER GETKEYSINSLOT slot count",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x02m\x02\x04names\x04slot\x04types\x07integerm\x02\x04names\x05count\x04types\x07integer"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|addslots",
+                id: 71,
+                arity: -3,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Assign new hash slots to receiving node",
+                since: "3.0.0",
+                complexity: "O(N) where N is the total number of hash slot arguments",
+                syntax: "CLUSTER ADDSLOTS slot [slot ...]",
+                docs_extra: Meta(b"m\x01\x09argumentsa\x01m\x03\x04names\x04slot\x04types\x07integer\x05flagse\x01s\x08multiple"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|nodes",
+                id: 72,
+                arity: 2,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Get Cluster config for the node",
+                since: "3.0.0",
+                complexity: "O(N) where N is the total number of Cluster nodes",
+                syntax: "CLUSTER NODES",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|bumpepoch",
+                id: 73,
+                arity: 2,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x01s\x17nondeterministic_output"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Advance the cluster config epoch",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER BUMPEPOCH",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|myid",
+                id: 74,
+                arity: 2,
+                flags: flags::STALE,
+                flag_names: &["stale"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@slow"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Return the node id",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER MYID",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|meet",
+                id: 75,
+                arity: -4,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Force a node cluster to handshake with another node",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER MEET ip port [cluster_bus_port]",
+                docs_extra: Meta(b"m\x02\x07historye\x01a\x02s\x054.0.0s/Added the optional `cluster_bus_port` argument.\x09argumentsa\x03m\x02\x04names\x02ip\x04types\x06stringm\x02\x04names\x04port\x04types\x07integerm\x04\x04names\x10cluster_bus_port\x04types\x07integer\x05sinces\x054.0.0\x05flagse\x01s\x08optional"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+            CommandSpec {
+                name: "cluster|flushslots",
+                id: 76,
+                arity: 2,
+                flags: flags::ADMIN | flags::STALE,
+                flag_names: &["admin", "stale", "no_async_loading"],
+                first_key: 0, last_key: 0, key_step: 0,
+                acl_categories: &["@admin", "@slow", "@dangerous"],
+                tips: Meta(b"e\x00"),
+                key_specs: Meta(b"e\x00"),
+                group: "cluster",
+                summary: "Delete a node's own slots information",
+                since: "3.0.0",
+                complexity: "O(1)",
+                syntax: "CLUSTER FLUSHSLOTS",
+                docs_extra: Meta(b"m\x00"),
+                subcommands: &[
+                ],
+                handler: Some(crate::cmd::cluster::disabled),
+                first_arg: 2,
+            },
+        ],
+        handler: None,
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "command",
-        id: 48,
+        id: 77,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -1034,7 +1643,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "command|docs",
-                id: 49,
+                id: 78,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1055,7 +1664,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|info",
-                id: 50,
+                id: 79,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1076,7 +1685,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|count",
-                id: 51,
+                id: 80,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1097,7 +1706,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|getkeysandflags",
-                id: 52,
+                id: 81,
                 arity: -4,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1118,7 +1727,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|getkeys",
-                id: 53,
+                id: 82,
                 arity: -4,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1139,7 +1748,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|help",
-                id: 54,
+                id: 83,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1160,7 +1769,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "command|list",
-                id: 55,
+                id: 84,
                 arity: -2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1185,7 +1794,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "config",
-        id: 56,
+        id: 85,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -1202,7 +1811,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "config|rewrite",
-                id: 57,
+                id: 86,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -1223,7 +1832,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|resetstat",
-                id: 58,
+                id: 87,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -1244,7 +1853,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|help",
-                id: 59,
+                id: 88,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1265,7 +1874,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|get",
-                id: 60,
+                id: 89,
                 arity: -3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -1286,7 +1895,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "config|set",
-                id: 61,
+                id: 90,
                 arity: -4,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -1311,7 +1920,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "copy",
-        id: 62,
+        id: 91,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -1332,7 +1941,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dbsize",
-        id: 63,
+        id: 92,
         arity: 1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1353,7 +1962,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "debug",
-        id: 64,
+        id: 93,
         arity: -2,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -1374,7 +1983,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decr",
-        id: 65,
+        id: 94,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1395,7 +2004,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "decrby",
-        id: 66,
+        id: 95,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -1416,7 +2025,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "del",
-        id: 67,
+        id: 96,
         arity: -2,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1437,7 +2046,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "discard",
-        id: 68,
+        id: 97,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -1458,7 +2067,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "dump",
-        id: 69,
+        id: 98,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -1479,7 +2088,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "echo",
-        id: 70,
+        id: 99,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -1500,7 +2109,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "eval",
-        id: 71,
+        id: 100,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1521,7 +2130,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "eval_ro",
-        id: 72,
+        id: 101,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1542,7 +2151,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "evalsha",
-        id: 73,
+        id: 102,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1563,7 +2172,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "evalsha_ro",
-        id: 74,
+        id: 103,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1584,7 +2193,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exec",
-        id: 75,
+        id: 104,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::SKIP_SLOWLOG,
         flag_names: &["noscript", "loading", "stale", "skip_slowlog"],
@@ -1605,7 +2214,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "exists",
-        id: 76,
+        id: 105,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1626,7 +2235,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expire",
-        id: 77,
+        id: 106,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1647,7 +2256,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expireat",
-        id: 78,
+        id: 107,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -1668,7 +2277,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "expiretime",
-        id: 79,
+        id: 108,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -1689,7 +2298,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "failover",
-        id: 80,
+        id: 109,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
         flag_names: &["admin", "noscript", "stale"],
@@ -1710,7 +2319,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall",
-        id: 81,
+        id: 110,
         arity: -3,
         flags: flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS | flags::MAY_REPLICATE,
         flag_names: &["noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1731,7 +2340,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "fcall_ro",
-        id: 82,
+        id: 111,
         arity: -3,
         flags: flags::READONLY | flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR | flags::NO_MANDATORY_KEYS | flags::MOVABLEKEYS,
         flag_names: &["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"],
@@ -1752,7 +2361,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushall",
-        id: 83,
+        id: 112,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1773,7 +2382,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "flushdb",
-        id: 84,
+        id: 113,
         arity: -1,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -1794,7 +2403,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "function",
-        id: 85,
+        id: 114,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -1811,7 +2420,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "function|restore",
-                id: 86,
+                id: 115,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1832,7 +2441,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|dump",
-                id: 87,
+                id: 116,
                 arity: 2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1853,7 +2462,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|delete",
-                id: 88,
+                id: 117,
                 arity: 3,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1874,7 +2483,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|flush",
-                id: 89,
+                id: 118,
                 arity: -2,
                 flags: flags::WRITE | flags::NOSCRIPT,
                 flag_names: &["write", "noscript"],
@@ -1895,7 +2504,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|kill",
-                id: 90,
+                id: 119,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -1916,7 +2525,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|help",
-                id: 91,
+                id: 120,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -1937,7 +2546,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|load",
-                id: 92,
+                id: 121,
                 arity: -3,
                 flags: flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
                 flag_names: &["write", "denyoom", "noscript"],
@@ -1958,7 +2567,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|list",
-                id: 93,
+                id: 122,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -1979,7 +2588,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "function|stats",
-                id: 94,
+                id: 123,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -2004,7 +2613,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geoadd",
-        id: 95,
+        id: 124,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2025,7 +2634,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geodist",
-        id: 96,
+        id: 125,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2046,7 +2655,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geohash",
-        id: 97,
+        id: 126,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2067,7 +2676,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geopos",
-        id: 98,
+        id: 127,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2088,7 +2697,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadius",
-        id: 99,
+        id: 128,
         arity: -6,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -2109,7 +2718,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadius_ro",
-        id: 100,
+        id: 129,
         arity: -6,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2130,7 +2739,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadiusbymember",
-        id: 101,
+        id: 130,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -2151,7 +2760,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "georadiusbymember_ro",
-        id: 102,
+        id: 131,
         arity: -5,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2172,7 +2781,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geosearch",
-        id: 103,
+        id: 132,
         arity: -7,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2193,7 +2802,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "geosearchstore",
-        id: 104,
+        id: 133,
         arity: -8,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -2214,7 +2823,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "get",
-        id: 105,
+        id: 134,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2235,7 +2844,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getbit",
-        id: 106,
+        id: 135,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2256,7 +2865,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getdel",
-        id: 107,
+        id: 136,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2277,7 +2886,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getex",
-        id: 108,
+        id: 137,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2298,7 +2907,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getrange",
-        id: 109,
+        id: 138,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2319,7 +2928,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "getset",
-        id: 110,
+        id: 139,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2340,7 +2949,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hdel",
-        id: 111,
+        id: 140,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -2361,7 +2970,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hello",
-        id: 112,
+        id: 141,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -2382,7 +2991,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hexists",
-        id: 113,
+        id: 142,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2403,7 +3012,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hget",
-        id: 114,
+        id: 143,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2424,7 +3033,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hgetall",
-        id: 115,
+        id: 144,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2445,7 +3054,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrby",
-        id: 116,
+        id: 145,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2466,7 +3075,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hincrbyfloat",
-        id: 117,
+        id: 146,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2487,7 +3096,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hkeys",
-        id: 118,
+        id: 147,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2508,7 +3117,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hlen",
-        id: 119,
+        id: 148,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2529,7 +3138,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmget",
-        id: 120,
+        id: 149,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2550,7 +3159,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hmset",
-        id: 121,
+        id: 150,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2571,7 +3180,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hrandfield",
-        id: 122,
+        id: 151,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2592,7 +3201,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hscan",
-        id: 123,
+        id: 152,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2613,7 +3222,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hset",
-        id: 124,
+        id: 153,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2634,7 +3243,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hsetnx",
-        id: 125,
+        id: 154,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2655,7 +3264,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hstrlen",
-        id: 126,
+        id: 155,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -2676,7 +3285,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "hvals",
-        id: 127,
+        id: 156,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2697,7 +3306,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incr",
-        id: 128,
+        id: 157,
         arity: 2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2718,7 +3327,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrby",
-        id: 129,
+        id: 158,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2739,7 +3348,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "incrbyfloat",
-        id: 130,
+        id: 159,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -2760,7 +3369,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "info",
-        id: 131,
+        id: 160,
         arity: -1,
         flags: flags::LOADING | flags::STALE,
         flag_names: &["loading", "stale"],
@@ -2781,7 +3390,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "keys",
-        id: 132,
+        id: 161,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -2802,7 +3411,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lastsave",
-        id: 133,
+        id: 162,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -2823,7 +3432,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "latency",
-        id: 134,
+        id: 163,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -2840,7 +3449,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "latency|reset",
-                id: 135,
+                id: 164,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2861,7 +3470,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|graph",
-                id: 136,
+                id: 165,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2882,7 +3491,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|histogram",
-                id: 137,
+                id: 166,
                 arity: -2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2903,7 +3512,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|latest",
-                id: 138,
+                id: 167,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2924,7 +3533,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|doctor",
-                id: 139,
+                id: 168,
                 arity: 2,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2945,7 +3554,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|help",
-                id: 140,
+                id: 169,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -2966,7 +3575,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "latency|history",
-                id: 141,
+                id: 170,
                 arity: 3,
                 flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "noscript", "loading", "stale"],
@@ -2991,7 +3600,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lcs",
-        id: 142,
+        id: 171,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3012,7 +3621,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lindex",
-        id: 143,
+        id: 172,
         arity: 3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3033,7 +3642,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "linsert",
-        id: 144,
+        id: 173,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3054,7 +3663,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "llen",
-        id: 145,
+        id: 174,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3075,7 +3684,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmove",
-        id: 146,
+        id: 175,
         arity: 5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3096,7 +3705,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lmpop",
-        id: 147,
+        id: 176,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -3117,7 +3726,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lolwut",
-        id: 148,
+        id: 177,
         arity: -1,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3138,7 +3747,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpop",
-        id: 149,
+        id: 178,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3159,7 +3768,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpos",
-        id: 150,
+        id: 179,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3180,7 +3789,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpush",
-        id: 151,
+        id: 180,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3201,7 +3810,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lpushx",
-        id: 152,
+        id: 181,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3222,7 +3831,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrange",
-        id: 153,
+        id: 182,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -3243,7 +3852,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lrem",
-        id: 154,
+        id: 183,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3264,7 +3873,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "lset",
-        id: 155,
+        id: 184,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3285,7 +3894,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ltrim",
-        id: 156,
+        id: 185,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -3306,7 +3915,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "memory",
-        id: 157,
+        id: 186,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3323,7 +3932,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "memory|purge",
-                id: 158,
+                id: 187,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3344,7 +3953,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|malloc-stats",
-                id: 159,
+                id: 188,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3365,7 +3974,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|usage",
-                id: 160,
+                id: 189,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3386,7 +3995,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|stats",
-                id: 161,
+                id: 190,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3407,7 +4016,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|doctor",
-                id: 162,
+                id: 191,
                 arity: 2,
                 flags: 0,
                 flag_names: &[],
@@ -3428,7 +4037,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "memory|help",
-                id: 163,
+                id: 192,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3453,7 +4062,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mget",
-        id: 164,
+        id: 193,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3474,7 +4083,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "migrate",
-        id: 165,
+        id: 194,
         arity: -6,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -3495,7 +4104,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "monitor",
-        id: 166,
+        id: 195,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["admin", "noscript", "loading", "stale"],
@@ -3516,7 +4125,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "move",
-        id: 167,
+        id: 196,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3537,7 +4146,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "mset",
-        id: 168,
+        id: 197,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3558,7 +4167,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "msetnx",
-        id: 169,
+        id: 198,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3579,7 +4188,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "multi",
-        id: 170,
+        id: 199,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -3600,7 +4209,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "object",
-        id: 171,
+        id: 200,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -3617,7 +4226,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "object|idletime",
-                id: 172,
+                id: 201,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3638,7 +4247,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|help",
-                id: 173,
+                id: 202,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -3659,7 +4268,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|freq",
-                id: 174,
+                id: 203,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3680,7 +4289,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|encoding",
-                id: 175,
+                id: 204,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3701,7 +4310,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "object|refcount",
-                id: 176,
+                id: 205,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -3726,7 +4335,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "persist",
-        id: 177,
+        id: 206,
         arity: 2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3747,7 +4356,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpire",
-        id: 178,
+        id: 207,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3768,7 +4377,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpireat",
-        id: 179,
+        id: 208,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -3789,7 +4398,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pexpiretime",
-        id: 180,
+        id: 209,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -3810,7 +4419,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfadd",
-        id: 181,
+        id: 210,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -3831,7 +4440,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfcount",
-        id: 182,
+        id: 211,
         arity: -2,
         flags: flags::READONLY | flags::MAY_REPLICATE,
         flag_names: &["readonly"],
@@ -3852,7 +4461,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfdebug",
-        id: 183,
+        id: 212,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::ADMIN,
         flag_names: &["write", "denyoom", "admin"],
@@ -3873,7 +4482,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfmerge",
-        id: 184,
+        id: 213,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3894,7 +4503,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pfselftest",
-        id: 185,
+        id: 214,
         arity: 1,
         flags: flags::ADMIN,
         flag_names: &["admin"],
@@ -3915,7 +4524,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ping",
-        id: 186,
+        id: 215,
         arity: -1,
         flags: flags::FAST,
         flag_names: &["fast"],
@@ -3936,7 +4545,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psetex",
-        id: 187,
+        id: 216,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -3957,7 +4566,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psubscribe",
-        id: 188,
+        id: 217,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -3978,7 +4587,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "psync",
-        id: 189,
+        id: 218,
         arity: -3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -3999,7 +4608,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pttl",
-        id: 190,
+        id: 219,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4020,7 +4629,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "publish",
-        id: 191,
+        id: 220,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -4041,7 +4650,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "pubsub",
-        id: 192,
+        id: 221,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4058,7 +4667,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "pubsub|help",
-                id: 193,
+                id: 222,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4079,7 +4688,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numsub",
-                id: 194,
+                id: 223,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4100,7 +4709,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|numpat",
-                id: 195,
+                id: 224,
                 arity: 2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4121,7 +4730,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardnumsub",
-                id: 196,
+                id: 225,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4142,7 +4751,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|channels",
-                id: 197,
+                id: 226,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4163,7 +4772,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "pubsub|shardchannels",
-                id: 198,
+                id: 227,
                 arity: -2,
                 flags: flags::PUBSUB | flags::LOADING | flags::STALE,
                 flag_names: &["pubsub", "loading", "stale"],
@@ -4188,7 +4797,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "punsubscribe",
-        id: 199,
+        id: 228,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -4209,7 +4818,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "quit",
-        id: 200,
+        id: 229,
         arity: -1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -4230,7 +4839,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "randomkey",
-        id: 201,
+        id: 230,
         arity: 1,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4251,7 +4860,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "readonly",
-        id: 202,
+        id: 231,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4267,12 +4876,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         docs_extra: Meta(b"m\x00"),
         subcommands: &[
         ],
-        handler: Some(crate::cmd::connection::readonly),
+        handler: Some(crate::cmd::cluster::disabled),
         first_arg: 1,
     },
     CommandSpec {
         name: "readwrite",
-        id: 203,
+        id: 232,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4288,12 +4897,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         docs_extra: Meta(b"m\x00"),
         subcommands: &[
         ],
-        handler: Some(crate::cmd::connection::readwrite),
+        handler: Some(crate::cmd::cluster::disabled),
         first_arg: 1,
     },
     CommandSpec {
         name: "rename",
-        id: 204,
+        id: 233,
         arity: 3,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -4314,7 +4923,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "renamenx",
-        id: 205,
+        id: 234,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4335,7 +4944,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "replconf",
-        id: 206,
+        id: 235,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "allow_busy"],
@@ -4356,7 +4965,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "replicaof",
-        id: 207,
+        id: 236,
         arity: 3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
         flag_names: &["admin", "noscript", "stale", "no_async_loading"],
@@ -4377,7 +4986,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "reset",
-        id: 208,
+        id: 237,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
@@ -4398,7 +5007,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "restore",
-        id: 209,
+        id: 238,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4418,8 +5027,29 @@ pub static COMMANDS: &[CommandSpec] = &[
         first_arg: 1,
     },
     CommandSpec {
+        name: "restore-asking",
+        id: 239,
+        arity: -4,
+        flags: flags::WRITE | flags::DENYOOM | flags::ASKING,
+        flag_names: &["write", "denyoom", "asking"],
+        first_key: 1, last_key: 1, key_step: 1,
+        acl_categories: &["@keyspace", "@write", "@slow", "@dangerous"],
+        tips: Meta(b"e\x00"),
+        key_specs: Meta(b"e\x01m\x03\x05flagse\x02s\x02OWs\x06update\x0cbegin_searchm\x02\x04types\x05index\x04specm\x01\x05indexi\x02\x09find_keysm\x02\x04types\x05range\x04specm\x03\x07lastkeyi\x00\x07keystepi\x02\x05limiti\x00"),
+        group: "server",
+        summary: "An internal command for migrating keys in a cluster",
+        since: "3.0.0",
+        complexity: "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+        syntax: "RESTORE-ASKING key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+        docs_extra: Meta(b"m\x03\x09doc_flagse\x01s\x06syscmd\x07historye\x03a\x02s\x053.0.0s\x1dAdded the `REPLACE` modifier.a\x02s\x055.0.0s\x1cAdded the `ABSTTL` modifier.a\x02s\x055.0.0s(Added the `IDLETIME` and `FREQ` options.\x09argumentsa\x07m\x03\x04names\x03key\x04types\x03key\x0ekey_spec_indexi\x00m\x02\x04names\x03ttl\x04types\x07integerm\x02\x04names\x10serialized-value\x04types\x06stringm\x05\x04names\x07replace\x04types\x0apure-token\x05tokens\x07REPLACE\x05sinces\x053.0.0\x05flagse\x01s\x08optionalm\x05\x04names\x06absttl\x04types\x0apure-token\x05tokens\x06ABSTTL\x05sinces\x055.0.0\x05flagse\x01s\x08optionalm\x05\x04names\x07seconds\x04types\x07integer\x05tokens\x08IDLETIME\x05sinces\x055.0.0\x05flagse\x01s\x08optionalm\x05\x04names\x09frequency\x04types\x07integer\x05tokens\x04FREQ\x05sinces\x055.0.0\x05flagse\x01s\x08optional"),
+        subcommands: &[
+        ],
+        handler: Some(crate::cmd::keyspace::restore),
+        first_arg: 1,
+    },
+    CommandSpec {
         name: "role",
-        id: 210,
+        id: 240,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["noscript", "loading", "stale", "fast"],
@@ -4440,7 +5070,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpop",
-        id: 211,
+        id: 241,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -4461,7 +5091,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpoplpush",
-        id: 212,
+        id: 242,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4482,7 +5112,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpush",
-        id: 213,
+        id: 243,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4503,7 +5133,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "rpushx",
-        id: 214,
+        id: 244,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4524,7 +5154,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sadd",
-        id: 215,
+        id: 245,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4545,7 +5175,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "save",
-        id: 216,
+        id: 246,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -4566,7 +5196,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scan",
-        id: 217,
+        id: 247,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4587,7 +5217,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "scard",
-        id: 218,
+        id: 248,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -4608,7 +5238,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "script",
-        id: 219,
+        id: 249,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -4625,7 +5255,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "script|debug",
-                id: 220,
+                id: 250,
                 arity: 3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4646,7 +5276,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|help",
-                id: 221,
+                id: 251,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -4667,7 +5297,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|exists",
-                id: 222,
+                id: 252,
                 arity: -3,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4688,7 +5318,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|flush",
-                id: 223,
+                id: 253,
                 arity: -2,
                 flags: flags::NOSCRIPT,
                 flag_names: &["noscript"],
@@ -4709,7 +5339,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|kill",
-                id: 224,
+                id: 254,
                 arity: 2,
                 flags: flags::NOSCRIPT | flags::ALLOW_BUSY,
                 flag_names: &["noscript", "allow_busy"],
@@ -4730,7 +5360,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "script|load",
-                id: 225,
+                id: 255,
                 arity: 3,
                 flags: flags::NOSCRIPT | flags::STALE,
                 flag_names: &["noscript", "stale"],
@@ -4755,7 +5385,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiff",
-        id: 226,
+        id: 256,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4776,7 +5406,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sdiffstore",
-        id: 227,
+        id: 257,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4797,7 +5427,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "select",
-        id: 228,
+        id: 258,
         arity: 2,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -4818,7 +5448,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "set",
-        id: 229,
+        id: 259,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4839,7 +5469,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setbit",
-        id: 230,
+        id: 260,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4860,7 +5490,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setex",
-        id: 231,
+        id: 261,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4881,7 +5511,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setnx",
-        id: 232,
+        id: 262,
         arity: 3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -4902,7 +5532,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "setrange",
-        id: 233,
+        id: 263,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -4923,7 +5553,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "shutdown",
-        id: 234,
+        id: 264,
         arity: -1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::NO_MULTI | flags::ALLOW_BUSY,
         flag_names: &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
@@ -4944,7 +5574,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinter",
-        id: 235,
+        id: 265,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -4965,7 +5595,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sintercard",
-        id: 236,
+        id: 266,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -4986,7 +5616,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sinterstore",
-        id: 237,
+        id: 267,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5007,7 +5637,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sismember",
-        id: 238,
+        id: 268,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5028,7 +5658,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "slaveof",
-        id: 239,
+        id: 269,
         arity: 3,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::STALE,
         flag_names: &["admin", "noscript", "stale", "no_async_loading"],
@@ -5049,7 +5679,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "slowlog",
-        id: 240,
+        id: 270,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5066,7 +5696,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "slowlog|reset",
-                id: 241,
+                id: 271,
                 arity: 2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -5087,7 +5717,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|help",
-                id: 242,
+                id: 272,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5108,7 +5738,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|len",
-                id: 243,
+                id: 273,
                 arity: 2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -5129,7 +5759,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "slowlog|get",
-                id: 244,
+                id: 274,
                 arity: -2,
                 flags: flags::ADMIN | flags::LOADING | flags::STALE,
                 flag_names: &["admin", "loading", "stale"],
@@ -5154,7 +5784,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smembers",
-        id: 245,
+        id: 275,
         arity: 2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5175,7 +5805,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smismember",
-        id: 246,
+        id: 276,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5196,7 +5826,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "smove",
-        id: 247,
+        id: 277,
         arity: 4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5217,7 +5847,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort",
-        id: 248,
+        id: 278,
         arity: -2,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -5238,7 +5868,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sort_ro",
-        id: 249,
+        id: 279,
         arity: -2,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -5259,7 +5889,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spop",
-        id: 250,
+        id: 280,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5280,7 +5910,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "spublish",
-        id: 251,
+        id: 281,
         arity: 3,
         flags: flags::PUBSUB | flags::LOADING | flags::STALE | flags::FAST | flags::MAY_REPLICATE,
         flag_names: &["pubsub", "loading", "stale", "fast"],
@@ -5301,7 +5931,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srandmember",
-        id: 252,
+        id: 282,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5322,7 +5952,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "srem",
-        id: 253,
+        id: 283,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5343,7 +5973,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sscan",
-        id: 254,
+        id: 284,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5364,7 +5994,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ssubscribe",
-        id: 255,
+        id: 285,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5385,7 +6015,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "strlen",
-        id: 256,
+        id: 286,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5406,7 +6036,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "subscribe",
-        id: 257,
+        id: 287,
         arity: -2,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5427,7 +6057,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "substr",
-        id: 258,
+        id: 288,
         arity: 4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5448,7 +6078,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunion",
-        id: 259,
+        id: 289,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -5469,7 +6099,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunionstore",
-        id: 260,
+        id: 290,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -5490,7 +6120,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sunsubscribe",
-        id: 261,
+        id: 291,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5511,7 +6141,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "swapdb",
-        id: 262,
+        id: 292,
         arity: 3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5532,7 +6162,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "sync",
-        id: 263,
+        id: 293,
         arity: 1,
         flags: flags::ADMIN | flags::NOSCRIPT | flags::NO_MULTI,
         flag_names: &["admin", "noscript", "no_async_loading", "no_multi"],
@@ -5553,7 +6183,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "time",
-        id: 264,
+        id: 294,
         arity: 1,
         flags: flags::LOADING | flags::STALE | flags::FAST,
         flag_names: &["loading", "stale", "fast"],
@@ -5574,7 +6204,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "touch",
-        id: 265,
+        id: 295,
         arity: -2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5595,7 +6225,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "ttl",
-        id: 266,
+        id: 296,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5616,7 +6246,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "type",
-        id: 267,
+        id: 297,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -5637,7 +6267,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unlink",
-        id: 268,
+        id: 298,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5658,7 +6288,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unsubscribe",
-        id: 269,
+        id: 299,
         arity: -1,
         flags: flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE,
         flag_names: &["pubsub", "noscript", "loading", "stale"],
@@ -5679,7 +6309,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "unwatch",
-        id: 270,
+        id: 300,
         arity: 1,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -5700,7 +6330,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "wait",
-        id: 271,
+        id: 301,
         arity: 3,
         flags: flags::NOSCRIPT,
         flag_names: &["noscript"],
@@ -5721,7 +6351,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "watch",
-        id: 272,
+        id: 302,
         arity: -2,
         flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         flag_names: &["noscript", "loading", "stale", "fast", "allow_busy"],
@@ -5742,7 +6372,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xack",
-        id: 273,
+        id: 303,
         arity: -4,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5763,7 +6393,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xadd",
-        id: 274,
+        id: 304,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -5784,7 +6414,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xautoclaim",
-        id: 275,
+        id: 305,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5805,7 +6435,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xclaim",
-        id: 276,
+        id: 306,
         arity: -6,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5826,7 +6456,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xdel",
-        id: 277,
+        id: 307,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -5847,7 +6477,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xgroup",
-        id: 278,
+        id: 308,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -5864,7 +6494,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xgroup|destroy",
-                id: 279,
+                id: 309,
                 arity: 4,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5885,7 +6515,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|createconsumer",
-                id: 280,
+                id: 310,
                 arity: 5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5906,7 +6536,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|create",
-                id: 281,
+                id: 311,
                 arity: -5,
                 flags: flags::WRITE | flags::DENYOOM,
                 flag_names: &["write", "denyoom"],
@@ -5927,7 +6557,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|setid",
-                id: 282,
+                id: 312,
                 arity: -5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5948,7 +6578,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|delconsumer",
-                id: 283,
+                id: 313,
                 arity: 5,
                 flags: flags::WRITE,
                 flag_names: &["write"],
@@ -5969,7 +6599,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xgroup|help",
-                id: 284,
+                id: 314,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -5994,7 +6624,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xinfo",
-        id: 285,
+        id: 315,
         arity: -2,
         flags: 0,
         flag_names: &[],
@@ -6011,7 +6641,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         subcommands: &[
             CommandSpec {
                 name: "xinfo|help",
-                id: 286,
+                id: 316,
                 arity: 2,
                 flags: flags::LOADING | flags::STALE,
                 flag_names: &["loading", "stale"],
@@ -6032,7 +6662,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|stream",
-                id: 287,
+                id: 317,
                 arity: -3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -6053,7 +6683,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|groups",
-                id: 288,
+                id: 318,
                 arity: 3,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -6074,7 +6704,7 @@ pub static COMMANDS: &[CommandSpec] = &[
             },
             CommandSpec {
                 name: "xinfo|consumers",
-                id: 289,
+                id: 319,
                 arity: 4,
                 flags: flags::READONLY,
                 flag_names: &["readonly"],
@@ -6099,7 +6729,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xlen",
-        id: 290,
+        id: 320,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6120,7 +6750,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xpending",
-        id: 291,
+        id: 321,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6141,7 +6771,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrange",
-        id: 292,
+        id: 322,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6162,7 +6792,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xread",
-        id: 293,
+        id: 323,
         arity: -4,
         flags: flags::READONLY | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["readonly", "blocking", "movablekeys"],
@@ -6183,7 +6813,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xreadgroup",
-        id: 294,
+        id: 324,
         arity: -7,
         flags: flags::WRITE | flags::BLOCKING | flags::MOVABLEKEYS,
         flag_names: &["write", "blocking", "movablekeys"],
@@ -6204,7 +6834,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xrevrange",
-        id: 295,
+        id: 325,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6225,7 +6855,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xsetid",
-        id: 296,
+        id: 326,
         arity: -3,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -6246,7 +6876,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "xtrim",
-        id: 297,
+        id: 327,
         arity: -4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6267,7 +6897,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zadd",
-        id: 298,
+        id: 328,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -6288,7 +6918,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcard",
-        id: 299,
+        id: 329,
         arity: 2,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6309,7 +6939,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zcount",
-        id: 300,
+        id: 330,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6330,7 +6960,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiff",
-        id: 301,
+        id: 331,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6351,7 +6981,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zdiffstore",
-        id: 302,
+        id: 332,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6372,7 +7002,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zincrby",
-        id: 303,
+        id: 333,
         arity: 4,
         flags: flags::WRITE | flags::DENYOOM | flags::FAST,
         flag_names: &["write", "denyoom", "fast"],
@@ -6393,7 +7023,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinter",
-        id: 304,
+        id: 334,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6414,7 +7044,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zintercard",
-        id: 305,
+        id: 335,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6435,7 +7065,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zinterstore",
-        id: 306,
+        id: 336,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6456,7 +7086,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zlexcount",
-        id: 307,
+        id: 337,
         arity: 4,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6477,7 +7107,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmpop",
-        id: 308,
+        id: 338,
         arity: -4,
         flags: flags::WRITE | flags::MOVABLEKEYS,
         flag_names: &["write", "movablekeys"],
@@ -6498,7 +7128,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zmscore",
-        id: 309,
+        id: 339,
         arity: -3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6519,7 +7149,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmax",
-        id: 310,
+        id: 340,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6540,7 +7170,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zpopmin",
-        id: 311,
+        id: 341,
         arity: -2,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6561,7 +7191,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrandmember",
-        id: 312,
+        id: 342,
         arity: -2,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6582,7 +7212,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrange",
-        id: 313,
+        id: 343,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6603,7 +7233,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebylex",
-        id: 314,
+        id: 344,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6624,7 +7254,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangebyscore",
-        id: 315,
+        id: 345,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6645,7 +7275,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrangestore",
-        id: 316,
+        id: 346,
         arity: -5,
         flags: flags::WRITE | flags::DENYOOM,
         flag_names: &["write", "denyoom"],
@@ -6666,7 +7296,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrank",
-        id: 317,
+        id: 347,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6687,7 +7317,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrem",
-        id: 318,
+        id: 348,
         arity: -3,
         flags: flags::WRITE | flags::FAST,
         flag_names: &["write", "fast"],
@@ -6708,7 +7338,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebylex",
-        id: 319,
+        id: 349,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6729,7 +7359,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyrank",
-        id: 320,
+        id: 350,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6750,7 +7380,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zremrangebyscore",
-        id: 321,
+        id: 351,
         arity: 4,
         flags: flags::WRITE,
         flag_names: &["write"],
@@ -6771,7 +7401,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrange",
-        id: 322,
+        id: 352,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6792,7 +7422,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebylex",
-        id: 323,
+        id: 353,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6813,7 +7443,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrangebyscore",
-        id: 324,
+        id: 354,
         arity: -4,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6834,7 +7464,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zrevrank",
-        id: 325,
+        id: 355,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6855,7 +7485,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscan",
-        id: 326,
+        id: 356,
         arity: -3,
         flags: flags::READONLY,
         flag_names: &["readonly"],
@@ -6876,7 +7506,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zscore",
-        id: 327,
+        id: 357,
         arity: 3,
         flags: flags::READONLY | flags::FAST,
         flag_names: &["readonly", "fast"],
@@ -6897,7 +7527,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunion",
-        id: 328,
+        id: 358,
         arity: -3,
         flags: flags::READONLY | flags::MOVABLEKEYS,
         flag_names: &["readonly", "movablekeys"],
@@ -6918,7 +7548,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "zunionstore",
-        id: 329,
+        id: 359,
         arity: -4,
         flags: flags::WRITE | flags::DENYOOM | flags::MOVABLEKEYS,
         flag_names: &["write", "denyoom", "movablekeys"],
@@ -6940,4 +7570,4 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// Number of commands and subcommands: every `CommandSpec::id` is below it.
-pub const COMMAND_COUNT: usize = 330;
+pub const COMMAND_COUNT: usize = 360;

@@ -1250,8 +1250,7 @@ function parseURL(url: string): RedisOptions {
 // One method per engine command, and its `...Buffer` variant, on clients and pipelines; also
 // for Redis 7.0's commands the engine does not implement, which then answer Redis's
 // unknown-command error, as a server without them would (ioredis has a method for each).
-const NOT_IN_ENGINE = ['acl', 'asking', 'cluster', 'failover', 'latency', 'lolwut', 'module', 'psync', 'readonly', 'readwrite',
-  'replconf', 'replicaof', 'restore-asking', 'role', 'slaveof', 'slowlog', 'sync', 'wait'];
+const NOT_IN_ENGINE = ['module'];
 const special = new Set(['multi', 'exec', 'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'quit', 'monitor']);
 for (const name of new Set([...COMMAND_NAMES, ...NOT_IN_ENGINE])) {
   const key = name.replace(/[^a-z0-9_]/gi, '');

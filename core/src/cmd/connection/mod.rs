@@ -120,17 +120,6 @@ fn authenticate(ctx: &mut Ctx, name: &[u8], user: &[u8], pass: &[u8]) -> Result<
     }
 }
 
-/// `READONLY` (a cluster command): cluster support is disabled here, as in a Redis
-/// started without `cluster-enabled`.
-pub fn readonly(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
-    Err(CmdError::other("ERR This instance has cluster support disabled"))
-}
-
-/// `READWRITE` (a cluster command): see [`readonly`].
-pub fn readwrite(_ctx: &mut Ctx, _args: &mut Args) -> CmdResult {
-    Err(CmdError::other("ERR This instance has cluster support disabled"))
-}
-
 /// `AUTH [username] password`.
 pub fn auth(ctx: &mut Ctx, args: &mut Args) -> CmdResult {
     if args.remaining() > 2 {
