@@ -15,6 +15,7 @@ import argparse
 import datetime
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -278,6 +279,13 @@ def start_pair(redis_bin, cinder_bin):
     return redis, cinder
 
 
+def client_cpu_s():
+    """CPU seconds (user + system) used so far by this script's finished children: the
+    redis-benchmark runs."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_benchmark(port, tests, requests, clients, pipeline, keyspace):
     argv = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", ",".join(tests),
             "-n", str(requests), "-c", str(clients), "-P", str(pipeline), "--csv"]
@@ -400,8 +408,8 @@ def main():
 
         if not a.no_throughput:
             print("\n| command | pipeline | redis rps | cinder rps | cinder/redis | redis CPU µs/req "
-                  "| cinder CPU µs/req | CPU redis/cinder |")
-            print("|---|---:|---:|---:|---:|---:|---:|---:|")
+                  "| cinder CPU µs/req | CPU redis/cinder | client busy (redis / cinder) |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
             for pl in pipelines:
                 samples = {"redis": [], "cinder": []}
                 for i in range(rounds):
@@ -412,8 +420,10 @@ def main():
                         merged = {}
                         for t in tests:
                             cpu0 = srv.cpu_ns()
+                            client0, wall0 = client_cpu_s(), time.monotonic()
                             got = run_benchmark(srv.port, [t], requests, a.clients, pl, a.keyspace)
                             cpu = srv.cpu_ns() - cpu0
+                            busy = (client_cpu_s() - client0) / max(time.monotonic() - wall0, 1e-9)
                             if "!failed" in got:
                                 continue
                             merged.update(got)
@@ -422,6 +432,9 @@ def main():
                                 # The server's CPU time per request: what its throughput
                                 # would be bound by on an idle machine.
                                 merged["~cpu " + rows[0]] = cpu / requests
+                                # How busy the benchmark client was: near 100% it, not the
+                                # server, sets the row's rate.
+                                merged["~busy " + rows[0]] = busy
                         samples[srv.name].append(merged)
                 names = []
                 for side in ("redis", "cinder"):
@@ -436,8 +449,8 @@ def main():
                     med = statistics.median(got)
                     return med, fmt_int(med) + flag[side]
 
-                def cpu(side, n):
-                    got = [s["~cpu " + n] for s in samples[side] if "~cpu " + n in s]
+                def cpu(side, n, what="~cpu "):
+                    got = [s[what + n] for s in samples[side] if what + n in s]
                     return statistics.median(got) if got and len(got) == len(samples[side]) else None
 
                 for n in names:
@@ -449,7 +462,9 @@ def main():
                         cpu_cells = f"{rc / 1000:.2f} | {cc / 1000:.2f} | {rc / cc:.2f}"
                     else:
                         cpu_cells = "— | — | —"
-                    print(f"| {n} | {pl} | {rs} | {cs} | {ratio} | {cpu_cells} |")
+                    rb, cb = cpu("redis", n, "~busy "), cpu("cinder", n, "~busy ")
+                    busy_cell = f"{rb:.0%} / {cb:.0%}" if rb is not None and cb is not None else "—"
+                    print(f"| {n} | {pl} | {rs} | {cs} | {ratio} | {cpu_cells} | {busy_cell} |")
                     sys.stdout.flush()
 
         if not a.no_memory:
