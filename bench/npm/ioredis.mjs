@@ -1,6 +1,8 @@
 // The ioredis facade's benchmarks (issue #18), a section of bench.mjs (`--ioredis`):
 // - cinderkv/ioredis against ioredis-mock on the same rows (their ioredis-API forms), one
 //   awaited command at a time and in pipelines of 100;
+// - what bounds the string rows: ioredis-mock's GET against an awaited call of the minimal
+//   wasm module and the engine's GET in a batch with no facade;
 // - `db.batch` of 100 GET/SET against single `db.get`/`db.set` calls (per command);
 // - the typed `db.get` against the bare wasm call (floor.mjs's minimal module);
 // - the gzip size of a minimal facade app (JS + wasm) against ioredis-mock's minimal app.
@@ -64,6 +66,47 @@ export async function benchIoredis({ Cinder, RedisMock, fillMock, opsSync, opsAs
     console.error(`  facade ${row.name} done`);
   }
   out.push(lines.join('\n'));
+
+  // 1b. What bounds the string rows: ioredis-mock's GET next to costs the facade cannot go
+  // under (an awaited call of the minimal wasm module; the engine's GET in a batch, with no
+  // facade around it), measured in alternating rounds.
+  {
+    const engine = Cinder.createSync();
+    for (const k of KEYS) engine.set(k, VALUE);
+    const r = new RedisMock();
+    for (const k of KEYS) await r.set(k, VALUE);
+    const floor = floorGetter();
+    const getBatch = (i) => {
+      const cmds = new Array(100);
+      for (let j = 0; j < 100; j++) cmds[j] = ['GET', KEYS[(i * 100 + j) % 10000]];
+      return cmds;
+    };
+    const b = { ma: [], mp: [], fl: [], eb: [] };
+    for (let k = 0; k < rounds; k++) {
+      b.ma.push(await opsAsync((i) => r.get(KEYS[i % 10000])));
+      b.mp.push(await opsAsync(async (i) => {
+        const p = r.pipeline();
+        for (let j = 0; j < 100; j++) p.get(KEYS[(i * 100 + j) % 10000]);
+        await p.exec();
+      }, 100));
+      b.fl.push(await opsAsync(async (i) => floor(KEYS[i % 10000])));
+      b.eb.push(opsSync((i) => engine.batch(getBatch(i))) * 100);
+    }
+    engine.close();
+    await r.flushall();
+    r.disconnect();
+    const ns = (a) => 1e9 / median(a);
+    out.push([
+      `### What bounds the string rows: GET of a 16-byte value, 10,000 keys (ns per command, median of ${rounds} alternating rounds)`,
+      '',
+      '| cost | ns per command | what the target asks of the facade |',
+      '|---|---|---|',
+      `| ioredis-mock, awaited GET | ${ns(b.ma).toFixed(0)} | ≤ ${(ns(b.ma) / 3).toFixed(0)} ns for 3× |`,
+      `| an awaited call of the minimal wasm module (floor.mjs; no engine, no facade) | ${ns(b.fl).toFixed(0)} | — |`,
+      `| ioredis-mock, GET in a pipeline of 100 | ${ns(b.mp).toFixed(0)} | ≤ ${(ns(b.mp) / 10).toFixed(0)} ns for 10× |`,
+      `| the engine's GET in a \`db.batch\` of 100 (no facade) | ${ns(b.eb).toFixed(0)} | — |`,
+    ].join('\n'));
+  }
 
   // 2. db.batch of 100 GET/SET vs single calls; 3. typed db.get vs the bare wasm call.
   const db = Cinder.createSync();

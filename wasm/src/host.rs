@@ -521,8 +521,11 @@ impl Host {
         if c.wait == Wait::None && !pending.is_empty() {
             let handle = c.handle;
             let mut parser = std::mem::take(&mut c.parser);
+            // A pipeline's commands share clock readings (see `Engine::chain_clock`).
+            self.engine.chain_clock(true);
             let fed =
                 self.session.run_input(&mut self.engine, handle, &mut parser, &pending, &mut self.output, &mut self.io);
+            self.engine.chain_clock(false);
             pending.drain(..fed.used);
             let c = &mut self.io.conns[i];
             c.parser = parser;

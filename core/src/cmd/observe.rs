@@ -29,13 +29,18 @@ pub fn clock_us(st: &EngineState) -> u64 {
 /// Starts measuring a command.
 #[inline]
 pub(crate) fn start(st: &EngineState) -> Start {
-    Start { t0: clock_us(st), actions: st.actions.len() }
+    let t0 = st.clock_chain.last.take().unwrap_or_else(|| clock_us(st));
+    Start { t0, actions: st.actions.len() }
 }
 
 /// The microseconds since `start`, with the DEBUG SLEEP the command asked the host for.
 #[inline]
 pub(crate) fn elapsed(st: &EngineState, start: &Start) -> u64 {
-    let mut d = clock_us(st).saturating_sub(start.t0);
+    let end = clock_us(st);
+    if st.clock_chain.on {
+        st.clock_chain.last.set(Some(end));
+    }
+    let mut d = end.saturating_sub(start.t0);
     if st.actions.len() > start.actions {
         for a in &st.actions[start.actions..] {
             if let HostAction::Sleep(us) = a {
@@ -208,6 +213,27 @@ mod tests {
             Reply::Verbatim(_, b) => String::from_utf8(b).unwrap(),
             o => panic!("{:?}", o),
         }
+    }
+
+    #[test]
+    fn chained_commands_read_the_clock_once_each() {
+        let mut t = engine();
+        t.cmd(&["CONFIG", "RESETSTAT"]);
+        let before = NOW.with(|c| c.get());
+        t.eng.chain_clock(true);
+        for _ in 0..4 {
+            t.cmd(&["SET", "k", "v"]);
+        }
+        t.eng.chain_clock(false);
+        // Five readings for four commands (one each, plus the first start), and each
+        // command still lasts one tick of the clock.
+        assert_eq!((NOW.with(|c| c.get()) - before) / 1500, 5);
+        let stats = info(&mut t, "commandstats");
+        assert!(stats.contains("cmdstat_set:calls=4,usec=6000,usec_per_call=1500.00,"), "{}", stats);
+        // Off again: two readings a command.
+        let before = NOW.with(|c| c.get());
+        t.cmd(&["SET", "k", "v"]);
+        assert_eq!((NOW.with(|c| c.get()) - before) / 1500, 2);
     }
 
     #[test]

@@ -94,6 +94,19 @@ pub struct EngineOptions {
     pub host: HostInfo,
 }
 
+/// Consecutive commands sharing clock readings: while a host runs a batch of commands in one
+/// call ([`Engine::chain_clock`]), the reading that ends one command's measurement also
+/// starts the next one's, so the clock is read once per command instead of twice. That
+/// matters where a reading is costly (wasm: `performance.now()` through a JavaScript
+/// import); a command's duration then also covers encoding its predecessor's reply.
+#[derive(Debug, Default)]
+pub struct ClockChain {
+    /// Whether the host chains readings now.
+    pub(crate) on: bool,
+    /// The last reading, when it may start the next measurement.
+    pub(crate) last: std::cell::Cell<Option<u64>>,
+}
+
 /// Everything but the client table: what command handlers work on.
 pub struct EngineState {
     /// The databases (16 by default).
@@ -144,6 +157,8 @@ pub struct EngineState {
     /// buffer back with [`Engine::recycle`] once it has encoded it, so hot reads do not
     /// allocate (empty, and nothing changes, for hosts that do not).
     pub spare_bulk: Vec<u8>,
+    /// Clock readings shared between consecutive commands (see [`ClockChain`]).
+    pub clock_chain: ClockChain,
     /// Client-side caching state (see [`crate::tracking`]).
     pub tracking: crate::tracking::Tracking,
     /// Key effects recorded and not yet drained: the event seam (see [`crate::events`]
@@ -391,6 +406,7 @@ impl Engine {
                 evict_pending: false,
                 pending,
                 spare_bulk: Vec::new(),
+                clock_chain: ClockChain::default(),
                 tracking: Default::default(),
                 events: Default::default(),
                 propagation: Default::default(),
@@ -600,6 +616,13 @@ impl Engine {
     #[inline]
     fn compact_keyspaces(&mut self) {
         self.state.compact_keyspaces();
+    }
+
+    /// Turns clock chaining on for the commands a host runs next in one call (a batch), or
+    /// off once the call ends (see [`ClockChain`]). Either way the chain restarts.
+    pub fn chain_clock(&mut self, on: bool) {
+        self.state.clock_chain.on = on;
+        self.state.clock_chain.last.set(None);
     }
 
     /// Gives back a reply the host has finished with: a small bulk buffer is kept for the
