@@ -235,6 +235,20 @@ export async function program(Redis, { host = '127.0.0.1', port = 6379, Command 
   await check('commands after unsubscribing', sub.set('after', 'sub').then(() => sub.get('after')));
   sub.disconnect();
 
+  // MONITOR: a new connection in monitoring mode; 'monitor' events (their times and client
+  // addresses differ between servers: only their types are compared).
+  const mon = await r.monitor();
+  const seen = [];
+  mon.on('monitor', (time, args, source, database) => seen.push([args, database, typeof time, typeof source]));
+  out.push(['monitor status', mon.status]);
+  await check('monitoring mode refuses GET', mon.get('a'));
+  await check('monitoring mode refuses a pipeline', mon.pipeline().get('a').exec());
+  await r.set('mon', 'x "quoted"');
+  await r.eval("return redis.call('get', KEYS[1])", 1, 'mon');
+  await until(() => seen.length >= 3);
+  out.push(['monitor events', seen]);
+  mon.disconnect();
+
   // Options: keyPrefix, db, connectionName, lazyConnect, enableOfflineQueue.
   const pre = new Redis(opts({ keyPrefix: 'app:' }));
   await check('keyPrefix set', pre.set('k', 'v'));

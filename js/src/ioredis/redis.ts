@@ -33,6 +33,8 @@ export interface RedisOptions {
   maxRetriesPerRequest?: number | null;
   /** A `Cinder` database to run on instead of the shared engine of `host:port`. */
   engine?: Cinder;
+  /** A MONITOR connection (what `monitor()` makes): it sends MONITOR once ready. */
+  monitor?: boolean;
   /** ioredis-mock's seed data: `{ key: value }` (strings, arrays as lists, Sets, objects as hashes, Maps as sorted sets). */
   data?: Record<string, unknown>;
   /** Accepted for compatibility; no meaning in-process (sockets, TLS, retries, timeouts). */
@@ -205,6 +207,26 @@ function toIoredisError(err: unknown, name: string, args: unknown[]): Error {
   }
   if (err instanceof CinderError && /connection (is|was) closed|instance was closed|shut down/.test(err.message)) return closedError();
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** The commands a MONITOR connection may still send (ioredis's VALID_IN_MONITOR_MODE). */
+const MONITOR_OK = new Set(['monitor', 'auth']);
+const MONITOR_MODE_ERROR = "Connection is in monitoring mode, can't process commands.";
+
+/**
+ * ioredis's parse of a MONITOR line (`1339518083.107412 [0 127.0.0.1:60866] "keys" "*"`):
+ * the 'monitor' event's arguments (time, args, source, database).
+ */
+function parseMonitorLine(line: string): [string, string[], string, string] {
+  const len = line.indexOf(' ');
+  const timestamp = line.slice(0, len);
+  const argIndex = line.indexOf('"');
+  const args = line
+    .slice(argIndex + 1, -1)
+    .split('" "')
+    .map((elem) => elem.replace(/\\"/g, '"'));
+  const dbAndSource = line.slice(len + 2, argIndex - 2).split(' ');
+  return [timestamp, args, dbAndSource[1], dbAndSource[0]];
 }
 
 const SUBSCRIBER_OK = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit']);
@@ -421,7 +443,7 @@ function transformReply(name: string, v: any): any {
 }
 
 /** The messages of a subscribed connection. */
-type Status = 'wait' | 'connecting' | 'connect' | 'ready' | 'close' | 'reconnecting' | 'end';
+type Status = 'wait' | 'connecting' | 'connect' | 'ready' | 'monitoring' | 'close' | 'reconnecting' | 'end';
 
 let nextScanId = 0;
 
@@ -672,6 +694,7 @@ export class Redis extends Emitter {
           }
           this.status = 'ready';
           this.emit('ready');
+          if (this.options.monitor) this._startMonitoring();
           this._flushOffline();
           resolve();
         });
@@ -691,6 +714,24 @@ export class Redis extends Emitter {
     });
     this._connecting = p;
     return withCallback(p, callback);
+  }
+
+  /**
+   * ioredis's ready handler for a MONITOR connection: MONITOR, then status 'monitoring' (and
+   * the 'monitoring' event); from then on the engine's lines come as 'monitor' events and
+   * other commands are refused.
+   */
+  private _startMonitoring(): void {
+    const conn = this._conn;
+    if (conn === null) return;
+    try {
+      conn.call('MONITOR');
+    } catch (err) {
+      this.silentEmit('error', err);
+      return;
+    }
+    this.status = 'monitoring';
+    queueMicrotask(() => this.emit('monitoring'));
   }
 
   /** Emits `event` only when someone listens ('error' without listeners is not thrown, as ioredis). */
@@ -752,6 +793,10 @@ export class Redis extends Emitter {
 
   /** @internal Runs a pipeline's commands in one crossing: `[[error, result], ...]`. */
   _runQueue(queue: Queued[]): Promise<[Error | null, any][]> {
+    if (this.options.monitor) {
+      // Each command of the pipeline is refused, as ioredis's sendCommand does in this mode.
+      return Promise.resolve(queue.map(() => [new Error(MONITOR_MODE_ERROR)] as any));
+    }
     return this._whenReady(() => {
       const conn = this._ensure();
       // As ioredis: a script's first use on a connection is an EVAL, later ones EVALSHA.
@@ -846,6 +891,7 @@ export class Redis extends Emitter {
 
   private _exec(name: string, args: unknown[], buffers: boolean): Promise<any> {
     if (this.status === 'end' || this.status === 'close') return Promise.reject(closedError());
+    if (this.options.monitor && !MONITOR_OK.has(name.toLowerCase())) return Promise.reject(new Error(MONITOR_MODE_ERROR));
     if (this._subs > 0 && this.options.protocol === 2 && !SUBSCRIBER_OK.has(name.toLowerCase())) {
       return Promise.reject(new Error('Connection in subscriber mode, only subscriber commands may be used'));
     }
@@ -1018,6 +1064,10 @@ export class Redis extends Emitter {
 
   /** Handles the connection's pushes: subscription counts and messages. */
   private _onPush(v: any): void {
+    if (this.status === 'monitoring' && typeof v === 'string') {
+      this.emit('monitor', ...parseMonitorLine(v));
+      return;
+    }
     if (!Array.isArray(v)) return;
     const kind = String(v[0]);
     switch (kind) {
@@ -1188,9 +1238,27 @@ export class Redis extends Emitter {
     this.disconnect();
   }
 
-  /** ioredis's MONITOR is not available in-process. */
-  monitor(): Promise<never> {
-    return Promise.reject(new Error('cinderkv/ioredis: MONITOR is not supported in-process'));
+  /**
+   * ioredis's MONITOR: a new connection in monitoring mode, resolved once it monitors; it
+   * emits 'monitor' (time, args, source, database) for every command the engine runs.
+   * `(await redis.monitor()).on('monitor', (time, args) => ...)`.
+   */
+  monitor(callback?: Callback): Promise<Redis> {
+    const m = this.duplicate({ monitor: true, lazyConnect: false });
+    return withCallback(
+      new Promise<Redis>((resolve, reject) => {
+        let monitoring = false;
+        m.once('error', (err: Error) => {
+          if (!monitoring) m.disconnect();
+          reject(err);
+        });
+        m.once('monitoring', () => {
+          monitoring = true;
+          resolve(m);
+        });
+      }),
+      callback,
+    );
   }
 
   /** Cluster API compatibility: this client is its only node. */
