@@ -182,7 +182,7 @@ class Engine {
   rawBatch: (instance: number, conn: number, count: number, len: number, nowMs: number) => number;
   instance: number;
   /** Connections whose blocking command waits, with the Promise to settle. */
-  waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void; buffers: boolean }>();
+  waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void; buffers: boolean; doublesText: boolean }>();
   /** Real clock: the timer that ends the earliest blocked command's wait. */
   timer: ReturnType<typeof setTimeout> | null = null;
   /** Handlers of push records (pub/sub messages) by connection id. */
@@ -244,7 +244,7 @@ class Engine {
    * Decodes the reply the last call left in the output buffer (`len` bytes). Bulk strings,
    * status lines and small integers, the bulk of all replies, skip the general decoder.
    */
-  reply(len: number, buffers: boolean): any {
+  reply(len: number, buffers: boolean, doublesText = false): any {
     let u8 = this.u8;
     if (u8.length === 0) u8 = this.views();
     const at = this.u32[this.meta + MetaWord.OutputAddr];
@@ -269,7 +269,7 @@ class Engine {
     } else if (t === 43) {
       v = utf8Text(u8, at + 1, at + len - 2);
     } else {
-      v = this.decoder.decode(u8, at, at + len, buffers);
+      v = this.decoder.decode(u8, at, at + len, buffers, doublesText);
     }
     if (this.u32[this.meta + MetaWord.PendingRecords] !== 0) this.drain();
     if (v instanceof ReplyError) throw v;
@@ -277,8 +277,8 @@ class Engine {
   }
 
   /** A Promise for connection `id`'s blocked command. */
-  block(id: number, buffers: boolean): Promise<any> {
-    const p = new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject, buffers }));
+  block(id: number, buffers: boolean, doublesText = false): Promise<any> {
+    const p = new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject, buffers, doublesText }));
     if (this.u32[this.meta + MetaWord.PendingRecords] !== 0) this.drain();
     this.schedule();
     return p;
@@ -319,7 +319,7 @@ class Engine {
         w?.reject(new CinderError('cinderkv: the connection was closed while its blocking command waited'));
         continue;
       }
-      const v = this.decoder.decode(u8, at, at + n, w?.buffers ?? false);
+      const v = this.decoder.decode(u8, at, at + n, w?.buffers ?? false, w?.doublesText ?? false);
       at += n;
       if (v instanceof ReplyError) w?.reject(v);
       else w?.resolve(v);
@@ -593,6 +593,8 @@ export class Connection extends Commands {
   protected readonly engine: Engine;
   /** @internal */
   protected readonly id: number;
+  /** @internal RESP3 doubles as their text, as RESP2 sends them (`cinderkv/ioredis` on a subscribed connection). */
+  _doublesText = false;
 
   /** @internal */
   constructor(engine: Engine, id: number) {
@@ -623,10 +625,10 @@ export class Connection extends Commands {
     }
     if (e.persist !== null) e.persist.touch();
     if (r < 0) {
-      if (r === Status.Blocked) return e.block(this.id, buffers);
+      if (r === Status.Blocked) return e.block(this.id, buffers, this._doublesText);
       refusal(r);
     }
-    return e.reply(r, buffers);
+    return e.reply(r, buffers, this._doublesText);
   }
 
   /** @internal Hands this connection's pushes (pub/sub messages, confirmations) to `handler` (`cinderkv/ioredis`). */
@@ -763,14 +765,14 @@ export class Connection extends Commands {
         break;
       }
       const b = typeof buffers === 'boolean' ? buffers : buffers[i];
-      out[i++] = len === 0 ? undefined : e.decoder.decode(u8, at, at + len, b);
+      out[i++] = len === 0 ? undefined : e.decoder.decode(u8, at, at + len, b, this._doublesText);
       at += len;
     }
     if (e.u32[e.meta + MetaWord.PendingRecords] !== 0) e.drain();
     if (blocked) {
       const k = i;
       const b = typeof buffers === 'boolean' ? buffers : buffers[k];
-      return e.block(this.id, b).then(
+      return e.block(this.id, b, this._doublesText).then(
         (v) => {
           out[k] = v;
           return this._batch(cmds, buffers, k + 1, out);

@@ -192,13 +192,16 @@ export class ReplyDecoder {
   pos = 0;
   /** Bulk strings as `Uint8Array` copies instead of strings. */
   buffers = false;
+  /** RESP3 doubles as their text (RESP2's bulk string) instead of numbers. */
+  doublesText = false;
 
   /** The single reply in `u8[at..end)`; `undefined` when the range is empty (no reply). */
-  decode(u8: Uint8Array, at: number, end: number, buffers: boolean): Reply | ReplyBuffer | undefined {
+  decode(u8: Uint8Array, at: number, end: number, buffers: boolean, doublesText = false): Reply | ReplyBuffer | undefined {
     if (end === at) return undefined;
     this.u8 = u8;
     this.pos = at;
     this.buffers = buffers;
+    this.doublesText = doublesText;
     return this.value();
   }
 
@@ -275,6 +278,7 @@ export class ReplyDecoder {
       case 95: // '_'
         return null;
       case 44: { // ','
+        if (this.doublesText) return this.buffers ? u8.slice(a, b) : this.text(a, b);
         const s = this.text(a, b);
         if (s === 'inf') return Infinity;
         if (s === '-inf') return -Infinity;

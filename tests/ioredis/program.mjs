@@ -224,6 +224,20 @@ export async function program(Redis, { host = '127.0.0.1', port = 6379, Command 
   await check('psubscribe', sub.psubscribe('n*'));
   await check('subscriber mode refuses GET', sub.get('a'));
   await check('subscriber mode allows PING', sub.ping());
+  // A subscribed connection speaks RESP3 (ioredis 6's protocol 3): replies keep RESP2's shapes.
+  await r.zadd('sz', 1.5, 'a', 0.1, 'b', 3, 'c');
+  await r.hset('sh', 'f', 'v');
+  await r.xadd('sx', '1-1', 'k', 'v');
+  await check('subscribed zscore', sub.zscore('sz', 'b'));
+  await check('subscribed zscoreBuffer', sub.zscoreBuffer('sz', 'a'));
+  await check('subscribed zincrby', sub.zincrby('sz', 1, 'c'));
+  await check('subscribed zrange withscores', sub.zrange('sz', 0, -1, 'WITHSCORES'));
+  await check('subscribed zpopmin 2', sub.zpopmin('sz', 2));
+  await check('subscribed zmscore', sub.zmscore('sz', 'c', 'nope'));
+  await check('subscribed hrandfield withvalues', sub.hrandfield('sh', 1, 'WITHVALUES'));
+  await check('subscribed hgetall', sub.hgetall('sh'));
+  await check('subscribed xread', sub.xread('STREAMS', 'sx', '0'));
+  await check('subscribed pipeline', sub.pipeline().zscore('sz', 'c').zrange('sz', 0, -1, 'WITHSCORES').exec());
   await check('publish', r.publish('news', 'hello'));
   await until(() => msgs.length >= 3);
   await check('publish sport', r.publish('sport', 'goal'));

@@ -306,6 +306,7 @@ interface Runner {
   _scripts: Map<string, Script>;
   _closedCheck(): Error | null;
   _runQueue(queue: Queued[]): Promise<[Error | null, any][]>;
+  _resp3: boolean;
 }
 
 /**
@@ -416,7 +417,7 @@ export class Pipeline {
         if (v instanceof Error) return [v];
         const q = this._queue[i];
         try {
-          return [null, transformReply(q.name, shape(v, q.buffers))];
+          return [null, transformReply(q.name, shape(v, q.buffers), r._resp3)];
         } catch (e) {
           return [e];
         }
@@ -437,9 +438,30 @@ export class Pipeline {
   }
 }
 
-function transformReply(name: string, v: any): any {
+function transformReply(name: string, v: any, resp3 = false): any {
+  if (resp3) v = legacyShape(name, v);
   const t = replyTransformers[name];
   return t ? t(v) : v;
+}
+
+/** ioredis 6's protocol-3 "legacy" reply transformers (replyTransformers.js): pairs flattened. */
+const PAIR_REPLIES = new Set(['zdiff', 'zinter', 'zpopmax', 'zpopmin', 'zunion', 'zrandmember', 'zrange', 'zrangebyscore', 'zrevrange', 'zrevrangebyscore', 'hrandfield']);
+
+/**
+ * A RESP3 reply (a subscribed connection speaks RESP3) in the shape ioredis 6 gives it:
+ * [member, score] pairs flattened, XREAD's map as [key, entries] pairs (maps are already
+ * flat arrays and doubles text, see `shape` and the decoder's `doublesText`).
+ */
+function legacyShape(name: string, v: any): any {
+  if (!Array.isArray(v)) return v;
+  const n = name.toLowerCase();
+  if (PAIR_REPLIES.has(n)) return v.some(Array.isArray) ? v.flat() : v;
+  if (n === 'xread' || n === 'xreadgroup') {
+    const pairs: any[] = [];
+    for (let i = 0; i < v.length; i += 2) pairs.push([v[i], v[i + 1]]);
+    return pairs;
+  }
+  return v;
 }
 
 /** The messages of a subscribed connection. */
@@ -568,7 +590,8 @@ export class Redis extends Emitter {
   /** Another connection waiting on a blocking command keeps this count (auto-pipelining avoids them). */
   private _lastCount = 0;
   /** The engine connection speaks RESP3 while subscribed (replies are shaped back to RESP2's). */
-  private _resp3 = false;
+  /** @internal The connection speaks RESP3 now (subscribed, as ioredis 6's protocol 3). */
+  _resp3 = false;
   /** The HELLO refusal of an engine requiring a password, for the commands sent before 'ready'. */
   private _handshakeError: Error | null = null;
 
@@ -844,7 +867,7 @@ export class Redis extends Emitter {
       if (v instanceof Error) pair = [toIoredisError(v, q.name, q.args.slice(1))] as any;
       else {
         try {
-          pair = [null, transformReply(q.name, shape(v, q.buffers))];
+          pair = [null, transformReply(q.name, shape(v, q.buffers), this._resp3)];
         } catch (e) {
           pair = [e as Error, null];
         }
@@ -927,13 +950,13 @@ export class Redis extends Emitter {
     }
     if (r instanceof Promise) {
       return r.then(
-        (v) => transformReply(name, shape(v, buffers)),
+        (v) => transformReply(name, shape(v, buffers), this._resp3),
         (err) => {
           throw toIoredisError(err, name, argv.slice(1));
         },
       );
     }
-    return transformReply(name, shape(r, buffers));
+    return transformReply(name, shape(r, buffers), this._resp3);
   }
 
   /** enableAutoPipelining: commands of one tick go to the engine in one crossing. */
@@ -1146,12 +1169,14 @@ export class Redis extends Emitter {
         if (!unsub && this.options.protocol !== 2 && !this._resp3) {
           conn.call('HELLO', '3');
           this._resp3 = true;
+          conn._doublesText = true;
         }
         const r = conn.call(name.toUpperCase(), ...argv);
         if (r instanceof ReplyError) throw r;
         if (unsub && this._resp3 && this._subs === 0) {
           conn.call('HELLO', '2');
           this._resp3 = false;
+          conn._doublesText = false;
         }
       } catch (err) {
         throw toIoredisError(err, name, argv);
