@@ -185,21 +185,10 @@ fn format_arg(v: &str) -> String {
     repr(v)
 }
 
-/// Redis's `sdscatrepr`.
+/// Redis's `sdscatrepr` (the one MONITOR uses too).
 fn repr(v: &str) -> String {
-    let mut out = String::from("\"");
-    for b in v.bytes() {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{:02x}", b)),
-        }
-    }
-    out.push('"');
+    let mut out = String::new();
+    cinder_core::monitor::repr(&mut out, v.as_bytes());
     out
 }
 

@@ -178,16 +178,7 @@ fn keys_by_specs(specs: &[Spec], argv: &[&[u8]], out: &mut Vec<KeyRef>) -> bool 
             },
         };
         let (last, step) = match s.find {
-            Find::Range { lastkey, step, limit } => {
-                let last = if lastkey >= 0 {
-                    first + lastkey
-                } else if limit == 0 {
-                    argc + lastkey
-                } else {
-                    first + ((argc - first) / limit + lastkey)
-                };
-                (last, step)
-            }
+            Find::Range { lastkey, step, limit } => (super::spec::range_last(first, argc, lastkey, limit), step),
             Find::Keynum { idx, first: fk, step } => {
                 if first + idx >= argc {
                     out.clear();

@@ -316,6 +316,19 @@ impl crate::stats::CommandId for CommandSpec {
     }
 }
 
+/// A key spec's `range` find: the last key's index for the first key at `first` among
+/// `argc` arguments (Redis's `getKeysUsingKeySpecs`: `lastkey` from the first key, or from
+/// the end when negative; with `limit`, that fraction of the remaining arguments).
+pub fn range_last(first: i64, argc: i64, lastkey: i64, limit: i64) -> i64 {
+    if lastkey >= 0 {
+        first + lastkey
+    } else if limit == 0 {
+        argc + lastkey
+    } else {
+        first + ((argc - first) / limit + lastkey)
+    }
+}
+
 /// A key spec's `keyword` begin search (Redis's `getKeysUsingKeySpecs`): the index after
 /// `keyword`, searched from `startfrom` (from the end when negative); `None` when absent.
 pub fn keyword_begin(argv: &[&[u8]], keyword: &str, startfrom: i64) -> Option<i64> {

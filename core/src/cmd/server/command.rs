@@ -203,14 +203,7 @@ pub fn key_positions_flagged(c: &CommandSpec, argv: &[&[u8]]) -> Option<Vec<(usi
             "range" => {
                 let lastkey = int_field(fk_spec, "lastkey")?;
                 let limit = int_field(fk_spec, "limit")?;
-                let last = if lastkey >= 0 {
-                    first + lastkey
-                } else if limit == 0 {
-                    argc + lastkey
-                } else {
-                    first + ((argc - first) / limit + lastkey)
-                };
-                (last, int_field(fk_spec, "keystep")?)
+                (crate::cmd::spec::range_last(first, argc, lastkey, limit), int_field(fk_spec, "keystep")?)
             }
             "keynum" => {
                 let keynumidx = int_field(fk_spec, "keynumidx")?;
