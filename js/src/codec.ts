@@ -187,6 +187,19 @@ export function utf8Text(u8: Uint8Array, a: number, b: number): string {
 }
 
 /** Decodes RESP2/RESP3 replies from a byte range of wasm memory. */
+/** The bytes of `parts` one after another, in a new array. */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export class ReplyDecoder {
   u8: Uint8Array = new Uint8Array(0);
   pos = 0;

@@ -10,6 +10,7 @@
  */
 import type { Cinder, Connection, ReplyBuffer } from '../cinder.js';
 import { ReplyError } from '../errors.js';
+import { concatBytes } from '../codec.js';
 
 /** Options of `createHandler`. */
 export interface HandlerOptions {
@@ -105,13 +106,7 @@ function respRequest(cmds: Cmd[]): Uint8Array {
       parts.push(enc.encode(`$${b.length}\r\n`), b, enc.encode('\r\n'));
     }
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Read-only token: whether every command is one that only reads (COMMAND INFO's `readonly` flag). */

@@ -12,6 +12,7 @@
  * only cut its tail, which loading drops).
  */
 import type { StorageAdapter, StoredState } from './adapter.js';
+import { concatBytes } from '../codec.js';
 
 /** The part of Durable Object storage this adapter uses. */
 export interface DurableObjectStorageLike {
@@ -69,7 +70,7 @@ export class DurableObjectStore implements StorageAdapter {
     this.next = log.length;
     // Leftovers of an interrupted replace (the next generation's chunks).
     await this.deleteAll(`${this.prefix}snap:${this.gen + 1}:`);
-    return { snapshot: chunks.length ? join(chunks) : null, log };
+    return { snapshot: chunks.length ? concatBytes(chunks) : null, log };
   }
 
   async append(record: Uint8Array): Promise<void> {
@@ -109,12 +110,3 @@ export class DurableObjectStore implements StorageAdapter {
   }
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}

@@ -9,6 +9,7 @@ import type { StorageAdapter } from './adapter.js';
 import { RdbError } from './errors.js';
 import { IdbStorage } from './idb.js';
 import { type PersistenceOptions, Persister } from './persister.js';
+import { concatBytes } from '../codec.js';
 
 /** Makes a file adapter for a path or `file://` URL (registered by the Node and Deno entries). */
 export type FileStorageFactory = (target: string) => StorageAdapter;
@@ -60,16 +61,6 @@ export function loadRdb(id: number, bytes: Uint8Array): void {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * Loads what `store` holds into instance `id` and turns its effect log on. Returns the
@@ -82,7 +73,7 @@ export async function attach(id: number, store: StorageAdapter, opts: Persistenc
   if (state.snapshot && state.snapshot.length) loadRdb(id, state.snapshot);
   if (log.length) {
     try {
-      logReplay(id, concat(log));
+      logReplay(id, log.length === 1 ? log[0] : concatBytes(log));
     } catch (e) {
       throw rdbError(e);
     }

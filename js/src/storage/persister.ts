@@ -10,6 +10,7 @@
  * is durable (rejects if storing one of them failed).
  */
 import type { StorageAdapter } from './adapter.js';
+import { concatBytes } from '../codec.js';
 
 /** `appendfsync`-like modes: see `PersistenceOptions.appendfsync`. */
 export type AppendFsync = 'always' | 'everysec';
@@ -161,7 +162,7 @@ export class Persister {
       const parts = this.queue;
       this.queue = [];
       upTo = this.queued;
-      const record = parts.length === 1 ? parts[0] : concat(parts);
+      const record = parts.length === 1 ? parts[0] : concatBytes(parts);
       this.stats.appends++;
       this.stats.bytes += record.length;
       op = this.store.append(record);
@@ -212,14 +213,3 @@ export class Persister {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
